@@ -1,0 +1,14 @@
+import type { Database } from './db/database.ts'
+import type { Clock } from './ports/clock.ts'
+import type { Secrets } from './ports/secrets.ts'
+import type { Notifier } from './ports/notifier.ts'
+
+/** What every feature is handed: the database and the ports. Built once in `main.ts` (or by a test). */
+export interface AppContext {
+  readonly database: Database
+  readonly clock: Clock
+  readonly secrets: Secrets
+  readonly notifier: Notifier
+  /** Base URL that claim links and QR codes point at, e.g. `http://127.0.0.1:8080`. */
+  readonly publicUrl: string
+}

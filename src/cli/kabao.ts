@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import { loadConfig, ConfigError } from '../config.ts'
+import { migrateToLatest } from '../db/migrate.ts'
+import { createSecrets } from '../ports/secrets.ts'
+import { systemClock } from '../ports/clock.ts'
+import { openConfiguredDatabase, serve } from '../main.ts'
+import { createMerchant } from '../features/merchants/merchants.service.ts'
+import { AppError } from '../http/errors.ts'
+
+const HELP = `kabao: the Kabao card & coupon platform
+
+Usage:
+  kabao serve                                   start the server (what \`npm start\` runs)
+  kabao migrate                                 bring the database schema up to date
+  kabao merchant create --name NAME [--timezone TZ] [--json]
+                                                create a merchant and its first API key (full scope)
+  kabao issue --card CARD_ID --users FILE [--merchant MERCHANT_ID] [--json]
+                                                issue one coupon to each user id in FILE (CSV or one id per line)
+  kabao --help                                  this text
+
+Environment: DATABASE_URL (default sqlite:./data/kabao.db), PORT, HOST, REDIS_URL, KABAO_SECRET_KEY[_FILE].`
+
+type Command = (args: string[]) => Promise<number>
+
+const commands: Record<string, Command> = {
+  async serve() {
+    await serve(loadConfig())
+    return -1 // keeps running
+  },
+
+  async migrate() {
+    const database = openConfiguredDatabase(loadConfig())
+    try {
+      await migrateToLatest(database)
+      console.log('database is up to date')
+      return 0
+    } finally {
+      await database.close()
+    }
+  },
+
+  async merchant(args) {
+    const [sub, ...rest] = args
+    if (sub !== 'create') {
+      console.error('usage: kabao merchant create --name NAME [--timezone TZ] [--json]')
+      return 2
+    }
+    const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, timezone: { type: 'string' }, json: { type: 'boolean' } } })
+    if (!values.name) {
+      console.error('kabao merchant create: --name is required')
+      return 2
+    }
+    const config = loadConfig()
+    const database = openConfiguredDatabase(config)
+    try {
+      await migrateToLatest(database)
+      const created = await createMerchant({ database, clock: systemClock, secrets: createSecrets(config.secretKey) }, { name: values.name, timezone: values.timezone })
+      if (values.json) {
+        process.stdout.write(JSON.stringify({ merchant_id: created.merchant_id, api_key: created.api_key }) + '\n')
+      } else {
+        console.log(`merchant_id: ${created.merchant_id}\napi_key:     ${created.api_key}\n\nKeep the API key safe: it is shown only once.`)
+      }
+      return 0
+    } finally {
+      await database.close()
+    }
+  },
+
+  async issue(args) {
+    const { runBulkIssueCommand } = await import('./issue-command.ts')
+    return runBulkIssueCommand(args)
+  },
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP)
+    return name ? 0 : 2
+  }
+  const command = commands[name]
+  if (!command) {
+    console.error(`kabao: unknown command "${name}"\n\n${HELP}`)
+    return 2
+  }
+  try {
+    return await command(args)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`kabao: configuration error: ${error.message}`)
+      return 2
+    }
+    if (error instanceof AppError) {
+      console.error(`kabao: ${error.code}: ${error.detail}${error.errors ? '\n' + error.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n') : ''}`)
+      return 1
+    }
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      console.error(`kabao: ${(error as Error).message}`)
+      return 2
+    }
+    pino().error({ err: error }, 'command failed')
+    return 1
+  }
+}
+
+const code = await main(process.argv.slice(2))
+if (code >= 0) process.exitCode = code

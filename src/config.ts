@@ -1,0 +1,120 @@
+import { readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+
+/** Everything the process is configured with. Read once at start (the only reader of process.env). */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** `sqlite:/path`, `sqlite::memory:` or `postgres://…` */
+  readonly databaseUrl: string
+  readonly redisUrl: string | null
+  /** 32-byte key kept outside the database: encrypts coupon codes and signs wallet tokens. */
+  readonly secretKey: Buffer
+  /** SQLite `synchronous` pragma: NORMAL survives process crashes; FULL also survives power loss. */
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL'
+  readonly logLevel: string
+  readonly jobsEnabled: boolean
+  readonly jobIntervalMs: number
+  /** Seconds between webhook delivery attempts. */
+  readonly webhookRetrySchedule: readonly number[]
+  readonly databasePoolSize: number
+  /** Base URL that claim links and QR codes point at. */
+  readonly publicUrl: string
+}
+
+type Env = Record<string, string | undefined>
+
+export class ConfigError extends Error {}
+
+/** Reads `NAME` or, for secrets, the file named by `NAME_FILE`. */
+function readSetting(env: Env, name: string): string | undefined {
+  const file = env[`${name}_FILE`]
+  if (file) return readFileSync(file, 'utf8').trim()
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = readSetting(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function booleanSetting(env: Env, name: string, fallback: boolean): boolean {
+  const raw = readSetting(env, name)
+  if (raw === undefined) return fallback
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+}
+
+const DEFAULT_RETRY_SCHEDULE = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600, 24 * 3600]
+
+function parseRetrySchedule(raw: string | undefined): number[] {
+  if (raw === undefined) return DEFAULT_RETRY_SCHEDULE
+  const parts = raw.split(',').map((s) => Number(s.trim()))
+  if (parts.length === 0 || parts.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, got "${raw}"`)
+  }
+  return parts
+}
+
+/**
+ * The secret key: KABAO_SECRET_KEY (64 hex chars or base64 of 32 bytes), or KABAO_SECRET_KEY_FILE;
+ * for the embedded default a key file is created next to the database on first start.
+ */
+function resolveSecretKey(env: Env, databaseUrl: string): Buffer {
+  const raw = readSetting(env, 'KABAO_SECRET_KEY')
+  if (raw !== undefined) return decodeKey(raw)
+  if (databaseUrl === 'sqlite::memory:') return randomBytes(32)
+  if (!databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError('KABAO_SECRET_KEY (or KABAO_SECRET_KEY_FILE) is required with PostgreSQL: every process must share it')
+  }
+  const dataDir = path.dirname(path.resolve(databaseUrl.slice('sqlite:'.length)))
+  const keyFile = path.join(dataDir, 'secret.key')
+  if (!existsSync(keyFile)) {
+    mkdirSync(dataDir, { recursive: true })
+    try {
+      writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    } catch (error) {
+      // Another process starting at the same moment wrote it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+  }
+  return decodeKey(readFileSync(keyFile, 'utf8').trim())
+}
+
+function decodeKey(raw: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64')
+  if (key.length !== 32) throw new ConfigError('KABAO_SECRET_KEY must be 32 bytes (64 hex characters or base64)')
+  return key
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(readSetting(env, 'KABAO_DATA_DIR') ?? 'data')
+  const databaseUrl = readSetting(env, 'DATABASE_URL') ?? `sqlite:${path.join(dataDir, 'kabao.db')}`
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://')
+  }
+  const sync = (readSetting(env, 'SQLITE_SYNCHRONOUS') ?? 'NORMAL').toUpperCase()
+  if (sync !== 'NORMAL' && sync !== 'FULL') throw new ConfigError('SQLITE_SYNCHRONOUS must be NORMAL or FULL')
+  return Object.freeze({
+    port: intSetting(env, 'PORT', 8080, 0, 65535),
+    host: readSetting(env, 'HOST') ?? '127.0.0.1',
+    databaseUrl,
+    redisUrl: readSetting(env, 'REDIS_URL') ?? null,
+    secretKey: resolveSecretKey(env, databaseUrl),
+    sqliteSynchronous: sync,
+    logLevel: readSetting(env, 'LOG_LEVEL') ?? 'info',
+    jobsEnabled: booleanSetting(env, 'KABAO_JOBS', true),
+    jobIntervalMs: intSetting(env, 'KABAO_JOB_INTERVAL_MS', 30_000, 50, 86_400_000),
+    webhookRetrySchedule: Object.freeze(parseRetrySchedule(readSetting(env, 'WEBHOOK_RETRY_SCHEDULE'))),
+    databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),
+  })
+}

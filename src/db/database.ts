@@ -1,0 +1,60 @@
+import { Kysely, sql, type Transaction } from 'kysely'
+import type { DB } from './schema.ts'
+import { openSqlite, isSqliteUniqueViolation } from './dialect/sqlite.ts'
+import { openPostgres, isPostgresUniqueViolation } from './dialect/postgres.ts'
+
+export type Engine = 'sqlite' | 'postgres'
+export type Db = Kysely<DB>
+export type Tx = Transaction<DB>
+
+/** The open database: the Kysely handle plus the few things that differ between engines. */
+export interface Database {
+  readonly engine: Engine
+  readonly db: Db
+  isUniqueViolation(error: unknown): boolean
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OpenOptions {
+  sqliteSynchronous?: 'NORMAL' | 'FULL'
+  poolSize?: number
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Database {
+  if (url.startsWith('sqlite:')) {
+    const { dialect } = openSqlite(url.slice('sqlite:'.length), options.sqliteSynchronous ?? 'NORMAL')
+    const db = new Kysely<DB>({ dialect })
+    return {
+      engine: 'sqlite',
+      db,
+      isUniqueViolation: isSqliteUniqueViolation,
+      ping: async () => {
+        await sql`select 1`.execute(db)
+      },
+      close: () => db.destroy(),
+    }
+  }
+  const { dialect } = openPostgres(url, options.poolSize ?? 10)
+  const db = new Kysely<DB>({ dialect })
+  return {
+    engine: 'postgres',
+    db,
+    isUniqueViolation: isPostgresUniqueViolation,
+    ping: async () => {
+      await sql`select 1`.execute(db)
+    },
+    close: () => db.destroy(),
+  }
+}
+
+/** JSON columns come back parsed from PostgreSQL (jsonb) and as text from SQLite. */
+export function fromJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T
+}
+
+/** Writes a JSON column on either engine (pg casts text to jsonb on insert). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value)
+}

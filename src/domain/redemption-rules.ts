@@ -1,0 +1,87 @@
+// Whether a coupon may be redeemed now, here, on this order, and for how much. The service loads
+// the coupon, calls decideRedemption, and only then makes its conditional update.
+
+import type { CardTerms, Result } from './types.ts'
+import { formatInstant, zonedParts } from './time.ts'
+import { evaluateValidityWindow } from './validity.ts'
+import { describeUsableHours, isWithinUsableHours, weekdayName } from './usable-hours.ts'
+import { computeDiscount } from './pricing.ts'
+
+export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided'
+
+/** What a coupon's state reads as at `now`: an available coupon past valid_until is expired. */
+export function effectiveCouponState(c: { state: CouponState; valid_until: number }, now: number): CouponState {
+  if (c.state === 'available' && evaluateValidityWindow(now, Number.NEGATIVE_INFINITY, c.valid_until) === 'expired') {
+    return 'expired'
+  }
+  return c.state
+}
+
+export type RedeemError =
+  | 'voided'
+  | 'already_redeemed'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'store_not_allowed'
+  | 'outside_usable_hours'
+  | 'below_threshold'
+  | 'order_amount_required'
+
+export interface RedemptionInput {
+  coupon: {
+    state: CouponState
+    valid_from: number
+    valid_until: number
+    redeemed_at: number | null
+    redeemed_store_id: string | null
+  }
+  terms: CardTerms
+  /** The store where it is being redeemed, if known. */
+  store: { id: string; timezone: string } | null
+  merchantTz: string
+  orderAmount: number | null
+  now: number
+}
+
+const fail = (error: RedeemError, detail: string): Result<{ discount_amount: number }, RedeemError> => ({ ok: false, error, detail })
+
+/**
+ * Checks in this order, the first failure wins: voided, already_redeemed, expired, not_yet_valid,
+ * store_not_allowed, outside_usable_hours (store's zone, else merchant's), then the discount
+ * (below_threshold, order_amount_required). Times in details are in the store's zone when known.
+ */
+export function decideRedemption(input: RedemptionInput): Result<{ discount_amount: number }, RedeemError> {
+  const { coupon, terms, store, merchantTz, orderAmount, now } = input
+  const tz = store?.timezone ?? merchantTz
+
+  if (coupon.state === 'voided') return fail('voided', 'This coupon has been voided.')
+
+  if (coupon.state === 'redeemed') {
+    const when = coupon.redeemed_at === null ? '' : ` at ${formatInstant(coupon.redeemed_at, tz)}`
+    const where = coupon.redeemed_store_id === null ? '' : ` in store ${coupon.redeemed_store_id}`
+    return fail('already_redeemed', `This coupon was already redeemed${when}${where}.`)
+  }
+
+  const window = evaluateValidityWindow(now, coupon.valid_from, coupon.valid_until)
+  if (coupon.state === 'expired' || window === 'expired') {
+    return fail('expired', `This coupon expired: it was valid until ${formatInstant(coupon.valid_until, tz)}.`)
+  }
+  if (window === 'not_yet_valid') {
+    return fail('not_yet_valid', `This coupon is not valid yet: it can be used from ${formatInstant(coupon.valid_from, tz)}.`)
+  }
+
+  if (terms.store_ids.length > 0) {
+    if (store === null) return fail('store_not_allowed', 'This coupon can only be used in certain stores; the store must be given.')
+    if (!terms.store_ids.includes(store.id)) return fail('store_not_allowed', `This coupon cannot be used in store ${store.id}.`)
+  }
+
+  if (!isWithinUsableHours(terms.usable_hours, now, tz)) {
+    const p = zonedParts(now, tz)
+    const nowText = `${weekdayName(p.weekday)} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`
+    return fail('outside_usable_hours', `This coupon cannot be used now (${nowText}); it can be used ${describeUsableHours(terms.usable_hours ?? [])}.`)
+  }
+
+  const discount = computeDiscount(terms, orderAmount)
+  if (!discount.ok) return discount
+  return { ok: true, discount_amount: discount.discount_amount }
+}

@@ -1,0 +1,95 @@
+import { Type } from 'typebox'
+import { Money, Nullable, PositiveMoney } from '../../http/schemas.ts'
+
+const Text = (max: number) => Type.String({ maxLength: max })
+
+/** Everything a card promises (versioned) plus its issuing settings. */
+export const cardFields = {
+  type: Type.Union([Type.Literal('cash'), Type.Literal('discount'), Type.Literal('gift'), Type.Literal('groupon'), Type.Literal('general_coupon')]),
+  title: Type.String({ minLength: 1, maxLength: 27 }),
+  subtitle: Type.Optional(Nullable(Text(54))),
+  color: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }))),
+  logo_url: Type.Optional(Nullable(Text(2048))),
+  notice: Text(300),
+  description: Type.Optional(Nullable(Text(4000))),
+  reduce_cost: Type.Optional(Nullable(PositiveMoney)),
+  least_cost: Type.Optional(Nullable(Money)),
+  tiers: Type.Optional(
+    Nullable(Type.Array(Type.Object({ least_cost: Money, reduce_cost: PositiveMoney }, { additionalProperties: false }), { minItems: 1, maxItems: 20 })),
+  ),
+  percent_off: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 99 }))),
+  max_discount: Type.Optional(Nullable(PositiveMoney)),
+  gift: Type.Optional(Nullable(Text(500))),
+  deal_detail: Type.Optional(Nullable(Text(2000))),
+  default_detail: Type.Optional(Nullable(Text(2000))),
+  stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+  get_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
+  code_type: Type.Optional(Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')])),
+  validity: Type.Object(
+    {
+      type: Type.Union([Type.Literal('fixed_range'), Type.Literal('fixed_term')]),
+      begin_at: Type.Optional(Type.String({ format: 'date-time' })),
+      end_at: Type.Optional(Type.String({ format: 'date-time' })),
+      days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+      start_after_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+    },
+    { additionalProperties: false },
+  ),
+  usable_hours: Type.Optional(
+    Nullable(
+      Type.Array(
+        Type.Object(
+          {
+            days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7 }),
+            start: Type.String({ pattern: '^\\d{2}:\\d{2}$' }),
+            end: Type.String({ pattern: '^\\d{2}:\\d{2}$' }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 50 },
+      ),
+    ),
+  ),
+  store_ids: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 }))),
+  can_share: Type.Optional(Type.Boolean()),
+  can_gift: Type.Optional(Type.Boolean()),
+  draft: Type.Optional(Type.Boolean({ description: 'Create as a draft, not yet issuable' })),
+}
+
+export const CreateCardBody = Type.Object(cardFields, { additionalProperties: false })
+
+const { type: _type, stock: _stock, draft: _draft, ...changeable } = cardFields
+/** A change: any of the card's terms or settings; the type and stock are changed otherwise. */
+export const UpdateCardBody = Type.Object(
+  Object.fromEntries(Object.entries(changeable).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof typeof changeable]: ReturnType<typeof Type.Optional<(typeof changeable)[K]>>
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export interface CardInput {
+  type: string
+  title: string
+  subtitle?: string | null
+  color?: string | null
+  logo_url?: string | null
+  notice: string
+  description?: string | null
+  reduce_cost?: number | null
+  least_cost?: number | null
+  tiers?: { least_cost: number; reduce_cost: number }[] | null
+  percent_off?: number | null
+  max_discount?: number | null
+  gift?: string | null
+  deal_detail?: string | null
+  default_detail?: string | null
+  stock: number
+  get_limit?: number
+  code_type?: string
+  validity: { type: string; begin_at?: string; end_at?: string; days?: number; start_after_days?: number }
+  usable_hours?: { days: number[]; start: string; end: string }[] | null
+  store_ids?: string[] | null
+  can_share?: boolean
+  can_gift?: boolean
+  draft?: boolean
+}

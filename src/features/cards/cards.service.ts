@@ -1,0 +1,199 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import type { CardTerms, FieldError, Validity } from '../../domain/types.ts'
+import { validateCardTerms } from '../../domain/card-rules.ts'
+import { evaluateCompliance } from '../../domain/compliance.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { loadMerchant, type MerchantRow } from '../merchants/merchants.service.ts'
+import { unknownStoreIds } from '../stores/stores.repository.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import { findCardWithTerms, insertCardVersion, type CardWithTerms } from './cards.repository.ts'
+import type { CardInput } from './cards.schemas.ts'
+
+export type CardStatus = 'draft' | 'active' | 'paused' | 'ended'
+
+/** Settings that govern future issuing only; changing them is not a change of promised terms. */
+const SETTINGS = ['get_limit', 'code_type'] as const
+
+function validityFrom(input: CardInput['validity']): Validity {
+  return input.type === 'fixed_range'
+    ? { type: 'fixed_range', begin_at: input.begin_at as string, end_at: input.end_at as string }
+    : ({ type: input.type, days: input.days as number, start_after_days: input.start_after_days ?? 0 } as Validity)
+}
+
+/** The card's promise from a request body, on top of `base` for a change (absent = keep, null = clear). */
+function termsFrom(input: Partial<CardInput>, base: CardTerms | null): CardTerms {
+  const pick = <K extends keyof CardTerms>(key: K, fallback: CardTerms[K]): CardTerms[K] => {
+    const value = (input as Record<string, unknown>)[key]
+    if (value === undefined) return base ? base[key] : fallback
+    return (value ?? fallback) as CardTerms[K]
+  }
+  return {
+    type: (input.type ?? base?.type) as CardTerms['type'],
+    title: pick('title', ''),
+    subtitle: pick('subtitle', null),
+    color: pick('color', null),
+    logo_url: pick('logo_url', null),
+    notice: pick('notice', ''),
+    description: pick('description', null),
+    reduce_cost: pick('reduce_cost', null),
+    least_cost: pick('least_cost', null),
+    tiers: pick('tiers', null),
+    percent_off: pick('percent_off', null),
+    max_discount: pick('max_discount', null),
+    gift: pick('gift', null),
+    deal_detail: pick('deal_detail', null),
+    default_detail: pick('default_detail', null),
+    validity: input.validity ? validityFrom(input.validity) : (base?.validity as Validity),
+    usable_hours: pick('usable_hours', null),
+    store_ids: pick('store_ids', []),
+    can_share: pick('can_share', false),
+    can_gift: pick('can_gift', false),
+  }
+}
+
+function missingValidityFields(validity: CardInput['validity'] | undefined): FieldError[] {
+  if (!validity) return []
+  const need = validity.type === 'fixed_range' ? (['begin_at', 'end_at'] as const) : (['days'] as const)
+  return need
+    .filter((field) => validity[field] === undefined)
+    .map((field) => ({ field: `validity.${field}`, code: 'required', message: `is required for ${validity.type}` }))
+}
+
+/** Everything wrong with the terms at once: shape, the merchant's capabilities, its compliance policy, its stores. */
+async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input: Partial<CardInput>, now: number): Promise<void> {
+  const missing = missingValidityFields(input.validity)
+  const errors = missing.length > 0 ? missing : [...validateCardTerms(terms, now)]
+  if (!merchant.capabilities.card_types.includes(terms.type)) {
+    throw new AppError('capability_not_allowed', `This merchant may not create ${terms.type} cards yet.`)
+  }
+  if (terms.store_ids.length > 0 && !merchant.capabilities.store_limited_cards) {
+    throw new AppError('capability_not_allowed', 'This merchant may not limit cards to stores yet.')
+  }
+  const unknown = await unknownStoreIds(db, merchant.id, terms.store_ids)
+  for (const id of unknown) {
+    errors.push({ field: `store_ids[${terms.store_ids.indexOf(id)}]`, code: 'not_found', message: `${id} is not a store of this merchant` })
+  }
+  if (missing.length === 0) errors.push(...evaluateCompliance(terms, merchant.policy))
+  if (errors.length > 0) throw validationFailed(errors, 'The card breaks one or more rules; see errors.')
+}
+
+export async function createCard(ctx: AppContext, merchantId: string, input: CardInput): Promise<CardWithTerms> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  const merchant = await loadMerchant(db, merchantId)
+  const terms = termsFrom(input, null)
+  await checkTerms(db, merchant, terms, input, now)
+  const cardId = newId('crd', now)
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('cards')
+      .values({
+        id: cardId,
+        merchant_id: merchantId,
+        type: terms.type,
+        status: input.draft ? 'draft' : 'active',
+        version: 1,
+        stock_remaining: input.stock,
+        issued_count: 0,
+        get_limit: input.get_limit ?? 1,
+        code_type: input.code_type ?? 'qrcode',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute()
+    await insertCardVersion(tx, { merchantId, cardId, version: 1, terms, now })
+    await recordEvent(tx, { merchantId, type: 'card.created', data: { card_id: cardId, type: terms.type, title: terms.title }, now })
+  })
+  return (await findCardWithTerms(db, merchantId, cardId)) as CardWithTerms
+}
+
+export async function getCard(ctx: AppContext, merchantId: string, cardId: string): Promise<CardWithTerms> {
+  const found = await findCardWithTerms(ctx.database.db, merchantId, cardId)
+  if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
+  return found
+}
+
+/**
+ * Changes a card. A change to what customers were promised (anything in the terms) becomes a new
+ * version; coupons already issued keep the version they were issued under.
+ */
+export async function updateCard(ctx: AppContext, merchantId: string, cardId: string, input: Partial<CardInput>): Promise<CardWithTerms> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  const current = await getCard(ctx, merchantId, cardId)
+  if (current.card.status === 'ended') throw new AppError('invalid_state', 'An ended card cannot be changed.')
+  const merchant = await loadMerchant(db, merchantId)
+  const terms = termsFrom(input, current.terms)
+  const termsChanged = JSON.stringify(terms) !== JSON.stringify(current.terms)
+  if (termsChanged) await checkTerms(db, merchant, terms, input, now)
+  const settings = Object.fromEntries(SETTINGS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]))
+  await db.transaction().execute(async (tx) => {
+    const version = termsChanged ? current.card.version + 1 : current.card.version
+    // The version check makes two concurrent changes conflict instead of one silently winning.
+    const updated = await tx
+      .updateTable('cards')
+      .set({ ...settings, version, updated_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', cardId)
+      .where('version', '=', current.card.version)
+      .executeTakeFirst()
+    if (Number(updated.numUpdatedRows) !== 1) throw new AppError('request_in_progress', 'The card was changed at the same time; retry.')
+    if (termsChanged) await insertCardVersion(tx, { merchantId, cardId, version, terms, now })
+    await recordEvent(tx, { merchantId, type: 'card.updated', data: { card_id: cardId, version, terms_changed: termsChanged }, now })
+  })
+  return getCard(ctx, merchantId, cardId)
+}
+
+const TRANSITIONS: Record<string, { from: CardStatus[]; to: CardStatus }> = {
+  activate: { from: ['draft', 'paused'], to: 'active' },
+  pause: { from: ['active'], to: 'paused' },
+  end: { from: ['draft', 'active', 'paused'], to: 'ended' },
+}
+
+/** draft → active ⇄ paused → ended. Pausing or ending stops issuing; coupons already issued stay usable. */
+export async function changeCardStatus(ctx: AppContext, merchantId: string, cardId: string, action: keyof typeof TRANSITIONS): Promise<CardWithTerms> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  const { from, to } = TRANSITIONS[action]
+  const current = await getCard(ctx, merchantId, cardId)
+  if (current.card.status === to) return current
+  await db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('cards')
+      .set({ status: to, updated_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', cardId)
+      .where('status', 'in', from)
+      .executeTakeFirst()
+    if (Number(updated.numUpdatedRows) !== 1) {
+      throw new AppError('invalid_state', `A ${current.card.status} card cannot be moved to ${to}.`)
+    }
+    await recordEvent(tx, { merchantId, type: `card.${to === 'active' ? 'activated' : to}`, data: { card_id: cardId, status: to }, now })
+  })
+  return getCard(ctx, merchantId, cardId)
+}
+
+/** Adds to or takes from the stock still to be issued; it never goes below zero. */
+export async function changeStock(ctx: AppContext, merchantId: string, cardId: string, delta: number): Promise<CardWithTerms> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  await db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('cards')
+      .set((eb) => ({ stock_remaining: eb('stock_remaining', '+', delta), updated_at: now }))
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', cardId)
+      .where((eb) => eb(eb('stock_remaining', '+', delta), '>=', 0))
+      .returning('stock_remaining')
+      .executeTakeFirst()
+    if (!updated) {
+      const card = await tx.selectFrom('cards').select('stock_remaining').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
+      if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+      throw new AppError('insufficient_stock', `The stock is ${card.stock_remaining}; it cannot go down by ${-delta}.`)
+    }
+    await recordEvent(tx, { merchantId, type: 'card.stock_changed', data: { card_id: cardId, delta, stock_remaining: updated.stock_remaining }, now })
+  })
+  return getCard(ctx, merchantId, cardId)
+}

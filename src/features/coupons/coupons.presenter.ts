@@ -1,0 +1,24 @@
+import { formatInstant } from '../../domain/time.ts'
+import { effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
+import type { Secrets } from '../../ports/secrets.ts'
+import type { CouponRow } from './coupons.repository.ts'
+
+/** A coupon as the API shows it: its state as of `now` (an available coupon past its validity reads expired). */
+export function presentCoupon(coupon: CouponRow, tz: string, now: number, secrets: Secrets, code?: string) {
+  const at = (ms: number | null) => (ms === null ? null : formatInstant(ms, tz))
+  return {
+    id: coupon.id,
+    code: code ?? secrets.decryptCode(coupon.code_enc),
+    card_id: coupon.card_id,
+    card_version_id: coupon.card_version_id,
+    user_id: coupon.user_id,
+    state: effectiveCouponState({ state: coupon.state as CouponState, valid_until: coupon.valid_until }, now),
+    source: coupon.source,
+    valid_from: formatInstant(coupon.valid_from, tz),
+    valid_until: formatInstant(coupon.valid_until, tz),
+    issued_at: formatInstant(coupon.issued_at, tz),
+    redeemed_at: at(coupon.redeemed_at),
+    redemption_id: coupon.redemption_id,
+    voided_at: at(coupon.voided_at),
+  }
+}

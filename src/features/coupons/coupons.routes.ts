@@ -1,0 +1,88 @@
+import { Type } from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import type { AppContext } from '../../app-context.ts'
+import { merchantOf } from '../../http/auth.ts'
+import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
+import { findCouponByCode, issueCoupon, voidCoupon } from './coupons.service.ts'
+import { presentCoupon } from './coupons.presenter.ts'
+import { couponStateFilter } from './coupons.queries.ts'
+
+export const UserId = Type.String({ minLength: 1, maxLength: 128, description: 'The merchant’s own id for its customer (like an openid)' })
+const CouponState = Type.Union(['available', 'redeemed', 'expired', 'voided'].map((s) => Type.Literal(s)))
+
+export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { db } = ctx.database
+
+  app.post(
+    '/v1/cards/:card_id/issue',
+    {
+      schema: {
+        tags: ['coupons'],
+        summary: 'Issue a coupon of this card to a user',
+        params: IdParam('card_id'),
+        body: Type.Object({ user_id: UserId }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const { card_id } = request.params as { card_id: string }
+      const { user_id } = request.body as { user_id: string }
+      const issued = await issueCoupon(ctx, { merchantId, merchantTz, cardId: card_id, userId: user_id, source: 'api' })
+      return reply.code(201).send(presentCoupon(issued.coupon, merchantTz, ctx.clock.now(), ctx.secrets, issued.code))
+    },
+  )
+
+  app.get(
+    '/v1/coupons/:code',
+    { schema: { tags: ['coupons'], summary: 'Look a coupon up by its code', params: IdParam('code') }, config: { till: true } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const { coupon } = await findCouponByCode(ctx, db, merchantId, (request.params as { code: string }).code)
+      return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets)
+    },
+  )
+
+  app.post(
+    '/v1/coupons/:code/void',
+    {
+      schema: {
+        tags: ['coupons'],
+        summary: 'Void an available coupon',
+        params: IdParam('code'),
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) }, { additionalProperties: false })),
+      },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const body = (request.body ?? {}) as { reason?: string | null }
+      const coupon = await voidCoupon(ctx, merchantId, (request.params as { code: string }).code, body.reason ?? null)
+      return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets)
+    },
+  )
+
+  app.get(
+    '/v1/users/:user_id/coupons',
+    {
+      schema: {
+        tags: ['coupons'],
+        summary: 'A user’s coupons with this merchant, newest first',
+        params: Type.Object({ user_id: UserId }),
+        querystring: Type.Intersect([ListQuery, Type.Object({ state: Type.Optional(CouponState), card_id: Type.Optional(Type.String({ maxLength: 100 })) })]),
+      },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const { user_id } = request.params as { user_id: string }
+      const query = request.query as { limit?: number; cursor?: string; state?: string; card_id?: string }
+      const limit = query.limit ?? 50
+      const before = decodeCursor(query.cursor)
+      const now = ctx.clock.now()
+      let q = db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('user_id', '=', user_id)
+      if (query.state) q = q.where(couponStateFilter(query.state, now))
+      if (query.card_id) q = q.where('card_id', '=', query.card_id)
+      if (before) q = q.where('id', '<', before)
+      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute()
+      return page(rows, limit, (row) => presentCoupon(row, merchantTz, now, ctx.secrets))
+    },
+  )
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import { codeFromRandomBytes, CODE_RANDOM_BYTES, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
+import { computeCouponValidity } from '../../domain/validity.ts'
+import { effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
+import { AppError } from '../../http/errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import { findCardWithTerms } from '../cards/cards.repository.ts'
+import { findCouponByCodeHash, type CouponRow, type CouponWithTerms } from './coupons.repository.ts'
+
+/** How a coupon reached its owner. */
+export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange'
+
+export interface IssueInput {
+  merchantId: string
+  merchantTz: string
+  cardId: string
+  userId: string
+  source: CouponSource
+  /** Makes the issue idempotent: a second issue with the same reference returns the first coupon. */
+  sourceRef?: string | null
+}
+
+export interface IssuedCoupon {
+  coupon: CouponRow
+  code: string
+  /** False when `sourceRef` had already issued this coupon. */
+  created: boolean
+}
+
+/**
+ * Issues one coupon inside the caller's transaction: checks the card is active, takes one from the per-user
+ * allowance and one from stock with conditional updates (so parallel issues can never over-issue), then
+ * stores the code only as a keyed hash and a ciphertext.
+ */
+export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput, now: number): Promise<IssuedCoupon> {
+  const { merchantId, cardId, userId } = input
+  if (input.sourceRef) {
+    const existing = await tx.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', input.sourceRef).executeTakeFirst()
+    if (existing) return { coupon: existing, code: ctx.secrets.decryptCode(existing.code_enc), created: false }
+  }
+  const found = await findCardWithTerms(tx, merchantId, cardId)
+  if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
+  const { card, terms, versionId } = found
+  if (card.status !== 'active') throw new AppError('card_not_active', `The card is ${card.status}; it does not issue coupons.`)
+  const validity = computeCouponValidity(terms.validity, now, input.merchantTz)
+  if (validity.valid_until + 1000 <= now) throw new AppError('card_not_active', 'The card’s validity has ended; it no longer issues coupons.')
+
+  const allowance = await tx
+    .insertInto('card_user_claims')
+    .values({ merchant_id: merchantId, card_id: cardId, user_id: userId, claimed: 1 })
+    .onConflict((oc) =>
+      oc
+        .columns(['merchant_id', 'card_id', 'user_id'])
+        .doUpdateSet({ claimed: sql`card_user_claims.claimed + 1` })
+        .where('card_user_claims.claimed', '<', card.get_limit),
+    )
+    .returning('claimed')
+    .executeTakeFirst()
+  if (!allowance) throw new AppError('get_limit_reached', `This user already has the most coupons of this card allowed (${card.get_limit}).`)
+
+  const stock = await tx
+    .updateTable('cards')
+    .set((eb) => ({ stock_remaining: eb('stock_remaining', '-', 1), issued_count: eb('issued_count', '+', 1), updated_at: now }))
+    .where('merchant_id', '=', merchantId)
+    .where('id', '=', cardId)
+    .where('status', '=', 'active')
+    .where('stock_remaining', '>', 0)
+    .returning('stock_remaining')
+    .executeTakeFirst()
+  if (!stock) throw new AppError('out_of_stock', 'The card has no stock left.')
+
+  const couponId = newId('cpn', now)
+  let code = ''
+  let inserted = false
+  // Codes carry 65 random bits, so a clash is astronomically rare; should one happen, draw again.
+  for (let attempt = 0; attempt < 3 && !inserted; attempt++) {
+    code = codeFromRandomBytes(randomBytes(CODE_RANDOM_BYTES))
+    const result = await tx
+      .insertInto('coupons')
+      .values({
+        id: couponId,
+        merchant_id: merchantId,
+        card_id: cardId,
+        card_version_id: versionId,
+        code_hash: ctx.secrets.codeLookupHash(code),
+        code_enc: ctx.secrets.encryptCode(code),
+        user_id: userId,
+        state: 'available',
+        source: input.source,
+        source_ref: input.sourceRef ?? null,
+        valid_from: validity.valid_from,
+        valid_until: validity.valid_until,
+        issued_at: now,
+        redeemed_at: null,
+        redemption_id: null,
+        voided_at: null,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['merchant_id', 'code_hash']).doNothing())
+      .executeTakeFirst()
+    inserted = Number(result.numInsertedOrUpdatedRows ?? 0) === 1
+  }
+  if (!inserted) throw new Error('could not draw a unique coupon code')
+
+  await recordEvent(tx, {
+    merchantId,
+    type: 'coupon.issued',
+    data: { coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source, stock_remaining: stock.stock_remaining },
+    now,
+  })
+  const coupon = await tx.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', couponId).executeTakeFirstOrThrow()
+  return { coupon, code, created: true }
+}
+
+export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<IssuedCoupon> {
+  const now = ctx.clock.now()
+  return ctx.database.db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
+}
+
+/** Finds a coupon by what a customer or clerk typed or scanned; a mistyped code is caught by its check character. */
+export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: string, rawCode: string): Promise<CouponWithTerms> {
+  const code = normalizeCode(rawCode)
+  if (!isWellFormedCode(code)) throw new AppError('code_not_found', 'This is not a valid coupon code; check it was typed correctly.')
+  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code))
+  if (!found) throw new AppError('code_not_found', 'There is no coupon with this code.')
+  return found
+}
+
+/** Voids an available coupon; voiding a voided coupon again is a no-op so retries are safe. */
+export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: string, reason: string | null): Promise<CouponRow> {
+  const now = ctx.clock.now()
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const { coupon } = await findCouponByCode(ctx, tx, merchantId, rawCode)
+    const state = effectiveCouponState({ state: coupon.state as CouponState, valid_until: coupon.valid_until }, now)
+    if (state === 'voided') return coupon
+    if (state === 'redeemed') throw new AppError('already_redeemed', 'A redeemed coupon cannot be voided; reverse the redemption first.')
+    if (state === 'expired') throw new AppError('expired', 'The coupon has already expired.')
+    const updated = await tx
+      .updateTable('coupons')
+      .set({ state: 'voided', voided_at: now, updated_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', coupon.id)
+      .where('state', '=', 'available')
+      .returningAll()
+      .executeTakeFirst()
+    if (!updated) throw new AppError('invalid_state', 'The coupon changed at the same time; look it up again.')
+    await recordEvent(tx, { merchantId, type: 'coupon.voided', data: { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, reason }, now })
+    return updated
+  })
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto'
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import { fromJson, toJson } from '../../db/database.ts'
+import { CARD_TYPES, DEFAULT_POLICY, type CompliancePolicy, type FieldError } from '../../domain/types.ts'
+import { isValidTimeZone } from '../../domain/time.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { hashApiKey } from '../../ports/secrets.ts'
+import type { Scope } from '../../http/auth.ts'
+
+export const DEFAULT_TIMEZONE = 'Asia/Shanghai'
+
+/** What a merchant may do; a merchant made by the operator's CLI may do everything. */
+export interface Capabilities {
+  card_types: string[]
+  /** Coupons limited to a list of stores (cross-store coupons may need approval). */
+  store_limited_cards: boolean
+}
+
+export const FULL_CAPABILITIES: Capabilities = { card_types: [...CARD_TYPES], store_limited_cards: true }
+
+export interface MerchantRow {
+  id: string
+  name: string
+  timezone: string
+  capabilities: Capabilities
+  policy: CompliancePolicy
+  created_at: number
+}
+
+export async function loadMerchant(db: Db, merchantId: string): Promise<MerchantRow> {
+  const row = await db.selectFrom('merchants').selectAll().where('id', '=', merchantId).executeTakeFirst()
+  if (!row) throw new AppError('not_found', 'The merchant does not exist.')
+  return {
+    id: row.id,
+    name: row.name,
+    timezone: row.timezone,
+    capabilities: fromJson<Capabilities>(row.capabilities),
+    policy: { ...DEFAULT_POLICY, ...fromJson<Partial<CompliancePolicy>>(row.policy) },
+    created_at: row.created_at,
+  }
+}
+
+/** A new API key's secret: shown once, stored only as a hash. */
+export function generateApiKey(): string {
+  return `kb_${randomBytes(24).toString('base64url')}`
+}
+
+export interface NewApiKey {
+  id: string
+  name: string
+  scope: Scope
+  store_id: string | null
+  created_at: number
+  api_key: string
+}
+
+export async function insertApiKey(
+  db: Db,
+  input: { merchantId: string; name: string; scope: Scope; storeId: string | null; now: number; expiresAt?: number | null },
+): Promise<NewApiKey> {
+  const apiKey = generateApiKey()
+  const id = newId('key', input.now)
+  await db
+    .insertInto('api_keys')
+    .values({
+      id,
+      merchant_id: input.merchantId,
+      name: input.name,
+      scope: input.scope,
+      store_id: input.storeId,
+      key_hash: hashApiKey(apiKey),
+      key_hint: apiKey.slice(-4),
+      created_at: input.now,
+      revoked_at: null,
+      expires_at: input.expiresAt ?? null,
+    })
+    .execute()
+  return { id, name: input.name, scope: input.scope, store_id: input.storeId, created_at: input.now, api_key: apiKey }
+}
+
+/** Creates a merchant with every capability, the default policy and its first full-scope API key. */
+export async function createMerchant(
+  ctx: Pick<AppContext, 'database' | 'clock' | 'secrets'>,
+  input: { name: string; timezone?: string },
+): Promise<{ merchant_id: string; api_key: string; key_id: string }> {
+  const name = input.name.trim()
+  const timezone = input.timezone ?? DEFAULT_TIMEZONE
+  const errors: FieldError[] = []
+  if (name.length < 1 || name.length > 100) errors.push({ field: 'name', code: 'invalid', message: 'must be 1 to 100 characters' })
+  if (!isValidTimeZone(timezone)) errors.push({ field: 'timezone', code: 'invalid', message: 'is not an IANA time zone' })
+  if (errors.length > 0) throw validationFailed(errors)
+  const now = ctx.clock.now()
+  const merchantId = newId('mch', now)
+  return ctx.database.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('merchants')
+      .values({
+        id: merchantId,
+        name,
+        timezone,
+        capabilities: toJson(FULL_CAPABILITIES),
+        policy: toJson(DEFAULT_POLICY),
+        wallet_secret_enc: ctx.secrets.seal(randomBytes(32).toString('base64url')),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute()
+    const key = await insertApiKey(tx, { merchantId, name: 'default', scope: 'full', storeId: null, now })
+    return { merchant_id: merchantId, api_key: key.api_key, key_id: key.id }
+  })
+}

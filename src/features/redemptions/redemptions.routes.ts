@@ -1,0 +1,148 @@
+import { Type } from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import type { AppContext } from '../../app-context.ts'
+import { merchantOf } from '../../http/auth.ts'
+import { IdParam, ListQuery, Money, Nullable, decodeCursor, page } from '../../http/schemas.ts'
+import { formatInstant } from '../../domain/time.ts'
+import { presentCoupon } from '../coupons/coupons.presenter.ts'
+import { checkRedemption, findRedemption, redeem, reverseRedemption, type Channel, type RedemptionRow } from './redemptions.service.ts'
+
+const RedeemBody = Type.Object(
+  {
+    code: Type.String({ minLength: 1, maxLength: 64, description: 'As scanned or typed; spaces, hyphens and case are ignored' }),
+    store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
+    order_amount: Type.Optional(Nullable(Money)),
+    channel: Type.Optional(Type.Union(['scan', 'manual', 'api', 'self_service'].map((c) => Type.Literal(c)))),
+  },
+  { additionalProperties: false },
+)
+
+interface RedeemBodyType {
+  code: string
+  store_id?: string | null
+  order_amount?: number | null
+  channel?: Channel
+}
+
+function inputOf(body: RedeemBodyType) {
+  return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api' }
+}
+
+export function presentRedemption(row: RedemptionRow, code: string, tz: string) {
+  return {
+    id: row.id,
+    code,
+    coupon_id: row.coupon_id,
+    card_id: row.card_id,
+    store_id: row.store_id,
+    order_amount: row.order_amount,
+    discount_amount: row.discount_amount,
+    channel: row.channel,
+    api_key_id: row.api_key_id,
+    redeemed_at: formatInstant(row.redeemed_at, tz),
+    reversed_at: row.reversed_at === null ? null : formatInstant(row.reversed_at, tz),
+    reversal_reason: row.reversal_reason,
+  }
+}
+
+export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { db } = ctx.database
+
+  app.post(
+    '/v1/redemptions/check',
+    {
+      schema: { tags: ['redemptions'], summary: 'Preview what a code would take off an order, without redeeming it', body: RedeemBody },
+      config: { permission: 'redeem' },
+    },
+    async (request) => {
+      const principal = merchantOf(request)
+      const decision = await checkRedemption(ctx, principal, inputOf(request.body as RedeemBodyType))
+      const { coupon, terms } = decision.found
+      return {
+        redeemable: true,
+        code: ctx.secrets.decryptCode(coupon.code_enc),
+        card_id: coupon.card_id,
+        store_id: decision.store?.id ?? null,
+        order_amount: (request.body as RedeemBodyType).order_amount ?? null,
+        discount_amount: decision.discountAmount,
+        coupon: presentCoupon(coupon, principal.merchantTz, ctx.clock.now(), ctx.secrets),
+        card: { type: terms.type, title: terms.title, notice: terms.notice, least_cost: terms.least_cost, reduce_cost: terms.reduce_cost, percent_off: terms.percent_off, max_discount: terms.max_discount, tiers: terms.tiers },
+      }
+    },
+  )
+
+  app.post(
+    '/v1/redemptions',
+    {
+      schema: { tags: ['redemptions'], summary: 'Redeem a code, exactly once (send an Idempotency-Key to retry safely)', body: RedeemBody },
+      config: { permission: 'redeem' },
+    },
+    async (request, reply) => {
+      const principal = merchantOf(request)
+      const { redemption, code } = await redeem(ctx, principal, inputOf(request.body as RedeemBodyType))
+      return reply.code(201).send(presentRedemption(redemption, code, principal.merchantTz))
+    },
+  )
+
+  app.get(
+    '/v1/redemptions/:redemption_id',
+    { schema: { tags: ['redemptions'], summary: 'Get a redemption', params: IdParam('redemption_id') }, config: { till: true } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const row = await findRedemption(db, merchantId, (request.params as { redemption_id: string }).redemption_id)
+      const coupon = await db.selectFrom('coupons').select('code_enc').where('merchant_id', '=', merchantId).where('id', '=', row.coupon_id).executeTakeFirstOrThrow()
+      return presentRedemption(row, ctx.secrets.decryptCode(coupon.code_enc), merchantTz)
+    },
+  )
+
+  app.get(
+    '/v1/redemptions',
+    {
+      schema: {
+        tags: ['redemptions'],
+        summary: 'List redemptions, newest first',
+        querystring: Type.Intersect([ListQuery, Type.Object({ store_id: Type.Optional(Type.String({ maxLength: 100 })), card_id: Type.Optional(Type.String({ maxLength: 100 })) })]),
+      },
+      config: { till: true },
+    },
+    async (request) => {
+      const { merchantId, merchantTz, storeId } = merchantOf(request)
+      const query = request.query as { limit?: number; cursor?: string; store_id?: string; card_id?: string }
+      const limit = query.limit ?? 50
+      const before = decodeCursor(query.cursor)
+      let q = db
+        .selectFrom('redemptions')
+        .innerJoin('coupons', (join) => join.onRef('coupons.merchant_id', '=', 'redemptions.merchant_id').onRef('coupons.id', '=', 'redemptions.coupon_id'))
+        .selectAll('redemptions')
+        .select('coupons.code_enc')
+        .where('redemptions.merchant_id', '=', merchantId)
+      // A till key sees its own store's redemptions only.
+      const store = storeId ?? query.store_id
+      if (store) q = q.where('redemptions.store_id', '=', store)
+      if (query.card_id) q = q.where('redemptions.card_id', '=', query.card_id)
+      if (before) q = q.where('redemptions.id', '<', before)
+      const rows = await q.orderBy('redemptions.id', 'desc').limit(limit + 1).execute()
+      return page(rows, limit, ({ code_enc, ...row }) => presentRedemption(row, ctx.secrets.decryptCode(code_enc), merchantTz))
+    },
+  )
+
+  app.post(
+    '/v1/redemptions/:redemption_id/reverse',
+    {
+      schema: {
+        tags: ['redemptions'],
+        summary: 'Reverse a redemption once; the coupon is available again if still valid, else expired',
+        params: IdParam('redemption_id'),
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) }, { additionalProperties: false })),
+      },
+      config: { permission: 'redeem' },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const body = (request.body ?? {}) as { reason?: string | null }
+      const { redemption, coupon } = await reverseRedemption(ctx, merchantId, (request.params as { redemption_id: string }).redemption_id, body.reason ?? null)
+      const code = ctx.secrets.decryptCode(coupon.code_enc)
+      return { ...presentRedemption(redemption, code, merchantTz), coupon: presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code) }
+    },
+  )
+}

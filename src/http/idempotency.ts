@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AppContext } from '../app-context.ts'
+import { AppError } from './errors.ts'
+
+/** A replay is served for this long after the first response. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000
+/** A request still marked running after this long is taken to have died with its process. */
+const RUNNING_LEASE_MS = 60 * 1000
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: { merchantId: string; key: string } | null
+  }
+}
+
+function scopeOf(request: FastifyRequest): { merchantId: string; key: string } | null {
+  const header = request.headers['idempotency-key']
+  if (header === undefined) return null
+  const value = Array.isArray(header) ? header[0] : header
+  if (value.length < 1 || value.length > 255) {
+    throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 characters.', [
+      { field: 'Idempotency-Key', code: 'invalid', message: 'must be 1 to 255 characters' },
+    ])
+  }
+  if (request.merchant) return { merchantId: request.merchant.merchantId, key: `k:${value}` }
+  // Customers share the merchant's key space, so their keys are kept apart by user.
+  if (request.customer) return { merchantId: request.customer.merchantId, key: `c:${request.customer.userId}:${value}` }
+  return null
+}
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n`)
+    .update(request.body === undefined ? '' : JSON.stringify(request.body))
+    .digest('base64url')
+}
+
+/**
+ * Any state-changing POST may carry `Idempotency-Key`: the first response (status and body) is kept for
+ * 24 h and replayed byte for byte to a retry with the same body. Server errors are not kept, so a retry
+ * after one runs again.
+ */
+export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void {
+  const { db } = ctx.database
+  app.decorateRequest('idempotency', null)
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return
+    const scope = scopeOf(request)
+    if (!scope) return
+    const now = ctx.clock.now()
+    const hash = requestHash(request)
+    const fresh = { merchant_id: scope.merchantId, key: scope.key, request_hash: hash, state: 'running', status_code: null, response_body: null, created_at: now, locked_until: now + RUNNING_LEASE_MS }
+    const inserted = await db.insertInto('idempotency_keys').values(fresh).onConflict((oc) => oc.doNothing()).executeTakeFirst()
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+      request.idempotency = scope
+      return
+    }
+    const existing = await db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('merchant_id', '=', scope.merchantId)
+      .where('key', '=', scope.key)
+      .executeTakeFirst()
+    if (!existing) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
+    const stale = existing.created_at + IDEMPOTENCY_WINDOW_MS <= now
+    const abandoned = existing.state === 'running' && existing.locked_until <= now
+    if (stale || abandoned) {
+      // Take the key over, but only if nobody else did in the meantime.
+      const taken = await db
+        .updateTable('idempotency_keys')
+        .set(fresh)
+        .where('merchant_id', '=', scope.merchantId)
+        .where('key', '=', scope.key)
+        .where('created_at', '=', existing.created_at)
+        .where('state', '=', existing.state)
+        .executeTakeFirst()
+      if (Number(taken.numUpdatedRows) === 1) {
+        request.idempotency = scope
+        return
+      }
+      throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
+    }
+    if (existing.request_hash !== hash) {
+      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.')
+    }
+    if (existing.state === 'running') {
+      throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
+    }
+    return replay(reply, existing.status_code ?? 200, existing.response_body ?? '')
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const scope = request.idempotency
+    if (!scope) return payload
+    request.idempotency = null
+    const where = db.updateTable('idempotency_keys').where('merchant_id', '=', scope.merchantId).where('key', '=', scope.key)
+    if (reply.statusCode >= 500 || typeof payload !== 'string') {
+      await db.deleteFrom('idempotency_keys').where('merchant_id', '=', scope.merchantId).where('key', '=', scope.key).where('state', '=', 'running').execute()
+      return payload
+    }
+    await where.set({ state: 'done', status_code: reply.statusCode, response_body: payload }).execute()
+    return payload
+  })
+}
+
+function replay(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('idempotent-replayed', 'true')
+    .type(status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8')
+    .send(body)
+}

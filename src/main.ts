@@ -1,0 +1,55 @@
+import pino from 'pino'
+import { loadConfig, type Config } from './config.ts'
+import { openDatabase, type Database } from './db/database.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import { buildApp, type App } from './app.ts'
+import { systemClock, type Clock } from './ports/clock.ts'
+import { createSecrets } from './ports/secrets.ts'
+import { logNotifier } from './ports/notifier.ts'
+import type { AppContext } from './app-context.ts'
+import { startJobs } from './jobs/runner.ts'
+
+export function openConfiguredDatabase(config: Config): Database {
+  return openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.databasePoolSize })
+}
+
+export function contextFor(config: Config, database: Database, log: pino.Logger, clock: Clock = systemClock): AppContext {
+  return {
+    database,
+    clock,
+    secrets: createSecrets(config.secretKey),
+    notifier: logNotifier(log),
+    publicUrl: config.publicUrl,
+  }
+}
+
+/** load config → open db → migrate → build app → start jobs → listen; closes gracefully on SIGTERM/SIGINT. */
+export async function serve(config: Config = loadConfig()): Promise<App> {
+  const log = pino({ level: config.logLevel })
+  const database = openConfiguredDatabase(config)
+  await migrateToLatest(database)
+  const ctx = contextFor(config, database, log)
+  const app = await buildApp(ctx, { logger: log })
+  const jobs = config.jobsEnabled ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log }) : null
+  await app.listen({ port: config.port, host: config.host })
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    log.info({ signal }, 'shutting down: finishing in-flight requests')
+    // Stop taking new connections and wait for in-flight requests, then stop jobs, then the database.
+    const force = setTimeout(() => process.exit(1), 15_000)
+    force.unref()
+    try {
+      await app.close()
+      await jobs?.stop()
+      await database.close()
+    } finally {
+      process.exit(0)
+    }
+  }
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  return app
+}

@@ -1,0 +1,68 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+
+/**
+ * Everything derived from the process's secret key (kept outside the database). A copy of the database
+ * alone gives neither redeemable codes (only their keyed hashes and ciphertexts) nor usable API keys.
+ */
+export interface Secrets {
+  /** Keyed hash used to find a coupon by its code. */
+  codeLookupHash(code: string): string
+  encryptCode(code: string): string
+  decryptCode(sealed: string): string
+  /** Seals any small secret (a merchant's wallet signing secret) for storage. */
+  seal(plain: string): string
+  unseal(sealed: string): string
+  /** Keyed hash for one-time passwords and other short secrets. */
+  shortSecretHash(value: string): string
+}
+
+function subkey(master: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `kabao:${purpose}`, 32))
+}
+
+function aesGcmSeal(key: Buffer, plain: string): string {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')
+}
+
+function aesGcmOpen(key: Buffer, sealed: string): string {
+  const raw = Buffer.from(sealed, 'base64url')
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12))
+  decipher.setAuthTag(raw.subarray(12, 28))
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')
+}
+
+export function createSecrets(masterKey: Buffer): Secrets {
+  const lookupKey = subkey(masterKey, 'code-lookup')
+  const codeKey = subkey(masterKey, 'code-encryption')
+  const sealKey = subkey(masterKey, 'seal')
+  const shortKey = subkey(masterKey, 'short-secret')
+  return {
+    codeLookupHash: (code) => createHmac('sha256', lookupKey).update(code).digest('base64url'),
+    encryptCode: (code) => aesGcmSeal(codeKey, code),
+    decryptCode: (sealed) => aesGcmOpen(codeKey, sealed),
+    seal: (plain) => aesGcmSeal(sealKey, plain),
+    unseal: (sealed) => aesGcmOpen(sealKey, sealed),
+    shortSecretHash: (value) => createHmac('sha256', shortKey).update(value).digest('base64url'),
+  }
+}
+
+/**
+ * API keys carry 192 random bits, so a plain SHA-256 is enough to store them: a slow hash would only
+ * slow every request down without making a 192-bit secret any harder to guess.
+ */
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex')
+}
+
+export function hmacHex(secret: string | Buffer, message: string): string {
+  return createHmac('sha256', secret).update(message).digest('hex')
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { openDatabase, type Database, type Engine } from '../../src/db/database.ts'
+import { migrateToLatest } from '../../src/db/migrate.ts'
+
+export const ENGINES: Engine[] = ['sqlite', 'postgres']
+
+export const POSTGRES_URL = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test'
+
+let postgresReachable: Promise<boolean> | undefined
+
+/** Whether PostgreSQL answers. In CI (CI=true) a missing PostgreSQL fails the run instead of skipping. */
+export function postgresAvailable(): Promise<boolean> {
+  postgresReachable ??= (async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 })
+    try {
+      await client.connect()
+      await client.query('select 1')
+      return true
+    } catch (error) {
+      if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI but ${POSTGRES_URL} does not answer: ${(error as Error).message}`)
+      return false
+    } finally {
+      await client.end().catch(() => {})
+    }
+  })()
+  return postgresReachable
+}
+
+/** `{ skip }` options for node:test: PostgreSQL suites skip only outside CI when it is missing. */
+export async function engineOptions(engine: Engine): Promise<{ skip: string | false }> {
+  if (engine === 'sqlite') return { skip: false }
+  return { skip: (await postgresAvailable()) ? false : 'PostgreSQL is not reachable (set DATABASE_URL)' }
+}
+
+export interface TestDatabase {
+  engine: Engine
+  /** A DATABASE_URL that other processes can open: same data. */
+  url: string
+  database: Database
+  /** Closes and removes everything this database held. */
+  drop(): Promise<void>
+}
+
+function withSearchPath(base: string, schema: string): string {
+  const url = new URL(base)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return url.toString()
+}
+
+/**
+ * A fresh, migrated database for one test file: an SQLite file in a temp dir (a file, so other
+ * processes can share it) or its own schema on PostgreSQL.
+ */
+export async function createTestDatabase(engine: Engine, options: { migrate?: boolean; sqliteFile?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true
+  if (engine === 'sqlite') {
+    const url = options.sqliteFile ? `sqlite:/tmp/kabao-test-${randomBytes(6).toString('hex')}/kabao.db` : 'sqlite::memory:'
+    const database = openDatabase(url)
+    if (migrate) await migrateToLatest(database)
+    return {
+      engine,
+      url,
+      database,
+      async drop() {
+        await database.close()
+        if (url !== 'sqlite::memory:') {
+          const { rm } = await import('node:fs/promises')
+          await rm(url.slice('sqlite:'.length).replace(/\/kabao\.db$/, ''), { recursive: true, force: true })
+        }
+      },
+    }
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`create schema ${schema}`)
+  await admin.end()
+  const url = withSearchPath(POSTGRES_URL, schema)
+  const database = openDatabase(url, { poolSize: 20 })
+  if (migrate) await migrateToLatest(database)
+  return {
+    engine,
+    url,
+    database,
+    async drop() {
+      await database.close()
+      const cleanup = new pg.Client({ connectionString: POSTGRES_URL })
+      await cleanup.connect()
+      await cleanup.query(`drop schema if exists ${schema} cascade`)
+      await cleanup.end()
+    },
+  }
+}
