@@ -1,11 +1,11 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppContext } from './app-context.ts'
 import { newId } from './ports/ids.ts'
-import { AppError, handleError, problemOf, sendProblem } from './http/errors.ts'
-import { validatorCompiler } from './http/validation.ts'
+import { AppError, clientErrorResponse, frameworkProblem, handleError, problemOf, sendProblem } from './http/errors.ts'
+import { registerJsonBody, validatorCompiler } from './http/validation.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { FEATURES } from './features/index.ts'
@@ -13,7 +13,8 @@ import { FEATURES } from './features/index.ts'
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
 export interface BuildOptions {
-  logger?: FastifyServerOptions['logger']
+  /** A pino logger; requests are not logged without one. */
+  logger?: FastifyBaseLogger
 }
 
 export type App = FastifyInstance
@@ -21,23 +22,47 @@ export type App = FastifyInstance
 /** Builds the HTTP application without listening; tests drive it with `app.inject`. */
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<App> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Path ids may be long (a user_id is up to 128 characters); the route schemas set the real limits.
+    routerOptions: { maxParamLength: 500 },
     genReqId: () => newId('req'),
     requestIdHeader: false,
     // A client that stops sending mid-body must not hold a connection forever.
     requestTimeout: 30_000,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false } },
+    // A URL Fastify cannot route (bad percent-encoding, an over-long id) still answers problem+json.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id)
+      return sendProblem(reply, frameworkProblem(error))
+    },
+    // So does a request Node cannot parse as HTTP at all.
+    clientErrorHandler: (error, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return
+      if (socket.writable) socket.end(clientErrorResponse(error, newId('req')))
+      else socket.destroy(error)
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler())
+  registerJsonBody(app)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problemOf('not_found', `There is no ${request.method} ${request.url.split('?')[0]}.`)),
   )
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+  })
+  // On shutdown, in-flight requests finish with `Connection: close`, so keep-alive clients let go of their
+  // connections and the server can close instead of waiting for them to time out.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
   })
 
   await app.register(swagger, {
@@ -49,18 +74,33 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
         description: 'Cards & coupons, wallet, redemption. Money is integer fen; errors are RFC 9457 problem+json with a stable `code`.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A merchant API key' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A merchant API key' },
+          walletToken: { type: 'http', scheme: 'bearer', description: 'A customer’s wallet session token' },
+        },
       },
       security: [{ apiKey: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // The document says who may call each route, from the route's `auth` setting.
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth
+    if (auth === 'none' || auth === 'customer') route.schema = { ...route.schema, security: auth === 'none' ? [] : [{ walletToken: [] }] }
+  })
+  // The docs are public, like the OpenAPI document they render.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, auth: 'none' }
+    })
+    await docs.register(swaggerUi, { routePrefix: '/docs' })
+  })
 
   registerAuth(app, ctx)
   registerIdempotency(app, ctx)
 
-  app.get('/healthz', { config: { auth: 'none' }, schema: { hide: true } }, async () => ({ status: 'ok' }))
-  app.get('/readyz', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) => {
+  const service = (summary: string) => ({ config: { auth: 'none' as const }, schema: { tags: ['service'], summary } })
+  app.get('/healthz', service('200 while the process is up'), async () => ({ status: 'ok' }))
+  app.get('/readyz', service('200 when the database answers, else 503'), async (_request, reply) => {
     try {
       await ctx.database.ping()
       return { status: 'ready' }
@@ -68,7 +108,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       return reply.code(503).send({ status: 'unavailable' })
     }
   })
-  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', service('This OpenAPI 3.1 document'), async () => app.swagger())
 
   for (const feature of FEATURES) await feature(app, ctx)
 

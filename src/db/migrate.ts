@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } f
 import type { Database } from './database.ts'
 import { columnTypesFor, type ColumnTypes } from './migrations/column-types.ts'
 import * as m0001 from './migrations/0001-core.ts'
+import * as m0002 from './migrations/0002-wallet-secret-rotation.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -11,6 +12,7 @@ interface MigrationModule {
 /** Every migration in order. Names never change once released. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-core': m0001,
+  '0002-wallet-secret-rotation': m0002,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */
@@ -29,7 +31,8 @@ function migratorFor(database: Database, db: Kysely<any>, schema?: string): Migr
 
 /**
  * Runs the migrator under a session-level advisory lock on PostgreSQL: Kysely's own lock table is created
- * by the first migrator, so two processes starting together could otherwise race on creating it.
+ * by the first migrator, so two processes starting together could otherwise race on creating it. On
+ * SQLite the whole run is one write transaction.
  */
 async function runMigrator(database: Database, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<void> {
   let result: MigrationResultSet
@@ -44,15 +47,42 @@ async function runMigrator(database: Database, run: (migrator: Migrator) => Prom
       }
     })
   } else {
-    result = await run(migratorFor(database, database.db))
+    // Kysely takes no lock on SQLite (it assumes a single connection): hold SQLite's write lock for the
+    // whole run instead, so a second process waits for the first and then finds nothing left to do.
+    result = await database.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn)
+      try {
+        const outcome = await run(migratorFor(database, conn))
+        await sql.raw(outcome.error ? 'rollback' : 'commit').execute(conn)
+        return outcome
+      } catch (error) {
+        await sql`rollback`.execute(conn)
+        throw error
+      }
+    })
   }
   if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error))
 }
 
+/**
+ * Kysely's PostgreSQL introspection reads every schema of the database, so a schema that another application
+ * (or a parallel test) drops meanwhile fails it with invalid_schema_name (3F000). A failed run is rolled back
+ * whole, and a second look no longer sees that schema.
+ */
+async function retryingIfSchemaDropped(attempt: () => Promise<void>): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (tries >= 3 || (error as { code?: string } | null)?.code !== '3F000') throw error
+    }
+  }
+}
+
 export function migrateToLatest(database: Database): Promise<void> {
-  return runMigrator(database, (m) => m.migrateToLatest())
+  return retryingIfSchemaDropped(() => runMigrator(database, (m) => m.migrateToLatest()))
 }
 
 export function migrateDown(database: Database): Promise<void> {
-  return runMigrator(database, (m) => m.migrateDown())
+  return retryingIfSchemaDropped(() => runMigrator(database, (m) => m.migrateDown()))
 }

@@ -12,6 +12,9 @@ export interface MerchantsTable {
   capabilities: Json
   policy: Json
   wallet_secret_enc: string | null
+  /** The secret before the last rotation, honoured until `wallet_secret_prev_until`. */
+  wallet_secret_prev_enc: string | null
+  wallet_secret_prev_until: number | null
   created_at: number
   updated_at: number
 }

@@ -6,9 +6,13 @@ import { cardsRoutes } from './cards/cards.routes.ts'
 import { couponsRoutes } from './coupons/coupons.routes.ts'
 import { redemptionsRoutes } from './redemptions/redemptions.routes.ts'
 import { eventsRoutes } from './events/events.routes.ts'
+import { customersRoutes } from './customers/customers.routes.ts'
+import { claimLinksRoutes } from './claim-links/claim-links.routes.ts'
+import { walletRoutes } from './wallet/wallet.routes.ts'
+import { bulkIssueRoutes } from './bulk-issue/bulk-issue.routes.ts'
 
 /** A capability's HTTP routes. */
 export type Feature = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void
 
 /** Every feature's routes, registered in this order. */
-export const FEATURES: Feature[] = [merchantsRoutes, storesRoutes, cardsRoutes, couponsRoutes, redemptionsRoutes, eventsRoutes]
+export const FEATURES: Feature[] = [merchantsRoutes, storesRoutes, cardsRoutes, couponsRoutes, redemptionsRoutes, eventsRoutes, customersRoutes, claimLinksRoutes, walletRoutes, bulkIssueRoutes]

@@ -47,6 +47,9 @@ function bearerToken(request: FastifyRequest): string | null {
   return match ? match[1] : null
 }
 
+/** Which keys may do what, in the words of the 403 detail. */
+const KEYS_ALLOWED: Record<Permission, string> = { read: 'a read or full key', redeem: 'a redeem or full key', write: 'a full key' }
+
 function allowed(scope: Scope, permission: Permission, till: boolean): boolean {
   if (scope === 'full') return true
   if (scope === 'read') return permission === 'read'
@@ -94,7 +97,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     }
     const permission = config?.permission ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write')
     if (!allowed(row.scope as Scope, permission, config?.till === true)) {
-      throw new AppError('forbidden', `This key's scope (${row.scope}) does not allow this call.`)
+      throw new AppError('forbidden', `A ${row.scope} key may not call ${request.method} ${request.routeOptions.url}; that takes ${KEYS_ALLOWED[permission]}.`)
     }
     request.merchant = {
       kind: 'merchant',

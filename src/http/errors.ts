@@ -31,9 +31,13 @@ const STATUS_BY_CODE: Record<string, number> = {
   redemption_not_found: 404,
   api_key_not_found: 404,
   claim_link_not_found: 404,
+  merchant_not_found: 404,
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  uri_too_long: 414,
+  request_timeout: 408,
+  headers_too_large: 431,
   validation_failed: 422,
   below_threshold: 422,
   idempotency_key_reused: 422,
@@ -56,12 +60,13 @@ const STATUS_BY_CODE: Record<string, number> = {
   rate_limited: 429,
   capability_not_allowed: 403,
   service_unavailable: 503,
+  internal_error: 500,
 }
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
 }
 
 export function statusOf(code: string): number {
@@ -86,6 +91,7 @@ export function problemOf(code: string, detail: string, errors?: FieldError[]): 
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  if (problem.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer')
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 
@@ -106,13 +112,67 @@ interface AjvIssue {
   params: Record<string, unknown>
 }
 
+/** Enough to fix a request; a body with thousands of bad items would otherwise answer with thousands of lines. */
+const MAX_FIELD_ERRORS = 50
+
+const TYPE_NAMES: Record<string, string> = {
+  integer: 'an integer', number: 'a number', string: 'a string', object: 'an object', array: 'an array', boolean: 'true or false', null: 'null',
+}
+
+/** A plain sentence for each schema rule, in the terms a client developer uses. */
+function messageOf(issue: AjvIssue): string {
+  const p = issue.params
+  switch (issue.keyword) {
+    case 'type':
+      return `must be ${String(p.type).split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ')}`
+    case 'minimum':
+      return `must be at least ${p.limit}`
+    case 'maximum':
+      return `must be at most ${p.limit}`
+    case 'minLength':
+      return `must be at least ${p.limit} characters`
+    case 'maxLength':
+      return `must be at most ${p.limit} characters`
+    case 'minItems':
+      return `must have at least ${p.limit} items`
+    case 'maxItems':
+      return `must have at most ${p.limit} items`
+    case 'minProperties':
+      return `must have at least ${p.limit} field${p.limit === 1 ? '' : 's'}`
+    case 'format':
+      return p.format === 'date-time' ? 'must be an ISO 8601 date-time with offset, e.g. 2030-01-31T10:00:00+08:00' : `must be a valid ${p.format}`
+    case 'pattern':
+      return `must match ${p.pattern}`
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+    default:
+      return issue.message ?? 'is invalid'
+  }
+}
+
+/** `Nullable(x)` fails its null branch whenever x fails; only x's complaint says something. */
+function isNullBranch(issue: AjvIssue): boolean {
+  return issue.keyword === 'type' && issue.params.type === 'null'
+}
+
+function isSummary(issue: AjvIssue): boolean {
+  return issue.keyword === 'anyOf' || issue.keyword === 'oneOf'
+}
+
 export function fieldErrorsFromAjv(issues: AjvIssue[], prefix: string): FieldError[] {
   const errors: FieldError[] = []
-  const seen = new Set<string>()
+  const byKey = new Map<string, FieldError>()
+  // A union of literals (an enum) fails once per literal: gather them into one "must be one of".
+  const allowed = new Map<FieldError, unknown[]>()
+  const informative = issues.filter((i) => !isSummary(i) && !isNullBranch(i)).map((i) => i.instancePath)
   for (const issue of issues) {
+    if (isSummary(issue)) continue
+    if (isNullBranch(issue) && informative.some((path) => path === issue.instancePath || path.startsWith(`${issue.instancePath}/`))) continue
     let field = fieldFromPointer(issue.instancePath)
     let code = issue.keyword === 'type' ? 'invalid_type' : issue.keyword
-    let message = issue.message ?? 'is invalid'
+    let message = messageOf(issue)
     if (issue.keyword === 'required') {
       const missing = String(issue.params.missingProperty)
       field = field ? `${field}.${missing}` : missing
@@ -124,15 +184,60 @@ export function fieldErrorsFromAjv(issues: AjvIssue[], prefix: string): FieldErr
       code = 'unknown_field'
       message = 'is not a known field'
     }
-    // anyOf/oneOf produce a summary line plus the branch details; the branch lines say more.
-    if (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') continue
-    if (prefix !== 'body') field = field ? `${field}` : prefix
+    field ||= prefix
     const key = `${field}|${code}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    errors.push({ field: field || prefix, code, message })
+    const seen = byKey.get(key)
+    if (seen) {
+      if (code === 'const') {
+        const values = allowed.get(seen) ?? []
+        values.push(issue.params.allowedValue)
+        seen.message = `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`
+      }
+      continue
+    }
+    const error = { field, code, message }
+    if (code === 'const') allowed.set(error, [issue.params.allowedValue])
+    byKey.set(key, error)
+    errors.push(error)
   }
   return errors
+}
+
+/**
+ * The raw HTTP response to a request Node could not even parse (bad HTTP, headers too large, too slow);
+ * there is no request object yet, so it is written to the socket as is.
+ */
+export function clientErrorResponse(error: NodeJS.ErrnoException, requestId: string): string {
+  const problem =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? problemOf('request_timeout', 'The request was not received in time.')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? problemOf('headers_too_large', 'The request headers are too large.')
+        : problemOf('malformed_request', 'The request is not valid HTTP.')
+  const body = JSON.stringify(problem)
+  return (
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  )
+}
+
+/** The problem for an error Fastify raises before a route runs (a URL it cannot route). */
+export function frameworkProblem(error: FastifyError): Problem {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return problemOf('uri_too_long', 'A part of the URL path is too long to be an id.')
+  return problemOf('malformed_request', 'The URL is not valid; check its percent-encoding.')
+}
+
+const CODE_BY_CLIENT_STATUS: Record<number, string> = {
+  404: 'not_found', 405: 'method_not_allowed', 408: 'request_timeout', 413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 431: 'headers_too_large',
+}
+
+/** "The request has invalid fields: title, validity.days." — the list says it all at a glance. */
+function validationDetail(errors: FieldError[]): string {
+  const fields = [...new Set(errors.map((e) => e.field))]
+  const shown = fields.slice(0, 5).join(', ')
+  if (fields.length <= 5) return `The request has invalid fields: ${shown}.`
+  const listed = errors.length > MAX_FIELD_ERRORS ? `; the first ${MAX_FIELD_ERRORS} errors are listed` : ''
+  return `The request has ${fields.length} invalid fields: ${shown} and more${listed}.`
 }
 
 /** Maps anything thrown by a route to a problem+json response; internals never reach the client. */
@@ -141,22 +246,21 @@ export function handleError(error: FastifyError | AppError | Error, request: Fas
   const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string }
   if (fastifyError.validation) {
     const errors = fieldErrorsFromAjv(fastifyError.validation, fastifyError.validationContext ?? 'body')
-    return sendProblem(reply, problemOf('validation_failed', 'The request has invalid fields.', errors))
+    return sendProblem(reply, problemOf('validation_failed', validationDetail(errors), errors.slice(0, MAX_FIELD_ERRORS)))
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return sendProblem(reply, problemOf('payload_too_large', 'The request body is larger than the limit of 1 MiB.'))
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return sendProblem(reply, problemOf('unsupported_media_type', 'Send the body as application/json.'))
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return sendProblem(reply, problemOf('malformed_request', 'The request body is empty or its length is wrong.'))
+      return sendProblem(reply, problemOf('malformed_request', 'The request body is shorter or longer than its Content-Length.'))
   }
-  if (fastifyError.statusCode === 400 || error instanceof SyntaxError) {
-    return sendProblem(reply, problemOf('malformed_request', 'The request body is not valid JSON.'))
-  }
-  if (fastifyError.statusCode === 413) {
-    return sendProblem(reply, problemOf('payload_too_large', 'The request body is too large.'))
+  // Other client errors raised by Fastify or a plugin: the nearest stable code for the status.
+  const status = fastifyError.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const code = CODE_BY_CLIENT_STATUS[status] ?? 'malformed_request'
+    return sendProblem(reply, problemOf(code, code === 'not_found' ? `There is no ${request.method} ${request.url.split('?')[0]}.` : 'The request could not be processed as sent.'))
   }
   request.log.error({ err: error }, 'unhandled error')
   const problem = problemOf('internal_error', `Something went wrong on our side. Quote request id ${request.id} when reporting it.`)

@@ -10,11 +10,22 @@ const RUNNING_LEASE_MS = 60 * 1000
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { merchantId: string; key: string } | null
+    idempotency: IdempotencyScope | null
+  }
+  interface FastifyContextConfig {
+    /** False for a route that makes its own retries safe (a streamed body cannot be hashed and replayed here). */
+    idempotency?: boolean
   }
 }
 
-function scopeOf(request: FastifyRequest): { merchantId: string; key: string } | null {
+interface IdempotencyScope {
+  merchantId: string
+  key: string
+  /** When this request claimed the key: its completion must not overwrite a later claim. */
+  claimedAt?: number
+}
+
+function scopeOf(request: FastifyRequest): IdempotencyScope | null {
   const header = request.headers['idempotency-key']
   if (header === undefined) return null
   const value = Array.isArray(header) ? header[0] : header
@@ -29,10 +40,20 @@ function scopeOf(request: FastifyRequest): { merchantId: string; key: string } |
   return null
 }
 
+/** JSON with object keys sorted, so the same body sent with its fields in another order is the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+    return `{${entries.join(',')}}`
+  }
+  return JSON.stringify(value) ?? ''
+}
+
 function requestHash(request: FastifyRequest): string {
   return createHash('sha256')
     .update(`${request.method} ${request.url}\n`)
-    .update(request.body === undefined ? '' : JSON.stringify(request.body))
+    .update(request.body === undefined ? '' : canonicalJson(request.body))
     .digest('base64url')
 }
 
@@ -46,7 +67,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
   app.decorateRequest('idempotency', null)
 
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return
+    if (request.method !== 'POST' || request.routeOptions.config?.idempotency === false) return
     const scope = scopeOf(request)
     if (!scope) return
     const now = ctx.clock.now()
@@ -54,7 +75,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const fresh = { merchant_id: scope.merchantId, key: scope.key, request_hash: hash, state: 'running', status_code: null, response_body: null, created_at: now, locked_until: now + RUNNING_LEASE_MS }
     const inserted = await db.insertInto('idempotency_keys').values(fresh).onConflict((oc) => oc.doNothing()).executeTakeFirst()
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
-      request.idempotency = scope
+      request.idempotency = { ...scope, claimedAt: now }
       return
     }
     const existing = await db
@@ -77,30 +98,33 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
         .where('state', '=', existing.state)
         .executeTakeFirst()
       if (Number(taken.numUpdatedRows) === 1) {
-        request.idempotency = scope
+        request.idempotency = { ...scope, claimedAt: now }
         return
       }
       throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
     }
     if (existing.request_hash !== hash) {
-      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.')
+      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.')
     }
     if (existing.state === 'running') {
       throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
     }
-    return replay(reply, existing.status_code ?? 200, existing.response_body ?? '')
+    return replay(reply, existing.status_code ?? 200, existing.response_body === null ? '' : ctx.secrets.unseal(existing.response_body))
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
     const scope = request.idempotency
     if (!scope) return payload
     request.idempotency = null
-    const where = db.updateTable('idempotency_keys').where('merchant_id', '=', scope.merchantId).where('key', '=', scope.key)
+    const ours = { merchant_id: scope.merchantId, key: scope.key, state: 'running', created_at: scope.claimedAt ?? 0 }
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db.deleteFrom('idempotency_keys').where('merchant_id', '=', scope.merchantId).where('key', '=', scope.key).where('state', '=', 'running').execute()
+      // Not kept: a retry after a server error runs again.
+      await db.deleteFrom('idempotency_keys').where((eb) => eb.and(ours)).execute()
       return payload
     }
-    await where.set({ state: 'done', status_code: reply.statusCode, response_body: payload }).execute()
+    // Sealed: responses carry secrets (coupon codes, new API keys) that the database must not hold in clear.
+    const sealed = ctx.secrets.seal(payload)
+    await db.updateTable('idempotency_keys').set({ state: 'done', status_code: reply.statusCode, response_body: sealed }).where((eb) => eb.and(ours)).execute()
     return payload
   })
 }

@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { FastifySchemaCompiler } from 'fastify'
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify'
+import { AppError } from './errors.ts'
 
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, ...options })
@@ -28,4 +29,28 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
 
 function validationError(issues: unknown[]): Error {
   return Object.assign(new Error('validation failed'), { validation: issues })
+}
+
+/**
+ * Bodies are JSON only (anything else answers 415). An empty body counts as no body, so a route that needs
+ * one names its required fields; a body that does not parse answers 400 with the parser's reason.
+ */
+export function registerJsonBody(app: FastifyInstance): void {
+  const secureParse = app.getDefaultJsonParser('error', 'error')
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string
+    if (text.trim() === '') return done(null, undefined)
+    secureParse(request, text, (error, value) => done(error ? malformedJson(text) : null, value))
+  })
+}
+
+function malformedJson(text: string): AppError {
+  try {
+    JSON.parse(text)
+  } catch (error) {
+    return new AppError('malformed_request', `The request body is not valid JSON: ${(error as Error).message}.`)
+  }
+  // It parses, so the safe parser refused it for a key that could tamper with object prototypes.
+  return new AppError('malformed_request', 'The request body uses a forbidden key (__proto__ or constructor.prototype).')
 }

@@ -1,5 +1,5 @@
 import type { Job } from './runner.ts'
-import { recordEvent } from '../features/events/events.repository.ts'
+import { recordCouponExpired } from '../features/coupons/coupon-expiry.ts'
 
 const BATCH = 500
 
@@ -13,10 +13,11 @@ export const expireCoupons: Job = {
     return ctx.database.db.transaction().execute(async (tx) => {
       const due = await tx
         .selectFrom('coupons')
-        .select(['merchant_id', 'id', 'card_id', 'user_id', 'valid_until'])
-        .where('state', '=', 'available')
-        .where('valid_until', '<=', now - 1000)
-        .orderBy('valid_until')
+        .innerJoin('merchants', 'merchants.id', 'coupons.merchant_id')
+        .select(['coupons.merchant_id', 'coupons.id', 'coupons.card_id', 'coupons.user_id', 'coupons.valid_until', 'merchants.timezone'])
+        .where('coupons.state', '=', 'available')
+        .where('coupons.valid_until', '<=', now - 1000)
+        .orderBy('coupons.valid_until')
         .limit(BATCH)
         .execute()
       let expired = 0
@@ -30,12 +31,7 @@ export const expireCoupons: Job = {
           .executeTakeFirst()
         if (Number(updated.numUpdatedRows) !== 1) continue
         expired++
-        await recordEvent(tx, {
-          merchantId: coupon.merchant_id,
-          type: 'coupon.expired',
-          data: { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, valid_until: new Date(coupon.valid_until).toISOString() },
-          now,
-        })
+        await recordCouponExpired(tx, coupon, coupon.timezone, now)
       }
       return expired
     })

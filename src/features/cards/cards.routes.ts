@@ -3,17 +3,28 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { IdParam, ListQuery, decodeCursor, page } from '../../http/schemas.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, parseInstant } from '../../domain/time.ts'
 import { fromJson } from '../../db/database.ts'
-import type { CardTerms } from '../../domain/types.ts'
+import type { CardTerms, Validity } from '../../domain/types.ts'
 import { CreateCardBody, UpdateCardBody, type CardInput } from './cards.schemas.ts'
 import { changeCardStatus, changeStock, createCard, getCard, updateCard } from './cards.service.ts'
 import type { CardWithTerms } from './cards.repository.ts'
+
+/** A fixed range's instants in the merchant's zone, like every other timestamp the API returns. */
+function presentValidity(validity: Validity, tz: string): Validity {
+  if (validity.type !== 'fixed_range') return validity
+  const inZone = (iso: string) => {
+    const instant = parseInstant(iso)
+    return instant === null ? iso : formatInstant(instant, tz)
+  }
+  return { ...validity, begin_at: inZone(validity.begin_at), end_at: inZone(validity.end_at) }
+}
 
 export function presentCard({ card, terms }: CardWithTerms, tz: string) {
   return {
     id: card.id,
     ...terms,
+    validity: presentValidity(terms.validity, tz),
     status: card.status,
     version: card.version,
     /** Still to be issued (what `POST …/stock` changes). */

@@ -10,7 +10,9 @@ export const cardFields = {
   subtitle: Type.Optional(Nullable(Text(54))),
   color: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }))),
   logo_url: Type.Optional(Nullable(Text(2048))),
-  notice: Text(300),
+  // The compliance policy decides whether a notice is needed (notice_required), so that a missing one is
+  // reported by rule name together with every other broken rule, and a merchant may switch the rule off.
+  notice: Type.Optional(Text(300)),
   description: Type.Optional(Nullable(Text(4000))),
   reduce_cost: Type.Optional(Nullable(PositiveMoney)),
   least_cost: Type.Optional(Nullable(Money)),
@@ -23,7 +25,7 @@ export const cardFields = {
   deal_detail: Type.Optional(Nullable(Text(2000))),
   default_detail: Type.Optional(Nullable(Text(2000))),
   stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
-  get_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
+  get_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Coupons per user; 1 when absent at creation' })),
   code_type: Type.Optional(Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')])),
   validity: Type.Object(
     {
@@ -73,7 +75,7 @@ export interface CardInput {
   subtitle?: string | null
   color?: string | null
   logo_url?: string | null
-  notice: string
+  notice?: string
   description?: string | null
   reduce_cost?: number | null
   least_cost?: number | null

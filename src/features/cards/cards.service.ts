@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import type { CardTerms, FieldError, Validity } from '../../domain/types.ts'
@@ -126,7 +127,8 @@ export async function updateCard(ctx: AppContext, merchantId: string, cardId: st
   if (current.card.status === 'ended') throw new AppError('invalid_state', 'An ended card cannot be changed.')
   const merchant = await loadMerchant(db, merchantId)
   const terms = termsFrom(input, current.terms)
-  const termsChanged = JSON.stringify(terms) !== JSON.stringify(current.terms)
+  // Compared as values: PostgreSQL's jsonb does not keep the key order the terms were written in.
+  const termsChanged = !isDeepStrictEqual(terms, current.terms)
   if (termsChanged) await checkTerms(db, merchant, terms, input, now)
   const settings = Object.fromEntries(SETTINGS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]))
   await db.transaction().execute(async (tx) => {

@@ -3,12 +3,12 @@ import { sql } from 'kysely'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { codeFromRandomBytes, CODE_RANDOM_BYTES, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
-import { computeCouponValidity } from '../../domain/validity.ts'
+import { computeCouponValidity, type CouponValidity } from '../../domain/validity.ts'
 import { effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
 import { AppError } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
-import { findCardWithTerms } from '../cards/cards.repository.ts'
+import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
 import { findCouponByCodeHash, type CouponRow, type CouponWithTerms } from './coupons.repository.ts'
 
 /** How a coupon reached its owner. */
@@ -31,6 +31,51 @@ export interface IssuedCoupon {
   created: boolean
 }
 
+/** The validity of a coupon issued now; throws `card_not_active` when the card does not issue (not active, or its validity has ended). */
+export function validityForIssue({ card, terms }: CardWithTerms, now: number, merchantTz: string): CouponValidity {
+  if (card.status !== 'active') throw new AppError('card_not_active', `The card is ${card.status}; it does not issue coupons.`)
+  const validity = computeCouponValidity(terms.validity, now, merchantTz)
+  if (validity.valid_until + 1000 <= now) throw new AppError('card_not_active', 'The card’s validity has ended; it no longer issues coupons.')
+  return validity
+}
+
+export interface CouponDraftInput {
+  id: string
+  merchantId: string
+  cardId: string
+  versionId: string
+  userId: string
+  source: CouponSource
+  sourceRef: string | null
+  validity: CouponValidity
+  now: number
+}
+
+/** A new coupon's row with a freshly drawn code: the code is stored only as a keyed hash and a ciphertext. */
+export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values: CouponRow; code: string } {
+  const code = codeFromRandomBytes(randomBytes(CODE_RANDOM_BYTES))
+  const values: CouponRow = {
+    id: input.id,
+    merchant_id: input.merchantId,
+    card_id: input.cardId,
+    card_version_id: input.versionId,
+    code_hash: ctx.secrets.codeLookupHash(code),
+    code_enc: ctx.secrets.encryptCode(code),
+    user_id: input.userId,
+    state: 'available',
+    source: input.source,
+    source_ref: input.sourceRef,
+    valid_from: input.validity.valid_from,
+    valid_until: input.validity.valid_until,
+    issued_at: input.now,
+    redeemed_at: null,
+    redemption_id: null,
+    voided_at: null,
+    updated_at: input.now,
+  }
+  return { values, code }
+}
+
 /**
  * Issues one coupon inside the caller's transaction: checks the card is active, takes one from the per-user
  * allowance and one from stock with conditional updates (so parallel issues can never over-issue), then
@@ -44,10 +89,8 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
   }
   const found = await findCardWithTerms(tx, merchantId, cardId)
   if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
-  const { card, terms, versionId } = found
-  if (card.status !== 'active') throw new AppError('card_not_active', `The card is ${card.status}; it does not issue coupons.`)
-  const validity = computeCouponValidity(terms.validity, now, input.merchantTz)
-  if (validity.valid_until + 1000 <= now) throw new AppError('card_not_active', 'The card’s validity has ended; it no longer issues coupons.')
+  const { card, versionId } = found
+  const validity = validityForIssue(found, now, input.merchantTz)
 
   const allowance = await tx
     .insertInto('card_user_claims')
@@ -78,28 +121,11 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
   let inserted = false
   // Codes carry 65 random bits, so a clash is astronomically rare; should one happen, draw again.
   for (let attempt = 0; attempt < 3 && !inserted; attempt++) {
-    code = codeFromRandomBytes(randomBytes(CODE_RANDOM_BYTES))
+    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
+    code = draft.code
     const result = await tx
       .insertInto('coupons')
-      .values({
-        id: couponId,
-        merchant_id: merchantId,
-        card_id: cardId,
-        card_version_id: versionId,
-        code_hash: ctx.secrets.codeLookupHash(code),
-        code_enc: ctx.secrets.encryptCode(code),
-        user_id: userId,
-        state: 'available',
-        source: input.source,
-        source_ref: input.sourceRef ?? null,
-        valid_from: validity.valid_from,
-        valid_until: validity.valid_until,
-        issued_at: now,
-        redeemed_at: null,
-        redemption_id: null,
-        voided_at: null,
-        updated_at: now,
-      })
+      .values(draft.values)
       .onConflict((oc) => oc.columns(['merchant_id', 'code_hash']).doNothing())
       .executeTakeFirst()
     inserted = Number(result.numInsertedOrUpdatedRows ?? 0) === 1
@@ -130,15 +156,21 @@ export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: stri
   return found
 }
 
+/** False when the coupon is already voided (voiding again is a no-op); throws when it can no longer be voided. */
+function isVoidable(coupon: CouponRow, now: number): boolean {
+  const state = effectiveCouponState({ state: coupon.state as CouponState, valid_until: coupon.valid_until }, now)
+  if (state === 'voided') return false
+  if (state === 'redeemed') throw new AppError('already_redeemed', 'A redeemed coupon cannot be voided; reverse the redemption first.')
+  if (state === 'expired') throw new AppError('expired', 'The coupon has already expired.')
+  return true
+}
+
 /** Voids an available coupon; voiding a voided coupon again is a no-op so retries are safe. */
 export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: string, reason: string | null): Promise<CouponRow> {
   const now = ctx.clock.now()
   return ctx.database.db.transaction().execute(async (tx) => {
     const { coupon } = await findCouponByCode(ctx, tx, merchantId, rawCode)
-    const state = effectiveCouponState({ state: coupon.state as CouponState, valid_until: coupon.valid_until }, now)
-    if (state === 'voided') return coupon
-    if (state === 'redeemed') throw new AppError('already_redeemed', 'A redeemed coupon cannot be voided; reverse the redemption first.')
-    if (state === 'expired') throw new AppError('expired', 'The coupon has already expired.')
+    if (!isVoidable(coupon, now)) return coupon
     const updated = await tx
       .updateTable('coupons')
       .set({ state: 'voided', voided_at: now, updated_at: now })
@@ -147,7 +179,12 @@ export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: s
       .where('state', '=', 'available')
       .returningAll()
       .executeTakeFirst()
-    if (!updated) throw new AppError('invalid_state', 'The coupon changed at the same time; look it up again.')
+    if (!updated) {
+      // A redemption or another void won the race between our read and our write: answer as if we came second.
+      const { coupon: changed } = await findCouponByCode(ctx, tx, merchantId, rawCode)
+      if (!isVoidable(changed, now)) return changed
+      throw new AppError('invalid_state', 'The coupon changed at the same time; look it up again.')
+    }
     await recordEvent(tx, { merchantId, type: 'coupon.voided', data: { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, reason }, now })
     return updated
   })

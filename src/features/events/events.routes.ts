@@ -18,6 +18,7 @@ export async function eventsRoutes(app: FastifyInstance, ctx: AppContext): Promi
           {
             type: Type.Optional(Type.String({ maxLength: 100 })),
             since: Type.Optional(Type.String({ maxLength: 100, description: 'An event id: only later events are listed' })),
+            cursor: Type.Optional(Type.String({ maxLength: 100, description: 'The previous page’s next_cursor (the same as since)' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
           },
           { additionalProperties: false },
@@ -26,14 +27,17 @@ export async function eventsRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const query = request.query as { type?: string; since?: string; limit?: number }
+      const query = request.query as { type?: string; since?: string; cursor?: string; limit?: number }
       const limit = query.limit ?? 50
-      if (query.since !== undefined && !/^evt_[0-9a-z]{26}$/.test(query.since)) {
-        throw new AppError('validation_failed', 'since must be an event id.', [{ field: 'since', code: 'invalid', message: 'must be an event id' }])
+      // Like every list, it pages with ?cursor=; a cursor here is the last event id seen, as `since` is.
+      const field = query.cursor !== undefined ? 'cursor' : 'since'
+      const since = query.cursor ?? query.since
+      if (since !== undefined && !/^evt_[0-9a-z]{26}$/.test(since)) {
+        throw new AppError('validation_failed', `${field} must be an event id.`, [{ field, code: 'invalid', message: 'must be an event id' }])
       }
       let q = db.selectFrom('events').selectAll().where('merchant_id', '=', merchantId)
       if (query.type) q = q.where('type', '=', query.type)
-      if (query.since) q = q.where('id', '>', query.since)
+      if (since) q = q.where('id', '>', since)
       const rows = await q.orderBy('id').limit(limit + 1).execute()
       const more = rows.length > limit
       const data = rows.slice(0, limit).map((row) => ({

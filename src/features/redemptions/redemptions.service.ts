@@ -9,6 +9,8 @@ import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
+import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
+import { formatInstant } from '../../domain/time.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 
 export type RedemptionRow = RedemptionsTable
@@ -138,7 +140,7 @@ export async function findRedemption(db: Db, merchantId: string, redemptionId: s
 /**
  * Undoes a redemption once: the coupon is available again if still within its validity, else expired.
  */
-export async function reverseRedemption(ctx: AppContext, merchantId: string, redemptionId: string, reason: string | null) {
+export async function reverseRedemption(ctx: AppContext, merchantId: string, merchantTz: string, redemptionId: string, reason: string | null) {
   const now = ctx.clock.now()
   return ctx.database.db.transaction().execute(async (tx) => {
     const reversed = await tx
@@ -151,7 +153,7 @@ export async function reverseRedemption(ctx: AppContext, merchantId: string, red
       .executeTakeFirst()
     if (!reversed) {
       const existing = await findRedemption(tx, merchantId, redemptionId)
-      throw new AppError('already_reversed', `This redemption was already reversed at ${new Date(existing.reversed_at ?? now).toISOString()}.`)
+      throw new AppError('already_reversed', `This redemption was already reversed at ${formatInstant(existing.reversed_at ?? now, merchantTz)}.`)
     }
     const current = await tx.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', reversed.coupon_id).executeTakeFirstOrThrow()
     const state = evaluateValidityWindow(now, Number.NEGATIVE_INFINITY, current.valid_until) === 'expired' ? 'expired' : 'available'
@@ -169,6 +171,8 @@ export async function reverseRedemption(ctx: AppContext, merchantId: string, red
       data: { redemption_id: redemptionId, coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, state, reason },
       now,
     })
+    // The expiry job only looks at available coupons, so a coupon that comes back expired is recorded here.
+    if (state === 'expired') await recordCouponExpired(tx, coupon, merchantTz, now)
     return { redemption: reversed, coupon, state: effectiveCouponState({ state: state as CouponState, valid_until: coupon.valid_until }, now) }
   })
 }

@@ -1,0 +1,157 @@
+import { Type } from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import type { AppContext } from '../../app-context.ts'
+import { customerOf, merchantOf } from '../../http/auth.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import { IdParam, ListQuery, Nullable, Timestamp, decodeCursor, page } from '../../http/schemas.ts'
+import { formatInstant, parseInstant } from '../../domain/time.ts'
+import { presentCardTerms } from '../wallet/card-terms.ts'
+import { presentWalletCouponDetail } from '../wallet/wallet.service.ts'
+import { claimLinkStatus } from './claim-link-rules.ts'
+import { claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, type ClaimLinkRow } from './claim-links.service.ts'
+import { QR_FORMATS, QrQuery, sendQr } from './qr-image.ts'
+
+const CreateClaimLinkBody = Type.Object(
+  {
+    max_claims: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'How many coupons the link hands out in all; null = as many as the stock allows' }))),
+    expires_at: Type.Optional(Nullable(Timestamp)),
+  },
+  { additionalProperties: false },
+)
+
+const TokenParams = IdParam('token')
+
+/** Where the wallet's claim page for a link lives; the QR codes point there. */
+export function claimUrl(ctx: AppContext, token: string): string {
+  return `${ctx.publicUrl}/wallet/claim/${token}`
+}
+
+function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: number) {
+  const qrBase = `${ctx.publicUrl}/v1/claim-links/${link.token}/qr`
+  return {
+    id: link.id,
+    card_id: link.card_id,
+    token: link.token,
+    url: claimUrl(ctx, link.token),
+    qr_png_url: `${qrBase}.png`,
+    qr_svg_url: `${qrBase}.svg`,
+    status: claimLinkStatus(link, now),
+    claimed_count: link.claimed_count,
+    max_claims: link.max_claims,
+    expires_at: link.expires_at === null ? null : formatInstant(link.expires_at, tz),
+    created_at: formatInstant(link.created_at, tz),
+  }
+}
+
+export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { db } = ctx.database
+
+  app.post(
+    '/v1/cards/:card_id/claim-links',
+    { schema: { tags: ['claim links'], summary: 'Make a link (and QR code) through which customers claim a coupon of this card', params: IdParam('card_id'), body: CreateClaimLinkBody } },
+    async (request, reply) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const body = request.body as { max_claims?: number | null; expires_at?: string | null }
+      const now = ctx.clock.now()
+      let expiresAt: number | null = null
+      if (body.expires_at !== undefined && body.expires_at !== null) {
+        expiresAt = parseInstant(body.expires_at)
+        if (expiresAt === null) throw validationFailed([{ field: 'expires_at', code: 'invalid', message: 'is not an ISO 8601 timestamp with an offset' }])
+        if (expiresAt <= now) throw validationFailed([{ field: 'expires_at', code: 'in_past', message: 'must be in the future' }])
+      }
+      const link = await createClaimLink(ctx, merchantId, (request.params as { card_id: string }).card_id, { maxClaims: body.max_claims ?? null, expiresAt })
+      return reply.code(201).send(presentClaimLink(ctx, link, merchantTz, now))
+    },
+  )
+
+  app.get(
+    '/v1/claim-links',
+    {
+      schema: {
+        tags: ['claim links'],
+        summary: 'List claim links, newest last',
+        querystring: Type.Intersect([ListQuery, Type.Object({ card_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) })]),
+      },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const query = request.query as { limit?: number; cursor?: string; card_id?: string }
+      const limit = query.limit ?? 50
+      const after = decodeCursor(query.cursor)
+      const now = ctx.clock.now()
+      let q = db.selectFrom('claim_links').selectAll().where('merchant_id', '=', merchantId)
+      if (query.card_id) q = q.where('card_id', '=', query.card_id)
+      if (after) q = q.where('id', '>', after)
+      const rows = await q.orderBy('id').limit(limit + 1).execute()
+      return page(rows, limit, (row) => presentClaimLink(ctx, row, merchantTz, now))
+    },
+  )
+
+  app.get(
+    '/v1/claim-links/:claim_link_id',
+    { schema: { tags: ['claim links'], summary: 'Get a claim link with its claim count', params: IdParam('claim_link_id') } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const link = await getClaimLink(db, merchantId, (request.params as { claim_link_id: string }).claim_link_id)
+      return presentClaimLink(ctx, link, merchantTz, ctx.clock.now())
+    },
+  )
+
+  app.post(
+    '/v1/claim-links/:claim_link_id/disable',
+    { schema: { tags: ['claim links'], summary: 'Stop a claim link handing out coupons', params: IdParam('claim_link_id') } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const link = await disableClaimLink(ctx, merchantId, (request.params as { claim_link_id: string }).claim_link_id)
+      return presentClaimLink(ctx, link, merchantTz, ctx.clock.now())
+    },
+  )
+
+  for (const format of QR_FORMATS) {
+    app.get(
+      `/v1/claim-links/:token/qr.${format}`,
+      {
+        config: { auth: 'none' },
+        schema: { tags: ['claim links'], summary: `The link as a QR code (${format.toUpperCase()}), public so it can be printed or embedded`, security: [], params: TokenParams, querystring: QrQuery },
+      },
+      async (request, reply) => {
+        const { token } = request.params as { token: string }
+        if (!(await findClaimLinkByToken(db, token))) throw new AppError('claim_link_not_found', 'There is no claim link with this token.')
+        // The image only encodes the link's URL, which never changes: caches may keep it.
+        return sendQr(reply, claimUrl(ctx, token), format, (request.query as { size?: number }).size ?? 512, 'public, max-age=86400')
+      },
+    )
+  }
+
+  app.get(
+    '/v1/claim/:token',
+    {
+      config: { auth: 'none' },
+      schema: { tags: ['claim links'], summary: 'What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed', security: [], params: TokenParams },
+    },
+    async (request) => {
+      const { link, card, merchant, stores, unavailableReason } = await claimPageOf(ctx, (request.params as { token: string }).token)
+      const tz = merchant.timezone
+      return {
+        token: link.token,
+        status: claimLinkStatus(link, ctx.clock.now()),
+        claimable: unavailableReason === null,
+        unavailable_reason: unavailableReason,
+        expires_at: link.expires_at === null ? null : formatInstant(link.expires_at, tz),
+        remaining: link.max_claims === null ? null : Math.max(0, link.max_claims - link.claimed_count),
+        merchant: { id: merchant.id, name: merchant.name },
+        card: { id: card.card.id, ...presentCardTerms(card.terms, stores), get_limit: card.card.get_limit },
+      }
+    },
+  )
+
+  app.post(
+    '/v1/claim/:token',
+    { config: { auth: 'customer' }, schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams } },
+    async (request, reply) => {
+      const customer = customerOf(request)
+      const coupon = await claimThroughLink(ctx, customer, (request.params as { token: string }).token)
+      return reply.code(201).send(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now()))
+    },
+  )
+}

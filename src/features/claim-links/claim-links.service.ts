@@ -1,0 +1,137 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import type { ClaimLinksTable } from '../../db/schema.ts'
+import { computeCouponValidity } from '../../domain/validity.ts'
+import { AppError } from '../../http/errors.ts'
+import type { CustomerPrincipal } from '../../http/auth.ts'
+import { newId, randomToken } from '../../ports/ids.ts'
+import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
+import { issueCouponInTx } from '../coupons/coupons.service.ts'
+import { loadWalletSigning } from '../customers/wallet-secrets.ts'
+import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
+import { storesOf, type StoreSummary } from '../wallet/card-terms.ts'
+import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
+
+export type ClaimLinkRow = ClaimLinksTable
+
+/** Tokens are 24 random bytes in base64url; anything else cannot be a link and is not looked up. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/
+
+function notFound(): AppError {
+  return new AppError('claim_link_not_found', 'There is no claim link with this id or token.')
+}
+
+export async function createClaimLink(
+  ctx: AppContext,
+  merchantId: string,
+  cardId: string,
+  input: { maxClaims: number | null; expiresAt: number | null },
+): Promise<ClaimLinkRow> {
+  const { db } = ctx.database
+  const card = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
+  if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+  const now = ctx.clock.now()
+  const row: ClaimLinkRow = {
+    id: newId('cll', now),
+    merchant_id: merchantId,
+    card_id: cardId,
+    token: randomToken(),
+    status: 'active',
+    claimed_count: 0,
+    max_claims: input.maxClaims,
+    expires_at: input.expiresAt,
+    created_at: now,
+  }
+  await db.insertInto('claim_links').values(row).execute()
+  return row
+}
+
+export async function getClaimLink(db: Db, merchantId: string, id: string): Promise<ClaimLinkRow> {
+  const row = await db.selectFrom('claim_links').selectAll().where('merchant_id', '=', merchantId).where('id', '=', id).executeTakeFirst()
+  if (!row) throw notFound()
+  return row
+}
+
+/** Stops a link handing out coupons; disabling a disabled link again is a no-op. */
+export async function disableClaimLink(ctx: AppContext, merchantId: string, id: string): Promise<ClaimLinkRow> {
+  const { db } = ctx.database
+  await getClaimLink(db, merchantId, id)
+  await db.updateTable('claim_links').set({ status: 'disabled' }).where('merchant_id', '=', merchantId).where('id', '=', id).execute()
+  return getClaimLink(db, merchantId, id)
+}
+
+/** A link by its public token, whichever merchant it belongs to. */
+export async function findClaimLinkByToken(db: Db, token: string): Promise<ClaimLinkRow | undefined> {
+  if (!TOKEN_SHAPE.test(token)) return undefined
+  return db.selectFrom('claim_links').selectAll().where('token', '=', token).executeTakeFirst()
+}
+
+/** Why a customer could not claim through the link right now, or null when they can. */
+export type UnavailableReason = 'disabled' | 'expired' | 'exhausted' | 'card_not_active' | 'out_of_stock'
+
+function unavailableReason(link: ClaimLinkRow, { card, terms }: CardWithTerms, merchantTz: string, now: number): UnavailableReason | null {
+  const status = claimLinkStatus(link, now)
+  if (status !== 'active') return status
+  if (card.status !== 'active') return 'card_not_active'
+  // A card whose fixed validity has ended no longer issues (the same rule issuing applies).
+  if (computeCouponValidity(terms.validity, now, merchantTz).valid_until + 1000 <= now) return 'card_not_active'
+  if (card.stock_remaining <= 0) return 'out_of_stock'
+  return null
+}
+
+export interface ClaimPage {
+  link: ClaimLinkRow
+  card: CardWithTerms
+  merchant: { id: string; name: string; timezone: string }
+  /** The stores the card is limited to (none: every store). */
+  stores: StoreSummary[]
+  unavailableReason: UnavailableReason | null
+}
+
+/** What the claim page shows before the customer claims: the card, the merchant and whether it can still be had. */
+export async function claimPageOf(ctx: AppContext, token: string): Promise<ClaimPage> {
+  const { db } = ctx.database
+  const link = await findClaimLinkByToken(db, token)
+  if (!link) throw notFound()
+  const [card, merchant] = await Promise.all([findCardWithTerms(db, link.merchant_id, link.card_id), loadWalletSigning(ctx, link.merchant_id)])
+  if (!card || !merchant) throw notFound()
+  return {
+    link,
+    card,
+    merchant: { id: merchant.merchantId, name: merchant.name, timezone: merchant.timezone },
+    stores: await storesOf(db, link.merchant_id, card.terms.store_ids),
+    unavailableReason: unavailableReason(link, card, merchant.timezone, ctx.clock.now()),
+  }
+}
+
+/**
+ * Claims one coupon through a link, in one transaction: counts the claim on the link only while it is
+ * active and below `max_claims` (a conditional update, so parallel claims never exceed it), then issues
+ * the coupon; if issuing fails (out of stock, limit reached) the count is rolled back with it.
+ */
+export async function claimThroughLink(ctx: AppContext, customer: CustomerPrincipal, token: string): Promise<WalletCoupon> {
+  const now = ctx.clock.now()
+  const { merchantId, userId } = customer
+  const couponId = await ctx.database.db.transaction().execute(async (tx) => {
+    const link = await findClaimLinkByToken(tx, token)
+    // A link of another merchant does not exist for this customer.
+    if (!link || link.merchant_id !== merchantId) throw notFound()
+    const counted = await tx
+      .updateTable('claim_links')
+      .set((eb) => ({ claimed_count: eb('claimed_count', '+', 1) }))
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', link.id)
+      .where('status', '=', 'active')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .where((eb) => eb.or([eb('max_claims', 'is', null), eb('claimed_count', '<', eb.ref('max_claims'))]))
+      .executeTakeFirst()
+    if (Number(counted.numUpdatedRows) !== 1) {
+      const current = await getClaimLink(tx, merchantId, link.id)
+      const status = claimLinkStatus(current, now)
+      throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out coupons right now.' : inactiveReason(status))
+    }
+    const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link' }, now)
+    return issued.coupon.id
+  })
+  return getWalletCoupon(ctx, customer, couponId)
+}

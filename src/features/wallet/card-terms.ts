@@ -1,0 +1,62 @@
+import type { Db } from '../../db/database.ts'
+import type { CardTerms } from '../../domain/types.ts'
+import { describeUsableHours } from '../../domain/usable-hours.ts'
+
+/** What a customer sees on the face of a card or coupon: its look and what it is worth. */
+export function presentCardFace(terms: CardTerms) {
+  return {
+    type: terms.type,
+    title: terms.title,
+    subtitle: terms.subtitle,
+    color: terms.color,
+    logo_url: terms.logo_url,
+    notice: terms.notice,
+    reduce_cost: terms.reduce_cost,
+    least_cost: terms.least_cost,
+    tiers: terms.tiers,
+    percent_off: terms.percent_off,
+    max_discount: terms.max_discount,
+    gift: terms.gift,
+    deal_detail: terms.deal_detail,
+    default_detail: terms.default_detail,
+  }
+}
+
+export interface StoreSummary {
+  id: string
+  name: string
+  address: string | null
+  latitude: number | null
+  longitude: number | null
+}
+
+/** The stores a card names, in the card's order (ids of stores since removed are left out). */
+export async function storesOf(db: Db, merchantId: string, storeIds: string[]): Promise<StoreSummary[]> {
+  if (storeIds.length === 0) return []
+  const rows = await db
+    .selectFrom('stores')
+    .select(['id', 'name', 'address', 'latitude', 'longitude'])
+    .where('merchant_id', '=', merchantId)
+    .where('id', 'in', storeIds)
+    .execute()
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  return storeIds.flatMap((id) => byId.get(id) ?? [])
+}
+
+/** The face plus every term the customer was promised: details, validity, hours and where it can be used. */
+export function presentCardTerms(terms: CardTerms, stores: StoreSummary[]) {
+  return {
+    ...presentCardFace(terms),
+    description: terms.description,
+    validity: terms.validity,
+    usable_hours: terms.usable_hours,
+    /** e.g. 'Mon-Fri 10:00-22:00'; null when usable at any hour. */
+    usable_hours_text: terms.usable_hours && terms.usable_hours.length > 0 ? describeUsableHours(terms.usable_hours) : null,
+    store_ids: terms.store_ids,
+    /** True when the card is good in every store of the merchant (then `stores` is empty). */
+    all_stores: terms.store_ids.length === 0,
+    stores,
+    can_share: terms.can_share,
+    can_gift: terms.can_gift,
+  }
+}

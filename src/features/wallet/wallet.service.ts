@@ -1,0 +1,109 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import { fromJson } from '../../db/database.ts'
+import type { CardTerms } from '../../domain/types.ts'
+import { AppError } from '../../http/errors.ts'
+import type { CustomerPrincipal } from '../../http/auth.ts'
+import { decodeCursor, encodeCursor } from '../../http/schemas.ts'
+import type { CouponRow } from '../coupons/coupons.repository.ts'
+import { presentCoupon } from '../coupons/coupons.presenter.ts'
+import { couponStateFilter } from '../coupons/coupons.queries.ts'
+import { presentCardFace, presentCardTerms, storesOf } from './card-terms.ts'
+
+/** A coupon with the terms it was issued under and how its code is shown (QR code, barcode or text). */
+export interface WalletCoupon {
+  coupon: CouponRow
+  terms: CardTerms
+  codeType: string
+}
+
+/** Adds to each coupon its own card version's terms and its card's code type. */
+async function withTerms(db: Db, merchantId: string, coupons: CouponRow[]): Promise<WalletCoupon[]> {
+  if (coupons.length === 0) return []
+  const versionIds = [...new Set(coupons.map((c) => c.card_version_id))]
+  const cardIds = [...new Set(coupons.map((c) => c.card_id))]
+  const [versions, cards] = await Promise.all([
+    db.selectFrom('card_versions').select(['id', 'terms']).where('merchant_id', '=', merchantId).where('id', 'in', versionIds).execute(),
+    db.selectFrom('cards').select(['id', 'code_type']).where('merchant_id', '=', merchantId).where('id', 'in', cardIds).execute(),
+  ])
+  const terms = new Map(versions.map((v) => [v.id, fromJson<CardTerms>(v.terms)]))
+  const codeTypes = new Map(cards.map((c) => [c.id, c.code_type]))
+  return coupons.map((coupon) => ({ coupon, terms: terms.get(coupon.card_version_id) as CardTerms, codeType: codeTypes.get(coupon.card_id) ?? 'qrcode' }))
+}
+
+/**
+ * Available coupons are listed soonest-expiring first, so the page is ordered by (valid_until, id) and
+ * its cursor carries both.
+ */
+function encodeExpiryCursor(coupon: CouponRow): string {
+  return Buffer.from(`${coupon.valid_until}.${coupon.id}`, 'utf8').toString('base64url')
+}
+
+function decodeExpiryCursor(cursor: string): { validUntil: number; id: string } {
+  const match = /^([0-9]{1,16})\.([a-z]+_[0-9a-z]{26})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+  if (!match) {
+    throw new AppError('validation_failed', 'The cursor is not one this API returned.', [
+      { field: 'cursor', code: 'invalid', message: 'is not a cursor returned by this API' },
+    ])
+  }
+  return { validUntil: Number(match[1]), id: match[2] }
+}
+
+/**
+ * The customer's coupons with this merchant: with `state=available` soonest-expiring first (what the
+ * wallet shows on top), otherwise newest first.
+ */
+export async function listWalletCoupons(
+  ctx: AppContext,
+  customer: CustomerPrincipal,
+  query: { state?: string; limit: number; cursor?: string },
+): Promise<{ coupons: WalletCoupon[]; nextCursor: string | null }> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  let q = db.selectFrom('coupons').selectAll().where('merchant_id', '=', customer.merchantId).where('user_id', '=', customer.userId)
+  if (query.state) q = q.where(couponStateFilter(query.state, now))
+  const byExpiry = query.state === 'available'
+  if (byExpiry) {
+    if (query.cursor !== undefined) {
+      const after = decodeExpiryCursor(query.cursor)
+      q = q.where((eb) => eb.or([eb('valid_until', '>', after.validUntil), eb.and([eb('valid_until', '=', after.validUntil), eb('id', '>', after.id)])]))
+    }
+    q = q.orderBy('valid_until').orderBy('id')
+  } else {
+    const before = decodeCursor(query.cursor)
+    if (before) q = q.where('id', '<', before)
+    q = q.orderBy('id', 'desc')
+  }
+  const rows = await q.limit(query.limit + 1).execute()
+  const more = rows.length > query.limit
+  const slice = more ? rows.slice(0, query.limit) : rows
+  const last = slice[slice.length - 1]
+  const nextCursor = more ? (byExpiry ? encodeExpiryCursor(last) : encodeCursor(last.id)) : null
+  return { coupons: await withTerms(db, customer.merchantId, slice), nextCursor }
+}
+
+/** One of the customer's own coupons; anyone else's reads as not found. */
+export async function getWalletCoupon(ctx: AppContext, customer: CustomerPrincipal, couponId: string): Promise<WalletCoupon> {
+  const { db } = ctx.database
+  const coupon = await db
+    .selectFrom('coupons')
+    .selectAll()
+    .where('merchant_id', '=', customer.merchantId)
+    .where('id', '=', couponId)
+    .where('user_id', '=', customer.userId)
+    .executeTakeFirst()
+  if (!coupon) throw new AppError('coupon_not_found', 'You have no coupon with this id.')
+  const [found] = await withTerms(db, customer.merchantId, [coupon])
+  return found
+}
+
+/** A coupon as its owner sees it in the wallet: its code (the owner may see it) and the card face. */
+export function presentWalletCoupon(ctx: AppContext, { coupon, terms, codeType }: WalletCoupon, tz: string, now: number) {
+  return { ...presentCoupon(coupon, tz, now, ctx.secrets), code_type: codeType, card: presentCardFace(terms) }
+}
+
+/** A coupon with every term it was issued under, including the stores it is good in. */
+export async function presentWalletCouponDetail(ctx: AppContext, walletCoupon: WalletCoupon, tz: string, now: number) {
+  const stores = await storesOf(ctx.database.db, walletCoupon.coupon.merchant_id, walletCoupon.terms.store_ids)
+  return { ...presentWalletCoupon(ctx, walletCoupon, tz, now), card: presentCardTerms(walletCoupon.terms, stores) }
+}
