@@ -28,8 +28,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     routerOptions: { maxParamLength: 500 },
     genReqId: () => newId('req'),
     requestIdHeader: false,
-    // A client that stops sending mid-body must not hold a connection forever.
-    requestTimeout: 30_000,
+    // A client that stops sending mid-body must not hold a connection forever, but a streamed bulk upload
+    // of a few hundred thousand ids is received while it is processed and may take minutes.
+    requestTimeout: 10 * 60_000,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false } },
     // A URL Fastify cannot route (bad percent-encoding, an over-long id) still answers problem+json.

@@ -1,4 +1,4 @@
-import pino from 'pino'
+import type pino from 'pino'
 import { loadConfig, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
@@ -8,6 +8,7 @@ import { createSecrets } from './ports/secrets.ts'
 import { logNotifier } from './ports/notifier.ts'
 import type { AppContext } from './app-context.ts'
 import { startJobs } from './jobs/runner.ts'
+import { createLogger } from './http/logging.ts'
 
 export function openConfiguredDatabase(config: Config): Database {
   return openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.databasePoolSize })
@@ -25,7 +26,7 @@ export function contextFor(config: Config, database: Database, log: pino.Logger,
 
 /** load config → open db → migrate → build app → start jobs → listen; closes gracefully on SIGTERM/SIGINT. */
 export async function serve(config: Config = loadConfig()): Promise<App> {
-  const log = pino({ level: config.logLevel })
+  const log = createLogger(config.logLevel)
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
   const ctx = contextFor(config, database, log)

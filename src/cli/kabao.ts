@@ -15,8 +15,9 @@ Usage:
   kabao migrate                                 bring the database schema up to date
   kabao merchant create --name NAME [--timezone TZ] [--json]
                                                 create a merchant and its first API key (full scope)
-  kabao issue --card CARD_ID --users FILE [--merchant MERCHANT_ID] [--json]
-                                                issue one coupon to each user id in FILE (CSV or one id per line)
+  kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--format csv|ndjson|json] [--json]
+                                                issue one coupon to each user id in FILE (CSV, NDJSON or
+                                                JSON), with progress; --resume-key resumes a cut-short run
   kabao --help                                  this text
 
 Environment: DATABASE_URL (default sqlite:./data/kabao.db), PORT, HOST, REDIS_URL, KABAO_SECRET_KEY[_FILE].`

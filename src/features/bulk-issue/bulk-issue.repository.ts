@@ -1,8 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import { toJson } from '../../db/database.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
-import { newId } from '../../ports/ids.ts'
 
 /**
  * Set-based writes for bulk issuing: one statement per batch of rows, never an SQL error for a business
@@ -157,11 +155,3 @@ export async function insertCoupons(tx: Db, coupons: CouponRow[]): Promise<Set<s
   return new Set(rows.map((row) => row.id))
 }
 
-/** Records many events in one statement, in the same shape as `recordEvent`. */
-export async function recordEvents(tx: Db, events: { merchantId: string; type: string; data: object; now: number }[]): Promise<void> {
-  if (events.length === 0) return
-  await tx
-    .insertInto('events')
-    .values(events.map((event) => ({ id: newId('evt', event.now), merchant_id: event.merchantId, type: event.type, data: toJson(event.data), created_at: event.now })))
-    .execute()
-}

@@ -7,13 +7,13 @@ import { findCardWithTerms } from '../cards/cards.repository.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
 import { draftCoupon, validityForIssue, type CouponDraftInput } from '../coupons/coupons.service.ts'
 import type { UploadRow } from './bulk-issue.parse.ts'
+import { recordEvents } from '../events/events.repository.ts'
 import {
   findIssuedRefs,
   giveBackAllowances,
   giveBackStock,
   insertCoupons,
   readClaims,
-  recordEvents,
   takeAllowances,
   takeStock,
   type CardKey,

@@ -2,12 +2,25 @@ import type { Db } from '../../db/database.ts'
 import { toJson } from '../../db/database.ts'
 import { newId } from '../../ports/ids.ts'
 
+export interface NewEvent {
+  merchantId: string
+  type: string
+  data: object
+  now: number
+}
+
 /**
- * Records an event in the outbox. Call it inside the transaction that makes the change, so an event
- * exists exactly when its change was committed.
+ * Records events in the outbox. Call it inside the transaction that makes the change, so an event
+ * exists exactly when its change was committed. Returns the new ids in order.
  */
-export async function recordEvent(db: Db, input: { merchantId: string; type: string; data: object; now: number }): Promise<string> {
-  const id = newId('evt', input.now)
-  await db.insertInto('events').values({ id, merchant_id: input.merchantId, type: input.type, data: toJson(input.data), created_at: input.now }).execute()
+export async function recordEvents(db: Db, events: NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return []
+  const rows = events.map((event) => ({ id: newId('evt', event.now), merchant_id: event.merchantId, type: event.type, data: toJson(event.data), created_at: event.now }))
+  await db.insertInto('events').values(rows).execute()
+  return rows.map((row) => row.id)
+}
+
+export async function recordEvent(db: Db, event: NewEvent): Promise<string> {
+  const [id] = await recordEvents(db, [event])
   return id
 }

@@ -8,6 +8,7 @@ import { AppError, validationFailed } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { hashApiKey } from '../../ports/secrets.ts'
 import type { Scope } from '../../http/auth.ts'
+import { newWalletSecret } from '../customers/wallet-secrets.ts'
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai'
 
@@ -102,7 +103,7 @@ export async function createMerchant(
         timezone,
         capabilities: toJson(FULL_CAPABILITIES),
         policy: toJson(DEFAULT_POLICY),
-        wallet_secret_enc: ctx.secrets.seal(randomBytes(32).toString('base64url')),
+        wallet_secret_enc: ctx.secrets.seal(newWalletSecret()),
         created_at: now,
         updated_at: now,
       })
