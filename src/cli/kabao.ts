@@ -5,7 +5,9 @@ import { migrateToLatest } from '../db/migrate.ts'
 import { createSecrets } from '../ports/secrets.ts'
 import { systemClock } from '../ports/clock.ts'
 import { openConfiguredDatabase, serve } from '../main.ts'
-import { createMerchant } from '../features/merchants/merchants.service.ts'
+import { createMerchant, setCapabilities, type Capabilities } from '../features/merchants/merchants.service.ts'
+import type { Database } from '../db/database.ts'
+import type { Secrets } from '../ports/secrets.ts'
 import { AppError } from '../http/errors.ts'
 
 const HELP = `kabao: the Kabao card & coupon platform
@@ -15,6 +17,8 @@ Usage:
   kabao migrate                                 bring the database schema up to date
   kabao merchant create --name NAME [--timezone TZ] [--json]
                                                 create a merchant and its first API key (full scope)
+  kabao merchant set-capabilities --id ID [--card-types cash,…] [--store-limited-cards true|false]
+                                                restrict or widen what a merchant may create
   kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--format csv|ndjson|json] [--json]
                                                 issue one coupon to each user id in FILE (CSV, NDJSON or
                                                 JSON), with progress; --resume-key resumes a cut-short run
@@ -31,47 +35,68 @@ const commands: Record<string, Command> = {
   },
 
   async migrate() {
-    const database = openConfiguredDatabase(loadConfig())
-    try {
-      await migrateToLatest(database)
-      console.log('database is up to date')
-      return 0
-    } finally {
-      await database.close()
-    }
+    await withDatabase(async () => {})
+    console.log('database is up to date')
+    return 0
   },
 
   async merchant(args) {
     const [sub, ...rest] = args
-    if (sub !== 'create') {
-      console.error('usage: kabao merchant create --name NAME [--timezone TZ] [--json]')
-      return 2
-    }
-    const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, timezone: { type: 'string' }, json: { type: 'boolean' } } })
-    if (!values.name) {
-      console.error('kabao merchant create: --name is required')
-      return 2
-    }
-    const config = loadConfig()
-    const database = openConfiguredDatabase(config)
-    try {
-      await migrateToLatest(database)
-      const created = await createMerchant({ database, clock: systemClock, secrets: createSecrets(config.secretKey) }, { name: values.name, timezone: values.timezone })
-      if (values.json) {
-        process.stdout.write(JSON.stringify({ merchant_id: created.merchant_id, api_key: created.api_key }) + '\n')
-      } else {
-        console.log(`merchant_id: ${created.merchant_id}\napi_key:     ${created.api_key}\n\nKeep the API key safe: it is shown only once.`)
-      }
-      return 0
-    } finally {
-      await database.close()
-    }
+    if (sub === 'create') return createMerchantCommand(rest)
+    if (sub === 'set-capabilities') return setCapabilitiesCommand(rest)
+    console.error(MERCHANT_USAGE)
+    return 2
   },
 
   async issue(args) {
     const { runBulkIssueCommand } = await import('./issue-command.ts')
     return runBulkIssueCommand(args)
   },
+}
+
+const MERCHANT_USAGE = `usage: kabao merchant create --name NAME [--timezone TZ] [--json]
+       kabao merchant set-capabilities --id MERCHANT_ID [--card-types cash,discount,…] [--store-limited-cards true|false]`
+
+/** Opens the configured database (migrated) for one command and closes it afterwards. */
+async function withDatabase<T>(work: (ctx: { database: Database; clock: typeof systemClock; secrets: Secrets }) => Promise<T>): Promise<T> {
+  const config = loadConfig()
+  const database = openConfiguredDatabase(config)
+  try {
+    await migrateToLatest(database)
+    return await work({ database, clock: systemClock, secrets: createSecrets(config.secretKey) })
+  } finally {
+    await database.close()
+  }
+}
+
+async function createMerchantCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, timezone: { type: 'string' }, json: { type: 'boolean' } } })
+  if (!values.name) {
+    console.error('kabao merchant create: --name is required')
+    return 2
+  }
+  const created = await withDatabase((ctx) => createMerchant(ctx, { name: values.name as string, timezone: values.timezone }))
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ merchant_id: created.merchant_id, api_key: created.api_key }) + '\n')
+  } else {
+    console.log(`merchant_id: ${created.merchant_id}\napi_key:     ${created.api_key}\n\nKeep the API key safe: it is shown only once.`)
+  }
+  return 0
+}
+
+async function setCapabilitiesCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { id: { type: 'string' }, 'card-types': { type: 'string' }, 'store-limited-cards': { type: 'string' } } })
+  const storeLimited = values['store-limited-cards']
+  if (!values.id || (storeLimited !== undefined && storeLimited !== 'true' && storeLimited !== 'false')) {
+    console.error(MERCHANT_USAGE)
+    return 2
+  }
+  const change: Partial<Capabilities> = {}
+  if (values['card-types'] !== undefined) change.card_types = values['card-types'].split(',').map((t) => t.trim()).filter(Boolean)
+  if (storeLimited !== undefined) change.store_limited_cards = storeLimited === 'true'
+  const capabilities = await withDatabase((ctx) => setCapabilities(ctx, values.id as string, change))
+  process.stdout.write(JSON.stringify({ merchant_id: values.id, capabilities }) + '\n')
+  return 0
 }
 
 export async function main(argv: string[]): Promise<number> {

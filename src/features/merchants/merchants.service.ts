@@ -112,3 +112,24 @@ export async function createMerchant(
     return { merchant_id: merchantId, api_key: key.api_key, key_id: key.id }
   })
 }
+
+/**
+ * The operator restricts (or widens) what a merchant may do, e.g. an unverified merchant may only issue
+ * cash coupons. Cards already created keep working; the tier applies to cards created or changed later.
+ */
+export async function setCapabilities(
+  ctx: Pick<AppContext, 'database' | 'clock'>,
+  merchantId: string,
+  change: Partial<Capabilities>,
+): Promise<Capabilities> {
+  const { db } = ctx.database
+  const current = await loadMerchant(db, merchantId)
+  const unknown = (change.card_types ?? []).filter((t) => !(CARD_TYPES as readonly string[]).includes(t))
+  if (unknown.length > 0) {
+    throw validationFailed([{ field: 'card_types', code: 'invalid', message: `unknown card types: ${unknown.join(', ')}` }])
+  }
+  const capabilities = { ...current.capabilities, ...change }
+  await db.updateTable('merchants').set({ capabilities: toJson(capabilities), updated_at: ctx.clock.now() }).where('id', '=', merchantId).execute()
+  return capabilities
+}
+
