@@ -25,7 +25,8 @@ interface IdempotencyScope {
   claimedAt?: number
 }
 
-function scopeOf(request: FastifyRequest): IdempotencyScope | null {
+/** The request's `Idempotency-Key` (1 to 255 characters), or null when it has none. */
+export function idempotencyKeyOf(request: FastifyRequest): string | null {
   const header = request.headers['idempotency-key']
   if (header === undefined) return null
   const value = Array.isArray(header) ? header[0] : header
@@ -34,6 +35,12 @@ function scopeOf(request: FastifyRequest): IdempotencyScope | null {
       { field: 'Idempotency-Key', code: 'invalid', message: 'must be 1 to 255 characters' },
     ])
   }
+  return value
+}
+
+function scopeOf(request: FastifyRequest): IdempotencyScope | null {
+  const value = idempotencyKeyOf(request)
+  if (value === null) return null
   if (request.merchant) return { merchantId: request.merchant.merchantId, key: `k:${value}` }
   // Customers share the merchant's key space, so their keys are kept apart by user.
   if (request.customer) return { merchantId: request.customer.merchantId, key: `c:${request.customer.userId}:${value}` }

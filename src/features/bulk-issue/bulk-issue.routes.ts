@@ -5,6 +5,7 @@ import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import { IdParam, Nullable } from '../../http/schemas.ts'
+import { idempotencyKeyOf } from '../../http/idempotency.ts'
 import { countBytes, readUpload, rowsOfList, uploadFormatOf, UploadError, uploadTooLarge, type UploadRow } from './bulk-issue.parse.ts'
 import { BulkIssueInterrupted, bulkIssue, MAX_LISTED_FAILURES } from './bulk-issue.service.ts'
 
@@ -62,18 +63,6 @@ function unsupportedMediaType(): AppError {
   return new AppError('unsupported_media_type', `Send the user ids as ${STREAMED_MEDIA_TYPES.join(', ')} or application/json.`)
 }
 
-/** The Idempotency-Key names the upload; the same rule as every other route's. */
-function runKeyOf(request: FastifyRequest): string | null {
-  const header = request.headers['idempotency-key']
-  if (header === undefined) return null
-  const value = Array.isArray(header) ? header[0] : header
-  if (value.length < 1 || value.length > 255) {
-    throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 characters.', [
-      { field: 'Idempotency-Key', code: 'invalid', message: 'must be 1 to 255 characters' },
-    ])
-  }
-  return value
-}
 
 async function* listRows(values: readonly unknown[]): AsyncGenerator<UploadRow> {
   yield* rowsOfList(values)
@@ -131,7 +120,7 @@ export async function bulkIssueRoutes(app: FastifyInstance, ctx: AppContext): Pr
       async (request, reply) => {
         const { merchantId, merchantTz } = merchantOf(request)
         const { card_id } = request.params as { card_id: string }
-        const runKey = runKeyOf(request)
+        const runKey = idempotencyKeyOf(request)
         try {
           const report = await bulkIssue(ctx, { merchantId, merchantTz, cardId: card_id, runKey }, uploadRowsOf(request))
           return reply.code(200).send(report)
