@@ -107,6 +107,7 @@ export interface RedemptionsTable {
   redeemed_at: number
   reversed_at: number | null
   reversal_reason: string | null
+  request_ref: string | null
 }
 
 export interface IdempotencyKeysTable {

@@ -21,8 +21,20 @@ declare module 'fastify' {
 interface IdempotencyScope {
   merchantId: string
   key: string
-  /** When this request claimed the key: its completion must not overwrite a later claim. */
-  claimedAt?: number
+  /** When the key was first used; kept when a retry takes over from a request that died. */
+  createdAt: number
+  /** This request's lease: a request whose lease was taken over must not write its response. */
+  lockedUntil: number
+}
+
+/**
+ * A stable name for the logical request behind an Idempotency-Key, the same for a retry that takes over
+ * from a process that died after committing but before storing its response. Use cases record it on
+ * the rows they create so that such a retry finds the first outcome instead of acting twice.
+ */
+export function idempotencyRefOf(request: FastifyRequest): string | null {
+  const scope = request.idempotency
+  return scope ? `${scope.key}@${scope.createdAt}` : null
 }
 
 /** The request's `Idempotency-Key` (1 to 255 characters), or null when it has none. */
@@ -38,7 +50,7 @@ export function idempotencyKeyOf(request: FastifyRequest): string | null {
   return value
 }
 
-function scopeOf(request: FastifyRequest): IdempotencyScope | null {
+function scopeOf(request: FastifyRequest): Pick<IdempotencyScope, 'merchantId' | 'key'> | null {
   const value = idempotencyKeyOf(request)
   if (value === null) return null
   if (request.merchant) return { merchantId: request.merchant.merchantId, key: `k:${value}` }
@@ -79,10 +91,11 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     if (!scope) return
     const now = ctx.clock.now()
     const hash = requestHash(request)
-    const fresh = { merchant_id: scope.merchantId, key: scope.key, request_hash: hash, state: 'running', status_code: null, response_body: null, created_at: now, locked_until: now + RUNNING_LEASE_MS }
+    const lockedUntil = now + RUNNING_LEASE_MS
+    const fresh = { merchant_id: scope.merchantId, key: scope.key, request_hash: hash, state: 'running', status_code: null, response_body: null, created_at: now, locked_until: lockedUntil }
     const inserted = await db.insertInto('idempotency_keys').values(fresh).onConflict((oc) => oc.doNothing()).executeTakeFirst()
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
-      request.idempotency = { ...scope, claimedAt: now }
+      request.idempotency = { ...scope, createdAt: now, lockedUntil }
       return
     }
     const existing = await db
@@ -92,20 +105,20 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       .where('key', '=', scope.key)
       .executeTakeFirst()
     if (!existing) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
-    const stale = existing.created_at + IDEMPOTENCY_WINDOW_MS <= now
-    const abandoned = existing.state === 'running' && existing.locked_until <= now
-    if (stale || abandoned) {
-      // Take the key over, but only if nobody else did in the meantime.
-      const taken = await db
+    const claim = (set: Partial<typeof fresh>) =>
+      db
         .updateTable('idempotency_keys')
-        .set(fresh)
+        .set(set)
         .where('merchant_id', '=', scope.merchantId)
         .where('key', '=', scope.key)
         .where('created_at', '=', existing.created_at)
         .where('state', '=', existing.state)
+        .where('locked_until', '=', existing.locked_until)
         .executeTakeFirst()
-      if (Number(taken.numUpdatedRows) === 1) {
-        request.idempotency = { ...scope, claimedAt: now }
+    if (existing.created_at + IDEMPOTENCY_WINDOW_MS <= now) {
+      // Past its replay window the key starts a new request.
+      if (Number((await claim(fresh)).numUpdatedRows) === 1) {
+        request.idempotency = { ...scope, createdAt: now, lockedUntil }
         return
       }
       throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
@@ -114,6 +127,11 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.')
     }
     if (existing.state === 'running') {
+      // Still running after its lease: the process died. This retry continues the same logical request.
+      if (existing.locked_until <= now && Number((await claim({ locked_until: lockedUntil })).numUpdatedRows) === 1) {
+        request.idempotency = { ...scope, createdAt: existing.created_at, lockedUntil }
+        return
+      }
       throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
     }
     return replay(reply, existing.status_code ?? 200, existing.response_body === null ? '' : ctx.secrets.unseal(existing.response_body))
@@ -123,7 +141,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const scope = request.idempotency
     if (!scope) return payload
     request.idempotency = null
-    const ours = { merchant_id: scope.merchantId, key: scope.key, state: 'running', created_at: scope.claimedAt ?? 0 }
+    const ours = { merchant_id: scope.merchantId, key: scope.key, state: 'running', locked_until: scope.lockedUntil }
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
       // Not kept: a retry after a server error runs again.
       await db.deleteFrom('idempotency_keys').where((eb) => eb.and(ours)).execute()

@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
 import { findCouponByCode, issueCoupon, voidCoupon } from './coupons.service.ts'
 import { presentCoupon } from './coupons.presenter.ts'
@@ -27,7 +28,9 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const { merchantId, merchantTz } = merchantOf(request)
       const { card_id } = request.params as { card_id: string }
       const { user_id } = request.body as { user_id: string }
-      const issued = await issueCoupon(ctx, { merchantId, merchantTz, cardId: card_id, userId: user_id, source: 'api' })
+      // The request's reference makes a retry after a crash find this coupon instead of issuing another.
+      const requestRef = idempotencyRefOf(request)
+      const issued = await issueCoupon(ctx, { merchantId, merchantTz, cardId: card_id, userId: user_id, source: 'api', sourceRef: requestRef && `api:${requestRef}` })
       return reply.code(201).send(presentCoupon(issued.coupon, merchantTz, ctx.clock.now(), ctx.secrets, issued.code))
     },
   )

@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Money, Nullable, decodeCursor, page } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
@@ -79,7 +80,7 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
     },
     async (request, reply) => {
       const principal = merchantOf(request)
-      const { redemption, code } = await redeem(ctx, principal, inputOf(request.body as RedeemBodyType))
+      const { redemption, code } = await redeem(ctx, principal, { ...inputOf(request.body as RedeemBodyType), requestRef: idempotencyRefOf(request) })
       return reply.code(201).send(presentRedemption(redemption, code, principal.merchantTz))
     },
   )

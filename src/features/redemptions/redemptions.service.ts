@@ -21,6 +21,8 @@ export interface RedeemInput {
   storeId: string | null
   orderAmount: number | null
   channel: Channel
+  /** The Idempotency-Key request making it (see idempotencyRefOf), if any. */
+  requestRef?: string | null
 }
 
 export interface Decision {
@@ -82,6 +84,8 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
   const now = ctx.clock.now()
   const { merchantId } = principal
   return ctx.database.db.transaction().execute(async (tx) => {
+    const earlier = input.requestRef ? await findByRequestRef(ctx, tx, merchantId, input.requestRef) : undefined
+    if (earlier) return earlier
     const { found, store, discountAmount } = await decide(ctx, tx, principal, input, now)
     const redemptionId = newId('rdm', now)
     const coupon = await tx
@@ -110,6 +114,7 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
       redeemed_at: now,
       reversed_at: null,
       reversal_reason: null,
+      request_ref: input.requestRef ?? null,
     }
     await tx.insertInto('redemptions').values(redemption).execute()
     await recordEvent(tx, {
@@ -129,6 +134,14 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
     })
     return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc) }
   })
+}
+
+/** The redemption an earlier run of the same Idempotency-Key request made, with its coupon. */
+async function findByRequestRef(ctx: AppContext, db: Db, merchantId: string, requestRef: string) {
+  const redemption = await db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
+  if (!redemption) return undefined
+  const coupon = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemption.coupon_id).executeTakeFirstOrThrow()
+  return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc) }
 }
 
 export async function findRedemption(db: Db, merchantId: string, redemptionId: string): Promise<RedemptionRow> {
