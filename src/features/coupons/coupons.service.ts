@@ -12,7 +12,7 @@ import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository
 import { findCouponByCodeHash, type CouponRow, type CouponWithTerms } from './coupons.repository.ts'
 
 /** How a coupon reached its owner. */
-export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange'
+export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
 
 export interface IssueInput {
   merchantId: string
