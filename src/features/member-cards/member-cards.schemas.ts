@@ -41,7 +41,7 @@ export const CreateMemberCardBody = Type.Object(
     member_number_prefix: Type.Optional(Type.String({ pattern: '^[A-Z0-9]{0,8}$', description: 'Put before the 8-digit member number' })),
     levels: Type.Array(Level, { minItems: 1, maxItems: MAX_LEVELS }),
     profile_fields: Type.Optional(
-      Type.Object({ name: ProfileSetting, phone: ProfileSetting, birthday: ProfileSetting }, { additionalProperties: false, description: 'What the card asks members for (off when absent)' }),
+      Type.Object({ name: ProfileSetting, phone: ProfileSetting, birthday: ProfileSetting }, { additionalProperties: false, description: 'What the card asks members for: off, optional (when absent) or required' }),
     ),
     points_rules: Type.Optional(EarningRules('Points', 1)),
     growth_rules: Type.Optional(EarningRules('Growth', 1)),

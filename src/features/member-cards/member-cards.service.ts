@@ -49,7 +49,7 @@ function termsFrom(input: MemberCardInput): MemberCardTerms {
       birthday_card_id: level.birthday_card_id ?? null,
       perks: level.perks ?? [],
     })),
-    profile_fields: { name: input.profile_fields?.name ?? 'off', phone: input.profile_fields?.phone ?? 'off', birthday: input.profile_fields?.birthday ?? 'off' },
+    profile_fields: { name: input.profile_fields?.name ?? 'optional', phone: input.profile_fields?.phone ?? 'optional', birthday: input.profile_fields?.birthday ?? 'optional' },
     points_rules: earningRules(input.points_rules),
     growth_rules: earningRules(input.growth_rules),
     points_expiry: expiryRule(input.points_expiry),

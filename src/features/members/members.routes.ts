@@ -32,7 +32,8 @@ export async function membersRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const { member, card } = await joinMember(ctx, scope, (request.params as { member_card_id: string }).member_card_id, {
         userId: body.user_id,
         profile: body.profile ?? {},
-        consent: body.consent ?? false,
+        // A merchant sending a profile confirms it collected the member's consent, unless it says otherwise.
+        consent: body.consent ?? true,
         referrerMemberId: body.referrer_member_id ?? null,
       })
       return reply.code(201).send(presentMember(member, card.terms, scope.merchantTz))
@@ -88,7 +89,7 @@ export async function membersRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (request) => {
       const scope = merchantOf(request)
       const body = request.body as { profile: Record<string, string>; consent?: boolean }
-      const { member, card } = await updateProfile(ctx, scope, (request.params as { member_id: string }).member_id, { profile: body.profile, consent: body.consent ?? false })
+      const { member, card } = await updateProfile(ctx, scope, (request.params as { member_id: string }).member_id, { profile: body.profile, consent: body.consent ?? true })
       return presentMember(member, card.terms, scope.merchantTz)
     },
   )

@@ -9,7 +9,7 @@ export const ProfileBody = Type.Object(
   { additionalProperties: false, description: 'Only the fields the member card asks for' },
 )
 
-export const Consent = Type.Boolean({ description: 'The member agrees to the card keeping their profile (required with any profile field)' })
+export const Consent = Type.Boolean({ description: 'The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field' })
 
 export const JoinFields = {
   profile: Type.Optional(ProfileBody),
