@@ -300,6 +300,19 @@ for (const engine of ENGINES) {
       assert.equal(plain.member, undefined)
     })
 
+    it('stops and restarts new members joining; members keep everything meanwhile', async () => {
+      const m = await newMerchant(t)
+      const card = await createMemberCard(m)
+      assert.equal(card.join_url, `http://kabao.test/wallet/member-cards/${card.id}`)
+      const member = await join(m, card.id, 'early')
+      assert.equal(expectStatus(await m.post(`/v1/member-cards/${card.id}/pause`), 200).status, 'paused')
+      expectProblem(await m.post(`/v1/member-cards/${card.id}/members`, { user_id: 'late' }), 409, 'member_card_not_active')
+      assert.equal((await order(m, member.id, { order_ref: 'paused-1', order_amount: 1_000 })).member.points_balance, 10)
+      assert.equal(expectStatus(await m.post(`/v1/member-cards/${card.id}/activate`), 200).status, 'active')
+      await join(m, card.id, 'late')
+      assert.deepEqual((await m.events()).filter((e) => e.type.startsWith('member_card.')).map((e) => e.type), ['member_card.created', 'member_card.paused', 'member_card.activated'])
+    })
+
     it('answers unknown member cards and members with their own 404 codes', async () => {
       const m = await newMerchant(t)
       expectProblem(await m.post('/v1/member-cards/mcd_01zzzzzzzzzzzzzzzzzzzzzzzz/members', { user_id: 'u' }), 404, 'member_card_not_found')

@@ -5,7 +5,7 @@ import { IdParam, ListQuery, decodeCursor, page } from '../../http/schemas.ts'
 import { fromJson } from '../../db/database.ts'
 import type { MemberCardTerms } from '../../domain/member-card-rules.ts'
 import { CreateMemberCardBody, type MemberCardInput } from './member-cards.schemas.ts'
-import { createMemberCard, findMemberCard, presentMemberCard } from './member-cards.service.ts'
+import { createMemberCard, findMemberCard, presentMemberCard, setMemberCardStatus } from './member-cards.service.ts'
 
 export async function memberCardsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
@@ -16,7 +16,7 @@ export async function memberCardsRoutes(app: FastifyInstance, ctx: AppContext): 
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const card = await createMemberCard(ctx, merchantId, request.body as MemberCardInput)
-      return reply.code(201).send(presentMemberCard(card, merchantTz))
+      return reply.code(201).send(presentMemberCard(card, merchantTz, ctx.publicUrl))
     },
   )
 
@@ -28,7 +28,7 @@ export async function memberCardsRoutes(app: FastifyInstance, ctx: AppContext): 
     let q = db.selectFrom('member_cards').selectAll().where('merchant_id', '=', merchantId)
     if (after) q = q.where('id', '>', after)
     const rows = await q.orderBy('id').limit(limit + 1).execute()
-    return page(rows, limit, (row) => presentMemberCard({ row, terms: fromJson<MemberCardTerms>(row.terms) }, merchantTz))
+    return page(rows, limit, (row) => presentMemberCard({ row, terms: fromJson<MemberCardTerms>(row.terms) }, merchantTz, ctx.publicUrl))
   })
 
   app.get(
@@ -36,7 +36,19 @@ export async function memberCardsRoutes(app: FastifyInstance, ctx: AppContext): 
     { schema: { tags: ['member cards'], summary: 'Get a member card', params: IdParam('member_card_id') }, config: { till: true } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return presentMemberCard(await findMemberCard(db, merchantId, (request.params as { member_card_id: string }).member_card_id), merchantTz)
+      return presentMemberCard(await findMemberCard(db, merchantId, (request.params as { member_card_id: string }).member_card_id), merchantTz, ctx.publicUrl)
     },
   )
+
+  for (const [action, status] of [['pause', 'paused'], ['activate', 'active']] as const) {
+    app.post(
+      `/v1/member-cards/:member_card_id/${action}`,
+      { schema: { tags: ['member cards'], summary: action === 'pause' ? 'Stop new members joining (members keep everything)' : 'Take new members again', params: IdParam('member_card_id') } },
+      async (request) => {
+        const { merchantId, merchantTz } = merchantOf(request)
+        const card = await setMemberCardStatus(ctx, merchantId, (request.params as { member_card_id: string }).member_card_id, status)
+        return presentMemberCard(card, merchantTz, ctx.publicUrl)
+      },
+    )
+  }
 }

@@ -110,11 +110,37 @@ export async function findMemberCard(db: Db, merchantId: string, memberCardId: s
   return { row, terms: fromJson<MemberCardTerms>(row.terms) }
 }
 
-export function presentMemberCard({ row, terms }: MemberCard, tz: string) {
+/** Stops or restarts new members joining; existing members keep their card, points and balance. */
+export async function setMemberCardStatus(ctx: AppContext, merchantId: string, memberCardId: string, status: 'active' | 'paused'): Promise<MemberCard> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  await findMemberCard(db, merchantId, memberCardId)
+  await db.transaction().execute(async (tx) => {
+    const changed = await tx
+      .updateTable('member_cards')
+      .set({ status, updated_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', memberCardId)
+      .where('status', '!=', status)
+      .executeTakeFirst()
+    if (Number(changed.numUpdatedRows) === 1) {
+      await recordEvent(tx, { merchantId, type: `member_card.${status === 'active' ? 'activated' : 'paused'}`, data: { member_card_id: memberCardId, status }, now })
+    }
+  })
+  return findMemberCard(db, merchantId, memberCardId)
+}
+
+/** Where customers join: the wallet's page for the card, to share as a link or a QR code. */
+export function joinUrl(publicUrl: string, memberCardId: string): string {
+  return `${publicUrl}/wallet/member-cards/${memberCardId}`
+}
+
+export function presentMemberCard({ row, terms }: MemberCard, tz: string, publicUrl: string) {
   return {
     id: row.id,
     status: row.status,
     ...terms,
+    join_url: joinUrl(publicUrl, row.id),
     member_count: row.member_count,
     created_at: formatInstant(row.created_at, tz),
     updated_at: formatInstant(row.updated_at, tz),
