@@ -55,12 +55,21 @@ for (const engine of ENGINES) {
         ['levels[2].min_growth', 'levels[2].name'],
       )
       assertInvalidFields(await m.post('/v1/member-cards', memberCardBody({ levels: [{ name: 'A', min_growth: 0, points_multiplier: 1.255 }] })), ['levels[0].points_multiplier'])
-      assertInvalidFields(await m.post('/v1/member-cards', memberCardBody({ stored_value: { enabled: true } })), ['stored_value.refund_rule'])
       assertInvalidFields(await m.post('/v1/member-cards', memberCardBody({ points_expiry: { type: 'days' } })), ['points_expiry.days'])
       assertInvalidFields(await m.post('/v1/member-cards', memberCardBody({ levels: [{ name: 'A', min_growth: 0, birthday_card_id: 'crd_unknown' }] })), ['levels[0].birthday_card_id'])
       assertInvalidFields(await m.post('/v1/member-cards', { levels: [{ name: 'A', min_growth: 0 }] }), ['title'])
       assertInvalidFields(await m.post('/v1/member-cards', memberCardBody({ levels: [{ name: 'A', min_growth: '0' }] })), ['levels[0].min_growth'])
       assert.equal(expectStatus(await m.get('/v1/member-cards'), 200).data.length, 1)
+    })
+
+    it('takes stored value by default, publishing a full refund on request when the merchant states no rule', async () => {
+      const m = await newMerchant(t)
+      const minimal = expectStatus(await m.post('/v1/member-cards', { title: 'Plain', levels: [{ name: 'Member', min_growth: 0 }] }), 201)
+      assert.deepEqual(minimal.stored_value, { enabled: true, refund_rule: { description: 'Unspent stored value is refunded in full on request.', refundable: true, fee_percent: 0 } })
+      const member = await join(m, minimal.id, 'plain')
+      expectStatus(await m.post(`/v1/members/${member.id}/stored-value`, { delta: 1_000, reason: 'Top-up' }), 201)
+      const off = expectStatus(await m.post('/v1/member-cards', memberCardBody({ stored_value: { enabled: false } })), 201)
+      assert.equal(off.stored_value.enabled, false)
     })
 
     it('joins a user once, with a member number in sequence and the first level', async () => {
@@ -200,7 +209,7 @@ for (const engine of ENGINES) {
     it('gives the level’s birthday coupon on the birthday, once, and 29 February on the 28th in common years', async () => {
       clock.set('2027-02-20T02:00:00Z')
       const m = await newMerchant(t)
-      const gift = await m.createCard(cashCard({ least_cost: undefined, reduce_cost: 1000, get_limit: 10 }))
+      const gift = await m.createCard(cashCard({ least_cost: undefined, reduce_cost: 1000 }))
       const card = await createMemberCard(m, { profile_fields: { birthday: 'optional' }, levels: [{ name: 'Member', min_growth: 0, birthday_card_id: gift.id }] })
       const leapling = await join(m, card.id, 'leap', { profile: { birthday: '2000-02-29' }, consent: true })
       await join(m, card.id, 'no-birthday')

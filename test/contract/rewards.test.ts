@@ -96,9 +96,9 @@ for (const engine of ENGINES) {
       assert.equal((await ledger(m, member.id)).length, 1)
     })
 
-    it('keeps to the per-member limit, the reward’s status and its member card', async () => {
+    it('keeps to the per-member limit (not the card’s own get_limit), the reward’s status and its member card', async () => {
       const m = await newMerchant(t)
-      const { memberCard, card, member } = await world(m, 1000)
+      const { memberCard, card, member } = await world(m, 1000, { get_limit: 1 })
       const limited = expectStatus(await m.post('/v1/rewards', { member_card_id: memberCard.id, card_id: card.id, points_cost: 10, stock: 10, per_member_limit: 2 }), 201)
       expectStatus(await exchange(m, member.id, limited.id), 201)
       expectStatus(await exchange(m, member.id, limited.id), 201)
@@ -110,6 +110,8 @@ for (const engine of ENGINES) {
       expectProblem(await exchange(m, member.id, paused.id), 409, 'reward_not_active')
       expectStatus(await m.post(`/v1/rewards/${paused.id}/activate`), 200)
       expectStatus(await exchange(m, member.id, paused.id), 201)
+      assert.equal(expectStatus(await m.get('/v1/users/collector/coupons'), 200).data.length, 3, 'exchanges are limited by the reward, not by the card’s get_limit')
+      expectProblem(await m.post(`/v1/cards/${card.id}/issue`, { user_id: 'collector' }), 409, 'get_limit_reached')
 
       const otherCard = await createMemberCard(m, { title: 'Other club' })
       const foreign = expectStatus(await m.post('/v1/rewards', { member_card_id: otherCard.id, card_id: card.id, points_cost: 10, stock: 10 }), 201)

@@ -64,7 +64,7 @@ export const CreateMemberCardBody = Type.Object(
     stored_value: Type.Optional(
       Type.Object(
         {
-          enabled: Type.Boolean(),
+          enabled: Type.Boolean({ description: 'Whether the card takes stored value (true when absent)' }),
           refund_rule: Type.Optional(
             Type.Object(
               {
@@ -72,7 +72,7 @@ export const CreateMemberCardBody = Type.Object(
                 refundable: Type.Boolean(),
                 fee_percent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Kept on a refund, rounded down to the fen (0 when absent)' })),
               },
-              { additionalProperties: false },
+              { additionalProperties: false, description: 'Published to members with their balance; unspent value refunded in full on request when absent' },
             ),
           ),
         },

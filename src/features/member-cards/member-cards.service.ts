@@ -6,6 +6,7 @@ import type { FieldError } from '../../domain/types.ts'
 import { validateMemberCardTerms, type MemberCardTerms } from '../../domain/member-card-rules.ts'
 import type { ReviewPeriod } from '../../domain/member-levels.ts'
 import type { EarningRules, PointsExpiryRule } from '../../domain/points-rules.ts'
+import type { StoredValueRefundRule } from '../../domain/stored-value.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
@@ -18,6 +19,9 @@ export interface MemberCard {
 }
 
 const DEFAULT_NOTICE_DAYS = 30
+
+/** Published with a card that takes stored value when the merchant states no rule of its own: the member's money back, in full. */
+const DEFAULT_REFUND_RULE: StoredValueRefundRule = { description: 'Unspent stored value is refunded in full on request.', refundable: true, fee_percent: 0 }
 
 function earningRules(input: MemberCardInput['points_rules']): EarningRules {
   return { per_yuan: input?.per_yuan ?? 1, sign_in: input?.sign_in ?? 0, profile_completed: input?.profile_completed ?? 0, referral: input?.referral ?? 0 }
@@ -56,8 +60,8 @@ function termsFrom(input: MemberCardInput): MemberCardTerms {
     points_expiry_notice_days: input.points_expiry?.notice_days ?? DEFAULT_NOTICE_DAYS,
     level_review: (input.level_review ?? 'none') as ReviewPeriod,
     stored_value: {
-      enabled: input.stored_value?.enabled ?? false,
-      refund_rule: refundRule ? { description: refundRule.description, refundable: refundRule.refundable, fee_percent: refundRule.fee_percent ?? 0 } : null,
+      enabled: input.stored_value?.enabled ?? true,
+      refund_rule: refundRule ? { description: refundRule.description, refundable: refundRule.refundable, fee_percent: refundRule.fee_percent ?? 0 } : DEFAULT_REFUND_RULE,
     },
   }
 }
