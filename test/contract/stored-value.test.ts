@@ -4,7 +4,7 @@ import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { assertInvalidFields } from '../helpers/problem.ts'
-import { assertLedgersConsistent, createMemberCard, getMember, join, ledger, order } from '../helpers/member-api.ts'
+import { assertLedgersConsistent, createMemberCard, getMember, join, ledger } from '../helpers/member-api.ts'
 
 for (const engine of ENGINES) {
   describe(`stored value (储值) on ${engine}`, await engineOptions(engine), () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
-import type { Db } from '../../src/db/database.ts'
+import { fromJson, type Db } from '../../src/db/database.ts'
 import type { TestApp } from './app.ts'
 import { expectStatus, type MerchantApi } from './merchant-api.ts'
 
@@ -70,6 +70,13 @@ export async function assertLedgersConsistent(db: Db, memberId: string): Promise
     })
     assert.equal(running, balance, `${table}: the balance equals the sum of the entries`)
     assert.equal(entries.length, seq)
+  }
+  // Every entry was announced exactly once through the outbox.
+  for (const [table, type] of [['points_entries', 'points.changed'], ['stored_value_entries', 'stored_value.changed']] as const) {
+    const ids = (await db.selectFrom(table).select('id').where('member_id', '=', memberId).execute()).map((row) => row.id).sort()
+    const events = await db.selectFrom('events').select('data').where('merchant_id', '=', member.merchant_id).where('type', '=', type).execute()
+    const announced = events.map((e) => fromJson<{ member_id: string; entry_id: string }>(e.data)).filter((d) => d.member_id === memberId).map((d) => d.entry_id).sort()
+    assert.deepEqual(announced, ids, `${type}: one event per entry`)
   }
   const lots = await db.selectFrom('points_lots').select((eb) => eb.fn.sum<number | string>('remaining').as('held')).where('member_id', '=', memberId).executeTakeFirst()
   assert.equal(count(lots?.held), member.points_balance, 'the lots hold exactly the balance')
