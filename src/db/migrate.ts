@@ -1,8 +1,9 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
-import type { Database } from './database.ts'
+import { sql, type Kysely } from 'kysely'
+import type { Database, Engine } from './database.ts'
 import { columnTypesFor, type ColumnTypes } from './migrations/column-types.ts'
 import * as m0001 from './migrations/0001-core.ts'
 import * as m0002 from './migrations/0002-wallet-secret-rotation.ts'
+import * as m0004 from './migrations/0004-member-cards.ts'
 import * as m0007 from './migrations/0007-request-refs.ts'
 
 interface MigrationModule {
@@ -14,77 +15,90 @@ interface MigrationModule {
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-core': m0001,
   '0002-wallet-secret-rotation': m0002,
+  '0004-member-cards': m0004,
   '0007-request-refs': m0007,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */
 const MIGRATION_LOCK_ID = 4_242_001
 
-function migratorFor(database: Database, db: Kysely<any>, schema?: string): Migrator {
-  const t = columnTypesFor(database.engine)
-  const migrations: Record<string, Migration> = {}
-  for (const [name, module] of Object.entries(MIGRATIONS)) {
-    migrations[name] = { up: (d) => module.up(d, t), down: (d) => module.down(d, t) }
-  }
-  // On PostgreSQL the bookkeeping tables live in the current schema; Kysely would otherwise find another
-  // schema's tables of the same name and skip creating its own.
-  return new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableSchema: schema })
-}
+/** Which migrations ran, and when. */
+export const MIGRATIONS_TABLE = 'kabao_migrations'
 
 /**
- * Runs the migrator under a session-level advisory lock on PostgreSQL: Kysely's own lock table is created
- * by the first migrator, so two processes starting together could otherwise race on creating it. On
- * SQLite the whole run is one write transaction.
+ * Runs `work` holding the database's migration lock, on one connection: a session advisory lock on
+ * PostgreSQL (DDL there is transactional, so each migration also gets its own transaction), SQLite's
+ * write lock on SQLite (the whole run is one transaction). A second process starting at the same moment
+ * waits, then finds nothing left to do.
  */
-async function runMigrator(database: Database, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<void> {
-  let result: MigrationResultSet
-  if (database.engine === 'postgres') {
-    result = await database.db.connection().execute(async (conn) => {
+async function withMigrationLock(database: Database, work: (db: Kysely<any>) => Promise<void>): Promise<void> {
+  await database.db.connection().execute(async (conn) => {
+    if (database.engine === 'postgres') {
       await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`.execute(conn)
       try {
-        const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn)
-        return await run(migratorFor(database, conn, rows[0].schema))
+        await work(conn)
       } finally {
         await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(conn)
       }
-    })
-  } else {
-    // Kysely takes no lock on SQLite (it assumes a single connection): hold SQLite's write lock for the
-    // whole run instead, so a second process waits for the first and then finds nothing left to do.
-    result = await database.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn)
-      try {
-        const outcome = await run(migratorFor(database, conn))
-        await sql.raw(outcome.error ? 'rollback' : 'commit').execute(conn)
-        return outcome
-      } catch (error) {
-        await sql`rollback`.execute(conn)
-        throw error
-      }
-    })
-  }
-  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error))
+      return
+    }
+    await sql`begin immediate`.execute(conn)
+    try {
+      await work(conn)
+      await sql`commit`.execute(conn)
+    } catch (error) {
+      await sql`rollback`.execute(conn)
+      throw error
+    }
+  })
+}
+
+/** A step applied atomically with its bookkeeping row (on SQLite the surrounding run is the transaction). */
+async function step(engine: Engine, db: Kysely<any>, work: (db: Kysely<any>) => Promise<void>): Promise<void> {
+  if (engine === 'sqlite') return work(db)
+  await db.transaction().execute(work)
+}
+
+async function appliedNames(db: Kysely<any>, t: ColumnTypes): Promise<Set<string>> {
+  await db.schema
+    .createTable(MIGRATIONS_TABLE)
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('applied_at', t.bigint, (c) => c.notNull())
+    .execute()
+  const rows = await db.selectFrom(MIGRATIONS_TABLE).select('name').execute()
+  return new Set(rows.map((row: { name: string }) => row.name))
 }
 
 /**
- * Kysely's PostgreSQL introspection reads every schema of the database, so a schema that another application
- * (or a parallel test) drops meanwhile fails it with invalid_schema_name (3F000). A failed run is rolled back
- * whole, and a second look no longer sees that schema.
+ * Applies every migration not yet applied, in order. Our own small runner rather than Kysely's Migrator:
+ * that one looks for its bookkeeping tables across every schema of a PostgreSQL database, which goes
+ * wrong when other schemas come and go.
  */
-async function retryingIfSchemaDropped(attempt: () => Promise<void>): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (tries >= 3 || (error as { code?: string } | null)?.code !== '3F000') throw error
+export async function migrateToLatest(database: Database): Promise<void> {
+  const t = columnTypesFor(database.engine)
+  await withMigrationLock(database, async (db) => {
+    const applied = await appliedNames(db, t)
+    for (const [name, migration] of Object.entries(MIGRATIONS)) {
+      if (applied.has(name)) continue
+      await step(database.engine, db, async (tx) => {
+        await migration.up(tx, t)
+        await tx.insertInto(MIGRATIONS_TABLE).values({ name, applied_at: Date.now() }).execute()
+      })
     }
-  }
+  })
 }
 
-export function migrateToLatest(database: Database): Promise<void> {
-  return retryingIfSchemaDropped(() => runMigrator(database, (m) => m.migrateToLatest()))
-}
-
-export function migrateDown(database: Database): Promise<void> {
-  return retryingIfSchemaDropped(() => runMigrator(database, (m) => m.migrateDown()))
+/** Undoes the most recent migration. */
+export async function migrateDown(database: Database): Promise<void> {
+  const t = columnTypesFor(database.engine)
+  await withMigrationLock(database, async (db) => {
+    const applied = await appliedNames(db, t)
+    const last = Object.keys(MIGRATIONS).filter((name) => applied.has(name)).pop()
+    if (last === undefined) return
+    await step(database.engine, db, async (tx) => {
+      await MIGRATIONS[last].down(tx, t)
+      await tx.deleteFrom(MIGRATIONS_TABLE).where('name', '=', last).execute()
+    })
+  })
 }

@@ -168,6 +168,155 @@ export interface JobLeasesTable {
   last_run_at: number | null
 }
 
+export interface MemberCardsTable {
+  id: string
+  merchant_id: string
+  status: string
+  terms: Json
+  next_member_number: number
+  member_count: number
+  created_at: number
+  updated_at: number
+}
+
+export interface MembersTable {
+  id: string
+  merchant_id: string
+  member_card_id: string
+  user_id: string
+  member_number: string
+  level_index: number
+  growth: number
+  points_balance: number
+  /** The sequence number of the member's last points entry. */
+  points_seq: number
+  stored_value_balance: number
+  stored_value_seq: number
+  profile: Json
+  consented_at: number | null
+  profile_completed_at: number | null
+  /** 'YYYY-MM-DD' */
+  birthday: string | null
+  next_birthday_at: number | null
+  next_review_at: number | null
+  referrer_member_id: string | null
+  joined_at: number
+  level_changed_at: number
+  updated_at: number
+}
+
+export interface PointsEntriesTable {
+  id: string
+  merchant_id: string
+  member_id: string
+  seq: number
+  type: string
+  delta: number
+  balance_after: number
+  reason: string
+  source_ref: string | null
+  created_at: number
+}
+
+export interface PointsLotsTable {
+  /** The id of the entry that earned the points. */
+  id: string
+  merchant_id: string
+  member_id: string
+  amount: number
+  remaining: number
+  expires_at: number | null
+  notice_at: number | null
+  noticed_at: number | null
+  created_at: number
+}
+
+export interface StoredValueEntriesTable {
+  id: string
+  merchant_id: string
+  member_id: string
+  seq: number
+  type: string
+  delta: number
+  balance_after: number
+  reason: string
+  payment_ref: string | null
+  source_ref: string | null
+  created_at: number
+}
+
+export interface MemberOrdersTable {
+  id: string
+  merchant_id: string
+  member_id: string
+  order_ref: string
+  store_id: string | null
+  redemption_id: string | null
+  order_amount: number
+  refunded_amount: number
+  points_earned: number
+  points_lot_id: string | null
+  points_reversed: number
+  points_unrecovered: number
+  growth_earned: number
+  growth_reversed: number
+  stored_value_paid: number
+  stored_value_returned: number
+  created_at: number
+  updated_at: number
+}
+
+export interface MemberOrderRefundsTable {
+  id: string
+  merchant_id: string
+  order_id: string
+  refund_ref: string
+  amount: number
+  points_reversed: number
+  points_unrecovered: number
+  growth_reversed: number
+  stored_value_returned: number
+  created_at: number
+}
+
+export interface RewardsTable {
+  id: string
+  merchant_id: string
+  member_card_id: string
+  type: string
+  card_id: string | null
+  title: string
+  description: string | null
+  points_cost: number
+  stock_remaining: number
+  exchanged_count: number
+  per_member_limit: number | null
+  status: string
+  created_at: number
+  updated_at: number
+}
+
+export interface RewardMemberCountsTable {
+  merchant_id: string
+  reward_id: string
+  member_id: string
+  exchanged: number
+}
+
+export interface RewardExchangesTable {
+  id: string
+  merchant_id: string
+  reward_id: string
+  member_id: string
+  points_cost: number
+  points_entry_id: string
+  coupon_id: string | null
+  pickup_code_hash: string | null
+  pickup_code_enc: string | null
+  picked_up_at: number | null
+  created_at: number
+}
+
 export interface DB {
   merchants: MerchantsTable
   api_keys: ApiKeysTable
@@ -183,4 +332,14 @@ export interface DB {
   customers: CustomersTable
   otp_challenges: OtpChallengesTable
   job_leases: JobLeasesTable
+  member_cards: MemberCardsTable
+  members: MembersTable
+  points_entries: PointsEntriesTable
+  points_lots: PointsLotsTable
+  stored_value_entries: StoredValueEntriesTable
+  member_orders: MemberOrdersTable
+  member_order_refunds: MemberOrderRefundsTable
+  rewards: RewardsTable
+  reward_member_counts: RewardMemberCountsTable
+  reward_exchanges: RewardExchangesTable
 }

@@ -10,9 +10,19 @@ import { customersRoutes } from './customers/customers.routes.ts'
 import { claimLinksRoutes } from './claim-links/claim-links.routes.ts'
 import { walletRoutes } from './wallet/wallet.routes.ts'
 import { bulkIssueRoutes } from './bulk-issue/bulk-issue.routes.ts'
+import { memberCardsRoutes } from './member-cards/member-cards.routes.ts'
+import { membersRoutes } from './members/members.routes.ts'
+import { membersWalletRoutes } from './members/members.wallet.routes.ts'
+import { pointsRoutes } from './points/points.routes.ts'
+import { storedValueRoutes } from './stored-value/stored-value.routes.ts'
+import { memberOrdersRoutes } from './member-orders/member-orders.routes.ts'
+import { rewardsRoutes } from './rewards/rewards.routes.ts'
 
 /** A capability's HTTP routes. */
 export type Feature = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [merchantsRoutes, storesRoutes, cardsRoutes, couponsRoutes, redemptionsRoutes, eventsRoutes, customersRoutes, claimLinksRoutes, walletRoutes, bulkIssueRoutes]
+
+// Member cards, points, stored value and rewards.
+FEATURES.push(memberCardsRoutes, membersRoutes, membersWalletRoutes, pointsRoutes, storedValueRoutes, memberOrdersRoutes, rewardsRoutes)

@@ -3,6 +3,7 @@ import type { AppContext } from '../app-context.ts'
 import { newId } from '../ports/ids.ts'
 import { expireCoupons } from './expire-coupons.job.ts'
 import { purgeIdempotencyKeys } from './purge-idempotency-keys.job.ts'
+import { MEMBER_JOBS } from './member-jobs.ts'
 
 export interface Job {
   name: string
@@ -10,7 +11,7 @@ export interface Job {
   run(ctx: AppContext, now: number): Promise<number>
 }
 
-export const JOBS: Job[] = [expireCoupons, purgeIdempotencyKeys]
+export const JOBS: Job[] = [expireCoupons, purgeIdempotencyKeys, ...MEMBER_JOBS]
 
 const LEASE_MS = 60_000
 const holder = newId('proc')

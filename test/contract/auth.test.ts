@@ -35,6 +35,12 @@ const TILL = new Set([
   'GET /v1/coupons/:code',
   'GET /v1/cards/:card_id',
   'GET /v1/stores/:store_id',
+  'GET /v1/member-cards/:member_card_id',
+  'GET /v1/members',
+  'GET /v1/members/:member_id',
+  'POST /v1/members/:member_id/orders',
+  'POST /v1/members/:member_id/orders/:order_ref/refunds',
+  'POST /v1/reward-exchanges/pick-up',
 ])
 
 const label = (route: RouteEntry) => `${route.method} ${route.url}`

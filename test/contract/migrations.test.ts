@@ -8,7 +8,7 @@ import type { Database } from '../../src/db/database.ts'
 import { migrateDown, migrateToLatest } from '../../src/db/migrate.ts'
 import { expectProblem, expectStatus, merchantApi, newMerchant } from '../helpers/merchant-api.ts'
 
-const KYSELY_TABLES = ['kysely_migration', 'kysely_migration_lock']
+const BOOKKEEPING_TABLES = ['kabao_migrations']
 
 /** Every table, column and index of the current schema, as comparable text. */
 async function schemaOf(database: Database): Promise<string[]> {
@@ -35,7 +35,7 @@ async function tablesOf(database: Database): Promise<string[]> {
 }
 
 async function appliedMigrations(database: Database): Promise<number> {
-  const { rows } = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(database.db)
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from kabao_migrations`.execute(database.db)
   return Number(rows[0].n)
 }
 
@@ -80,11 +80,11 @@ for (const engine of ENGINES) {
         await before.createCard(cashCard())
 
         await migrateAllTheWayDown(database)
-        assert.deepEqual(await tablesOf(database), KYSELY_TABLES)
+        assert.deepEqual(await tablesOf(database), BOOKKEEPING_TABLES)
 
         await migrateToLatest(database)
         assert.deepEqual(await schemaOf(database), migrated)
-        for (const table of tables.filter((name) => !KYSELY_TABLES.includes(name))) {
+        for (const table of tables.filter((name) => !BOOKKEEPING_TABLES.includes(name))) {
           const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(database.db)
           assert.equal(Number(rows[0].n), 0, `${table} is not empty`)
         }

@@ -29,7 +29,7 @@ for (const engine of ENGINES) {
 
     it('both processes came up, and each migration ran once', async () => {
       assert.equal(servers.length, 2)
-      const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.database.db)
+      const { rows } = await sql<{ name: string }>`select name from kabao_migrations order by name`.execute(database.database.db)
       const names = rows.map((row) => row.name)
       assert.ok(names.includes('0001-core'), names.join(', '))
       assert.equal(new Set(names).size, names.length, `a migration was recorded twice: ${names.join(', ')}`)

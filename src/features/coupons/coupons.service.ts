@@ -12,7 +12,10 @@ import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository
 import { findCouponByCodeHash, type CouponRow, type CouponWithTerms } from './coupons.repository.ts'
 
 /** How a coupon reached its owner. */
-export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange'
+export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
+
+/** Coupons a member is owed (bought with points, a birthday gift) follow their own limits, not the card's per-user allowance. */
+const OWED_SOURCES: readonly CouponSource[] = ['points_exchange', 'birthday']
 
 export interface IssueInput {
   merchantId: string
@@ -95,12 +98,10 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
   const allowance = await tx
     .insertInto('card_user_claims')
     .values({ merchant_id: merchantId, card_id: cardId, user_id: userId, claimed: 1 })
-    .onConflict((oc) =>
-      oc
-        .columns(['merchant_id', 'card_id', 'user_id'])
-        .doUpdateSet({ claimed: sql`card_user_claims.claimed + 1` })
-        .where('card_user_claims.claimed', '<', card.get_limit),
-    )
+    .onConflict((oc) => {
+      const counted = oc.columns(['merchant_id', 'card_id', 'user_id']).doUpdateSet({ claimed: sql`card_user_claims.claimed + 1` })
+      return OWED_SOURCES.includes(input.source) ? counted : counted.where('card_user_claims.claimed', '<', card.get_limit)
+    })
     .returning('claimed')
     .executeTakeFirst()
   if (!allowance) throw new AppError('get_limit_reached', `This user already has the most coupons of this card allowed (${card.get_limit}).`)

@@ -6,6 +6,7 @@ import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Money, Nullable, decodeCursor, page } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
+import { previewMemberAtTill } from '../member-orders/member-orders.service.ts'
 import { checkRedemption, findRedemption, redeem, reverseRedemption, type Channel, type RedemptionRow } from './redemptions.service.ts'
 
 const RedeemBody = Type.Object(
@@ -14,6 +15,7 @@ const RedeemBody = Type.Object(
     store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
     order_amount: Type.Optional(Nullable(Money)),
     channel: Type.Optional(Type.Union(['scan', 'manual', 'api', 'self_service'].map((c) => Type.Literal(c)))),
+    member_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The member whose order this is: the check shows their level discount, the redemption earns their points' }))),
   },
   { additionalProperties: false },
 )
@@ -23,10 +25,11 @@ interface RedeemBodyType {
   store_id?: string | null
   order_amount?: number | null
   channel?: Channel
+  member_id?: string | null
 }
 
 function inputOf(body: RedeemBodyType) {
-  return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api' }
+  return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api', memberId: body.member_id ?? null }
 }
 
 export function presentRedemption(row: RedemptionRow, code: string, tz: string) {
@@ -57,8 +60,10 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
     },
     async (request) => {
       const principal = merchantOf(request)
-      const decision = await checkRedemption(ctx, principal, inputOf(request.body as RedeemBodyType))
+      const input = inputOf(request.body as RedeemBodyType)
+      const decision = await checkRedemption(ctx, principal, input)
       const { coupon, terms } = decision.found
+      const member = input.memberId ? await previewMemberAtTill(db, principal.merchantId, input.memberId, input.orderAmount, decision.discountAmount) : null
       return {
         redeemable: true,
         code: ctx.secrets.decryptCode(coupon.code_enc),
@@ -68,6 +73,7 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
         discount_amount: decision.discountAmount,
         coupon: presentCoupon(coupon, principal.merchantTz, ctx.clock.now(), ctx.secrets),
         card: { type: terms.type, title: terms.title, notice: terms.notice, least_cost: terms.least_cost, reduce_cost: terms.reduce_cost, percent_off: terms.percent_off, max_discount: terms.max_discount, tiers: terms.tiers },
+        ...(member ? { member } : {}),
       }
     },
   )
@@ -80,8 +86,8 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
     },
     async (request, reply) => {
       const principal = merchantOf(request)
-      const { redemption, code } = await redeem(ctx, principal, { ...inputOf(request.body as RedeemBodyType), requestRef: idempotencyRefOf(request) })
-      return reply.code(201).send(presentRedemption(redemption, code, principal.merchantTz))
+      const { redemption, code, member } = await redeem(ctx, principal, { ...inputOf(request.body as RedeemBodyType), requestRef: idempotencyRefOf(request) })
+      return reply.code(201).send({ ...presentRedemption(redemption, code, principal.merchantTz), ...(member ? { member } : {}) })
     },
   )
 

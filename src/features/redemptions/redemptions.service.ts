@@ -12,9 +12,11 @@ import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
+import { earnForRedemptionInTx, reverseRedemptionEarningInTx } from '../member-orders/member-orders.service.ts'
 
 export type RedemptionRow = RedemptionsTable
 export type Channel = 'scan' | 'manual' | 'api' | 'self_service'
+export type MemberEarning = Awaited<ReturnType<typeof earnForRedemptionInTx>>
 
 export interface RedeemInput {
   code: string
@@ -23,6 +25,8 @@ export interface RedeemInput {
   channel: Channel
   /** The Idempotency-Key request making it (see idempotencyRefOf), if any. */
   requestRef?: string | null
+  /** The member the order belongs to: they earn its points in the redemption's transaction. */
+  memberId?: string | null
 }
 
 export interface Decision {
@@ -80,7 +84,7 @@ export async function checkRedemption(ctx: AppContext, principal: MerchantPrinci
  * Redeems exactly once: the coupon moves from available to redeemed with a conditional update, so of
  * two tills redeeming the same code at the same moment one wins and the other is told it was redeemed.
  */
-export async function redeem(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<{ redemption: RedemptionRow; coupon: CouponRow; code: string }> {
+export async function redeem(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<{ redemption: RedemptionRow; coupon: CouponRow; code: string; member: MemberEarning | null }> {
   const now = ctx.clock.now()
   const { merchantId } = principal
   return ctx.database.db.transaction().execute(async (tx) => {
@@ -132,7 +136,10 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
       },
       now,
     })
-    return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc) }
+    const member = input.memberId
+      ? await earnForRedemptionInTx(tx, { merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId, orderAmount: input.orderAmount, storeId: redemption.store_id, now })
+      : null
+    return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member }
   })
 }
 
@@ -141,7 +148,7 @@ async function findByRequestRef(ctx: AppContext, db: Db, merchantId: string, req
   const redemption = await db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
   if (!redemption) return undefined
   const coupon = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemption.coupon_id).executeTakeFirstOrThrow()
-  return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc) }
+  return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member: null }
 }
 
 export async function findRedemption(db: Db, merchantId: string, redemptionId: string): Promise<RedemptionRow> {
@@ -186,6 +193,7 @@ export async function reverseRedemption(ctx: AppContext, merchantId: string, mer
     })
     // The expiry job only looks at available coupons, so a coupon that comes back expired is recorded here.
     if (state === 'expired') await recordCouponExpired(tx, coupon, merchantTz, now)
+    await reverseRedemptionEarningInTx(tx, { merchantId, merchantTz, redemptionId, now })
     return { redemption: reversed, coupon, state: effectiveCouponState({ state: state as CouponState, valid_until: coupon.valid_until }, now) }
   })
 }

@@ -1,0 +1,171 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import { fromJson, toJson } from '../../db/database.ts'
+import type { MemberCardsTable } from '../../db/schema.ts'
+import type { FieldError } from '../../domain/types.ts'
+import { validateMemberCardTerms, type MemberCardTerms } from '../../domain/member-card-rules.ts'
+import type { ReviewPeriod } from '../../domain/member-levels.ts'
+import type { EarningRules, PointsExpiryRule } from '../../domain/points-rules.ts'
+import type { StoredValueRefundRule } from '../../domain/stored-value.ts'
+import { formatInstant } from '../../domain/time.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import type { MemberCardInput } from './member-cards.schemas.ts'
+
+export interface MemberCard {
+  row: MemberCardsTable
+  terms: MemberCardTerms
+}
+
+const DEFAULT_NOTICE_DAYS = 30
+
+/** Published with a card that takes stored value when the merchant states no rule of its own: the member's money back, in full. */
+const DEFAULT_REFUND_RULE: StoredValueRefundRule = { description: 'Unspent stored value is refunded in full on request.', refundable: true, fee_percent: 0 }
+
+function earningRules(input: MemberCardInput['points_rules']): EarningRules {
+  return { per_yuan: input?.per_yuan ?? 1, sign_in: input?.sign_in ?? 0, profile_completed: input?.profile_completed ?? 0, referral: input?.referral ?? 0 }
+}
+
+function expiryRule(input: MemberCardInput['points_expiry']): PointsExpiryRule {
+  if (!input || input.type === 'never') return { type: 'never' }
+  if (input.type === 'end_of_year') return { type: 'end_of_year', years_after: input.years_after ?? 1 }
+  return { type: 'days', days: input.days as number }
+}
+
+/** The card's terms from a request body, with every default written out. */
+function termsFrom(input: MemberCardInput): MemberCardTerms {
+  const refundRule = input.stored_value?.refund_rule
+  return {
+    title: input.title,
+    subtitle: input.subtitle ?? null,
+    color: input.color ?? null,
+    logo_url: input.logo_url ?? null,
+    notice: input.notice ?? null,
+    description: input.description ?? null,
+    privacy_notice: input.privacy_notice ?? null,
+    member_number_prefix: input.member_number_prefix ?? '',
+    levels: input.levels.map((level) => ({
+      name: level.name,
+      min_growth: level.min_growth,
+      percent_off: level.percent_off ?? 0,
+      points_multiplier: level.points_multiplier ?? 1,
+      birthday_card_id: level.birthday_card_id ?? null,
+      perks: level.perks ?? [],
+    })),
+    profile_fields: { name: input.profile_fields?.name ?? 'optional', phone: input.profile_fields?.phone ?? 'optional', birthday: input.profile_fields?.birthday ?? 'optional' },
+    points_rules: earningRules(input.points_rules),
+    growth_rules: earningRules(input.growth_rules),
+    points_expiry: expiryRule(input.points_expiry),
+    points_expiry_notice_days: input.points_expiry?.notice_days ?? DEFAULT_NOTICE_DAYS,
+    level_review: (input.level_review ?? 'none') as ReviewPeriod,
+    stored_value: {
+      enabled: input.stored_value?.enabled ?? true,
+      refund_rule: refundRule ? { description: refundRule.description, refundable: refundRule.refundable, fee_percent: refundRule.fee_percent ?? 0 } : DEFAULT_REFUND_RULE,
+    },
+  }
+}
+
+/** Birthday gifts must be cards of this merchant. */
+async function unknownBirthdayCards(db: Db, merchantId: string, terms: MemberCardTerms): Promise<FieldError[]> {
+  const ids = terms.levels.flatMap((level) => (level.birthday_card_id ? [level.birthday_card_id] : []))
+  if (ids.length === 0) return []
+  const found = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', 'in', ids).execute()
+  const known = new Set(found.map((row) => row.id))
+  return terms.levels.flatMap((level, i) =>
+    level.birthday_card_id && !known.has(level.birthday_card_id)
+      ? [{ field: `levels[${i}].birthday_card_id`, code: 'not_found', message: `${level.birthday_card_id} is not a card of this merchant` }]
+      : [],
+  )
+}
+
+function missingExpiryFields(input: MemberCardInput): FieldError[] {
+  return input.points_expiry?.type === 'days' && input.points_expiry.days === undefined
+    ? [{ field: 'points_expiry.days', code: 'required', message: 'is required when points expire after a number of days' }]
+    : []
+}
+
+export async function createMemberCard(ctx: AppContext, merchantId: string, input: MemberCardInput): Promise<MemberCard> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  const terms = termsFrom(input)
+  const errors = [...missingExpiryFields(input), ...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms))]
+  if (errors.length > 0) throw validationFailed(errors, 'The member card breaks one or more rules; see errors.')
+  const row: MemberCardsTable = {
+    id: newId('mcd', now),
+    merchant_id: merchantId,
+    status: 'active',
+    terms: toJson(terms),
+    next_member_number: 1,
+    member_count: 0,
+    created_at: now,
+    updated_at: now,
+  }
+  await db.transaction().execute(async (tx) => {
+    await tx.insertInto('member_cards').values(row).execute()
+    await recordEvent(tx, { merchantId, type: 'member_card.created', data: { member_card_id: row.id, title: terms.title, levels: terms.levels.length }, now })
+  })
+  return { row, terms }
+}
+
+export async function findMemberCard(db: Db, merchantId: string, memberCardId: string): Promise<MemberCard> {
+  const row = await db.selectFrom('member_cards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', memberCardId).executeTakeFirst()
+  if (!row) throw new AppError('member_card_not_found', 'There is no member card with this id.')
+  return { row, terms: fromJson<MemberCardTerms>(row.terms) }
+}
+
+/** Stops or restarts new members joining; existing members keep their card, points and balance. */
+export async function setMemberCardStatus(ctx: AppContext, merchantId: string, memberCardId: string, status: 'active' | 'paused'): Promise<MemberCard> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  await findMemberCard(db, merchantId, memberCardId)
+  await db.transaction().execute(async (tx) => {
+    const changed = await tx
+      .updateTable('member_cards')
+      .set({ status, updated_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', memberCardId)
+      .where('status', '!=', status)
+      .executeTakeFirst()
+    if (Number(changed.numUpdatedRows) === 1) {
+      await recordEvent(tx, { merchantId, type: `member_card.${status === 'active' ? 'activated' : 'paused'}`, data: { member_card_id: memberCardId, status }, now })
+    }
+  })
+  return findMemberCard(db, merchantId, memberCardId)
+}
+
+/** Where customers join: the wallet's page for the card, to share as a link or a QR code. */
+export function joinUrl(publicUrl: string, memberCardId: string): string {
+  return `${publicUrl}/wallet/member-cards/${memberCardId}`
+}
+
+export function presentMemberCard({ row, terms }: MemberCard, tz: string, publicUrl: string) {
+  return {
+    id: row.id,
+    status: row.status,
+    ...terms,
+    join_url: joinUrl(publicUrl, row.id),
+    member_count: row.member_count,
+    created_at: formatInstant(row.created_at, tz),
+    updated_at: formatInstant(row.updated_at, tz),
+  }
+}
+
+/** What a customer sees of a member card before and after joining: its face, levels and published rules. */
+export function presentMemberCardForCustomer({ row, terms }: MemberCard) {
+  return {
+    id: row.id,
+    title: terms.title,
+    subtitle: terms.subtitle,
+    color: terms.color,
+    logo_url: terms.logo_url,
+    notice: terms.notice,
+    description: terms.description,
+    privacy_notice: terms.privacy_notice,
+    levels: terms.levels.map(({ birthday_card_id, ...level }) => ({ ...level, birthday_gift: birthday_card_id !== null })),
+    profile_fields: terms.profile_fields,
+    points_rules: terms.points_rules,
+    points_expiry: terms.points_expiry,
+    stored_value: terms.stored_value,
+  }
+}

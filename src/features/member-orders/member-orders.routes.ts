@@ -1,0 +1,104 @@
+import { Type } from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import type { AppContext } from '../../app-context.ts'
+import { merchantOf } from '../../http/auth.ts'
+import { IdParam, Money, Nullable, PositiveMoney } from '../../http/schemas.ts'
+import { formatInstant } from '../../domain/time.ts'
+import { presentMember } from '../members/members.presenter.ts'
+import { recordOrder, refundOrder, type MemberOrderRefundRow, type MemberOrderRow } from './member-orders.service.ts'
+
+const OrderRef = Type.String({ minLength: 1, maxLength: 100, description: 'Your id of the order; an order is recorded once' })
+
+function presentOrder(order: MemberOrderRow, tz: string) {
+  return {
+    id: order.id,
+    order_ref: order.order_ref,
+    member_id: order.member_id,
+    store_id: order.store_id,
+    redemption_id: order.redemption_id,
+    order_amount: order.order_amount,
+    stored_value_amount: order.stored_value_paid,
+    refunded_amount: order.refunded_amount,
+    points_earned: order.points_earned,
+    points_reversed: order.points_reversed,
+    points_unrecovered: order.points_unrecovered,
+    growth_earned: order.growth_earned,
+    created_at: formatInstant(order.created_at, tz),
+  }
+}
+
+function presentRefund(refund: MemberOrderRefundRow, tz: string) {
+  return {
+    id: refund.id,
+    refund_ref: refund.refund_ref,
+    amount: refund.amount,
+    points_reversed: refund.points_reversed,
+    points_unrecovered: refund.points_unrecovered,
+    growth_reversed: refund.growth_reversed,
+    stored_value_returned: refund.stored_value_returned,
+    created_at: formatInstant(refund.created_at, tz),
+  }
+}
+
+/** The till: a member's purchase earns points and growth, may be paid with stored value, and may be refunded. */
+export async function memberOrdersRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post(
+    '/v1/members/:member_id/orders',
+    {
+      schema: {
+        tags: ['members'],
+        summary: 'Record a member’s purchase at the till: points and growth for order_amount, optionally paid with stored value',
+        params: IdParam('member_id'),
+        body: Type.Object(
+          {
+            order_ref: OrderRef,
+            order_amount: Money,
+            stored_value_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Fen of the order paid from stored value' })),
+            store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      config: { permission: 'redeem' },
+    },
+    async (request, reply) => {
+      const principal = merchantOf(request)
+      const body = request.body as { order_ref: string; order_amount: number; stored_value_amount?: number; store_id?: string | null }
+      const { order, member, replayed } = await recordOrder(ctx, principal, (request.params as { member_id: string }).member_id, {
+        orderRef: body.order_ref,
+        orderAmount: body.order_amount,
+        storedValueAmount: body.stored_value_amount ?? 0,
+        storeId: body.store_id ?? null,
+      })
+      const tz = principal.merchantTz
+      return reply.code(replayed ? 200 : 201).send({ ...presentOrder(order, tz), member: presentMember(member.member, member.card.terms, tz) })
+    },
+  )
+
+  app.post(
+    '/v1/members/:member_id/orders/:order_ref/refunds',
+    {
+      schema: {
+        tags: ['members'],
+        summary: 'Refund an order, in part or whole: its points and growth are taken back in proportion, its stored value returned',
+        params: Type.Object({ member_id: Type.String({ minLength: 1, maxLength: 100 }), order_ref: OrderRef }),
+        body: Type.Object(
+          {
+            refund_ref: Type.String({ minLength: 1, maxLength: 100, description: 'Your id of the refund; a refund is made once' }),
+            amount: Type.Optional(PositiveMoney),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      config: { permission: 'redeem' },
+    },
+    async (request, reply) => {
+      const principal = merchantOf(request)
+      const params = request.params as { member_id: string; order_ref: string }
+      const body = request.body as { refund_ref: string; amount?: number }
+      const { refund, order, member, replayed } = await refundOrder(ctx, principal, params.member_id, params.order_ref, { refundRef: body.refund_ref, amount: body.amount ?? null })
+      const tz = principal.merchantTz
+      return reply.code(replayed ? 200 : 201).send({ ...presentRefund(refund, tz), order: presentOrder(order, tz), member: presentMember(member.member, member.card.terms, tz) })
+    },
+  )
+}

@@ -1,0 +1,250 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import type { MemberOrderRefundsTable, MemberOrdersTable } from '../../db/schema.ts'
+import { computeOrderRefund, computeSpendGrowth, computeSpendPoints, multiplierPercent } from '../../domain/points-rules.ts'
+import { percentOfFloor } from '../../domain/pricing.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import type { MerchantPrincipal } from '../../http/auth.ts'
+import { newId } from '../../ports/ids.ts'
+import { findStore } from '../stores/stores.repository.ts'
+import { applyGrowthInTx } from '../members/member-levels.ts'
+import { findMemberWithCard, lockMemberWithCard, type MemberRow, type MemberWithCard } from '../members/members.repository.ts'
+import { postPointsInTx } from '../points/points.ledger.ts'
+import { postingOnce } from '../points/points.service.ts'
+import { postStoredValueInTx } from '../stored-value/stored-value.ledger.ts'
+
+export type MemberOrderRow = MemberOrdersTable
+export type MemberOrderRefundRow = MemberOrderRefundsTable
+
+export interface OrderInput {
+  orderRef: string
+  orderAmount: number
+  /** Paid from the member's stored value (the rest is paid otherwise). */
+  storedValueAmount: number
+  storeId: string | null
+  redemptionId: string | null
+}
+
+/** What a member earns for spending `amount` fen at their current level. */
+function earningsFor({ member, card }: MemberWithCard, amount: number): { points: number; growth: number } {
+  const { terms } = card
+  const level = terms.levels[member.level_index]
+  return {
+    points: computeSpendPoints(amount, terms.points_rules.per_yuan, multiplierPercent(level.points_multiplier) ?? 100),
+    growth: computeSpendGrowth(amount, terms.growth_rules.per_yuan),
+  }
+}
+
+/**
+ * Records a member's order in the caller's transaction (the member locked): pays the stored-value part,
+ * earns the order's points (times the level's multiplier) and growth, which may lift the level at once.
+ * Each order posts once: its points and stored value carry the order as their source.
+ */
+export async function recordOrderInTx(tx: Db, locked: MemberWithCard, input: OrderInput, merchantTz: string, now: number): Promise<{ order: MemberOrderRow; member: MemberRow }> {
+  const { terms } = locked.card
+  const sourceRef = `order:${input.orderRef}`
+  let member = locked.member
+  if (input.storedValueAmount > input.orderAmount) {
+    throw validationFailed([{ field: 'stored_value_amount', code: 'exceeds_order', message: 'must not be more than order_amount' }])
+  }
+  if (input.storedValueAmount > 0) {
+    if (!terms.stored_value.enabled) throw new AppError('stored_value_not_enabled', 'This member card does not take stored value.')
+    const paid = await postStoredValueInTx(tx, { member, delta: -input.storedValueAmount, type: 'payment', reason: `Order ${input.orderRef}`, paymentRef: null, sourceRef, now })
+    member = paid.member
+  }
+  const { points, growth } = earningsFor({ member, card: locked.card }, input.orderAmount)
+  let lotId: string | null = null
+  if (points > 0) {
+    const posted = await postPointsInTx(tx, { member, terms, merchantTz, delta: points, type: 'purchase', reason: `Order ${input.orderRef}`, sourceRef, now })
+    member = posted.member
+    lotId = posted.entry.id
+  }
+  member = await applyGrowthInTx(tx, { member, terms, delta: growth, now })
+  const order: MemberOrderRow = {
+    id: newId('mor', now),
+    merchant_id: member.merchant_id,
+    member_id: member.id,
+    order_ref: input.orderRef,
+    store_id: input.storeId,
+    redemption_id: input.redemptionId,
+    order_amount: input.orderAmount,
+    refunded_amount: 0,
+    points_earned: points,
+    points_lot_id: lotId,
+    points_reversed: 0,
+    points_unrecovered: 0,
+    growth_earned: growth,
+    growth_reversed: 0,
+    stored_value_paid: input.storedValueAmount,
+    stored_value_returned: 0,
+    created_at: now,
+    updated_at: now,
+  }
+  await tx.insertInto('member_orders').values(order).execute()
+  return { order, member }
+}
+
+/**
+ * Refunds part or all of an order in the caller's transaction (the member locked): takes back the
+ * order's points in proportion (its own lot first; never below zero, the rest is recorded as
+ * unrecovered), its growth, and returns the stored value it was paid with.
+ */
+export async function refundOrderInTx(
+  tx: Db,
+  locked: MemberWithCard,
+  order: MemberOrderRow,
+  input: { refundRef: string; amount: number },
+  merchantTz: string,
+  now: number,
+): Promise<{ refund: MemberOrderRefundRow; member: MemberRow; order: MemberOrderRow }> {
+  const { terms } = locked.card
+  let member = locked.member
+  const decided = computeOrderRefund(order, input.amount, member)
+  if (!decided.ok) throw new AppError(decided.error, decided.detail)
+  const { refund } = decided
+  const sourceRef = `refund:${order.id}:${input.refundRef}`
+  const reason = `Refund ${input.refundRef} of order ${order.order_ref}`
+  if (refund.points > 0) {
+    const posted = await postPointsInTx(tx, { member, terms, merchantTz, delta: -refund.points, type: 'refund', reason, sourceRef, firstLotId: order.points_lot_id, now })
+    member = posted.member
+  }
+  member = await applyGrowthInTx(tx, { member, terms, delta: -refund.growth, now })
+  if (refund.stored_value > 0) {
+    member = (await postStoredValueInTx(tx, { member, delta: refund.stored_value, type: 'order_refund', reason, paymentRef: null, sourceRef, now })).member
+  }
+  const updated = await tx
+    .updateTable('member_orders')
+    .set((eb) => ({
+      refunded_amount: eb('refunded_amount', '+', input.amount),
+      points_reversed: eb('points_reversed', '+', refund.points + refund.points_unrecovered),
+      points_unrecovered: eb('points_unrecovered', '+', refund.points_unrecovered),
+      growth_reversed: eb('growth_reversed', '+', refund.growth + refund.growth_unrecovered),
+      stored_value_returned: eb('stored_value_returned', '+', refund.stored_value),
+      updated_at: now,
+    }))
+    .where('merchant_id', '=', order.merchant_id)
+    .where('id', '=', order.id)
+    .where('refunded_amount', '=', order.refunded_amount)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  const row: MemberOrderRefundRow = {
+    id: newId('mrf', now),
+    merchant_id: order.merchant_id,
+    order_id: order.id,
+    refund_ref: input.refundRef,
+    amount: input.amount,
+    points_reversed: refund.points,
+    points_unrecovered: refund.points_unrecovered,
+    growth_reversed: refund.growth,
+    stored_value_returned: refund.stored_value,
+    created_at: now,
+  }
+  await tx.insertInto('member_order_refunds').values(row).execute()
+  return { refund: row, member, order: updated }
+}
+
+/** The store an order happens in: a till key's own store, else the one named (which must exist). */
+async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: string | null): Promise<string | null> {
+  if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
+    throw new AppError('forbidden', `This key records orders in store ${principal.storeId} only.`)
+  }
+  const id = storeId ?? principal.storeId
+  if (id !== null && !(await findStore(db, principal.merchantId, id))) throw new AppError('store_not_found', `There is no store ${id}.`)
+  return id
+}
+
+function findOrder(db: Db, merchantId: string, orderRef: string): Promise<MemberOrderRow | undefined> {
+  return db.selectFrom('member_orders').selectAll().where('merchant_id', '=', merchantId).where('order_ref', '=', orderRef).executeTakeFirst()
+}
+
+/** A member's order at the till; the same order_ref again returns the first and moves nothing. */
+export async function recordOrder(
+  ctx: AppContext,
+  principal: MerchantPrincipal,
+  memberId: string,
+  input: Omit<OrderInput, 'redemptionId'>,
+): Promise<{ order: MemberOrderRow; member: MemberWithCard; replayed: boolean }> {
+  const now = ctx.clock.now()
+  const { merchantId, merchantTz } = principal
+  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+    const storeId = await resolveStore(tx, principal, input.storeId)
+    const locked = await lockMemberWithCard(tx, merchantId, memberId)
+    const existing = await findOrder(tx, merchantId, input.orderRef)
+    if (existing && existing.member_id !== memberId) throw new AppError('duplicate_order_ref', 'This order_ref was already recorded for another member.')
+    if (existing) return { order: existing, member: locked, replayed: true }
+    const recorded = await recordOrderInTx(tx, locked, { ...input, storeId, redemptionId: null }, merchantTz, now)
+    return { order: recorded.order, member: { member: recorded.member, card: locked.card }, replayed: false }
+  })
+}
+
+/** Refunds an order (all that is left of it when no amount is given); the same refund_ref again returns the first. */
+export async function refundOrder(
+  ctx: AppContext,
+  principal: MerchantPrincipal,
+  memberId: string,
+  orderRef: string,
+  input: { refundRef: string; amount: number | null },
+): Promise<{ refund: MemberOrderRefundRow; order: MemberOrderRow; member: MemberWithCard; replayed: boolean }> {
+  const now = ctx.clock.now()
+  const { merchantId, merchantTz } = principal
+  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+    const locked = await lockMemberWithCard(tx, merchantId, memberId)
+    const order = await findOrder(tx, merchantId, orderRef)
+    if (!order || order.member_id !== memberId) throw new AppError('order_not_found', 'This member has no order with this order_ref.')
+    const existing = await tx
+      .selectFrom('member_order_refunds')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('order_id', '=', order.id)
+      .where('refund_ref', '=', input.refundRef)
+      .executeTakeFirst()
+    if (existing) return { refund: existing, order, member: locked, replayed: true }
+    const refunded = await refundOrderInTx(tx, locked, order, { refundRef: input.refundRef, amount: input.amount ?? order.order_amount - order.refunded_amount }, merchantTz, now)
+    return { refund: refunded.refund, order: refunded.order, member: { member: refunded.member, card: locked.card }, replayed: false }
+  })
+}
+
+/** What the till shows for a member when checking a coupon: the level's discount on what is left to pay, and the points the order would earn. */
+export async function previewMemberAtTill(db: Db, merchantId: string, memberId: string, orderAmount: number | null, couponDiscount: number) {
+  const found = await findMemberWithCard(db, merchantId, memberId)
+  const { member, card } = found
+  const level = card.terms.levels[member.level_index]
+  return {
+    id: member.id,
+    member_number: member.member_number,
+    level: level.name,
+    percent_off: level.percent_off,
+    /** The level discount on the order after the coupon; the till applies it. */
+    member_discount_amount: orderAmount === null ? null : percentOfFloor(orderAmount - couponDiscount, level.percent_off),
+    points_to_earn: orderAmount === null ? 0 : earningsFor(found, orderAmount).points,
+    points_balance: member.points_balance,
+    stored_value_balance: member.stored_value_balance,
+  }
+}
+
+/** The member's earnings for a redemption, recorded as an order named by the redemption id, in the redemption's transaction. */
+export async function earnForRedemptionInTx(
+  tx: Db,
+  input: { merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; storeId: string | null; now: number },
+) {
+  const locked = await lockMemberWithCard(tx, input.merchantId, input.memberId)
+  const { order, member } = await recordOrderInTx(
+    tx,
+    locked,
+    { orderRef: input.redemptionId, orderAmount: input.orderAmount ?? 0, storedValueAmount: 0, storeId: input.storeId, redemptionId: input.redemptionId },
+    input.merchantTz,
+    input.now,
+  )
+  return { id: member.id, member_number: member.member_number, level: locked.card.terms.levels[member.level_index].name, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: member.points_balance }
+}
+
+/** A reversed redemption takes back what its member earned (whatever is left unrefunded of its order). */
+export async function reverseRedemptionEarningInTx(tx: Db, input: { merchantId: string; merchantTz: string; redemptionId: string; now: number }): Promise<void> {
+  const order = await tx.selectFrom('member_orders').selectAll().where('merchant_id', '=', input.merchantId).where('redemption_id', '=', input.redemptionId).executeTakeFirst()
+  if (!order || order.refunded_amount === order.order_amount) return
+  const locked = await lockMemberWithCard(tx, input.merchantId, order.member_id)
+  // Read again under the member's lock: a refund through the orders API may have just finished.
+  const current = await tx.selectFrom('member_orders').selectAll().where('merchant_id', '=', input.merchantId).where('id', '=', order.id).executeTakeFirstOrThrow()
+  const left = current.order_amount - current.refunded_amount
+  if (left > 0) await refundOrderInTx(tx, locked, current, { refundRef: `reversal:${input.redemptionId}`, amount: left }, input.merchantTz, input.now)
+}

@@ -1,0 +1,185 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import { fromJson, toJson } from '../../db/database.ts'
+import { isProfileComplete, validateProfile, type MemberCardTerms, type Profile } from '../../domain/member-card-rules.ts'
+import { nextBirthdayStart, nextReviewAt, parseBirthday } from '../../domain/member-levels.ts'
+import { localDate } from '../../domain/time.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import { findMemberCard } from '../member-cards/member-cards.service.ts'
+import { findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from '../points/points.ledger.ts'
+import { applyGrowthInTx } from './member-levels.ts'
+import { lockMember, lockMemberWithCard, type MemberRow, type MemberWithCard } from './members.repository.ts'
+
+export interface MerchantScope {
+  merchantId: string
+  merchantTz: string
+}
+
+export interface JoinInput {
+  userId: string
+  profile: Profile
+  consent: boolean
+  referrerMemberId: string | null
+}
+
+type Behaviour = 'sign_in' | 'profile_completed' | 'referral'
+
+/** Points and growth for something a member did, as the card's earning rules say. */
+async function awardBehaviourInTx(
+  tx: Db,
+  input: { member: MemberRow; terms: MemberCardTerms; merchantTz: string; behaviour: Behaviour; sourceRef: string; reason: string; now: number },
+): Promise<{ member: MemberRow; entry: PointsEntryRow | null }> {
+  const { terms, behaviour, now } = input
+  let member = input.member
+  let entry: PointsEntryRow | null = null
+  const points = terms.points_rules[behaviour]
+  if (points > 0) {
+    const posted = await postPointsInTx(tx, { member, terms, merchantTz: input.merchantTz, delta: points, type: behaviour, reason: input.reason, sourceRef: input.sourceRef, now })
+    member = posted.member
+    entry = posted.entry
+  }
+  member = await applyGrowthInTx(tx, { member, terms, delta: terms.growth_rules[behaviour], now })
+  return { member, entry }
+}
+
+/** When the member's next birthday starts, from a 'YYYY-MM-DD' birthday. */
+function nextBirthdayAt(birthday: string | undefined, now: number, tz: string): number | null {
+  const date = birthday === undefined ? null : parseBirthday(birthday)
+  return date === null ? null : nextBirthdayStart(date.month, date.day, localDate(now, tz), tz)
+}
+
+function memberNumber(prefix: string, n: number): string {
+  return `${prefix}${String(n).padStart(8, '0')}`
+}
+
+/**
+ * A user joins a member card once: a member number from the card's counter, the first level, the profile
+ * they agreed to give; then points and growth for a completed profile, and for whoever referred them.
+ */
+export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCardId: string, input: JoinInput): Promise<MemberWithCard> {
+  const { merchantId, merchantTz } = scope
+  const now = ctx.clock.now()
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const card = await findMemberCard(tx, merchantId, memberCardId)
+    if (card.row.status !== 'active') throw new AppError('member_card_not_active', `The member card is ${card.row.status}; it takes no new members.`)
+    const { terms } = card
+    const errors = validateProfile(terms.profile_fields, input.profile, input.consent, true)
+    if (input.referrerMemberId !== null) {
+      const referrer = await tx.selectFrom('members').select('id').where('merchant_id', '=', merchantId).where('id', '=', input.referrerMemberId).where('member_card_id', '=', memberCardId).executeTakeFirst()
+      if (!referrer) errors.push({ field: 'referrer_member_id', code: 'not_found', message: 'is not a member of this member card' })
+    }
+    if (errors.length > 0) throw validationFailed(errors)
+
+    const counter = await tx
+      .updateTable('member_cards')
+      .set((eb) => ({ next_member_number: eb('next_member_number', '+', 1), member_count: eb('member_count', '+', 1), updated_at: now }))
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', memberCardId)
+      .returning('next_member_number')
+      .executeTakeFirstOrThrow()
+    const complete = isProfileComplete(terms.profile_fields, input.profile)
+    const memberId = newId('mbr', now)
+    const inserted = await tx
+      .insertInto('members')
+      .values({
+        id: memberId,
+        merchant_id: merchantId,
+        member_card_id: memberCardId,
+        user_id: input.userId,
+        member_number: memberNumber(terms.member_number_prefix, counter.next_member_number - 1),
+        level_index: 0,
+        growth: 0,
+        points_balance: 0,
+        points_seq: 0,
+        stored_value_balance: 0,
+        stored_value_seq: 0,
+        profile: toJson(input.profile),
+        consented_at: input.consent && Object.keys(input.profile).length > 0 ? now : null,
+        profile_completed_at: complete ? now : null,
+        birthday: input.profile.birthday ?? null,
+        next_birthday_at: nextBirthdayAt(input.profile.birthday, now, merchantTz),
+        next_review_at: nextReviewAt(terms.level_review, now, merchantTz),
+        referrer_member_id: input.referrerMemberId,
+        joined_at: now,
+        level_changed_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['merchant_id', 'member_card_id', 'user_id']).doNothing())
+      .executeTakeFirst()
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new AppError('already_member', 'This user is already a member of this member card.')
+
+    let member = await lockMember(tx, merchantId, memberId)
+    await recordEvent(tx, {
+      merchantId,
+      type: 'member.joined',
+      data: { member_id: memberId, member_card_id: memberCardId, user_id: input.userId, member_number: member.member_number, level: terms.levels[0].name, referrer_member_id: input.referrerMemberId },
+      now,
+    })
+    if (complete) {
+      member = (await awardBehaviourInTx(tx, { member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
+    }
+    if (input.referrerMemberId !== null) {
+      const referrer = await lockMember(tx, merchantId, input.referrerMemberId)
+      await awardBehaviourInTx(tx, { member: referrer, terms, merchantTz, behaviour: 'referral', sourceRef: `referral:${memberId}`, reason: `Referred member ${member.member_number}`, now })
+    }
+    return { member, card }
+  })
+}
+
+/**
+ * Adds to or corrects a member's profile (with their consent). A birthday, once given, stays: birthday
+ * gifts would otherwise be had again by moving it. Completing the profile earns its points once.
+ */
+export async function updateProfile(ctx: AppContext, scope: MerchantScope, memberId: string, input: { profile: Profile; consent: boolean }): Promise<MemberWithCard> {
+  const { merchantId, merchantTz } = scope
+  const now = ctx.clock.now()
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const { member: locked, card } = await lockMemberWithCard(tx, merchantId, memberId)
+    const { terms } = card
+    const errors = validateProfile(terms.profile_fields, input.profile, input.consent, false)
+    if (locked.birthday !== null && input.profile.birthday !== undefined && input.profile.birthday !== locked.birthday) {
+      errors.push({ field: 'profile.birthday', code: 'locked', message: 'cannot be changed once given' })
+    }
+    if (errors.length > 0) throw validationFailed(errors)
+    const profile: Profile = { ...fromJson<Profile>(locked.profile), ...input.profile }
+    const completes = locked.profile_completed_at === null && isProfileComplete(terms.profile_fields, profile)
+    const birthdayAdded = locked.birthday === null && profile.birthday !== undefined
+    let member = await tx
+      .updateTable('members')
+      .set({
+        profile: toJson(profile),
+        ...(input.consent ? { consented_at: now } : {}),
+        birthday: profile.birthday ?? null,
+        ...(birthdayAdded ? { next_birthday_at: nextBirthdayAt(profile.birthday, now, merchantTz) } : {}),
+        ...(completes ? { profile_completed_at: now } : {}),
+        updated_at: now,
+      })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', memberId)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await recordEvent(tx, { merchantId, type: 'member.profile_updated', data: { member_id: memberId, member_card_id: member.member_card_id, user_id: member.user_id, fields: Object.keys(input.profile) }, now })
+    if (completes) {
+      member = (await awardBehaviourInTx(tx, { member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
+    }
+    return { member, card }
+  })
+}
+
+/** The daily sign-in: its points once per day in the merchant's zone. */
+export async function signIn(ctx: AppContext, scope: MerchantScope, memberId: string): Promise<MemberWithCard & { entry: PointsEntryRow }> {
+  const { merchantId, merchantTz } = scope
+  const now = ctx.clock.now()
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
+    if (card.terms.points_rules.sign_in === 0) throw new AppError('sign_in_not_offered', 'This member card gives no points for signing in.')
+    const day = localDate(now, merchantTz)
+    const date = `${day.year}-${String(day.month).padStart(2, '0')}-${String(day.day).padStart(2, '0')}`
+    const sourceRef = `sign_in:${memberId}:${date}`
+    if (await findPointsEntryBySource(tx, merchantId, sourceRef)) throw new AppError('already_signed_in', `The member already signed in on ${date}.`)
+    const awarded = await awardBehaviourInTx(tx, { member, terms: card.terms, merchantTz, behaviour: 'sign_in', sourceRef, reason: `Daily sign-in ${date}`, now })
+    return { member: awarded.member, card, entry: awarded.entry as PointsEntryRow }
+  })
+}

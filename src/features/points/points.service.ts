@@ -1,0 +1,50 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import type { MerchantScope } from '../members/members.service.ts'
+import { lockMemberWithCard } from '../members/members.repository.ts'
+import { findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from './points.ledger.ts'
+
+export interface Adjustment {
+  delta: number
+  reason: string
+  /** The merchant's own reference of the event (an order, a campaign); it posts once. */
+  sourceRef: string | null
+}
+
+export interface AdjustedPoints {
+  entry: PointsEntryRow
+  /** True when `sourceRef` had already posted: the first entry is returned and nothing moves. */
+  replayed: boolean
+}
+
+/** Turns a unique-key clash between two postings of one business event into a clean conflict. */
+export async function postingOnce<T>(db: Db, isUniqueViolation: (error: unknown) => boolean, work: (tx: Db) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction().execute(work)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError('duplicate_source_ref', 'This business event was posted at the same time by another request.')
+    throw error
+  }
+}
+
+/**
+ * A manual adjustment with a reason: a positive delta adds a lot of points (expiring under the card's
+ * rule), a negative one burns the oldest points; a burn beyond the balance is refused.
+ */
+export async function adjustPoints(ctx: AppContext, scope: MerchantScope, memberId: string, input: Adjustment): Promise<AdjustedPoints> {
+  if (input.delta === 0) throw validationFailed([{ field: 'delta', code: 'zero', message: 'must not be 0' }])
+  const { merchantId, merchantTz } = scope
+  const now = ctx.clock.now()
+  const sourceRef = input.sourceRef === null ? null : `merchant:${input.sourceRef}`
+  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+    const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
+    if (sourceRef !== null) {
+      const existing = await findPointsEntryBySource(tx, merchantId, sourceRef)
+      if (existing && existing.member_id !== memberId) throw new AppError('duplicate_source_ref', 'This source_ref already posted points to another member.')
+      if (existing) return { entry: existing, replayed: true }
+    }
+    const { entry } = await postPointsInTx(tx, { member, terms: card.terms, merchantTz, delta: input.delta, type: 'adjustment', reason: input.reason, sourceRef, now })
+    return { entry, replayed: false }
+  })
+}

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import type { RewardExchangesTable, RewardsTable } from '../../db/schema.ts'
+import { CODE_RANDOM_BYTES, codeFromRandomBytes, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import { findCardWithTerms } from '../cards/cards.repository.ts'
+import { issueCouponInTx } from '../coupons/coupons.service.ts'
+import type { CouponRow } from '../coupons/coupons.repository.ts'
+import { findMemberCard } from '../member-cards/member-cards.service.ts'
+import type { MerchantScope } from '../members/members.service.ts'
+import { lockMemberWithCard, type MemberRow } from '../members/members.repository.ts'
+import { insufficientPoints, postPointsInTx } from '../points/points.ledger.ts'
+import { postingOnce } from '../points/points.service.ts'
+
+export type RewardRow = RewardsTable
+export type RewardExchangeRow = RewardExchangesTable
+
+export interface RewardInput {
+  member_card_id: string
+  type?: 'coupon' | 'goods'
+  card_id?: string | null
+  title?: string
+  description?: string | null
+  points_cost: number
+  stock: number
+  per_member_limit?: number | null
+}
+
+function notFound(): AppError {
+  return new AppError('reward_not_found', 'There is no reward with this id.')
+}
+
+/** A reward in the member card's catalogue: a coupon of one of the merchant's cards, or goods picked up with a code. */
+export async function createReward(ctx: AppContext, merchantId: string, input: RewardInput): Promise<RewardRow> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  await findMemberCard(db, merchantId, input.member_card_id)
+  const type = input.type ?? (input.card_id ? 'coupon' : 'goods')
+  let title = input.title
+  if (type === 'coupon') {
+    if (!input.card_id) throw validationFailed([{ field: 'card_id', code: 'required', message: 'is required for a coupon reward' }])
+    const card = await findCardWithTerms(db, merchantId, input.card_id)
+    if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+    title ??= card.terms.title
+  } else {
+    const errors = [
+      ...(title === undefined ? [{ field: 'title', code: 'required', message: 'is required for goods' }] : []),
+      ...(input.card_id ? [{ field: 'card_id', code: 'not_allowed', message: 'goods are not a coupon: leave card_id out' }] : []),
+    ]
+    if (errors.length > 0) throw validationFailed(errors)
+  }
+  const row: RewardRow = {
+    id: newId('rwd', now),
+    merchant_id: merchantId,
+    member_card_id: input.member_card_id,
+    type,
+    card_id: type === 'coupon' ? (input.card_id as string) : null,
+    title: title as string,
+    description: input.description ?? null,
+    points_cost: input.points_cost,
+    stock_remaining: input.stock,
+    exchanged_count: 0,
+    per_member_limit: input.per_member_limit ?? null,
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  }
+  await db.transaction().execute(async (tx) => {
+    await tx.insertInto('rewards').values(row).execute()
+    await recordEvent(tx, { merchantId, type: 'reward.created', data: { reward_id: row.id, member_card_id: row.member_card_id, type, card_id: row.card_id, points_cost: row.points_cost, stock: row.stock_remaining }, now })
+  })
+  return row
+}
+
+export async function findReward(db: Db, merchantId: string, rewardId: string): Promise<RewardRow> {
+  const row = await db.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', rewardId).executeTakeFirst()
+  if (!row) throw notFound()
+  return row
+}
+
+/** Adds to or takes from a reward's stock; it never goes below zero. */
+export async function changeRewardStock(ctx: AppContext, merchantId: string, rewardId: string, delta: number): Promise<RewardRow> {
+  const now = ctx.clock.now()
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('rewards')
+      .set((eb) => ({ stock_remaining: eb('stock_remaining', '+', delta), updated_at: now }))
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', rewardId)
+      .where((eb) => eb(eb('stock_remaining', '+', delta), '>=', 0))
+      .returningAll()
+      .executeTakeFirst()
+    if (!updated) {
+      const reward = await findReward(tx, merchantId, rewardId)
+      throw new AppError('insufficient_stock', `The stock is ${reward.stock_remaining}; it cannot go down by ${-delta}.`)
+    }
+    await recordEvent(tx, { merchantId, type: 'reward.stock_changed', data: { reward_id: rewardId, delta, stock_remaining: updated.stock_remaining }, now })
+    return updated
+  })
+}
+
+/** Stops or restarts exchanges of a reward. */
+export async function setRewardStatus(ctx: AppContext, merchantId: string, rewardId: string, status: 'active' | 'paused'): Promise<RewardRow> {
+  const { db } = ctx.database
+  const now = ctx.clock.now()
+  await findReward(db, merchantId, rewardId)
+  await db.updateTable('rewards').set({ status, updated_at: now }).where('merchant_id', '=', merchantId).where('id', '=', rewardId).execute()
+  return findReward(db, merchantId, rewardId)
+}
+
+export interface Exchange {
+  exchange: RewardExchangeRow
+  reward: RewardRow
+  coupon: { row: CouponRow; code: string } | null
+  pickupCode: string | null
+  member: MemberRow
+}
+
+/**
+ * A member buys a reward with points, all in one transaction or not at all: a unit of stock (a conditional
+ * decrement, so parallel exchanges never oversell), the member's allowance, the points (a conditional
+ * burn, so they never overdraw), and the coupon issued from its card, or a pick-up code for goods.
+ * `userId`, when given, must own the membership (a customer exchanging in the wallet).
+ */
+export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memberId: string, rewardId: string, userId?: string): Promise<Exchange> {
+  const { merchantId, merchantTz } = scope
+  const now = ctx.clock.now()
+  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+    const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
+    if (userId !== undefined && member.user_id !== userId) throw new AppError('member_not_found', 'You have no membership with this id.')
+    const reward = await tx.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', rewardId).executeTakeFirst()
+    if (!reward || reward.member_card_id !== member.member_card_id) throw notFound()
+    if (reward.status !== 'active') throw new AppError('reward_not_active', 'This reward is not being exchanged right now.')
+    const exchangeId = newId('rex', now)
+
+    if (reward.per_member_limit !== null) {
+      const allowance = await tx
+        .insertInto('reward_member_counts')
+        .values({ merchant_id: merchantId, reward_id: rewardId, member_id: memberId, exchanged: 1 })
+        .onConflict((oc) =>
+          oc
+            .columns(['merchant_id', 'reward_id', 'member_id'])
+            .doUpdateSet({ exchanged: sql`reward_member_counts.exchanged + 1` })
+            .where('reward_member_counts.exchanged', '<', reward.per_member_limit),
+        )
+        .returning('exchanged')
+        .executeTakeFirst()
+      if (!allowance) throw new AppError('exchange_limit_reached', `A member may exchange this reward ${reward.per_member_limit} time(s).`)
+    }
+    const stock = await tx
+      .updateTable('rewards')
+      .set((eb) => ({ stock_remaining: eb('stock_remaining', '-', 1), exchanged_count: eb('exchanged_count', '+', 1), updated_at: now }))
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', rewardId)
+      .where('stock_remaining', '>', 0)
+      .returningAll()
+      .executeTakeFirst()
+    if (!stock) throw new AppError('out_of_stock', 'The reward has no stock left.')
+    if (member.points_balance < reward.points_cost) throw insufficientPoints(member.points_balance, reward.points_cost)
+
+    const sourceRef = `exchange:${exchangeId}`
+    const burned = await postPointsInTx(tx, {
+      member,
+      terms: card.terms,
+      merchantTz,
+      delta: -reward.points_cost,
+      type: 'exchange',
+      reason: `Exchanged for ${reward.title}`,
+      sourceRef,
+      now,
+    })
+    let coupon: Exchange['coupon'] = null
+    let pickupCode: string | null = null
+    if (reward.type === 'coupon') {
+      const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz, cardId: reward.card_id as string, userId: member.user_id, source: 'points_exchange', sourceRef }, now)
+      coupon = { row: issued.coupon, code: issued.code }
+    } else {
+      pickupCode = codeFromRandomBytes(randomBytes(CODE_RANDOM_BYTES))
+    }
+    const exchange: RewardExchangeRow = {
+      id: exchangeId,
+      merchant_id: merchantId,
+      reward_id: rewardId,
+      member_id: memberId,
+      points_cost: reward.points_cost,
+      points_entry_id: burned.entry.id,
+      coupon_id: coupon?.row.id ?? null,
+      pickup_code_hash: pickupCode === null ? null : ctx.secrets.codeLookupHash(pickupCode),
+      pickup_code_enc: pickupCode === null ? null : ctx.secrets.encryptCode(pickupCode),
+      picked_up_at: null,
+      created_at: now,
+    }
+    await tx.insertInto('reward_exchanges').values(exchange).execute()
+    await recordEvent(tx, {
+      merchantId,
+      type: 'reward.exchanged',
+      data: {
+        exchange_id: exchangeId,
+        reward_id: rewardId,
+        member_id: memberId,
+        member_card_id: member.member_card_id,
+        user_id: member.user_id,
+        points_cost: reward.points_cost,
+        coupon_id: exchange.coupon_id,
+        stock_remaining: stock.stock_remaining,
+        points_balance: burned.member.points_balance,
+      },
+      now,
+    })
+    return { exchange, reward: stock, coupon, pickupCode, member: burned.member }
+  })
+}
+
+/** Hands goods over once against their pick-up code. */
+export async function pickUpExchange(ctx: AppContext, merchantId: string, rawCode: string): Promise<RewardExchangeRow> {
+  const now = ctx.clock.now()
+  const code = normalizeCode(rawCode)
+  if (!isWellFormedCode(code)) throw new AppError('pickup_code_not_found', 'This is not a valid pick-up code; check it was typed correctly.')
+  const codeHash = ctx.secrets.codeLookupHash(code)
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const picked = await tx
+      .updateTable('reward_exchanges')
+      .set({ picked_up_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('pickup_code_hash', '=', codeHash)
+      .where('picked_up_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    if (picked) {
+      await recordEvent(tx, { merchantId, type: 'reward.picked_up', data: { exchange_id: picked.id, reward_id: picked.reward_id, member_id: picked.member_id }, now })
+      return picked
+    }
+    const existing = await tx.selectFrom('reward_exchanges').select('id').where('merchant_id', '=', merchantId).where('pickup_code_hash', '=', codeHash).executeTakeFirst()
+    if (!existing) throw new AppError('pickup_code_not_found', 'There is no exchange with this pick-up code.')
+    throw new AppError('already_picked_up', 'These goods were already picked up.')
+  })
+}

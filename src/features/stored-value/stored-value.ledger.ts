@@ -1,0 +1,76 @@
+import type { Db } from '../../db/database.ts'
+import type { StoredValueEntriesTable } from '../../db/schema.ts'
+import { AppError } from '../../http/errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import type { MemberRow } from '../members/members.repository.ts'
+
+export type StoredValueEntryRow = StoredValueEntriesTable
+
+/** Why stored value moved: a top-up, a payment, an order refund paid back to the card, a refund paid out to the member, a correction. */
+export type StoredValueEntryType = 'top_up' | 'payment' | 'order_refund' | 'refund' | 'adjustment'
+
+export interface PostStoredValue {
+  /** The member, locked by `lockMember` in this transaction. */
+  member: MemberRow
+  delta: number
+  type: StoredValueEntryType
+  reason: string
+  paymentRef: string | null
+  sourceRef: string | null
+  now: number
+}
+
+export function findStoredValueEntryBySource(db: Db, merchantId: string, sourceRef: string): Promise<StoredValueEntryRow | undefined> {
+  return db.selectFrom('stored_value_entries').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRef).executeTakeFirst()
+}
+
+/**
+ * Posts one movement of a member's stored value in the caller's transaction: a conditional update keeps
+ * the balance at zero or above under parallel spending, the entry records the balance after it, and a
+ * `stored_value.changed` event goes to the outbox.
+ */
+export async function postStoredValueInTx(tx: Db, input: PostStoredValue): Promise<{ entry: StoredValueEntryRow; member: MemberRow }> {
+  const { member, delta, now } = input
+  if (!Number.isSafeInteger(delta) || delta === 0) throw new RangeError('a stored-value entry moves a non-zero whole number of fen')
+  const updated = await tx
+    .updateTable('members')
+    .set((eb) => ({ stored_value_balance: eb('stored_value_balance', '+', delta), stored_value_seq: eb('stored_value_seq', '+', 1), updated_at: now }))
+    .where('merchant_id', '=', member.merchant_id)
+    .where('id', '=', member.id)
+    .where((eb) => eb(eb('stored_value_balance', '+', delta), '>=', 0))
+    .returningAll()
+    .executeTakeFirst()
+  if (!updated) throw new AppError('insufficient_balance', `The stored value balance is ${member.stored_value_balance}; ${-delta} cannot be taken from it.`)
+  const entry: StoredValueEntryRow = {
+    id: newId('sve', now),
+    merchant_id: member.merchant_id,
+    member_id: member.id,
+    seq: updated.stored_value_seq,
+    type: input.type,
+    delta,
+    balance_after: updated.stored_value_balance,
+    reason: input.reason,
+    payment_ref: input.paymentRef,
+    source_ref: input.sourceRef,
+    created_at: now,
+  }
+  await tx.insertInto('stored_value_entries').values(entry).execute()
+  await recordEvent(tx, {
+    merchantId: member.merchant_id,
+    type: 'stored_value.changed',
+    data: {
+      member_id: member.id,
+      member_card_id: member.member_card_id,
+      user_id: member.user_id,
+      entry_id: entry.id,
+      type: input.type,
+      delta,
+      reason: input.reason,
+      payment_ref: input.paymentRef,
+      stored_value_balance: updated.stored_value_balance,
+    },
+    now,
+  })
+  return { entry, member: updated }
+}

@@ -1,0 +1,74 @@
+import type { AppContext } from '../../app-context.ts'
+import { decideStoredValueRefund, type StoredValueRefund } from '../../domain/stored-value.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import type { MerchantScope } from '../members/members.service.ts'
+import { lockMemberWithCard, type MemberWithCard } from '../members/members.repository.ts'
+import { postingOnce } from '../points/points.service.ts'
+import { findStoredValueEntryBySource, postStoredValueInTx, type StoredValueEntryRow } from './stored-value.ledger.ts'
+
+function requireStoredValue({ card }: MemberWithCard): void {
+  if (!card.terms.stored_value.enabled) throw new AppError('stored_value_not_enabled', 'This member card does not take stored value.')
+}
+
+/**
+ * A top-up (positive delta, with the payment's reference) or a payment (negative delta) of stored value.
+ * A payment reference tops up once: a repeat returns the first entry and moves nothing.
+ */
+export async function changeStoredValue(
+  ctx: AppContext,
+  scope: MerchantScope,
+  memberId: string,
+  input: { delta: number; reason: string; paymentRef: string | null },
+): Promise<{ entry: StoredValueEntryRow; replayed: boolean }> {
+  if (input.delta === 0) throw validationFailed([{ field: 'delta', code: 'zero', message: 'must not be 0' }])
+  const now = ctx.clock.now()
+  const sourceRef = input.paymentRef === null ? null : `payment:${input.paymentRef}`
+  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+    const locked = await lockMemberWithCard(tx, scope.merchantId, memberId)
+    requireStoredValue(locked)
+    if (sourceRef !== null) {
+      const existing = await findStoredValueEntryBySource(tx, scope.merchantId, sourceRef)
+      if (existing && existing.member_id !== memberId) throw new AppError('duplicate_payment_ref', 'This payment_ref was already used for another member.')
+      if (existing) return { entry: existing, replayed: true }
+    }
+    const { entry } = await postStoredValueInTx(tx, {
+      member: locked.member,
+      delta: input.delta,
+      type: input.delta > 0 ? 'top_up' : 'payment',
+      reason: input.reason,
+      paymentRef: input.paymentRef,
+      sourceRef,
+      now,
+    })
+    return { entry, replayed: false }
+  })
+}
+
+/** Pays unspent stored value back to the member under the card's published refund rule. */
+export async function refundStoredValue(
+  ctx: AppContext,
+  scope: MerchantScope,
+  memberId: string,
+  input: { amount: number | null; reason: string; paymentRef: string | null },
+): Promise<{ entry: StoredValueEntryRow; refund: StoredValueRefund }> {
+  const now = ctx.clock.now()
+  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+    const locked = await lockMemberWithCard(tx, scope.merchantId, memberId)
+    requireStoredValue(locked)
+    const rule = locked.card.terms.stored_value.refund_rule
+    if (rule === null) throw new AppError('refund_not_allowed', 'This member card publishes no refund rule.')
+    const decided = decideStoredValueRefund(rule, locked.member.stored_value_balance, input.amount)
+    if (!decided.ok) throw new AppError(decided.error, decided.detail)
+    const { refund } = decided
+    const { entry } = await postStoredValueInTx(tx, {
+      member: locked.member,
+      delta: -refund.amount,
+      type: 'refund',
+      reason: refund.fee > 0 ? `${input.reason} (fee ${refund.fee}, paid out ${refund.payout})` : input.reason,
+      paymentRef: input.paymentRef,
+      sourceRef: input.paymentRef === null ? null : `refund:${input.paymentRef}`,
+      now,
+    })
+    return { entry, refund }
+  })
+}

@@ -1,0 +1,42 @@
+import type { Job } from './runner.ts'
+import { evaluateLevelReview, nextReviewAt } from '../domain/member-levels.ts'
+import { lockMemberWithCard } from '../features/members/members.repository.ts'
+import { setLevelInTx } from '../features/members/member-levels.ts'
+
+const BATCH = 200
+
+/**
+ * At the end of each review period, sets every member's level from the growth of the period just ended
+ * (down as well as up, with a `member.level_changed` event) and starts the next period's growth at zero.
+ */
+export const reviewMemberLevels: Job = {
+  name: 'review-member-levels',
+  async run(ctx, now) {
+    return ctx.database.db.transaction().execute(async (tx) => {
+      const due = await tx
+        .selectFrom('members')
+        .innerJoin('merchants', 'merchants.id', 'members.merchant_id')
+        .select(['members.merchant_id', 'members.id', 'merchants.timezone'])
+        .where('members.next_review_at', '<=', now)
+        .orderBy('members.id')
+        .limit(BATCH)
+        .execute()
+      let reviewed = 0
+      for (const { merchant_id, id, timezone } of due) {
+        const { member, card } = await lockMemberWithCard(tx, merchant_id, id)
+        if (member.next_review_at === null || member.next_review_at > now) continue
+        const { terms } = card
+        const review = evaluateLevelReview(terms.levels, member.level_index, member.growth)
+        if (review.change !== 'same') await setLevelInTx(tx, { member, terms, level: review.level, reason: 'review', now })
+        await tx
+          .updateTable('members')
+          .set({ growth: 0, next_review_at: nextReviewAt(terms.level_review, now, timezone), updated_at: now })
+          .where('merchant_id', '=', merchant_id)
+          .where('id', '=', id)
+          .execute()
+        reviewed++
+      }
+      return reviewed
+    })
+  },
+}
