@@ -134,7 +134,7 @@ export interface JobOptions {
 /** The scheduler: every job at each interval, and the webhook worker in between. */
 export function startJobs(ctx: AppContext, options: JobOptions): RunningJobs {
   // Short intervals (tests, small deployments) get short leases, so a killed process's jobs resume soon.
-  const leaseMs = Math.min(DEFAULT_LEASE_MS, Math.max(5_000, 2 * options.intervalMs))
+  const leaseMs = Math.min(DEFAULT_LEASE_MS, Math.max(2_000, 2 * options.intervalMs))
   const webhooks = startWebhookWorker(ctx, webhookSettings(options.webhooks), { pollMs: options.intervalMs, log: options.log })
   let stopped = false
   let current: Promise<unknown> = Promise.resolve()

@@ -15,6 +15,8 @@ export interface Received {
   body: any
   /** The n-th request this receiver got, from 1. */
   n: number
+  /** The status it was answered with; null while held or when dropped. */
+  answered: number | null
 }
 
 /** What the receiver does with a request: answer with a status, never answer, or drop the connection. */
@@ -38,6 +40,7 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = []
   const held = new Set<ServerResponse>()
+  const heldRequests = new WeakMap<ServerResponse, Received>()
   let maxOpen = 0
   let decide: (request: Received) => Behaviour = () => 200
   const waiters = new Set<() => void>()
@@ -53,17 +56,19 @@ export async function startReceiver(): Promise<Receiver> {
       } catch {
         body = null
       }
-      const request: Received = { path: req.url ?? '/', headers: req.headers, raw, body, n: received.length + 1 }
+      const request: Received = { path: req.url ?? '/', headers: req.headers, raw, body, n: received.length + 1, answered: null }
       received.push(request)
       for (const wake of waiters) wake()
       const behaviour = decide(request)
       if (behaviour === 'reset') {
         req.socket.destroy()
       } else if (behaviour === 'hang') {
+        heldRequests.set(res, request)
         held.add(res)
         maxOpen = Math.max(maxOpen, held.size)
         res.on('close', () => held.delete(res))
       } else {
+        request.answered = behaviour
         res.writeHead(behaviour, { 'content-type': 'text/plain' }).end('ok')
       }
     })
@@ -81,7 +86,12 @@ export async function startReceiver(): Promise<Receiver> {
       decide = next
     },
     release(status = 200) {
-      for (const res of held) if (!res.writableEnded && !res.destroyed) res.writeHead(status).end('late')
+      for (const res of held) {
+        if (res.writableEnded || res.destroyed) continue
+        res.writeHead(status).end('late')
+        const request = heldRequests.get(res)
+        if (request) request.answered = status
+      }
       held.clear()
     },
     async until(predicate, what, timeoutMs = 60_000) {
