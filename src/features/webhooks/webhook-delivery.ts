@@ -41,6 +41,9 @@ const LEASE_MARGIN_MS = 5_000
  */
 export async function dispatchEvents(ctx: AppContext, now: number, limit = DISPATCH_BATCH): Promise<number> {
   const { database } = ctx
+  // A read first: on SQLite every transaction here takes the write lock, which an idle look must not.
+  const pending = await database.db.selectFrom('events').select('id').where('dispatched_at', 'is', null).limit(1).executeTakeFirst()
+  if (!pending) return 0
   return database.db.transaction().execute(async (tx) => {
     const events = await claimRows(
       database.engine,
@@ -100,6 +103,15 @@ export interface ClaimedDelivery {
 export async function claimDueDeliveries(ctx: AppContext, settings: WebhookSettings, now: number, slots: number): Promise<ClaimedDelivery[]> {
   if (slots <= 0) return []
   const { database } = ctx
+  const due = await database.db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+    .limit(1)
+    .executeTakeFirst()
+  if (!due) return []
   const leaseToken = randomBytes(12).toString('base64url')
   const lockedUntil = now + settings.timeoutMs + LEASE_MARGIN_MS
   return database.db.transaction().execute(async (tx) => {
