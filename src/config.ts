@@ -18,6 +18,8 @@ export interface Config {
   readonly jobIntervalMs: number
   /** Seconds between webhook delivery attempts. */
   readonly webhookRetrySchedule: readonly number[]
+  /** How long a webhook receiver has to answer; the contract's 10 s unless set lower. */
+  readonly webhookTimeoutMs: number
   readonly databasePoolSize: number
   /** Base URL that claim links and QR codes point at. */
   readonly publicUrl: string
@@ -53,7 +55,8 @@ function booleanSetting(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
 }
 
-const DEFAULT_RETRY_SCHEDULE = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600, 24 * 3600]
+/** About three days of retries: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 24 h, 24 h. */
+export const DEFAULT_RETRY_SCHEDULE = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600, 24 * 3600]
 
 function parseRetrySchedule(raw: string | undefined): number[] {
   if (raw === undefined) return DEFAULT_RETRY_SCHEDULE
@@ -114,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobsEnabled: booleanSetting(env, 'KABAO_JOBS', true),
     jobIntervalMs: intSetting(env, 'KABAO_JOB_INTERVAL_MS', 30_000, 50, 86_400_000),
     webhookRetrySchedule: Object.freeze(parseRetrySchedule(readSetting(env, 'WEBHOOK_RETRY_SCHEDULE'))),
+    webhookTimeoutMs: intSetting(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
     databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
     publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),
   })

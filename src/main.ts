@@ -31,7 +31,9 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   await migrateToLatest(database)
   const ctx = contextFor(config, database, log)
   const app = await buildApp(ctx, { logger: log })
-  const jobs = config.jobsEnabled ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log }) : null
+  const jobs = config.jobsEnabled
+    ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log, webhooks: { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs } })
+    : null
   await app.listen({ port: config.port, host: config.host })
 
   let closing = false

@@ -3,6 +3,7 @@ import type { Database, Engine } from './database.ts'
 import { columnTypesFor, type ColumnTypes } from './migrations/column-types.ts'
 import * as m0001 from './migrations/0001-core.ts'
 import * as m0002 from './migrations/0002-wallet-secret-rotation.ts'
+import * as m0003 from './migrations/0003-webhooks-jobs.ts'
 import * as m0004 from './migrations/0004-member-cards.ts'
 import * as m0007 from './migrations/0007-request-refs.ts'
 
@@ -15,6 +16,7 @@ interface MigrationModule {
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-core': m0001,
   '0002-wallet-secret-rotation': m0002,
+  '0003-webhooks-jobs': m0003,
   '0004-member-cards': m0004,
   '0007-request-refs': m0007,
 }

@@ -56,6 +56,12 @@ export interface CardsTable {
   code_type: string
   created_at: number
   updated_at: number
+  /** `card.stock_low` fires when stock_remaining falls to this or below; null = no alert. */
+  stock_low_threshold: number | null
+  /** When the alert fired for the current crossing; cleared once stock is back above the threshold. */
+  stock_low_at: number | null
+  /** Days before expiry that holders are reminded; null = no reminder. */
+  remind_days_before: number | null
 }
 
 export interface CardVersionsTable {
@@ -92,6 +98,8 @@ export interface CouponsTable {
   redemption_id: string | null
   voided_at: number | null
   updated_at: number
+  /** When its holder was reminded that it expires soon (once per coupon); absent on insert (null). */
+  reminded_at?: number | null
 }
 
 export interface RedemptionsTable {
@@ -127,6 +135,8 @@ export interface EventsTable {
   type: string
   data: Json
   created_at: number
+  /** When the event was fanned out to webhook endpoints; null while still to do. */
+  dispatched_at?: number | null
 }
 
 export interface ClaimLinksTable {
@@ -317,6 +327,117 @@ export interface RewardExchangesTable {
   created_at: number
 }
 
+export interface WebhookEndpointsTable {
+  id: string
+  merchant_id: string
+  url: string
+  /** Subscribed event types (`*` and `coupon.*` patterns allowed). */
+  events: Json
+  description: string | null
+  secret_enc: string
+  /** The secret before the last rotation, still signing until `prev_secret_until`. */
+  prev_secret_enc: string | null
+  prev_secret_until: number | null
+  status: string
+  disabled_code: string | null
+  disabled_reason: string | null
+  disabled_at: number | null
+  /** First failed attempt since the last success; null while healthy. */
+  failing_since: number | null
+  last_success_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface WebhookDeliveriesTable {
+  id: string
+  merchant_id: string
+  endpoint_id: string
+  event_id: string
+  status: string
+  attempts: number
+  next_attempt_at: number
+  locked_until: number | null
+  lease_token: string | null
+  last_attempt_at: number | null
+  last_status_code: number | null
+  last_error: string | null
+  delivered_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface WebhookAttemptsTable {
+  id: string
+  merchant_id: string
+  endpoint_id: string
+  delivery_id: string
+  event_id: string
+  attempt: number
+  attempted_at: number
+  status_code: number | null
+  latency_ms: number
+  error: string | null
+}
+
+export interface NotificationsTable {
+  id: string
+  merchant_id: string
+  user_id: string
+  kind: string
+  title: string
+  body: string
+  data: Json
+  dedupe_key: string | null
+  created_at: number
+  read_at: number | null
+}
+
+export interface PaymentsTable {
+  id: string
+  merchant_id: string
+  order_id: string
+  amount: number
+  user_id: string
+  store_id: string | null
+  items: Json | null
+  outcome: Json
+  created_at: number
+}
+
+export interface PaymentRulesTable {
+  id: string
+  merchant_id: string
+  card_id: string
+  min_amount: number
+  active: number
+  created_at: number
+  updated_at: number
+}
+
+export interface JobRunsTable {
+  job: string
+  period_key: string
+  holder: string
+  attempts: number
+  started_at: number
+  finished_at: number | null
+  handled: number | null
+}
+
+export interface DailyStatsTable {
+  merchant_id: string
+  day: string
+  card_id: string
+  issued: number
+  redeemed: number
+  reversed: number
+  expired: number
+  voided: number
+  discount_amount: number
+  updated_at: number
+}
+
 export interface DB {
   merchants: MerchantsTable
   api_keys: ApiKeysTable
@@ -342,4 +463,12 @@ export interface DB {
   rewards: RewardsTable
   reward_member_counts: RewardMemberCountsTable
   reward_exchanges: RewardExchangesTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
+  notifications: NotificationsTable
+  payments: PaymentsTable
+  payment_rules: PaymentRulesTable
+  job_runs: JobRunsTable
+  daily_stats: DailyStatsTable
 }

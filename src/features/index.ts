@@ -17,12 +17,38 @@ import { pointsRoutes } from './points/points.routes.ts'
 import { storedValueRoutes } from './stored-value/stored-value.routes.ts'
 import { memberOrdersRoutes } from './member-orders/member-orders.routes.ts'
 import { rewardsRoutes } from './rewards/rewards.routes.ts'
+import { webhooksRoutes } from './webhooks/webhooks.routes.ts'
+import { notificationsRoutes } from './notifications/notifications.routes.ts'
+import { paymentsRoutes } from './payments/payments.routes.ts'
+import { statsRoutes } from './stats/stats.routes.ts'
 
 /** A capability's HTTP routes. */
 export type Feature = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void
 
 /** Every feature's routes, registered in this order. */
-export const FEATURES: Feature[] = [merchantsRoutes, storesRoutes, cardsRoutes, couponsRoutes, redemptionsRoutes, eventsRoutes, customersRoutes, claimLinksRoutes, walletRoutes, bulkIssueRoutes]
-
-// Member cards, points, stored value and rewards.
-FEATURES.push(memberCardsRoutes, membersRoutes, membersWalletRoutes, pointsRoutes, storedValueRoutes, memberOrdersRoutes, rewardsRoutes)
+export const FEATURES: Feature[] = [
+  // Cards, coupons and redemption
+  merchantsRoutes,
+  storesRoutes,
+  cardsRoutes,
+  couponsRoutes,
+  redemptionsRoutes,
+  customersRoutes,
+  claimLinksRoutes,
+  walletRoutes,
+  bulkIssueRoutes,
+  // Member cards, points, stored value and rewards
+  memberCardsRoutes,
+  membersRoutes,
+  membersWalletRoutes,
+  pointsRoutes,
+  storedValueRoutes,
+  memberOrdersRoutes,
+  rewardsRoutes,
+  // Events, webhooks, payments, notifications, statistics
+  eventsRoutes,
+  webhooksRoutes,
+  notificationsRoutes,
+  paymentsRoutes,
+  statsRoutes,
+]

@@ -1,8 +1,22 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '../db/database.ts'
+import { writeToInbox, type CustomerNotification } from '../features/notifications/inbox.ts'
 
-/** How customers are reached. The default writes to the log, which is what development needs. */
+export type { CustomerNotification }
+
+/**
+ * How customers are reached. By default sign-in codes go to the log (what development needs) and
+ * notifications to the customer's inbox in the wallet, with a `notification.created` event that the
+ * merchant's webhook receives to push them through its own channels.
+ */
 export interface Notifier {
   sendOneTimeCode(input: { merchantId: string; channel: 'phone' | 'email'; destination: string; code: string }): Promise<void>
+  /**
+   * Tells a customer something. Call it inside the transaction that makes the change, so the notification
+   * exists exactly when the change commits. Returns the notification id, or null when `dedupeKey` was
+   * used already (nothing is sent twice).
+   */
+  notifyCustomer(tx: Db, notification: CustomerNotification): Promise<string | null>
 }
 
 export function logNotifier(log: Pick<FastifyBaseLogger, 'info'>): Notifier {
@@ -10,13 +24,17 @@ export function logNotifier(log: Pick<FastifyBaseLogger, 'info'>): Notifier {
     async sendOneTimeCode({ merchantId, channel, destination, code }) {
       log.info({ merchant_id: merchantId, channel, destination, one_time_code: code }, 'one-time sign-in code')
     },
+    notifyCustomer: writeToInbox,
   }
 }
 
-/** Keeps what was sent, for tests and for a development inbox. */
+/** Keeps the sign-in codes it sent, for tests and for a development inbox; notifications go to the inbox. */
 export class MemoryNotifier implements Notifier {
   readonly sent: { merchantId: string; channel: string; destination: string; code: string }[] = []
   async sendOneTimeCode(input: { merchantId: string; channel: 'phone' | 'email'; destination: string; code: string }): Promise<void> {
     this.sent.push(input)
+  }
+  notifyCustomer(tx: Db, notification: CustomerNotification): Promise<string | null> {
+    return writeToInbox(tx, notification)
   }
 }

@@ -30,6 +30,7 @@ const TILL = new Set([
   'POST /v1/redemptions',
   'POST /v1/redemptions/check',
   'POST /v1/redemptions/:redemption_id/reverse',
+  'POST /v1/payments',
   'GET /v1/redemptions',
   'GET /v1/redemptions/:redemption_id',
   'GET /v1/coupons/:code',

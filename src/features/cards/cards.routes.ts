@@ -33,6 +33,8 @@ export function presentCard({ card, terms }: CardWithTerms, tz: string) {
     issued_count: card.issued_count,
     get_limit: card.get_limit,
     code_type: card.code_type,
+    stock_low_threshold: card.stock_low_threshold,
+    remind_days_before: card.remind_days_before,
     created_at: formatInstant(card.created_at, tz),
     updated_at: formatInstant(card.updated_at, tz),
   }

@@ -56,6 +56,18 @@ export const cardFields = {
   can_share: Type.Optional(Type.Boolean()),
   can_gift: Type.Optional(Type.Boolean()),
   draft: Type.Optional(Type.Boolean({ description: 'Create as a draft, not yet issuable' })),
+  stock_low_threshold: Type.Optional(
+    Nullable(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000_000,
+        description: '`card.stock_low` fires once when the stock left falls to this or below (again after it rose above); null = no alert. Default: 10% of the stock at creation, none below 10',
+      }),
+    ),
+  ),
+  remind_days_before: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, maximum: 30, description: 'Holders are reminded (`coupon.expiring`) this many days before a coupon expires; null = no reminder. Default 3' })),
+  ),
 }
 
 export const CreateCardBody = Type.Object(cardFields, { additionalProperties: false })
@@ -94,4 +106,6 @@ export interface CardInput {
   can_share?: boolean
   can_gift?: boolean
   draft?: boolean
+  stock_low_threshold?: number | null
+  remind_days_before?: number | null
 }

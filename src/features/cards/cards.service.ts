@@ -14,8 +14,16 @@ import type { CardInput } from './cards.schemas.ts'
 
 export type CardStatus = 'draft' | 'active' | 'paused' | 'ended'
 
-/** Settings that govern future issuing only; changing them is not a change of promised terms. */
-const SETTINGS = ['get_limit', 'code_type'] as const
+/** Settings that govern future issuing and alerts only; changing them is not a change of promised terms. */
+const SETTINGS = ['get_limit', 'code_type', 'stock_low_threshold', 'remind_days_before'] as const
+
+/** Holders are reminded this many days before a coupon expires unless the card says otherwise. */
+export const DEFAULT_REMIND_DAYS_BEFORE = 3
+
+/** The stock alert unless the card says otherwise: at 10% of the stock it starts with; none for under 10. */
+export function defaultStockLowThreshold(stock: number): number | null {
+  return stock >= 10 ? Math.floor(stock / 10) : null
+}
 
 function validityFrom(input: CardInput['validity']): Validity {
   return input.type === 'fixed_range'
@@ -102,6 +110,8 @@ export async function createCard(ctx: AppContext, merchantId: string, input: Car
         code_type: input.code_type ?? 'qrcode',
         created_at: now,
         updated_at: now,
+        stock_low_threshold: input.stock_low_threshold !== undefined ? input.stock_low_threshold : defaultStockLowThreshold(input.stock),
+        remind_days_before: input.remind_days_before !== undefined ? input.remind_days_before : DEFAULT_REMIND_DAYS_BEFORE,
       })
       .execute()
     await insertCardVersion(tx, { merchantId, cardId, version: 1, terms, now })
@@ -130,7 +140,9 @@ export async function updateCard(ctx: AppContext, merchantId: string, cardId: st
   // Compared as values: PostgreSQL's jsonb does not keep the key order the terms were written in.
   const termsChanged = !isDeepStrictEqual(terms, current.terms)
   if (termsChanged) await checkTerms(db, merchant, terms, input, now)
-  const settings = Object.fromEntries(SETTINGS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]))
+  const settings: Record<string, unknown> = Object.fromEntries(SETTINGS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]))
+  // A new threshold is judged afresh: the alert fires again if the stock is at or below it.
+  if (input.stock_low_threshold !== undefined && input.stock_low_threshold !== current.card.stock_low_threshold) settings.stock_low_at = null
   await db.transaction().execute(async (tx) => {
     const version = termsChanged ? current.card.version + 1 : current.card.version
     // The version check makes two concurrent changes conflict instead of one silently winning.

@@ -1,0 +1,197 @@
+import { Type } from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import type { AppContext } from '../../app-context.ts'
+import { merchantOf } from '../../http/auth.ts'
+import { IdParam, ListQuery, Money, Nullable, decodeCursor, page } from '../../http/schemas.ts'
+import { fromJson } from '../../db/database.ts'
+import { formatInstant } from '../../domain/time.ts'
+import { UserId } from '../coupons/coupons.routes.ts'
+import { presentCoupon } from '../coupons/coupons.presenter.ts'
+import {
+  createPaymentRule,
+  deletePaymentRule,
+  findPayment,
+  findPaymentRule,
+  paymentOutcome,
+  reportPayment,
+  updatePaymentRule,
+  type PaymentItem,
+  type PaymentRow,
+  type PaymentRuleRow,
+} from './payments.service.ts'
+
+const Id = Type.String({ minLength: 1, maxLength: 100 })
+const PaymentBody = Type.Object(
+  {
+    order_id: Type.String({ minLength: 1, maxLength: 128, description: 'The merchant’s order id: an order is reported once' }),
+    amount: Money,
+    user_id: UserId,
+    store_id: Type.Optional(Nullable(Id)),
+    items: Type.Optional(
+      Nullable(
+        Type.Array(
+          Type.Object(
+            {
+              sku: Type.Optional(Type.String({ maxLength: 100 })),
+              name: Type.Optional(Type.String({ maxLength: 200 })),
+              quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+              amount: Type.Optional(Money),
+            },
+            { additionalProperties: false },
+          ),
+          { maxItems: 500 },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+const RuleFields = { card_id: Id, min_amount: Money, active: Type.Optional(Type.Boolean()) }
+
+function presentRule(rule: PaymentRuleRow, tz: string) {
+  return {
+    id: rule.id,
+    card_id: rule.card_id,
+    min_amount: rule.min_amount,
+    active: rule.active === 1,
+    created_at: formatInstant(rule.created_at, tz),
+    updated_at: formatInstant(rule.updated_at, tz),
+  }
+}
+
+/** A payment with the coupons it issued (as they are now, codes included) and the rules that could not issue. */
+async function presentPayment(ctx: AppContext, payment: PaymentRow, tz: string) {
+  const outcome = paymentOutcome(payment)
+  const ids = outcome.coupons.map((c) => c.coupon_id)
+  const coupons =
+    ids.length === 0 ? [] : await ctx.database.db.selectFrom('coupons').selectAll().where('merchant_id', '=', payment.merchant_id).where('id', 'in', ids).execute()
+  const byId = new Map(coupons.map((coupon) => [coupon.id, coupon]))
+  const now = ctx.clock.now()
+  return {
+    id: payment.id,
+    order_id: payment.order_id,
+    amount: payment.amount,
+    user_id: payment.user_id,
+    store_id: payment.store_id,
+    items: payment.items === null ? null : fromJson<PaymentItem[]>(payment.items),
+    created_at: formatInstant(payment.created_at, tz),
+    coupons: outcome.coupons.flatMap((issued) => {
+      const coupon = byId.get(issued.coupon_id)
+      return coupon ? [{ rule_id: issued.rule_id, ...presentCoupon(coupon, tz, now, ctx.secrets) }] : []
+    }),
+    failures: outcome.failures,
+  }
+}
+
+export async function paymentsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { db } = ctx.database
+
+  app.post(
+    '/v1/payments',
+    {
+      config: { permission: 'redeem' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Report a paid order; coupons are issued by the issue-after-payment rules. The same order again answers 200 with the first payment',
+        body: PaymentBody,
+      },
+    },
+    async (request, reply) => {
+      const principal = merchantOf(request)
+      const body = request.body as { order_id: string; amount: number; user_id: string; store_id?: string | null; items?: PaymentItem[] | null }
+      const { payment, created } = await reportPayment(ctx, principal, {
+        orderId: body.order_id,
+        amount: body.amount,
+        userId: body.user_id,
+        storeId: body.store_id ?? null,
+        items: body.items ?? null,
+      })
+      return reply.code(created ? 201 : 200).send(await presentPayment(ctx, payment, principal.merchantTz))
+    },
+  )
+
+  app.get(
+    '/v1/payments',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Reported payments, newest first',
+        querystring: Type.Intersect([ListQuery, Type.Object({ user_id: Type.Optional(UserId), order_id: Type.Optional(Type.String({ maxLength: 128 })) })]),
+      },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const query = request.query as { limit?: number; cursor?: string; user_id?: string; order_id?: string }
+      const limit = query.limit ?? 50
+      const before = decodeCursor(query.cursor)
+      let q = db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId)
+      if (query.user_id) q = q.where('user_id', '=', query.user_id)
+      if (query.order_id) q = q.where('order_id', '=', query.order_id)
+      if (before) q = q.where('id', '<', before)
+      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute()
+      const listed = page(rows, limit, (row) => row)
+      return { data: await Promise.all(listed.data.map((row) => presentPayment(ctx, row, merchantTz))), next_cursor: listed.next_cursor }
+    },
+  )
+
+  app.get('/v1/payments/:payment_id', { schema: { tags: ['payments'], summary: 'A payment and what it issued', params: IdParam('payment_id') } }, async (request) => {
+    const { merchantId, merchantTz } = merchantOf(request)
+    return presentPayment(ctx, await findPayment(db, merchantId, (request.params as { payment_id: string }).payment_id), merchantTz)
+  })
+
+  app.post(
+    '/v1/payment-rules',
+    { schema: { tags: ['payments'], summary: 'Issue a card after payments of at least min_amount (once per order)', body: Type.Object(RuleFields, { additionalProperties: false }) } },
+    async (request, reply) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      return reply.code(201).send(presentRule(await createPaymentRule(ctx, merchantId, request.body as { card_id: string; min_amount: number; active?: boolean }), merchantTz))
+    },
+  )
+
+  app.get(
+    '/v1/payment-rules',
+    { schema: { tags: ['payments'], summary: 'The issue-after-payment rules, oldest first', querystring: Type.Intersect([ListQuery, Type.Object({ active: Type.Optional(Type.Boolean()) })]) } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const query = request.query as { limit?: number; cursor?: string; active?: boolean }
+      const limit = query.limit ?? 50
+      const after = decodeCursor(query.cursor)
+      let q = db.selectFrom('payment_rules').selectAll().where('merchant_id', '=', merchantId)
+      if (query.active !== undefined) q = q.where('active', '=', query.active ? 1 : 0)
+      if (after) q = q.where('id', '>', after)
+      return page(await q.orderBy('id').limit(limit + 1).execute(), limit, (row) => presentRule(row, merchantTz))
+    },
+  )
+
+  const RuleParams = IdParam('payment_rule_id')
+  const ruleId = (request: { params: unknown }) => (request.params as { payment_rule_id: string }).payment_rule_id
+
+  app.get('/v1/payment-rules/:payment_rule_id', { schema: { tags: ['payments'], summary: 'An issue-after-payment rule', params: RuleParams } }, async (request) => {
+    const { merchantId, merchantTz } = merchantOf(request)
+    return presentRule(await findPaymentRule(db, merchantId, ruleId(request)), merchantTz)
+  })
+
+  app.patch(
+    '/v1/payment-rules/:payment_rule_id',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Change a rule (card, minimum, active); orders already reported keep what they got',
+        params: RuleParams,
+        body: Type.Object(
+          { card_id: Type.Optional(RuleFields.card_id), min_amount: Type.Optional(RuleFields.min_amount), active: RuleFields.active },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+      },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      return presentRule(await updatePaymentRule(ctx, merchantId, ruleId(request), request.body as { card_id?: string; min_amount?: number; active?: boolean }), merchantTz)
+    },
+  )
+
+  app.delete('/v1/payment-rules/:payment_rule_id', { schema: { tags: ['payments'], summary: 'Delete a rule', params: RuleParams } }, async (request, reply) => {
+    await deletePaymentRule(ctx, merchantOf(request).merchantId, ruleId(request))
+    return reply.code(204).send()
+  })
+}

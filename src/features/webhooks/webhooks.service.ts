@@ -1,0 +1,236 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Db } from '../../db/database.ts'
+import { fromJson, toJson } from '../../db/database.ts'
+import type { WebhookEndpointsTable } from '../../db/schema.ts'
+import { matchesSubscription } from '../../domain/webhooks.ts'
+import { AppError, validationFailed } from '../../http/errors.ts'
+import { newId, randomToken } from '../../ports/ids.ts'
+import { recordEvent } from '../events/events.repository.ts'
+
+export type EndpointRow = WebhookEndpointsTable
+
+/** After a rotation the old secret keeps signing (next to the new one) this long. */
+export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000
+
+/** Events resent per transaction by a redelivery. */
+const REDELIVER_BATCH = 500
+
+export interface EndpointInput {
+  url?: string
+  events?: string[]
+  description?: string | null
+}
+
+function newWebhookSecret(): string {
+  return `whsec_${randomToken(32)}`
+}
+
+/** Only absolute http(s) URLs: the receiver is the merchant's own server. */
+function checkUrl(url: string): string {
+  let parsed: URL | null = null
+  try {
+    parsed = new URL(url)
+  } catch {
+    parsed = null
+  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.username !== '' || parsed.password !== '') {
+    throw validationFailed([{ field: 'url', code: 'invalid', message: 'must be an absolute http:// or https:// URL without credentials' }])
+  }
+  return url
+}
+
+/** The subscribed types, deduplicated; absent means every event (`*`). */
+function subscriptions(events: string[] | undefined): string[] {
+  return events === undefined ? ['*'] : [...new Set(events)]
+}
+
+export function endpointEvents(endpoint: Pick<EndpointRow, 'events'>): string[] {
+  return fromJson<string[]>(endpoint.events)
+}
+
+export async function findEndpoint(db: Db, merchantId: string, endpointId: string): Promise<EndpointRow> {
+  const row = await db.selectFrom('webhook_endpoints').selectAll().where('merchant_id', '=', merchantId).where('id', '=', endpointId).executeTakeFirst()
+  if (!row) throw new AppError('webhook_endpoint_not_found', 'There is no webhook endpoint with this id.')
+  return row
+}
+
+/** The secrets a delivery is signed with now: the current one, and the previous one during its grace period. */
+export function signingSecrets(ctx: AppContext, endpoint: Pick<EndpointRow, 'secret_enc' | 'prev_secret_enc' | 'prev_secret_until'>, now: number): string[] {
+  const secrets = [ctx.secrets.unseal(endpoint.secret_enc)]
+  if (endpoint.prev_secret_enc !== null && endpoint.prev_secret_until !== null && endpoint.prev_secret_until > now) {
+    secrets.push(ctx.secrets.unseal(endpoint.prev_secret_enc))
+  }
+  return secrets
+}
+
+/** A new endpoint, enabled, with a fresh signing secret (returned here only). */
+export async function createEndpoint(ctx: AppContext, merchantId: string, input: EndpointInput & { url: string }): Promise<{ endpoint: EndpointRow; secret: string }> {
+  const now = ctx.clock.now()
+  const secret = newWebhookSecret()
+  const endpoint: EndpointRow = {
+    id: newId('whe', now),
+    merchant_id: merchantId,
+    url: checkUrl(input.url),
+    events: toJson(subscriptions(input.events)),
+    description: input.description ?? null,
+    secret_enc: ctx.secrets.seal(secret),
+    prev_secret_enc: null,
+    prev_secret_until: null,
+    status: 'enabled',
+    disabled_code: null,
+    disabled_reason: null,
+    disabled_at: null,
+    failing_since: null,
+    last_success_at: null,
+    created_at: now,
+    updated_at: now,
+  }
+  await ctx.database.db.insertInto('webhook_endpoints').values(endpoint).execute()
+  return { endpoint: await findEndpoint(ctx.database.db, merchantId, endpoint.id), secret }
+}
+
+export async function updateEndpoint(ctx: AppContext, merchantId: string, endpointId: string, input: EndpointInput): Promise<EndpointRow> {
+  const { db } = ctx.database
+  await findEndpoint(db, merchantId, endpointId)
+  const changes: Partial<EndpointRow> = { updated_at: ctx.clock.now() }
+  if (input.url !== undefined) changes.url = checkUrl(input.url)
+  if (input.events !== undefined) changes.events = toJson(subscriptions(input.events))
+  if (input.description !== undefined) changes.description = input.description
+  await db.updateTable('webhook_endpoints').set(changes).where('merchant_id', '=', merchantId).where('id', '=', endpointId).execute()
+  return findEndpoint(db, merchantId, endpointId)
+}
+
+/** Removes the endpoint with its deliveries and their log; nothing more is sent to it. */
+export async function deleteEndpoint(ctx: AppContext, merchantId: string, endpointId: string): Promise<void> {
+  await ctx.database.db.transaction().execute(async (tx) => {
+    await findEndpoint(tx, merchantId, endpointId)
+    for (const table of ['webhook_attempts', 'webhook_deliveries'] as const) {
+      await tx.deleteFrom(table).where('merchant_id', '=', merchantId).where('endpoint_id', '=', endpointId).execute()
+    }
+    await tx.deleteFrom('webhook_endpoints').where('merchant_id', '=', merchantId).where('id', '=', endpointId).execute()
+  })
+}
+
+/**
+ * A new signing secret. The one it replaces keeps signing for 24 hours, so every delivery meanwhile carries
+ * both signatures and the merchant can switch its receiver over at leisure; an older one stops at once.
+ */
+export async function rotateEndpointSecret(ctx: AppContext, merchantId: string, endpointId: string): Promise<{ endpoint: EndpointRow; secret: string }> {
+  const now = ctx.clock.now()
+  const secret = newWebhookSecret()
+  await ctx.database.db.transaction().execute(async (tx) => {
+    const current = await findEndpoint(tx, merchantId, endpointId)
+    const rotated = await tx
+      .updateTable('webhook_endpoints')
+      .set({ secret_enc: ctx.secrets.seal(secret), prev_secret_enc: current.secret_enc, prev_secret_until: now + SECRET_ROTATION_GRACE_MS, updated_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', endpointId)
+      // Only if nobody rotated in between: their new secret would otherwise be dropped without a grace period.
+      .where('secret_enc', '=', current.secret_enc)
+      .executeTakeFirst()
+    if (Number(rotated.numUpdatedRows) !== 1) throw new AppError('request_in_progress', 'The secret was rotated at the same moment; retry.')
+  })
+  return { endpoint: await findEndpoint(ctx.database.db, merchantId, endpointId), secret }
+}
+
+/**
+ * Disables an enabled endpoint and records `webhook_endpoint.disabled` with the reason, in the caller's
+ * transaction. False when it was disabled already.
+ */
+export async function disableEndpointInTx(tx: Db, endpoint: Pick<EndpointRow, 'merchant_id' | 'id' | 'url'>, reason: { code: string; reason: string }, now: number): Promise<boolean> {
+  const disabled = await tx
+    .updateTable('webhook_endpoints')
+    .set({ status: 'disabled', disabled_code: reason.code, disabled_reason: reason.reason, disabled_at: now, updated_at: now })
+    .where('merchant_id', '=', endpoint.merchant_id)
+    .where('id', '=', endpoint.id)
+    .where('status', '=', 'enabled')
+    .executeTakeFirst()
+  if (Number(disabled.numUpdatedRows) !== 1) return false
+  await recordEvent(tx, {
+    merchantId: endpoint.merchant_id,
+    type: 'webhook_endpoint.disabled',
+    data: { webhook_endpoint_id: endpoint.id, url: endpoint.url, code: reason.code, reason: reason.reason },
+    now,
+  })
+  return true
+}
+
+/** The merchant switches an endpoint off or on. Enabling clears the failure record; pending deliveries resume. */
+export async function setEndpointEnabled(ctx: AppContext, merchantId: string, endpointId: string, enabled: boolean): Promise<EndpointRow> {
+  const now = ctx.clock.now()
+  await ctx.database.db.transaction().execute(async (tx) => {
+    const endpoint = await findEndpoint(tx, merchantId, endpointId)
+    if (!enabled) {
+      await disableEndpointInTx(tx, endpoint, { code: 'manual', reason: 'Disabled by the merchant.' }, now)
+      return
+    }
+    await tx
+      .updateTable('webhook_endpoints')
+      .set({ status: 'enabled', disabled_code: null, disabled_reason: null, disabled_at: null, failing_since: null, updated_at: now })
+      .where('merchant_id', '=', merchantId)
+      .where('id', '=', endpointId)
+      .execute()
+  })
+  return findEndpoint(ctx.database.db, merchantId, endpointId)
+}
+
+/**
+ * Sends events to the endpoint again, with a fresh retry schedule: one event by id (whatever its type), or
+ * every event it subscribes to created at or after `since`. Returns how many deliveries were queued.
+ */
+export async function redeliver(ctx: AppContext, merchantId: string, endpointId: string, what: { eventId: string } | { since: number }): Promise<number> {
+  const { db } = ctx.database
+  const endpoint = await findEndpoint(db, merchantId, endpointId)
+  if (endpoint.status !== 'enabled') throw new AppError('invalid_state', 'The endpoint is disabled; enable it before redelivering.')
+  if ('eventId' in what) {
+    const event = await db.selectFrom('events').select('id').where('merchant_id', '=', merchantId).where('id', '=', what.eventId).executeTakeFirst()
+    if (!event) throw new AppError('event_not_found', 'There is no event with this id.')
+    await db.transaction().execute((tx) => queueDeliveries(tx, endpoint, [event.id], ctx.clock.now()))
+    return 1
+  }
+  const patterns = endpointEvents(endpoint)
+  let queued = 0
+  let after: string | null = null
+  for (;;) {
+    let q = db.selectFrom('events').select(['id', 'type']).where('merchant_id', '=', merchantId).where('created_at', '>=', what.since)
+    if (after !== null) q = q.where('id', '>', after)
+    const events = await q.orderBy('id').limit(REDELIVER_BATCH).execute()
+    if (events.length === 0) return queued
+    after = events[events.length - 1].id
+    const ids = events.filter((event) => matchesSubscription(patterns, event.type)).map((event) => event.id)
+    await db.transaction().execute((tx) => queueDeliveries(tx, endpoint, ids, ctx.clock.now()))
+    queued += ids.length
+  }
+}
+
+/** A delivery due now for each event: new, or an earlier one started over. */
+async function queueDeliveries(tx: Db, endpoint: EndpointRow, eventIds: string[], now: number): Promise<void> {
+  if (eventIds.length === 0) return
+  await tx
+    .insertInto('webhook_deliveries')
+    .values(eventIds.map((eventId) => newDelivery(endpoint.merchant_id, endpoint.id, eventId, now)))
+    .onConflict((oc) =>
+      oc.columns(['merchant_id', 'endpoint_id', 'event_id']).doUpdateSet({ status: 'pending', attempts: 0, next_attempt_at: now, delivered_at: null, updated_at: now }),
+    )
+    .execute()
+}
+
+export function newDelivery(merchantId: string, endpointId: string, eventId: string, now: number) {
+  return {
+    id: newId('whd', now),
+    merchant_id: merchantId,
+    endpoint_id: endpointId,
+    event_id: eventId,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    locked_until: null,
+    lease_token: null,
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+    delivered_at: null,
+    created_at: now,
+    updated_at: now,
+  }
+}

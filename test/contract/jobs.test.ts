@@ -1,0 +1,161 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { ENGINES, engineOptions } from '../helpers/databases.ts'
+import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { expectProblem, expectStatus, ms, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
+import { ManualClock } from '../../src/ports/clock.ts'
+import { runJobsOnce } from '../../src/jobs/runner.ts'
+
+const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
+const DAY = 86_400_000
+
+for (const engine of ENGINES) {
+  describe(`scheduled jobs on ${engine}`, await engineOptions(engine), () => {
+    let t: TestApp
+    let clock: ManualClock
+    before(async () => {
+      clock = new ManualClock(START)
+      t = await startTestApp(engine, { clock })
+    })
+    after(() => t.close())
+
+    const notifications = async (m: MerchantApi, userId: string) => expectStatus(await m.get(`/v1/users/${userId}/notifications`), 200).data
+
+    it('reminds each holder once, the card’s number of days before the coupon expires, while it is still available', async () => {
+      clock.set(START)
+      const m = await newMerchant(t)
+      const threeDays = await m.createCard(cashCard({ least_cost: undefined, get_limit: 5, validity: { type: 'fixed_term', days: 10 } }))
+      const oneDay = await m.createCard(cashCard({ least_cost: undefined, remind_days_before: 1, validity: { type: 'fixed_term', days: 10 } }))
+      const silent = await m.createCard(cashCard({ least_cost: undefined, remind_days_before: null, validity: { type: 'fixed_term', days: 10 } }))
+      assert.deepEqual([threeDays.remind_days_before, oneDay.remind_days_before, silent.remind_days_before], [3, 1, null])
+
+      const reminded = await m.issue(threeDays.id, 'u1')
+      const redeemed = await m.issue(threeDays.id, 'u2')
+      const voided = await m.issue(threeDays.id, 'u3')
+      const later = await m.issue(oneDay.id, 'u1')
+      const never = await m.issue(silent.id, 'u1')
+      expectStatus(await m.redeem({ code: redeemed.code }), 201)
+      expectStatus(await m.post(`/v1/coupons/${encodeURIComponent(voided.code)}/void`), 200)
+      const validUntil = ms(reminded.valid_until)
+      assert.equal(reminded.valid_until, '2026-03-19T23:59:59+08:00')
+
+      clock.set(validUntil - 3 * DAY - 1000)
+      assert.equal((await runJobsOnce(t.ctx))['remind-expiring-coupons'], 0)
+      clock.set(validUntil - 3 * DAY)
+      assert.equal((await runJobsOnce(t.ctx))['remind-expiring-coupons'], 1)
+      assert.equal((await runJobsOnce(t.ctx))['remind-expiring-coupons'], 0)
+      clock.advance(DAY)
+      assert.equal((await runJobsOnce(t.ctx))['remind-expiring-coupons'], 0)
+
+      const [expiring] = await m.events('coupon.expiring')
+      assert.deepEqual(expiring.data, {
+        coupon_id: reminded.id,
+        card_id: threeDays.id,
+        user_id: 'u1',
+        title: '满100减20',
+        valid_until: '2026-03-19T23:59:59+08:00',
+        days_before: 3,
+      })
+      assert.equal(expiring.created_at, '2026-03-16T23:59:59+08:00')
+      const [note] = await notifications(m, 'u1')
+      assert.equal(note.kind, 'coupon.expiring')
+      assert.equal(note.data.coupon_id, reminded.id)
+      assert.match(note.body, /满100减20.*2026-03-19 23:59/)
+      assert.equal(note.read_at, null)
+      assert.deepEqual(await notifications(m, 'u2'), [])
+      assert.deepEqual(await notifications(m, 'u3'), [])
+
+      clock.set(ms(later.valid_until) - DAY)
+      assert.equal((await runJobsOnce(t.ctx))['remind-expiring-coupons'], 1)
+      clock.set(validUntil + 1000)
+      await runJobsOnce(t.ctx)
+      const events = await m.events('coupon.expiring')
+      assert.deepEqual(events.map((e) => e.data.coupon_id), [reminded.id, later.id])
+      assert.equal((await notifications(m, 'u1')).length, 2)
+      assert.ok(!events.some((e) => e.data.coupon_id === never.id))
+      // Each customer notification is also an event, for merchants who send them on through their own channels.
+      const relayed = await m.events('notification.created')
+      assert.deepEqual(relayed.map((e) => [e.data.user_id, e.data.kind, e.data.data.coupon_id]), [['u1', 'coupon.expiring', reminded.id], ['u1', 'coupon.expiring', later.id]])
+
+      expectProblem(await m.patch(`/v1/cards/${threeDays.id}`, { remind_days_before: 0 }), 422, 'validation_failed')
+      assert.equal(expectStatus(await m.patch(`/v1/cards/${threeDays.id}`, { remind_days_before: 7 }), 200).remind_days_before, 7)
+    })
+
+    it('alerts card.stock_low once when the stock falls to the threshold, and again only after it rose above it', async () => {
+      clock.set(START)
+      const m = await newMerchant(t)
+      const card = await m.createCard(cashCard({ least_cost: undefined, stock: 20, get_limit: 100 }))
+      assert.equal(card.stock_low_threshold, 2, 'the default is 10% of the stock at creation')
+      assert.equal((await m.createCard(cashCard({ stock: 9 }))).stock_low_threshold, null)
+      assert.equal((await m.createCard(cashCard({ stock: 9, stock_low_threshold: 3 }))).stock_low_threshold, 3)
+      const alerts = async () => (await m.events('card.stock_low')).filter((e) => e.data.card_id === card.id)
+      const issue = async (n: number) => {
+        for (let i = 0; i < n; i++) await m.issue(card.id, 'u1')
+      }
+
+      await issue(17)
+      await runJobsOnce(t.ctx)
+      assert.equal((await alerts()).length, 0, 'stock 3 is above the threshold')
+      await issue(1)
+      await runJobsOnce(t.ctx)
+      await issue(1)
+      await runJobsOnce(t.ctx)
+      const [first] = await alerts()
+      assert.deepEqual(first.data, { card_id: card.id, title: '满100减20', stock_remaining: 2, stock_low_threshold: 2, issued_count: 18 })
+      assert.equal((await alerts()).length, 1, 'once per crossing')
+
+      expectStatus(await m.post(`/v1/cards/${card.id}/stock`, { delta: 10 }), 200)
+      await runJobsOnce(t.ctx)
+      assert.equal((await alerts()).length, 1)
+      await issue(9)
+      await runJobsOnce(t.ctx)
+      assert.equal((await alerts()).length, 2, 'below the threshold again after rising above it')
+      assert.equal((await alerts())[1].data.stock_remaining, 2)
+
+      assert.equal(expectStatus(await m.patch(`/v1/cards/${card.id}`, { stock_low_threshold: null }), 200).stock_low_threshold, null)
+      await issue(1)
+      await runJobsOnce(t.ctx)
+      assert.equal((await alerts()).length, 2, 'no threshold, no alert')
+      expectStatus(await m.patch(`/v1/cards/${card.id}`, { stock_low_threshold: 5 }), 200)
+      await runJobsOnce(t.ctx)
+      assert.equal((await alerts()).length, 3, 'a new threshold is judged afresh')
+    })
+
+    it('rolls the statistics of each merchant’s last local days up once per day', async () => {
+      clock.set(START)
+      const m = await newMerchant(t)
+      const card = await m.createCard(cashCard({ least_cost: undefined, get_limit: 10 }))
+      const coupons = [await m.issue(card.id, 'u1'), await m.issue(card.id, 'u1'), await m.issue(card.id, 'u2')]
+      const redemption = expectStatus(await m.redeem({ code: coupons[0].code }), 201)
+      expectStatus(await m.post(`/v1/coupons/${encodeURIComponent(coupons[1].code)}/void`), 200)
+      // The next local day: the redemption is reversed.
+      clock.set(Date.parse('2026-03-11T03:00:00Z'))
+      expectStatus(await m.post(`/v1/redemptions/${redemption.id}/reverse`), 200)
+
+      // 2026-03-12 10:00 in Shanghai: the 10th and the 11th are complete.
+      clock.set(Date.parse('2026-03-12T02:00:00Z'))
+      const first = await runJobsOnce(t.ctx)
+      assert.ok(first['daily-stats'] >= 2, JSON.stringify(first))
+      const stats = expectStatus(await m.get(`/v1/stats/daily?card_id=${card.id}`), 200).data
+      assert.deepEqual(stats, [
+        { day: '2026-03-10', card_id: card.id, issued: 3, redeemed: 1, reversed: 0, expired: 0, voided: 1, discount_amount: 2000 },
+        { day: '2026-03-11', card_id: card.id, issued: 0, redeemed: 0, reversed: 1, expired: 0, voided: 0, discount_amount: -2000 },
+      ])
+      assert.deepEqual(expectStatus(await m.get('/v1/stats/daily?from=2026-03-11&to=2026-03-11'), 200).data.map((s: { day: string }) => s.day), ['2026-03-11'])
+
+      // Later the same UTC day, the period is done: the job does not run again.
+      clock.advance(6 * 60 * 60 * 1000)
+      assert.equal((await runJobsOnce(t.ctx))['daily-stats'], undefined)
+      const runs = await t.ctx.database.db.selectFrom('job_runs').selectAll().where('job', '=', 'daily-stats').where('period_key', '=', '2026-03-12').execute()
+      assert.equal(runs.length, 1)
+      assert.equal(runs[0].attempts, 1)
+      assert.notEqual(runs[0].finished_at, null)
+      // The next day it does.
+      clock.advance(DAY)
+      assert.notEqual((await runJobsOnce(t.ctx))['daily-stats'], undefined)
+      expectProblem(await m.get('/v1/stats/daily?from=yesterday'), 422, 'validation_failed')
+      const other = await newMerchant(t)
+      assert.deepEqual(expectStatus(await other.get('/v1/stats/daily'), 200).data, [])
+    })
+  })
+}
