@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppContext } from './app-context.ts'
 import { newId } from './ports/ids.ts'
@@ -95,6 +96,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
 
+  // Staff of the web apps sign in with a session cookie.
+  await app.register(cookie)
   registerAuth(app, ctx)
   registerIdempotency(app, ctx)
 

@@ -3,6 +3,7 @@ import type { Database } from './database.ts'
 import { columnTypesFor, type ColumnTypes } from './migrations/column-types.ts'
 import * as m0001 from './migrations/0001-core.ts'
 import * as m0002 from './migrations/0002-wallet-secret-rotation.ts'
+import * as m0005 from './migrations/0005-staff.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -13,6 +14,7 @@ interface MigrationModule {
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-core': m0001,
   '0002-wallet-secret-rotation': m0002,
+  '0005-staff': m0005,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

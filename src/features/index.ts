@@ -10,9 +10,11 @@ import { customersRoutes } from './customers/customers.routes.ts'
 import { claimLinksRoutes } from './claim-links/claim-links.routes.ts'
 import { walletRoutes } from './wallet/wallet.routes.ts'
 import { bulkIssueRoutes } from './bulk-issue/bulk-issue.routes.ts'
+import { staffRoutes } from './staff/staff.routes.ts'
+import { statsRoutes } from './stats/stats.routes.ts'
 
 /** A capability's HTTP routes. */
 export type Feature = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void
 
 /** Every feature's routes, registered in this order. */
-export const FEATURES: Feature[] = [merchantsRoutes, storesRoutes, cardsRoutes, couponsRoutes, redemptionsRoutes, eventsRoutes, customersRoutes, claimLinksRoutes, walletRoutes, bulkIssueRoutes]
+export const FEATURES: Feature[] = [merchantsRoutes, storesRoutes, cardsRoutes, couponsRoutes, redemptionsRoutes, eventsRoutes, customersRoutes, claimLinksRoutes, walletRoutes, bulkIssueRoutes, staffRoutes, statsRoutes]
