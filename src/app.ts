@@ -10,12 +10,15 @@ import { registerJsonBody, validatorCompiler } from './http/validation.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { FEATURES } from './features/index.ts'
+import { registerWebApps } from './http/web-apps.ts'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
 export interface BuildOptions {
   /** A pino logger; requests are not logged without one. */
   logger?: FastifyBaseLogger
+  /** Where the built web apps are (web/); not served without it. */
+  webRoot?: string
 }
 
 export type App = FastifyInstance
@@ -114,6 +117,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.get('/openapi.json', service('This OpenAPI 3.1 document'), async () => app.swagger())
 
   for (const feature of FEATURES) await feature(app, ctx)
+  if (options.webRoot) await registerWebApps(app, options.webRoot, options.logger)
 
   return app
 }
