@@ -90,7 +90,7 @@ export async function buildApp(app: WebApp): Promise<void> {
     // The icon and other files every app serves as they are.
     publicDir: path.join(WEB, 'shared', 'public'),
     plugins: [vue(), noRemoteFonts()],
-    resolve: { alias: { '@shared': path.join(WEB, 'shared'), '@domain': path.join(ROOT, 'src/domain') } },
+    resolve: { alias: { '@shared': path.join(WEB, 'shared') } },
     define: {
       __VUE_OPTIONS_API__: 'true',
       __VUE_PROD_DEVTOOLS__: 'false',

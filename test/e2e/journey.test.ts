@@ -8,14 +8,14 @@
  */
 import { describe, it, before, after, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
 import { ensureWebBuilt } from './support/web-build.ts'
-import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import { ARTIFACTS, launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
 import { auditPage, tabOrder } from './support/a11y.ts'
 
 const OWNER = { login: 'owner@tea.example', password: 'owner-password-1' }
@@ -30,7 +30,13 @@ describe('the web apps in a browser', () => {
   const contexts: BrowserContext[] = []
   const watches = new Map<Page, ConsoleWatch>()
   /** What the journey hands from one step to the next. */
-  const journey = { claimUrl: '', code: '', storeName: '静安寺店', cardTitle: '满100减20' }
+  const journey = { claimUrl: '', code: '', apiKey: '', storeName: '静安寺店', cardTitle: '满100减20' }
+  /** How long each app took to first show something, recorded (not asserted: this machine is shared). */
+  const firstRender: Record<string, number | null> = {}
+
+  async function recordFirstRender(page: Page, app: string): Promise<void> {
+    firstRender[app] = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null)
+  }
 
   async function openPage(viewport: { width: number; height: number }, options: { mobile?: boolean } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport, isMobile: options.mobile, hasTouch: options.mobile, deviceScaleFactor: 1, locale: 'zh-CN' })
@@ -43,6 +49,17 @@ describe('the web apps in a browser', () => {
 
   function assertNoConsoleErrors(page: Page): void {
     assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
+  }
+
+  /** Waits for an image to finish loading and tells whether it has a picture. */
+  async function imageLoads(image: ReturnType<Page['locator']>): Promise<boolean> {
+    await image.waitFor()
+    return image.evaluate((img: HTMLImageElement) =>
+      img.complete ? img.naturalWidth > 0 : new Promise<boolean>((resolve) => {
+        img.addEventListener('load', () => resolve(img.naturalWidth > 0))
+        img.addEventListener('error', () => resolve(false))
+      }),
+    )
   }
 
   async function assertAccessible(page: Page, name: string): Promise<void> {
@@ -82,6 +99,8 @@ describe('the web apps in a browser', () => {
   })
 
   after(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    writeFileSync(path.join(ARTIFACTS, 'first-render-ms.json'), JSON.stringify(firstRender, null, 2) + '\n')
     for (const context of contexts) await context.close().catch(() => undefined)
     await browser?.close()
     await server?.stop()
@@ -93,6 +112,7 @@ describe('the web apps in a browser', () => {
     await page.goto(`${server.base}/console/`)
     await page.waitForURL(/\/console\/setup$/)
     await page.getByRole('heading', { name: '欢迎使用卡包' }).waitFor()
+    await recordFirstRender(page, 'console')
     await assertAccessible(page, 'setup')
     await screenshot(page, 'console-01-setup')
     const reached = await tabOrder(page, 12)
@@ -137,6 +157,21 @@ describe('the web apps in a browser', () => {
     }
     await assertAccessible(page, 'staff')
     await screenshot(page, 'console-04-staff')
+
+    // An API key for the merchant's own backend: shown once, then only its last characters.
+    await page.getByRole('menuitem', { name: 'API 密钥' }).click()
+    await page.getByRole('button', { name: '创建密钥' }).click()
+    await page.getByRole('dialog').getByLabel('名称').fill('会员系统')
+    await choose(page, '权限', '全部权限')
+    await page.getByRole('dialog').getByRole('button', { name: '创建', exact: true }).click()
+    const secret = page.getByLabel('新密钥')
+    await secret.waitFor()
+    journey.apiKey = await secret.inputValue()
+    assert.match(journey.apiKey, /^kb_[A-Za-z0-9_-]{32}$/)
+    await screenshot(page, 'console-05-api-key-once')
+    await page.getByRole('button', { name: '我已保存' }).click()
+    await page.getByRole('cell', { name: `…${journey.apiKey.slice(-4)}` }).waitFor()
+    assert.equal(await page.getByText(journey.apiKey).count(), 0, 'the key is not shown again')
     assertNoConsoleErrors(page)
   })
 
@@ -145,7 +180,7 @@ describe('the web apps in a browser', () => {
     await page.goto(`${server.base}/console/cards`)
     await page.waitForURL(/\/console\/login/)
     await assertAccessible(page, 'login')
-    await screenshot(page, 'console-05-login')
+    await screenshot(page, 'console-06-login')
     await page.getByLabel('登录名（邮箱或用户名）').fill(OPERATOR.login)
     await page.getByLabel('密码', { exact: true }).fill('wrong password')
     await page.getByRole('button', { name: '登录' }).click()
@@ -165,7 +200,7 @@ describe('the web apps in a browser', () => {
     await page.getByLabel('使用须知').fill('结账时向店员出示券码')
     await page.getByRole('button', { name: '创建卡券' }).click()
     await page.locator('.el-alert', { hasText: '有 1 处需要修改' }).waitFor()
-    await screenshot(page, 'console-06-card-compliance')
+    await screenshot(page, 'console-07-card-compliance')
 
     await page.getByLabel('减免金额').fill('20')
     await reduceItem.locator('.el-form-item__error').waitFor({ state: 'detached' })
@@ -173,10 +208,10 @@ describe('the web apps in a browser', () => {
     await preview.getByText('满100减20').first().waitFor()
     assert.equal(await preview.locator('[data-test=face-value]').textContent(), '¥20')
     await assertAccessible(page, 'card editor')
-    await screenshot(page, 'console-07-card-editor')
+    await screenshot(page, 'console-08-card-editor')
     await page.getByRole('button', { name: '创建卡券' }).click()
     await page.getByRole('heading', { name: journey.cardTitle }).waitFor()
-    await screenshot(page, 'console-08-card-detail')
+    await screenshot(page, 'console-09-card-detail')
 
     await page.getByRole('button', { name: '生成领取链接' }).click()
     await page.getByRole('dialog').getByRole('button', { name: '生成' }).click()
@@ -185,10 +220,9 @@ describe('the web apps in a browser', () => {
     journey.claimUrl = (await link.textContent())!.trim()
     assert.match(journey.claimUrl, new RegExp(`^${server.base}/wallet/claim/[A-Za-z0-9_-]{32}$`))
     const qr = page.getByRole('img', { name: `领取“${journey.cardTitle}”的二维码` }).first()
-    await qr.waitFor()
-    assert.ok(await qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the QR code image loads')
+    assert.ok(await imageLoads(qr), 'the QR code image loads')
     await assertAccessible(page, 'card detail')
-    await screenshot(page, 'console-09-claim-link')
+    await screenshot(page, 'console-10-claim-link')
     assertNoConsoleErrors(page)
   })
 
@@ -196,6 +230,7 @@ describe('the web apps in a browser', () => {
     const page = await openPage({ width: 375, height: 812 }, { mobile: true })
     await page.goto(journey.claimUrl)
     await page.getByRole('heading', { name: '茶颜小馆 送您一张券' }).waitFor()
+    await recordFirstRender(page, 'wallet')
     await page.getByText('结账时向店员出示券码').waitFor()
     await assertAccessible(page, 'claim page')
     await screenshot(page, 'wallet-01-claim')
@@ -219,8 +254,7 @@ describe('the web apps in a browser', () => {
     journey.code = (await code.textContent())!.replace(/\s/g, '')
     assert.match(journey.code, /^[0-9A-Z*~$=]{14}$/)
     const qr = page.locator('[data-test=coupon-qr]')
-    await qr.waitFor()
-    assert.ok(await qr.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'the coupon QR code loads')
+    assert.ok(await imageLoads(qr), 'the coupon QR code loads')
     await page.getByText('全天可用').waitFor()
     await assertAccessible(page, 'coupon page')
     await screenshot(page, 'wallet-04-coupon')
@@ -235,10 +269,31 @@ describe('the web apps in a browser', () => {
     assertNoConsoleErrors(page)
   })
 
+  it('signs a merchant’s own customer in to the wallet with a wallet token from its backend', async () => {
+    const minted = await fetch(`${server.base}/v1/wallet-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${journey.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'member-0042' }),
+    })
+    assert.equal(minted.status, 201)
+    const { token } = (await minted.json()) as { token: string }
+    const page = await openPage({ width: 375, height: 812 }, { mobile: true })
+    await page.goto(`${server.base}/wallet/auth#token=${token}`)
+    await page.getByRole('tab', { name: '可使用' }).waitFor()
+    await page.getByText('暂无可用的券').waitFor()
+    assert.equal(new URL(page.url()).hash, '', 'the token does not stay in the address bar')
+    await page.getByRole('tab', { name: '我的' }).click()
+    await page.getByText('member-0042').waitFor()
+    await assertAccessible(page, 'wallet me')
+    await screenshot(page, 'wallet-06-token-sign-in')
+    assertNoConsoleErrors(page)
+  })
+
   it('lets a clerk redeem it at the terminal through a dropped connection, exactly once, and refuses it in words the second time', async () => {
     const page = await openPage({ width: 1024, height: 768 })
     await page.goto(`${server.base}/pos/`)
     await page.waitForURL(/\/pos\/login$/)
+    await recordFirstRender(page, 'pos')
     await assertAccessible(page, 'terminal sign-in')
     const reached = await tabOrder(page, 6)
     for (const control of ['登录名', '密码', '登录']) assert.ok(reached.some((r) => r.includes(control)), `Tab reaches ${control}: ${reached.join(' / ')}`)
@@ -315,14 +370,14 @@ describe('the web apps in a browser', () => {
     assert.equal(await tile('stock').textContent(), '999')
     await page.locator('canvas').first().waitFor()
     await assertAccessible(page, 'dashboard')
-    await screenshot(page, 'console-10-dashboard')
+    await screenshot(page, 'console-11-dashboard')
 
     await choose(page, '语言', 'English')
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
     await page.reload()
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en')
-    await screenshot(page, 'console-11-dashboard-en')
+    await screenshot(page, 'console-12-dashboard-en')
     assertNoConsoleErrors(page)
   })
 })

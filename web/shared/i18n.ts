@@ -28,7 +28,7 @@ watch(
     } catch {
       // Private browsing: the choice lasts for this page only.
     }
-    document.documentElement.lang = value
+    if (typeof document !== 'undefined') document.documentElement.lang = value
   },
   { immediate: true },
 )

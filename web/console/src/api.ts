@@ -1,4 +1,4 @@
-import { createApiClient } from '@shared/api.ts'
+import { createApiClient } from '../../shared/api.ts'
 import { session, sessionEnded } from './session-state.ts'
 
 /** The console calls the same REST API as integrators, signed in by the session cookie. */

@@ -1,15 +1,15 @@
-import { validateCardTerms } from '@domain/card-rules.ts'
-import { evaluateCompliance } from '@domain/compliance.ts'
-import { formatInstant, zonedStartOfDay, addCalendarDays } from '@domain/time.ts'
-import type { CardTerms, CompliancePolicy, FieldError } from '@domain/types.ts'
-import { toFen, yuan } from '@shared/money.ts'
-import { formProp } from '@shared/problems.ts'
-import { DEFAULT_CARD_COLOR } from '@shared/colors.ts'
+import { validateCardTerms } from '../../../src/domain/card-rules.ts'
+import { evaluateCompliance } from '../../../src/domain/compliance.ts'
+import { formatInstant, zonedStartOfDay, addCalendarDays } from '../../../src/domain/time.ts'
+import type { CardTerms, CardType, CompliancePolicy, FieldError } from '../../../src/domain/types.ts'
+import { toFen, yuan } from '../../shared/money.ts'
+import { formProp } from '../../shared/problems.ts'
+import { DEFAULT_CARD_COLOR } from '../../shared/colors.ts'
 import type { Card } from './cards.ts'
 
 /** What the card editor holds: the API's fields, with money as the yuan people type. */
 export interface CardForm {
-  type: Card['type']
+  type: CardType
   title: string
   subtitle: string
   color: string
@@ -72,7 +72,7 @@ export function formOf(card: Card): CardForm {
   const tiers = card.tiers ?? []
   return {
     ...emptyForm(),
-    type: card.type as Card['type'],
+    type: card.type as CardType,
     title: card.title,
     subtitle: card.subtitle ?? '',
     color: card.color ?? DEFAULT_CARD_COLOR,
@@ -149,7 +149,8 @@ export function buildCard(form: CardForm, tz: string): BuiltCard {
       : null
   const values: Record<string, unknown> = {
     reduce_cost: form.type === 'cash' && !form.use_tiers ? money('reduce_cost', form.reduce_cost) : null,
-    least_cost: money('least_cost', form.least_cost),
+    // Tiers carry their own thresholds.
+    least_cost: form.type === 'cash' && form.use_tiers ? null : money('least_cost', form.least_cost),
     tiers,
     percent_off: form.type === 'discount' ? form.percent_off : null,
     max_discount: form.type === 'discount' ? money('max_discount', form.max_discount) : null,

@@ -1,4 +1,4 @@
-import type { CardValue } from '@shared/card-value.ts'
+import type { CardValue } from '../../shared/card-value.ts'
 
 /** A card as the API returns it. */
 export interface Card extends CardValue {

@@ -1,7 +1,7 @@
 import { reactive } from 'vue'
 import { ElMessage } from 'element-plus'
-import { ApiError } from '@shared/api.ts'
-import { fieldProblems, problemText } from '@shared/problems.ts'
+import { ApiError } from '../../shared/api.ts'
+import { fieldProblems, problemText } from '../../shared/problems.ts'
 
 /**
  * The server's problems shown where they belong: field errors on their form items (by JSON path, e.g.

@@ -1,5 +1,5 @@
 import { computed, reactive, ref, shallowRef } from 'vue'
-import type { Page } from '@shared/api.ts'
+import type { Page } from '../../shared/api.ts'
 import { notifyError } from './form-errors.ts'
 
 /**

@@ -1,4 +1,4 @@
-import { createTranslator, type Locale, type Messages } from '@shared/i18n.ts'
+import { createTranslator, type Locale, type Messages } from '../../shared/i18n.ts'
 
 const zh: Messages = {
   'common.language': '语言',

@@ -1,5 +1,5 @@
 import { reactive } from 'vue'
-import { createApiClient } from '@shared/api.ts'
+import { createApiClient } from '../../shared/api.ts'
 
 export interface StaffSession {
   staff: { id: string; name: string; role: 'owner' | 'operator' | 'clerk' | 'analyst'; store_id: string | null }

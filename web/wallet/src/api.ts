@@ -1,4 +1,4 @@
-import { createApiClient } from '@shared/api.ts'
+import { createApiClient } from '../../shared/api.ts'
 import { signOut, wallet } from './wallet-session.ts'
 
 /** The wallet API with the customer's token. A 401 means the token ended: the customer signs in again. */

@@ -1,4 +1,4 @@
-import type { CardValue } from '@shared/card-value.ts'
+import type { CardValue } from '../../shared/card-value.ts'
 
 /** A coupon in the wallet, as /v1/wallet/coupons answers. */
 export interface WalletCoupon {
