@@ -81,6 +81,12 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A merchant API key' },
           walletToken: { type: 'http', scheme: 'bearer', description: 'A customer’s wallet session token' },
+          staffSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'kabao_session',
+            description: 'A staff member signed in to the web apps (POST /v1/staff/sessions). Merchant routes accept it too, with the role’s permissions; writes must send the session’s CSRF token in X-Kabao-Csrf',
+          },
         },
       },
       security: [{ apiKey: [] }],
@@ -89,7 +95,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   // The document says who may call each route, from the route's `auth` setting.
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth
-    if (auth === 'none' || auth === 'customer') route.schema = { ...route.schema, security: auth === 'none' ? [] : [{ walletToken: [] }] }
+    if (auth === 'none' || auth === 'customer' || auth === 'staff') {
+      route.schema = { ...route.schema, security: auth === 'none' ? [] : auth === 'customer' ? [{ walletToken: [] }] : [{ staffSession: [] }] }
+    }
   })
   // The docs are public, like the OpenAPI document they render.
   await app.register(async (docs) => {

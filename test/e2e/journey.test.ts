@@ -213,6 +213,16 @@ describe('the web apps in a browser', () => {
     await page.getByRole('heading', { name: journey.cardTitle }).waitFor()
     await screenshot(page, 'console-09-card-detail')
 
+    // Pausing stops issuing until the card is started again; the stock can be topped up.
+    await page.getByRole('button', { name: '暂停发放' }).click()
+    await page.locator('h1', { hasText: '已暂停' }).waitFor()
+    await page.getByRole('button', { name: '开始发放' }).click()
+    await page.locator('h1', { hasText: '进行中' }).waitFor()
+    await page.getByRole('button', { name: '修改库存' }).click()
+    await page.getByRole('dialog').getByLabel('数量').fill('50')
+    await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
+    await page.locator('[data-test=stock]', { hasText: '1050' }).waitFor()
+
     await page.getByRole('button', { name: '生成领取链接' }).click()
     await page.getByRole('dialog').getByRole('button', { name: '生成' }).click()
     const link = page.locator('[data-test=claim-url]').first()
@@ -367,7 +377,7 @@ describe('the web apps in a browser', () => {
     assert.equal(await tile('today-claims').textContent(), '1')
     assert.equal(await tile('today-redemptions').textContent(), '1')
     assert.equal(await tile('today-rate').textContent(), '100.0%')
-    assert.equal(await tile('stock').textContent(), '999')
+    assert.equal(await tile('stock').textContent(), '1049')
     await page.locator('canvas').first().waitFor()
     await assertAccessible(page, 'dashboard')
     await screenshot(page, 'console-11-dashboard')
