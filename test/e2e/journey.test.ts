@@ -172,6 +172,7 @@ describe('the web apps in a browser', () => {
     await page.getByRole('button', { name: '我已保存' }).click()
     await page.getByRole('cell', { name: `…${journey.apiKey.slice(-4)}` }).waitFor()
     assert.equal(await page.getByText(journey.apiKey).count(), 0, 'the key is not shown again')
+    await assertAccessible(page, 'API keys')
     assertNoConsoleErrors(page)
   })
 
@@ -233,6 +234,11 @@ describe('the web apps in a browser', () => {
     assert.ok(await imageLoads(qr), 'the QR code image loads')
     await assertAccessible(page, 'card detail')
     await screenshot(page, 'console-10-claim-link')
+
+    await page.getByRole('menuitem', { name: '卡券管理' }).click()
+    await page.getByRole('link', { name: journey.cardTitle }).waitFor()
+    await assertAccessible(page, 'cards')
+    await screenshot(page, 'console-10b-cards')
     assertNoConsoleErrors(page)
   })
 
@@ -244,6 +250,7 @@ describe('the web apps in a browser', () => {
     await page.getByText('结账时向店员出示券码').waitFor()
     await assertAccessible(page, 'claim page')
     await screenshot(page, 'wallet-01-claim')
+    assert.ok((await tabOrder(page, 6)).some((r) => r.includes('立即领取')), 'Tab reaches the claim button')
 
     await page.locator('[data-test=claim-button]').click()
     await page.waitForURL(/\/wallet\/login\?/)

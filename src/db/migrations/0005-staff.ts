@@ -42,6 +42,8 @@ export async function up(db: Kysely<any>, t: ColumnTypes): Promise<void> {
   await db.schema.createIndex('staff_sessions_token_uq').on('staff_sessions').column('token_hash').unique().execute()
   await db.schema.createIndex('staff_sessions_staff_idx').on('staff_sessions').columns(['merchant_id', 'staff_id']).execute()
 
+  // Failed sign-ins are counted before any merchant is known (by sign-in name and by address), so like
+  // job_leases this small, short-lived table has no merchant_id.
   await db.schema
     .createTable('login_attempts')
     .addColumn('id', 'text', (c) => c.primaryKey())

@@ -62,7 +62,7 @@ async function startedSession(ctx: AppContext, request: FastifyRequest, reply: F
  * Sign-in and first-run are sent before there is a session, so a page of another site could post them
  * (signing the victim in to the attacker's account); a browser always says where such a post comes from.
  */
-function refuseForeignOrigin(request: FastifyRequest): void {
+function refuseForeignOrigin(ctx: AppContext, request: FastifyRequest): void {
   const origin = request.headers.origin
   if (origin === undefined) return
   let host: string
@@ -71,7 +71,9 @@ function refuseForeignOrigin(request: FastifyRequest): void {
   } catch {
     host = ''
   }
-  if (host !== request.headers.host) throw new AppError('forbidden', 'Sign in from the Kabao pages of this server.')
+  // Behind a proxy the pages' host is the public one, which the Host header may not show.
+  const ours = [request.headers.host, new URL(ctx.publicUrl).host]
+  if (!ours.includes(host)) throw new AppError('forbidden', 'Sign in from the Kabao pages of this server.')
 }
 
 export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -106,7 +108,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (request, reply) => {
-      refuseForeignOrigin(request)
+      refuseForeignOrigin(ctx, request)
       const body = request.body as { merchant_name: string; timezone?: string; login: string; name?: string; password: string }
       const signedIn = await runFirstSetup(ctx, { merchantName: body.merchant_name, timezone: body.timezone, login: body.login, name: body.name, password: body.password })
       return startedSession(ctx, request, reply, signedIn)
@@ -125,7 +127,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (request, reply) => {
-      refuseForeignOrigin(request)
+      refuseForeignOrigin(ctx, request)
       const body = request.body as { login: string; password: string }
       try {
         return await startedSession(ctx, request, reply, await signIn(ctx, { ...body, address: request.ip }))
