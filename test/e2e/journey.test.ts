@@ -304,6 +304,14 @@ describe('the web apps in a browser', () => {
     await assertAccessible(page, 'wallet me')
     await screenshot(page, 'wallet-06-token-sign-in')
     assertNoConsoleErrors(page)
+
+    // Any wallet page takes the token in its fragment too.
+    const linked = await openPage({ width: 375, height: 812 }, { mobile: true })
+    await linked.goto(`${server.base}/wallet/?from=app#token=${token}`)
+    await linked.getByRole('tab', { name: '可使用' }).waitFor()
+    await linked.getByText('暂无可用的券').waitFor()
+    assert.equal(new URL(linked.url()).hash, '', 'the token does not stay in the address bar')
+    assertNoConsoleErrors(linked)
   })
 
   it('lets a clerk redeem it at the terminal through a dropped connection, exactly once, and refuses it in words the second time', async () => {

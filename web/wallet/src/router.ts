@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { wallet } from './wallet-session.ts'
+import { signIn, wallet } from './wallet-session.ts'
 import { detectFeatures } from './features.ts'
 import { onSignedOut } from './api.ts'
 
@@ -20,7 +20,16 @@ export const router = createRouter({
   scrollBehavior: () => ({ top: 0 }),
 })
 
+/**
+ * A merchant's page may link any wallet page with the customer's wallet token in the fragment
+ * (`/wallet/?merchant=…#token=…`): it signs them in, and the page opens without it in the address bar.
+ */
 router.beforeEach((to) => {
+  const token = to.name === 'auth' ? null : new URLSearchParams(to.hash.slice(1)).get('token')
+  if (token) {
+    signIn(token)
+    return { path: to.path, query: to.query, hash: '', replace: true }
+  }
   if (to.meta.public || wallet.token) {
     if (wallet.token) void detectFeatures()
     return true
