@@ -78,15 +78,14 @@ function noRemoteFonts() {
   }
 }
 
-export async function buildApp(app: WebApp): Promise<void> {
-  const { build } = await import('vite')
+/** The Vite configuration of an app, shared by the build and the development server. */
+export async function viteConfig(app: WebApp) {
   const { default: vue } = await import('@vitejs/plugin-vue')
-  const hash = sourceHash(app)
-  await build({
-    configFile: false,
+  return {
+    configFile: false as const,
     root: path.join(WEB, app),
     base: `/${app}/`,
-    logLevel: 'warn',
+    logLevel: 'warn' as const,
     // The icon and other files every app serves as they are.
     publicDir: path.join(WEB, 'shared', 'public'),
     plugins: [vue(), noRemoteFonts()],
@@ -105,7 +104,13 @@ export async function buildApp(app: WebApp): Promise<void> {
       reportCompressedSize: false,
       chunkSizeWarningLimit: 2000,
     },
-  })
+  }
+}
+
+export async function buildApp(app: WebApp): Promise<void> {
+  const { build } = await import('vite')
+  const hash = sourceHash(app)
+  await build(await viteConfig(app))
   precompress(distOf(app))
   writeFileSync(path.join(distOf(app), STAMP), hash)
 }
