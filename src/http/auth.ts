@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppContext } from '../app-context.ts'
 import { AppError } from './errors.ts'
-import { hashApiKey } from '../ports/secrets.ts'
+import { hashApiKey, safeEqual } from '../ports/secrets.ts'
 import { verifyWalletToken } from '../features/customers/wallet-token.ts'
 import { CSRF_HEADER, SESSION_COOKIE, csrfTokenFor, findSession } from '../features/staff/sessions.ts'
 import { scopeOfRole, type StaffRole } from '../features/staff/staff-rules.ts'
-import { safeEqual } from '../ports/secrets.ts'
 
 export type Scope = 'full' | 'redeem' | 'read'
 /** What a route needs: `read` (look), `redeem` (till work), `write` (change anything). */
