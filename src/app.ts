@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppContext } from './app-context.ts'
 import { newId } from './ports/ids.ts'
@@ -9,12 +10,15 @@ import { registerJsonBody, validatorCompiler } from './http/validation.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { FEATURES } from './features/index.ts'
+import { registerWebApps } from './http/web-apps.ts'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
 export interface BuildOptions {
   /** A pino logger; requests are not logged without one. */
   logger?: FastifyBaseLogger
+  /** Where the built web apps are (web/); not served without it. */
+  webRoot?: string
 }
 
 export type App = FastifyInstance
@@ -78,6 +82,12 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A merchant API key' },
           walletToken: { type: 'http', scheme: 'bearer', description: 'A customer’s wallet session token' },
+          staffSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'kabao_session',
+            description: 'A staff member signed in to the web apps (POST /v1/staff/sessions). Merchant routes accept it too, with the role’s permissions; writes must send the session’s CSRF token in X-Kabao-Csrf',
+          },
         },
       },
       security: [{ apiKey: [] }],
@@ -86,7 +96,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   // The document says who may call each route, from the route's `auth` setting.
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth
-    if (auth === 'none' || auth === 'customer') route.schema = { ...route.schema, security: auth === 'none' ? [] : [{ walletToken: [] }] }
+    if (auth === 'none' || auth === 'customer' || auth === 'staff') {
+      route.schema = { ...route.schema, security: auth === 'none' ? [] : auth === 'customer' ? [{ walletToken: [] }] : [{ staffSession: [] }] }
+    }
   })
   // The docs are public, like the OpenAPI document they render.
   await app.register(async (docs) => {
@@ -96,6 +108,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
 
+  // Staff of the web apps sign in with a session cookie.
+  await app.register(cookie)
   registerAuth(app, ctx)
   registerIdempotency(app, ctx)
 
@@ -112,6 +126,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.get('/openapi.json', service('This OpenAPI 3.1 document'), async () => app.swagger())
 
   for (const feature of FEATURES) await feature(app, ctx)
+  if (options.webRoot) await registerWebApps(app, options.webRoot, options.logger)
 
   return app
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import type pino from 'pino'
 import { loadConfig, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/database.ts'
@@ -30,7 +31,7 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
   const ctx = contextFor(config, database, log)
-  const app = await buildApp(ctx, { logger: log })
+  const app = await buildApp(ctx, { logger: log, webRoot: fileURLToPath(new URL('../web', import.meta.url)) })
   const jobs = config.jobsEnabled
     ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log, webhooks: { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs } })
     : null

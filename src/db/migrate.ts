@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001-core.ts'
 import * as m0002 from './migrations/0002-wallet-secret-rotation.ts'
 import * as m0003 from './migrations/0003-webhooks-jobs.ts'
 import * as m0004 from './migrations/0004-member-cards.ts'
+import * as m0005 from './migrations/0005-staff.ts'
 import * as m0007 from './migrations/0007-request-refs.ts'
 
 interface MigrationModule {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0002-wallet-secret-rotation': m0002,
   '0003-webhooks-jobs': m0003,
   '0004-member-cards': m0004,
+  '0005-staff': m0005,
   '0007-request-refs': m0007,
 }
 

@@ -116,6 +116,8 @@ export interface RedemptionsTable {
   reversed_at: number | null
   reversal_reason: string | null
   request_ref: string | null
+  /** The clerk who redeemed it through the store terminal, when not an API key. */
+  staff_id: string | null
 }
 
 export interface IdempotencyKeysTable {
@@ -438,6 +440,41 @@ export interface DailyStatsTable {
   updated_at: number
 }
 
+export interface StaffTable {
+  id: string
+  merchant_id: string
+  /** Lower-case sign-in name (an e-mail address or a user name), unique across the deployment. */
+  login: string
+  name: string
+  /** scrypt with a per-account salt (see staff/passwords.ts). */
+  password_hash: string
+  role: string
+  /** The store a clerk works in. */
+  store_id: string | null
+  setup_slot: string | null
+  disabled_at: number | null
+  last_login_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface StaffSessionsTable {
+  id: string
+  merchant_id: string
+  staff_id: string
+  token_hash: string
+  created_at: number
+  expires_at: number
+  revoked_at: number | null
+}
+
+export interface LoginAttemptsTable {
+  id: string
+  /** What is limited: `login:<name>` or `ip:<address>`. */
+  subject: string
+  created_at: number
+}
+
 export interface DB {
   merchants: MerchantsTable
   api_keys: ApiKeysTable
@@ -471,4 +508,7 @@ export interface DB {
   payment_rules: PaymentRulesTable
   job_runs: JobRunsTable
   daily_stats: DailyStatsTable
+  staff: StaffTable
+  staff_sessions: StaffSessionsTable
+  login_attempts: LoginAttemptsTable
 }

@@ -20,6 +20,7 @@ import { rewardsRoutes } from './rewards/rewards.routes.ts'
 import { webhooksRoutes } from './webhooks/webhooks.routes.ts'
 import { notificationsRoutes } from './notifications/notifications.routes.ts'
 import { paymentsRoutes } from './payments/payments.routes.ts'
+import { staffRoutes } from './staff/staff.routes.ts'
 import { statsRoutes } from './stats/stats.routes.ts'
 
 /** A capability's HTTP routes. */
@@ -51,4 +52,6 @@ export const FEATURES: Feature[] = [
   notificationsRoutes,
   paymentsRoutes,
   statsRoutes,
+  // Staff accounts and sessions (console, store terminal)
+  staffRoutes,
 ]

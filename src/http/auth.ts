@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppContext } from '../app-context.ts'
 import { AppError } from './errors.ts'
-import { hashApiKey } from '../ports/secrets.ts'
+import { hashApiKey, safeEqual } from '../ports/secrets.ts'
 import { verifyWalletToken } from '../features/customers/wallet-token.ts'
+import { CSRF_HEADER, SESSION_COOKIE, csrfTokenFor, findSession } from '../features/staff/sessions.ts'
+import { scopeOfRole, type StaffRole } from '../features/staff/staff-rules.ts'
 
 export type Scope = 'full' | 'redeem' | 'read'
 /** What a route needs: `read` (look), `redeem` (till work), `write` (change anything). */
@@ -12,10 +14,26 @@ export interface MerchantPrincipal {
   kind: 'merchant'
   merchantId: string
   merchantTz: string
-  keyId: string
+  /** The API key, or null when a staff member signed in to the web apps makes the call. */
+  keyId: string | null
   scope: Scope
-  /** A till key bound to one store redeems there. */
+  /** A till key (or a clerk) bound to one store redeems there. */
   storeId: string | null
+  /** The staff member signed in to the web apps, when the call comes with a session cookie. */
+  staffId: string | null
+}
+
+export interface StaffPrincipal {
+  kind: 'staff'
+  merchantId: string
+  merchantTz: string
+  staffId: string
+  role: StaffRole
+  storeId: string | null
+  sessionId: string
+  expiresAt: number
+  /** What writes must send in the X-Kabao-Csrf header. */
+  csrfToken: string
 }
 
 export interface CustomerPrincipal {
@@ -27,8 +45,13 @@ export interface CustomerPrincipal {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Who may call the route; `merchant` (API key) when absent. */
-    auth?: 'none' | 'merchant' | 'customer'
+    /**
+     * Who may call the route; `merchant` (an API key, or a staff session cookie with the same
+     * permissions) when absent; `staff` only a staff session.
+     */
+    auth?: 'none' | 'merchant' | 'customer' | 'staff'
+    /** A write that only owners may make when signed in as staff (managing staff and keys). */
+    ownerOnly?: boolean
     /** For merchant routes: what the key's scope must allow; `read` for GET, `write` otherwise when absent. */
     permission?: Permission
     /** A read route that till (redeem-only) keys may also call. */
@@ -37,6 +60,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     merchant: MerchantPrincipal | null
     customer: CustomerPrincipal | null
+    staff: StaffPrincipal | null
   }
 }
 
@@ -66,11 +90,36 @@ export function customerOf(request: FastifyRequest): CustomerPrincipal {
   return request.customer
 }
 
+export function staffOf(request: FastifyRequest): StaffPrincipal {
+  if (!request.staff) throw new AppError('unauthenticated', 'Sign in first.')
+  return request.staff
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * The staff member whose session cookie came with the request. Writes must also prove they come from
+ * our own pages with the session's CSRF token.
+ */
+async function staffFromCookie(ctx: AppContext, request: FastifyRequest, token: string): Promise<StaffPrincipal> {
+  const session = await findSession(ctx, token)
+  if (!session) throw new AppError('unauthenticated', 'The session has ended; sign in again.')
+  const csrfToken = csrfTokenFor(ctx, token)
+  if (!SAFE_METHODS.has(request.method)) {
+    const sent = request.headers[CSRF_HEADER]
+    if (typeof sent !== 'string' || !safeEqual(sent, csrfToken)) {
+      throw new AppError('csrf_token_invalid', `A change made with a session cookie needs the session's token in the ${CSRF_HEADER} header.`)
+    }
+  }
+  return { kind: 'staff', ...session, csrfToken }
+}
+
 /** Authenticates every request by its route's `auth` setting, before the body is read. */
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx.database
   app.decorateRequest('merchant', null)
   app.decorateRequest('customer', null)
+  app.decorateRequest('staff', null)
 
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config
@@ -84,6 +133,26 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       request.customer = { kind: 'customer', ...claims }
       return
     }
+    const sessionToken = request.cookies?.[SESSION_COOKIE]
+    if (mode === 'staff') {
+      if (!sessionToken) throw new AppError('unauthenticated', 'Sign in first.')
+      request.staff = await staffFromCookie(ctx, request, sessionToken)
+      return
+    }
+    const permission = config?.permission ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write')
+    if (!token && sessionToken) {
+      const staff = await staffFromCookie(ctx, request, sessionToken)
+      const scope = scopeOfRole(staff.role)
+      if (!allowed(scope, permission, config?.till === true)) {
+        throw new AppError('forbidden', `A ${staff.role} may not call ${request.method} ${request.routeOptions.url}.`)
+      }
+      if (config?.ownerOnly && staff.role !== 'owner' && !SAFE_METHODS.has(request.method)) {
+        throw new AppError('forbidden', 'Only an owner may manage staff accounts and API keys.')
+      }
+      request.staff = staff
+      request.merchant = { kind: 'merchant', merchantId: staff.merchantId, merchantTz: staff.merchantTz, keyId: null, scope, storeId: staff.storeId, staffId: staff.staffId }
+      return
+    }
     if (!token) throw new AppError('unauthenticated', 'Send the API key as "Authorization: Bearer <key>".')
     const now = ctx.clock.now()
     const row = await db
@@ -95,7 +164,6 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) {
       throw new AppError('unauthenticated', 'The API key is not valid (unknown, revoked or expired).')
     }
-    const permission = config?.permission ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write')
     if (!allowed(row.scope as Scope, permission, config?.till === true)) {
       throw new AppError('forbidden', `A ${row.scope} key may not call ${request.method} ${request.routeOptions.url}; that takes ${KEYS_ALLOWED[permission]}.`)
     }
@@ -106,6 +174,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       keyId: row.id,
       scope: row.scope as Scope,
       storeId: row.store_id,
+      staffId: null,
     }
   })
 }

@@ -19,6 +19,9 @@ const PUBLIC = new Set([
   'GET /v1/claim-links/:claim_link_id/qr.svg',
   'POST /v1/wallet/otp',
   'POST /v1/wallet/sessions',
+  'GET /v1/setup',
+  'POST /v1/setup',
+  'POST /v1/staff/sessions',
 ])
 
 function isPublic(route: RouteEntry): boolean {

@@ -39,6 +39,7 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post(
     '/v1/wallet-secret/rotate',
     {
+      config: { ownerOnly: true },
       schema: {
         tags: ['wallet identity'],
         summary: 'Replace the wallet signing secret; shown only in this response. The previous one keeps verifying for 24 hours',

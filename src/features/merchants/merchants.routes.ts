@@ -107,7 +107,7 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.post(
     '/v1/api-keys',
-    { schema: { tags: ['api keys'], summary: 'Create an API key; the key is shown only in this response', body: ApiKeyBody } },
+    { config: { ownerOnly: true }, schema: { tags: ['api keys'], summary: 'Create an API key; the key is shown only in this response', body: ApiKeyBody } },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const body = request.body as { name: string; scope: Scope; store_id?: string | null }
@@ -139,7 +139,7 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.post(
     '/v1/api-keys/:key_id/revoke',
-    { schema: { tags: ['api keys'], summary: 'Revoke an API key at once', params: IdParam('key_id') } },
+    { config: { ownerOnly: true }, schema: { tags: ['api keys'], summary: 'Revoke an API key at once', params: IdParam('key_id') } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const { key_id } = request.params as { key_id: string }
@@ -155,6 +155,7 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post(
     '/v1/api-keys/:key_id/rotate',
     {
+      config: { ownerOnly: true },
       schema: {
         tags: ['api keys'],
         summary: 'Replace a key by a new one with the same scope; the old one keeps working for 24 hours',

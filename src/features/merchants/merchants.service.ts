@@ -81,33 +81,45 @@ export async function insertApiKey(
   return { id, name: input.name, scope: input.scope, store_id: input.storeId, created_at: input.now, api_key: apiKey }
 }
 
-/** Creates a merchant with every capability, the default policy and its first full-scope API key. */
-export async function createMerchant(
-  ctx: Pick<AppContext, 'database' | 'clock' | 'secrets'>,
-  input: { name: string; timezone?: string },
-): Promise<{ merchant_id: string; api_key: string; key_id: string }> {
+/** Checks a new merchant's name and time zone; returns them cleaned up. */
+export function merchantInput(input: { name: string; timezone?: string }): { name: string; timezone: string } {
   const name = input.name.trim()
   const timezone = input.timezone ?? DEFAULT_TIMEZONE
   const errors: FieldError[] = []
   if (name.length < 1 || name.length > 100) errors.push({ field: 'name', code: 'invalid', message: 'must be 1 to 100 characters' })
   if (!isValidTimeZone(timezone)) errors.push({ field: 'timezone', code: 'invalid', message: 'is not an IANA time zone' })
   if (errors.length > 0) throw validationFailed(errors)
-  const now = ctx.clock.now()
+  return { name, timezone }
+}
+
+/** Inserts a merchant with every capability, the default policy and its own wallet secret. */
+export async function insertMerchant(db: Db, secrets: AppContext['secrets'], input: { name: string; timezone: string }, now: number): Promise<string> {
   const merchantId = newId('mch', now)
+  await db
+    .insertInto('merchants')
+    .values({
+      id: merchantId,
+      name: input.name,
+      timezone: input.timezone,
+      capabilities: toJson(FULL_CAPABILITIES),
+      policy: toJson(DEFAULT_POLICY),
+      wallet_secret_enc: secrets.seal(newWalletSecret()),
+      created_at: now,
+      updated_at: now,
+    })
+    .execute()
+  return merchantId
+}
+
+/** Creates a merchant with every capability, the default policy and its first full-scope API key. */
+export async function createMerchant(
+  ctx: Pick<AppContext, 'database' | 'clock' | 'secrets'>,
+  input: { name: string; timezone?: string },
+): Promise<{ merchant_id: string; api_key: string; key_id: string }> {
+  const checked = merchantInput(input)
+  const now = ctx.clock.now()
   return ctx.database.db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('merchants')
-      .values({
-        id: merchantId,
-        name,
-        timezone,
-        capabilities: toJson(FULL_CAPABILITIES),
-        policy: toJson(DEFAULT_POLICY),
-        wallet_secret_enc: ctx.secrets.seal(newWalletSecret()),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute()
+    const merchantId = await insertMerchant(tx, ctx.secrets, checked, now)
     const key = await insertApiKey(tx, { merchantId, name: 'default', scope: 'full', storeId: null, now })
     return { merchant_id: merchantId, api_key: key.api_key, key_id: key.id }
   })

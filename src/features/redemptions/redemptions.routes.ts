@@ -43,6 +43,7 @@ export function presentRedemption(row: RedemptionRow, code: string, tz: string) 
     discount_amount: row.discount_amount,
     channel: row.channel,
     api_key_id: row.api_key_id,
+    staff_id: row.staff_id,
     redeemed_at: formatInstant(row.redeemed_at, tz),
     reversed_at: row.reversed_at === null ? null : formatInstant(row.reversed_at, tz),
     reversal_reason: row.reversal_reason,

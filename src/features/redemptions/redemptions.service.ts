@@ -112,6 +112,7 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
       card_id: coupon.card_id,
       store_id: store?.id ?? null,
       api_key_id: principal.keyId,
+      staff_id: principal.staffId,
       channel: input.channel,
       order_amount: input.orderAmount,
       discount_amount: discountAmount,

@@ -2,11 +2,27 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { overviewStats } from './stats.service.ts'
 
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A local date in the merchant’s time zone, YYYY-MM-DD' })
 
-/** The daily roll-ups the `daily-stats` job writes (yesterday's appear after the next UTC midnight). */
 export async function statsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get(
+    '/v1/stats/overview',
+    {
+      schema: {
+        tags: ['stats'],
+        summary: 'The dashboard: claims, redemptions and redemption rate per day (merchant’s local days, today last) and the stock left per card',
+        querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      return overviewStats(ctx, merchantId, merchantTz, (request.query as { days?: number }).days ?? 30)
+    },
+  )
+
+  // The daily roll-ups the `daily-stats` job writes (yesterday's appear after the next UTC midnight).
   app.get(
     '/v1/stats/daily',
     {

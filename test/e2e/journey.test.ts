@@ -1,0 +1,408 @@
+/**
+ * The three web apps in a real browser (Debian's Chromium, driven by playwright-core) against a real
+ * `kabao serve` process on SQLite: an owner sets the installation up, an operator creates a card, a
+ * customer claims it through the claim link in the wallet, a clerk redeems it at the store terminal
+ * through a dropped connection, a second try is refused in words, and the dashboard counts it all.
+ * Every page is screenshotted to test-artifacts/e2e/, checked for console errors and for basic
+ * accessibility (named controls, keyboard reach, contrast).
+ */
+import { describe, it, before, after, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
+import { ensureWebBuilt } from './support/web-build.ts'
+import { ARTIFACTS, launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import { auditPage, tabOrder } from './support/a11y.ts'
+
+const OWNER = { login: 'owner@tea.example', password: 'owner-password-1' }
+const OPERATOR = { login: 'operator@tea.example', password: 'operator-password-1' }
+const CLERK = { login: 'clerk-jingan', password: 'clerk-password-1' }
+const PHONE = '13800138000'
+
+describe('the web apps in a browser', () => {
+  let server: ServerProcess
+  let browser: Browser
+  let dataDir: string
+  const contexts: BrowserContext[] = []
+  const watches = new Map<Page, ConsoleWatch>()
+  /** What the journey hands from one step to the next. */
+  const journey = { claimUrl: '', code: '', apiKey: '', storeName: '静安寺店', cardTitle: '满100减20' }
+  /** How long each app took to first show something, recorded (not asserted: this machine is shared). */
+  const firstRender: Record<string, number | null> = {}
+
+  async function recordFirstRender(page: Page, app: string): Promise<void> {
+    firstRender[app] = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null)
+  }
+
+  async function openPage(viewport: { width: number; height: number }, options: { mobile?: boolean } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport, isMobile: options.mobile, hasTouch: options.mobile, deviceScaleFactor: 1, locale: 'zh-CN' })
+    contexts.push(context)
+    const page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    watches.set(page, watchConsole(page))
+    return page
+  }
+
+  function assertNoConsoleErrors(page: Page): void {
+    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
+  }
+
+  /** Waits for an image to finish loading and tells whether it has a picture. */
+  async function imageLoads(image: ReturnType<Page['locator']>): Promise<boolean> {
+    await image.waitFor()
+    return image.evaluate((img: HTMLImageElement) =>
+      img.complete ? img.naturalWidth > 0 : new Promise<boolean>((resolve) => {
+        img.addEventListener('load', () => resolve(img.naturalWidth > 0))
+        img.addEventListener('error', () => resolve(false))
+      }),
+    )
+  }
+
+  async function assertAccessible(page: Page, name: string): Promise<void> {
+    const report = await auditPage(page)
+    assert.deepEqual(report.unnamed, [], `${name}: controls without an accessible name`)
+    assert.deepEqual(report.lowContrast, [], `${name}: text below WCAG AA contrast`)
+    assert.ok(report.checkedText > 3, `${name}: some text was checked`)
+  }
+
+  /** Picks an option of an Element Plus select by the select's label and the option's text. */
+  async function choose(page: Page, label: string, option: string): Promise<void> {
+    await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: label, exact: true }) }).click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+  }
+
+  /** The one-time code the server "sent" (its log, in development) to this phone. */
+  async function oneTimeCode(since: number): Promise<string> {
+    for (let i = 0; i < 100; i++) {
+      const codes = [...server.output().slice(since).matchAll(/"destination":"\+86138\d{8}","one_time_code":"(\d{6})"/g)]
+      if (codes.length > 0) return codes[codes.length - 1][1]
+      await delay(100)
+    }
+    throw new Error(`no one-time code in the server log:\n${server.output().slice(-2000)}`)
+  }
+
+  before(async () => {
+    await ensureWebBuilt()
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-'))
+    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`, { LOG_LEVEL: 'info' }))
+    browser = await launchBrowser()
+  })
+
+  // The last page of every step, whatever happened: what to look at when a step fails.
+  afterEach(async (t) => {
+    const page = [...watches.keys()].at(-1)
+    if (page && !page.isClosed()) await screenshot(page, `last-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
+  })
+
+  after(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    writeFileSync(path.join(ARTIFACTS, 'first-render-ms.json'), JSON.stringify(firstRender, null, 2) + '\n')
+    for (const context of contexts) await context.close().catch(() => undefined)
+    await browser?.close()
+    await server?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('sets up a new installation: the first-run page creates the owner, who adds a store and staff', async () => {
+    const page = await openPage({ width: 1280, height: 860 })
+    await page.goto(`${server.base}/console/`)
+    await page.waitForURL(/\/console\/setup$/)
+    await page.getByRole('heading', { name: '欢迎使用卡包' }).waitFor()
+    await recordFirstRender(page, 'console')
+    await assertAccessible(page, 'setup')
+    await screenshot(page, 'console-01-setup')
+    const reached = await tabOrder(page, 12)
+    for (const control of ['商户名称', '登录名', '密码', '确认密码']) assert.ok(reached.some((r) => r.includes(control)), `Tab reaches ${control}: ${reached.join(' / ')}`)
+
+    // The form checks itself before sending.
+    await page.getByRole('button', { name: '创建并登录' }).click()
+    await page.locator('.el-form-item__error', { hasText: '必填' }).first().waitFor()
+    await page.getByLabel('商户名称').fill('茶颜小馆')
+    await page.getByLabel('姓名').fill('王老板')
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
+    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
+    await page.getByLabel('确认密码').fill(OWNER.password)
+    await page.getByRole('button', { name: '创建并登录' }).click()
+    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    await page.locator('[data-test=tile-today-claims]').waitFor()
+    await screenshot(page, 'console-02-dashboard-empty')
+
+    await page.getByRole('menuitem', { name: '门店管理' }).click()
+    await page.getByRole('button', { name: '添加门店' }).click()
+    await page.getByLabel('门店名称').fill(journey.storeName)
+    await page.getByLabel('地址').fill('上海市静安区南京西路 1 号')
+    await page.getByRole('dialog').getByRole('button', { name: '保存' }).click()
+    await page.getByRole('cell', { name: journey.storeName }).waitFor()
+    await assertAccessible(page, 'stores')
+    await screenshot(page, 'console-03-stores')
+
+    await page.getByRole('menuitem', { name: '员工管理' }).click()
+    for (const [member, role, name] of [
+      [OPERATOR, '运营', '李运营'],
+      [CLERK, '店员', '张店员'],
+    ] as const) {
+      await page.getByRole('button', { name: '添加员工' }).click()
+      const dialog = page.getByRole('dialog')
+      await dialog.getByLabel('登录名（邮箱或用户名）').fill(member.login)
+      await dialog.getByLabel('姓名').fill(name)
+      await dialog.getByLabel('密码', { exact: true }).fill(member.password)
+      await choose(page, '角色', role)
+      if (role === '店员') await choose(page, '门店', journey.storeName)
+      await dialog.getByRole('button', { name: '保存' }).click()
+      await page.getByRole('cell', { name: member.login }).waitFor()
+    }
+    await assertAccessible(page, 'staff')
+    await screenshot(page, 'console-04-staff')
+
+    // An API key for the merchant's own backend: shown once, then only its last characters.
+    await page.getByRole('menuitem', { name: 'API 密钥' }).click()
+    await page.getByRole('button', { name: '创建密钥' }).click()
+    await page.getByRole('dialog').getByLabel('名称').fill('会员系统')
+    await choose(page, '权限', '全部权限')
+    await page.getByRole('dialog').getByRole('button', { name: '创建', exact: true }).click()
+    const secret = page.getByLabel('新密钥')
+    await secret.waitFor()
+    journey.apiKey = await secret.inputValue()
+    assert.match(journey.apiKey, /^kb_[A-Za-z0-9_-]{32}$/)
+    await screenshot(page, 'console-05-api-key-once')
+    await page.getByRole('button', { name: '我已保存' }).click()
+    await page.getByRole('cell', { name: `…${journey.apiKey.slice(-4)}` }).waitFor()
+    assert.equal(await page.getByText(journey.apiKey).count(), 0, 'the key is not shown again')
+    await assertAccessible(page, 'API keys')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets an operator create a card with a live preview, shows compliance problems on their fields, and makes a claim link', async () => {
+    const page = await openPage({ width: 1280, height: 900 })
+    await page.goto(`${server.base}/console/cards`)
+    await page.waitForURL(/\/console\/login/)
+    await assertAccessible(page, 'login')
+    await screenshot(page, 'console-06-login')
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OPERATOR.login)
+    await page.getByLabel('密码', { exact: true }).fill('wrong password')
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('alert').filter({ hasText: '账号或密码错误' }).waitFor()
+    await page.getByLabel('密码', { exact: true }).fill(OPERATOR.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('heading', { name: '卡券管理' }).waitFor()
+
+    await page.getByRole('button', { name: '创建卡券' }).click()
+    await page.getByRole('heading', { name: '创建卡券' }).waitFor()
+    await page.getByLabel('卡券标题').fill(journey.cardTitle)
+    await page.getByLabel('减免金额').fill('60')
+    await page.getByLabel('最低消费').fill('100')
+    // The merchant's compliance policy is checked as the operator types, on the field it concerns.
+    const reduceItem = page.locator('.el-form-item', { has: page.getByLabel('减免金额') })
+    await reduceItem.locator('.el-form-item__error', { hasText: '优惠金额不能超过最低消费的 50%' }).waitFor()
+    await page.getByLabel('使用须知').fill('结账时向店员出示券码')
+    await page.getByRole('button', { name: '创建卡券' }).click()
+    await page.locator('.el-alert', { hasText: '有 1 处需要修改' }).waitFor()
+    await screenshot(page, 'console-07-card-compliance')
+
+    await page.getByLabel('减免金额').fill('20')
+    await reduceItem.locator('.el-form-item__error').waitFor({ state: 'detached' })
+    const preview = page.locator('.preview')
+    await preview.getByText('满100减20').first().waitFor()
+    assert.equal(await preview.locator('[data-test=face-value]').textContent(), '¥20')
+    await assertAccessible(page, 'card editor')
+    await screenshot(page, 'console-08-card-editor')
+    await page.getByRole('button', { name: '创建卡券' }).click()
+    await page.getByRole('heading', { name: journey.cardTitle }).waitFor()
+    await screenshot(page, 'console-09-card-detail')
+
+    // Pausing stops issuing until the card is started again; the stock can be topped up.
+    await page.getByRole('button', { name: '暂停发放' }).click()
+    await page.locator('h1', { hasText: '已暂停' }).waitFor()
+    await page.getByRole('button', { name: '开始发放' }).click()
+    await page.locator('h1', { hasText: '进行中' }).waitFor()
+    await page.getByRole('button', { name: '修改库存' }).click()
+    await page.getByRole('dialog').getByLabel('数量').fill('50')
+    await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
+    await page.locator('[data-test=stock]', { hasText: '1050' }).waitFor()
+
+    await page.getByRole('button', { name: '生成领取链接' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: '生成' }).click()
+    const link = page.locator('[data-test=claim-url]').first()
+    await link.waitFor()
+    journey.claimUrl = (await link.textContent())!.trim()
+    assert.match(journey.claimUrl, new RegExp(`^${server.base}/wallet/claim/[A-Za-z0-9_-]{32}$`))
+    const qr = page.getByRole('img', { name: `领取“${journey.cardTitle}”的二维码` }).first()
+    assert.ok(await imageLoads(qr), 'the QR code image loads')
+    await assertAccessible(page, 'card detail')
+    await screenshot(page, 'console-10-claim-link')
+
+    await page.getByRole('menuitem', { name: '卡券管理' }).click()
+    await page.getByRole('link', { name: journey.cardTitle }).waitFor()
+    await assertAccessible(page, 'cards')
+    await screenshot(page, 'console-10b-cards')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets a customer open the claim link on a phone, sign in with a one-time code and get the coupon', async () => {
+    const page = await openPage({ width: 375, height: 812 }, { mobile: true })
+    await page.goto(journey.claimUrl)
+    await page.getByRole('heading', { name: '茶颜小馆 送您一张券' }).waitFor()
+    await recordFirstRender(page, 'wallet')
+    await page.getByText('结账时向店员出示券码').waitFor()
+    await assertAccessible(page, 'claim page')
+    await screenshot(page, 'wallet-01-claim')
+    assert.ok((await tabOrder(page, 6)).some((r) => r.includes('立即领取')), 'Tab reaches the claim button')
+
+    await page.locator('[data-test=claim-button]').click()
+    await page.waitForURL(/\/wallet\/login\?/)
+    await assertAccessible(page, 'wallet sign-in')
+    const logStart = server.output().length
+    await page.getByLabel('手机号', { exact: true }).fill(PHONE)
+    await page.getByRole('button', { name: '获取验证码' }).click()
+    await page.getByLabel('验证码').fill(await oneTimeCode(logStart))
+    await screenshot(page, 'wallet-02-sign-in')
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+
+    // Back on the claim page, the claim the customer started goes through.
+    await page.getByRole('heading', { name: '领取成功，已放入卡包' }).waitFor()
+    await screenshot(page, 'wallet-03-claimed')
+    await page.getByRole('button', { name: '去使用' }).click()
+    const code = page.locator('[data-test=coupon-code]')
+    await code.waitFor()
+    journey.code = (await code.textContent())!.replace(/\s/g, '')
+    assert.match(journey.code, /^[0-9A-Z*~$=]{14}$/)
+    const qr = page.locator('[data-test=coupon-qr]')
+    assert.ok(await imageLoads(qr), 'the coupon QR code loads')
+    await page.getByText('全天可用').waitFor()
+    await assertAccessible(page, 'coupon page')
+    await screenshot(page, 'wallet-04-coupon')
+
+    await page.goto(`${server.base}/wallet/`)
+    const ticket = page.locator('[data-test=coupon-ticket]')
+    await ticket.first().waitFor()
+    assert.equal(await ticket.count(), 1)
+    await page.getByText('有效期至').first().waitFor()
+    await assertAccessible(page, 'wallet home')
+    await screenshot(page, 'wallet-05-home')
+    assertNoConsoleErrors(page)
+  })
+
+  it('signs a merchant’s own customer in to the wallet with a wallet token from its backend', async () => {
+    const minted = await fetch(`${server.base}/v1/wallet-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${journey.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'member-0042' }),
+    })
+    assert.equal(minted.status, 201)
+    const { token } = (await minted.json()) as { token: string }
+    const page = await openPage({ width: 375, height: 812 }, { mobile: true })
+    await page.goto(`${server.base}/wallet/auth#token=${token}`)
+    await page.getByRole('tab', { name: '可使用' }).waitFor()
+    await page.getByText('暂无可用的券').waitFor()
+    assert.equal(new URL(page.url()).hash, '', 'the token does not stay in the address bar')
+    await page.getByRole('tab', { name: '我的' }).click()
+    await page.getByText('member-0042').waitFor()
+    await assertAccessible(page, 'wallet me')
+    await screenshot(page, 'wallet-06-token-sign-in')
+    assertNoConsoleErrors(page)
+
+    // Any wallet page takes the token in its fragment too.
+    const linked = await openPage({ width: 375, height: 812 }, { mobile: true })
+    await linked.goto(`${server.base}/wallet/?from=app#token=${token}`)
+    await linked.getByRole('tab', { name: '可使用' }).waitFor()
+    await linked.getByText('暂无可用的券').waitFor()
+    assert.equal(new URL(linked.url()).hash, '', 'the token does not stay in the address bar')
+    assertNoConsoleErrors(linked)
+  })
+
+  it('lets a clerk redeem it at the terminal through a dropped connection, exactly once, and refuses it in words the second time', async () => {
+    const page = await openPage({ width: 1024, height: 768 })
+    await page.goto(`${server.base}/pos/`)
+    await page.waitForURL(/\/pos\/login$/)
+    await recordFirstRender(page, 'pos')
+    await assertAccessible(page, 'terminal sign-in')
+    const reached = await tabOrder(page, 6)
+    for (const control of ['登录名', '密码', '登录']) assert.ok(reached.some((r) => r.includes(control)), `Tab reaches ${control}: ${reached.join(' / ')}`)
+    await screenshot(page, 'pos-01-login')
+    await page.getByLabel('登录名').fill(CLERK.login)
+    await page.getByLabel('密码').fill(CLERK.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByText(journey.storeName).waitFor()
+
+    // The code field has the focus, so a keyboard-wedge scanner can type into it at once.
+    const codeField = page.getByLabel('券码')
+    await codeField.waitFor()
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'code')
+    await assertAccessible(page, 'terminal')
+    const order = await tabOrder(page, 8)
+    for (const control of ['订单金额', '券码', '查询']) assert.ok(order.some((r) => r.includes(control)), `Tab reaches ${control}: ${order.join(' / ')}`)
+
+    await page.getByLabel('订单金额（元）').fill('128')
+    await codeField.fill(journey.code.toLowerCase())
+    await codeField.press('Enter')
+    await page.locator('[data-test=discount]').filter({ hasText: '¥20.00' }).waitFor()
+    await page.getByText('¥108.00').waitFor()
+    await screenshot(page, 'pos-02-preview')
+
+    // The first attempt reaches the server, which redeems; its answer is lost on the way back.
+    const keys: string[] = []
+    let cut = false
+    watches.get(page)!.allow(/ERR_CONNECTION_RESET/)
+    await page.route('**/v1/redemptions', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue()
+      keys.push(route.request().headers()['idempotency-key'])
+      if (!cut) {
+        cut = true
+        await route.fetch()
+        return route.abort('connectionreset')
+      }
+      return route.continue()
+    })
+    await page.getByRole('button', { name: '确认核销' }).click()
+    await page.getByText('核销成功').waitFor()
+    await page.getByText('优惠 ¥20.00').waitFor()
+    await screenshot(page, 'pos-03-redeemed')
+    assert.equal(keys.length, 2, 'one retry after the dropped connection')
+    assert.equal(keys[0], keys[1], 'the retry carries the same Idempotency-Key')
+    assert.match(keys[0], /^pos-[0-9a-f]{32}$/)
+    const redemptions = await page.evaluate(async () => (await fetch('/v1/redemptions?limit=50')).json())
+    assert.equal(redemptions.data.filter((r: { code: string }) => r.code === journey.code).length, 1, 'redeemed exactly once')
+    await page.unroute('**/v1/redemptions')
+
+    // Scanning the same code again: a large plain-language refusal.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'code')
+    await codeField.fill(journey.code)
+    await codeField.press('Enter')
+    const refusal = page.getByRole('alert')
+    await refusal.filter({ hasText: '这张券已经核销过了' }).waitFor()
+    assert.ok(Number.parseFloat(await refusal.locator('.result__big').evaluate((el) => getComputedStyle(el).fontSize)) >= 28, 'the refusal is large')
+    await assertAccessible(page, 'terminal refusal')
+    await screenshot(page, 'pos-04-refused')
+    assertNoConsoleErrors(page)
+  })
+
+  it('counts the claim and the redemption on the dashboard, and switches to English', async () => {
+    const page = await openPage({ width: 1280, height: 900 })
+    await page.goto(`${server.base}/console/login`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OPERATOR.login)
+    await page.getByLabel('密码', { exact: true }).fill(OPERATOR.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    const tile = (key: string) => page.locator(`[data-test=tile-${key}] .tile__value`)
+    await tile('today-claims').waitFor()
+    assert.equal(await tile('today-claims').textContent(), '1')
+    assert.equal(await tile('today-redemptions').textContent(), '1')
+    assert.equal(await tile('today-rate').textContent(), '100.0%')
+    assert.equal(await tile('stock').textContent(), '1049')
+    await page.locator('canvas').first().waitFor()
+    await assertAccessible(page, 'dashboard')
+    await screenshot(page, 'console-11-dashboard')
+
+    await choose(page, '语言', 'English')
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
+    await page.reload()
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en')
+    await screenshot(page, 'console-12-dashboard-en')
+    assertNoConsoleErrors(page)
+  })
+})

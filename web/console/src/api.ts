@@ -1,0 +1,8 @@
+import { createApiClient } from '../../shared/api.ts'
+import { session, sessionEnded } from './session-state.ts'
+
+/** The console calls the same REST API as integrators, signed in by the session cookie. */
+export const api = createApiClient({
+  headers: () => (session.csrfToken ? { 'x-kabao-csrf': session.csrfToken } : {}),
+  onUnauthenticated: () => sessionEnded(),
+})

@@ -1,0 +1,66 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { api } from './api.ts'
+import { applySession, onSessionEnded, session, type SessionInfo } from './session-state.ts'
+import { detectOptionalFeatures } from './features.ts'
+
+/** Every page is its own chunk: a visit loads the layout and the page it opens, nothing else. */
+export const router = createRouter({
+  history: createWebHistory('/console/'),
+  routes: [
+    { path: '/setup', name: 'setup', component: () => import('./pages/SetupPage.vue'), meta: { public: true } },
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+    {
+      path: '/',
+      component: () => import('./layouts/ConsoleLayout.vue'),
+      children: [
+        { path: '', name: 'dashboard', component: () => import('./pages/DashboardPage.vue') },
+        { path: 'cards', name: 'cards', component: () => import('./pages/CardsPage.vue') },
+        { path: 'cards/new', name: 'card-new', component: () => import('./pages/CardEditPage.vue') },
+        { path: 'cards/:id', name: 'card', component: () => import('./pages/CardDetailPage.vue') },
+        { path: 'cards/:id/edit', name: 'card-edit', component: () => import('./pages/CardEditPage.vue') },
+        { path: 'stores', name: 'stores', component: () => import('./pages/StoresPage.vue') },
+        { path: 'staff', name: 'staff', component: () => import('./pages/StaffPage.vue') },
+        { path: 'api-keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue') },
+        { path: 'webhooks', name: 'webhooks', component: () => import('./pages/WebhooksPage.vue') },
+        { path: 'members', name: 'members', component: () => import('./pages/MembersPage.vue') },
+      ],
+    },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+})
+
+let checked = false
+
+/** Loads the session once; an unknown visitor is sent to sign in, or to the first-run page on a new installation. */
+router.beforeEach(async (to) => {
+  if (!checked) {
+    checked = true
+    try {
+      applySession(await api.get<SessionInfo>('/v1/staff/session'))
+      void detectOptionalFeatures()
+    } catch {
+      // Not signed in.
+    }
+  }
+  if (to.meta.public) {
+    if (session.staff) return { name: 'dashboard' }
+    if (to.name === 'login') {
+      const { setup_required } = await api.get<{ setup_required: boolean }>('/v1/setup')
+      if (setup_required) return { name: 'setup' }
+    }
+    return true
+  }
+  if (session.staff) return true
+  return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+})
+
+onSessionEnded(() => {
+  const current = router.currentRoute.value
+  if (!current.meta.public) void router.replace({ name: 'login', query: { redirect: current.fullPath, expired: '1' } })
+})
+
+/** After signing in: where the visitor wanted to go. */
+export function afterSignIn(redirect: unknown): void {
+  void detectOptionalFeatures()
+  void router.replace(typeof redirect === 'string' && redirect.startsWith('/') ? redirect : { name: 'dashboard' })
+}

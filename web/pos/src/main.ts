@@ -1,0 +1,6 @@
+import { createApp } from 'vue'
+import './style.css'
+import App from './App.vue'
+import { router } from './router.ts'
+
+createApp(App).use(router).mount('#app')

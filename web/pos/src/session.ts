@@ -1,0 +1,78 @@
+import { reactive } from 'vue'
+import { createApiClient } from '../../shared/api.ts'
+
+export interface StaffSession {
+  staff: { id: string; name: string; role: 'owner' | 'operator' | 'clerk' | 'analyst'; store_id: string | null }
+  merchant: { id: string; name: string; timezone: string }
+  csrf_token: string
+}
+
+export interface Store {
+  id: string
+  name: string
+}
+
+const STORE_KEY = 'kabao.pos.store'
+
+/** The signed-in staff member and the store this terminal redeems in. */
+export const terminal = reactive({
+  session: null as StaffSession | null,
+  store: null as Store | null,
+  /** Set when a call answered 401. */
+  ended: false,
+})
+
+let whenEnded: () => void = () => undefined
+/** What to do when the session ends under a call (the router sends the clerk to sign in). */
+export function onSessionEnded(listener: () => void): void {
+  whenEnded = listener
+}
+
+export const api = createApiClient({
+  headers: () => (terminal.session ? { 'x-kabao-csrf': terminal.session.csrf_token } : {}),
+  onUnauthenticated: () => {
+    if (!terminal.session) return
+    terminal.session = null
+    terminal.ended = true
+    whenEnded()
+  },
+})
+
+/** Clerks are bound to their store; owners and operators pick one for this terminal (remembered here). */
+export function rememberedStore(): Store | null {
+  try {
+    return JSON.parse(localStorage.getItem(STORE_KEY) ?? 'null') as Store | null
+  } catch {
+    return null
+  }
+}
+
+export function chooseStore(store: Store | null): void {
+  terminal.store = store
+  try {
+    if (store) localStorage.setItem(STORE_KEY, JSON.stringify(store))
+    else localStorage.removeItem(STORE_KEY)
+  } catch {
+    // Private browsing: chosen for this page only.
+  }
+}
+
+export async function startSession(session: StaffSession): Promise<void> {
+  terminal.session = session
+  terminal.ended = false
+  if (session.staff.store_id) {
+    const store = await api.get<Store>(`/v1/stores/${encodeURIComponent(session.staff.store_id)}`)
+    terminal.store = { id: store.id, name: store.name }
+  } else {
+    terminal.store = rememberedStore()
+  }
+}
+
+export async function endSession(): Promise<void> {
+  try {
+    await api.del('/v1/staff/session')
+  } finally {
+    terminal.session = null
+    terminal.store = null
+  }
+}

@@ -1,0 +1,103 @@
+import { ApiError, type FieldProblem } from './api.ts'
+import { locale } from './i18n.ts'
+
+/** The words people read for the API's stable error codes; the server's own detail is the fallback. */
+const PROBLEMS: Record<string, [string, string]> = {
+  network_error: ['网络连接失败，请检查网络后重试', 'The network is unavailable; check the connection and try again'],
+  unauthenticated: ['登录已失效，请重新登录', 'Your session has ended; please sign in again'],
+  forbidden: ['您没有权限进行此操作', 'You are not allowed to do this'],
+  csrf_token_invalid: ['页面已过期，请刷新后重试', 'The page is out of date; reload it and try again'],
+  invalid_credentials: ['账号或密码错误', 'The name or the password is wrong'],
+  rate_limited: ['尝试次数过多，请稍后再试', 'Too many attempts; please wait and try again'],
+  setup_closed: ['系统已完成初始化，请直接登录', 'This installation is already set up; please sign in'],
+  login_taken: ['该登录名已被使用', 'This sign-in name is already taken'],
+  validation_failed: ['请检查填写的内容', 'Please check the highlighted fields'],
+  not_found: ['找不到该内容', 'Not found'],
+  card_not_found: ['找不到该卡券', 'The card does not exist'],
+  store_not_found: ['找不到该门店', 'The store does not exist'],
+  staff_not_found: ['找不到该员工', 'The staff member does not exist'],
+  api_key_not_found: ['找不到该密钥', 'The API key does not exist'],
+  claim_link_not_found: ['领取链接不存在', 'This claim link does not exist'],
+  claim_link_inactive: ['领取链接已失效', 'This claim link no longer works'],
+  code_not_found: ['查无此券，请核对券码', 'No coupon has this code; check it and try again'],
+  coupon_not_found: ['找不到这张券', 'The coupon does not exist'],
+  already_redeemed: ['这张券已经核销过了', 'This coupon has already been used'],
+  expired: ['这张券已过期', 'This coupon has expired'],
+  not_yet_valid: ['这张券还没到可用时间', 'This coupon cannot be used yet'],
+  voided: ['这张券已作废', 'This coupon has been cancelled'],
+  outside_usable_hours: ['现在不在这张券的可用时段', 'This coupon cannot be used at this time of day'],
+  store_not_allowed: ['这张券不能在本店使用', 'This coupon cannot be used in this store'],
+  below_threshold: ['订单金额未达到这张券的使用门槛', 'The order is below this coupon’s minimum spend'],
+  out_of_stock: ['已经领完了', 'All gone: none left to claim'],
+  get_limit_reached: ['您已领过这张券了', 'You already have as many of these as allowed'],
+  card_not_active: ['活动已暂停或结束', 'This offer is paused or has ended'],
+  insufficient_stock: ['库存不足，无法减少这么多', 'The stock is not that high'],
+  invalid_state: ['当前状态下不能这样操作', 'This cannot be done in the current state'],
+  otp_invalid: ['验证码错误或已过期，请重新获取', 'The code is wrong or has expired; request a new one'],
+  otp_rate_limited: ['验证码发送太频繁，请稍后再试', 'Too many codes were sent; please wait a little'],
+  merchant_not_found: ['商户不存在', 'The merchant does not exist'],
+  capability_not_allowed: ['您的商户暂不支持此功能', 'Your merchant account cannot do this yet'],
+  request_in_progress: ['上一次操作还在处理中，请稍候', 'The previous attempt is still being processed'],
+  idempotency_key_reused: ['请求重复，请刷新后重试', 'This request was already made differently; reload and try again'],
+  service_unavailable: ['服务暂时不可用，请稍后再试', 'The service is unavailable; try again shortly'],
+  internal_error: ['系统出错了，请稍后再试', 'Something went wrong on our side; try again shortly'],
+}
+
+const zh = () => locale.value === 'zh-CN'
+
+/** A sentence for an error: the known code in the reader's language, else the server's detail. */
+export function problemText(error: unknown): string {
+  if (!(error instanceof ApiError)) return zh() ? '出错了，请重试' : 'Something went wrong; please try again'
+  const known = PROBLEMS[error.code]
+  if (!known) return error.detail
+  return zh() ? known[0] : known[1]
+}
+
+/** The numbers a server message names ("at most 27 characters" → 27), to say the same in Chinese. */
+const firstNumber = (message: string): string => /\d+(\.\d+)?/.exec(message)?.[0] ?? ''
+
+const FIELD_RULES_ZH: Record<string, (message: string) => string> = {
+  required: () => '必填',
+  invalid_type: () => '格式不正确',
+  minLength: (m) => `至少 ${firstNumber(m)} 个字符`,
+  maxLength: (m) => `最多 ${firstNumber(m)} 个字符`,
+  too_long: (m) => `最多 ${firstNumber(m)} 个字`,
+  minimum: (m) => `不能小于 ${firstNumber(m)}`,
+  maximum: (m) => `不能大于 ${firstNumber(m)}`,
+  pattern: () => '格式不正确',
+  format: () => '格式不正确',
+  enum: () => '请选择一个选项',
+  const: () => '请选择一个选项',
+  invalid: () => '填写不正确',
+  not_found: () => '不存在',
+  not_allowed: () => '此类型的券不能填写这一项',
+  unknown_field: () => '不支持的字段',
+  in_past: () => '必须是将来的时间',
+  money: () => '请输入金额（元），最多两位小数',
+  min_validity_days: (m) => `合规要求：有效期至少 ${firstNumber(m)} 天`,
+  max_reduce_ratio: (m) => `合规要求：优惠金额不能超过最低消费的 ${firstNumber(m)}%`,
+  max_percent_off: (m) => `合规要求：折扣不能超过 ${firstNumber(m)}% 的优惠`,
+  notice_required: () => '合规要求：必须填写使用须知',
+}
+
+/** One field problem in the reader's language. */
+export function fieldProblemText(problem: FieldProblem): string {
+  if (!zh()) return problem.message.charAt(0).toUpperCase() + problem.message.slice(1)
+  return FIELD_RULES_ZH[problem.code]?.(problem.message) ?? problem.message
+}
+
+/** `tiers[1].reduce_cost` → `tiers.1.reduce_cost`, the way form items name nested fields. */
+export function formProp(field: string): string {
+  return field.replace(/\[(\d+)\]/g, '.$1')
+}
+
+/** Field problems by form prop, each field's messages joined. */
+export function fieldProblems(problems: FieldProblem[]): Record<string, string> {
+  const byField: Record<string, string> = {}
+  for (const problem of problems) {
+    const prop = formProp(problem.field)
+    const text = fieldProblemText(problem)
+    byField[prop] = byField[prop] ? `${byField[prop]}；${text}` : text
+  }
+  return byField
+}

@@ -1,0 +1,7 @@
+import { createApp } from 'vue'
+import 'vant/lib/index.css'
+import './theme.css'
+import App from './App.vue'
+import { router } from './router.ts'
+
+createApp(App).use(router).mount('#app')
