@@ -5,6 +5,8 @@ import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, ms, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
+import { PURGE_BATCH, purgeIdempotencyKeys } from '../../src/jobs/purge-idempotency-keys.job.ts'
+import { IDEMPOTENCY_WINDOW_MS } from '../../src/http/idempotency.ts'
 
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 const DAY = 86_400_000
@@ -156,6 +158,52 @@ for (const engine of ENGINES) {
       expectProblem(await m.get('/v1/stats/daily?from=yesterday'), 422, 'validation_failed')
       const other = await newMerchant(t)
       assert.deepEqual(expectStatus(await other.get('/v1/stats/daily'), 200).data, [])
+    })
+
+    it('forgets idempotency keys past their 24 hours in bounded batches, oldest first, until none is left', async () => {
+      clock.set(START)
+      const { db } = t.ctx.database
+      const merchantId = (await newMerchant(t)).merchantId
+      const expiredBy = clock.now() - IDEMPOTENCY_WINDOW_MS
+      /** `n` keys of this merchant created at `expiredBy + offset(i)`. */
+      const addKeys = async (prefix: string, n: number, offset: (i: number) => number) => {
+        const rows = Array.from({ length: n }, (_, i) => ({
+          merchant_id: merchantId,
+          key: `${prefix}-${i}`,
+          request_hash: 'h',
+          state: 'done',
+          status_code: 201,
+          response_body: '{}',
+          created_at: expiredBy + offset(i),
+          locked_until: 0,
+        }))
+        for (let i = 0; i < rows.length; i += 200) await db.insertInto('idempotency_keys').values(rows.slice(i, i + 200)).execute()
+      }
+      const keysLeft = async () =>
+        (await db.selectFrom('idempotency_keys').select('key').where('merchant_id', '=', merchantId).orderBy('key').execute()).map((r) => r.key)
+      const expiredCount = async () => Number((await db.selectFrom('idempotency_keys').select((eb) => eb.fn.countAll().as('n')).where('created_at', '<=', expiredBy).executeTakeFirstOrThrow()).n)
+
+      await addKeys('old', 2 * PURGE_BATCH + 500, (i) => -i) // the newest of them exactly 24 h old
+      await addKeys('fresh', 3, (i) => 1 + i)
+      const expired = await expiredCount()
+      const batches: number[] = []
+      for (let n = await purgeIdempotencyKeys.run(t.ctx, clock.now()); n > 0; n = await purgeIdempotencyKeys.run(t.ctx, clock.now())) {
+        batches.push(n)
+        // Oldest first: the old keys left are always the newest ones (`old-0` is the newest).
+        const old = (await keysLeft()).filter((key) => key.startsWith('old-')).map((key) => Number(key.slice(4)))
+        assert.deepEqual(old.sort((a, b) => a - b), old.map((_, i) => i))
+      }
+      assert.ok(batches.length >= 3, `several statements: ${batches}`)
+      assert.ok(batches.every((n) => n <= PURGE_BATCH))
+      assert.deepEqual(batches.slice(0, -1), batches.slice(0, -1).map(() => PURGE_BATCH), 'every batch but the last is full')
+      assert.equal(batches.reduce((a, b) => a + b, 0), expired)
+      assert.equal(await expiredCount(), 0)
+      assert.deepEqual(await keysLeft(), ['fresh-0', 'fresh-1', 'fresh-2'], 'a key younger than 24 h by one millisecond stays')
+
+      // The runner calls it until nothing is left and reports what it forgot in all.
+      await addKeys('later', PURGE_BATCH + 1, (i) => -1 - i)
+      assert.equal((await runJobsOnce(t.ctx, [purgeIdempotencyKeys]))['purge-idempotency-keys'], PURGE_BATCH + 1)
+      assert.deepEqual(await keysLeft(), ['fresh-0', 'fresh-1', 'fresh-2'])
     })
   })
 }
