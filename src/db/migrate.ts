@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002-wallet-secret-rotation.ts'
 import * as m0003 from './migrations/0003-webhooks-jobs.ts'
 import * as m0004 from './migrations/0004-member-cards.ts'
 import * as m0007 from './migrations/0007-request-refs.ts'
+import * as m0008 from './migrations/0008-stats-indexes.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0003-webhooks-jobs': m0003,
   '0004-member-cards': m0004,
   '0007-request-refs': m0007,
+  '0008-stats-indexes': m0008,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

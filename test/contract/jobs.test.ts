@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { CompiledQuery, SelectQueryNode, sql, type KyselyPlugin } from 'kysely'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, ms, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
@@ -7,6 +8,7 @@ import { ManualClock } from '../../src/ports/clock.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
 import { PURGE_BATCH, purgeIdempotencyKeys } from '../../src/jobs/purge-idempotency-keys.job.ts'
 import { IDEMPOTENCY_WINDOW_MS } from '../../src/http/idempotency.ts'
+import { rollUpDailyStats } from '../../src/jobs/daily-stats.job.ts'
 
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 const DAY = 86_400_000
@@ -158,6 +160,51 @@ for (const engine of ENGINES) {
       expectProblem(await m.get('/v1/stats/daily?from=yesterday'), 422, 'validation_failed')
       const other = await newMerchant(t)
       assert.deepEqual(expectStatus(await other.get('/v1/stats/daily'), 200).data, [])
+    })
+
+    it('reads a day’s coupons and redemptions for the statistics through indexes, never by scanning a merchant’s history', async () => {
+      clock.set(START)
+      const { db, engine: e } = t.ctx.database
+      const merchantId = (await newMerchant(t)).merchantId
+      // 200 days of history, 20 coupons a day, some voided, redeemed and reversed; the planner is told how much.
+      const coupons = Array.from({ length: 4000 }, (_, i) => {
+        const day = clock.now() - (200 - Math.floor(i / 20)) * DAY
+        return {
+          id: `cpn_${String(i).padStart(26, '0')}`, merchant_id: merchantId, card_id: `crd_${i % 3}`, card_version_id: 'crv_x', code_hash: `plan-${i}`, code_enc: 'x',
+          user_id: `u${i}`, state: i % 40 === 0 ? 'voided' : 'available', source: 'api', source_ref: null, valid_from: day, valid_until: day + 30 * DAY, issued_at: day,
+          redeemed_at: null, redemption_id: null, voided_at: i % 40 === 0 ? day + 1000 : null, updated_at: day,
+        }
+      })
+      const redemptions = coupons.filter((_, i) => i % 2 === 1).map((c, i) => ({
+        id: `rdm_${c.id.slice(4)}`, merchant_id: merchantId, coupon_id: c.id, card_id: c.card_id, store_id: null, api_key_id: null, channel: 'api',
+        order_amount: 10_000, discount_amount: 1_000, redeemed_at: c.issued_at + 1000, reversed_at: i % 50 === 0 ? c.issued_at + 2000 : null, reversal_reason: null, request_ref: null,
+      }))
+      for (let i = 0; i < coupons.length; i += 500) await db.insertInto('coupons').values(coupons.slice(i, i + 500)).execute()
+      for (let i = 0; i < redemptions.length; i += 500) await db.insertInto('redemptions').values(redemptions.slice(i, i + 500)).execute()
+      for (const table of ['coupons', 'redemptions']) await sql`analyze ${sql.table(table)}`.execute(db)
+
+      // The roll-up's own queries, as it sends them.
+      const reads: CompiledQuery[] = []
+      const capture: KyselyPlugin = {
+        transformQuery({ node, queryId }) {
+          if (SelectQueryNode.is(node)) reads.push(db.getExecutor().compileQuery(node, queryId))
+          return node
+        },
+        transformResult: async ({ result }) => result,
+      }
+      const observed = { ...t.ctx, database: { ...t.ctx.database, db: db.withPlugin(capture) } }
+      await rollUpDailyStats.run(observed, clock.now())
+      const dayQueries = reads.filter((q) => /from "(coupons|redemptions)"/.test(q.sql) && q.parameters.includes(merchantId))
+      assert.ok(dayQueries.length >= 5, `found ${dayQueries.length} of the roll-up's queries`)
+      for (const query of dayQueries) {
+        const explained = await db.executeQuery<Record<string, string>>(CompiledQuery.raw(`${e === 'sqlite' ? 'explain query plan' : 'explain'} ${query.sql}`, [...query.parameters]))
+        const plan = explained.rows.map((row) => row.detail ?? row['QUERY PLAN']).join('\n')
+        if (e === 'sqlite') assert.doesNotMatch(plan, /^SCAN (coupons|redemptions)/m, `${query.sql}\n${plan}`)
+        else assert.doesNotMatch(plan, /Seq Scan/, `${query.sql}\n${plan}`)
+        if (query.sql.includes('"issued_at" >=')) assert.match(plan, /coupons_issued_idx/, plan)
+        if (query.sql.includes('"voided_at" >=')) assert.match(plan, /coupons_voided_idx/, plan)
+        if (query.sql.includes('"reversed_at" >=')) assert.match(plan, /redemptions_reversed_idx/, plan)
+      }
     })
 
     it('forgets idempotency keys past their 24 hours in bounded batches, oldest first, until none is left', async () => {
