@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003-webhooks-jobs.ts'
 import * as m0004 from './migrations/0004-member-cards.ts'
 import * as m0005 from './migrations/0005-staff.ts'
 import * as m0007 from './migrations/0007-request-refs.ts'
+import * as m0008 from './migrations/0008-stats-indexes.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0004-member-cards': m0004,
   '0005-staff': m0005,
   '0007-request-refs': m0007,
+  '0008-stats-indexes': m0008,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

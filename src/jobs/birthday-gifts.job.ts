@@ -5,13 +5,15 @@ import { AppError } from '../http/errors.ts'
 import { recordEvent } from '../features/events/events.repository.ts'
 import { issueCouponInTx } from '../features/coupons/coupons.service.ts'
 import { findMemberWithCard } from '../features/members/members.repository.ts'
+import { notifyBirthdayGift, type BirthdayGiftData } from '../features/members/member-notices.ts'
+import { findCardWithTerms } from '../features/cards/cards.repository.ts'
 
 const BATCH = 50
 
 /**
  * On a member's birthday (in the merchant's zone), issues the birthday coupon of their level, once per
- * birthday (the coupon's source reference names the member and the day), then moves on to the next
- * birthday. A gift that cannot be issued (the card ran out or ended) is recorded and skipped.
+ * birthday (the coupon's source reference names the member and the day), tells the member, then moves
+ * on to the next birthday. A gift that cannot be issued (the card ran out or ended) is recorded and skipped.
  */
 export const giveBirthdayGifts: Job = {
   name: 'birthday-gifts',
@@ -33,7 +35,11 @@ export const giveBirthdayGifts: Job = {
         try {
           await db.transaction().execute(async (tx) => {
             const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: timezone, cardId, userId: member.user_id, source: 'birthday', sourceRef: `birthday:${id}:${birthdayAt}` }, now)
-            if (issued.created) await recordEvent(tx, { merchantId, type: 'member.birthday_gift', data: { member_id: id, user_id: member.user_id, card_id: cardId, coupon_id: issued.coupon.id }, now })
+            if (!issued.created) return
+            const title = (await findCardWithTerms(tx, merchantId, cardId))?.terms.title ?? ''
+            const data: BirthdayGiftData = { member_id: id, user_id: member.user_id, card_id: cardId, coupon_id: issued.coupon.id, title }
+            await recordEvent(tx, { merchantId, type: 'member.birthday_gift', data, now })
+            await notifyBirthdayGift(ctx.notifier, tx, merchantId, data, now)
           })
         } catch (error) {
           if (!(error instanceof AppError)) throw error

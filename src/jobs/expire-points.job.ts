@@ -33,6 +33,7 @@ export const expirePoints: Job = {
         const { lots, points } = computeExpiry(await heldLots(tx, merchant_id, member_id), now)
         if (points === 0) continue
         await postPointsInTx(tx, {
+          notifier: ctx.notifier,
           member,
           terms: card.terms,
           merchantTz: timezone,

@@ -1,12 +1,13 @@
 import type { Job } from './runner.ts'
 import { formatInstant } from '../domain/time.ts'
 import { recordEvent } from '../features/events/events.repository.ts'
+import { notifyPointsExpiring, type PointsExpiringData } from '../features/members/member-notices.ts'
 
 const BATCH = 500
 
 /**
  * Tells members ahead of time that points will expire (the card's `notice_days` before): one
- * `points.expiring` event per member and expiry date, each lot announced once.
+ * `points.expiring` event and notification per member and expiry date, each lot announced once.
  */
 export const notifyExpiringPoints: Job = {
   name: 'notify-expiring-points',
@@ -34,12 +35,15 @@ export const notifyExpiringPoints: Job = {
         notices.set(key, notice)
       }
       for (const { lot, points } of notices.values()) {
-        await recordEvent(tx, {
-          merchantId: lot.merchant_id,
-          type: 'points.expiring',
-          data: { member_id: lot.member_id, member_card_id: lot.member_card_id, user_id: lot.user_id, points, expires_at: formatInstant(lot.expires_at as number, lot.timezone) },
-          now,
-        })
+        const data: PointsExpiringData = {
+          member_id: lot.member_id,
+          member_card_id: lot.member_card_id,
+          user_id: lot.user_id,
+          points,
+          expires_at: formatInstant(lot.expires_at as number, lot.timezone),
+        }
+        await recordEvent(tx, { merchantId: lot.merchant_id, type: 'points.expiring', data, now })
+        await notifyPointsExpiring(ctx.notifier, tx, lot.merchant_id, data, lot.id, now)
       }
       return due.length
     })

@@ -27,7 +27,7 @@ export const reviewMemberLevels: Job = {
         if (member.next_review_at === null || member.next_review_at > now) continue
         const { terms } = card
         const review = evaluateLevelReview(terms.levels, member.level_index, member.growth)
-        if (review.change !== 'same') await setLevelInTx(tx, { member, terms, level: review.level, reason: 'review', now })
+        if (review.change !== 'same') await setLevelInTx(tx, { notifier: ctx.notifier, member, terms, level: review.level, reason: 'review', now })
         await tx
           .updateTable('members')
           .set({ growth: 0, next_review_at: nextReviewAt(terms.level_review, now, timezone), updated_at: now })

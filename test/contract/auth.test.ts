@@ -47,6 +47,11 @@ const TILL = new Set([
   'POST /v1/reward-exchanges/pick-up',
 ])
 
+/** The customer's routes (a wallet token, never an API key): the wallet, and claiming through a link. */
+function isCustomerRoute(route: RouteEntry): boolean {
+  return route.url.startsWith('/v1/wallet/') || `${route.method} ${route.url}` === 'POST /v1/claim/:token'
+}
+
 const label = (route: RouteEntry) => `${route.method} ${route.url}`
 
 for (const engine of ENGINES) {
@@ -93,6 +98,20 @@ for (const engine of ENGINES) {
         assertProblem(res, 401, 'unauthenticated')
         assert.equal(res.headers['www-authenticate'], 'Bearer', label(route))
       }
+    })
+
+    it('keeps the wallet’s routes to signed-in customers and every other route to API keys', async () => {
+      const customerRoutes = routes.filter((route) => !isPublic(route) && !merchantRoutes.includes(route))
+      assert.deepEqual(customerRoutes.filter((route) => !isCustomerRoute(route)).map(label), [], 'only customer routes refuse a full API key')
+      assert.ok(customerRoutes.some((route) => route.url.startsWith('/v1/wallet/members')), 'the member cards’ wallet routes are among them')
+      assert.ok(customerRoutes.some((route) => route.url.startsWith('/v1/wallet/notifications')), 'and the inbox')
+      const wallet = await t.request('POST', '/v1/wallet-tokens', { key, body: { user_id: 'auth-user' } })
+      assert.equal(wallet.status, 201, wallet.text)
+      for (const route of customerRoutes) {
+        const res = await call(route, wallet.body.token)
+        assert.ok(res.status !== 401 && res.status !== 403, `${label(route)} with a wallet token: ${res.status} ${res.text}`)
+      }
+      for (const route of merchantRoutes) assertProblem(await call(route, wallet.body.token), 401, 'unauthenticated')
     })
 
     it('answers 401 to a malformed Authorization header or an unknown key', async () => {
@@ -208,6 +227,21 @@ for (const engine of ENGINES) {
 
       // A full key without a store cannot redeem a store-limited coupon without naming the store.
       assertProblem(await t.request('POST', '/v1/redemptions', { key, body: { code: await issue(card.body.id, 'bound-4'), order_amount: 12000 } }), 409, 'store_not_allowed')
+
+      // Members' orders and payments at the till are its store's too.
+      const memberCard = await t.request('POST', '/v1/member-cards', { key, body: { title: 'Club', levels: [{ name: 'Member', min_growth: 0 }] } })
+      const member = await t.request('POST', `/v1/member-cards/${memberCard.body.id}/members`, { key, body: { user_id: 'bound-member' } })
+      assert.equal(member.status, 201, member.text)
+      const orders = `/v1/members/${member.body.id}/orders`
+      assertProblem(await t.request('POST', orders, { key: till.api_key, body: { order_ref: 'elsewhere', order_amount: 1000, store_id: other.body.id } }), 403, 'forbidden')
+      assertProblem(await t.request('POST', '/v1/payments', { key: till.api_key, body: { order_id: 'elsewhere', amount: 1000, user_id: 'bound-member', store_id: other.body.id } }), 403, 'forbidden')
+      const recorded = await t.request('POST', orders, { key: till.api_key, body: { order_ref: 'here', order_amount: 1000 } })
+      assert.equal(recorded.status, 201, recorded.text)
+      assert.deepEqual([recorded.body.store_id, recorded.body.points_earned], [home.body.id, 10])
+      const paid = await t.request('POST', '/v1/payments', { key: till.api_key, body: { order_id: 'here', amount: 1000, user_id: 'bound-member' } })
+      assert.equal(paid.status, 201, paid.text)
+      assert.equal(paid.body.store_id, home.body.id)
+      assertProblem(await t.request('POST', `${orders}/here/refunds`, { key: till.api_key, body: { refund_ref: 'r1', amount: 100_000 } }), 409, 'refund_exceeds_order')
     })
 
     it('shows a new key once, lists keys by hint only, and stores only hashes', async () => {

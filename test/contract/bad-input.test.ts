@@ -6,6 +6,7 @@ import { connect } from 'node:net'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, startTestApp, type Response, type TestApp } from '../helpers/app.ts'
 import { assertInvalidFields, assertProblem } from '../helpers/problem.ts'
+import { memberCardBody } from '../helpers/member-api.ts'
 import { BODY_LIMIT_BYTES } from '../../src/app.ts'
 import { codeFromRandomBytes } from '../../src/domain/codes.ts'
 
@@ -24,6 +25,20 @@ interface World {
   /** A wallet token of user u1, who owns `code`. */
   walletToken: string
   couponId: string
+  memberCardId: string
+  /** User u1's membership, with points, stored value and an order. */
+  memberId: string
+  rewardId: string
+  /** The member's order, by the merchant's own reference. */
+  orderRef: string
+  endpointId: string
+  paymentId: string
+  /** The order id of that payment. */
+  paymentOrderId: string
+  ruleId: string
+  /** One of u1's notifications. */
+  notificationId: string
+  eventId: string
 }
 
 interface Route {
@@ -37,6 +52,8 @@ interface Route {
   wrongType: [Record<string, unknown>, string]
   /** Media types besides JSON that the route reads. */
   alsoAccepts?: string[]
+  /** The credential it takes (a wallet token for the wallet's routes); the merchant's key when absent. */
+  key?: string
 }
 
 /** Every route that takes a JSON body. */
@@ -60,21 +77,61 @@ function bodyRoutes(w: World): Route[] {
     { method: 'POST', url: '/v1/wallet-tokens', required: ['user_id'], valid: { user_id: 'u1' }, wrongType: [{ user_id: 5 }, 'user_id'] },
     { method: 'POST', url: '/v1/wallet/otp', required: ['merchant_id'], valid: { merchant_id: w.merchantId, phone: '13800138000' }, wrongType: [{ merchant_id: 5, phone: '13800138000' }, 'merchant_id'] },
     { method: 'POST', url: '/v1/wallet/sessions', required: ['merchant_id', 'challenge_id', 'code'], valid: { merchant_id: w.merchantId, challenge_id: 'otp_x', code: '123456' }, wrongType: [{ merchant_id: w.merchantId, challenge_id: 'otp_x', code: 123456 }, 'code'] },
+    ...memberBodyRoutes(w),
+    { method: 'POST', url: '/v1/webhook-endpoints', required: ['url'], valid: { url: 'https://shop.example/hooks' }, wrongType: [{ url: 'https://shop.example/hooks', events: 'coupon.*' }, 'events'] },
+    { method: 'PATCH', url: `/v1/webhook-endpoints/${w.endpointId}`, required: null, valid: { description: 'ERP' }, wrongType: [{ url: 5 }, 'url'] },
+    { method: 'POST', url: `/v1/webhook-endpoints/${w.endpointId}/redeliver`, required: null, valid: { since: '2026-01-01T00:00:00Z' }, wrongType: [{ event_id: 5 }, 'event_id'] },
+    { method: 'POST', url: '/v1/payments', required: ['order_id', 'amount', 'user_id'], valid: { order_id: 'o-valid', amount: 100, user_id: 'u1' }, wrongType: [{ order_id: 'o-valid', amount: '100', user_id: 'u1' }, 'amount'] },
+    { method: 'POST', url: '/v1/payment-rules', required: ['card_id', 'min_amount'], valid: { card_id: w.cardId, min_amount: 100 }, wrongType: [{ card_id: w.cardId, min_amount: '100' }, 'min_amount'] },
+    { method: 'PATCH', url: `/v1/payment-rules/${w.ruleId}`, required: null, valid: { active: false }, wrongType: [{ active: 'no' }, 'active'] },
+  ]
+}
+
+/** The member cards' routes that take a JSON body: the merchant's, the till's and the wallet's. */
+function memberBodyRoutes(w: World): Route[] {
+  const member = `/v1/members/${w.memberId}`
+  const wallet = `/v1/wallet/members/${w.memberId}`
+  return [
+    { method: 'POST', url: '/v1/member-cards', required: ['title', 'levels'], valid: memberCardBody(), wrongType: [memberCardBody({ levels: [{ name: 'A', min_growth: '0' }] }), 'levels[0].min_growth'] },
+    { method: 'POST', url: `/v1/member-cards/${w.memberCardId}/members`, required: ['user_id'], valid: { user_id: 'u-join' }, wrongType: [{ user_id: 'u-join', consent: 'yes' }, 'consent'] },
+    { method: 'PATCH', url: member, required: ['profile'], valid: { profile: { name: 'Li' } }, wrongType: [{ profile: { name: 5 } }, 'profile.name'] },
+    { method: 'POST', url: `${member}/points`, required: ['delta', 'reason'], valid: { delta: 1, reason: 'Goodwill' }, wrongType: [{ delta: '5', reason: 'Goodwill' }, 'delta'] },
+    { method: 'POST', url: `${member}/stored-value`, required: ['delta', 'reason'], valid: { delta: 100, reason: 'Top-up' }, wrongType: [{ delta: 100, reason: 5 }, 'reason'] },
+    { method: 'POST', url: `${member}/stored-value/refunds`, required: ['reason'], valid: { reason: 'Moving away' }, wrongType: [{ reason: 'Moving away', amount: '100' }, 'amount'] },
+    { method: 'POST', url: `${member}/orders`, required: ['order_ref', 'order_amount'], valid: { order_ref: 'o-valid', order_amount: 1000 }, wrongType: [{ order_ref: 'o-valid', order_amount: '1000' }, 'order_amount'] },
+    { method: 'POST', url: `${member}/orders/${w.orderRef}/refunds`, required: ['refund_ref'], valid: { refund_ref: 'r-valid' }, wrongType: [{ refund_ref: 5 }, 'refund_ref'] },
+    { method: 'POST', url: `${member}/exchanges`, required: ['reward_id'], valid: { reward_id: w.rewardId }, wrongType: [{ reward_id: 5 }, 'reward_id'] },
+    { method: 'POST', url: '/v1/rewards', required: ['member_card_id', 'points_cost', 'stock'], valid: { member_card_id: w.memberCardId, card_id: w.cardId, points_cost: 10, stock: 1 }, wrongType: [{ member_card_id: w.memberCardId, card_id: w.cardId, points_cost: '10', stock: 1 }, 'points_cost'] },
+    { method: 'POST', url: `/v1/rewards/${w.rewardId}/stock`, required: ['delta'], valid: { delta: 1 }, wrongType: [{ delta: '1' }, 'delta'] },
+    { method: 'POST', url: '/v1/reward-exchanges/pick-up', required: ['pickup_code'], valid: { pickup_code: 'ABCDEFGHJKMNPQ' }, wrongType: [{ pickup_code: 5 }, 'pickup_code'] },
+    { method: 'POST', url: `/v1/wallet/member-cards/${w.memberCardId}/join`, required: null, valid: { consent: true }, wrongType: [{ consent: 'yes' }, 'consent'], key: w.walletToken },
+    { method: 'PATCH', url: wallet, required: ['profile'], valid: { profile: { phone: '13800138000' }, consent: true }, wrongType: [{ profile: { phone: 13800138000 }, consent: true }, 'profile.phone'], key: w.walletToken },
+    { method: 'POST', url: `${wallet}/exchanges`, required: ['reward_id'], valid: { reward_id: w.rewardId }, wrongType: [{ reward_id: [] }, 'reward_id'], key: w.walletToken },
   ]
 }
 
 /** Routes that act on an id without a body schema. */
-function bodilessRoutes(w: World): { method: string; url: string }[] {
+function bodilessRoutes(w: World): { method: string; url: string; key?: string }[] {
   return [
     ...['activate', 'pause', 'end'].map((action) => ({ method: 'POST', url: `/v1/cards/${w.cardId}/${action}` })),
     { method: 'POST', url: `/v1/api-keys/${w.apiKeyId}/revoke` },
     { method: 'POST', url: `/v1/api-keys/${w.apiKeyId}/rotate` },
     { method: 'POST', url: `/v1/claim-links/${w.claimLinkId}/disable` },
     { method: 'POST', url: '/v1/wallet-secret/rotate' },
+    ...['pause', 'activate'].map((action) => ({ method: 'POST', url: `/v1/member-cards/${w.memberCardId}/${action}` })),
+    ...['pause', 'activate'].map((action) => ({ method: 'POST', url: `/v1/rewards/${w.rewardId}/${action}` })),
+    { method: 'POST', url: `/v1/members/${w.memberId}/sign-ins` },
+    ...['rotate-secret', 'enable', 'disable'].map((action) => ({ method: 'POST', url: `/v1/webhook-endpoints/${w.endpointId}/${action}` })),
+    { method: 'POST', url: `/v1/wallet/members/${w.memberId}/sign-in`, key: w.walletToken },
+    { method: 'POST', url: `/v1/wallet/notifications/${w.notificationId}/read`, key: w.walletToken },
+    { method: 'POST', url: '/v1/wallet/notifications/read-all', key: w.walletToken },
   ]
 }
 
-type Ids = Pick<World, 'cardId' | 'code' | 'storeId' | 'redemptionId' | 'apiKeyId' | 'claimLinkId'>
+type Ids = Pick<
+  World,
+  'cardId' | 'code' | 'storeId' | 'redemptionId' | 'apiKeyId' | 'claimLinkId' | 'memberCardId' | 'memberId' | 'rewardId' | 'orderRef' | 'endpointId' | 'paymentId' | 'ruleId' | 'notificationId' | 'eventId'
+>
 
 const UNKNOWN: Ids = {
   cardId: 'crd_01zzzzzzzzzzzzzzzzzzzzzzzz',
@@ -83,10 +140,19 @@ const UNKNOWN: Ids = {
   redemptionId: 'rdm_01zzzzzzzzzzzzzzzzzzzzzzzz',
   apiKeyId: 'key_01zzzzzzzzzzzzzzzzzzzzzzzz',
   claimLinkId: 'cll_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  memberCardId: 'mcd_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  memberId: 'mbr_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  rewardId: 'rwd_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  orderRef: 'ord-unknown',
+  endpointId: 'whe_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  paymentId: 'pay_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  ruleId: 'prl_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  notificationId: 'ntf_01zzzzzzzzzzzzzzzzzzzzzzzz',
+  eventId: 'evt_01zzzzzzzzzzzzzzzzzzzzzzzz',
 }
 
 /** Every call naming one of `ids`, which id it names, and the 404 code it answers when the id is not the caller's. */
-function idRoutes(ids: Ids, w: World): { method: string; url: string; body?: object; names: keyof Ids; code: string }[] {
+function idRoutes(ids: Ids, w: World): { method: string; url: string; body?: object; names: keyof Ids; code: string; key?: string }[] {
   return [
     { method: 'GET', url: `/v1/cards/${ids.cardId}`, names: 'cardId', code: 'card_not_found' },
     { method: 'PATCH', url: `/v1/cards/${ids.cardId}`, body: { subtitle: 'x' }, names: 'cardId', code: 'card_not_found' },
@@ -110,10 +176,76 @@ function idRoutes(ids: Ids, w: World): { method: string; url: string; body?: obj
     { method: 'POST', url: `/v1/cards/${ids.cardId}/bulk-issue`, body: { user_ids: ['intruder'] }, names: 'cardId', code: 'card_not_found' },
     { method: 'GET', url: `/v1/claim-links/${ids.claimLinkId}`, names: 'claimLinkId', code: 'claim_link_not_found' },
     { method: 'POST', url: `/v1/claim-links/${ids.claimLinkId}/disable`, names: 'claimLinkId', code: 'claim_link_not_found' },
+    ...memberIdRoutes(ids, w),
+    ...['GET', 'DELETE'].map((method) => ({ method, url: `/v1/webhook-endpoints/${ids.endpointId}`, names: 'endpointId' as const, code: 'webhook_endpoint_not_found' })),
+    { method: 'PATCH', url: `/v1/webhook-endpoints/${ids.endpointId}`, body: { description: 'Taken over' }, names: 'endpointId', code: 'webhook_endpoint_not_found' },
+    ...['rotate-secret', 'enable', 'disable'].map((action) => ({ method: 'POST', url: `/v1/webhook-endpoints/${ids.endpointId}/${action}`, names: 'endpointId' as const, code: 'webhook_endpoint_not_found' })),
+    { method: 'POST', url: `/v1/webhook-endpoints/${ids.endpointId}/redeliver`, body: { since: '2026-01-01T00:00:00Z' }, names: 'endpointId', code: 'webhook_endpoint_not_found' },
+    ...['deliveries', 'attempts'].map((list) => ({ method: 'GET', url: `/v1/webhook-endpoints/${ids.endpointId}/${list}`, names: 'endpointId' as const, code: 'webhook_endpoint_not_found' })),
+    { method: 'POST', url: `/v1/webhook-endpoints/${w.endpointId}/redeliver`, body: { event_id: ids.eventId }, names: 'eventId', code: 'event_not_found' },
+    { method: 'GET', url: `/v1/payments/${ids.paymentId}`, names: 'paymentId', code: 'payment_not_found' },
+    { method: 'POST', url: '/v1/payments', body: { order_id: 'o-intruder', amount: 100, user_id: 'u1', store_id: ids.storeId }, names: 'storeId', code: 'store_not_found' },
+    ...['GET', 'DELETE'].map((method) => ({ method, url: `/v1/payment-rules/${ids.ruleId}`, names: 'ruleId' as const, code: 'payment_rule_not_found' })),
+    { method: 'PATCH', url: `/v1/payment-rules/${ids.ruleId}`, body: { min_amount: 1 }, names: 'ruleId', code: 'payment_rule_not_found' },
+    { method: 'POST', url: '/v1/payment-rules', body: { card_id: ids.cardId, min_amount: 1 }, names: 'cardId', code: 'card_not_found' },
+    { method: 'PATCH', url: `/v1/payment-rules/${w.ruleId}`, body: { card_id: ids.cardId }, names: 'cardId', code: 'card_not_found' },
+    { method: 'POST', url: `/v1/wallet/notifications/${ids.notificationId}/read`, names: 'notificationId', code: 'notification_not_found', key: w.walletToken },
   ]
 }
 
-const LISTS = ['/v1/cards', '/v1/stores', '/v1/api-keys', '/v1/users/u1/coupons', '/v1/redemptions', '/v1/events', '/v1/claim-links']
+/** The member cards' calls naming an id: member cards, members and their ledgers, orders and rewards, in the API and the wallet. */
+function memberIdRoutes(ids: Ids, w: World): { method: string; url: string; body?: object; names: keyof Ids; code: string; key?: string }[] {
+  const card = { names: 'memberCardId' as const, code: 'member_card_not_found' }
+  const member = { names: 'memberId' as const, code: 'member_not_found' }
+  const reward = { names: 'rewardId' as const, code: 'reward_not_found' }
+  const wallet = { key: w.walletToken }
+  const of = `/v1/members/${ids.memberId}`
+  const ofMine = `/v1/wallet/members/${ids.memberId}`
+  return [
+    { method: 'GET', url: `/v1/member-cards/${ids.memberCardId}`, ...card },
+    { method: 'POST', url: `/v1/member-cards/${ids.memberCardId}/pause`, ...card },
+    { method: 'POST', url: `/v1/member-cards/${ids.memberCardId}/activate`, ...card },
+    { method: 'POST', url: `/v1/member-cards/${ids.memberCardId}/members`, body: { user_id: 'intruder' }, ...card },
+    { method: 'POST', url: '/v1/rewards', body: { member_card_id: ids.memberCardId, card_id: w.cardId, points_cost: 10, stock: 1 }, ...card },
+    { method: 'GET', url: `/v1/wallet/member-cards/${ids.memberCardId}`, ...card, ...wallet },
+    { method: 'POST', url: `/v1/wallet/member-cards/${ids.memberCardId}/join`, body: {}, ...card, ...wallet },
+    { method: 'GET', url: of, ...member },
+    { method: 'PATCH', url: of, body: { profile: { name: 'Intruder' } }, ...member },
+    { method: 'POST', url: `${of}/sign-ins`, ...member },
+    { method: 'GET', url: `${of}/points`, ...member },
+    { method: 'POST', url: `${of}/points`, body: { delta: 100, reason: 'Taken over' }, ...member },
+    { method: 'GET', url: `${of}/stored-value`, ...member },
+    { method: 'POST', url: `${of}/stored-value`, body: { delta: -100, reason: 'Taken over' }, ...member },
+    { method: 'POST', url: `${of}/stored-value/refunds`, body: { reason: 'Taken over' }, ...member },
+    { method: 'POST', url: `${of}/orders`, body: { order_ref: 'o-intruder', order_amount: 100 }, ...member },
+    { method: 'POST', url: `${of}/orders/${w.orderRef}/refunds`, body: { refund_ref: 'r-intruder' }, ...member },
+    { method: 'GET', url: `${of}/exchanges`, ...member },
+    { method: 'POST', url: `${of}/exchanges`, body: { reward_id: w.rewardId }, ...member },
+    ...['', '/points', '/stored-value', '/rewards'].map((path) => ({ method: 'GET', url: `${ofMine}${path}`, ...member, ...wallet })),
+    { method: 'PATCH', url: ofMine, body: { profile: { name: 'Intruder' }, consent: true }, ...member, ...wallet },
+    { method: 'POST', url: `${ofMine}/sign-in`, ...member, ...wallet },
+    { method: 'POST', url: `${ofMine}/exchanges`, body: { reward_id: w.rewardId }, ...member, ...wallet },
+    { method: 'POST', url: `/v1/members/${w.memberId}/orders/${ids.orderRef}/refunds`, body: { refund_ref: 'r-intruder' }, names: 'orderRef', code: 'order_not_found' },
+    { method: 'POST', url: `/v1/members/${w.memberId}/orders`, body: { order_ref: 'o-intruder', order_amount: 100, store_id: ids.storeId }, names: 'storeId', code: 'store_not_found' },
+    { method: 'GET', url: `/v1/rewards/${ids.rewardId}`, ...reward },
+    { method: 'POST', url: `/v1/rewards/${ids.rewardId}/stock`, body: { delta: 1 }, ...reward },
+    { method: 'POST', url: `/v1/rewards/${ids.rewardId}/pause`, ...reward },
+    { method: 'POST', url: `/v1/rewards/${ids.rewardId}/activate`, ...reward },
+    { method: 'POST', url: `/v1/members/${w.memberId}/exchanges`, body: { reward_id: ids.rewardId }, ...reward },
+    { method: 'POST', url: `/v1/wallet/members/${w.memberId}/exchanges`, body: { reward_id: ids.rewardId }, ...reward, ...wallet },
+    { method: 'POST', url: '/v1/rewards', body: { member_card_id: w.memberCardId, card_id: ids.cardId, points_cost: 10, stock: 1 }, names: 'cardId', code: 'card_not_found' },
+  ]
+}
+
+/** Every list a merchant key reads. */
+function lists(w: World): string[] {
+  return [
+    ...['/v1/cards', '/v1/stores', '/v1/api-keys', '/v1/users/u1/coupons', '/v1/redemptions', '/v1/events', '/v1/claim-links'],
+    ...['/v1/member-cards', '/v1/members', '/v1/rewards', '/v1/webhook-endpoints', '/v1/payments', '/v1/payment-rules', '/v1/users/u1/notifications'],
+    ...['points', 'stored-value', 'exchanges'].map((ledger) => `/v1/members/${w.memberId}/${ledger}`),
+    ...['deliveries', 'attempts'].map((log) => `/v1/webhook-endpoints/${w.endpointId}/${log}`),
+  ]
+}
 
 async function seed(t: TestApp): Promise<World> {
   const { merchantId, apiKey: key } = await t.merchant()
@@ -126,6 +258,24 @@ async function seed(t: TestApp): Promise<World> {
   const claimLink = await t.request('POST', `/v1/cards/${card.body.id}/claim-links`, { key, body: {} })
   const wallet = await t.request('POST', '/v1/wallet-tokens', { key, body: { user_id: 'u1' } })
   for (const res of [store, card, redeemed, available, redemption, apiKey, claimLink, wallet]) assert.equal(res.status, 201, res.text)
+  const post = async (url: string, body: object) => {
+    const res = await t.request('POST', url, { key, body })
+    assert.equal(res.status, 201, res.text)
+    return res.body
+  }
+  const memberCard = await post('/v1/member-cards', memberCardBody())
+  const member = await post(`/v1/member-cards/${memberCard.id}/members`, { user_id: 'u1' })
+  await post(`/v1/members/${member.id}/points`, { delta: 500, reason: 'Welcome' })
+  await post(`/v1/members/${member.id}/stored-value`, { delta: 10_000, reason: 'Top-up' })
+  const orderRef = `ord-${randomBytes(4).toString('hex')}`
+  await post(`/v1/members/${member.id}/orders`, { order_ref: orderRef, order_amount: 10_000 })
+  const reward = await post('/v1/rewards', { member_card_id: memberCard.id, card_id: card.body.id, points_cost: 100, stock: 5 })
+  const endpoint = await post('/v1/webhook-endpoints', { url: 'https://shop.example/hooks' })
+  const paymentOrderId = `pay-${randomBytes(4).toString('hex')}`
+  const payment = await post('/v1/payments', { order_id: paymentOrderId, amount: 5_000, user_id: 'u1' })
+  const rule = await post('/v1/payment-rules', { card_id: card.body.id, min_amount: 1_000_000 })
+  const [notification] = (await t.request('GET', '/v1/users/u1/notifications', { key })).body.data
+  const [event] = (await t.request('GET', '/v1/events?limit=1', { key })).body.data
   return {
     merchantId,
     key,
@@ -138,6 +288,16 @@ async function seed(t: TestApp): Promise<World> {
     claimToken: claimLink.body.token,
     walletToken: wallet.body.token,
     couponId: available.body.id,
+    memberCardId: memberCard.id,
+    memberId: member.id,
+    rewardId: reward.id,
+    orderRef,
+    endpointId: endpoint.id,
+    paymentId: payment.id,
+    paymentOrderId,
+    ruleId: rule.id,
+    notificationId: notification.id,
+    eventId: event.id,
   }
 }
 
@@ -149,6 +309,13 @@ function sameAnswer(a: Response, b: Response, ids: [string, string]) {
   assert.deepEqual(a.body.errors?.map((e: { field: string }) => e.field), b.body.errors?.map((e: { field: string }) => e.field))
 }
 
+/** Every table a failed request could have written to. */
+const TABLES = [
+  ...['cards', 'card_versions', 'coupons', 'card_user_claims', 'events', 'stores', 'redemptions', 'claim_links'],
+  ...['member_cards', 'members', 'points_entries', 'points_lots', 'stored_value_entries', 'member_orders', 'member_order_refunds', 'rewards', 'reward_exchanges'],
+  ...['webhook_endpoints', 'webhook_deliveries', 'payments', 'payment_rules', 'notifications'],
+] as const
+
 for (const engine of ENGINES) {
   describe(`bad input on ${engine}`, await engineOptions(engine), () => {
     let t: TestApp
@@ -158,7 +325,7 @@ for (const engine of ENGINES) {
     /** The base URL of the app on a real port, for what `inject` cannot send. */
     const baseUrl = () => (listening ??= t.listen())
 
-    const count = async (table: 'cards' | 'card_versions' | 'coupons' | 'card_user_claims' | 'events' | 'stores' | 'redemptions' | 'claim_links', merchantId: string) => {
+    const count = async (table: (typeof TABLES)[number], merchantId: string) => {
       const row = await t.db.database.db
         .selectFrom(table)
         .select((eb) => eb.fn.countAll().as('n'))
@@ -167,10 +334,7 @@ for (const engine of ENGINES) {
       return Number(row.n)
     }
     /** Row counts of every table a failed request could have written to. */
-    const snapshot = async (merchantId: string) => {
-      const tables = ['cards', 'card_versions', 'coupons', 'card_user_claims', 'events', 'stores', 'redemptions', 'claim_links'] as const
-      return Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await count(table, merchantId)])))
-    }
+    const snapshot = async (merchantId: string) => Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, await count(table, merchantId)])))
 
     before(async () => {
       t = await startTestApp(engine)
@@ -183,7 +347,7 @@ for (const engine of ENGINES) {
       const before = await snapshot(a.merchantId)
       for (const route of [...bodyRoutes(a), ...bodilessRoutes(a)]) {
         for (const raw of ['{"name":', '{name: "x"}', "{'a':1}", '[1,]', 'NaN', '{"a":1}}']) {
-          const problem = assertProblem(await t.request(route.method, route.url, { key: a.key, raw }), 400, 'malformed_request')
+          const problem = assertProblem(await t.request(route.method, route.url, { key: route.key ?? a.key, raw }), 400, 'malformed_request')
           assert.match(problem.detail, /not valid JSON/)
         }
       }
@@ -201,7 +365,7 @@ for (const engine of ENGINES) {
     it('names the JSON path of a value of the wrong type on every route', async () => {
       for (const route of bodyRoutes(a)) {
         const [body, field] = route.wrongType
-        assertInvalidFields(await t.request(route.method, route.url, { key: a.key, body }), [field], 'invalid_type')
+        assertInvalidFields(await t.request(route.method, route.url, { key: route.key ?? a.key, body }), [field], 'invalid_type')
       }
     })
 
@@ -338,7 +502,7 @@ for (const engine of ENGINES) {
 
     it('names an unknown field, at any depth', async () => {
       for (const route of bodyRoutes(a)) {
-        assertInvalidFields(await t.request(route.method, route.url, { key: a.key, body: { ...route.valid, colour: 'red' } }), ['colour'], 'unknown_field')
+        assertInvalidFields(await t.request(route.method, route.url, { key: route.key ?? a.key, body: { ...route.valid, colour: 'red' } }), ['colour'], 'unknown_field')
       }
       const nested: [Record<string, unknown>, string][] = [
         [cashCard({ validity: { type: 'fixed_term', days: 30, weeks: 2 } }), 'validity.weeks'],
@@ -351,11 +515,12 @@ for (const engine of ENGINES) {
     it('names each missing required field, also when the body is missing altogether', async () => {
       for (const route of bodyRoutes(a)) {
         if (route.required === null) continue
+        const key = route.key ?? a.key
         const missing = [
-          await t.request(route.method, route.url, { key: a.key, body: {} }),
-          await t.request(route.method, route.url, { key: a.key }),
-          await t.request(route.method, route.url, { key: a.key, headers: { 'content-type': 'application/json' } }),
-          await t.request(route.method, route.url, { key: a.key, raw: 'null' }),
+          await t.request(route.method, route.url, { key, body: {} }),
+          await t.request(route.method, route.url, { key }),
+          await t.request(route.method, route.url, { key, headers: { 'content-type': 'application/json' } }),
+          await t.request(route.method, route.url, { key, raw: 'null' }),
         ]
         for (const res of missing) assertInvalidFields(res, route.required, 'required')
       }
@@ -367,7 +532,7 @@ for (const engine of ENGINES) {
 
     it('answers 415 problem+json to a body that is not JSON', async () => {
       const before = await snapshot(a.merchantId)
-      const routes: { method: string; url: string; alsoAccepts?: string[] }[] = [...bodyRoutes(a), ...bodilessRoutes(a)]
+      const routes: { method: string; url: string; alsoAccepts?: string[]; key?: string }[] = [...bodyRoutes(a), ...bodilessRoutes(a)]
       for (const route of routes) {
         for (const [type, raw] of [
           ['text/plain', '{"name":"x"}'],
@@ -376,10 +541,10 @@ for (const engine of ENGINES) {
           ['application/xml', '<name>x</name>'],
         ]) {
           if (route.alsoAccepts?.includes(type)) continue
-          assertProblem(await t.request(route.method, route.url, { key: a.key, raw, headers: { 'content-type': type } }), 415, 'unsupported_media_type')
+          assertProblem(await t.request(route.method, route.url, { key: route.key ?? a.key, raw, headers: { 'content-type': type } }), 415, 'unsupported_media_type')
         }
         // A body without any Content-Type is not JSON either.
-        const res = await t.app.inject({ method: route.method as 'POST', url: route.url, headers: { authorization: `Bearer ${a.key}` }, payload: '{"name":"x"}' })
+        const res = await t.app.inject({ method: route.method as 'POST', url: route.url, headers: { authorization: `Bearer ${route.key ?? a.key}` }, payload: '{"name":"x"}' })
         assertProblem({ status: res.statusCode, headers: res.headers, body: res.json(), text: res.body }, 415, 'unsupported_media_type')
       }
       assert.deepEqual(await snapshot(a.merchantId), before)
@@ -390,7 +555,7 @@ for (const engine of ENGINES) {
 
     it('answers unknown ids with 404 and the code of the kind of thing', async () => {
       for (const route of idRoutes(UNKNOWN, a)) {
-        assertProblem(await t.request(route.method, route.url, { key: a.key, body: route.body }), 404, route.code)
+        assertProblem(await t.request(route.method, route.url, { key: route.key ?? a.key, body: route.body }), 404, route.code)
       }
       // A code that fails its check character is not looked up, and is just as unknown.
       assertProblem(await t.request('GET', '/v1/coupons/NOT-A-CODE', { key: a.key }), 404, 'code_not_found')
@@ -403,9 +568,9 @@ for (const engine of ENGINES) {
       const none = idRoutes(unknown, a)
       const bBefore = await snapshot(b.merchantId)
       for (const [i, route] of theirs.entries()) {
-        const res = await t.request(route.method, route.url, { key: a.key, body: route.body })
+        const res = await t.request(route.method, route.url, { key: route.key ?? a.key, body: route.body })
         assertProblem(res, 404, route.code)
-        const ref = await t.request(none[i].method, none[i].url, { key: a.key, body: none[i].body })
+        const ref = await t.request(none[i].method, none[i].url, { key: none[i].key ?? a.key, body: none[i].body })
         sameAnswer(res, ref, [b[route.names], unknown[route.names]])
       }
       // Their stores are unknown stores when named in a card or a key, too.
@@ -419,8 +584,28 @@ for (const engine of ENGINES) {
         await t.request('POST', '/v1/api-keys', { key: a.key, body: { name: 'x', scope: 'redeem', store_id: unknown.storeId } }),
         [b.storeId, unknown.storeId],
       )
+      // Their cards are no birthday gift, their members no referrer.
+      sameAnswer(
+        await t.request('POST', '/v1/member-cards', { key: a.key, body: memberCardBody({ levels: [{ name: 'A', min_growth: 0, birthday_card_id: b.cardId }] }) }),
+        await t.request('POST', '/v1/member-cards', { key: a.key, body: memberCardBody({ levels: [{ name: 'A', min_growth: 0, birthday_card_id: unknown.cardId }] }) }),
+        [b.cardId, unknown.cardId],
+      )
+      sameAnswer(
+        await t.request('POST', `/v1/member-cards/${a.memberCardId}/members`, { key: a.key, body: { user_id: 'referred', referrer_member_id: b.memberId } }),
+        await t.request('POST', `/v1/member-cards/${a.memberCardId}/members`, { key: a.key, body: { user_id: 'referred', referrer_member_id: unknown.memberId } }),
+        [b.memberId, unknown.memberId],
+      )
       // Filters on their ids find nothing.
-      for (const url of [`/v1/redemptions?card_id=${b.cardId}`, `/v1/redemptions?store_id=${b.storeId}`, `/v1/users/u1/coupons?card_id=${b.cardId}`]) {
+      for (const url of [
+        `/v1/redemptions?card_id=${b.cardId}`,
+        `/v1/redemptions?store_id=${b.storeId}`,
+        `/v1/users/u1/coupons?card_id=${b.cardId}`,
+        `/v1/members?member_card_id=${b.memberCardId}`,
+        `/v1/rewards?member_card_id=${b.memberCardId}`,
+        `/v1/payments?order_id=${b.paymentOrderId}`,
+        `/v1/stats/daily?card_id=${b.cardId}`,
+        `/v1/webhook-endpoints/${a.endpointId}/attempts?event_id=${b.eventId}`,
+      ]) {
         const res = await t.request('GET', url, { key: a.key })
         assert.equal(res.status, 200, res.text)
         assert.deepEqual(res.body.data, [])
@@ -436,6 +621,15 @@ for (const engine of ENGINES) {
       const keys = await t.request('GET', '/v1/api-keys', { key: b.key })
       assert.ok(keys.body.data.every((k: { revoked_at: unknown; expires_at: unknown }) => k.revoked_at === null && k.expires_at === null))
       assert.equal((await t.request('GET', `/v1/claim-links/${b.claimLinkId}`, { key: b.key })).body.status, 'active')
+      const member = (await t.request('GET', `/v1/members/${b.memberId}`, { key: b.key })).body
+      assert.deepEqual([member.points_balance, member.stored_value_balance, member.profile], [600, 10_000, {}])
+      assert.equal((await t.request('GET', `/v1/member-cards/${b.memberCardId}`, { key: b.key })).body.status, 'active')
+      const reward = (await t.request('GET', `/v1/rewards/${b.rewardId}`, { key: b.key })).body
+      assert.deepEqual([reward.stock_remaining, reward.status], [5, 'active'])
+      assert.equal((await t.request('GET', `/v1/webhook-endpoints/${b.endpointId}`, { key: b.key })).body.status, 'enabled')
+      assert.equal((await t.request('GET', `/v1/payment-rules/${b.ruleId}`, { key: b.key })).body.min_amount, 1_000_000)
+      const inbox = (await t.request('GET', '/v1/wallet/notifications', { key: b.walletToken })).body
+      assert.deepEqual([inbox.data.length, inbox.unread_count], [3, 3], 'none of their notifications was read')
     })
 
     it("answers the wallet's unknown, other users' and other merchants' coupons alike, and checks its body and list input", async () => {
@@ -459,10 +653,18 @@ for (const engine of ENGINES) {
         const res = await t.request('GET', `/v1/wallet/coupons?${query}`, { key: a.walletToken })
         assertInvalidFields(res, [query.split('=')[0]])
       }
+      for (const query of ['cursor=zzz', 'limit=0', 'limit=501', 'limit=x', 'unread=maybe']) {
+        assertInvalidFields(await t.request('GET', `/v1/wallet/notifications?${query}`, { key: a.walletToken }), [query.split('=')[0]])
+      }
+      for (const ledger of ['points', 'stored-value']) {
+        for (const query of ['cursor=zzz', 'limit=0', 'limit=501']) {
+          assertInvalidFields(await t.request('GET', `/v1/wallet/members/${a.memberId}/${ledger}?${query}`, { key: a.walletToken }), [query.split('=')[0]])
+        }
+      }
     })
 
     it('answers a bad cursor or an out-of-range limit with 422 on every list', async () => {
-      for (const list of LISTS) {
+      for (const list of lists(a)) {
         // Events also take `since`, the same thing as a cursor.
         for (const cursorParam of list === '/v1/events' ? ['cursor', 'since'] : ['cursor']) {
           for (const cursor of ['zzz', Buffer.from('not an id').toString('base64url'), "' OR 1=1 --", 'x'.repeat(300)]) {
@@ -475,12 +677,16 @@ for (const engine of ENGINES) {
         const edge = await t.request('GET', `${list}?limit=500`, { key: a.key })
         assert.equal(edge.status, 200, edge.text)
       }
+      // The statistics are not paged: they take local dates.
+      for (const [query, field] of [['from=yesterday', 'from'], ['to=2026-3-1', 'to'], ['card_id=' + 'x'.repeat(101), 'card_id']]) {
+        assertInvalidFields(await t.request('GET', `/v1/stats/daily?${query}`, { key: a.key }), [field])
+      }
     })
 
     it('pages with the cursors it hands out', async () => {
       assert.equal((await t.request('POST', '/v1/cards', { key: a.key, body: cashCard() })).status, 201)
       assert.equal((await t.request('POST', `/v1/cards/${a.cardId}/claim-links`, { key: a.key, body: {} })).status, 201)
-      for (const list of ['/v1/stores', '/v1/api-keys', '/v1/cards', '/v1/events', '/v1/claim-links', '/v1/users/u1/coupons']) {
+      for (const list of ['/v1/stores', '/v1/api-keys', '/v1/cards', '/v1/events', '/v1/claim-links', '/v1/users/u1/coupons', `/v1/members/${a.memberId}/points`, '/v1/users/u1/notifications']) {
         const first = await t.request('GET', `${list}?limit=1`, { key: a.key })
         assert.equal(first.status, 200, first.text)
         assert.equal(typeof first.body.next_cursor, 'string', `${list} has more than one item`)

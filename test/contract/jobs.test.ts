@@ -1,10 +1,14 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { CompiledQuery, SelectQueryNode, sql, type KyselyPlugin } from 'kysely'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, ms, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
+import { PURGE_BATCH, purgeIdempotencyKeys } from '../../src/jobs/purge-idempotency-keys.job.ts'
+import { IDEMPOTENCY_WINDOW_MS } from '../../src/http/idempotency.ts'
+import { rollUpDailyStats } from '../../src/jobs/daily-stats.job.ts'
 
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 const DAY = 86_400_000
@@ -156,6 +160,97 @@ for (const engine of ENGINES) {
       expectProblem(await m.get('/v1/stats/daily?from=yesterday'), 422, 'validation_failed')
       const other = await newMerchant(t)
       assert.deepEqual(expectStatus(await other.get('/v1/stats/daily'), 200).data, [])
+    })
+
+    it('reads a day’s coupons and redemptions for the statistics through indexes, never by scanning a merchant’s history', async () => {
+      clock.set(START)
+      const { db, engine: e } = t.ctx.database
+      const merchantId = (await newMerchant(t)).merchantId
+      // 200 days of history, 20 coupons a day, some voided, redeemed and reversed; the planner is told how much.
+      const coupons = Array.from({ length: 4000 }, (_, i) => {
+        const day = clock.now() - (200 - Math.floor(i / 20)) * DAY
+        return {
+          id: `cpn_${String(i).padStart(26, '0')}`, merchant_id: merchantId, card_id: `crd_${i % 3}`, card_version_id: 'crv_x', code_hash: `plan-${i}`, code_enc: 'x',
+          user_id: `u${i}`, state: i % 40 === 0 ? 'voided' : 'available', source: 'api', source_ref: null, valid_from: day, valid_until: day + 30 * DAY, issued_at: day,
+          redeemed_at: null, redemption_id: null, voided_at: i % 40 === 0 ? day + 1000 : null, updated_at: day,
+        }
+      })
+      const redemptions = coupons.filter((_, i) => i % 2 === 1).map((c, i) => ({
+        id: `rdm_${c.id.slice(4)}`, merchant_id: merchantId, coupon_id: c.id, card_id: c.card_id, store_id: null, api_key_id: null, channel: 'api',
+        order_amount: 10_000, discount_amount: 1_000, redeemed_at: c.issued_at + 1000, reversed_at: i % 50 === 0 ? c.issued_at + 2000 : null, reversal_reason: null, request_ref: null,
+      }))
+      for (let i = 0; i < coupons.length; i += 500) await db.insertInto('coupons').values(coupons.slice(i, i + 500)).execute()
+      for (let i = 0; i < redemptions.length; i += 500) await db.insertInto('redemptions').values(redemptions.slice(i, i + 500)).execute()
+      for (const table of ['coupons', 'redemptions']) await sql`analyze ${sql.table(table)}`.execute(db)
+
+      // The roll-up's own queries, as it sends them.
+      const reads: CompiledQuery[] = []
+      const capture: KyselyPlugin = {
+        transformQuery({ node, queryId }) {
+          if (SelectQueryNode.is(node)) reads.push(db.getExecutor().compileQuery(node, queryId))
+          return node
+        },
+        transformResult: async ({ result }) => result,
+      }
+      const observed = { ...t.ctx, database: { ...t.ctx.database, db: db.withPlugin(capture) } }
+      await rollUpDailyStats.run(observed, clock.now())
+      const dayQueries = reads.filter((q) => /from "(coupons|redemptions)"/.test(q.sql) && q.parameters.includes(merchantId))
+      assert.ok(dayQueries.length >= 5, `found ${dayQueries.length} of the roll-up's queries`)
+      for (const query of dayQueries) {
+        const explained = await db.executeQuery<Record<string, string>>(CompiledQuery.raw(`${e === 'sqlite' ? 'explain query plan' : 'explain'} ${query.sql}`, [...query.parameters]))
+        const plan = explained.rows.map((row) => row.detail ?? row['QUERY PLAN']).join('\n')
+        if (e === 'sqlite') assert.doesNotMatch(plan, /^SCAN (coupons|redemptions)/m, `${query.sql}\n${plan}`)
+        else assert.doesNotMatch(plan, /Seq Scan/, `${query.sql}\n${plan}`)
+        if (query.sql.includes('"issued_at" >=')) assert.match(plan, /coupons_issued_idx/, plan)
+        if (query.sql.includes('"voided_at" >=')) assert.match(plan, /coupons_voided_idx/, plan)
+        if (query.sql.includes('"reversed_at" >=')) assert.match(plan, /redemptions_reversed_idx/, plan)
+      }
+    })
+
+    it('forgets idempotency keys past their 24 hours in bounded batches, oldest first, until none is left', async () => {
+      clock.set(START)
+      const { db } = t.ctx.database
+      const merchantId = (await newMerchant(t)).merchantId
+      const expiredBy = clock.now() - IDEMPOTENCY_WINDOW_MS
+      /** `n` keys of this merchant created at `expiredBy + offset(i)`. */
+      const addKeys = async (prefix: string, n: number, offset: (i: number) => number) => {
+        const rows = Array.from({ length: n }, (_, i) => ({
+          merchant_id: merchantId,
+          key: `${prefix}-${i}`,
+          request_hash: 'h',
+          state: 'done',
+          status_code: 201,
+          response_body: '{}',
+          created_at: expiredBy + offset(i),
+          locked_until: 0,
+        }))
+        for (let i = 0; i < rows.length; i += 200) await db.insertInto('idempotency_keys').values(rows.slice(i, i + 200)).execute()
+      }
+      const keysLeft = async () =>
+        (await db.selectFrom('idempotency_keys').select('key').where('merchant_id', '=', merchantId).orderBy('key').execute()).map((r) => r.key)
+      const expiredCount = async () => Number((await db.selectFrom('idempotency_keys').select((eb) => eb.fn.countAll().as('n')).where('created_at', '<=', expiredBy).executeTakeFirstOrThrow()).n)
+
+      await addKeys('old', 2 * PURGE_BATCH + 500, (i) => -i) // the newest of them exactly 24 h old
+      await addKeys('fresh', 3, (i) => 1 + i)
+      const expired = await expiredCount()
+      const batches: number[] = []
+      for (let n = await purgeIdempotencyKeys.run(t.ctx, clock.now()); n > 0; n = await purgeIdempotencyKeys.run(t.ctx, clock.now())) {
+        batches.push(n)
+        // Oldest first: the old keys left are always the newest ones (`old-0` is the newest).
+        const old = (await keysLeft()).filter((key) => key.startsWith('old-')).map((key) => Number(key.slice(4)))
+        assert.deepEqual(old.sort((a, b) => a - b), old.map((_, i) => i))
+      }
+      assert.ok(batches.length >= 3, `several statements: ${batches}`)
+      assert.ok(batches.every((n) => n <= PURGE_BATCH))
+      assert.deepEqual(batches.slice(0, -1), batches.slice(0, -1).map(() => PURGE_BATCH), 'every batch but the last is full')
+      assert.equal(batches.reduce((a, b) => a + b, 0), expired)
+      assert.equal(await expiredCount(), 0)
+      assert.deepEqual(await keysLeft(), ['fresh-0', 'fresh-1', 'fresh-2'], 'a key younger than 24 h by one millisecond stays')
+
+      // The runner calls it until nothing is left and reports what it forgot in all.
+      await addKeys('later', PURGE_BATCH + 1, (i) => -1 - i)
+      assert.equal((await runJobsOnce(t.ctx, [purgeIdempotencyKeys]))['purge-idempotency-keys'], PURGE_BATCH + 1)
+      assert.deepEqual(await keysLeft(), ['fresh-0', 'fresh-1', 'fresh-2'])
     })
   })
 }

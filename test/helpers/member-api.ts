@@ -77,6 +77,11 @@ export async function assertLedgersConsistent(db: Db, memberId: string): Promise
     const events = await db.selectFrom('events').select('data').where('merchant_id', '=', member.merchant_id).where('type', '=', type).execute()
     const announced = events.map((e) => fromJson<{ member_id: string; entry_id: string }>(e.data)).filter((d) => d.member_id === memberId).map((d) => d.entry_id).sort()
     assert.deepEqual(announced, ids, `${type}: one event per entry`)
+    // …and told to the member exactly once, in their inbox.
+    const told = await db.selectFrom('notifications').select(['dedupe_key', 'user_id', 'data']).where('merchant_id', '=', member.merchant_id).where('kind', '=', type).execute()
+    const toldEntries = told.map((n) => ({ ...n, data: fromJson<{ member_id: string; entry_id: string }>(n.data) })).filter((n) => n.data.member_id === memberId)
+    assert.deepEqual(toldEntries.map((n) => n.data.entry_id).sort(), ids, `${type}: one notification per entry`)
+    for (const n of toldEntries) assert.deepEqual([n.user_id, n.dedupe_key], [member.user_id, `${type}:${n.data.entry_id}`])
   }
   const lots = await db.selectFrom('points_lots').select((eb) => eb.fn.sum<number | string>('remaining').as('held')).where('member_id', '=', memberId).executeTakeFirst()
   assert.equal(count(lots?.held), member.points_balance, 'the lots hold exactly the balance')

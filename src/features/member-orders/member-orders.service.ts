@@ -6,6 +6,7 @@ import { percentOfFloor } from '../../domain/pricing.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import type { MerchantPrincipal } from '../../http/auth.ts'
 import { newId } from '../../ports/ids.ts'
+import type { Notifier } from '../../ports/notifier.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { applyGrowthInTx } from '../members/member-levels.ts'
 import { findMemberWithCard, lockMemberWithCard, type MemberRow, type MemberWithCard } from '../members/members.repository.ts'
@@ -40,7 +41,14 @@ function earningsFor({ member, card }: MemberWithCard, amount: number): { points
  * earns the order's points (times the level's multiplier) and growth, which may lift the level at once.
  * Each order posts once: its points and stored value carry the order as their source.
  */
-export async function recordOrderInTx(tx: Db, locked: MemberWithCard, input: OrderInput, merchantTz: string, now: number): Promise<{ order: MemberOrderRow; member: MemberRow }> {
+export async function recordOrderInTx(
+  tx: Db,
+  notifier: Notifier,
+  locked: MemberWithCard,
+  input: OrderInput,
+  merchantTz: string,
+  now: number,
+): Promise<{ order: MemberOrderRow; member: MemberRow }> {
   const { terms } = locked.card
   const sourceRef = `order:${input.orderRef}`
   let member = locked.member
@@ -49,17 +57,17 @@ export async function recordOrderInTx(tx: Db, locked: MemberWithCard, input: Ord
   }
   if (input.storedValueAmount > 0) {
     if (!terms.stored_value.enabled) throw new AppError('stored_value_not_enabled', 'This member card does not take stored value.')
-    const paid = await postStoredValueInTx(tx, { member, delta: -input.storedValueAmount, type: 'payment', reason: `Order ${input.orderRef}`, paymentRef: null, sourceRef, now })
+    const paid = await postStoredValueInTx(tx, { notifier, member, delta: -input.storedValueAmount, type: 'payment', reason: `Order ${input.orderRef}`, paymentRef: null, sourceRef, now })
     member = paid.member
   }
   const { points, growth } = earningsFor({ member, card: locked.card }, input.orderAmount)
   let lotId: string | null = null
   if (points > 0) {
-    const posted = await postPointsInTx(tx, { member, terms, merchantTz, delta: points, type: 'purchase', reason: `Order ${input.orderRef}`, sourceRef, now })
+    const posted = await postPointsInTx(tx, { notifier, member, terms, merchantTz, delta: points, type: 'purchase', reason: `Order ${input.orderRef}`, sourceRef, now })
     member = posted.member
     lotId = posted.entry.id
   }
-  member = await applyGrowthInTx(tx, { member, terms, delta: growth, now })
+  member = await applyGrowthInTx(tx, { notifier, member, terms, delta: growth, now })
   const order: MemberOrderRow = {
     id: newId('mor', now),
     merchant_id: member.merchant_id,
@@ -91,6 +99,7 @@ export async function recordOrderInTx(tx: Db, locked: MemberWithCard, input: Ord
  */
 export async function refundOrderInTx(
   tx: Db,
+  notifier: Notifier,
   locked: MemberWithCard,
   order: MemberOrderRow,
   input: { refundRef: string; amount: number },
@@ -105,12 +114,12 @@ export async function refundOrderInTx(
   const sourceRef = `refund:${order.id}:${input.refundRef}`
   const reason = `Refund ${input.refundRef} of order ${order.order_ref}`
   if (refund.points > 0) {
-    const posted = await postPointsInTx(tx, { member, terms, merchantTz, delta: -refund.points, type: 'refund', reason, sourceRef, firstLotId: order.points_lot_id, now })
+    const posted = await postPointsInTx(tx, { notifier, member, terms, merchantTz, delta: -refund.points, type: 'refund', reason, sourceRef, firstLotId: order.points_lot_id, now })
     member = posted.member
   }
-  member = await applyGrowthInTx(tx, { member, terms, delta: -refund.growth, now })
+  member = await applyGrowthInTx(tx, { notifier, member, terms, delta: -refund.growth, now })
   if (refund.stored_value > 0) {
-    member = (await postStoredValueInTx(tx, { member, delta: refund.stored_value, type: 'order_refund', reason, paymentRef: null, sourceRef, now })).member
+    member = (await postStoredValueInTx(tx, { notifier, member, delta: refund.stored_value, type: 'order_refund', reason, paymentRef: null, sourceRef, now })).member
   }
   const updated = await tx
     .updateTable('member_orders')
@@ -172,7 +181,7 @@ export async function recordOrder(
     const existing = await findOrder(tx, merchantId, input.orderRef)
     if (existing && existing.member_id !== memberId) throw new AppError('duplicate_order_ref', 'This order_ref was already recorded for another member.')
     if (existing) return { order: existing, member: locked, replayed: true }
-    const recorded = await recordOrderInTx(tx, locked, { ...input, storeId, redemptionId: null }, merchantTz, now)
+    const recorded = await recordOrderInTx(tx, ctx.notifier, locked, { ...input, storeId, redemptionId: null }, merchantTz, now)
     return { order: recorded.order, member: { member: recorded.member, card: locked.card }, replayed: false }
   })
 }
@@ -199,7 +208,7 @@ export async function refundOrder(
       .where('refund_ref', '=', input.refundRef)
       .executeTakeFirst()
     if (existing) return { refund: existing, order, member: locked, replayed: true }
-    const refunded = await refundOrderInTx(tx, locked, order, { refundRef: input.refundRef, amount: input.amount ?? order.order_amount - order.refunded_amount }, merchantTz, now)
+    const refunded = await refundOrderInTx(tx, ctx.notifier, locked, order, { refundRef: input.refundRef, amount: input.amount ?? order.order_amount - order.refunded_amount }, merchantTz, now)
     return { refund: refunded.refund, order: refunded.order, member: { member: refunded.member, card: locked.card }, replayed: false }
   })
 }
@@ -225,11 +234,12 @@ export async function previewMemberAtTill(db: Db, merchantId: string, memberId: 
 /** The member's earnings for a redemption, recorded as an order named by the redemption id, in the redemption's transaction. */
 export async function earnForRedemptionInTx(
   tx: Db,
-  input: { merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; storeId: string | null; now: number },
+  input: { notifier: Notifier; merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; storeId: string | null; now: number },
 ) {
   const locked = await lockMemberWithCard(tx, input.merchantId, input.memberId)
   const { order, member } = await recordOrderInTx(
     tx,
+    input.notifier,
     locked,
     { orderRef: input.redemptionId, orderAmount: input.orderAmount ?? 0, storedValueAmount: 0, storeId: input.storeId, redemptionId: input.redemptionId },
     input.merchantTz,
@@ -239,12 +249,15 @@ export async function earnForRedemptionInTx(
 }
 
 /** A reversed redemption takes back what its member earned (whatever is left unrefunded of its order). */
-export async function reverseRedemptionEarningInTx(tx: Db, input: { merchantId: string; merchantTz: string; redemptionId: string; now: number }): Promise<void> {
+export async function reverseRedemptionEarningInTx(
+  tx: Db,
+  input: { notifier: Notifier; merchantId: string; merchantTz: string; redemptionId: string; now: number },
+): Promise<void> {
   const order = await tx.selectFrom('member_orders').selectAll().where('merchant_id', '=', input.merchantId).where('redemption_id', '=', input.redemptionId).executeTakeFirst()
   if (!order || order.refunded_amount === order.order_amount) return
   const locked = await lockMemberWithCard(tx, input.merchantId, order.member_id)
   // Read again under the member's lock: a refund through the orders API may have just finished.
   const current = await tx.selectFrom('member_orders').selectAll().where('merchant_id', '=', input.merchantId).where('id', '=', order.id).executeTakeFirstOrThrow()
   const left = current.order_amount - current.refunded_amount
-  if (left > 0) await refundOrderInTx(tx, locked, current, { refundRef: `reversal:${input.redemptionId}`, amount: left }, input.merchantTz, input.now)
+  if (left > 0) await refundOrderInTx(tx, input.notifier, locked, current, { refundRef: `reversal:${input.redemptionId}`, amount: left }, input.merchantTz, input.now)
 }

@@ -1,13 +1,18 @@
 import type { Db } from '../../db/database.ts'
 import type { MemberCardTerms } from '../../domain/member-card-rules.ts'
 import { decideUpgrade } from '../../domain/member-levels.ts'
+import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { notifyLevelChanged, type LevelChangedData } from './member-notices.ts'
 import type { MemberRow } from './members.repository.ts'
 
 export type LevelChangeReason = 'growth' | 'review'
 
-/** Moves a (locked) member to another level, with a `member.level_changed` event. */
-export async function setLevelInTx(tx: Db, input: { member: MemberRow; terms: MemberCardTerms; level: number; reason: LevelChangeReason; now: number }): Promise<MemberRow> {
+/** Moves a (locked) member to another level, with a `member.level_changed` event, and tells the member. */
+export async function setLevelInTx(
+  tx: Db,
+  input: { notifier: Notifier; member: MemberRow; terms: MemberCardTerms; level: number; reason: LevelChangeReason; now: number },
+): Promise<MemberRow> {
   const { member, terms, level, reason, now } = input
   const updated = await tx
     .updateTable('members')
@@ -17,22 +22,19 @@ export async function setLevelInTx(tx: Db, input: { member: MemberRow; terms: Me
     .where('level_index', '=', member.level_index)
     .returningAll()
     .executeTakeFirstOrThrow()
-  await recordEvent(tx, {
-    merchantId: member.merchant_id,
-    type: 'member.level_changed',
-    data: {
-      member_id: member.id,
-      member_card_id: member.member_card_id,
-      user_id: member.user_id,
-      from_level: terms.levels[member.level_index].name,
-      to_level: terms.levels[level].name,
-      from_level_index: member.level_index,
-      to_level_index: level,
-      growth: member.growth,
-      reason,
-    },
-    now,
-  })
+  const data: LevelChangedData = {
+    member_id: member.id,
+    member_card_id: member.member_card_id,
+    user_id: member.user_id,
+    from_level: terms.levels[member.level_index].name,
+    to_level: terms.levels[level].name,
+    from_level_index: member.level_index,
+    to_level_index: level,
+    growth: member.growth,
+    reason,
+  }
+  await recordEvent(tx, { merchantId: member.merchant_id, type: 'member.level_changed', data, now })
+  await notifyLevelChanged(input.notifier, tx, member.merchant_id, data, now)
   return updated
 }
 
@@ -40,7 +42,7 @@ export async function setLevelInTx(tx: Db, input: { member: MemberRow; terms: Me
  * Adds growth to a (locked) member, or takes it back (never below zero), and moves the member up at once
  * when the growth reaches a higher level. Levels go down only at a review.
  */
-export async function applyGrowthInTx(tx: Db, input: { member: MemberRow; terms: MemberCardTerms; delta: number; now: number }): Promise<MemberRow> {
+export async function applyGrowthInTx(tx: Db, input: { notifier: Notifier; member: MemberRow; terms: MemberCardTerms; delta: number; now: number }): Promise<MemberRow> {
   const { member, terms, delta, now } = input
   if (delta === 0) return member
   const updated = await tx
@@ -53,5 +55,5 @@ export async function applyGrowthInTx(tx: Db, input: { member: MemberRow; terms:
     .executeTakeFirst()
   if (!updated) throw new Error(`growth of member ${member.id} would go below zero`)
   const upgrade = decideUpgrade(terms.levels, updated.level_index, updated.growth)
-  return upgrade === null ? updated : setLevelInTx(tx, { member: updated, terms, level: upgrade, reason: 'growth', now })
+  return upgrade === null ? updated : setLevelInTx(tx, { notifier: input.notifier, member: updated, terms, level: upgrade, reason: 'growth', now })
 }

@@ -6,6 +6,7 @@ import { nextBirthdayStart, nextReviewAt, parseBirthday } from '../../domain/mem
 import { localDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
+import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findMemberCard } from '../member-cards/member-cards.service.ts'
 import { findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from '../points/points.ledger.ts'
@@ -29,18 +30,18 @@ type Behaviour = 'sign_in' | 'profile_completed' | 'referral'
 /** Points and growth for something a member did, as the card's earning rules say. */
 async function awardBehaviourInTx(
   tx: Db,
-  input: { member: MemberRow; terms: MemberCardTerms; merchantTz: string; behaviour: Behaviour; sourceRef: string; reason: string; now: number },
+  input: { notifier: Notifier; member: MemberRow; terms: MemberCardTerms; merchantTz: string; behaviour: Behaviour; sourceRef: string; reason: string; now: number },
 ): Promise<{ member: MemberRow; entry: PointsEntryRow | null }> {
-  const { terms, behaviour, now } = input
+  const { notifier, terms, behaviour, now } = input
   let member = input.member
   let entry: PointsEntryRow | null = null
   const points = terms.points_rules[behaviour]
   if (points > 0) {
-    const posted = await postPointsInTx(tx, { member, terms, merchantTz: input.merchantTz, delta: points, type: behaviour, reason: input.reason, sourceRef: input.sourceRef, now })
+    const posted = await postPointsInTx(tx, { notifier, member, terms, merchantTz: input.merchantTz, delta: points, type: behaviour, reason: input.reason, sourceRef: input.sourceRef, now })
     member = posted.member
     entry = posted.entry
   }
-  member = await applyGrowthInTx(tx, { member, terms, delta: terms.growth_rules[behaviour], now })
+  member = await applyGrowthInTx(tx, { notifier, member, terms, delta: terms.growth_rules[behaviour], now })
   return { member, entry }
 }
 
@@ -118,11 +119,11 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
       now,
     })
     if (complete) {
-      member = (await awardBehaviourInTx(tx, { member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
+      member = (await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
     }
     if (input.referrerMemberId !== null) {
       const referrer = await lockMember(tx, merchantId, input.referrerMemberId)
-      await awardBehaviourInTx(tx, { member: referrer, terms, merchantTz, behaviour: 'referral', sourceRef: `referral:${memberId}`, reason: `Referred member ${member.member_number}`, now })
+      await awardBehaviourInTx(tx, { notifier: ctx.notifier, member: referrer, terms, merchantTz, behaviour: 'referral', sourceRef: `referral:${memberId}`, reason: `Referred member ${member.member_number}`, now })
     }
     return { member, card }
   })
@@ -162,7 +163,7 @@ export async function updateProfile(ctx: AppContext, scope: MerchantScope, membe
       .executeTakeFirstOrThrow()
     await recordEvent(tx, { merchantId, type: 'member.profile_updated', data: { member_id: memberId, member_card_id: member.member_card_id, user_id: member.user_id, fields: Object.keys(input.profile) }, now })
     if (completes) {
-      member = (await awardBehaviourInTx(tx, { member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
+      member = (await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
     }
     return { member, card }
   })
@@ -179,7 +180,7 @@ export async function signIn(ctx: AppContext, scope: MerchantScope, memberId: st
     const date = `${day.year}-${String(day.month).padStart(2, '0')}-${String(day.day).padStart(2, '0')}`
     const sourceRef = `sign_in:${memberId}:${date}`
     if (await findPointsEntryBySource(tx, merchantId, sourceRef)) throw new AppError('already_signed_in', `The member already signed in on ${date}.`)
-    const awarded = await awardBehaviourInTx(tx, { member, terms: card.terms, merchantTz, behaviour: 'sign_in', sourceRef, reason: `Daily sign-in ${date}`, now })
+    const awarded = await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, behaviour: 'sign_in', sourceRef, reason: `Daily sign-in ${date}`, now })
     return { member: awarded.member, card, entry: awarded.entry as PointsEntryRow }
   })
 }

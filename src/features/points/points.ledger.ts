@@ -4,7 +4,9 @@ import type { MemberCardTerms } from '../../domain/member-card-rules.ts'
 import { allocateBurn, computeLotExpiry, type LotTake } from '../../domain/points-rules.ts'
 import { AppError } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
+import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { notifyPointsChanged, type PointsChangedData } from '../members/member-notices.ts'
 import type { MemberRow } from '../members/members.repository.ts'
 
 export type PointsEntryRow = PointsEntriesTable
@@ -16,6 +18,8 @@ export type PointsEntryType = 'purchase' | 'sign_in' | 'profile_completed' | 're
 const DAY_MS = 86_400_000
 
 export interface PostPoints {
+  /** Tells the member of the change. */
+  notifier: Notifier
   /** The member, locked by `lockMember` in this transaction. */
   member: MemberRow
   terms: MemberCardTerms
@@ -76,7 +80,7 @@ async function takeFromLots(tx: Db, input: PostPoints): Promise<void> {
  * Posts one entry to a member's points ledger, in the caller's transaction: the balance on the member row
  * moves with a conditional update (it never goes below zero, even with parallel burns), the entry records
  * the balance after it and the member's next sequence number, lots follow (a new lot for an earning, oldest
- * lots consumed by a burn), and a `points.changed` event goes to the outbox.
+ * lots consumed by a burn), a `points.changed` event goes to the outbox and the member is notified.
  */
 export async function postPointsInTx(tx: Db, input: PostPoints): Promise<PostedPoints> {
   const { member, delta, now } = input
@@ -126,20 +130,17 @@ export async function postPointsInTx(tx: Db, input: PostPoints): Promise<PostedP
     await takeFromLots(tx, input)
   }
 
-  await recordEvent(tx, {
-    merchantId: member.merchant_id,
-    type: 'points.changed',
-    data: {
-      member_id: member.id,
-      member_card_id: member.member_card_id,
-      user_id: member.user_id,
-      entry_id: entry.id,
-      type: input.type,
-      delta,
-      reason: input.reason,
-      points_balance: updated.points_balance,
-    },
-    now,
-  })
+  const data: PointsChangedData = {
+    member_id: member.id,
+    member_card_id: member.member_card_id,
+    user_id: member.user_id,
+    entry_id: entry.id,
+    type: input.type,
+    delta,
+    reason: input.reason,
+    points_balance: updated.points_balance,
+  }
+  await recordEvent(tx, { merchantId: member.merchant_id, type: 'points.changed', data, now })
+  await notifyPointsChanged(input.notifier, tx, member.merchant_id, data, now)
   return { entry, member: updated }
 }

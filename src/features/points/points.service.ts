@@ -44,7 +44,7 @@ export async function adjustPoints(ctx: AppContext, scope: MerchantScope, member
       if (existing && existing.member_id !== memberId) throw new AppError('duplicate_source_ref', 'This source_ref already posted points to another member.')
       if (existing) return { entry: existing, replayed: true }
     }
-    const { entry } = await postPointsInTx(tx, { member, terms: card.terms, merchantTz, delta: input.delta, type: 'adjustment', reason: input.reason, sourceRef, now })
+    const { entry } = await postPointsInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, delta: input.delta, type: 'adjustment', reason: input.reason, sourceRef, now })
     return { entry, replayed: false }
   })
 }

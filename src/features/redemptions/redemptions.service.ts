@@ -138,7 +138,7 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
       now,
     })
     const member = input.memberId
-      ? await earnForRedemptionInTx(tx, { merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId, orderAmount: input.orderAmount, storeId: redemption.store_id, now })
+      ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId, orderAmount: input.orderAmount, storeId: redemption.store_id, now })
       : null
     return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member }
   })
@@ -194,7 +194,7 @@ export async function reverseRedemption(ctx: AppContext, merchantId: string, mer
     })
     // The expiry job only looks at available coupons, so a coupon that comes back expired is recorded here.
     if (state === 'expired') await recordCouponExpired(tx, coupon, merchantTz, now)
-    await reverseRedemptionEarningInTx(tx, { merchantId, merchantTz, redemptionId, now })
+    await reverseRedemptionEarningInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz, redemptionId, now })
     return { redemption: reversed, coupon, state: effectiveCouponState({ state: state as CouponState, valid_until: coupon.valid_until }, now) }
   })
 }

@@ -13,6 +13,7 @@ import type { CouponRow } from '../coupons/coupons.repository.ts'
 import { findMemberCard } from '../member-cards/member-cards.service.ts'
 import type { MerchantScope } from '../members/members.service.ts'
 import { lockMemberWithCard, type MemberRow } from '../members/members.repository.ts'
+import { notifyRewardExchanged, type RewardExchangedData } from '../members/member-notices.ts'
 import { insufficientPoints, postPointsInTx } from '../points/points.ledger.ts'
 import { postingOnce } from '../points/points.service.ts'
 
@@ -164,6 +165,7 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
 
     const sourceRef = `exchange:${exchangeId}`
     const burned = await postPointsInTx(tx, {
+      notifier: ctx.notifier,
       member,
       terms: card.terms,
       merchantTz,
@@ -195,22 +197,21 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
       created_at: now,
     }
     await tx.insertInto('reward_exchanges').values(exchange).execute()
-    await recordEvent(tx, {
-      merchantId,
-      type: 'reward.exchanged',
-      data: {
-        exchange_id: exchangeId,
-        reward_id: rewardId,
-        member_id: memberId,
-        member_card_id: member.member_card_id,
-        user_id: member.user_id,
-        points_cost: reward.points_cost,
-        coupon_id: exchange.coupon_id,
-        stock_remaining: stock.stock_remaining,
-        points_balance: burned.member.points_balance,
-      },
-      now,
-    })
+    const data: RewardExchangedData = {
+      exchange_id: exchangeId,
+      reward_id: rewardId,
+      member_id: memberId,
+      member_card_id: member.member_card_id,
+      user_id: member.user_id,
+      type: reward.type,
+      title: reward.title,
+      points_cost: reward.points_cost,
+      coupon_id: exchange.coupon_id,
+      stock_remaining: stock.stock_remaining,
+      points_balance: burned.member.points_balance,
+    }
+    await recordEvent(tx, { merchantId, type: 'reward.exchanged', data, now })
+    await notifyRewardExchanged(ctx.notifier, tx, merchantId, data, now)
     return { exchange, reward: stock, coupon, pickupCode, member: burned.member }
   })
 }

@@ -2,7 +2,9 @@ import type { Db } from '../../db/database.ts'
 import type { StoredValueEntriesTable } from '../../db/schema.ts'
 import { AppError } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
+import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { notifyStoredValueChanged, type StoredValueChangedData } from '../members/member-notices.ts'
 import type { MemberRow } from '../members/members.repository.ts'
 
 export type StoredValueEntryRow = StoredValueEntriesTable
@@ -11,6 +13,8 @@ export type StoredValueEntryRow = StoredValueEntriesTable
 export type StoredValueEntryType = 'top_up' | 'payment' | 'order_refund' | 'refund' | 'adjustment'
 
 export interface PostStoredValue {
+  /** Tells the member of the change. */
+  notifier: Notifier
   /** The member, locked by `lockMember` in this transaction. */
   member: MemberRow
   delta: number
@@ -27,8 +31,8 @@ export function findStoredValueEntryBySource(db: Db, merchantId: string, sourceR
 
 /**
  * Posts one movement of a member's stored value in the caller's transaction: a conditional update keeps
- * the balance at zero or above under parallel spending, the entry records the balance after it, and a
- * `stored_value.changed` event goes to the outbox.
+ * the balance at zero or above under parallel spending, the entry records the balance after it, a
+ * `stored_value.changed` event goes to the outbox and the member is notified.
  */
 export async function postStoredValueInTx(tx: Db, input: PostStoredValue): Promise<{ entry: StoredValueEntryRow; member: MemberRow }> {
   const { member, delta, now } = input
@@ -56,21 +60,18 @@ export async function postStoredValueInTx(tx: Db, input: PostStoredValue): Promi
     created_at: now,
   }
   await tx.insertInto('stored_value_entries').values(entry).execute()
-  await recordEvent(tx, {
-    merchantId: member.merchant_id,
-    type: 'stored_value.changed',
-    data: {
-      member_id: member.id,
-      member_card_id: member.member_card_id,
-      user_id: member.user_id,
-      entry_id: entry.id,
-      type: input.type,
-      delta,
-      reason: input.reason,
-      payment_ref: input.paymentRef,
-      stored_value_balance: updated.stored_value_balance,
-    },
-    now,
-  })
+  const data: StoredValueChangedData = {
+    member_id: member.id,
+    member_card_id: member.member_card_id,
+    user_id: member.user_id,
+    entry_id: entry.id,
+    type: input.type,
+    delta,
+    reason: input.reason,
+    payment_ref: input.paymentRef,
+    stored_value_balance: updated.stored_value_balance,
+  }
+  await recordEvent(tx, { merchantId: member.merchant_id, type: 'stored_value.changed', data, now })
+  await notifyStoredValueChanged(input.notifier, tx, member.merchant_id, data, now)
   return { entry, member: updated }
 }

@@ -32,6 +32,7 @@ export async function changeStoredValue(
       if (existing) return { entry: existing, replayed: true }
     }
     const { entry } = await postStoredValueInTx(tx, {
+      notifier: ctx.notifier,
       member: locked.member,
       delta: input.delta,
       type: input.delta > 0 ? 'top_up' : 'payment',
@@ -61,6 +62,7 @@ export async function refundStoredValue(
     if (!decided.ok) throw new AppError(decided.error, decided.detail)
     const { refund } = decided
     const { entry } = await postStoredValueInTx(tx, {
+      notifier: ctx.notifier,
       member: locked.member,
       delta: -refund.amount,
       type: 'refund',
