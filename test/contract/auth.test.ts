@@ -52,6 +52,11 @@ function isCustomerRoute(route: RouteEntry): boolean {
   return route.url.startsWith('/v1/wallet/') || `${route.method} ${route.url}` === 'POST /v1/claim/:token'
 }
 
+/** A staff member's own session (console, store terminal): its cookie only, never an API key. */
+function isStaffSessionRoute(route: RouteEntry): boolean {
+  return route.url.startsWith('/v1/staff/session')
+}
+
 const label = (route: RouteEntry) => `${route.method} ${route.url}`
 
 for (const engine of ENGINES) {
@@ -101,8 +106,9 @@ for (const engine of ENGINES) {
     })
 
     it('keeps the wallet’s routes to signed-in customers and every other route to API keys', async () => {
-      const customerRoutes = routes.filter((route) => !isPublic(route) && !merchantRoutes.includes(route))
-      assert.deepEqual(customerRoutes.filter((route) => !isCustomerRoute(route)).map(label), [], 'only customer routes refuse a full API key')
+      const refusingKeys = routes.filter((route) => !isPublic(route) && !merchantRoutes.includes(route))
+      assert.deepEqual(refusingKeys.filter((route) => !isCustomerRoute(route) && !isStaffSessionRoute(route)).map(label), [], 'only customer and staff-session routes refuse a full API key')
+      const customerRoutes = refusingKeys.filter(isCustomerRoute)
       assert.ok(customerRoutes.some((route) => route.url.startsWith('/v1/wallet/members')), 'the member cards’ wallet routes are among them')
       assert.ok(customerRoutes.some((route) => route.url.startsWith('/v1/wallet/notifications')), 'and the inbox')
       const wallet = await t.request('POST', '/v1/wallet-tokens', { key, body: { user_id: 'auth-user' } })
