@@ -47,3 +47,21 @@ export async function lockMemberWithCard(tx: Db, merchantId: string, memberId: s
   const member = await lockMember(tx, merchantId, memberId)
   return { member, card: await findMemberCard(tx, merchantId, member.member_card_id) }
 }
+
+/**
+ * Moves one of a member's balances (points, or stored value in fen) by `delta` and counts the move in the
+ * ledger's sequence, with a conditional update: it never takes the balance below zero, even with parallel
+ * spending. Returns the member after the move, or undefined when the balance does not cover it.
+ */
+export function moveMemberBalance(tx: Db, member: MemberRow, ledger: 'points' | 'stored_value', delta: number, now: number): Promise<MemberRow | undefined> {
+  const balance = ledger === 'points' ? 'points_balance' : 'stored_value_balance'
+  const seq = ledger === 'points' ? 'points_seq' : 'stored_value_seq'
+  return tx
+    .updateTable('members')
+    .set((eb) => ({ [balance]: eb(balance, '+', delta), [seq]: eb(seq, '+', 1), updated_at: now }))
+    .where('merchant_id', '=', member.merchant_id)
+    .where('id', '=', member.id)
+    .where((eb) => eb(eb(balance, '+', delta), '>=', 0))
+    .returningAll()
+    .executeTakeFirst()
+}

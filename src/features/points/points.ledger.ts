@@ -7,7 +7,7 @@ import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { notifyPointsChanged, type PointsChangedData } from '../members/member-notices.ts'
-import type { MemberRow } from '../members/members.repository.ts'
+import { moveMemberBalance, type MemberRow } from '../members/members.repository.ts'
 
 export type PointsEntryRow = PointsEntriesTable
 export type PointsLotRow = PointsLotsTable
@@ -85,14 +85,7 @@ async function takeFromLots(tx: Db, input: PostPoints): Promise<void> {
 export async function postPointsInTx(tx: Db, input: PostPoints): Promise<PostedPoints> {
   const { member, delta, now } = input
   if (!Number.isSafeInteger(delta) || delta === 0) throw new RangeError('a points entry moves a non-zero whole number of points')
-  const updated = await tx
-    .updateTable('members')
-    .set((eb) => ({ points_balance: eb('points_balance', '+', delta), points_seq: eb('points_seq', '+', 1), updated_at: now }))
-    .where('merchant_id', '=', member.merchant_id)
-    .where('id', '=', member.id)
-    .where((eb) => eb(eb('points_balance', '+', delta), '>=', 0))
-    .returningAll()
-    .executeTakeFirst()
+  const updated = await moveMemberBalance(tx, member, 'points', delta, now)
   if (!updated) throw insufficientPoints(member.points_balance, -delta)
 
   const entry: PointsEntryRow = {

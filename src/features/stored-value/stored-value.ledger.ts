@@ -5,7 +5,7 @@ import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { notifyStoredValueChanged, type StoredValueChangedData } from '../members/member-notices.ts'
-import type { MemberRow } from '../members/members.repository.ts'
+import { moveMemberBalance, type MemberRow } from '../members/members.repository.ts'
 
 export type StoredValueEntryRow = StoredValueEntriesTable
 
@@ -37,14 +37,7 @@ export function findStoredValueEntryBySource(db: Db, merchantId: string, sourceR
 export async function postStoredValueInTx(tx: Db, input: PostStoredValue): Promise<{ entry: StoredValueEntryRow; member: MemberRow }> {
   const { member, delta, now } = input
   if (!Number.isSafeInteger(delta) || delta === 0) throw new RangeError('a stored-value entry moves a non-zero whole number of fen')
-  const updated = await tx
-    .updateTable('members')
-    .set((eb) => ({ stored_value_balance: eb('stored_value_balance', '+', delta), stored_value_seq: eb('stored_value_seq', '+', 1), updated_at: now }))
-    .where('merchant_id', '=', member.merchant_id)
-    .where('id', '=', member.id)
-    .where((eb) => eb(eb('stored_value_balance', '+', delta), '>=', 0))
-    .returningAll()
-    .executeTakeFirst()
+  const updated = await moveMemberBalance(tx, member, 'stored_value', delta, now)
   if (!updated) throw new AppError('insufficient_balance', `The stored value balance is ${member.stored_value_balance}; ${-delta} cannot be taken from it.`)
   const entry: StoredValueEntryRow = {
     id: newId('sve', now),
