@@ -16,7 +16,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
 import { ensureWebBuilt } from './support/web-build.ts'
 import { ARTIFACTS, launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
-import { auditPage, tabOrder } from './support/a11y.ts'
+import { tabOrder } from './support/a11y.ts'
+import { assertAccessible, choose } from './support/ui.ts'
 
 const OWNER = { login: 'owner@tea.example', password: 'owner-password-1' }
 const OPERATOR = { login: 'operator@tea.example', password: 'operator-password-1' }
@@ -60,19 +61,6 @@ describe('the web apps in a browser', () => {
         img.addEventListener('error', () => resolve(false))
       }),
     )
-  }
-
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const report = await auditPage(page)
-    assert.deepEqual(report.unnamed, [], `${name}: controls without an accessible name`)
-    assert.deepEqual(report.lowContrast, [], `${name}: text below WCAG AA contrast`)
-    assert.ok(report.checkedText > 3, `${name}: some text was checked`)
-  }
-
-  /** Picks an option of an Element Plus select by the select's label and the option's text. */
-  async function choose(page: Page, label: string, option: string): Promise<void> {
-    await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: label, exact: true }) }).click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
   }
 
   /** The one-time code the server "sent" (its log, in development) to this phone. */

@@ -2,27 +2,34 @@ import { reactive } from 'vue'
 import { api } from './api.ts'
 
 /**
- * Sections whose API may not be installed on this server (webhooks, member cards, rewards, points
- * rules): the menu shows them only when the server's OpenAPI document lists their routes, and the
- * pages use the routes as the document names them.
+ * Sections whose API a server may leave out (webhooks, member cards, rewards): the menu shows them only
+ * when the server's OpenAPI document lists their routes.
  */
 export const features = reactive({
+  /** GET /v1/webhook-endpoints */
   webhooks: false,
-  /** e.g. /v1/webhook-endpoints/{id}/deliveries */
-  webhookDeliveries: null as string | null,
-  /** e.g. /v1/webhook-deliveries/{id}/redeliver */
-  webhookRedeliver: null as string | null,
+  /** GET /v1/webhook-endpoints/{id}/deliveries */
+  webhookDeliveries: false,
+  /** GET /v1/webhook-endpoints/{id}/attempts: every attempt, the delivery log */
+  webhookAttempts: false,
+  /** POST /v1/webhook-endpoints/{id}/redeliver {event_id} */
+  webhookRedeliver: false,
+  /** GET /v1/member-cards */
   members: false,
-  memberList: null as string | null,
+  /** GET /v1/members?member_card_id= */
+  memberList: false,
+  /** GET /v1/rewards */
   rewards: false,
-  pointsRules: null as string | null,
 })
 
 type Paths = Record<string, Record<string, unknown>>
 
-function find(paths: Paths, method: string, pattern: RegExp): string | null {
-  return Object.keys(paths).find((path) => pattern.test(path) && paths[path][method] !== undefined) ?? null
+/** Whether the document lists this method on a path matching `pattern` (path parameters in any name). */
+function has(paths: Paths, method: string, pattern: RegExp): boolean {
+  return Object.keys(paths).some((path) => pattern.test(path) && paths[path][method] !== undefined)
 }
+
+const ID = '\\{[^}]+\\}'
 
 export async function detectOptionalFeatures(): Promise<void> {
   let paths: Paths
@@ -31,17 +38,11 @@ export async function detectOptionalFeatures(): Promise<void> {
   } catch {
     return
   }
-  features.webhooks = paths['/v1/webhook-endpoints']?.get !== undefined
-  features.webhookDeliveries = find(paths, 'get', /^\/v1\/webhook-endpoints\/\{[^}]+\}\/deliveries$/)
-  features.webhookRedeliver = find(paths, 'post', /^\/v1\/webhook-(endpoints\/\{[^}]+\}\/)?deliveries\/\{[^}]+\}\/(redeliver|retry)$/)
-  features.members = paths['/v1/member-cards']?.get !== undefined
-  features.memberList = find(paths, 'get', /^\/v1\/member-cards\/\{[^}]+\}\/members$/)
-  features.rewards = paths['/v1/rewards']?.get !== undefined
-  features.pointsRules = find(paths, 'get', /^\/v1\/points?-rules$/)
-}
-
-/** `/v1/x/{id}/y` with the id filled in. */
-export function fillPath(template: string, ...ids: string[]): string {
-  let i = 0
-  return template.replace(/\{[^}]+\}/g, () => encodeURIComponent(ids[i++] ?? ''))
+  features.webhooks = has(paths, 'get', /^\/v1\/webhook-endpoints$/)
+  features.webhookDeliveries = has(paths, 'get', new RegExp(`^/v1/webhook-endpoints/${ID}/deliveries$`))
+  features.webhookAttempts = has(paths, 'get', new RegExp(`^/v1/webhook-endpoints/${ID}/attempts$`))
+  features.webhookRedeliver = has(paths, 'post', new RegExp(`^/v1/webhook-endpoints/${ID}/redeliver$`))
+  features.members = has(paths, 'get', /^\/v1\/member-cards$/)
+  features.memberList = has(paths, 'get', /^\/v1\/members$/)
+  features.rewards = has(paths, 'get', /^\/v1\/rewards$/)
 }

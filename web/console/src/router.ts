@@ -23,6 +23,7 @@ export const router = createRouter({
         { path: 'api-keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue') },
         { path: 'webhooks', name: 'webhooks', component: () => import('./pages/WebhooksPage.vue') },
         { path: 'members', name: 'members', component: () => import('./pages/MembersPage.vue') },
+        { path: 'rewards', name: 'rewards', component: () => import('./pages/RewardsPage.vue') },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -2,10 +2,10 @@ import { reactive } from 'vue'
 import { api } from './api.ts'
 
 /**
- * The member card and the inbox need APIs this server may not have yet: their tabs appear when the
- * server's OpenAPI document lists them, at the paths it names.
+ * The member card and the inbox need APIs a server may leave out: their tabs appear when the server's
+ * OpenAPI document lists them (GET /v1/wallet/members, GET /v1/wallet/notifications).
  */
-export const features = reactive({ member: null as string | null, inbox: null as string | null })
+export const features = reactive({ member: false, inbox: false })
 
 let detected = false
 export async function detectFeatures(): Promise<void> {
@@ -13,9 +13,8 @@ export async function detectFeatures(): Promise<void> {
   detected = true
   try {
     const { paths } = await api.get<{ paths: Record<string, Record<string, unknown>> }>('/openapi.json')
-    const find = (pattern: RegExp) => Object.keys(paths).find((path) => pattern.test(path) && paths[path].get !== undefined) ?? null
-    features.member = find(/^\/v1\/wallet\/(member|members|member-card|member-cards)$/)
-    features.inbox = find(/^\/v1\/wallet\/(notifications|inbox|messages)$/)
+    features.member = paths['/v1/wallet/members']?.get !== undefined
+    features.inbox = paths['/v1/wallet/notifications']?.get !== undefined
   } catch {
     detected = false
   }

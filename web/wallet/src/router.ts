@@ -14,6 +14,7 @@ export const router = createRouter({
     { path: '/auth', name: 'auth', component: () => import('./pages/TokenPage.vue'), meta: { public: true } },
     { path: '/me', name: 'me', component: () => import('./pages/MePage.vue'), meta: { tabs: true } },
     { path: '/member', name: 'member', component: () => import('./pages/MemberPage.vue'), meta: { tabs: true } },
+    { path: '/member-cards/:id', name: 'join', component: () => import('./pages/JoinPage.vue') },
     { path: '/inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue'), meta: { tabs: true } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
@@ -34,7 +35,9 @@ router.beforeEach((to) => {
     if (wallet.token) void detectFeatures()
     return true
   }
-  return { name: 'login', query: { redirect: to.fullPath, ...(wallet.merchantId ? { merchant: wallet.merchantId } : {}) } }
+  // A link may name its merchant (`?merchant=`), e.g. a member card's join link shared outside the merchant's app.
+  const merchant = typeof to.query.merchant === 'string' ? to.query.merchant : wallet.merchantId
+  return { name: 'login', query: { redirect: to.fullPath, ...(merchant ? { merchant } : {}) } }
 })
 
 onSignedOut(() => {
