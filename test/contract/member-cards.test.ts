@@ -312,7 +312,7 @@ for (const engine of ENGINES) {
     it('stops and restarts new members joining; members keep everything meanwhile', async () => {
       const m = await newMerchant(t)
       const card = await createMemberCard(m)
-      assert.equal(card.join_url, `http://kabao.test/wallet/member-cards/${card.id}`)
+      assert.equal(card.join_url, `http://kabao.test/wallet/member-cards/${card.id}?merchant=${m.merchantId}`)
       const member = await join(m, card.id, 'early')
       assert.equal(expectStatus(await m.post(`/v1/member-cards/${card.id}/pause`), 200).status, 'paused')
       expectProblem(await m.post(`/v1/member-cards/${card.id}/members`, { user_id: 'late' }), 409, 'member_card_not_active')

@@ -135,8 +135,9 @@ export async function setMemberCardStatus(ctx: AppContext, merchantId: string, m
 }
 
 /** Where customers join: the wallet's page for the card, to share as a link or a QR code. */
-export function joinUrl(publicUrl: string, memberCardId: string): string {
-  return `${publicUrl}/wallet/member-cards/${memberCardId}`
+/** The wallet page where a customer joins; it names the merchant so a first-time visitor can sign in. */
+export function joinUrl(publicUrl: string, merchantId: string, memberCardId: string): string {
+  return `${publicUrl}/wallet/member-cards/${memberCardId}?merchant=${encodeURIComponent(merchantId)}`
 }
 
 export function presentMemberCard({ row, terms }: MemberCard, tz: string, publicUrl: string) {
@@ -144,7 +145,7 @@ export function presentMemberCard({ row, terms }: MemberCard, tz: string, public
     id: row.id,
     status: row.status,
     ...terms,
-    join_url: joinUrl(publicUrl, row.id),
+    join_url: joinUrl(publicUrl, row.merchant_id, row.id),
     member_count: row.member_count,
     created_at: formatInstant(row.created_at, tz),
     updated_at: formatInstant(row.updated_at, tz),
