@@ -21,6 +21,8 @@ export interface Config {
   readonly databasePoolSize: number
   /** Base URL that claim links and QR codes point at. */
   readonly publicUrl: string
+  /** When set, `GET /metrics` asks for it as a bearer token. */
+  readonly metricsToken: string | null
 }
 
 type Env = Record<string, string | undefined>
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobIntervalMs: intSetting(env, 'KABAO_JOB_INTERVAL_MS', 30_000, 50, 86_400_000),
     webhookRetrySchedule: Object.freeze(parseRetrySchedule(readSetting(env, 'WEBHOOK_RETRY_SCHEDULE'))),
     databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    metricsToken: readSetting(env, 'METRICS_TOKEN') ?? null,
     publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),
   })
 }

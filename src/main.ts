@@ -30,7 +30,7 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
   const ctx = contextFor(config, database, log)
-  const app = await buildApp(ctx, { logger: log })
+  const app = await buildApp(ctx, { logger: log, metrics: { token: config.metricsToken, processMetrics: true } })
   const jobs = config.jobsEnabled ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log }) : null
   await app.listen({ port: config.port, host: config.host })
 

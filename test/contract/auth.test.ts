@@ -14,6 +14,7 @@ const PUBLIC = new Set([
   'GET /healthz',
   'GET /readyz',
   'GET /openapi.json',
+  'GET /metrics',
   'GET /v1/claim/:token',
   'GET /v1/claim-links/:claim_link_id/qr.png',
   'GET /v1/claim-links/:claim_link_id/qr.svg',
@@ -27,6 +28,7 @@ function isPublic(route: RouteEntry): boolean {
 
 /** What a till (`redeem`) key may do besides redeeming: look a code, a card, a store or a redemption up. */
 const TILL = new Set([
+  'GET /v1/ping',
   'POST /v1/redemptions',
   'POST /v1/redemptions/check',
   'POST /v1/redemptions/:redemption_id/reverse',

@@ -87,6 +87,8 @@ export interface ServerProcess {
   output(): string
   /** SIGTERM (a graceful shutdown), SIGKILL if it does not exit in time. */
   stop(): Promise<void>
+  /** SIGKILL: the process dies at once, in the middle of whatever it was doing. */
+  kill(): Promise<void>
 }
 
 async function untilReady(base: string, exited: Promise<number | null>, output: () => string): Promise<void> {
@@ -119,6 +121,10 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess
         const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
         await exited
         clearTimeout(killer)
+      },
+      async kill() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+        await exited
       },
     }
     try {

@@ -151,7 +151,7 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
 export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: string, rawCode: string): Promise<CouponWithTerms> {
   const code = normalizeCode(rawCode)
   if (!isWellFormedCode(code)) throw new AppError('code_not_found', 'This is not a valid coupon code; check it was typed correctly.')
-  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code))
+  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code), code)
   if (!found) throw new AppError('code_not_found', 'There is no coupon with this code.')
   return found
 }

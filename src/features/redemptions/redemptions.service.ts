@@ -127,7 +127,8 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
       },
       now,
     })
-    return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc) }
+    // The code typed matched the stored one, so it need not be decrypted.
+    return { redemption, coupon, code: found.code }
   })
 }
 
