@@ -1,19 +1,19 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import type { RedemptionsTable } from '../../db/schema.ts'
 import { decideRedemption, effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
 import { evaluateValidityWindow } from '../../domain/validity.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import type { MerchantPrincipal } from '../../http/auth.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { recordRedemption, type RedemptionRow } from './redemptions.repository.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 
-export type RedemptionRow = RedemptionsTable
+export type { RedemptionRow }
 export type Channel = 'scan' | 'manual' | 'api' | 'self_service'
 
 export interface RedeemInput {
@@ -77,59 +77,48 @@ export async function checkRedemption(ctx: AppContext, principal: MerchantPrinci
 /**
  * Redeems exactly once: the coupon moves from available to redeemed with a conditional update, so of
  * two tills redeeming the same code at the same moment one wins and the other is told it was redeemed.
+ * The rules are applied to the coupon as read; the update then holds only if it is still available.
  */
 export async function redeem(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<{ redemption: RedemptionRow; coupon: CouponRow; code: string }> {
   const now = ctx.clock.now()
   const { merchantId } = principal
-  return ctx.database.db.transaction().execute(async (tx) => {
-    const { found, store, discountAmount } = await decide(ctx, tx, principal, input, now)
-    const redemptionId = newId('rdm', now)
-    const coupon = await tx
-      .updateTable('coupons')
-      .set({ state: 'redeemed', redeemed_at: now, redemption_id: redemptionId, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', found.coupon.id)
-      .where('state', '=', 'available')
-      .returningAll()
-      .executeTakeFirst()
-    if (!coupon) {
-      // Another till won the race between our read and our write: report what it did.
-      const again = await decide(ctx, tx, principal, input, now)
-      throw new AppError('already_redeemed', `This coupon was already redeemed (state ${again.found.coupon.state}).`)
-    }
-    const redemption: RedemptionRow = {
-      id: redemptionId,
-      merchant_id: merchantId,
-      coupon_id: coupon.id,
-      card_id: coupon.card_id,
-      store_id: store?.id ?? null,
-      api_key_id: principal.keyId,
-      channel: input.channel,
+  const { found, store, discountAmount } = await decide(ctx, ctx.database.db, principal, input, now)
+  const redemption: RedemptionRow = {
+    id: newId('rdm', now),
+    merchant_id: merchantId,
+    coupon_id: found.coupon.id,
+    card_id: found.coupon.card_id,
+    store_id: store?.id ?? null,
+    api_key_id: principal.keyId,
+    channel: input.channel,
+    order_amount: input.orderAmount,
+    discount_amount: discountAmount,
+    redeemed_at: now,
+    reversed_at: null,
+    reversal_reason: null,
+  }
+  const coupon = await recordRedemption(ctx.database, redemption, {
+    merchantId,
+    type: 'coupon.redeemed',
+    data: {
+      redemption_id: redemption.id,
+      coupon_id: redemption.coupon_id,
+      card_id: redemption.card_id,
+      user_id: found.coupon.user_id,
+      store_id: redemption.store_id,
       order_amount: input.orderAmount,
       discount_amount: discountAmount,
-      redeemed_at: now,
-      reversed_at: null,
-      reversal_reason: null,
-    }
-    await tx.insertInto('redemptions').values(redemption).execute()
-    await recordEvent(tx, {
-      merchantId,
-      type: 'coupon.redeemed',
-      data: {
-        redemption_id: redemptionId,
-        coupon_id: coupon.id,
-        card_id: coupon.card_id,
-        user_id: coupon.user_id,
-        store_id: redemption.store_id,
-        order_amount: input.orderAmount,
-        discount_amount: discountAmount,
-        channel: input.channel,
-      },
-      now,
-    })
-    // The code typed matched the stored one, so it need not be decrypted.
-    return { redemption, coupon, code: found.code }
+      channel: input.channel,
+    },
+    now,
   })
+  if (!coupon) {
+    // Another till (or a void) won the race between our read and our write: report what it did.
+    const again = await decide(ctx, ctx.database.db, principal, input, now)
+    throw new AppError('already_redeemed', `This coupon was already redeemed (state ${again.found.coupon.state}).`)
+  }
+  // The code typed matched the stored one, so it need not be decrypted.
+  return { redemption, coupon, code: found.code }
 }
 
 export async function findRedemption(db: Db, merchantId: string, redemptionId: string): Promise<RedemptionRow> {
