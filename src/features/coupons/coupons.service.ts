@@ -9,7 +9,7 @@ import { AppError } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
-import { findCouponByCodeHash, type CouponRow, type CouponWithTerms } from './coupons.repository.ts'
+import { findCouponByCodeHash, type CouponRow, type CouponWithTerms, type StoreRef } from './coupons.repository.ts'
 
 /** How a coupon reached its owner. */
 export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange'
@@ -167,11 +167,14 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
   return ctx.database.db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
 }
 
-/** Finds a coupon by what a customer or clerk typed or scanned; a mistyped code is caught by its check character. */
-export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: string, rawCode: string): Promise<CouponWithTerms> {
+/**
+ * Finds a coupon by what a customer or clerk typed or scanned; a mistyped code is caught by its check
+ * character. With a store id, reads that store in the same query (see findCouponByCodeHash).
+ */
+export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: string, rawCode: string, storeId: string | null = null): Promise<CouponWithTerms & { store: StoreRef | null }> {
   const code = normalizeCode(rawCode)
   if (!isWellFormedCode(code)) throw new AppError('code_not_found', 'This is not a valid coupon code; check it was typed correctly.')
-  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code), code)
+  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code), code, storeId)
   if (!found) throw new AppError('code_not_found', 'There is no coupon with this code.')
   return found
 }

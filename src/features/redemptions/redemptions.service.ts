@@ -30,22 +30,28 @@ export interface Decision {
 }
 
 /** The store the redemption happens in: the key's own store for a till key, else the one named. */
-async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: string | null) {
+function storeIdFor(principal: MerchantPrincipal, storeId: string | null): string | null {
   if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
     throw new AppError('forbidden', `This key redeems in store ${principal.storeId} only.`)
   }
-  const id = storeId ?? principal.storeId
-  if (id === null) return null
-  const store = await findStore(db, principal.merchantId, id)
-  if (!store) throw new AppError('store_not_found', `There is no store ${id}.`)
-  return { id: store.id, timezone: store.timezone }
+  return storeId ?? principal.storeId
 }
 
-/** Loads the coupon and applies every rule; throws the reason a code can't be used. No writes. */
+const storeNotFound = (id: string) => new AppError('store_not_found', `There is no store ${id}.`)
+
+/** Loads the coupon (and the store, in the same query) and applies every rule; throws the reason a code can't be used. No writes. */
 async function decide(ctx: AppContext, db: Db, principal: MerchantPrincipal, input: RedeemInput, now: number): Promise<Decision> {
-  const store = await resolveStore(db, principal, input.storeId)
-  const found = await findCouponByCode(ctx, db, principal.merchantId, input.code)
-  const { coupon } = found
+  const storeId = storeIdFor(principal, input.storeId)
+  let found: Awaited<ReturnType<typeof findCouponByCode>>
+  try {
+    found = await findCouponByCode(ctx, db, principal.merchantId, input.code, storeId)
+  } catch (error) {
+    // A store that does not exist is reported before a code that does not.
+    if (storeId !== null && !(await findStore(db, principal.merchantId, storeId))) throw storeNotFound(storeId)
+    throw error
+  }
+  if (storeId !== null && found.store === null) throw storeNotFound(storeId)
+  const { store, coupon } = found
   const decision = decideRedemption({
     coupon: {
       state: coupon.state as CouponState,
