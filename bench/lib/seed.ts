@@ -104,7 +104,10 @@ export async function seedCoupons(database: Database, secrets: Secrets, card: Ca
     .where('merchant_id', '=', card.merchantId)
     .where('id', '=', card.cardId)
     .execute()
-  // As after any bulk load: the planner's statistics would otherwise still describe a table without these rows.
-  if (database.engine === 'postgres') await sql`analyze coupons`.execute(database.db)
+  // As after any bulk load: PostgreSQL's statistics and visibility map would otherwise describe a table without
+  // these rows (and vacuum would run during the measurement); SQLite's WAL would hold the whole load until the
+  // server's first commits copy it into the database.
+  if (database.engine === 'postgres') await sql`vacuum analyze coupons`.execute(database.db)
+  else await sql`pragma wal_checkpoint(truncate)`.execute(database.db)
   return codes
 }
