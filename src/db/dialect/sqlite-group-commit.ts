@@ -144,7 +144,8 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    if (this.#groupOpen) this.#commitGroup()
+    // Members already released are waiting for this commit; one still holding the connection is cut short.
+    if (this.#groupOpen && !this.#mutex.locked) this.#commitGroup()
     this.#statements.clear()
     this.#raw.close()
   }
