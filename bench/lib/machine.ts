@@ -22,7 +22,7 @@ export async function describeMachine(postgresUrl: string | null): Promise<Machi
   if (postgresUrl) {
     const client = new pg.Client({ connectionString: postgresUrl })
     await client.connect()
-    postgres = (await client.query<{ v: string }>('show server_version')).rows[0].v
+    postgres = (await client.query<{ v: string }>("select current_setting('server_version') as v")).rows[0].v
     await client.end()
   }
   return {

@@ -87,11 +87,12 @@ export function judge(engine: EngineName, scenarios: Scenario[], rssMaxMb: numbe
   }
   const large = find(scenarios, 'redeem-large-db', 'load')
   if (redeem && large) {
-    const kept = large.ratio / redeem.ratio
+    const kept = large.result.throughput / redeem.result.throughput
+    const cpu = (s: LoadScenario) => (s.result.server_cpu_us === null ? '?' : `${s.result.server_cpu_us} µs`)
     verdicts.push({
       target: `redeem with ${fmt(large.facts?.coupons_in_database ?? 0)} coupons in the database keeps ≥ ${pct(LARGE_DB_KEEPS)} of its empty-database rate`,
       met: kept >= LARGE_DB_KEEPS && large.result.errors === 0,
-      figure: `${pct(kept)} (ratios to baseline ${pct(large.ratio)} vs ${pct(redeem.ratio)}; raw ${fmt(large.result.throughput)} vs ${fmt(redeem.result.throughput)} req/s)`,
+      figure: `${pct(kept)}: ${fmt(large.result.throughput)} vs ${fmt(redeem.result.throughput)} req/s; server CPU per redemption ${cpu(large)} vs ${cpu(redeem)}`,
     })
   }
   const bulk = find(scenarios, 'bulk-issue', 'timed')
