@@ -7,8 +7,9 @@ import type { AppContext } from './app-context.ts'
 import { newId } from './ports/ids.ts'
 import { AppError, clientErrorResponse, frameworkProblem, handleError, problemOf, sendProblem } from './http/errors.ts'
 import { registerJsonBody, validatorCompiler } from './http/validation.ts'
-import { registerAuth } from './http/auth.ts'
+import { merchantOf, registerAuth } from './http/auth.ts'
 import { registerIdempotency } from './http/idempotency.ts'
+import { registerMetrics, type MetricsOptions } from './http/metrics.ts'
 import { FEATURES } from './features/index.ts'
 import { registerWebApps } from './http/web-apps.ts'
 
@@ -19,6 +20,8 @@ export interface BuildOptions {
   logger?: FastifyBaseLogger
   /** Where the built web apps are (web/); not served without it. */
   webRoot?: string
+  /** `GET /metrics`: its token and whether process figures are collected. */
+  metrics?: MetricsOptions
 }
 
 export type App = FastifyInstance
@@ -112,6 +115,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(cookie)
   registerAuth(app, ctx)
   registerIdempotency(app, ctx)
+  registerMetrics(app, ctx, options.metrics)
 
   const service = (summary: string) => ({ config: { auth: 'none' as const }, schema: { tags: ['service'], summary } })
   app.get('/healthz', service('200 while the process is up'), async () => ({ status: 'ok' }))
@@ -124,6 +128,15 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     }
   })
   app.get('/openapi.json', service('This OpenAPI 3.1 document'), async () => app.swagger())
+  // Touches no data: a client checks its key with it, and the benchmarks measure the cost of a bare request.
+  app.get(
+    '/v1/ping',
+    { config: { till: true }, schema: { tags: ['service'], summary: 'Who this API key belongs to; reads nothing but the key' } },
+    async (request) => {
+      const { merchantId, keyId, scope } = merchantOf(request)
+      return { merchant_id: merchantId, key_id: keyId, scope }
+    },
+  )
 
   for (const feature of FEATURES) await feature(app, ctx)
   if (options.webRoot) await registerWebApps(app, options.webRoot, options.logger)

@@ -23,6 +23,8 @@ export interface Config {
   readonly databasePoolSize: number
   /** Base URL that claim links and QR codes point at. */
   readonly publicUrl: string
+  /** When set, `GET /metrics` asks for it as a bearer token. */
+  readonly metricsToken: string | null
 }
 
 type Env = Record<string, string | undefined>
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookRetrySchedule: Object.freeze(parseRetrySchedule(readSetting(env, 'WEBHOOK_RETRY_SCHEDULE'))),
     webhookTimeoutMs: intSetting(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
     databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    metricsToken: readSetting(env, 'METRICS_TOKEN') ?? null,
     publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),
   })
 }

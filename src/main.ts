@@ -31,7 +31,7 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
   const ctx = contextFor(config, database, log)
-  const app = await buildApp(ctx, { logger: log, webRoot: fileURLToPath(new URL('../web', import.meta.url)) })
+  const app = await buildApp(ctx, { logger: log, webRoot: fileURLToPath(new URL('../web', import.meta.url)), metrics: { token: config.metricsToken, processMetrics: true } })
   const jobs = config.jobsEnabled
     ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log, webhooks: { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs } })
     : null

@@ -22,9 +22,14 @@ Usage:
   kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--format csv|ndjson|json] [--json]
                                                 issue one coupon to each user id in FILE (CSV, NDJSON or
                                                 JSON), with progress; --resume-key resumes a cut-short run
+  kabao backup --to FILE [--force] [--json]     copy the SQLite database into FILE while the server runs
+  kabao migrate-data --to postgres://… [--json]
+                                                copy every row of the SQLite database into an empty
+                                                PostgreSQL database, verified by count and checksum
   kabao --help                                  this text
 
-Environment: DATABASE_URL (default sqlite:./data/kabao.db), PORT, HOST, REDIS_URL, KABAO_SECRET_KEY[_FILE].`
+Environment: DATABASE_URL (default sqlite:./data/kabao.db), PORT, HOST, REDIS_URL, KABAO_SECRET_KEY[_FILE],
+DATABASE_POOL_SIZE, METRICS_TOKEN. See docs/operations.md.`
 
 type Command = (args: string[]) => Promise<number>
 
@@ -51,6 +56,16 @@ const commands: Record<string, Command> = {
   async issue(args) {
     const { runBulkIssueCommand } = await import('./issue-command.ts')
     return runBulkIssueCommand(args)
+  },
+
+  async backup(args) {
+    const { runBackupCommand } = await import('./backup-command.ts')
+    return runBackupCommand(args)
+  },
+
+  async 'migrate-data'(args) {
+    const { runMigrateDataCommand } = await import('./migrate-data-command.ts')
+    return runMigrateDataCommand(args)
   },
 }
 

@@ -84,7 +84,11 @@ export function zonedParts(instantMs: number, tz: string): ZonedParts {
 
 /** The zone's UTC offset in ms at an instant (positive east of Greenwich). */
 export function offsetAt(instantMs: number, tz: string): number {
-  const p = zonedParts(instantMs, tz)
+  return offsetOf(zonedParts(instantMs, tz), instantMs)
+}
+
+/** The offset an instant's local reading `p` implies. */
+function offsetOf(p: ZonedParts, instantMs: number): number {
   const wholeSecond = Math.floor(instantMs / SECOND) * SECOND
   return wallClockMs(p.year, p.month, p.day, p.hour, p.minute, p.second) - wholeSecond
 }
@@ -144,8 +148,9 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
  * written '+00:00', never 'Z', so every timestamp the API returns has the same shape.
  */
 export function formatInstant(instantMs: number, tz: string): string {
+  // One reading of the zone gives both the local time and the offset: this runs for every timestamp the API returns.
   const p = zonedParts(instantMs, tz)
-  const offsetSeconds = Math.round(offsetAt(instantMs, tz) / SECOND)
+  const offsetSeconds = Math.round(offsetOf(p, instantMs) / SECOND)
   const sign = offsetSeconds < 0 ? '-' : '+'
   const abs = Math.abs(offsetSeconds)
   // Offsets with seconds only exist for local mean time before ~1900; keep them exact.

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppContext } from '../app-context.ts'
+import type { Database } from '../db/database.ts'
 import { AppError } from './errors.ts'
 import { hashApiKey, safeEqual } from '../ports/secrets.ts'
 import { verifyWalletToken } from '../features/customers/wallet-token.ts'
@@ -90,6 +91,50 @@ export function customerOf(request: FastifyRequest): CustomerPrincipal {
   return request.customer
 }
 
+interface KeyRow {
+  id: string
+  merchant_id: string
+  scope: string
+  store_id: string | null
+  revoked_at: number | null
+  expires_at: number | null
+  timezone: string
+}
+
+/**
+ * Keys looked up in the last second, by hash, per database. Every request is authenticated, so this saves
+ * a query on each; a key revoked or rotated here is forgotten at once (forgetApiKeys), one changed by
+ * another process of the deployment stops working within KEY_CACHE_MS. Unknown keys are not remembered.
+ */
+const KEY_CACHE_MS = 1000
+const KEY_CACHE_SIZE = 10_000
+const keyCaches = new WeakMap<Database, Map<string, { row: KeyRow; until: number }>>()
+
+async function findKey(database: Database, keyHash: string): Promise<KeyRow | undefined> {
+  let cache = keyCaches.get(database)
+  if (!cache) keyCaches.set(database, (cache = new Map()))
+  const cached = cache.get(keyHash)
+  const at = performance.now()
+  if (cached && cached.until > at) return cached.row
+  const row = await database.db
+    .selectFrom('api_keys')
+    .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
+    .select(['api_keys.id', 'api_keys.merchant_id', 'api_keys.scope', 'api_keys.store_id', 'api_keys.revoked_at', 'api_keys.expires_at', 'merchants.timezone'])
+    .where('api_keys.key_hash', '=', keyHash)
+    .executeTakeFirst()
+  cache.delete(keyHash)
+  if (row) {
+    if (cache.size >= KEY_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+    cache.set(keyHash, { row, until: at + KEY_CACHE_MS })
+  }
+  return row
+}
+
+/** Call after changing a key (revoke, rotate) or its merchant's time zone: the next request reads them again. */
+export function forgetApiKeys(database: Database): void {
+  keyCaches.get(database)?.clear()
+}
+
 export function staffOf(request: FastifyRequest): StaffPrincipal {
   if (!request.staff) throw new AppError('unauthenticated', 'Sign in first.')
   return request.staff
@@ -116,7 +161,6 @@ async function staffFromCookie(ctx: AppContext, request: FastifyRequest, token: 
 
 /** Authenticates every request by its route's `auth` setting, before the body is read. */
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
-  const { db } = ctx.database
   app.decorateRequest('merchant', null)
   app.decorateRequest('customer', null)
   app.decorateRequest('staff', null)
@@ -155,12 +199,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     }
     if (!token) throw new AppError('unauthenticated', 'Send the API key as "Authorization: Bearer <key>".')
     const now = ctx.clock.now()
-    const row = await db
-      .selectFrom('api_keys')
-      .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
-      .select(['api_keys.id', 'api_keys.merchant_id', 'api_keys.scope', 'api_keys.store_id', 'api_keys.revoked_at', 'api_keys.expires_at', 'merchants.timezone'])
-      .where('api_keys.key_hash', '=', hashApiKey(token))
-      .executeTakeFirst()
+    const row = await findKey(ctx.database, hashApiKey(token))
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) {
       throw new AppError('unauthenticated', 'The API key is not valid (unknown, revoked or expired).')
     }

@@ -5,6 +5,7 @@ import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { fillParams, listRoutes, type RouteEntry } from '../helpers/routes.ts'
+import { setTimeout as delay } from 'node:timers/promises'
 import { ManualClock } from '../../src/ports/clock.ts'
 
 const HOUR = 60 * 60 * 1000
@@ -14,6 +15,7 @@ const PUBLIC = new Set([
   'GET /healthz',
   'GET /readyz',
   'GET /openapi.json',
+  'GET /metrics',
   'GET /v1/claim/:token',
   'GET /v1/claim-links/:claim_link_id/qr.png',
   'GET /v1/claim-links/:claim_link_id/qr.svg',
@@ -30,6 +32,7 @@ function isPublic(route: RouteEntry): boolean {
 
 /** What a till (`redeem`) key may do besides redeeming: look a code, a card, a store or a redemption up. */
 const TILL = new Set([
+  'GET /v1/ping',
   'POST /v1/redemptions',
   'POST /v1/redemptions/check',
   'POST /v1/redemptions/:redemption_id/reverse',
@@ -145,6 +148,15 @@ for (const engine of ENGINES) {
       assertProblem(await t.request('GET', '/v1/cards', { key: revoked.api_key }), 401, 'unauthenticated')
       // A key cannot be rotated back to life.
       assertProblem(await t.request('POST', `/v1/api-keys/${revoked.id}/rotate`, { key }), 409, 'invalid_state')
+    })
+
+    it('stops accepting a key revoked by another process of the deployment within a second', async () => {
+      const revoked = await newKey('full')
+      assert.equal((await t.request('GET', '/v1/cards', { key: revoked.api_key })).status, 200)
+      // Another process revokes it: this one learns only from the database.
+      await t.db.database.db.updateTable('api_keys').set({ revoked_at: clock.now() }).where('id', '=', revoked.id).execute()
+      await delay(1100)
+      assertProblem(await t.request('GET', '/v1/cards', { key: revoked.api_key }), 401, 'unauthenticated')
     })
 
     it('keeps a rotated key working for 24 hours next to its replacement, then refuses it', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import { buildApp, type App } from '../../src/app.ts'
+import { buildApp, type App, type BuildOptions } from '../../src/app.ts'
 import type { AppContext } from '../../src/app-context.ts'
 import type { Engine } from '../../src/db/database.ts'
 import { ManualClock, systemClock, type Clock } from '../../src/ports/clock.ts'
@@ -42,7 +42,7 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function startTestApp(engine: Engine, options: { clock?: ManualClock; sqliteFile?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(engine: Engine, options: { clock?: ManualClock; sqliteFile?: boolean; build?: BuildOptions } = {}): Promise<TestApp> {
   const db = await createTestDatabase(engine, { sqliteFile: options.sqliteFile })
   const clock: Clock = options.clock ?? systemClock
   const notifier = new MemoryNotifier()
@@ -53,7 +53,7 @@ export async function startTestApp(engine: Engine, options: { clock?: ManualCloc
     notifier,
     publicUrl: 'http://kabao.test',
   }
-  const app = await buildApp(ctx)
+  const app = await buildApp(ctx, options.build)
   return {
     app,
     ctx,

@@ -11,8 +11,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { TEST_SECRET_KEY } from './app.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const NODE = path.join(ROOT, 'node_modules/.bin/node')
-const CLI = path.join(ROOT, 'src/cli/kabao.ts')
+/** As an operator runs it: bin/kabao starts the pinned Node.js with the server's memory settings. */
+const KABAO = path.join(ROOT, 'bin/kabao')
 /** A bound for a process that will never become ready, not a performance expectation. */
 const READY_DEADLINE_MS = 60_000
 const STOP_GRACE_MS = 10_000
@@ -41,7 +41,7 @@ interface Launched {
 
 /** Starts `kabao …args`, collecting its output. */
 function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
-  const child = spawn(NODE, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(KABAO, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   let stdout = ''
   let stderr = ''
@@ -87,6 +87,8 @@ export interface ServerProcess {
   output(): string
   /** SIGTERM (a graceful shutdown), SIGKILL if it does not exit in time. */
   stop(): Promise<void>
+  /** SIGKILL: the process dies at once, in the middle of whatever it was doing. */
+  kill(): Promise<void>
 }
 
 async function untilReady(base: string, exited: Promise<number | null>, output: () => string): Promise<void> {
@@ -119,6 +121,10 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess
         const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
         await exited
         clearTimeout(killer)
+      },
+      async kill() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+        await exited
       },
     }
     try {

@@ -1,61 +1,18 @@
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { DatabaseSync } from 'node:sqlite'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely'
-import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import { SqliteDialect, type Driver } from 'kysely'
+import { GroupCommitSqliteDriver } from './sqlite-group-commit.ts'
 
-const STATEMENT_CACHE_SIZE = 500
-
-/**
- * Adapts node:sqlite's synchronous DatabaseSync to the shape Kysely's SqliteDialect expects, and keeps
- * prepared statements so the same SQL is not compiled by SQLite on every request.
- */
-export function adaptNodeSqlite(database: DatabaseSync): SqliteDatabase {
-  const cache = new Map<string, StatementSync>()
-  const prepare = (sql: string): StatementSync => {
-    let statement = cache.get(sql)
-    if (statement === undefined) {
-      statement = database.prepare(sql)
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
-      cache.set(sql, statement)
-    }
-    return statement
-  }
-  return {
-    close: () => {
-      cache.clear()
-      database.close()
-    },
-    prepare(sql: string): SqliteStatement {
-      const statement = prepare(sql)
-      return {
-        reader: statement.columns().length > 0,
-        all: (params) => statement.all(...(params as never[])) as unknown[],
-        run: (params) => statement.run(...(params as never[])),
-        iterate: (params) => statement.iterate(...(params as never[])) as IterableIterator<unknown>,
-      }
-    },
-  }
-}
-
-/**
- * Write transactions take SQLite's write lock up front (BEGIN IMMEDIATE): a deferred transaction that
- * reads first and writes later can fail with SQLITE_BUSY when another process wrote in between.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #database: SqliteDatabase
-  constructor(database: SqliteDatabase) {
-    super({ database })
-    this.#database = database
+/** Kysely's SQLite dialect (its SQL, adapter and introspection) over node:sqlite with group commit. */
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #raw: DatabaseSync
+  constructor(raw: DatabaseSync) {
+    super({ database: {} as never })
+    this.#raw = raw
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.#database })
+    return new GroupCommitSqliteDriver(this.#raw)
   }
 }
 
@@ -65,7 +22,7 @@ export function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): { dial
   raw.exec('PRAGMA journal_mode = WAL')
   raw.exec(`PRAGMA synchronous = ${synchronous}`)
   raw.exec('PRAGMA foreign_keys = ON')
-  return { dialect: new ImmediateSqliteDialect(adaptNodeSqlite(raw)), raw }
+  return { dialect: new NodeSqliteDialect(raw), raw }
 }
 
 /** SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555). */

@@ -40,8 +40,8 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     { schema: { tags: ['coupons'], summary: 'Look a coupon up by its code', params: IdParam('code') }, config: { till: true } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { coupon } = await findCouponByCode(ctx, db, merchantId, (request.params as { code: string }).code)
-      return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets)
+      const { coupon, code } = await findCouponByCode(ctx, db, merchantId, (request.params as { code: string }).code)
+      return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code)
     },
   )
 

@@ -9,7 +9,7 @@ import { AppError } from '../../http/errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
-import { findCouponByCodeHash, type CouponRow, type CouponWithTerms } from './coupons.repository.ts'
+import { findCouponByCodeHash, type CouponRow, type CouponWithTerms, type StoreRef } from './coupons.repository.ts'
 
 /** How a coupon reached its owner. */
 export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
@@ -95,6 +95,8 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
   const { card, versionId } = found
   const validity = validityForIssue(found, now, input.merchantTz)
 
+  if (card.stock_remaining <= 0) return refuseWithoutStock(tx, input, card.get_limit)
+
   const allowance = await tx
     .insertInto('card_user_claims')
     .values({ merchant_id: merchantId, card_id: cardId, user_id: userId, claimed: 1 })
@@ -104,8 +106,23 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
     })
     .returning('claimed')
     .executeTakeFirst()
-  if (!allowance) throw new AppError('get_limit_reached', `This user already has the most coupons of this card allowed (${card.get_limit}).`)
+  if (!allowance) throw getLimitReached(card.get_limit)
 
+  const couponId = newId('cpn', now)
+  let drafted: { values: CouponRow; code: string } | null = null
+  // Codes carry 65 random bits, so a clash is astronomically rare; should one happen, draw again.
+  for (let attempt = 0; attempt < 3 && drafted === null; attempt++) {
+    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
+    const result = await tx
+      .insertInto('coupons')
+      .values(draft.values)
+      .onConflict((oc) => oc.columns(['merchant_id', 'code_hash']).doNothing())
+      .executeTakeFirst()
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) drafted = draft
+  }
+  if (drafted === null) throw new Error('could not draw a unique coupon code')
+
+  // Stock is taken last, so that on PostgreSQL parallel issues queue on the card's row for the shortest time.
   const stock = await tx
     .updateTable('cards')
     .set((eb) => ({ stock_remaining: eb('stock_remaining', '-', 1), issued_count: eb('issued_count', '+', 1), updated_at: now }))
@@ -117,30 +134,33 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
     .executeTakeFirst()
   if (!stock) throw new AppError('out_of_stock', 'The card has no stock left.')
 
-  const couponId = newId('cpn', now)
-  let code = ''
-  let inserted = false
-  // Codes carry 65 random bits, so a clash is astronomically rare; should one happen, draw again.
-  for (let attempt = 0; attempt < 3 && !inserted; attempt++) {
-    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
-    code = draft.code
-    const result = await tx
-      .insertInto('coupons')
-      .values(draft.values)
-      .onConflict((oc) => oc.columns(['merchant_id', 'code_hash']).doNothing())
-      .executeTakeFirst()
-    inserted = Number(result.numInsertedOrUpdatedRows ?? 0) === 1
-  }
-  if (!inserted) throw new Error('could not draw a unique coupon code')
-
   await recordEvent(tx, {
     merchantId,
     type: 'coupon.issued',
     data: { coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source, stock_remaining: stock.stock_remaining },
     now,
   })
-  const coupon = await tx.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', couponId).executeTakeFirstOrThrow()
-  return { coupon, code, created: true }
+  return { coupon: drafted.values, code: drafted.code, created: true }
+}
+
+function getLimitReached(limit: number): AppError {
+  return new AppError('get_limit_reached', `This user already has the most coupons of this card allowed (${limit}).`)
+}
+
+/**
+ * With no stock left, an issue is refused without writing anything: for the user's limit when it is
+ * reached (the reason given first), else for stock.
+ */
+async function refuseWithoutStock(tx: Db, input: IssueInput, getLimit: number): Promise<never> {
+  const claims = await tx
+    .selectFrom('card_user_claims')
+    .select('claimed')
+    .where('merchant_id', '=', input.merchantId)
+    .where('card_id', '=', input.cardId)
+    .where('user_id', '=', input.userId)
+    .executeTakeFirst()
+  if ((claims?.claimed ?? 0) >= getLimit) throw getLimitReached(getLimit)
+  throw new AppError('out_of_stock', 'The card has no stock left.')
 }
 
 export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<IssuedCoupon> {
@@ -148,11 +168,14 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
   return ctx.database.db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
 }
 
-/** Finds a coupon by what a customer or clerk typed or scanned; a mistyped code is caught by its check character. */
-export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: string, rawCode: string): Promise<CouponWithTerms> {
+/**
+ * Finds a coupon by what a customer or clerk typed or scanned; a mistyped code is caught by its check
+ * character. With a store id, reads that store in the same query (see findCouponByCodeHash).
+ */
+export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: string, rawCode: string, storeId: string | null = null): Promise<CouponWithTerms & { store: StoreRef | null }> {
   const code = normalizeCode(rawCode)
   if (!isWellFormedCode(code)) throw new AppError('code_not_found', 'This is not a valid coupon code; check it was typed correctly.')
-  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code))
+  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code), code, storeId)
   if (!found) throw new AppError('code_not_found', 'There is no coupon with this code.')
   return found
 }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
-import { merchantOf, type Scope } from '../../http/auth.ts'
+import { forgetApiKeys, merchantOf, type Scope } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import { IdParam, ListQuery, Nullable, decodeCursor, listOf, page } from '../../http/schemas.ts'
 import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
@@ -85,6 +85,8 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
         .set({ ...(body.name ? { name: body.name } : {}), ...(timezone ? { timezone } : {}), updated_at: ctx.clock.now() })
         .where('id', '=', merchantId)
         .execute()
+      // Keys carry their merchant's time zone.
+      forgetApiKeys(ctx.database)
       return presentMerchant(await loadMerchant(db, merchantId))
     },
   )
@@ -147,6 +149,7 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
       if (row.revoked_at === null) {
         row.revoked_at = ctx.clock.now()
         await db.updateTable('api_keys').set({ revoked_at: row.revoked_at }).where('merchant_id', '=', merchantId).where('id', '=', key_id).where('revoked_at', 'is', null).execute()
+        forgetApiKeys(ctx.database)
       }
       return presentKey(row, merchantTz)
     },
@@ -174,6 +177,7 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
         await tx.updateTable('api_keys').set({ expires_at: expiresAt }).where('merchant_id', '=', merchantId).where('id', '=', key_id).execute()
         return insertApiKey(tx, { merchantId, name: old.name, scope: old.scope as Scope, storeId: old.store_id, now })
       })
+      forgetApiKeys(ctx.database)
       return reply
         .code(201)
         .send({ ...presentKey({ ...created, key_hint: created.api_key.slice(-4), revoked_at: null, expires_at: null }, merchantTz), api_key: created.api_key, replaces: key_id })

@@ -63,16 +63,16 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
       const principal = merchantOf(request)
       const input = inputOf(request.body as RedeemBodyType)
       const decision = await checkRedemption(ctx, principal, input)
-      const { coupon, terms } = decision.found
+      const { coupon, code, terms } = decision.found
       const member = input.memberId ? await previewMemberAtTill(db, principal.merchantId, input.memberId, input.orderAmount, decision.discountAmount) : null
       return {
         redeemable: true,
-        code: ctx.secrets.decryptCode(coupon.code_enc),
+        code,
         card_id: coupon.card_id,
         store_id: decision.store?.id ?? null,
         order_amount: (request.body as RedeemBodyType).order_amount ?? null,
         discount_amount: decision.discountAmount,
-        coupon: presentCoupon(coupon, principal.merchantTz, ctx.clock.now(), ctx.secrets),
+        coupon: presentCoupon(coupon, principal.merchantTz, ctx.clock.now(), ctx.secrets, code),
         card: { type: terms.type, title: terms.title, notice: terms.notice, least_cost: terms.least_cost, reduce_cost: terms.reduce_cost, percent_off: terms.percent_off, max_discount: terms.max_discount, tiers: terms.tiers },
         ...(member ? { member } : {}),
       }

@@ -1,12 +1,12 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import type { RedemptionsTable } from '../../db/schema.ts'
 import { decideRedemption, effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
 import { evaluateValidityWindow } from '../../domain/validity.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import type { MerchantPrincipal } from '../../http/auth.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import type { RedemptionRow } from './redemptions.repository.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
@@ -14,7 +14,7 @@ import { formatInstant } from '../../domain/time.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 import { earnForRedemptionInTx, reverseRedemptionEarningInTx } from '../member-orders/member-orders.service.ts'
 
-export type RedemptionRow = RedemptionsTable
+export type { RedemptionRow }
 export type Channel = 'scan' | 'manual' | 'api' | 'self_service'
 export type MemberEarning = Awaited<ReturnType<typeof earnForRedemptionInTx>>
 
@@ -36,22 +36,28 @@ export interface Decision {
 }
 
 /** The store the redemption happens in: the key's own store for a till key, else the one named. */
-async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: string | null) {
+function storeIdFor(principal: MerchantPrincipal, storeId: string | null): string | null {
   if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
     throw new AppError('forbidden', `This key redeems in store ${principal.storeId} only.`)
   }
-  const id = storeId ?? principal.storeId
-  if (id === null) return null
-  const store = await findStore(db, principal.merchantId, id)
-  if (!store) throw new AppError('store_not_found', `There is no store ${id}.`)
-  return { id: store.id, timezone: store.timezone }
+  return storeId ?? principal.storeId
 }
 
-/** Loads the coupon and applies every rule; throws the reason a code can't be used. No writes. */
+const storeNotFound = (id: string) => new AppError('store_not_found', `There is no store ${id}.`)
+
+/** Loads the coupon (and the store, in the same query) and applies every rule; throws the reason a code can't be used. No writes. */
 async function decide(ctx: AppContext, db: Db, principal: MerchantPrincipal, input: RedeemInput, now: number): Promise<Decision> {
-  const store = await resolveStore(db, principal, input.storeId)
-  const found = await findCouponByCode(ctx, db, principal.merchantId, input.code)
-  const { coupon } = found
+  const storeId = storeIdFor(principal, input.storeId)
+  let found: Awaited<ReturnType<typeof findCouponByCode>>
+  try {
+    found = await findCouponByCode(ctx, db, principal.merchantId, input.code, storeId)
+  } catch (error) {
+    // A store that does not exist is reported before a code that does not.
+    if (storeId !== null && !(await findStore(db, principal.merchantId, storeId))) throw storeNotFound(storeId)
+    throw error
+  }
+  if (storeId !== null && found.store === null) throw storeNotFound(storeId)
+  const { store, coupon } = found
   const decision = decideRedemption({
     coupon: {
       state: coupon.state as CouponState,
@@ -83,6 +89,7 @@ export async function checkRedemption(ctx: AppContext, principal: MerchantPrinci
 /**
  * Redeems exactly once: the coupon moves from available to redeemed with a conditional update, so of
  * two tills redeeming the same code at the same moment one wins and the other is told it was redeemed.
+ * The rules are applied to the coupon as read; the update then holds only if it is still available.
  */
 export async function redeem(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<{ redemption: RedemptionRow; coupon: CouponRow; code: string; member: MemberEarning | null }> {
   const now = ctx.clock.now()
@@ -140,7 +147,8 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
     const member = input.memberId
       ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId, orderAmount: input.orderAmount, storeId: redemption.store_id, now })
       : null
-    return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member }
+    // The code typed matched the stored one, so it need not be decrypted.
+    return { redemption, coupon, code: found.code, member }
   })
 }
 

@@ -1,6 +1,5 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import { fromJson } from '../../db/database.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { AppError } from '../../http/errors.ts'
 import type { CustomerPrincipal } from '../../http/auth.ts'
@@ -9,6 +8,7 @@ import type { CouponRow } from '../coupons/coupons.repository.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import { couponStateFilter } from '../coupons/coupons.queries.ts'
 import { presentCardFace, presentCardTerms, storesOf } from './card-terms.ts'
+import { findVersionTerms } from '../cards/cards.repository.ts'
 
 /** A coupon with the terms it was issued under and how its code is shown (QR code, barcode or text). */
 export interface WalletCoupon {
@@ -22,11 +22,10 @@ async function withTerms(db: Db, merchantId: string, coupons: CouponRow[]): Prom
   if (coupons.length === 0) return []
   const versionIds = [...new Set(coupons.map((c) => c.card_version_id))]
   const cardIds = [...new Set(coupons.map((c) => c.card_id))]
-  const [versions, cards] = await Promise.all([
-    db.selectFrom('card_versions').select(['id', 'terms']).where('merchant_id', '=', merchantId).where('id', 'in', versionIds).execute(),
+  const [terms, cards] = await Promise.all([
+    findVersionTerms(db, merchantId, versionIds),
     db.selectFrom('cards').select(['id', 'code_type']).where('merchant_id', '=', merchantId).where('id', 'in', cardIds).execute(),
   ])
-  const terms = new Map(versions.map((v) => [v.id, fromJson<CardTerms>(v.terms)]))
   const codeTypes = new Map(cards.map((c) => [c.id, c.code_type]))
   return coupons.map((coupon) => ({ coupon, terms: terms.get(coupon.card_version_id) as CardTerms, codeType: codeTypes.get(coupon.card_id) ?? 'qrcode' }))
 }

@@ -1,0 +1,255 @@
+/**
+ * `npm run bench [-- --quick] [-- --engine sqlite|postgres]`: starts real `kabao serve` processes, loads them
+ * over HTTP from this process with autocannon, and writes bench/results.json and the tables of
+ * bench/README.md. Every load figure stands next to a baseline measured on the same server right before
+ * it: the no-op authenticated route GET /v1/ping.
+ */
+import { parseArgs } from 'node:util'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createSecrets } from '../src/ports/secrets.ts'
+import { createMerchant } from '../src/features/merchants/merchants.service.ts'
+import { systemClock } from '../src/ports/clock.ts'
+import { POSTGRES_URL, createTestDatabase, postgresAvailable, type TestDatabase } from '../test/helpers/databases.ts'
+import { TEST_SECRET_KEY } from '../test/helpers/app.ts'
+import { kabaoEnv, startServer, type ServerProcess } from '../test/helpers/server-process.ts'
+import { runLoad, round, sampleRss, type LoadSpec } from './lib/load.ts'
+import { seedCoupons, type CardRef } from './lib/seed.ts'
+import { describeMachine } from './lib/machine.ts'
+import { judge, type EngineName, type EngineResults, type LoadScenario, type Scenario, type TimedScenario } from './lib/targets.ts'
+import { readResults, writeResults, type Run } from './lib/report.ts'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+
+interface Mode {
+  name: 'quick' | 'full'
+  /** Seconds of each measured load and of its baseline. */
+  seconds: number
+  /** Seconds of unmeasured load first, so the server's code is compiled hot. */
+  warmup: number
+  connections: number
+  /** Codes seeded for each redeem scenario: more than the fastest run can use. */
+  redeemPool: number
+  checkPool: number
+  walletUsers: number
+  couponsPerWallet: number
+  burstRequests: number
+  burstStock: number
+  bulkRows: number
+  /** Coupons in the database for the large-database redeem. */
+  largeDb: number
+}
+
+const MODES: Record<'quick' | 'full', Mode> = {
+  full: {
+    name: 'full', seconds: 10, warmup: 2, connections: 50, redeemPool: 150_000, checkPool: 10_000, walletUsers: 1_000, couponsPerWallet: 10,
+    burstRequests: 10_000, burstStock: 1_000, bulkRows: 100_000, largeDb: 1_000_000,
+  },
+  quick: {
+    name: 'quick', seconds: 2.5, warmup: 1, connections: 50, redeemPool: 40_000, checkPool: 5_000, walletUsers: 500, couponsPerWallet: 10,
+    burstRequests: 10_000, burstStock: 1_000, bulkRows: 20_000, largeDb: 150_000,
+  },
+}
+
+const secrets = createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex'))
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`)
+
+/** One benchmarked server and the data seeded for it. */
+interface Rig {
+  engine: EngineName
+  database: TestDatabase
+  server: ServerProcess
+  key: string
+  storeId: string
+  card: CardRef
+}
+
+async function api(rig: Pick<Rig, 'server' | 'key'>, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(rig.server.base + url, {
+    method,
+    headers: { authorization: `Bearer ${rig.key}`, ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await res.text()
+  if (res.status >= 300) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 500)}`)
+  return JSON.parse(text)
+}
+
+const CASH_CARD = { type: 'cash', title: '满100减20', notice: 'Show the code at the till', reduce_cost: 2000, least_cost: 10000, validity: { type: 'fixed_term', days: 30 } }
+
+async function newCard(rig: Pick<Rig, 'server' | 'key'>, stock: number): Promise<string> {
+  return (await api(rig, 'POST', '/v1/cards', { ...CASH_CARD, stock })).id
+}
+
+async function startRig(engine: EngineName): Promise<Rig> {
+  const database = await createTestDatabase(engine, { sqliteFile: true })
+  const merchant = await createMerchant({ database: database.database, clock: systemClock, secrets }, { name: 'Bench Coffee' })
+  // Request logging off, as a load balancer in front would log instead; jobs run as in production.
+  const server = await startServer(kabaoEnv(database.url, { LOG_LEVEL: 'warn', KABAO_JOBS: 'true', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) }))
+  const partial = { server, key: merchant.api_key }
+  const storeId = (await api(partial, 'POST', '/v1/stores', { name: 'Bench Street 1' })).id
+  const cardId = await newCard(partial, 1_000_000)
+  return { engine, database, server, key: merchant.api_key, storeId, card: { merchantId: merchant.merchant_id, cardId } }
+}
+
+async function countCoupons(rig: Rig): Promise<number> {
+  const row = await rig.database.database.db.selectFrom('coupons').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+function baselineSpec(rig: Rig, mode: Mode): LoadSpec {
+  return { base: rig.server.base, serverPid: rig.server.pid, connections: mode.connections, duration: mode.seconds, method: 'GET', path: '/v1/ping', headers: { authorization: `Bearer ${rig.key}` }, expected: [200] }
+}
+
+/** Warm-up, then the baseline, then the scenario, with the server's RSS sampled throughout. */
+async function measure(rig: Rig, mode: Mode, name: string, description: string, spec: LoadSpec, options: { warm?: boolean } = {}): Promise<LoadScenario> {
+  const rss = sampleRss(rig.server.pid)
+  if (options.warm !== false) await runLoad({ ...spec, duration: mode.warmup, amount: undefined })
+  const baseline = await runLoad(baselineSpec(rig, mode))
+  const result = await runLoad(spec)
+  const scenario: LoadScenario = { kind: 'load', name, description, baseline, result, ratio: round(result.throughput / baseline.throughput, 4), rss_max_mb: rss.stop() }
+  log(`${rig.engine} ${name}: ${result.throughput} req/s (baseline ${baseline.throughput}), p99 ${result.latency_ms.p99} ms, errors ${result.errors}`)
+  return scenario
+}
+
+/** Hands out the codes of a pool in order; past its end it repeats them (and the repeats count as errors). */
+function codeFeed(codes: string[]): () => string {
+  let i = 0
+  return () => codes[i++ % codes.length]
+}
+
+async function redeemScenario(rig: Rig, mode: Mode, name: string, description: string, codes: string[]): Promise<LoadScenario> {
+  const next = codeFeed(codes)
+  return measure(rig, mode, name, description, {
+    base: rig.server.base,
+    serverPid: rig.server.pid,
+    connections: mode.connections,
+    duration: mode.seconds,
+    method: 'POST',
+    path: '/v1/redemptions',
+    headers: { authorization: `Bearer ${rig.key}` },
+    vary: () => ({ body: { code: next(), store_id: rig.storeId, order_amount: 12000 } }),
+    expected: [201],
+  })
+}
+
+async function runEngine(engine: EngineName, mode: Mode): Promise<EngineResults> {
+  log(`${engine}: starting a server and seeding`)
+  const rig = await startRig(engine)
+  const scenarios: Scenario[] = []
+  const rssAll = sampleRss(rig.server.pid)
+  try {
+    const redeemCodes = await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.redeemPool, userOf: (i) => `r${i}`, keepCodes: true })
+    const largeCodes = await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.redeemPool, userOf: (i) => `l${i}`, keepCodes: true })
+    const checkCodes = await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.checkPool, userOf: (i) => `c${i}`, keepCodes: true })
+    await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.walletUsers * mode.couponsPerWallet, userOf: (i) => `w${i % mode.walletUsers}`, keepCodes: false })
+    const tokens: string[] = []
+    for (let u = 0; u < Math.min(mode.walletUsers, 200); u++) tokens.push((await api(rig, 'POST', '/v1/wallet-tokens', { user_id: `w${u}`, ttl_seconds: 86_400 })).token)
+    const emptyCount = await countCoupons(rig)
+    // The no-op route compiled hot before its first measurement.
+    await runLoad({ ...baselineSpec(rig, mode), duration: mode.warmup })
+
+    const redeem = await redeemScenario(rig, mode, 'redeem', 'POST /v1/redemptions, a different code each request (till with store_id and order amount)', redeemCodes)
+    redeem.facts = { coupons_in_database: emptyCount }
+    scenarios.push(redeem)
+
+    const nextCheck = codeFeed(checkCodes)
+    scenarios.push(
+      await measure(rig, mode, 'check', 'POST /v1/redemptions/check: what a code would take off an order', {
+        base: rig.server.base, serverPid: rig.server.pid, connections: mode.connections, duration: mode.seconds, method: 'POST', path: '/v1/redemptions/check',
+        headers: { authorization: `Bearer ${rig.key}` }, vary: () => ({ body: { code: nextCheck(), store_id: rig.storeId, order_amount: 12000 } }), expected: [200],
+      }),
+    )
+
+    let t = 0
+    scenarios.push(
+      await measure(rig, mode, 'wallet', `GET /v1/wallet/coupons: a customer's wallet of ${mode.couponsPerWallet} coupons, ${tokens.length} customers`, {
+        base: rig.server.base, serverPid: rig.server.pid, connections: mode.connections, duration: mode.seconds, method: 'GET', path: '/v1/wallet/coupons',
+        vary: () => ({ headers: { authorization: `Bearer ${tokens[t++ % tokens.length]}` } }), expected: [200],
+      }),
+    )
+
+    const burstCard = await newCard(rig, mode.burstStock)
+    const burst = await measure(
+      rig, mode, 'issue-burst', `POST /v1/cards/{id}/issue: ${mode.burstRequests.toLocaleString('en-US')} requests at once for ${mode.burstStock.toLocaleString('en-US')} in stock, a different user each`,
+      {
+        base: rig.server.base, serverPid: rig.server.pid, connections: mode.connections, amount: mode.burstRequests, method: 'POST', path: `/v1/cards/${burstCard}/issue`,
+        headers: { authorization: `Bearer ${rig.key}` }, vary: (n) => ({ body: { user_id: `burst-${n}` } }), expected: [201, 409],
+      },
+      { warm: false },
+    )
+    const card = await api(rig, 'GET', `/v1/cards/${burstCard}`)
+    burst.facts = { stock: mode.burstStock, issued: burst.result.statuses['201'] ?? 0, out_of_stock: burst.result.statuses['409'] ?? 0, stock_remaining: card.stock_remaining, issued_count: card.issued_count }
+    scenarios.push(burst)
+
+    scenarios.push(await bulkScenario(rig, mode))
+
+    log(`${engine}: filling the database up to ${mode.largeDb.toLocaleString('en-US')} coupons`)
+    const filler = Math.max(0, mode.largeDb - (await countCoupons(rig)))
+    const fillStarted = performance.now()
+    await seedCoupons(rig.database.database, secrets, rig.card, { count: filler, userOf: (i) => `f${i}`, keepCodes: false })
+    log(`${engine}: seeded ${filler} coupons in ${round((performance.now() - fillStarted) / 1000, 1)} s`)
+    const large = await redeemScenario(rig, mode, 'redeem-large-db', 'redeem again, now with the database full of coupons', largeCodes)
+    large.facts = { coupons_in_database: await countCoupons(rig) }
+    scenarios.push(large)
+  } finally {
+    await rig.server.stop()
+    await rig.database.drop()
+  }
+  const rssMax = rssAll.stop()
+  return { engine, scenarios, rss_max_mb: rssMax, verdicts: judge(engine, scenarios, rssMax) }
+}
+
+async function bulkScenario(rig: Rig, mode: Mode): Promise<TimedScenario> {
+  const cardId = await newCard(rig, mode.bulkRows)
+  const csv = 'user_id\n' + Array.from({ length: mode.bulkRows }, (_, i) => `bulk-${i}`).join('\n') + '\n'
+  const rss = sampleRss(rig.server.pid)
+  const started = performance.now()
+  const report = await api(rig, 'POST', `/v1/cards/${cardId}/bulk-issue`, csv, { 'content-type': 'text/csv' })
+  const seconds = (performance.now() - started) / 1000
+  log(`${rig.engine} bulk-issue: ${report.issued} issued in ${round(seconds, 1)} s`)
+  return {
+    kind: 'timed',
+    name: 'bulk-issue',
+    description: `POST /v1/cards/{id}/bulk-issue: a CSV of ${mode.bulkRows.toLocaleString('en-US')} users in one request`,
+    rows: mode.bulkRows,
+    seconds: round(seconds, 2),
+    rows_per_second: Math.round(mode.bulkRows / seconds),
+    rss_max_mb: rss.stop(),
+    facts: { issued: report.issued, failed: report.failed },
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true } } })
+  const mode = MODES[values.quick ? 'quick' : 'full']
+  const engines = (values.engine ?? ['sqlite', 'postgres']) as EngineName[]
+  const withPostgres = engines.includes('postgres') && (await postgresAvailable())
+  if (engines.includes('postgres') && !withPostgres) log(`PostgreSQL at ${POSTGRES_URL} does not answer: SQLite only`)
+  const started = new Date()
+  const machine = await describeMachine(withPostgres ? POSTGRES_URL : null)
+  const results: EngineResults[] = []
+  for (const engine of engines) {
+    if (engine === 'postgres' && !withPostgres) continue
+    results.push(await runEngine(engine, mode))
+  }
+  const run: Run = {
+    mode: mode.name,
+    started_at: started.toISOString(),
+    minutes: round((Date.now() - started.getTime()) / 60_000, 1),
+    machine,
+    parameters: {
+      connections: mode.connections, 'seconds per load': mode.seconds, 'warm-up seconds': mode.warmup, 'burst requests': mode.burstRequests, 'burst stock': mode.burstStock,
+      'bulk rows': mode.bulkRows, 'large database coupons': mode.largeDb, 'server log level': 'warn',
+    },
+    engines: results,
+  }
+  const file = path.join(HERE, 'results.json')
+  const stored = readResults(file)
+  stored[mode.name] = run
+  writeResults(file, path.join(HERE, 'README.md'), stored)
+  for (const engine of results) for (const v of engine.verdicts) log(`${engine.engine}: ${v.met ? 'met   ' : 'MISSED'} ${v.target}: ${v.figure}`)
+  log(`done in ${run.minutes} min: bench/results.json, bench/README.md`)
+}
+
+await main()

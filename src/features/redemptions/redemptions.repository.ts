@@ -1,0 +1,3 @@
+import type { RedemptionsTable } from '../../db/schema.ts'
+
+export type RedemptionRow = RedemptionsTable

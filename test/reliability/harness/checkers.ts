@@ -1,0 +1,243 @@
+/**
+ * Checkers over the history and the final database. Each returns the violations it found, in words; an
+ * empty list is a pass. None of them trusts what the clients believed, only what the servers answered and
+ * what the database holds.
+ */
+import type { Db } from '../../../src/db/database.ts'
+import type { Secrets } from '../../../src/ports/secrets.ts'
+import type { Attempt } from './history.ts'
+import type { Card, World } from './client.ts'
+
+export interface CheckInput {
+  world: World
+  attempts: Attempt[]
+  db: Db
+  secrets: Secrets
+}
+
+type Checker = (input: CheckInput) => Promise<string[]>
+
+const countBy = <T>(items: T[], key: (item: T) => string) => {
+  const counts = new Map<string, number>()
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1)
+  return counts
+}
+
+/** Nothing over-issued: stock, per-user limits and the claim link's cap all hold, and the counters agree with the rows. */
+export const nothingOverIssued: Checker = async ({ world, db }) => {
+  const violations: string[] = []
+  const cards: Card[] = [world.scarceCard, world.plentifulCard, world.claimLink.card]
+  for (const card of cards) {
+    const row = await db.selectFrom('cards').select(['stock_remaining', 'issued_count']).where('id', '=', card.id).executeTakeFirstOrThrow()
+    const coupons = await db.selectFrom('coupons').select(['user_id']).where('card_id', '=', card.id).execute()
+    if (coupons.length > card.stock) violations.push(`card ${card.id}: ${coupons.length} coupons for a stock of ${card.stock}`)
+    if (row.issued_count !== coupons.length) violations.push(`card ${card.id}: issued_count ${row.issued_count} but ${coupons.length} coupons`)
+    if (row.stock_remaining + row.issued_count !== card.stock) violations.push(`card ${card.id}: stock_remaining ${row.stock_remaining} + issued ${row.issued_count} ≠ stock ${card.stock}`)
+    const claims = await db.selectFrom('card_user_claims').select(['user_id', 'claimed']).where('card_id', '=', card.id).execute()
+    const claimed = new Map(claims.map((c) => [c.user_id, c.claimed]))
+    for (const [user, n] of countBy(coupons, (c) => c.user_id)) {
+      if (n > card.getLimit) violations.push(`card ${card.id}: user ${user} holds ${n} coupons, over the limit of ${card.getLimit}`)
+      if (claimed.get(user) !== n) violations.push(`card ${card.id}: user ${user} holds ${n} coupons but the allowance counts ${claimed.get(user)}`)
+    }
+  }
+  const link = await db.selectFrom('claim_links').select('claimed_count').where('token', '=', world.claimLink.token).executeTakeFirstOrThrow()
+  const viaLink = await db.selectFrom('coupons').select('id').where('card_id', '=', world.claimLink.card.id).where('source', '=', 'claim_link').execute()
+  if (link.claimed_count > world.claimLink.maxClaims) violations.push(`claim link: ${link.claimed_count} claims over its cap of ${world.claimLink.maxClaims}`)
+  if (link.claimed_count !== viaLink.length) violations.push(`claim link: counts ${link.claimed_count} claims but ${viaLink.length} coupons came through it`)
+  return violations
+}
+
+/** Nothing redeemed twice: at most one redemption of a coupon stands at a time, and the coupon's state and the events agree with it. */
+export const nothingRedeemedTwice: Checker = async ({ db }) => {
+  const violations: string[] = []
+  const redemptions = await db.selectFrom('redemptions').select(['id', 'coupon_id', 'reversed_at']).execute()
+  const standing = new Map<string, string[]>()
+  for (const r of redemptions) if (r.reversed_at === null) standing.set(r.coupon_id, [...(standing.get(r.coupon_id) ?? []), r.id])
+  const coupons = await db.selectFrom('coupons').select(['id', 'state', 'redemption_id']).execute()
+  for (const coupon of coupons) {
+    const stands = standing.get(coupon.id) ?? []
+    if (stands.length > 1) violations.push(`coupon ${coupon.id} has ${stands.length} standing redemptions: ${stands.join(', ')}`)
+    if (coupon.state === 'redeemed' && (stands.length !== 1 || stands[0] !== coupon.redemption_id)) {
+      violations.push(`coupon ${coupon.id} is redeemed by ${coupon.redemption_id} but its standing redemptions are [${stands.join(', ')}]`)
+    }
+    if (coupon.state !== 'redeemed' && stands.length > 0) violations.push(`coupon ${coupon.id} is ${coupon.state} yet redemption ${stands[0]} stands`)
+  }
+  const events = await db.selectFrom('events').select(['type', 'data']).where('type', 'in', ['coupon.redeemed', 'coupon.reversed']).execute()
+  const perRedemption = countBy(events, (e) => `${e.type} ${(typeof e.data === 'string' ? JSON.parse(e.data) : e.data).redemption_id}`)
+  for (const r of redemptions) {
+    if (perRedemption.get(`coupon.redeemed ${r.id}`) !== 1) violations.push(`redemption ${r.id} has ${perRedemption.get(`coupon.redeemed ${r.id}`) ?? 0} coupon.redeemed events`)
+    const reversals = perRedemption.get(`coupon.reversed ${r.id}`) ?? 0
+    if (reversals !== (r.reversed_at === null ? 0 : 1)) violations.push(`redemption ${r.id} (reversed: ${r.reversed_at !== null}) has ${reversals} coupon.reversed events`)
+  }
+  return violations
+}
+
+/** Every acknowledged operation is in the database: what a server said it did, it did, and kept. */
+export const acknowledgedIsDurable: Checker = async ({ attempts, db, secrets }) => {
+  const violations: string[] = []
+  for (const a of attempts) {
+    if (a.outcome !== 'ok') continue
+    if (a.op === 'issue' || a.op === 'claim') {
+      const row = await db.selectFrom('coupons').select('code_hash').where('id', '=', a.body.id).executeTakeFirst()
+      if (!row) violations.push(`${a.op} #${a.id} acknowledged coupon ${a.body.id}, which is not in the database`)
+      else if (row.code_hash !== secrets.codeLookupHash(a.body.code)) violations.push(`${a.op} #${a.id}: coupon ${a.body.id} has another code than the one answered`)
+    } else if (a.op === 'redeem' || a.op === 'race-redeem') {
+      const row = await db.selectFrom('redemptions').select('coupon_id').where('id', '=', a.body.id).executeTakeFirst()
+      if (row?.coupon_id !== a.coupon) violations.push(`${a.op} #${a.id} acknowledged redemption ${a.body.id}, which is not in the database`)
+    } else if (a.op === 'reverse') {
+      const row = await db.selectFrom('redemptions').select('reversed_at').where('id', '=', a.body.id).executeTakeFirst()
+      if (!row || row.reversed_at === null) violations.push(`reverse #${a.id} acknowledged reversing ${a.body.id}, which the database does not show reversed`)
+    } else if (a.op === 'void') {
+      const row = await db.selectFrom('coupons').select('state').where('id', '=', a.coupon!).executeTakeFirst()
+      if (row?.state !== 'voided') violations.push(`void #${a.id} acknowledged voiding ${a.coupon}, which is ${row?.state ?? 'missing'}`)
+    }
+  }
+  return violations
+}
+
+/** Every answer given for one Idempotency-Key is the same, byte for byte. */
+export const replaysIdentical: Checker = async ({ attempts }) => {
+  const violations: string[] = []
+  const byKey = new Map<string, Attempt[]>()
+  for (const a of attempts) if (a.key && a.outcome !== 'unknown') byKey.set(a.key, [...(byKey.get(a.key) ?? []), a])
+  for (const [key, answered] of byKey) {
+    const first = answered[0]
+    for (const a of answered.slice(1)) {
+      if (a.status !== first.status || a.text !== first.text) violations.push(`key ${key}: #${first.id} answered ${first.status} ${first.text?.slice(0, 80)}, #${a.id} answered ${a.status} ${a.text?.slice(0, 80)}`)
+      if (!a.replayed) violations.push(`key ${key}: #${a.id} ran again instead of replaying #${first.id}`)
+    }
+  }
+  return violations
+}
+
+/** A coupon's state as a string the model compares: 'available', 'voided', 'redeemed:<id>' ('redeemed:?' when the id is not known). */
+type State = string
+
+function observed(state: string, redemptionId: string | null): State {
+  return state === 'redeemed' ? `redeemed:${redemptionId}` : state
+}
+
+/** Whether the model allows a state seen in an answer or in the database. */
+function allows(possible: Set<State>, seen: State): boolean {
+  return possible.has(seen) || (seen.startsWith('redeemed:') && possible.has('redeemed:?'))
+}
+
+/** One logical operation: an attempt and its retries with the same key count once, the outcome they settled on. */
+interface Step {
+  op: string
+  outcome: Attempt['outcome']
+  code: string | null
+  body: any
+  first: Attempt
+}
+
+function stepsOf(attempts: Attempt[]): Step[] {
+  const steps: Step[] = []
+  const byKey = new Map<string, Step>()
+  for (const a of attempts) {
+    if (a.replayOf !== null) continue
+    const existing = a.key ? byKey.get(a.key) : undefined
+    if (existing) {
+      if (existing.outcome === 'unknown') Object.assign(existing, { outcome: a.outcome, code: a.code, body: a.body })
+      continue
+    }
+    const step: Step = { op: a.op, outcome: a.outcome, code: a.code, body: a.body, first: a }
+    steps.push(step)
+    if (a.key) byKey.set(a.key, step)
+  }
+  return steps
+}
+
+/** The states a coupon may be in after a step, from those it may have been in before; empty when the step's answer fits none. */
+function apply(possible: Set<State>, step: Step): Set<State> {
+  const next = new Set<State>()
+  const add = (...states: State[]) => states.forEach((s) => next.add(s))
+  for (const s of possible) {
+    const available = s === 'available'
+    const redeemed = s.startsWith('redeemed:')
+    switch (`${step.op} ${step.outcome}`) {
+      case 'redeem ok':
+        if (available) add(`redeemed:${step.body.id}`)
+        break
+      case 'redeem failed':
+        if ((step.code === 'already_redeemed' && redeemed) || (step.code === 'voided' && s === 'voided')) add(s)
+        break
+      case 'redeem unknown':
+        add(s)
+        if (available) add('redeemed:?')
+        break
+      case 'reverse ok':
+        if (s === `redeemed:${step.body.id}` || s === 'redeemed:?') add('available')
+        break
+      case 'reverse failed':
+        if (step.code === 'already_reversed' && !s.startsWith('redeemed:')) add(s)
+        break
+      case 'reverse unknown':
+        add(s)
+        if (redeemed) add('available')
+        break
+      case 'void ok':
+        if (available || s === 'voided') add('voided')
+        break
+      case 'void failed':
+        if (step.code === 'already_redeemed' && redeemed) add(s)
+        break
+      case 'void unknown':
+        add(s)
+        if (available) add('voided')
+        break
+      case 'lookup ok': {
+        const seen = observed(step.body.state, step.body.redemption_id)
+        if (allows(new Set([s]), seen)) add(seen)
+        break
+      }
+      case 'lookup failed':
+      case 'lookup unknown':
+        add(s)
+        break
+    }
+  }
+  return next
+}
+
+/**
+ * Each coupon's history, one owner doing one thing at a time, must fit a sequence of states that starts at
+ * available when it was issued and ends in the state the database holds; an unknown outcome may or may not
+ * have happened. Raced coupons are judged by their race: at most one winner, and redeemed if anyone may have won.
+ */
+export const couponHistoriesFit: Checker = async ({ attempts, db }) => {
+  const violations: string[] = []
+  const rows = await db.selectFrom('coupons').select(['id', 'state', 'redemption_id']).execute()
+  const finalState = new Map(rows.map((r) => [r.id, observed(r.state, r.redemption_id)]))
+  const byCoupon = new Map<string, Attempt[]>()
+  for (const a of attempts) if (a.coupon) byCoupon.set(a.coupon, [...(byCoupon.get(a.coupon) ?? []), a])
+
+  for (const [couponId, own] of byCoupon) {
+    const final = finalState.get(couponId)
+    if (final === undefined) {
+      violations.push(`coupon ${couponId} is not in the database`)
+      continue
+    }
+    const racers = own.filter((a) => a.race !== null)
+    const steps = stepsOf(own.filter((a) => a.race === null).sort((a, b) => a.start - b.start))
+    let possible = new Set<State>(['available'])
+    for (const step of steps) {
+      const next = apply(possible, step)
+      if (next.size === 0) {
+        violations.push(`coupon ${couponId}: ${step.op} #${step.first.id} answered ${step.outcome} ${step.code ?? ''} when it could only be ${[...possible].join(' or ')}`)
+        break
+      }
+      possible = next
+    }
+    if (racers.length > 0) {
+      const winners = racers.filter((a) => a.outcome === 'ok')
+      if (winners.length > 1) violations.push(`coupon ${couponId}: ${winners.length} of the raced redemptions succeeded`)
+      const mayHaveWon = winners.length > 0 || racers.some((a) => a.outcome === 'unknown')
+      possible = new Set(mayHaveWon ? (winners.length > 0 ? [`redeemed:${winners[0].body.id}`] : ['available', 'redeemed:?']) : ['available'])
+    }
+    if (!allows(possible, final)) violations.push(`coupon ${couponId} ends ${final} in the database, but its history allows only ${[...possible].join(' or ')}`)
+  }
+  return violations
+}
+
+export const CHECKERS: Record<string, Checker> = { nothingOverIssued, nothingRedeemedTwice, acknowledgedIsDurable, replaysIdentical, couponHistoriesFit }
