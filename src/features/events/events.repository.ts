@@ -15,14 +15,9 @@ export interface NewEvent {
  */
 export async function recordEvents(db: Db, events: NewEvent[]): Promise<string[]> {
   if (events.length === 0) return []
-  const rows = eventRows(events)
+  const rows = events.map((event) => ({ id: newId('evt', event.now), merchant_id: event.merchantId, type: event.type, data: toJson(event.data), created_at: event.now }))
   await db.insertInto('events').values(rows).execute()
   return rows.map((row) => row.id)
-}
-
-/** The outbox rows of these events, for a statement that writes them along with its change (see recordRedemption). */
-export function eventRows(events: NewEvent[]) {
-  return events.map((event) => ({ id: newId('evt', event.now), merchant_id: event.merchantId, type: event.type, data: toJson(event.data), created_at: event.now }))
 }
 
 export async function recordEvent(db: Db, event: NewEvent): Promise<string> {
