@@ -108,7 +108,7 @@ async function measure(rig: Rig, mode: Mode, name: string, description: string, 
   const baseline = await runLoad(baselineSpec(rig, mode))
   const result = await runLoad(spec)
   const scenario: LoadScenario = { kind: 'load', name, description, baseline, result, ratio: round(result.throughput / baseline.throughput, 4), rss_max_mb: rss.stop() }
-  log(`${rig.engine} ${name}: ${result.throughput} req/s (baseline ${baseline.throughput}), p99 ${result.latency_ms.p99} ms, errors ${result.errors}`)
+  log(`${rig.engine} ${name}: ${result.throughput} req/s (baseline ${baseline.throughput}, ratio ${scenario.ratio}), p99 ${result.latency_ms.p99} ms, errors ${result.errors}, server CPU ${result.server_cpu_us} µs/req (baseline ${baseline.server_cpu_us})`)
   return scenario
 }
 
@@ -133,28 +133,39 @@ async function redeemScenario(rig: Rig, mode: Mode, name: string, description: s
   })
 }
 
-async function runEngine(engine: EngineName, mode: Mode): Promise<EngineResults> {
+/** The scenarios a run measures; `--scenario` narrows it (such a run is printed, not written to the results). */
+const SCENARIOS = ['redeem', 'check', 'wallet', 'issue-burst', 'bulk-issue', 'redeem-large-db'] as const
+type ScenarioName = (typeof SCENARIOS)[number]
+
+async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<ScenarioName>): Promise<EngineResults> {
   log(`${engine}: starting a server and seeding`)
   const rig = await startRig(engine)
   const scenarios: Scenario[] = []
   const rssAll = sampleRss(rig.server.pid)
+  const want = (name: ScenarioName) => wanted.has(name)
+  const seed = (name: ScenarioName, count: number, prefix: string) =>
+    want(name) ? seedCoupons(rig.database.database, secrets, rig.card, { count, userOf: (i) => `${prefix}${i}`, keepCodes: true }) : Promise.resolve([] as string[])
   try {
-    const redeemCodes = await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.redeemPool, userOf: (i) => `r${i}`, keepCodes: true })
-    const largeCodes = await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.redeemPool, userOf: (i) => `l${i}`, keepCodes: true })
-    const checkCodes = await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.checkPool, userOf: (i) => `c${i}`, keepCodes: true })
-    await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.walletUsers * mode.couponsPerWallet, userOf: (i) => `w${i % mode.walletUsers}`, keepCodes: false })
+    const redeemCodes = await seed('redeem', mode.redeemPool, 'r')
+    const largeCodes = await seed('redeem-large-db', mode.redeemPool, 'l')
+    const checkCodes = await seed('check', mode.checkPool, 'c')
     const tokens: string[] = []
-    for (let u = 0; u < Math.min(mode.walletUsers, 200); u++) tokens.push((await api(rig, 'POST', '/v1/wallet-tokens', { user_id: `w${u}`, ttl_seconds: 86_400 })).token)
+    if (want('wallet')) {
+      await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.walletUsers * mode.couponsPerWallet, userOf: (i) => `w${i % mode.walletUsers}`, keepCodes: false })
+      for (let u = 0; u < Math.min(mode.walletUsers, 200); u++) tokens.push((await api(rig, 'POST', '/v1/wallet-tokens', { user_id: `w${u}`, ttl_seconds: 86_400 })).token)
+    }
     const emptyCount = await countCoupons(rig)
     // The no-op route compiled hot before its first measurement.
     await runLoad({ ...baselineSpec(rig, mode), duration: mode.warmup })
 
-    const redeem = await redeemScenario(rig, mode, 'redeem', 'POST /v1/redemptions, a different code each request (till with store_id and order amount)', redeemCodes)
-    redeem.facts = { coupons_in_database: emptyCount }
-    scenarios.push(redeem)
+    if (want('redeem')) {
+      const redeem = await redeemScenario(rig, mode, 'redeem', 'POST /v1/redemptions, a different code each request (till with store_id and order amount)', redeemCodes)
+      redeem.facts = { coupons_in_database: emptyCount }
+      scenarios.push(redeem)
+    }
 
     const nextCheck = codeFeed(checkCodes)
-    scenarios.push(
+    if (want('check')) scenarios.push(
       await measure(rig, mode, 'check', 'POST /v1/redemptions/check: what a code would take off an order', {
         base: rig.server.base, serverPid: rig.server.pid, connections: mode.connections, duration: mode.seconds, method: 'POST', path: '/v1/redemptions/check',
         headers: { authorization: `Bearer ${rig.key}` }, vary: () => ({ body: { code: nextCheck(), store_id: rig.storeId, order_amount: 12000 } }), expected: [200],
@@ -162,13 +173,25 @@ async function runEngine(engine: EngineName, mode: Mode): Promise<EngineResults>
     )
 
     let t = 0
-    scenarios.push(
+    if (want('wallet')) scenarios.push(
       await measure(rig, mode, 'wallet', `GET /v1/wallet/coupons: a customer's wallet of ${mode.couponsPerWallet} coupons, ${tokens.length} customers`, {
         base: rig.server.base, serverPid: rig.server.pid, connections: mode.connections, duration: mode.seconds, method: 'GET', path: '/v1/wallet/coupons',
         vary: () => ({ headers: { authorization: `Bearer ${tokens[t++ % tokens.length]}` } }), expected: [200],
       }),
     )
 
+    if (want('issue-burst')) scenarios.push(await burstScenario(rig, mode))
+    if (want('bulk-issue')) scenarios.push(await bulkScenario(rig, mode))
+    if (want('redeem-large-db')) scenarios.push(await largeDbScenario(rig, mode, largeCodes))
+  } finally {
+    await rig.server.stop()
+    await rig.database.drop()
+  }
+  const rssMax = rssAll.stop()
+  return { engine, scenarios, rss_max_mb: rssMax, verdicts: judge(engine, scenarios, rssMax) }
+}
+
+async function burstScenario(rig: Rig, mode: Mode): Promise<LoadScenario> {
     const burstCard = await newCard(rig, mode.burstStock)
     const burst = await measure(
       rig, mode, 'issue-burst', `POST /v1/cards/{id}/issue: ${mode.burstRequests.toLocaleString('en-US')} requests at once for ${mode.burstStock.toLocaleString('en-US')} in stock, a different user each`,
@@ -180,10 +203,11 @@ async function runEngine(engine: EngineName, mode: Mode): Promise<EngineResults>
     )
     const card = await api(rig, 'GET', `/v1/cards/${burstCard}`)
     burst.facts = { stock: mode.burstStock, issued: burst.result.statuses['201'] ?? 0, out_of_stock: burst.result.statuses['409'] ?? 0, stock_remaining: card.stock_remaining, issued_count: card.issued_count }
-    scenarios.push(burst)
+    return burst
+}
 
-    scenarios.push(await bulkScenario(rig, mode))
-
+async function largeDbScenario(rig: Rig, mode: Mode, largeCodes: string[]): Promise<LoadScenario> {
+    const engine = rig.engine
     log(`${engine}: filling the database up to ${mode.largeDb.toLocaleString('en-US')} coupons`)
     const filler = Math.max(0, mode.largeDb - (await countCoupons(rig)))
     const fillStarted = performance.now()
@@ -191,13 +215,7 @@ async function runEngine(engine: EngineName, mode: Mode): Promise<EngineResults>
     log(`${engine}: seeded ${filler} coupons in ${round((performance.now() - fillStarted) / 1000, 1)} s`)
     const large = await redeemScenario(rig, mode, 'redeem-large-db', 'redeem again, now with the database full of coupons', largeCodes)
     large.facts = { coupons_in_database: await countCoupons(rig) }
-    scenarios.push(large)
-  } finally {
-    await rig.server.stop()
-    await rig.database.drop()
-  }
-  const rssMax = rssAll.stop()
-  return { engine, scenarios, rss_max_mb: rssMax, verdicts: judge(engine, scenarios, rssMax) }
+    return large
 }
 
 async function bulkScenario(rig: Rig, mode: Mode): Promise<TimedScenario> {
@@ -221,7 +239,10 @@ async function bulkScenario(rig: Rig, mode: Mode): Promise<TimedScenario> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true } } })
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true }, scenario: { type: 'string', multiple: true } } })
+  const unknown = (values.scenario ?? []).filter((name) => !(SCENARIOS as readonly string[]).includes(name))
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}: one of ${SCENARIOS.join(', ')}`)
+  const wanted = new Set<ScenarioName>((values.scenario as ScenarioName[] | undefined) ?? SCENARIOS)
   const mode = MODES[values.quick ? 'quick' : 'full']
   const engines = (values.engine ?? ['sqlite', 'postgres']) as EngineName[]
   const withPostgres = engines.includes('postgres') && (await postgresAvailable())
@@ -231,7 +252,7 @@ async function main(): Promise<void> {
   const results: EngineResults[] = []
   for (const engine of engines) {
     if (engine === 'postgres' && !withPostgres) continue
-    results.push(await runEngine(engine, mode))
+    results.push(await runEngine(engine, mode, wanted))
   }
   const run: Run = {
     mode: mode.name,
@@ -244,11 +265,15 @@ async function main(): Promise<void> {
     },
     engines: results,
   }
+  for (const engine of results) for (const v of engine.verdicts) log(`${engine.engine}: ${v.met ? 'met   ' : 'MISSED'} ${v.target}: ${v.figure}`)
+  if (values.scenario) {
+    log(`done in ${run.minutes} min; a run of some scenarios is not written to bench/results.json`)
+    return
+  }
   const file = path.join(HERE, 'results.json')
   const stored = readResults(file)
   stored[mode.name] = run
   writeResults(file, path.join(HERE, 'README.md'), stored)
-  for (const engine of results) for (const v of engine.verdicts) log(`${engine.engine}: ${v.met ? 'met   ' : 'MISSED'} ${v.target}: ${v.figure}`)
   log(`done in ${run.minutes} min: bench/results.json, bench/README.md`)
 }
 

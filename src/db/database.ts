@@ -15,6 +15,8 @@ export interface Database {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
+  /** PostgreSQL only: runs a named prepared statement on a pooled connection (see db/statements.ts). */
+  prepared?<R>(name: string, text: string, parameters: readonly unknown[]): Promise<R[]>
 }
 
 export interface OpenOptions {
@@ -36,10 +38,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
       close: () => db.destroy(),
     }
   }
-  const { dialect } = openPostgres(url, options.poolSize ?? 10)
+  const { dialect, pool } = openPostgres(url, options.poolSize ?? 10)
   const db = new Kysely<DB>({ dialect })
   return {
     engine: 'postgres',
+    prepared: async <R>(name: string, text: string, parameters: readonly unknown[]) => (await pool.query({ name, text, values: [...parameters] })).rows as R[],
     db,
     isUniqueViolation: isPostgresUniqueViolation,
     ping: async () => {

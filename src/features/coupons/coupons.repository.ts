@@ -1,4 +1,5 @@
-import type { Db } from '../../db/database.ts'
+import type { Database, Db } from '../../db/database.ts'
+import { columnList, runStatement, statement } from '../../db/statements.ts'
 import type { CouponsTable } from '../../db/schema.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
@@ -19,36 +20,44 @@ export interface StoreRef {
   timezone: string
 }
 
+/** Every column of a coupon, named (hand-written statements never select `*`). */
+export const COUPON_COLUMNS = [
+  'id', 'merchant_id', 'card_id', 'card_version_id', 'code_hash', 'code_enc', 'user_id', 'state', 'source', 'source_ref',
+  'valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'redemption_id', 'voided_at', 'updated_at', 'reminded_at',
+] as const satisfies readonly (keyof CouponRow)[]
+// A column added to the table must be added to the list above.
+const everyColumnListed: Exclude<keyof CouponRow, (typeof COUPON_COLUMNS)[number]> extends never ? true : never = true
+void everyColumnListed
+
+/** The coupon, the store named (if the merchant has it) and where the coupon was redeemed (if it was). */
+const COUPON_BY_CODE = statement(`
+  select ${columnList('c', COUPON_COLUMNS)}, s.id as found_store_id, s.timezone as found_store_timezone, r.store_id as redeemed_store_id
+  from coupons c
+  left join stores s on s.merchant_id = c.merchant_id and s.id = ?
+  left join redemptions r on r.merchant_id = c.merchant_id and r.id = c.redemption_id
+  where c.merchant_id = ? and c.code_hash = ?`)
+
+type CouponByCodeRow = CouponRow & { found_store_id: string | null; found_store_timezone: string | null; redeemed_store_id: string | null }
+
 /**
- * A coupon by its code's keyed hash, with the terms it was issued under: one indexed query, the terms
- * coming from memory once read; where it was redeemed is looked up only for a redeemed coupon. Given a
- * store id, the same query reads that store too (`store` is null when the merchant has no such store), so
- * a redemption reads all it needs at once.
+ * A coupon by its code's keyed hash, with the terms it was issued under and where it was redeemed: one
+ * indexed query, the terms coming from memory once read. Given a store id, the same query reads that store
+ * too (`store` is null when the merchant has no such store), so a redemption reads all it needs at once.
+ * Pass `tx` to read inside a transaction.
  */
 export async function findCouponByCodeHash(
-  db: Db,
+  database: Database,
   merchantId: string,
   codeHash: string,
   code: string,
   storeId: string | null = null,
+  tx?: Db,
 ): Promise<(CouponWithTerms & { store: StoreRef | null }) | undefined> {
-  const row = await db
-    .selectFrom('coupons')
-    .leftJoin('stores', (join) => join.onRef('stores.merchant_id', '=', 'coupons.merchant_id').on('stores.id', '=', storeId ?? ''))
-    .selectAll('coupons')
-    .select(['stores.id as found_store_id', 'stores.timezone as found_store_timezone'])
-    .where('coupons.merchant_id', '=', merchantId)
-    .where('coupons.code_hash', '=', codeHash)
-    .executeTakeFirst()
+  const [row] = await runStatement<CouponByCodeRow>(database, COUPON_BY_CODE, [storeId ?? '', merchantId, codeHash], tx)
   if (!row) return undefined
-  const { found_store_id, found_store_timezone, ...coupon } = row
-  const terms = (await findVersionTerms(db, merchantId, [coupon.card_version_id])).get(coupon.card_version_id)
+  const { found_store_id, found_store_timezone, redeemed_store_id, ...coupon } = row
+  const terms = (await findVersionTerms(tx ?? database.db, merchantId, [coupon.card_version_id])).get(coupon.card_version_id)
   if (!terms) throw new Error(`coupon ${coupon.id} has no card version ${coupon.card_version_id}`)
-  let redeemedStoreId: string | null = null
-  if (coupon.redemption_id !== null) {
-    const redemption = await db.selectFrom('redemptions').select('store_id').where('merchant_id', '=', merchantId).where('id', '=', coupon.redemption_id).executeTakeFirst()
-    redeemedStoreId = redemption?.store_id ?? null
-  }
   const store = found_store_id === null || found_store_timezone === null ? null : { id: found_store_id, timezone: found_store_timezone }
-  return { coupon, code, terms, redeemedStoreId, store }
+  return { coupon, code, terms, redeemedStoreId: redeemed_store_id, store }
 }

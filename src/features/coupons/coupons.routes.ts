@@ -40,7 +40,7 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     { schema: { tags: ['coupons'], summary: 'Look a coupon up by its code', params: IdParam('code') }, config: { till: true } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { coupon, code } = await findCouponByCode(ctx, db, merchantId, (request.params as { code: string }).code)
+      const { coupon, code } = await findCouponByCode(ctx, merchantId, (request.params as { code: string }).code)
       return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code)
     },
   )

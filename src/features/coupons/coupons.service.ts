@@ -172,10 +172,10 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
  * Finds a coupon by what a customer or clerk typed or scanned; a mistyped code is caught by its check
  * character. With a store id, reads that store in the same query (see findCouponByCodeHash).
  */
-export async function findCouponByCode(ctx: AppContext, db: Db, merchantId: string, rawCode: string, storeId: string | null = null): Promise<CouponWithTerms & { store: StoreRef | null }> {
+export async function findCouponByCode(ctx: AppContext, merchantId: string, rawCode: string, storeId: string | null = null, tx?: Db): Promise<CouponWithTerms & { store: StoreRef | null }> {
   const code = normalizeCode(rawCode)
   if (!isWellFormedCode(code)) throw new AppError('code_not_found', 'This is not a valid coupon code; check it was typed correctly.')
-  const found = await findCouponByCodeHash(db, merchantId, ctx.secrets.codeLookupHash(code), code, storeId)
+  const found = await findCouponByCodeHash(ctx.database, merchantId, ctx.secrets.codeLookupHash(code), code, storeId, tx)
   if (!found) throw new AppError('code_not_found', 'There is no coupon with this code.')
   return found
 }
@@ -193,7 +193,7 @@ function isVoidable(coupon: CouponRow, now: number): boolean {
 export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: string, reason: string | null): Promise<CouponRow> {
   const now = ctx.clock.now()
   return ctx.database.db.transaction().execute(async (tx) => {
-    const { coupon } = await findCouponByCode(ctx, tx, merchantId, rawCode)
+    const { coupon } = await findCouponByCode(ctx, merchantId, rawCode, null, tx)
     if (!isVoidable(coupon, now)) return coupon
     const updated = await tx
       .updateTable('coupons')
@@ -205,7 +205,7 @@ export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: s
       .executeTakeFirst()
     if (!updated) {
       // A redemption or another void won the race between our read and our write: answer as if we came second.
-      const { coupon: changed } = await findCouponByCode(ctx, tx, merchantId, rawCode)
+      const { coupon: changed } = await findCouponByCode(ctx, merchantId, rawCode, null, tx)
       if (!isVoidable(changed, now)) return changed
       throw new AppError('invalid_state', 'The coupon changed at the same time; look it up again.')
     }

@@ -9,13 +9,18 @@ export interface NewEvent {
   now: number
 }
 
+/** The outbox row of an event (for statements that insert it themselves, within their change's transaction). */
+export function outboxRow(event: NewEvent): { id: string; merchant_id: string; type: string; data: string; created_at: number } {
+  return { id: newId('evt', event.now), merchant_id: event.merchantId, type: event.type, data: toJson(event.data), created_at: event.now }
+}
+
 /**
  * Records events in the outbox. Call it inside the transaction that makes the change, so an event
  * exists exactly when its change was committed. Returns the new ids in order.
  */
 export async function recordEvents(db: Db, events: NewEvent[]): Promise<string[]> {
   if (events.length === 0) return []
-  const rows = events.map((event) => ({ id: newId('evt', event.now), merchant_id: event.merchantId, type: event.type, data: toJson(event.data), created_at: event.now }))
+  const rows = events.map(outboxRow)
   await db.insertInto('events').values(rows).execute()
   return rows.map((row) => row.id)
 }

@@ -5,13 +5,14 @@ import { evaluateValidityWindow } from '../../domain/validity.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
 import type { MerchantPrincipal } from '../../http/auth.ts'
 import { newId } from '../../ports/ids.ts'
-import { recordEvent } from '../events/events.repository.ts'
+import { outboxRow, recordEvent } from '../events/events.repository.ts'
+import { runStatement, statement } from '../../db/statements.ts'
 import type { RedemptionRow } from './redemptions.repository.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
-import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
+import { COUPON_COLUMNS, type CouponRow, type CouponWithTerms } from '../coupons/coupons.repository.ts'
 import { earnForRedemptionInTx, reverseRedemptionEarningInTx } from '../member-orders/member-orders.service.ts'
 
 export type { RedemptionRow }
@@ -46,14 +47,14 @@ function storeIdFor(principal: MerchantPrincipal, storeId: string | null): strin
 const storeNotFound = (id: string) => new AppError('store_not_found', `There is no store ${id}.`)
 
 /** Loads the coupon (and the store, in the same query) and applies every rule; throws the reason a code can't be used. No writes. */
-async function decide(ctx: AppContext, db: Db, principal: MerchantPrincipal, input: RedeemInput, now: number): Promise<Decision> {
+async function decide(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, now: number, tx?: Db): Promise<Decision> {
   const storeId = storeIdFor(principal, input.storeId)
   let found: Awaited<ReturnType<typeof findCouponByCode>>
   try {
-    found = await findCouponByCode(ctx, db, principal.merchantId, input.code, storeId)
+    found = await findCouponByCode(ctx, principal.merchantId, input.code, storeId, tx)
   } catch (error) {
     // A store that does not exist is reported before a code that does not.
-    if (storeId !== null && !(await findStore(db, principal.merchantId, storeId))) throw storeNotFound(storeId)
+    if (storeId !== null && !(await findStore(tx ?? ctx.database.db, principal.merchantId, storeId))) throw storeNotFound(storeId)
     throw error
   }
   if (storeId !== null && found.store === null) throw storeNotFound(storeId)
@@ -83,73 +84,120 @@ async function decide(ctx: AppContext, db: Db, principal: MerchantPrincipal, inp
 
 /** What redeeming would take off the order, without redeeming. */
 export async function checkRedemption(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<Decision> {
-  return decide(ctx, ctx.database.db, principal, input, ctx.clock.now())
+  return decide(ctx, principal, input, ctx.clock.now())
 }
+
+type RedeemResult = { redemption: RedemptionRow; coupon: CouponRow; code: string; member: MemberEarning | null }
 
 /**
  * Redeems exactly once: the coupon moves from available to redeemed with a conditional update, so of
  * two tills redeeming the same code at the same moment one wins and the other is told it was redeemed.
- * The rules are applied to the coupon as read; the update then holds only if it is still available.
+ * The rules are applied to the coupon as read; the write then holds only if it is still available.
+ *
+ * The write is the coupon, the redemption and its event, together. On PostgreSQL that is one statement
+ * (atomic by itself), so a redemption without a member is one read and one write, with no transaction
+ * around them; with a member, the member's points are earned in the same transaction as the write.
  */
-export async function redeem(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<{ redemption: RedemptionRow; coupon: CouponRow; code: string; member: MemberEarning | null }> {
+export async function redeem(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<RedeemResult> {
   const now = ctx.clock.now()
   const { merchantId } = principal
-  return ctx.database.db.transaction().execute(async (tx) => {
-    const earlier = input.requestRef ? await findByRequestRef(ctx, tx, merchantId, input.requestRef) : undefined
-    if (earlier) return earlier
-    const { found, store, discountAmount } = await decide(ctx, tx, principal, input, now)
-    const redemptionId = newId('rdm', now)
-    const coupon = await tx
-      .updateTable('coupons')
-      .set({ state: 'redeemed', redeemed_at: now, redemption_id: redemptionId, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', found.coupon.id)
-      .where('state', '=', 'available')
-      .returningAll()
-      .executeTakeFirst()
-    if (!coupon) {
-      // Another till won the race between our read and our write: report what it did.
-      const again = await decide(ctx, tx, principal, input, now)
-      throw new AppError('already_redeemed', `This coupon was already redeemed (state ${again.found.coupon.state}).`)
+  const { database } = ctx
+  // A retry of a request whose answer was lost finds what the first run did (the Idempotency layer runs one at a time per key).
+  const earlier = input.requestRef ? await findByRequestRef(ctx, database.db, merchantId, input.requestRef) : undefined
+  if (earlier) return earlier
+  if (database.engine === 'postgres' && !input.memberId) {
+    const decision = await decide(ctx, principal, input, now)
+    try {
+      return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
+    } catch (error) {
+      const replayed = input.requestRef && database.isUniqueViolation(error) ? await findByRequestRef(ctx, database.db, merchantId, input.requestRef) : undefined
+      if (replayed) return replayed
+      throw error
     }
-    const redemption: RedemptionRow = {
-      id: redemptionId,
-      merchant_id: merchantId,
-      coupon_id: coupon.id,
-      card_id: coupon.card_id,
-      store_id: store?.id ?? null,
-      api_key_id: principal.keyId,
-      staff_id: principal.staffId,
-      channel: input.channel,
-      order_amount: input.orderAmount,
-      discount_amount: discountAmount,
-      redeemed_at: now,
-      reversed_at: null,
-      reversal_reason: null,
-      request_ref: input.requestRef ?? null,
-    }
-    await tx.insertInto('redemptions').values(redemption).execute()
-    await recordEvent(tx, {
-      merchantId,
-      type: 'coupon.redeemed',
-      data: {
-        redemption_id: redemptionId,
-        coupon_id: coupon.id,
-        card_id: coupon.card_id,
-        user_id: coupon.user_id,
-        store_id: redemption.store_id,
-        order_amount: input.orderAmount,
-        discount_amount: discountAmount,
-        channel: input.channel,
-      },
-      now,
-    })
+  }
+  return database.db.transaction().execute(async (tx) => {
+    const decision = await decide(ctx, principal, input, now, tx)
+    const result = await writeRedemption(ctx, principal, input, decision, now, tx)
     const member = input.memberId
-      ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId, orderAmount: input.orderAmount, storeId: redemption.store_id, now })
+      ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, storeId: result.redemption.store_id, now })
       : null
-    // The code typed matched the stored one, so it need not be decrypted.
-    return { redemption, coupon, code: found.code, member }
+    return { ...result, member }
   })
+}
+
+const REDEMPTION_COLUMNS = 'id, merchant_id, coupon_id, card_id, store_id, api_key_id, staff_id, channel, order_amount, discount_amount, redeemed_at, request_ref'
+
+/** PostgreSQL: the coupon, the redemption and the event in one statement; no row when the coupon was no longer available. */
+const REDEEM_AT_ONCE = statement(`
+  with redeemed as (
+    update coupons set state = 'redeemed', redeemed_at = ?::bigint, redemption_id = ?::text, updated_at = ?::bigint
+    where merchant_id = ?::text and id = ?::text and state = 'available'
+    returning ${COUPON_COLUMNS.join(', ')}
+  ), recorded as (
+    insert into redemptions (${REDEMPTION_COLUMNS})
+    select ?::text, merchant_id, id, card_id, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::text from redeemed
+  ), announced as (
+    insert into events (id, merchant_id, type, data, created_at)
+    select ?::text, merchant_id, ?::text, ?::jsonb, ?::bigint from redeemed
+  )
+  select ${COUPON_COLUMNS.join(', ')} from redeemed`)
+
+/** SQLite (inside the transaction): the same write as three statements. */
+const MARK_REDEEMED = statement(`update coupons set state = 'redeemed', redeemed_at = ?, redemption_id = ?, updated_at = ? where merchant_id = ? and id = ? and state = 'available' returning id`)
+const INSERT_REDEMPTION = statement(`insert into redemptions (${REDEMPTION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+const INSERT_EVENT = statement('insert into events (id, merchant_id, type, data, created_at) values (?, ?, ?, ?, ?)')
+
+/** Writes the redemption decided on; if another till redeemed the coupon since it was read, throws what that till did. */
+async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, decision: Decision, now: number, tx?: Db): Promise<Omit<RedeemResult, 'member'>> {
+  const { database } = ctx
+  const { found, store, discountAmount } = decision
+  const read = found.coupon
+  const redemption: RedemptionRow = {
+    id: newId('rdm', now),
+    merchant_id: principal.merchantId,
+    coupon_id: read.id,
+    card_id: read.card_id,
+    store_id: store?.id ?? null,
+    api_key_id: principal.keyId,
+    staff_id: principal.staffId,
+    channel: input.channel,
+    order_amount: input.orderAmount,
+    discount_amount: discountAmount,
+    redeemed_at: now,
+    reversed_at: null,
+    reversal_reason: null,
+    request_ref: input.requestRef ?? null,
+  }
+  const event = outboxRow({
+    merchantId: principal.merchantId,
+    type: 'coupon.redeemed',
+    data: { redemption_id: redemption.id, coupon_id: read.id, card_id: read.card_id, user_id: read.user_id, store_id: redemption.store_id, order_amount: input.orderAmount, discount_amount: discountAmount, channel: input.channel },
+    now,
+  })
+  const r = redemption
+  let coupon: CouponRow | undefined
+  if (database.engine === 'postgres') {
+    ;[coupon] = await runStatement<CouponRow>(database, REDEEM_AT_ONCE, [
+      now, r.id, now, r.merchant_id, r.coupon_id,
+      r.id, r.store_id, r.api_key_id, r.staff_id, r.channel, r.order_amount, r.discount_amount, r.redeemed_at, r.request_ref,
+      event.id, event.type, event.data, event.created_at,
+    ], tx)
+  } else {
+    const [updated] = await runStatement(database, MARK_REDEEMED, [now, r.id, now, r.merchant_id, r.coupon_id], tx)
+    if (updated) {
+      await runStatement(database, INSERT_REDEMPTION, [r.id, r.merchant_id, r.coupon_id, r.card_id, r.store_id, r.api_key_id, r.staff_id, r.channel, r.order_amount, r.discount_amount, r.redeemed_at, r.request_ref], tx)
+      await runStatement(database, INSERT_EVENT, [event.id, event.merchant_id, event.type, event.data, event.created_at], tx)
+      // Read in this same transaction, so the rest of the row is as read.
+      coupon = { ...read, state: 'redeemed', redeemed_at: now, redemption_id: r.id, updated_at: now }
+    }
+  }
+  if (!coupon) {
+    // Another till won the race between our read and our write: report what it did.
+    const again = await decide(ctx, principal, input, now, tx)
+    throw new AppError('already_redeemed', `This coupon was already redeemed (state ${again.found.coupon.state}).`)
+  }
+  // The code typed matched the stored one, so it need not be decrypted.
+  return { redemption, coupon, code: found.code }
 }
 
 /** The redemption an earlier run of the same Idempotency-Key request made, with its coupon. */

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto'
+import { CompiledQuery } from 'kysely'
+import type { Database, Db, Engine } from './database.ts'
+
+/**
+ * A hand-written SQL statement for the hottest paths (looking a code up, redeeming it), where building the
+ * query with Kysely on every request cost a tenth of a redemption. Written once with `?` placeholders; the
+ * PostgreSQL text numbers them. Statements name their columns (never `*`), so a column added by a later
+ * migration leaves a statement prepared in a running process valid.
+ */
+export interface Statement {
+  /** The name PostgreSQL prepares it under, from its text: a changed text is a new statement. */
+  readonly name: string
+  readonly sql: Record<Engine, string>
+}
+
+export function statement(sqliteText: string): Statement {
+  const text = sqliteText.replace(/\s+/g, ' ').trim()
+  let n = 0
+  const postgres = text.replace(/\?/g, () => `$${++n}`)
+  return { name: `kabao_${createHash('sha256').update(postgres).digest('hex').slice(0, 20)}`, sql: { sqlite: text, postgres } }
+}
+
+export type Row = Record<string, unknown>
+
+/**
+ * Runs a statement. Inside a transaction pass its handle as `tx`; outside one, PostgreSQL runs it as a
+ * named prepared statement, planned once per pooled connection rather than on every execution.
+ */
+export async function runStatement<R = Row>(database: Database, st: Statement, parameters: readonly unknown[], tx?: Db): Promise<R[]> {
+  if (tx === undefined && database.prepared) return database.prepared<R>(st.name, st.sql.postgres, parameters)
+  const result = await (tx ?? database.db).executeQuery<R>(CompiledQuery.raw(st.sql[database.engine], [...parameters]))
+  return result.rows
+}
+
+/** A comma-separated column list, each qualified by `alias`. */
+export function columnList(alias: string, columns: readonly string[]): string {
+  return columns.map((column) => `${alias}.${column}`).join(', ')
+}
