@@ -179,6 +179,8 @@ export const RACES: Race[] = [
       const rows = await redemptionRows(target, code)
       assert.deepEqual(rows.map((row) => row.id), [winner.body.id])
       assert.equal(await eventCount(target, 'coupon.redeemed', 'redemption_id', winner.body.id), 1)
+      // The losers wrote nothing: no second event for the coupon.
+      assert.equal(await eventCount(target, 'coupon.redeemed', 'coupon_id', rows[0].coupon_id), 1)
     },
   },
   {
