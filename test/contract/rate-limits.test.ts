@@ -8,6 +8,7 @@ import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, startTestApp, type Response, type TestApp } from '../helpers/app.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { REDIS_URL, redisOptions, testPrefix } from '../helpers/redis.ts'
+import { fillParams, listRoutes } from '../helpers/routes.ts'
 
 const OFF: RateLimitSettings = { api: null, claim: null, otp: null, sign_in: null }
 const THREE_PER_MINUTE = { points: 3, durationSeconds: 60 }
@@ -177,6 +178,48 @@ for (const engine of ENGINES) {
     })
   }
 }
+
+/** The routes limited per client address, by group: the public ways in that attract abuse. */
+const LIMITED = new Map<string, 'claim' | 'otp' | 'sign_in'>([
+  ['GET /v1/claim/:token', 'claim'],
+  ['POST /v1/claim/:token', 'claim'],
+  ['GET /v1/claim-links/:claim_link_id/qr.png', 'claim'],
+  ['GET /v1/claim-links/:claim_link_id/qr.svg', 'claim'],
+  ['POST /v1/wallet/otp', 'otp'],
+  ['POST /v1/wallet/sessions', 'otp'],
+  ['POST /v1/setup', 'sign_in'],
+  ['POST /v1/staff/sessions', 'sign_in'],
+])
+
+describe('which routes are limited per client address', () => {
+  it('exactly the claim, sign-in code and staff sign-in routes; no other route, public or not', async () => {
+    const one = { points: 1, durationSeconds: 60 }
+    const t = await appWith('sqlite', storeOf('memory'), { claim: one, otp: one, sign_in: one })
+    try {
+      const routes = listRoutes(t.app).filter((r) => r.method !== 'HEAD')
+      const seen = new Set<string>()
+      for (const [i, route] of routes.entries()) {
+        const label = `${route.method} ${route.url}`
+        // A fresh address per route: the second request is refused only if the route itself is limited.
+        const from = `10.${(i >> 8) & 255}.${i & 255}.1`
+        const request = () => send(t, route.method, fillParams(route.url), { from, ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: {} }) })
+        const first = await request()
+        const second = await request()
+        assert.notEqual(first.status, 429, `${label}: ${first.text}`)
+        if (LIMITED.has(label)) {
+          seen.add(label)
+          const words = { claim: 'claim requests', otp: 'sign-in code requests', sign_in: 'sign-in attempts' }[LIMITED.get(label)!]
+          assert.match(assertProblem(second, 429, 'rate_limited').detail, new RegExp(`Too many ${words} from this address`), label)
+        } else {
+          assert.notEqual(second.status, 429, `${label} is limited per address: ${second.text}`)
+        }
+      }
+      assert.deepEqual([...seen].sort(), [...LIMITED.keys()].sort(), 'every limited route exists')
+    } finally {
+      await t.close()
+    }
+  })
+})
 
 describe('no limits', () => {
   it('without rate limits, or with every limit off, nothing is refused', async () => {
