@@ -25,10 +25,11 @@ const GROUP_WORDS: Record<AddressLimitGroup, string> = {
   sign_in: 'sign-in attempts',
 }
 
-function refuse(reply: FastifyReply, retryAfterMs: number, detail: (seconds: number) => string): never {
+/** The 429 for a refused request; its Retry-After header is set on the reply. */
+function rateLimited(reply: FastifyReply, retryAfterMs: number, detail: (seconds: number) => string): AppError {
   const seconds = retryAfterSeconds(retryAfterMs)
   reply.header('retry-after', String(seconds))
-  throw new AppError('rate_limited', detail(seconds))
+  return new AppError('rate_limited', detail(seconds))
 }
 
 /**
@@ -52,10 +53,11 @@ export function registerRateLimits(app: FastifyInstance, options: RateLimitOptio
   }
   if (byGroup.size > 0) {
     let warnedAboutProxy = false
-    app.addHook('onRequest', async (request, reply) => {
+    // Not async: most routes are not limited, and for them this hook should cost next to nothing.
+    app.addHook('onRequest', (request, reply, done) => {
       const group = request.routeOptions.config?.rateLimit
       const limiter = group && byGroup.get(group)
-      if (!limiter) return
+      if (!limiter) return done()
       if (!options.trustProxy && !warnedAboutProxy && request.headers['x-forwarded-for'] !== undefined) {
         warnedAboutProxy = true
         log.warn(
@@ -63,10 +65,10 @@ export function registerRateLimits(app: FastifyInstance, options: RateLimitOptio
           'requests come through a proxy (X-Forwarded-For) but TRUST_PROXY is off: limits per client address count the proxy’s address for every client',
         )
       }
-      const consumed = await limiter.consume(addressKey(request.ip))
-      if (!consumed.ok) {
-        refuse(reply, consumed.retryAfterMs, (s) => `Too many ${GROUP_WORDS[group]} from this address (at most ${describeRateLimit(limiter.limit)}); try again in ${s} s.`)
-      }
+      limiter.consume(addressKey(request.ip)).then((consumed) => {
+        if (consumed.ok) return done()
+        done(rateLimited(reply, consumed.retryAfterMs, (s) => `Too many ${GROUP_WORDS[group]} from this address (at most ${describeRateLimit(limiter.limit)}); try again in ${s} s.`))
+      }, done)
     })
   }
 
@@ -78,7 +80,7 @@ export function registerRateLimits(app: FastifyInstance, options: RateLimitOptio
       if (!keyId) return
       const consumed = await limiter.consume(keyId)
       if (!consumed.ok) {
-        refuse(reply, consumed.retryAfterMs, (s) => `Too many requests with this API key (at most ${describeRateLimit(limiter.limit)}); try again in ${s} s.`)
+        throw rateLimited(reply, consumed.retryAfterMs, (s) => `Too many requests with this API key (at most ${describeRateLimit(limiter.limit)}); try again in ${s} s.`)
       }
     })
   }

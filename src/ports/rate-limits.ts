@@ -99,6 +99,8 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   })
   /** True from the first failure until Redis is ready again: one warning per outage, not one per request. */
   let degraded = false
+  /** Before the first connection is made, not reaching Redis yet is no outage. */
+  let everReady = false
   let lastError: string | null = null
   const fellBack = (reason: string) => {
     if (degraded) return
@@ -110,6 +112,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     fellBack(error.message)
   })
   client.on('ready', () => {
+    everReady = true
     if (degraded) log?.info({}, 'Redis answers again: rate limits are shared by every process again')
     degraded = false
   })
@@ -117,8 +120,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   /** The per-process counter used while Redis fails; says so once. */
   class Insurance extends RateLimiterMemory {
     override consume(key: string | number, points?: number, consumeOptions?: { [key: string]: unknown }): Promise<RateLimiterRes> {
-      // Before the first connection is made, not reaching Redis yet is no outage.
-      if (client.status === 'ready') fellBack(lastError ?? 'a command failed or took too long')
+      if (everReady) fellBack(client.status === 'ready' ? (lastError ?? 'a command failed or took too long') : `the connection is ${client.status}`)
       return super.consume(key, points, consumeOptions)
     }
   }
