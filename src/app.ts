@@ -12,6 +12,9 @@ import { registerIdempotency } from './http/idempotency.ts'
 import { registerMetrics, type MetricsOptions } from './http/metrics.ts'
 import { FEATURES } from './features/index.ts'
 import { registerWebApps } from './http/web-apps.ts'
+import { registerRateLimits } from './http/rate-limits.ts'
+import type { RateLimitSettings } from './http/rate-limit-rules.ts'
+import type { RateLimits } from './ports/rate-limits.ts'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
@@ -22,6 +25,13 @@ export interface BuildOptions {
   webRoot?: string
   /** `GET /metrics`: its token and whether process figures are collected. */
   metrics?: MetricsOptions
+  /**
+   * Request-rate limits: where they count and how many; none without it. The app closes the store
+   * when it closes.
+   */
+  rateLimits?: { store: RateLimits; limits: RateLimitSettings }
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the client's address. Off by default. */
+  trustProxy?: boolean | string[]
 }
 
 export type App = FastifyInstance
@@ -34,6 +44,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     // Path ids may be long (a user_id is up to 128 characters); the route schemas set the real limits.
     routerOptions: { maxParamLength: 500 },
     genReqId: () => newId('req'),
+    trustProxy: options.trustProxy ?? false,
     requestIdHeader: false,
     // A client that stops sending mid-body must not hold a connection forever, but a streamed bulk upload
     // of a few hundred thousand ids is received while it is processed and may take minutes.
@@ -113,6 +124,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   // Staff of the web apps sign in with a session cookie.
   await app.register(cookie)
+  // Before authentication: a flood of requests to a public route is refused before any token is checked.
+  if (options.rateLimits) registerRateLimits(app, { ...options.rateLimits, trustProxy: (options.trustProxy ?? false) !== false }, app.log)
   registerAuth(app, ctx)
   registerIdempotency(app, ctx)
   registerMetrics(app, ctx, options.metrics)

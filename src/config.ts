@@ -1,6 +1,8 @@
 import { readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
+import { isIP } from 'node:net'
+import { parseRateLimit, type RateLimit, type RateLimitSettings } from './http/rate-limit-rules.ts'
 
 /** Everything the process is configured with. Read once at start (the only reader of process.env). */
 export interface Config {
@@ -8,7 +10,17 @@ export interface Config {
   readonly host: string
   /** `sqlite:/path`, `sqlite::memory:` or `postgres://…` */
   readonly databaseUrl: string
+  /** With it, request-rate limits count in Redis, shared by every process; without it, in each process. */
   readonly redisUrl: string | null
+  /** Request-rate limits, per API key (`api`) and per client address on the public routes; null = off. */
+  readonly rateLimits: RateLimitSettings
+  /** Starts every Redis key, so that deployments sharing one Redis count apart. */
+  readonly rateLimitPrefix: string
+  /**
+   * Whose X-Forwarded-For (and -Proto, -Host) to believe, as Fastify's `trustProxy`: false (the default:
+   * the client is whoever connects), true (whoever connects is a proxy), or the proxies' addresses.
+   */
+  readonly trustProxy: boolean | string[]
   /** 32-byte key kept outside the database: encrypts coupon codes and signs wallet tokens. */
   readonly secretKey: Buffer
   /** SQLite `synchronous` pragma: NORMAL survives process crashes; FULL also survives power loss. */
@@ -55,6 +67,52 @@ function booleanSetting(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+}
+
+/**
+ * The defaults: the merchant API is not limited per key (one till system or backend may rightly send
+ * thousands of requests a second); the public routes are limited per client address generously enough
+ * for a shop's Wi-Fi or a mobile carrier's shared address, and tightly enough to slow scripted abuse.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = Object.freeze({
+  api: null,
+  claim: { points: 120, durationSeconds: 60 },
+  otp: { points: 30, durationSeconds: 60 },
+  sign_in: { points: 20, durationSeconds: 60 },
+})
+
+function rateLimitSetting(env: Env, name: string, fallback: RateLimit | null): RateLimit | null {
+  const raw = readSetting(env, name)
+  if (raw === undefined) return fallback
+  const limit = parseRateLimit(raw)
+  if (limit === undefined) throw new ConfigError(`${name} must be a number of requests per period such as 100/s, 60/min, 20/10s or 1000/h (at most a day), or off; got "${raw}"`)
+  return limit
+}
+
+function rateLimitPrefixSetting(env: Env): string {
+  const prefix = readSetting(env, 'RATE_LIMIT_PREFIX') ?? 'kabao'
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigError(`RATE_LIMIT_PREFIX must be 1 to 64 letters, digits or _ . : -; got "${prefix}"`)
+  return prefix
+}
+
+function trustProxySetting(env: Env): boolean | string[] {
+  const raw = readSetting(env, 'TRUST_PROXY')
+  if (raw === undefined) return false
+  const text = raw.trim().toLowerCase()
+  if (['0', 'false', 'no', 'off'].includes(text)) return false
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean)
+  const valid = (entry: string) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true
+    const [address, bits, ...rest] = entry.split('/')
+    const version = isIP(address)
+    if (version === 0 || rest.length > 0) return false
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
+  }
+  if (entries.length === 0 || !entries.every(valid)) {
+    throw new ConfigError(`TRUST_PROXY must be true, false, or the proxies' addresses (comma-separated; CIDR ranges and loopback, linklocal, uniquelocal allowed); got "${raw}"`)
+  }
+  return entries
 }
 
 /** About three days of retries: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 24 h, 24 h. */
@@ -113,6 +171,14 @@ export function loadConfig(env: Env = process.env): Config {
     host: readSetting(env, 'HOST') ?? '127.0.0.1',
     databaseUrl,
     redisUrl: readSetting(env, 'REDIS_URL') ?? null,
+    rateLimits: Object.freeze({
+      api: rateLimitSetting(env, 'API_RATE_LIMIT', DEFAULT_RATE_LIMITS.api),
+      claim: rateLimitSetting(env, 'CLAIM_RATE_LIMIT', DEFAULT_RATE_LIMITS.claim),
+      otp: rateLimitSetting(env, 'OTP_RATE_LIMIT', DEFAULT_RATE_LIMITS.otp),
+      sign_in: rateLimitSetting(env, 'SIGN_IN_RATE_LIMIT', DEFAULT_RATE_LIMITS.sign_in),
+    }),
+    rateLimitPrefix: rateLimitPrefixSetting(env),
+    trustProxy: trustProxySetting(env),
     secretKey: resolveSecretKey(env, databaseUrl),
     sqliteSynchronous: sync,
     logLevel: readSetting(env, 'LOG_LEVEL') ?? 'info',

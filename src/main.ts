@@ -10,6 +10,8 @@ import { logNotifier } from './ports/notifier.ts'
 import type { AppContext } from './app-context.ts'
 import { startJobs } from './jobs/runner.ts'
 import { createLogger } from './http/logging.ts'
+import { createRateLimits } from './ports/rate-limits.ts'
+import { describeRateLimit } from './http/rate-limit-rules.ts'
 
 export function openConfiguredDatabase(config: Config): Database {
   return openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.databasePoolSize })
@@ -31,7 +33,21 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
   const ctx = contextFor(config, database, log)
-  const app = await buildApp(ctx, { logger: log, webRoot: fileURLToPath(new URL('../web', import.meta.url)), metrics: { token: config.metricsToken, processMetrics: true } })
+  const rateLimits = createRateLimits({ redisUrl: config.redisUrl, prefix: config.rateLimitPrefix, log })
+  // Counting starts in Redis once it answers; a Redis that does not answer delays the start by a second
+  // at most, and requests are then counted in this process until it does.
+  await rateLimits.ready(1000)
+  const app = await buildApp(ctx, {
+    logger: log,
+    webRoot: fileURLToPath(new URL('../web', import.meta.url)),
+    metrics: { token: config.metricsToken, processMetrics: true },
+    rateLimits: { store: rateLimits, limits: config.rateLimits },
+    trustProxy: config.trustProxy,
+  })
+  log.info(
+    { counted_in: rateLimits.store, ...Object.fromEntries(Object.entries(config.rateLimits).map(([name, limit]) => [name, limit ? describeRateLimit(limit) : 'off'])) },
+    'request-rate limits',
+  )
   const jobs = config.jobsEnabled
     ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log, webhooks: { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs } })
     : null

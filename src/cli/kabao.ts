@@ -28,8 +28,9 @@ Usage:
                                                 PostgreSQL database, verified by count and checksum
   kabao --help                                  this text
 
-Environment: DATABASE_URL (default sqlite:./data/kabao.db), PORT, HOST, REDIS_URL, KABAO_SECRET_KEY[_FILE],
-DATABASE_POOL_SIZE, METRICS_TOKEN. See docs/operations.md.`
+Environment: DATABASE_URL (default sqlite:./data/kabao.db), PORT, HOST, KABAO_SECRET_KEY[_FILE],
+DATABASE_POOL_SIZE, METRICS_TOKEN, TRUST_PROXY; rate limits: REDIS_URL, RATE_LIMIT_PREFIX, API_RATE_LIMIT,
+CLAIM_RATE_LIMIT, OTP_RATE_LIMIT, SIGN_IN_RATE_LIMIT (e.g. 60/min or off). See docs/operations.md.`
 
 type Command = (args: string[]) => Promise<number>
 

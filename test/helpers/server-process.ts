@@ -8,6 +8,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as delay } from 'node:timers/promises'
+import { randomBytes } from 'node:crypto'
 import { TEST_SECRET_KEY } from './app.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -23,9 +24,21 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
-/** The environment of a process on this database; every process shares TEST_SECRET_KEY. */
+/**
+ * The environment of a process on this database; every process shares TEST_SECRET_KEY. The processes
+ * started with one environment are one deployment: should REDIS_URL be set, they share rate-limit counts
+ * with each other and with no other test (a prefix of their own).
+ */
 export function kabaoEnv(databaseUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, KABAO_SECRET_KEY: TEST_SECRET_KEY, KABAO_JOBS: 'false', LOG_LEVEL: 'warn', ...extra }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    KABAO_SECRET_KEY: TEST_SECRET_KEY,
+    KABAO_JOBS: 'false',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PREFIX: `kabao-test-${randomBytes(6).toString('hex')}`,
+    ...extra,
+  }
   // The child is not part of this test run.
   delete env.NODE_TEST_CONTEXT
   return env

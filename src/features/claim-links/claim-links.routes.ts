@@ -111,7 +111,7 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
     app.get(
       `/v1/claim-links/:token/qr.${format}`,
       {
-        config: { auth: 'none' },
+        config: { auth: 'none', rateLimit: 'claim' },
         schema: { tags: ['claim links'], summary: `The link as a QR code (${format.toUpperCase()}), public so it can be printed or embedded`, security: [], params: TokenParams, querystring: QrQuery },
       },
       async (request, reply) => {
@@ -126,7 +126,7 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get(
     '/v1/claim/:token',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: 'claim' },
       schema: { tags: ['claim links'], summary: 'What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed', security: [], params: TokenParams },
     },
     async (request) => {
@@ -147,7 +147,7 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.post(
     '/v1/claim/:token',
-    { config: { auth: 'customer' }, schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams } },
+    { config: { auth: 'customer', rateLimit: 'claim' }, schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams } },
     async (request, reply) => {
       const customer = customerOf(request)
       const coupon = await claimThroughLink(ctx, customer, (request.params as { token: string }).token)

@@ -58,7 +58,7 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post(
     '/v1/wallet/otp',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: 'otp' },
       schema: {
         tags: ['wallet identity'],
         summary: 'Send a one-time sign-in code to a phone or e-mail address (exactly one)',
@@ -90,7 +90,7 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post(
     '/v1/wallet/sessions',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: 'otp' },
       schema: {
         tags: ['wallet identity'],
         summary: 'Sign in with the one-time code: returns a 24-hour wallet token',

@@ -90,7 +90,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post(
     '/v1/setup',
     {
-      config: { ...open, idempotency: false },
+      config: { ...open, idempotency: false, rateLimit: 'sign_in' },
       schema: {
         tags: ['staff'],
         summary: 'First run: create the merchant and its owner, signed in at once. Only while no staff account exists',
@@ -118,7 +118,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post(
     '/v1/staff/sessions',
     {
-      config: { ...open, idempotency: false },
+      config: { ...open, idempotency: false, rateLimit: 'sign_in' },
       schema: {
         tags: ['staff'],
         summary: 'Staff sign-in: sets the HttpOnly session cookie and returns the CSRF token that writes must send in X-Kabao-Csrf',
