@@ -65,8 +65,21 @@ function isoWeekday(year: number, month: number, day: number): number {
   return sundayZero === 0 ? 7 : sundayZero
 }
 
+/** The last reading per zone: a busy server formats the same second many times (every response's timestamps). */
+const lastReading = new Map<string, { second: number; parts: Readonly<ZonedParts> }>()
+
 /** The local calendar reading of an instant in a zone (seconds truncated). */
-export function zonedParts(instantMs: number, tz: string): ZonedParts {
+export function zonedParts(instantMs: number, tz: string): Readonly<ZonedParts> {
+  const second = Math.floor(instantMs / SECOND)
+  const last = lastReading.get(tz)
+  if (last !== undefined && last.second === second) return last.parts
+  const parts = Object.freeze(readZonedParts(instantMs, tz))
+  if (last === undefined && lastReading.size >= 1000) lastReading.clear()
+  lastReading.set(tz, { second, parts })
+  return parts
+}
+
+function readZonedParts(instantMs: number, tz: string): ZonedParts {
   const parts = formatterFor(tz).formatToParts(instantMs)
   let year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
   for (const p of parts) {
