@@ -167,7 +167,7 @@ export class Client {
     })
   }
 
-  /** Sends, and while the outcome is unknown and the request is safe to repeat (it carries a key), sends it again. Returns the last attempt. */
+  /** Sends, and while the outcome is unknown and the request is safe to repeat (a key, or retrySafe), sends it again. Returns the last attempt. */
   async settle(request: Request): Promise<Attempt> {
     let attempt = await this.send(request)
     for (let tries = 1; attempt.outcome === 'unknown' && (request.key || request.retrySafe) && tries < SETTLE_TRIES; tries++) {
