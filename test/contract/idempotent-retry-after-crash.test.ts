@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { memberCardBody } from '../helpers/member-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 
 /**
@@ -73,6 +74,33 @@ for (const engine of ENGINES) {
       const after = await t.request('GET', `/v1/cards/${card.body.id}`, { key })
       assert.equal(after.body.issued_count, 1)
       assert.equal(after.body.stock_remaining, 9)
+    })
+
+    it('a points burn retried after its lease ends is answered with the entry it made and burns nothing more', async () => {
+      const memberCard = await t.request('POST', '/v1/member-cards', { key, body: memberCardBody() })
+      const member = await t.request('POST', `/v1/member-cards/${memberCard.body.id}/members`, { key, body: { user_id: 'u4' } })
+      const path = `/v1/members/${member.body.id}/points`
+      assert.equal((await t.request('POST', path, { key, body: { delta: 1000, reason: 'Welcome' } })).status, 201)
+      const body = { delta: -300, reason: 'Manual burn' }
+      const headers = { 'idempotency-key': 'burn-u4-1' }
+      const first = await t.request('POST', path, { key, body, headers })
+      assert.equal(first.status, 201)
+      await loseResponse('burn-u4-1')
+      clock.advance(2000)
+
+      const retried = await t.request('POST', path, { key, body, headers })
+      assert.equal(retried.status, 201, retried.text)
+      assert.equal(retried.text, first.text)
+      const balance = (await t.request('GET', `/v1/members/${member.body.id}`, { key })).body.points_balance
+      assert.equal(balance, 700)
+      const entries = await t.db.database.db.selectFrom('points_entries').select('delta').where('member_id', '=', member.body.id).orderBy('seq').execute()
+      assert.deepEqual(entries.map((e) => Number(e.delta)), [1000, -300])
+      assert.equal((await t.request('POST', path, { key, body, headers })).text, first.text, 'and replayed from then on')
+
+      // The same burn under another key is another burn.
+      const again = await t.request('POST', path, { key, body, headers: { 'idempotency-key': 'burn-u4-2' } })
+      assert.equal(again.status, 201)
+      assert.equal(again.body.points_balance, 400)
     })
 
     it('a different body under the key of a crashed request is still refused', async () => {

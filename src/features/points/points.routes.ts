@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { findMember } from '../members/members.repository.ts'
@@ -65,6 +66,8 @@ export async function pointsRoutes(app: FastifyInstance, ctx: AppContext): Promi
         delta: body.delta,
         reason: body.reason,
         sourceRef: body.source_ref ?? null,
+        // Without a source_ref, the request's reference makes a retry after a crash find this entry instead of posting again.
+        requestRef: idempotencyRefOf(request),
       })
       return reply.code(replayed ? 200 : 201).send({ entry_id: entry.id, delta: entry.delta, points_balance: entry.balance_after })
     },

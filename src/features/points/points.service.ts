@@ -10,11 +10,18 @@ export interface Adjustment {
   reason: string
   /** The merchant's own reference of the event (an order, a campaign); it posts once. */
   sourceRef: string | null
+  /**
+   * The Idempotency-Key request making it (see idempotencyRefOf), if any: without a source reference it
+   * names the posting, so that a retry after a crash between the commit and the stored response finds
+   * this entry instead of posting again.
+   */
+  requestRef?: string | null
 }
 
 export interface AdjustedPoints {
   entry: PointsEntryRow
-  /** True when `sourceRef` had already posted: the first entry is returned and nothing moves. */
+  /** True when `sourceRef` had already posted: the first entry is returned and nothing moves. (A request
+   * found by its `requestRef` is the same request going on, answered as the first time: not replayed.) */
   replayed: boolean
 }
 
@@ -36,13 +43,14 @@ export async function adjustPoints(ctx: AppContext, scope: MerchantScope, member
   if (input.delta === 0) throw validationFailed([{ field: 'delta', code: 'zero', message: 'must not be 0' }])
   const { merchantId, merchantTz } = scope
   const now = ctx.clock.now()
-  const sourceRef = input.sourceRef === null ? null : `merchant:${input.sourceRef}`
+  const requestRef = input.requestRef ?? null
+  const sourceRef = input.sourceRef !== null ? `merchant:${input.sourceRef}` : requestRef !== null ? `api:${requestRef}` : null
   return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
     const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
     if (sourceRef !== null) {
       const existing = await findPointsEntryBySource(tx, merchantId, sourceRef)
       if (existing && existing.member_id !== memberId) throw new AppError('duplicate_source_ref', 'This source_ref already posted points to another member.')
-      if (existing) return { entry: existing, replayed: true }
+      if (existing) return { entry: existing, replayed: input.sourceRef !== null }
     }
     const { entry } = await postPointsInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, delta: input.delta, type: 'adjustment', reason: input.reason, sourceRef, now })
     return { entry, replayed: false }

@@ -7,6 +7,7 @@ import type { Db } from '../../../src/db/database.ts'
 import type { Secrets } from '../../../src/ports/secrets.ts'
 import type { Attempt } from './history.ts'
 import type { Card, World } from './client.ts'
+import { parseInsufficient } from '../operations/points.ts'
 
 export interface CheckInput {
   world: World
@@ -75,21 +76,29 @@ export const nothingRedeemedTwice: Checker = async ({ db }) => {
 /** Every acknowledged operation is in the database: what a server said it did, it did, and kept. */
 export const acknowledgedIsDurable: Checker = async ({ attempts, db, secrets }) => {
   const violations: string[] = []
+  // Read whole, once: a query per attempt would scan (the keys start with the merchant) and take minutes on a long run.
+  const coupons = new Map((await db.selectFrom('coupons').select(['id', 'code_hash', 'state']).execute()).map((r) => [r.id, r]))
+  const redemptions = new Map((await db.selectFrom('redemptions').select(['id', 'coupon_id', 'reversed_at']).execute()).map((r) => [r.id, r]))
+  const entries = new Map((await pointsEntries(db)).map((e) => [e.id, e]))
   for (const a of attempts) {
     if (a.outcome !== 'ok') continue
     if (a.op === 'issue' || a.op === 'claim') {
-      const row = await db.selectFrom('coupons').select('code_hash').where('id', '=', a.body.id).executeTakeFirst()
+      const row = coupons.get(a.body.id)
       if (!row) violations.push(`${a.op} #${a.id} acknowledged coupon ${a.body.id}, which is not in the database`)
       else if (row.code_hash !== secrets.codeLookupHash(a.body.code)) violations.push(`${a.op} #${a.id}: coupon ${a.body.id} has another code than the one answered`)
     } else if (a.op === 'redeem' || a.op === 'race-redeem') {
-      const row = await db.selectFrom('redemptions').select('coupon_id').where('id', '=', a.body.id).executeTakeFirst()
+      const row = redemptions.get(a.body.id)
       if (row?.coupon_id !== a.coupon) violations.push(`${a.op} #${a.id} acknowledged redemption ${a.body.id}, which is not in the database`)
     } else if (a.op === 'reverse') {
-      const row = await db.selectFrom('redemptions').select('reversed_at').where('id', '=', a.body.id).executeTakeFirst()
+      const row = redemptions.get(a.body.id)
       if (!row || row.reversed_at === null) violations.push(`reverse #${a.id} acknowledged reversing ${a.body.id}, which the database does not show reversed`)
     } else if (a.op === 'void') {
-      const row = await db.selectFrom('coupons').select('state').where('id', '=', a.coupon!).executeTakeFirst()
+      const row = coupons.get(a.coupon!)
       if (row?.state !== 'voided') violations.push(`void #${a.id} acknowledged voiding ${a.coupon}, which is ${row?.state ?? 'missing'}`)
+    } else if (POINTS_OPS.has(a.op)) {
+      const row = entries.get(a.body.entry_id)
+      if (!row) violations.push(`${a.op} #${a.id} acknowledged points entry ${a.body.entry_id}, which is not in the database`)
+      else if (row.member_id !== a.member || row.delta !== a.body.delta) violations.push(`${a.op} #${a.id} acknowledged ${a.body.delta} points for ${a.member}, but entry ${a.body.entry_id} moves ${row.delta} for ${row.member_id}`)
     }
   }
   return violations
@@ -240,4 +249,152 @@ export const couponHistoriesFit: Checker = async ({ attempts, db }) => {
   return violations
 }
 
-export const CHECKERS: Record<string, Checker> = { nothingOverIssued, nothingRedeemedTwice, acknowledgedIsDurable, replaysIdentical, couponHistoriesFit }
+/** The operations that post to a member's points ledger, their reason naming them: `<op> <ref>`. */
+const POINTS_OPS = new Set(['earn', 'burn', 'race-burn'])
+
+interface PointsEntry {
+  id: string
+  member_id: string
+  seq: number
+  delta: number
+  balance_after: number
+  reason: string
+  source_ref: string | null
+}
+
+async function pointsEntries(db: Db): Promise<PointsEntry[]> {
+  const rows = await db.selectFrom('points_entries').select(['id', 'member_id', 'seq', 'delta', 'balance_after', 'reason', 'source_ref']).orderBy('member_id').orderBy('seq').execute()
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), delta: Number(r.delta), balance_after: Number(r.balance_after) }))
+}
+
+/** The logical operation a ledger entry belongs to, from its reason; null for a reason no client writes. */
+function refOfReason(reason: string): string | null {
+  const [op, ref, ...rest] = reason.split(' ')
+  return POINTS_OPS.has(op) && ref && rest.length === 0 ? ref : null
+}
+
+/** Points never go below zero: no member's balance, no entry's balance after it, no lot's remainder (nor a lot holding more than it earned). */
+export const pointsNeverNegative: Checker = async ({ db }) => {
+  const violations: string[] = []
+  for (const m of await db.selectFrom('members').select(['id', 'points_balance']).execute()) {
+    if (Number(m.points_balance) < 0) violations.push(`member ${m.id} has a points balance of ${m.points_balance}`)
+  }
+  for (const e of await pointsEntries(db)) {
+    if (e.balance_after < 0) violations.push(`points entry ${e.id} (member ${e.member_id}, seq ${e.seq}) leaves a balance of ${e.balance_after}`)
+  }
+  for (const lot of await db.selectFrom('points_lots').select(['id', 'member_id', 'amount', 'remaining']).execute()) {
+    if (Number(lot.remaining) < 0 || Number(lot.remaining) > Number(lot.amount)) violations.push(`points lot ${lot.id} (member ${lot.member_id}) holds ${lot.remaining} of ${lot.amount}`)
+  }
+  return violations
+}
+
+/**
+ * Each member's balance is what its ledger adds up to: entries numbered 1, 2, … with each balance_after
+ * the running sum, the last one the balance on the member row; the lots hold exactly the balance, each
+ * earning opened its lot and the burns took from lots exactly what they burned; one points.changed event
+ * per entry.
+ */
+export const pointsLedgerAddsUp: Checker = async ({ db }) => {
+  const violations: string[] = []
+  const entries = await pointsEntries(db)
+  const lots = await db.selectFrom('points_lots').select(['id', 'member_id', 'amount', 'remaining']).execute()
+  const events = await db.selectFrom('events').select('data').where('type', '=', 'points.changed').execute()
+  const announced = countBy(events, (e) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data).entry_id)
+  for (const member of await db.selectFrom('members').select(['id', 'points_balance', 'points_seq']).execute()) {
+    const own = entries.filter((e) => e.member_id === member.id)
+    const ownLots = new Map(lots.filter((l) => l.member_id === member.id).map((l) => [l.id, l]))
+    let running = 0
+    own.forEach((e, i) => {
+      running += e.delta
+      if (e.seq !== i + 1) violations.push(`member ${member.id}: entry ${e.id} has seq ${e.seq} where ${i + 1} comes`)
+      if (e.balance_after !== running) violations.push(`member ${member.id}: entry ${e.id} (seq ${e.seq}) says ${e.balance_after} after it, the entries add up to ${running}`)
+      if (e.delta > 0 && Number(ownLots.get(e.id)?.amount) !== e.delta) violations.push(`member ${member.id}: earning ${e.id} of ${e.delta} has lot ${ownLots.get(e.id)?.amount ?? 'none'}`)
+      if (announced.get(e.id) !== 1) violations.push(`member ${member.id}: entry ${e.id} has ${announced.get(e.id) ?? 0} points.changed events`)
+    })
+    if (running !== Number(member.points_balance)) violations.push(`member ${member.id} has ${member.points_balance} points, its entries add up to ${running}`)
+    if (own.length !== Number(member.points_seq)) violations.push(`member ${member.id} counts ${member.points_seq} entries, the ledger holds ${own.length}`)
+    const held = [...ownLots.values()].reduce((n, l) => n + Number(l.remaining), 0)
+    if (held !== Number(member.points_balance)) violations.push(`member ${member.id} has ${member.points_balance} points, its lots hold ${held}`)
+    const taken = [...ownLots.values()].reduce((n, l) => n + Number(l.amount) - Number(l.remaining), 0)
+    const burned = own.reduce((n, e) => n + Math.max(0, -e.delta), 0)
+    if (taken !== burned) violations.push(`member ${member.id}: ${burned} points burned, ${taken} taken from lots`)
+    for (const id of ownLots.keys()) if (!own.some((e) => e.id === id)) violations.push(`member ${member.id}: lot ${id} has no earning entry`)
+  }
+  return violations
+}
+
+/**
+ * Every points posting is in the ledger as the answers say, once: an acknowledged one exactly once, as
+ * the entry it was answered with (every answer to it the same); a refused one not at all, and refused
+ * with `insufficient_points` only when the balance the server saw was one the ledger went through and
+ * short of what was asked; one whose answer was lost at most once; no entry that no client asked for; no
+ * source_ref twice; every balance a lookup answered one the ledger went through.
+ */
+export const pointsPostedOnce: Checker = async ({ attempts, db }) => {
+  const violations: string[] = []
+  const entries = await pointsEntries(db)
+  const posted = new Map<string, PointsEntry[]>()
+  const balances = new Map<string, Set<number>>()
+  for (const e of entries) {
+    const ref = refOfReason(e.reason)
+    if (ref === null) violations.push(`points entry ${e.id} of member ${e.member_id} (${e.reason}) was asked for by no client`)
+    else posted.set(ref, [...(posted.get(ref) ?? []), e])
+    balances.set(e.member_id, (balances.get(e.member_id) ?? new Set([0])).add(e.balance_after))
+  }
+  const wentThrough = (member: string | null, balance: number) => (balances.get(member ?? '') ?? new Set([0])).has(balance)
+
+  const byRef = new Map<string, Attempt[]>()
+  for (const a of attempts) if (a.ref !== null && POINTS_OPS.has(a.op)) byRef.set(a.ref, [...(byRef.get(a.ref) ?? []), a])
+  for (const [ref, group] of byRef) {
+    const op = `${group[0].op} ${ref}`
+    const made = posted.get(ref) ?? []
+    const oks = group.filter((a) => a.outcome === 'ok')
+    // duplicate_source_ref: another request of the same operation was posting at that moment, and may have.
+    const refused = group.filter((a) => a.outcome === 'failed' && a.code !== 'duplicate_source_ref')
+    if (made.length > 1) violations.push(`${op} is in the ledger ${made.length} times: ${made.map((e) => `${e.id} (seq ${e.seq})`).join(', ')}`)
+    if (oks.length > 0 && refused.length > 0) violations.push(`${op} was acknowledged (#${oks[0].id}) and refused (#${refused[0].id} ${refused[0].code})`)
+    if (oks.length > 0) {
+      const entry = made[0]
+      if (!entry) violations.push(`${op} was acknowledged (#${oks[0].id}, entry ${oks[0].body.entry_id}) but is not in the ledger`)
+      for (const a of oks) {
+        if (entry && (a.body.entry_id !== entry.id || a.body.delta !== entry.delta || a.body.points_balance !== entry.balance_after)) {
+          violations.push(`${op}: #${a.id} answered ${a.text}, the ledger holds ${entry.id} of ${entry.delta} leaving ${entry.balance_after}`)
+        }
+        if (a.text !== oks[0].text) violations.push(`${op}: #${oks[0].id} answered ${oks[0].text}, #${a.id} answered ${a.text}`)
+      }
+    } else if (refused.length > 0 && made.length > 0) {
+      violations.push(`${op} was refused (#${refused[0].id} ${refused[0].code}) yet is in the ledger as ${made[0].id}`)
+    }
+    for (const a of refused) {
+      if (a.code !== 'insufficient_points') {
+        violations.push(`${op}: #${a.id} was refused with ${a.status} ${a.code}`)
+        continue
+      }
+      const seen = parseInsufficient(a.text)
+      if (!seen) violations.push(`${op}: #${a.id} refused with ${a.text}`)
+      else if (seen.balance >= seen.needed) violations.push(`${op}: #${a.id} refused ${seen.needed} points with ${seen.balance} on the balance`)
+      else if (!wentThrough(a.member, seen.balance)) violations.push(`${op}: #${a.id} refused seeing a balance of ${seen.balance}, which member ${a.member} never had`)
+    }
+  }
+  for (const [ref, made] of posted) if (!byRef.has(ref)) violations.push(`points entry ${made[0].id} (${made[0].reason}) was asked for by no client`)
+  for (const [source, n] of countBy(entries.filter((e) => e.source_ref !== null), (e) => e.source_ref!)) {
+    if (n > 1) violations.push(`source_ref ${source} posted ${n} times`)
+  }
+  for (const a of attempts) {
+    if (a.op === 'member-lookup' && a.outcome === 'ok' && !wentThrough(a.member, a.body.points_balance)) {
+      violations.push(`member-lookup #${a.id} answered a balance of ${a.body.points_balance}, which member ${a.member} never had`)
+    }
+  }
+  return violations
+}
+
+export const CHECKERS: Record<string, Checker> = {
+  nothingOverIssued,
+  nothingRedeemedTwice,
+  acknowledgedIsDurable,
+  replaysIdentical,
+  couponHistoriesFit,
+  pointsNeverNegative,
+  pointsLedgerAddsUp,
+  pointsPostedOnce,
+}

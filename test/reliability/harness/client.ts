@@ -1,6 +1,7 @@
 /**
  * A client of the cluster: sends requests to a random live server, records each in the history, and keeps
- * what it believes of the coupons it owns (to choose its next operation; the checkers never trust it).
+ * what it believes of the coupons and the member it owns (to choose its next operation; the checkers never
+ * trust it).
  */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -24,6 +25,8 @@ export interface World {
   plentifulCard: Card
   /** A claim link with fewer claims than its card's stock. */
   claimLink: { token: string; card: Card; maxClaims: number }
+  /** The member card every client's member belongs to. */
+  memberCard: { id: string }
 }
 
 export interface OwnedCoupon {
@@ -35,6 +38,13 @@ export interface OwnedCoupon {
   raced: boolean
 }
 
+/** A member whose points only this client moves (apart from its own parallel burns in a race). */
+export interface OwnedMember {
+  id: string
+  /** The points balance the client last heard of; null when an answer left it unknown. */
+  believed: number | null
+}
+
 export interface Request {
   op: string
   method: 'GET' | 'POST'
@@ -43,7 +53,11 @@ export interface Request {
   /** Who calls: the merchant's API key, or the client's customer with their wallet token. */
   as?: 'merchant' | 'customer'
   key?: string | null
+  /** Safe to send again while its outcome is unknown even without a key (a points posting with a source_ref). */
+  retrySafe?: boolean
   coupon?: string | null
+  member?: string | null
+  ref?: string | null
   replayOf?: number | null
   race?: string | null
 }
@@ -57,13 +71,20 @@ function isUnknown(status: number, code: string | null): boolean {
 const SETTLE_TRIES = 5
 /** A live server answers long before this; only a request to a dead one is still waiting. */
 const REQUEST_TIMEOUT_MS = 30_000
+/** How long a server holds the key of a request it runs (src/http/idempotency.ts): a retry after that takes over. */
+const LEASE_MS = 60_000
 
 export class Client {
   readonly id: number
   readonly world: World
   readonly coupons = new Map<string, OwnedCoupon>()
   readonly walletToken: string
+  /** The member whose points this client earns and burns; set once the run's set-up made it. */
+  member: OwnedMember | null = null
+  /** Keyed points postings left unknown, sent again once the key's lease has run out (see lateRetry). */
+  readonly unsettled: { request: Request; due: number }[] = []
   #users = 0
+  #refs = 0
 
   constructor(world: World, id: number, walletToken: string) {
     this.world = world
@@ -73,6 +94,11 @@ export class Client {
 
   newKey(): string {
     return `c${this.id}-${randomBytes(6).toString('hex')}`
+  }
+
+  /** A name for a new logical operation, unique in the run. */
+  newRef(prefix: string): string {
+    return `${prefix}-c${this.id}-${this.#refs++}`
   }
 
   /** One of a few user ids of this client, so that the per-user limit is reached now and then. */
@@ -124,6 +150,8 @@ export class Client {
       client: this.id,
       op: request.op,
       coupon: request.coupon ?? null,
+      member: request.member ?? null,
+      ref: request.ref ?? null,
       key: request.key ?? null,
       replayOf: request.replayOf ?? null,
       race: request.race ?? null,
@@ -139,19 +167,19 @@ export class Client {
     })
   }
 
-  /** Sends, and while the outcome is unknown and the request carries a key, sends it again. Returns the last attempt. */
+  /** Sends, and while the outcome is unknown and the request is safe to repeat (a key, or retrySafe), sends it again. Returns the last attempt. */
   async settle(request: Request): Promise<Attempt> {
     let attempt = await this.send(request)
-    for (let tries = 1; attempt.outcome === 'unknown' && request.key && tries < SETTLE_TRIES; tries++) {
+    for (let tries = 1; attempt.outcome === 'unknown' && (request.key || request.retrySafe) && tries < SETTLE_TRIES; tries++) {
       await delay(50 + Math.random() * 200)
       attempt = await this.send(request)
     }
     return attempt
   }
 
-  /** Sometimes repeats an acknowledged keyed request: the answer must be the same, byte for byte. */
+  /** Sometimes repeats an acknowledged keyed (or otherwise repeatable) request: the answer must be the same, byte for byte. */
   async maybeReplay(request: Request, acknowledged: Attempt): Promise<void> {
-    if (!request.key || Math.random() >= 0.3) return
+    if (!(request.key || request.retrySafe) || Math.random() >= 0.3) return
     await this.send({ ...request, replayOf: acknowledged.id })
   }
 
@@ -166,6 +194,34 @@ export class Client {
     }
     coupon.believed = attempt.body.state
     coupon.redemptionId = attempt.body.redemption_id
+  }
+
+  /** Asks for the member's balance after an answer that did not say (or said no). */
+  async lookupMember(member: OwnedMember): Promise<void> {
+    let attempt: Attempt
+    do attempt = await this.send({ op: 'member-lookup', method: 'GET', path: `/v1/members/${member.id}`, member: member.id })
+    while (attempt.outcome === 'unknown')
+    member.believed = attempt.outcome === 'ok' ? attempt.body.points_balance : null
+  }
+
+  /**
+   * A keyed request left unknown after its retries may belong to a process killed between its commit and
+   * storing its answer: its key stays "running" until a lease of a minute runs out, and a retry after that
+   * takes over. Such a retry must find what the first run did rather than post again; these are sent then
+   * (only runs longer than the lease get there). Returns whether one was due.
+   */
+  async lateRetry(): Promise<boolean> {
+    const index = this.unsettled.findIndex((u) => u.due <= performance.now())
+    if (index === -1) return false
+    const [{ request }] = this.unsettled.splice(index, 1)
+    await this.settle(request)
+    if (this.member) await this.lookupMember(this.member)
+    return true
+  }
+
+  /** Remembers a keyed request left unknown, to send again once its key's lease has run out. */
+  leaveUnsettled(request: Request, attempt: Attempt): void {
+    if (request.key && attempt.outcome === 'unknown') this.unsettled.push({ request, due: performance.now() + LEASE_MS + 2_000 })
   }
 }
 

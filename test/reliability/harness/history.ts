@@ -13,6 +13,14 @@ export interface Attempt {
   op: string
   /** The coupon the attempt is about, when known. */
   coupon: string | null
+  /** The member whose points the attempt is about, when it is about points. */
+  member: string | null
+  /**
+   * The logical operation the attempt belongs to, for operations whose request names it (a points posting
+   * carries it in its reason): every retry and replay of one operation shares it, and so does the ledger
+   * entry it made, if any.
+   */
+  ref: string | null
   /** The Idempotency-Key sent, if any. */
   key: string | null
   /** A deliberate repeat of an acknowledged attempt with the same key. */

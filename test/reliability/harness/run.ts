@@ -7,8 +7,10 @@ import type { Engine } from '../../../src/db/database.ts'
 import { createSecrets } from '../../../src/ports/secrets.ts'
 import { cashCard, TEST_SECRET_KEY } from '../../helpers/app.ts'
 import { createTestDatabase } from '../../helpers/databases.ts'
+import { memberCardBody } from '../../helpers/member-api.ts'
 import { kabaoEnv, runCli } from '../../helpers/server-process.ts'
 import { OPERATIONS, type Operation } from '../operations/index.ts'
+import { pointsRequest, post } from '../operations/points.ts'
 import { CHECKERS } from './checkers.ts'
 import { Client, type Card, type World } from './client.ts'
 import { Cluster, type KillerOptions } from './cluster.ts'
@@ -80,11 +82,18 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
       scarceCard: await newCard(base, 25, 2),
       plentifulCard: await newCard(base, 1_000_000, 10_000),
       claimLink: { token: link.token, card: claimCard, maxClaims: 30 },
+      memberCard: { id: (await call(base, 'POST', '/v1/member-cards', memberCardBody())).id },
     }
     const clients: Client[] = []
     for (let i = 0; i < options.clients; i++) {
       const { token } = await call(base, 'POST', '/v1/wallet-tokens', { user_id: `w${i}`, ttl_seconds: 3600 })
-      clients.push(new Client(world, i, token))
+      const client = new Client(world, i, token)
+      // Each client's own member, with points to burn: the earning goes through the client, into the history.
+      const member = { id: (await call(base, 'POST', `/v1/member-cards/${world.memberCard.id}/members`, { user_id: `w${i}` })).id as string, believed: 0 }
+      const seeded = await post(client, member, pointsRequest(client, member, 'earn', 1000, { keyed: true }))
+      if (seeded.outcome !== 'ok') throw new Error(`seeding member ${member.id}: ${seeded.status} ${seeded.text}`)
+      client.member = member
+      clients.push(client)
     }
 
     if (options.killer) cluster.startKilling(options.killer)

@@ -5,8 +5,10 @@ import { redeem } from './redeem.ts'
 import { reverse } from './reverse.ts'
 import { voidCoupon } from './void.ts'
 import { raceRedeem } from './race-redeem.ts'
+import { earn } from './earn.ts'
+import { burn, raceBurn } from './burn.ts'
 
 export type { Operation }
 
 /** Every operation the clients mix. */
-export const OPERATIONS: Operation[] = [issue, claim, redeem, reverse, voidCoupon, raceRedeem]
+export const OPERATIONS: Operation[] = [issue, claim, redeem, reverse, voidCoupon, raceRedeem, earn, burn, raceBurn]
