@@ -165,7 +165,17 @@ async function refuseWithoutStock(tx: Db, input: IssueInput, getLimit: number): 
 
 export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<IssuedCoupon> {
   const now = ctx.clock.now()
-  return ctx.database.db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
+  const { db } = ctx.database
+  // Most of a rush for a sold-out card is refused: with reads alone, no transaction (a retry with a source
+  // reference may still find its coupon, so it goes the whole way).
+  if (!input.sourceRef) {
+    const found = await findCardWithTerms(db, input.merchantId, input.cardId)
+    if (found && found.card.stock_remaining <= 0) {
+      validityForIssue(found, now, input.merchantTz)
+      return refuseWithoutStock(db, input, found.card.get_limit)
+    }
+  }
+  return db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
 }
 
 /**
