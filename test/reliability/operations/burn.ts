@@ -1,5 +1,5 @@
 import type { Operation } from './operation.ts'
-import { pointsRequest, post } from './points.ts'
+import { memberWithBalance, pointsRequest, post } from './points.ts'
 
 /**
  * Burns points of the client's member: mostly what it believes the member has at most, a quarter of the
@@ -9,13 +9,8 @@ export const burn: Operation = {
   name: 'burn',
   weight: 3,
   async run(client) {
-    const member = client.member
-    if (!member) return false
-    if (await client.lateRetry()) return true
-    if (member.believed === null) {
-      await client.lookupMember(member)
-      return true
-    }
+    const member = await memberWithBalance(client)
+    if (typeof member === 'boolean') return member
     const over = Math.random() < 0.25
     if (member.believed === 0 && !over) return false
     const amount = over ? member.believed + 1 + Math.floor(Math.random() * 100) : 1 + Math.floor(Math.random() * member.believed)

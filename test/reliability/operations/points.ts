@@ -42,3 +42,18 @@ export function parseInsufficient(text: string | null): { balance: number; neede
   const match = /has (\d+) points; (\d+) are needed/.exec(text ?? '')
   return match ? { balance: Number(match[1]), needed: Number(match[2]) } : null
 }
+
+/**
+ * The client's member with a balance it believes, or what the client did instead: `true` when it spent
+ * its turn (a late retry of an unsettled posting, or looking the balance up), `false` when it has no member.
+ */
+export async function memberWithBalance(client: Client): Promise<(OwnedMember & { believed: number }) | boolean> {
+  const member = client.member
+  if (!member) return false
+  if (await client.lateRetry()) return true
+  if (member.believed === null) {
+    await client.lookupMember(member)
+    return true
+  }
+  return member as OwnedMember & { believed: number }
+}
