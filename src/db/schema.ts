@@ -116,6 +116,8 @@ export interface RedemptionsTable {
   reversed_at: number | null
   reversal_reason: string | null
   request_ref: string | null
+  /** The Idempotency-Key request that reversed it. */
+  reversal_request_ref: string | null
   /** The clerk who redeemed it through the store terminal, when not an API key. */
   staff_id: string | null
 }
@@ -215,6 +217,8 @@ export interface MembersTable {
   joined_at: number
   level_changed_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface PointsEntriesTable {
@@ -228,6 +232,8 @@ export interface PointsEntriesTable {
   reason: string
   source_ref: string | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface PointsLotsTable {
@@ -255,6 +261,8 @@ export interface StoredValueEntriesTable {
   payment_ref: string | null
   source_ref: string | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface MemberOrdersTable {
@@ -327,6 +335,10 @@ export interface RewardExchangesTable {
   pickup_code_enc: string | null
   picked_up_at: number | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
+  /** The Idempotency-Key request that picked the goods up. */
+  pickup_request_ref: string | null
 }
 
 export interface WebhookEndpointsTable {

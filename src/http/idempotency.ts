@@ -37,6 +37,27 @@ export function idempotencyRefOf(request: FastifyRequest): string | null {
   return scope ? `${scope.key}@${scope.createdAt}` : null
 }
 
+/**
+ * Acts once for a request that may continue one whose process died after committing (see idempotencyRefOf).
+ * `find` looks for what a run of the same request committed, by the reference the use case records on the
+ * row it writes (unique per merchant): before acting, and again if acting fails, since a run whose lease
+ * ran out may commit while this one acts (the unique reference, or the use case's own once-only rule,
+ * then fails this one). What was found is answered as the first run answered it. Without a reference,
+ * just acts.
+ */
+export async function onceForRequest<T>(requestRef: string | null | undefined, find: (requestRef: string) => Promise<T | undefined>, act: () => Promise<T>): Promise<T> {
+  if (!requestRef) return act()
+  const earlier = await find(requestRef)
+  if (earlier !== undefined) return earlier
+  try {
+    return await act()
+  } catch (error) {
+    const committed = await find(requestRef)
+    if (committed !== undefined) return committed
+    throw error
+  }
+}
+
 /** The request's `Idempotency-Key` (1 to 255 characters), or null when it has none. */
 export function idempotencyKeyOf(request: FastifyRequest): string | null {
   const header = request.headers['idempotency-key']

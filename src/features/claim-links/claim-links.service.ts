@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.ts'
 import type { ClaimLinksTable } from '../../db/schema.ts'
 import { computeCouponValidity } from '../../domain/validity.ts'
 import { AppError } from '../../http/errors.ts'
+import { onceForRequest } from '../../http/idempotency.ts'
 import type { CustomerPrincipal } from '../../http/auth.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
@@ -107,12 +108,20 @@ export async function claimPageOf(ctx: AppContext, token: string): Promise<Claim
 /**
  * Claims one coupon through a link, in one transaction: counts the claim on the link only while it is
  * active and below `max_claims` (a conditional update, so parallel claims never exceed it), then issues
- * the coupon; if issuing fails (out of stock, limit reached) the count is rolled back with it.
+ * the coupon; if issuing fails (out of stock, limit reached) the count is rolled back with it. The coupon
+ * is named by the Idempotency-Key request claiming it (`requestRef`, as an API issue is), so that a retry
+ * after a crash between the commit and the stored response finds it instead of claiming another.
  */
-export async function claimThroughLink(ctx: AppContext, customer: CustomerPrincipal, token: string): Promise<WalletCoupon> {
+export async function claimThroughLink(ctx: AppContext, customer: CustomerPrincipal, token: string, requestRef: string | null = null): Promise<WalletCoupon> {
   const now = ctx.clock.now()
   const { merchantId, userId } = customer
-  const couponId = await ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const sourceRefOf = (ref: string) => `api:${ref}`
+  const claimed = async (ref: string) => {
+    const coupon = await db.selectFrom('coupons').select('id').where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRefOf(ref)).where('user_id', '=', userId).executeTakeFirst()
+    return coupon?.id
+  }
+  const couponId = await onceForRequest(requestRef, claimed, () => db.transaction().execute(async (tx) => {
     const link = await findClaimLinkByToken(tx, token)
     // A link of another merchant does not exist for this customer.
     if (!link || link.merchant_id !== merchantId) throw notFound()
@@ -130,8 +139,10 @@ export async function claimThroughLink(ctx: AppContext, customer: CustomerPrinci
       const status = claimLinkStatus(current, now)
       throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out coupons right now.' : inactiveReason(status))
     }
-    const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link' }, now)
+    const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link', sourceRef: requestRef && sourceRefOf(requestRef) }, now)
+    // Issued by a run of this request that committed meanwhile: undo this claim's count (and answer that coupon).
+    if (!issued.created) throw new AppError('request_in_progress', 'This claim was made at the same time by another run of the request.')
     return issued.coupon.id
-  })
+  }))
   return getWalletCoupon(ctx, customer, couponId)
 }
