@@ -17,6 +17,8 @@ export interface MerchantsTable {
   wallet_secret_prev_until: number | null
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that set the current wallet secret. */
+  wallet_secret_request_ref: string | null
 }
 
 export interface ApiKeysTable {
@@ -42,6 +44,8 @@ export interface StoresTable {
   timezone: string
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface CardsTable {
@@ -62,6 +66,8 @@ export interface CardsTable {
   stock_low_at: number | null
   /** Days before expiry that holders are reminded; null = no reminder. */
   remind_days_before: number | null
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface CardVersionsTable {
@@ -141,6 +147,8 @@ export interface EventsTable {
   created_at: number
   /** When the event was fanned out to webhook endpoints; null while still to do. */
   dispatched_at?: number | null
+  /** The Idempotency-Key request whose change it records, for a change that makes no row of its own (a stock change); absent on insert (null). */
+  request_ref?: string | null
 }
 
 export interface ClaimLinksTable {
@@ -153,6 +161,8 @@ export interface ClaimLinksTable {
   max_claims: number | null
   expires_at: number | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface CustomersTable {
@@ -191,6 +201,8 @@ export interface MemberCardsTable {
   member_count: number
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface MembersTable {
@@ -314,6 +326,8 @@ export interface RewardsTable {
   status: string
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface RewardMemberCountsTable {
@@ -361,6 +375,10 @@ export interface WebhookEndpointsTable {
   last_success_at: number | null
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
+  /** The Idempotency-Key request that set the current secret. */
+  secret_request_ref: string | null
 }
 
 export interface WebhookDeliveriesTable {
@@ -427,6 +445,8 @@ export interface PaymentRulesTable {
   active: number
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface JobRunsTable {
@@ -468,6 +488,8 @@ export interface StaffTable {
   last_login_at: number | null
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface StaffSessionsTable {

@@ -10,6 +10,10 @@ import { adjustPoints } from '../../src/features/points/points.service.ts'
 import { reverseRedemption } from '../../src/features/redemptions/redemptions.service.ts'
 import { exchangeReward, pickUpExchange } from '../../src/features/rewards/rewards.service.ts'
 import { changeStoredValue } from '../../src/features/stored-value/stored-value.service.ts'
+import { changeStock } from '../../src/features/cards/cards.service.ts'
+import { rotateWalletSecret } from '../../src/features/customers/wallet-secrets.ts'
+import { createStaff } from '../../src/features/staff/staff.service.ts'
+import { createEndpoint, rotateEndpointSecret } from '../../src/features/webhooks/webhooks.service.ts'
 
 /**
  * A process that dies after committing but before storing the response leaves its Idempotency-Key
@@ -274,6 +278,56 @@ for (const engine of ENGINES) {
       assert.equal((await t.request('GET', `/v1/member-cards/${memberCard.body.id}`, { key })).body.member_count, 2)
     })
 
+    it('a creation retried after its lease ends is answered with what the first run made, and nothing is made twice', async () => {
+      const card = (await t.request('POST', '/v1/cards', { key, body: cashCard() })).body
+      const memberCard = (await t.request('POST', '/v1/member-cards', { key, body: memberCardBody() })).body
+      const creations: [string, Record<string, unknown>, 'cards' | 'stores' | 'rewards' | 'member_cards' | 'claim_links' | 'payment_rules' | 'webhook_endpoints' | 'staff'][] = [
+        ['/v1/cards', cashCard(), 'cards'],
+        ['/v1/stores', { name: 'Xuhui' }, 'stores'],
+        ['/v1/rewards', { member_card_id: memberCard.id, card_id: card.id, points_cost: 100, stock: 5 }, 'rewards'],
+        ['/v1/member-cards', memberCardBody(), 'member_cards'],
+        [`/v1/cards/${card.id}/claim-links`, { max_claims: 10 }, 'claim_links'],
+        ['/v1/payment-rules', { card_id: card.id, min_amount: 10_000 }, 'payment_rules'],
+        ['/v1/webhook-endpoints', { url: 'https://shop.example/kabao' }, 'webhook_endpoints'],
+        ['/v1/staff', { login: 'clerk-retry', password: 'correct horse battery', role: 'operator' }, 'staff'],
+      ]
+      for (const [path, body, table] of creations) {
+        const count = async () => (await db().selectFrom(table).select('id').where('merchant_id', '=', merchantId).execute()).length
+        const before = await count()
+        const { first } = await crashAndRetry('POST', path, { key, body, idempotencyKey: `create-${table}` })
+        assert.equal(first.status, 201, path)
+        assert.equal(await count(), before + 1, `${table}: one made`)
+      }
+    })
+
+    it('a stock change retried after its lease ends is applied once', async () => {
+      const card = (await t.request('POST', '/v1/cards', { key, body: cashCard({ stock: 100 }) })).body
+      const { first } = await crashAndRetry('POST', `/v1/cards/${card.id}/stock`, { key, body: { delta: 50 }, idempotencyKey: 'stock-card-1' })
+      assert.equal(first.body.stock_remaining, 150)
+      assert.equal((await t.request('GET', `/v1/cards/${card.id}`, { key })).body.stock_remaining, 150)
+      const memberCard = (await t.request('POST', '/v1/member-cards', { key, body: memberCardBody() })).body
+      const reward = (await t.request('POST', '/v1/rewards', { key, body: { member_card_id: memberCard.id, type: 'goods', title: 'Cap', points_cost: 100, stock: 5 } })).body
+      const taken = await crashAndRetry('POST', `/v1/rewards/${reward.id}/stock`, { key, body: { delta: -3 }, idempotencyKey: 'stock-reward-1' })
+      assert.equal(taken.first.body.stock_remaining, 2)
+      assert.equal((await t.request('GET', `/v1/rewards/${reward.id}`, { key })).body.stock_remaining, 2)
+      // The same change under another key is another change (and here there is not enough left for it).
+      assert.equal((await taken.again('stock-reward-2')).body.code, 'insufficient_stock')
+    })
+
+    it('a secret rotation retried after its lease ends answers the secret it made, and the one before keeps working', async () => {
+      const first = (await t.request('POST', '/v1/wallet-secret/rotate', { key })).body.secret
+      const rotated = await crashAndRetry('POST', '/v1/wallet-secret/rotate', { key, idempotencyKey: 'rotate-wallet-1' })
+      const signing = await db().selectFrom('merchants').select(['wallet_secret_enc', 'wallet_secret_prev_enc']).where('id', '=', merchantId).executeTakeFirstOrThrow()
+      assert.equal(t.ctx.secrets.unseal(signing.wallet_secret_enc as string), rotated.first.body.secret)
+      assert.equal(t.ctx.secrets.unseal(signing.wallet_secret_prev_enc as string), first, 'the secret in use still verifies for its grace period')
+
+      const endpoint = (await t.request('POST', '/v1/webhook-endpoints', { key, body: { url: 'https://shop.example/hooks' } })).body
+      const again = await crashAndRetry('POST', `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, { key, idempotencyKey: 'rotate-webhook-1' })
+      const secrets = await db().selectFrom('webhook_endpoints').select(['secret_enc', 'prev_secret_enc']).where('id', '=', endpoint.id).executeTakeFirstOrThrow()
+      assert.equal(t.ctx.secrets.unseal(secrets.secret_enc), again.first.body.secret)
+      assert.equal(t.ctx.secrets.unseal(secrets.prev_secret_enc as string), endpoint.secret)
+    })
+
     it('two runs of one request at once (a lease that ran out under a slow run) act once and answer alike', async () => {
       const { ctx } = t
       const scope = { merchantId, merchantTz: 'Asia/Shanghai' }
@@ -316,6 +370,17 @@ for (const engine of ENGINES) {
       await bothRuns((ref) => reverseRedemption(ctx, merchantId, scope.merchantTz, redeemed.body.id, null, ref), 'k:reverse-u15@1')
       const events = await db().selectFrom('events').select('type').where('merchant_id', '=', merchantId).where('type', '=', 'coupon.reversed').execute()
       assert.equal(events.length, 2, 'this reversal and the one of the earlier test')
+
+      // Creations, a stock change and a secret rotation.
+      await bothRuns((ref) => changeStock(ctx, merchantId, card.body.id, 5, ref), 'k:stock-u15@1', ({ card }) => card.stock_remaining)
+      assert.equal((await t.request('GET', `/v1/cards/${card.body.id}`, { key })).body.stock_remaining, 14)
+      const staff = await bothRuns((ref) => createStaff(ctx, merchantId, { login: 'clerk-twice', password: 'correct horse battery', role: 'operator' }, ref), 'k:staff-u15@1')
+      assert.match(staff.id, /^stf_/)
+      const { endpoint } = await bothRuns((ref) => createEndpoint(ctx, merchantId, { url: 'https://shop.example/twice' }, ref), 'k:endpoint-u15@1')
+      const endpoints = await db().selectFrom('webhook_endpoints').select('id').where('merchant_id', '=', merchantId).where('url', '=', 'https://shop.example/twice').execute()
+      assert.deepEqual(endpoints.map((e) => e.id), [endpoint.id])
+      await bothRuns((ref) => rotateWalletSecret(ctx, merchantId, ref), 'k:rotate-u15@1')
+      await bothRuns((ref) => rotateEndpointSecret(ctx, merchantId, endpoint.id, ref), 'k:rotate-endpoint-u15@1', ({ secret }) => secret)
     })
 
     it('a different body under the key of a crashed request is still refused', async () => {

@@ -60,7 +60,7 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
         if (expiresAt === null) throw validationFailed([{ field: 'expires_at', code: 'invalid', message: 'is not an ISO 8601 timestamp with an offset' }])
         if (expiresAt <= now) throw validationFailed([{ field: 'expires_at', code: 'in_past', message: 'must be in the future' }])
       }
-      const link = await createClaimLink(ctx, merchantId, (request.params as { card_id: string }).card_id, { maxClaims: body.max_claims ?? null, expiresAt })
+      const link = await createClaimLink(ctx, merchantId, (request.params as { card_id: string }).card_id, { maxClaims: body.max_claims ?? null, expiresAt }, idempotencyRefOf(request))
       return reply.code(201).send(presentClaimLink(ctx, link, merchantTz, now))
     },
   )

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts'
 import type { ClaimLinksTable } from '../../db/schema.ts'
 import { computeCouponValidity } from '../../domain/validity.ts'
 import { AppError } from '../../http/errors.ts'
-import { onceForRequest } from '../../http/idempotency.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import type { CustomerPrincipal } from '../../http/auth.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
@@ -22,29 +22,34 @@ function notFound(): AppError {
   return new AppError('claim_link_not_found', 'There is no claim link with this id or token.')
 }
 
+/** Makes a claim link; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
 export async function createClaimLink(
   ctx: AppContext,
   merchantId: string,
   cardId: string,
   input: { maxClaims: number | null; expiresAt: number | null },
+  requestRef: string | null = null,
 ): Promise<ClaimLinkRow> {
   const { db } = ctx.database
-  const card = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
-  if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
-  const now = ctx.clock.now()
-  const row: ClaimLinkRow = {
-    id: newId('cll', now),
-    merchant_id: merchantId,
-    card_id: cardId,
-    token: randomToken(),
-    status: 'active',
-    claimed_count: 0,
-    max_claims: input.maxClaims,
-    expires_at: input.expiresAt,
-    created_at: now,
-  }
-  await db.insertInto('claim_links').values(row).execute()
-  return row
+  return onceForRequest(requestRef, madeByRequest(db, 'claim_links', merchantId, (id) => getClaimLink(db, merchantId, id)), async () => {
+    const card = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
+    if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+    const now = ctx.clock.now()
+    const row: ClaimLinkRow = {
+      id: newId('cll', now),
+      merchant_id: merchantId,
+      card_id: cardId,
+      token: randomToken(),
+      status: 'active',
+      claimed_count: 0,
+      max_claims: input.maxClaims,
+      expires_at: input.expiresAt,
+      created_at: now,
+      request_ref: requestRef,
+    }
+    await db.insertInto('claim_links').values(row).execute()
+    return row
+  })
 }
 
 export async function getClaimLink(db: Db, merchantId: string, id: string): Promise<ClaimLinkRow> {

@@ -79,7 +79,7 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return reply.code(201).send(presentReward(await createReward(ctx, merchantId, request.body as RewardInput), merchantTz))
+      return reply.code(201).send(presentReward(await createReward(ctx, merchantId, request.body as RewardInput, idempotencyRefOf(request)), merchantTz))
     },
   )
 
@@ -122,7 +122,7 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const reward = await changeRewardStock(ctx, merchantId, (request.params as { reward_id: string }).reward_id, (request.body as { delta: number }).delta)
+      const reward = await changeRewardStock(ctx, merchantId, (request.params as { reward_id: string }).reward_id, (request.body as { delta: number }).delta, idempotencyRefOf(request))
       return presentReward(reward, merchantTz)
     },
   )

@@ -5,9 +5,9 @@ import type { Db } from '../../db/database.ts'
 import type { RewardExchangesTable, RewardsTable } from '../../db/schema.ts'
 import { CODE_RANDOM_BYTES, codeFromRandomBytes, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
-import { onceForRequest } from '../../http/idempotency.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
-import { recordEvent } from '../events/events.repository.ts'
+import { changedByRequest, recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms } from '../cards/cards.repository.ts'
 import { issueCouponInTx } from '../coupons/coupons.service.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
@@ -36,8 +36,16 @@ function notFound(): AppError {
   return new AppError('reward_not_found', 'There is no reward with this id.')
 }
 
-/** A reward in the member card's catalogue: a coupon of one of the merchant's cards, or goods picked up with a code. */
-export async function createReward(ctx: AppContext, merchantId: string, input: RewardInput): Promise<RewardRow> {
+/**
+ * A reward in the member card's catalogue: a coupon of one of the merchant's cards, or goods picked up with a
+ * code. A retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it.
+ */
+export async function createReward(ctx: AppContext, merchantId: string, input: RewardInput, requestRef: string | null = null): Promise<RewardRow> {
+  const { db } = ctx.database
+  return onceForRequest(requestRef, madeByRequest(db, 'rewards', merchantId, (id) => findReward(db, merchantId, id)), () => makeReward(ctx, merchantId, input, requestRef))
+}
+
+async function makeReward(ctx: AppContext, merchantId: string, input: RewardInput, requestRef: string | null): Promise<RewardRow> {
   const { db } = ctx.database
   const now = ctx.clock.now()
   await findMemberCard(db, merchantId, input.member_card_id)
@@ -70,6 +78,7 @@ export async function createReward(ctx: AppContext, merchantId: string, input: R
     status: 'active',
     created_at: now,
     updated_at: now,
+    request_ref: requestRef,
   }
   await db.transaction().execute(async (tx) => {
     await tx.insertInto('rewards').values(row).execute()
@@ -84,10 +93,15 @@ export async function findReward(db: Db, merchantId: string, rewardId: string): 
   return row
 }
 
-/** Adds to or takes from a reward's stock; it never goes below zero. */
-export async function changeRewardStock(ctx: AppContext, merchantId: string, rewardId: string, delta: number): Promise<RewardRow> {
+/**
+ * Adds to or takes from a reward's stock; it never goes below zero. Its event records the Idempotency-Key
+ * request making the change (`requestRef`), so a retry after a crash does not change it twice.
+ */
+export async function changeRewardStock(ctx: AppContext, merchantId: string, rewardId: string, delta: number, requestRef: string | null = null): Promise<RewardRow> {
   const now = ctx.clock.now()
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const changed = async (ref: string) => ((await changedByRequest(db, merchantId, ref)) ? findReward(db, merchantId, rewardId) : undefined)
+  return onceForRequest(requestRef, changed, () => db.transaction().execute(async (tx) => {
     const updated = await tx
       .updateTable('rewards')
       .set((eb) => ({ stock_remaining: eb('stock_remaining', '+', delta), updated_at: now }))
@@ -100,9 +114,9 @@ export async function changeRewardStock(ctx: AppContext, merchantId: string, rew
       const reward = await findReward(tx, merchantId, rewardId)
       throw new AppError('insufficient_stock', `The stock is ${reward.stock_remaining}; it cannot go down by ${-delta}.`)
     }
-    await recordEvent(tx, { merchantId, type: 'reward.stock_changed', data: { reward_id: rewardId, delta, stock_remaining: updated.stock_remaining }, now })
+    await recordEvent(tx, { merchantId, type: 'reward.stock_changed', data: { reward_id: rewardId, delta, stock_remaining: updated.stock_remaining }, now, requestRef })
     return updated
-  })
+  }))
 }
 
 /** Stops or restarts exchanges of a reward. */
