@@ -7,7 +7,7 @@ import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import type { CustomerPrincipal } from '../../http/auth.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
-import { issueCouponInTx } from '../coupons/coupons.service.ts'
+import { findIssued, issueCouponInTx } from '../coupons/coupons.service.ts'
 import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
 import { storesOf, type StoreSummary } from '../wallet/card-terms.ts'
@@ -122,10 +122,7 @@ export async function claimThroughLink(ctx: AppContext, customer: CustomerPrinci
   const { merchantId, userId } = customer
   const { db } = ctx.database
   const sourceRefOf = (ref: string) => `api:${ref}`
-  const claimed = async (ref: string) => {
-    const coupon = await db.selectFrom('coupons').select('id').where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRefOf(ref)).where('user_id', '=', userId).executeTakeFirst()
-    return coupon?.id
-  }
+  const claimed = async (ref: string) => (await findIssued(ctx, db, merchantId, sourceRefOf(ref)))?.coupon.id
   const couponId = await onceForRequest(requestRef, claimed, () => db.transaction().execute(async (tx) => {
     const link = await findClaimLinkByToken(tx, token)
     // A link of another merchant does not exist for this customer.
