@@ -8,6 +8,7 @@ import * as m0004 from './migrations/0004-member-cards.ts'
 import * as m0005 from './migrations/0005-staff.ts'
 import * as m0007 from './migrations/0007-request-refs.ts'
 import * as m0008 from './migrations/0008-stats-indexes.ts'
+import * as m0009 from './migrations/0009-more-request-refs.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0005-staff': m0005,
   '0007-request-refs': m0007,
   '0008-stats-indexes': m0008,
+  '0009-more-request-refs': m0009,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

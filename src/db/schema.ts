@@ -17,6 +17,8 @@ export interface MerchantsTable {
   wallet_secret_prev_until: number | null
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that set the current wallet secret. */
+  wallet_secret_request_ref: string | null
 }
 
 export interface ApiKeysTable {
@@ -42,6 +44,8 @@ export interface StoresTable {
   timezone: string
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface CardsTable {
@@ -62,6 +66,8 @@ export interface CardsTable {
   stock_low_at: number | null
   /** Days before expiry that holders are reminded; null = no reminder. */
   remind_days_before: number | null
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface CardVersionsTable {
@@ -116,6 +122,8 @@ export interface RedemptionsTable {
   reversed_at: number | null
   reversal_reason: string | null
   request_ref: string | null
+  /** The Idempotency-Key request that reversed it. */
+  reversal_request_ref: string | null
   /** The clerk who redeemed it through the store terminal, when not an API key. */
   staff_id: string | null
 }
@@ -139,6 +147,8 @@ export interface EventsTable {
   created_at: number
   /** When the event was fanned out to webhook endpoints; null while still to do. */
   dispatched_at?: number | null
+  /** The Idempotency-Key request whose change it records, for a change that makes no row of its own (a stock change); absent on insert (null). */
+  request_ref?: string | null
 }
 
 export interface ClaimLinksTable {
@@ -151,6 +161,8 @@ export interface ClaimLinksTable {
   max_claims: number | null
   expires_at: number | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface CustomersTable {
@@ -189,6 +201,8 @@ export interface MemberCardsTable {
   member_count: number
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface MembersTable {
@@ -215,6 +229,8 @@ export interface MembersTable {
   joined_at: number
   level_changed_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface PointsEntriesTable {
@@ -228,6 +244,8 @@ export interface PointsEntriesTable {
   reason: string
   source_ref: string | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface PointsLotsTable {
@@ -255,6 +273,8 @@ export interface StoredValueEntriesTable {
   payment_ref: string | null
   source_ref: string | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface MemberOrdersTable {
@@ -306,6 +326,8 @@ export interface RewardsTable {
   status: string
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface RewardMemberCountsTable {
@@ -327,6 +349,10 @@ export interface RewardExchangesTable {
   pickup_code_enc: string | null
   picked_up_at: number | null
   created_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
+  /** The Idempotency-Key request that picked the goods up. */
+  pickup_request_ref: string | null
 }
 
 export interface WebhookEndpointsTable {
@@ -349,6 +375,10 @@ export interface WebhookEndpointsTable {
   last_success_at: number | null
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
+  /** The Idempotency-Key request that set the current secret. */
+  secret_request_ref: string | null
 }
 
 export interface WebhookDeliveriesTable {
@@ -415,6 +445,8 @@ export interface PaymentRulesTable {
   active: number
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface JobRunsTable {
@@ -456,6 +488,8 @@ export interface StaffTable {
   last_login_at: number | null
   created_at: number
   updated_at: number
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
 }
 
 export interface StaffSessionsTable {

@@ -38,7 +38,12 @@ export function decideStoredValueRefund(
   if (amount < 1 || amount > balance) {
     return { ok: false, error: 'insufficient_balance', detail: `The stored value balance is ${balance}; ${amount} cannot be refunded.` }
   }
+  return { ok: true, refund: storedValueRefundOf(rule, amount) }
+}
+
+/** What refunding `amount` fen under the rule keeps and pays back: the fee rounded down, in the member's favour. */
+export function storedValueRefundOf(rule: StoredValueRefundRule, amount: number): StoredValueRefund {
   const fee = percentOfFloor(amount, rule.fee_percent)
-  return { ok: true, refund: { amount, fee, payout: amount - fee } }
+  return { amount, fee, payout: amount - fee }
 }
 

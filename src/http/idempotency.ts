@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppContext } from '../app-context.ts'
+import type { Db } from '../db/database.ts'
 import { AppError } from './errors.ts'
 
 /** A replay is served for this long after the first response. */
@@ -35,6 +36,38 @@ interface IdempotencyScope {
 export function idempotencyRefOf(request: FastifyRequest): string | null {
   const scope = request.idempotency
   return scope ? `${scope.key}@${scope.createdAt}` : null
+}
+
+/**
+ * Acts once for a request that may continue one whose process died after committing (see idempotencyRefOf).
+ * `find` looks for what a run of the same request committed, by the reference the use case records on the
+ * row it writes (unique per merchant): before acting, and again if acting fails, since a run whose lease
+ * ran out may commit while this one acts (the unique reference, or the use case's own once-only rule,
+ * then fails this one). What was found is answered as the first run answered it. Without a reference,
+ * just acts.
+ */
+export async function onceForRequest<T>(requestRef: string | null | undefined, find: (requestRef: string) => Promise<T | undefined>, act: () => Promise<T>): Promise<T> {
+  if (!requestRef) return act()
+  const earlier = await find(requestRef)
+  if (earlier !== undefined) return earlier
+  try {
+    return await act()
+  } catch (error) {
+    const committed = await find(requestRef)
+    if (committed !== undefined) return committed
+    throw error
+  }
+}
+
+/** Tables of things a merchant makes, whose rows record the Idempotency-Key request that made them. */
+export type MadeByRequest = 'cards' | 'stores' | 'rewards' | 'member_cards' | 'claim_links' | 'payment_rules' | 'webhook_endpoints' | 'staff'
+
+/** The `find` of onceForRequest for a creation: what `load` makes of the row the request made in `table`, if it made one. */
+export function madeByRequest<T>(db: Db, table: MadeByRequest, merchantId: string, load: (id: string) => Promise<T>): (requestRef: string) => Promise<T | undefined> {
+  return async (requestRef) => {
+    const row = await db.selectFrom(table).select('id').where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
+    return row === undefined ? undefined : load(row.id)
+  }
 }
 
 /** The request's `Idempotency-Key` (1 to 255 characters), or null when it has none. */

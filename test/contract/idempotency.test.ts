@@ -166,10 +166,12 @@ for (const engine of ENGINES) {
       const key = freshKey()
       const first = await post('/v1/stores', { name: 'In flight' }, key)
       assert.equal(first.status, 201)
-      // Make the key look like a request still running in another process.
+      // Make the key look like a request still running in another process, one that has not committed yet
+      // (one that did is found by the retry: see idempotent-retry-after-crash.test.ts).
       const row = t.db.database.db.updateTable('idempotency_keys').where('merchant_id', '=', a.merchantId).where('key', '=', `k:${key}`)
       const marked = await row.set({ state: 'running', status_code: null, response_body: null, locked_until: clock.now() + 60_000 }).executeTakeFirst()
       assert.equal(Number(marked.numUpdatedRows), 1)
+      await t.db.database.db.deleteFrom('stores').where('id', '=', first.body.id).execute()
 
       const before = await storesOf(a.merchantId)
       assertProblem(await post('/v1/stores', { name: 'In flight' }, key), 409, 'request_in_progress')

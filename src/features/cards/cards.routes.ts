@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, decodeCursor, page } from '../../http/schemas.ts'
 import { formatInstant, parseInstant } from '../../domain/time.ts'
 import { fromJson } from '../../db/database.ts'
@@ -47,7 +48,7 @@ export async function cardsRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.post('/v1/cards', { schema: { tags: ['cards'], summary: 'Create a card (coupon template)', body: CreateCardBody } }, async (request, reply) => {
     const { merchantId, merchantTz } = merchantOf(request)
-    const card = await createCard(ctx, merchantId, request.body as CardInput)
+    const card = await createCard(ctx, merchantId, request.body as CardInput, idempotencyRefOf(request))
     return reply.code(201).send(presentCard(card, merchantTz))
   })
 
@@ -112,7 +113,7 @@ export async function cardsRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const card = await changeStock(ctx, merchantId, (request.params as { card_id: string }).card_id, (request.body as { delta: number }).delta)
+      const card = await changeStock(ctx, merchantId, (request.params as { card_id: string }).card_id, (request.body as { delta: number }).delta, idempotencyRefOf(request))
       return presentCard(card, merchantTz)
     },
   )

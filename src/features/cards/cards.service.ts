@@ -5,10 +5,11 @@ import type { CardTerms, FieldError, Validity } from '../../domain/types.ts'
 import { validateCardTerms } from '../../domain/card-rules.ts'
 import { evaluateCompliance } from '../../domain/compliance.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
 import { loadMerchant, type MerchantRow } from '../merchants/merchants.service.ts'
 import { unknownStoreIds } from '../stores/stores.repository.ts'
-import { recordEvent } from '../events/events.repository.ts'
+import { changedByRequest, recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, insertCardVersion, type CardWithTerms } from './cards.repository.ts'
 import type { CardInput } from './cards.schemas.ts'
 
@@ -88,36 +89,40 @@ async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input
   if (errors.length > 0) throw validationFailed(errors, 'The card breaks one or more rules; see errors.')
 }
 
-export async function createCard(ctx: AppContext, merchantId: string, input: CardInput): Promise<CardWithTerms> {
+/** Makes a card; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
+export async function createCard(ctx: AppContext, merchantId: string, input: CardInput, requestRef: string | null = null): Promise<CardWithTerms> {
   const { db } = ctx.database
-  const now = ctx.clock.now()
-  const merchant = await loadMerchant(db, merchantId)
-  const terms = termsFrom(input, null)
-  await checkTerms(db, merchant, terms, input, now)
-  const cardId = newId('crd', now)
-  await db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('cards')
-      .values({
-        id: cardId,
-        merchant_id: merchantId,
-        type: terms.type,
-        status: input.draft ? 'draft' : 'active',
-        version: 1,
-        stock_remaining: input.stock,
-        issued_count: 0,
-        get_limit: input.get_limit ?? 1,
-        code_type: input.code_type ?? 'qrcode',
-        created_at: now,
-        updated_at: now,
-        stock_low_threshold: input.stock_low_threshold !== undefined ? input.stock_low_threshold : defaultStockLowThreshold(input.stock),
-        remind_days_before: input.remind_days_before !== undefined ? input.remind_days_before : DEFAULT_REMIND_DAYS_BEFORE,
-      })
-      .execute()
-    await insertCardVersion(tx, { merchantId, cardId, version: 1, terms, now })
-    await recordEvent(tx, { merchantId, type: 'card.created', data: { card_id: cardId, type: terms.type, title: terms.title }, now })
+  return onceForRequest(requestRef, madeByRequest(db, 'cards', merchantId, (id) => getCard(ctx, merchantId, id)), async () => {
+    const now = ctx.clock.now()
+    const merchant = await loadMerchant(db, merchantId)
+    const terms = termsFrom(input, null)
+    await checkTerms(db, merchant, terms, input, now)
+    const cardId = newId('crd', now)
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('cards')
+        .values({
+          id: cardId,
+          merchant_id: merchantId,
+          type: terms.type,
+          status: input.draft ? 'draft' : 'active',
+          version: 1,
+          stock_remaining: input.stock,
+          issued_count: 0,
+          get_limit: input.get_limit ?? 1,
+          code_type: input.code_type ?? 'qrcode',
+          created_at: now,
+          updated_at: now,
+          stock_low_threshold: input.stock_low_threshold !== undefined ? input.stock_low_threshold : defaultStockLowThreshold(input.stock),
+          remind_days_before: input.remind_days_before !== undefined ? input.remind_days_before : DEFAULT_REMIND_DAYS_BEFORE,
+          request_ref: requestRef,
+        })
+        .execute()
+      await insertCardVersion(tx, { merchantId, cardId, version: 1, terms, now })
+      await recordEvent(tx, { merchantId, type: 'card.created', data: { card_id: cardId, type: terms.type, title: terms.title }, now })
+    })
+    return (await findCardWithTerms(db, merchantId, cardId)) as CardWithTerms
   })
-  return (await findCardWithTerms(db, merchantId, cardId)) as CardWithTerms
 }
 
 export async function getCard(ctx: AppContext, merchantId: string, cardId: string): Promise<CardWithTerms> {
@@ -189,8 +194,20 @@ export async function changeCardStatus(ctx: AppContext, merchantId: string, card
   return getCard(ctx, merchantId, cardId)
 }
 
-/** Adds to or takes from the stock still to be issued; it never goes below zero. */
-export async function changeStock(ctx: AppContext, merchantId: string, cardId: string, delta: number): Promise<CardWithTerms> {
+/**
+ * Adds to or takes from the stock still to be issued; it never goes below zero. Its event records the
+ * Idempotency-Key request making the change (`requestRef`), so a retry after a crash does not change it twice.
+ */
+export async function changeStock(ctx: AppContext, merchantId: string, cardId: string, delta: number, requestRef: string | null = null): Promise<CardWithTerms> {
+  const { db } = ctx.database
+  const changed = async (ref: string) => ((await changedByRequest(db, merchantId, ref)) ? getCard(ctx, merchantId, cardId) : undefined)
+  return onceForRequest(requestRef, changed, async () => {
+    await applyStockChange(ctx, merchantId, cardId, delta, requestRef)
+    return getCard(ctx, merchantId, cardId)
+  })
+}
+
+async function applyStockChange(ctx: AppContext, merchantId: string, cardId: string, delta: number, requestRef: string | null): Promise<void> {
   const { db } = ctx.database
   const now = ctx.clock.now()
   await db.transaction().execute(async (tx) => {
@@ -207,7 +224,6 @@ export async function changeStock(ctx: AppContext, merchantId: string, cardId: s
       if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
       throw new AppError('insufficient_stock', `The stock is ${card.stock_remaining}; it cannot go down by ${-delta}.`)
     }
-    await recordEvent(tx, { merchantId, type: 'card.stock_changed', data: { card_id: cardId, delta, stock_remaining: updated.stock_remaining }, now })
+    await recordEvent(tx, { merchantId, type: 'card.stock_changed', data: { card_id: cardId, delta, stock_remaining: updated.stock_remaining }, now, requestRef })
   })
-  return getCard(ctx, merchantId, cardId)
 }

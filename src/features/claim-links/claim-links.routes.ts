@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, Timestamp, decodeCursor, page } from '../../http/schemas.ts'
 import { formatInstant, parseInstant } from '../../domain/time.ts'
 import { presentCardTerms } from '../wallet/card-terms.ts'
@@ -59,7 +60,7 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
         if (expiresAt === null) throw validationFailed([{ field: 'expires_at', code: 'invalid', message: 'is not an ISO 8601 timestamp with an offset' }])
         if (expiresAt <= now) throw validationFailed([{ field: 'expires_at', code: 'in_past', message: 'must be in the future' }])
       }
-      const link = await createClaimLink(ctx, merchantId, (request.params as { card_id: string }).card_id, { maxClaims: body.max_claims ?? null, expiresAt })
+      const link = await createClaimLink(ctx, merchantId, (request.params as { card_id: string }).card_id, { maxClaims: body.max_claims ?? null, expiresAt }, idempotencyRefOf(request))
       return reply.code(201).send(presentClaimLink(ctx, link, merchantTz, now))
     },
   )
@@ -150,7 +151,7 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
     { config: { auth: 'customer', rateLimit: 'claim' }, schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams } },
     async (request, reply) => {
       const customer = customerOf(request)
-      const coupon = await claimThroughLink(ctx, customer, (request.params as { token: string }).token)
+      const coupon = await claimThroughLink(ctx, customer, (request.params as { token: string }).token, idempotencyRefOf(request))
       return reply.code(201).send(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now()))
     },
   )

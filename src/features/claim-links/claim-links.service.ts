@@ -3,10 +3,11 @@ import type { Db } from '../../db/database.ts'
 import type { ClaimLinksTable } from '../../db/schema.ts'
 import { computeCouponValidity } from '../../domain/validity.ts'
 import { AppError } from '../../http/errors.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import type { CustomerPrincipal } from '../../http/auth.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
-import { issueCouponInTx } from '../coupons/coupons.service.ts'
+import { findIssued, issueCouponInTx } from '../coupons/coupons.service.ts'
 import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
 import { storesOf, type StoreSummary } from '../wallet/card-terms.ts'
@@ -21,29 +22,34 @@ function notFound(): AppError {
   return new AppError('claim_link_not_found', 'There is no claim link with this id or token.')
 }
 
+/** Makes a claim link; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
 export async function createClaimLink(
   ctx: AppContext,
   merchantId: string,
   cardId: string,
   input: { maxClaims: number | null; expiresAt: number | null },
+  requestRef: string | null = null,
 ): Promise<ClaimLinkRow> {
   const { db } = ctx.database
-  const card = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
-  if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
-  const now = ctx.clock.now()
-  const row: ClaimLinkRow = {
-    id: newId('cll', now),
-    merchant_id: merchantId,
-    card_id: cardId,
-    token: randomToken(),
-    status: 'active',
-    claimed_count: 0,
-    max_claims: input.maxClaims,
-    expires_at: input.expiresAt,
-    created_at: now,
-  }
-  await db.insertInto('claim_links').values(row).execute()
-  return row
+  return onceForRequest(requestRef, madeByRequest(db, 'claim_links', merchantId, (id) => getClaimLink(db, merchantId, id)), async () => {
+    const card = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
+    if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+    const now = ctx.clock.now()
+    const row: ClaimLinkRow = {
+      id: newId('cll', now),
+      merchant_id: merchantId,
+      card_id: cardId,
+      token: randomToken(),
+      status: 'active',
+      claimed_count: 0,
+      max_claims: input.maxClaims,
+      expires_at: input.expiresAt,
+      created_at: now,
+      request_ref: requestRef,
+    }
+    await db.insertInto('claim_links').values(row).execute()
+    return row
+  })
 }
 
 export async function getClaimLink(db: Db, merchantId: string, id: string): Promise<ClaimLinkRow> {
@@ -107,12 +113,17 @@ export async function claimPageOf(ctx: AppContext, token: string): Promise<Claim
 /**
  * Claims one coupon through a link, in one transaction: counts the claim on the link only while it is
  * active and below `max_claims` (a conditional update, so parallel claims never exceed it), then issues
- * the coupon; if issuing fails (out of stock, limit reached) the count is rolled back with it.
+ * the coupon; if issuing fails (out of stock, limit reached) the count is rolled back with it. The coupon
+ * is named by the Idempotency-Key request claiming it (`requestRef`, as an API issue is), so that a retry
+ * after a crash between the commit and the stored response finds it instead of claiming another.
  */
-export async function claimThroughLink(ctx: AppContext, customer: CustomerPrincipal, token: string): Promise<WalletCoupon> {
+export async function claimThroughLink(ctx: AppContext, customer: CustomerPrincipal, token: string, requestRef: string | null = null): Promise<WalletCoupon> {
   const now = ctx.clock.now()
   const { merchantId, userId } = customer
-  const couponId = await ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const sourceRefOf = (ref: string) => `api:${ref}`
+  const claimed = async (ref: string) => (await findIssued(ctx, db, merchantId, sourceRefOf(ref)))?.coupon.id
+  const couponId = await onceForRequest(requestRef, claimed, () => db.transaction().execute(async (tx) => {
     const link = await findClaimLinkByToken(tx, token)
     // A link of another merchant does not exist for this customer.
     if (!link || link.merchant_id !== merchantId) throw notFound()
@@ -130,8 +141,10 @@ export async function claimThroughLink(ctx: AppContext, customer: CustomerPrinci
       const status = claimLinkStatus(current, now)
       throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out coupons right now.' : inactiveReason(status))
     }
-    const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link' }, now)
+    const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link', sourceRef: requestRef && sourceRefOf(requestRef) }, now)
+    // Issued by a run of this request that committed meanwhile: undo this claim's count (and answer that coupon).
+    if (!issued.created) throw new AppError('request_in_progress', 'This claim was made at the same time by another run of the request.')
     return issued.coupon.id
-  })
+  }))
   return getWalletCoupon(ctx, customer, couponId)
 }

@@ -2,9 +2,9 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
-import { idempotencyRefOf } from '../../http/idempotency.ts'
+import { idempotencyRefOf, onceForRequest } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
-import { findCouponByCode, issueCoupon, voidCoupon } from './coupons.service.ts'
+import { findCouponByCode, findIssued, issueCoupon, voidCoupon } from './coupons.service.ts'
 import { presentCoupon } from './coupons.presenter.ts'
 import { couponStateFilter } from './coupons.queries.ts'
 
@@ -28,9 +28,11 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const { merchantId, merchantTz } = merchantOf(request)
       const { card_id } = request.params as { card_id: string }
       const { user_id } = request.body as { user_id: string }
-      // The request's reference makes a retry after a crash find this coupon instead of issuing another.
+      // The request's reference names the coupon, so that a retry after a crash finds it instead of issuing another.
+      const sourceRefOf = (ref: string) => `api:${ref}`
       const requestRef = idempotencyRefOf(request)
-      const issued = await issueCoupon(ctx, { merchantId, merchantTz, cardId: card_id, userId: user_id, source: 'api', sourceRef: requestRef && `api:${requestRef}` })
+      const issue = () => issueCoupon(ctx, { merchantId, merchantTz, cardId: card_id, userId: user_id, source: 'api', sourceRef: requestRef && sourceRefOf(requestRef) })
+      const issued = await onceForRequest(requestRef, (ref) => findIssued(ctx, db, merchantId, sourceRefOf(ref)), issue)
       return reply.code(201).send(presentCoupon(issued.coupon, merchantTz, ctx.clock.now(), ctx.secrets, issued.code))
     },
   )

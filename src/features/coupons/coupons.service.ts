@@ -87,8 +87,8 @@ export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values:
 export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput, now: number): Promise<IssuedCoupon> {
   const { merchantId, cardId, userId } = input
   if (input.sourceRef) {
-    const existing = await tx.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', input.sourceRef).executeTakeFirst()
-    if (existing) return { coupon: existing, code: ctx.secrets.decryptCode(existing.code_enc), created: false }
+    const existing = await findIssued(ctx, tx, merchantId, input.sourceRef)
+    if (existing) return existing
   }
   const found = await findCardWithTerms(tx, merchantId, cardId)
   if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
@@ -141,6 +141,12 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
     now,
   })
   return { coupon: drafted.values, code: drafted.code, created: true }
+}
+
+/** The coupon a source reference already issued, if it did. */
+export async function findIssued(ctx: AppContext, db: Db, merchantId: string, sourceRef: string): Promise<IssuedCoupon | undefined> {
+  const existing = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRef).executeTakeFirst()
+  return existing && { coupon: existing, code: ctx.secrets.decryptCode(existing.code_enc), created: false }
 }
 
 function getLimitReached(limit: number): AppError {

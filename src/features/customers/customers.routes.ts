@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { validationFailed } from '../../http/errors.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { UserId } from '../coupons/coupons.routes.ts'
@@ -47,7 +48,7 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const rotated = await rotateWalletSecret(ctx, merchantId)
+      const rotated = await rotateWalletSecret(ctx, merchantId, idempotencyRefOf(request))
       return {
         secret: rotated.secret,
         previous_secret_valid_until: rotated.previousValidUntil === null ? null : formatInstant(rotated.previousValidUntil, merchantTz),

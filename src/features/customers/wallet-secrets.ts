@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Database } from '../../db/database.ts'
 import { AppError } from '../../http/errors.ts'
+import { onceForRequest } from '../../http/idempotency.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { recordEvent } from '../events/events.repository.ts'
 
@@ -105,23 +106,39 @@ export async function currentWalletSecret(ctx: AppContext, merchantId: string): 
 
 /**
  * Replaces the merchant's wallet secret. The previous one keeps verifying for 24 hours (an older one
- * stops at once); this process uses the new secrets immediately, others within seconds.
+ * stops at once); this process uses the new secrets immediately, others within seconds. The merchant
+ * records the Idempotency-Key request that set the secret (`requestRef`): a retry after a crash between the
+ * commit and the stored answer is answered with that secret, rather than rotating again and dropping the
+ * secret in use without its grace period.
  */
-export async function rotateWalletSecret(ctx: AppContext, merchantId: string): Promise<{ secret: string; previousValidUntil: number | null }> {
+export async function rotateWalletSecret(ctx: AppContext, merchantId: string, requestRef: string | null = null): Promise<{ secret: string; previousValidUntil: number | null }> {
+  const { db } = ctx.database
+  const rotatedBy = async (ref: string) => {
+    const row = await db.selectFrom('merchants').select(['wallet_secret_enc', 'wallet_secret_prev_until']).where('id', '=', merchantId).where('wallet_secret_request_ref', '=', ref).executeTakeFirst()
+    return row && { secret: ctx.secrets.unseal(row.wallet_secret_enc as string), previousValidUntil: row.wallet_secret_prev_until }
+  }
+  return onceForRequest(requestRef, rotatedBy, () => rotate(ctx, merchantId, requestRef))
+}
+
+const rotatedMeanwhile = () => new AppError('request_in_progress', 'The wallet secret was rotated at the same moment; retry.')
+
+/** Rotates, unless this request already did (a run of it that committed meanwhile: onceForRequest then finds it). */
+async function rotate(ctx: AppContext, merchantId: string, requestRef: string | null): Promise<{ secret: string; previousValidUntil: number | null }> {
   const now = ctx.clock.now()
   const secret = newWalletSecret()
   const previousValidUntil = await ctx.database.db.transaction().execute(async (tx) => {
-    const row = await tx.selectFrom('merchants').select(['wallet_secret_enc', 'timezone']).where('id', '=', merchantId).executeTakeFirst()
+    const row = await tx.selectFrom('merchants').select(['wallet_secret_enc', 'wallet_secret_request_ref', 'timezone']).where('id', '=', merchantId).executeTakeFirst()
     if (!row) throw new AppError('merchant_not_found', 'There is no merchant with this id.')
+    if (requestRef !== null && row.wallet_secret_request_ref === requestRef) throw rotatedMeanwhile()
     const previousUntil = row.wallet_secret_enc === null ? null : now + SECRET_ROTATION_GRACE_MS
     let update = tx
       .updateTable('merchants')
-      .set({ wallet_secret_enc: ctx.secrets.seal(secret), wallet_secret_prev_enc: row.wallet_secret_enc, wallet_secret_prev_until: previousUntil, updated_at: now })
+      .set({ wallet_secret_enc: ctx.secrets.seal(secret), wallet_secret_prev_enc: row.wallet_secret_enc, wallet_secret_prev_until: previousUntil, wallet_secret_request_ref: requestRef, updated_at: now })
       .where('id', '=', merchantId)
     // Only if nobody rotated in between: otherwise their new secret would be dropped without a grace period.
     update = row.wallet_secret_enc === null ? update.where('wallet_secret_enc', 'is', null) : update.where('wallet_secret_enc', '=', row.wallet_secret_enc)
     const result = await update.executeTakeFirst()
-    if (Number(result.numUpdatedRows) !== 1) throw new AppError('request_in_progress', 'The wallet secret was rotated at the same moment; retry.')
+    if (Number(result.numUpdatedRows) !== 1) throw rotatedMeanwhile()
     await recordEvent(tx, { merchantId, type: 'wallet_secret.rotated', data: { previous_secret_valid_until: previousUntil === null ? null : formatInstant(previousUntil, row.timezone) }, now })
     return previousUntil
   })

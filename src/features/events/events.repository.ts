@@ -7,6 +7,11 @@ export interface NewEvent {
   type: string
   data: object
   now: number
+  /**
+   * The Idempotency-Key request whose change this is, for a change that makes no row of its own to record
+   * it on (a stock change): unique per merchant, so a retry after a crash finds the change was made.
+   */
+  requestRef?: string | null
 }
 
 /** The outbox row of an event (for statements that insert it themselves, within their change's transaction). */
@@ -20,7 +25,7 @@ export function outboxRow(event: NewEvent): { id: string; merchant_id: string; t
  */
 export async function recordEvents(db: Db, events: NewEvent[]): Promise<string[]> {
   if (events.length === 0) return []
-  const rows = events.map(outboxRow)
+  const rows = events.map((event) => ({ ...outboxRow(event), request_ref: event.requestRef ?? null }))
   await db.insertInto('events').values(rows).execute()
   return rows.map((row) => row.id)
 }
@@ -28,4 +33,10 @@ export async function recordEvents(db: Db, events: NewEvent[]): Promise<string[]
 export async function recordEvent(db: Db, event: NewEvent): Promise<string> {
   const [id] = await recordEvents(db, [event])
   return id
+}
+
+/** Whether the change of an Idempotency-Key request was recorded (see NewEvent.requestRef). */
+export async function changedByRequest(db: Db, merchantId: string, requestRef: string): Promise<boolean> {
+  const event = await db.selectFrom('events').select('id').where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
+  return event !== undefined
 }

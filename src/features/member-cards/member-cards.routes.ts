@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, decodeCursor, page } from '../../http/schemas.ts'
 import { fromJson } from '../../db/database.ts'
 import type { MemberCardTerms } from '../../domain/member-card-rules.ts'
@@ -15,7 +16,7 @@ export async function memberCardsRoutes(app: FastifyInstance, ctx: AppContext): 
     { schema: { tags: ['member cards'], summary: 'Create a member card: face, up to 5 levels with their benefits, earning, expiry and stored-value rules', body: CreateMemberCardBody } },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const card = await createMemberCard(ctx, merchantId, request.body as MemberCardInput)
+      const card = await createMemberCard(ctx, merchantId, request.body as MemberCardInput, idempotencyRefOf(request))
       return reply.code(201).send(presentMemberCard(card, merchantTz, ctx.publicUrl))
     },
   )

@@ -9,6 +9,7 @@ import type { EarningRules, PointsExpiryRule } from '../../domain/points-rules.t
 import type { StoredValueRefundRule } from '../../domain/stored-value.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import type { MemberCardInput } from './member-cards.schemas.ts'
@@ -85,27 +86,31 @@ function missingExpiryFields(input: MemberCardInput): FieldError[] {
     : []
 }
 
-export async function createMemberCard(ctx: AppContext, merchantId: string, input: MemberCardInput): Promise<MemberCard> {
+/** Makes a member card; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
+export async function createMemberCard(ctx: AppContext, merchantId: string, input: MemberCardInput, requestRef: string | null = null): Promise<MemberCard> {
   const { db } = ctx.database
-  const now = ctx.clock.now()
-  const terms = termsFrom(input)
-  const errors = [...missingExpiryFields(input), ...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms))]
-  if (errors.length > 0) throw validationFailed(errors, 'The member card breaks one or more rules; see errors.')
-  const row: MemberCardsTable = {
-    id: newId('mcd', now),
-    merchant_id: merchantId,
-    status: 'active',
-    terms: toJson(terms),
-    next_member_number: 1,
-    member_count: 0,
-    created_at: now,
-    updated_at: now,
-  }
-  await db.transaction().execute(async (tx) => {
-    await tx.insertInto('member_cards').values(row).execute()
-    await recordEvent(tx, { merchantId, type: 'member_card.created', data: { member_card_id: row.id, title: terms.title, levels: terms.levels.length }, now })
+  return onceForRequest(requestRef, madeByRequest(db, 'member_cards', merchantId, (id) => findMemberCard(db, merchantId, id)), async () => {
+    const now = ctx.clock.now()
+    const terms = termsFrom(input)
+    const errors = [...missingExpiryFields(input), ...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms))]
+    if (errors.length > 0) throw validationFailed(errors, 'The member card breaks one or more rules; see errors.')
+    const row: MemberCardsTable = {
+      id: newId('mcd', now),
+      merchant_id: merchantId,
+      status: 'active',
+      terms: toJson(terms),
+      next_member_number: 1,
+      member_count: 0,
+      created_at: now,
+      updated_at: now,
+      request_ref: requestRef,
+    }
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('member_cards').values(row).execute()
+      await recordEvent(tx, { merchantId, type: 'member_card.created', data: { member_card_id: row.id, title: terms.title, levels: terms.levels.length }, now })
+    })
+    return { row, terms }
   })
-  return { row, terms }
 }
 
 export async function findMemberCard(db: Db, merchantId: string, memberCardId: string): Promise<MemberCard> {

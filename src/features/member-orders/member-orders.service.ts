@@ -231,11 +231,31 @@ export async function previewMemberAtTill(db: Db, merchantId: string, memberId: 
   }
 }
 
+/** What a redemption's member earned, as earnForRedemptionInTx answered it (the level as it is now), or null for a redemption without a member. */
+export async function redemptionEarningOf(db: Db, merchantId: string, redemptionId: string): Promise<MemberEarning | null> {
+  const order = await db.selectFrom('member_orders').selectAll().where('merchant_id', '=', merchantId).where('redemption_id', '=', redemptionId).executeTakeFirst()
+  if (!order) return null
+  const { member, card } = await findMemberWithCard(db, merchantId, order.member_id)
+  const earned = order.points_lot_id === null ? undefined : await db.selectFrom('points_entries').select('balance_after').where('merchant_id', '=', merchantId).where('id', '=', order.points_lot_id).executeTakeFirst()
+  const pointsBalance = earned?.balance_after ?? member.points_balance
+  return { id: member.id, member_number: member.member_number, level: card.terms.levels[member.level_index].name, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: pointsBalance }
+}
+
+/** What a member earned with a redemption, shown with it at the till. */
+export interface MemberEarning {
+  id: string
+  member_number: string
+  level: string
+  points_earned: number
+  growth_earned: number
+  points_balance: number
+}
+
 /** The member's earnings for a redemption, recorded as an order named by the redemption id, in the redemption's transaction. */
 export async function earnForRedemptionInTx(
   tx: Db,
   input: { notifier: Notifier; merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; storeId: string | null; now: number },
-) {
+): Promise<MemberEarning> {
   const locked = await lockMemberWithCard(tx, input.merchantId, input.memberId)
   const { order, member } = await recordOrderInTx(
     tx,

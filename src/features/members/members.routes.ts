@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, decodeCursor, page } from '../../http/schemas.ts'
 import { fromJson } from '../../db/database.ts'
 import type { MemberCardTerms } from '../../domain/member-card-rules.ts'
@@ -35,6 +36,7 @@ export async function membersRoutes(app: FastifyInstance, ctx: AppContext): Prom
         // A merchant sending a profile confirms it collected the member's consent, unless it says otherwise.
         consent: body.consent ?? true,
         referrerMemberId: body.referrer_member_id ?? null,
+        requestRef: idempotencyRefOf(request),
       })
       return reply.code(201).send(presentMember(member, card.terms, scope.merchantTz))
     },
@@ -99,8 +101,8 @@ export async function membersRoutes(app: FastifyInstance, ctx: AppContext): Prom
     { schema: { tags: ['members'], summary: 'The daily sign-in: its points once a day (409 already_signed_in)', params: MemberParams } },
     async (request, reply) => {
       const scope = merchantOf(request)
-      const { entry, member } = await signIn(ctx, scope, (request.params as { member_id: string }).member_id)
-      return reply.code(201).send({ entry_id: entry.id, delta: entry.delta, points_balance: member.points_balance, growth: member.growth })
+      const { entry, member } = await signIn(ctx, scope, (request.params as { member_id: string }).member_id, idempotencyRefOf(request))
+      return reply.code(201).send({ entry_id: entry.id, delta: entry.delta, points_balance: entry.balance_after, growth: member.growth })
     },
   )
 }

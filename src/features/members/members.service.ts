@@ -5,13 +5,14 @@ import { isProfileComplete, validateProfile, type MemberCardTerms, type Profile 
 import { nextBirthdayStart, nextReviewAt, parseBirthday } from '../../domain/member-levels.ts'
 import { localDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findMemberCard } from '../member-cards/member-cards.service.ts'
-import { findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from '../points/points.ledger.ts'
+import { findPointsEntryByRequest, findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from '../points/points.ledger.ts'
 import { applyGrowthInTx } from './member-levels.ts'
-import { lockMember, lockMemberWithCard, type MemberRow, type MemberWithCard } from './members.repository.ts'
+import { findMemberWithCard, lockMember, lockMemberWithCard, type MemberRow, type MemberWithCard } from './members.repository.ts'
 
 export interface MerchantScope {
   merchantId: string
@@ -23,6 +24,8 @@ export interface JoinInput {
   profile: Profile
   consent: boolean
   referrerMemberId: string | null
+  /** The Idempotency-Key request joining (see onceForRequest): its retry after a crash finds the membership. */
+  requestRef?: string | null
 }
 
 type Behaviour = 'sign_in' | 'profile_completed' | 'referral'
@@ -30,14 +33,14 @@ type Behaviour = 'sign_in' | 'profile_completed' | 'referral'
 /** Points and growth for something a member did, as the card's earning rules say. */
 async function awardBehaviourInTx(
   tx: Db,
-  input: { notifier: Notifier; member: MemberRow; terms: MemberCardTerms; merchantTz: string; behaviour: Behaviour; sourceRef: string; reason: string; now: number },
+  input: { notifier: Notifier; member: MemberRow; terms: MemberCardTerms; merchantTz: string; behaviour: Behaviour; sourceRef: string; requestRef?: string | null; reason: string; now: number },
 ): Promise<{ member: MemberRow; entry: PointsEntryRow | null }> {
   const { notifier, terms, behaviour, now } = input
   let member = input.member
   let entry: PointsEntryRow | null = null
   const points = terms.points_rules[behaviour]
   if (points > 0) {
-    const posted = await postPointsInTx(tx, { notifier, member, terms, merchantTz: input.merchantTz, delta: points, type: behaviour, reason: input.reason, sourceRef: input.sourceRef, now })
+    const posted = await postPointsInTx(tx, { notifier, member, terms, merchantTz: input.merchantTz, delta: points, type: behaviour, reason: input.reason, sourceRef: input.sourceRef, requestRef: input.requestRef, now })
     member = posted.member
     entry = posted.entry
   }
@@ -58,11 +61,17 @@ function memberNumber(prefix: string, n: number): string {
 /**
  * A user joins a member card once: a member number from the card's counter, the first level, the profile
  * they agreed to give; then points and growth for a completed profile, and for whoever referred them.
+ * A retry of the joining request after a crash is answered with the membership, not already_member.
  */
 export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCardId: string, input: JoinInput): Promise<MemberWithCard> {
   const { merchantId, merchantTz } = scope
   const now = ctx.clock.now()
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const joined = async (ref: string) => {
+    const member = await db.selectFrom('members').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', ref).where('member_card_id', '=', memberCardId).executeTakeFirst()
+    return member && { member, card: await findMemberCard(db, merchantId, memberCardId) }
+  }
+  return onceForRequest(input.requestRef, joined, () => db.transaction().execute(async (tx) => {
     const card = await findMemberCard(tx, merchantId, memberCardId)
     if (card.row.status !== 'active') throw new AppError('member_card_not_active', `The member card is ${card.row.status}; it takes no new members.`)
     const { terms } = card
@@ -106,6 +115,7 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
         joined_at: now,
         level_changed_at: now,
         updated_at: now,
+        request_ref: input.requestRef ?? null,
       })
       .onConflict((oc) => oc.columns(['merchant_id', 'member_card_id', 'user_id']).doNothing())
       .executeTakeFirst()
@@ -126,7 +136,7 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
       await awardBehaviourInTx(tx, { notifier: ctx.notifier, member: referrer, terms, merchantTz, behaviour: 'referral', sourceRef: `referral:${memberId}`, reason: `Referred member ${member.member_number}`, now })
     }
     return { member, card }
-  })
+  }))
 }
 
 /**
@@ -169,18 +179,27 @@ export async function updateProfile(ctx: AppContext, scope: MerchantScope, membe
   })
 }
 
-/** The daily sign-in: its points once per day in the merchant's zone. */
-export async function signIn(ctx: AppContext, scope: MerchantScope, memberId: string): Promise<MemberWithCard & { entry: PointsEntryRow }> {
+/**
+ * The daily sign-in: its points once per day in the merchant's zone. The entry records the Idempotency-Key
+ * request signing in (`requestRef`), so that its retry after a crash is answered with these points, not
+ * already_signed_in (on whatever day the retry comes).
+ */
+export async function signIn(ctx: AppContext, scope: MerchantScope, memberId: string, requestRef: string | null = null): Promise<MemberWithCard & { entry: PointsEntryRow }> {
   const { merchantId, merchantTz } = scope
   const now = ctx.clock.now()
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const signedIn = async (ref: string) => {
+    const entry = await findPointsEntryByRequest(db, merchantId, memberId, ref)
+    return entry && { ...(await findMemberWithCard(db, merchantId, memberId)), entry }
+  }
+  return onceForRequest(requestRef, signedIn, () => db.transaction().execute(async (tx) => {
     const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
     if (card.terms.points_rules.sign_in === 0) throw new AppError('sign_in_not_offered', 'This member card gives no points for signing in.')
     const day = localDate(now, merchantTz)
     const date = `${day.year}-${String(day.month).padStart(2, '0')}-${String(day.day).padStart(2, '0')}`
     const sourceRef = `sign_in:${memberId}:${date}`
     if (await findPointsEntryBySource(tx, merchantId, sourceRef)) throw new AppError('already_signed_in', `The member already signed in on ${date}.`)
-    const awarded = await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, behaviour: 'sign_in', sourceRef, reason: `Daily sign-in ${date}`, now })
+    const awarded = await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, behaviour: 'sign_in', sourceRef, requestRef, reason: `Daily sign-in ${date}`, now })
     return { member: awarded.member, card, entry: awarded.entry as PointsEntryRow }
-  })
+  }))
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { customerOf, type CustomerPrincipal } from '../../http/auth.ts'
 import { AppError } from '../../http/errors.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { findMemberCard, presentMemberCardForCustomer, type MemberCard } from '../member-cards/member-cards.service.ts'
@@ -93,6 +94,7 @@ export async function membersWalletRoutes(app: FastifyInstance, ctx: AppContext)
         profile: body.profile ?? {},
         consent: body.consent ?? false,
         referrerMemberId: body.referrer_member_id ?? null,
+        requestRef: idempotencyRefOf(request),
       })
       return reply.code(201).send(await presentWalletMember(ctx, member, card, customer.merchantTz))
     },
@@ -150,8 +152,8 @@ export async function membersWalletRoutes(app: FastifyInstance, ctx: AppContext)
     async (request, reply) => {
       const customer = customerOf(request)
       const { member: own } = await ownMember(ctx, customer, (request.params as { member_id: string }).member_id)
-      const { entry, member } = await signIn(ctx, scopeOf(customer), own.id)
-      return reply.code(201).send({ entry_id: entry.id, delta: entry.delta, points_balance: member.points_balance, growth: member.growth })
+      const { entry, member } = await signIn(ctx, scopeOf(customer), own.id, idempotencyRefOf(request))
+      return reply.code(201).send({ entry_id: entry.id, delta: entry.delta, points_balance: entry.balance_after, growth: member.growth })
     },
   )
 
@@ -189,7 +191,10 @@ export async function membersWalletRoutes(app: FastifyInstance, ctx: AppContext)
     async (request, reply) => {
       const customer = customerOf(request)
       const memberId = (request.params as { member_id: string }).member_id
-      const exchange = await exchangeReward(ctx, scopeOf(customer), memberId, (request.body as { reward_id: string }).reward_id, customer.userId)
+      const exchange = await exchangeReward(ctx, scopeOf(customer), memberId, (request.body as { reward_id: string }).reward_id, {
+        userId: customer.userId,
+        requestRef: idempotencyRefOf(request),
+      })
       return reply.code(201).send(presentExchange(ctx, exchange, customer.merchantTz))
     },
   )

@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Money, Nullable, decodeCursor, page } from '../../http/schemas.ts'
 import { fromJson } from '../../db/database.ts'
 import { formatInstant } from '../../domain/time.ts'
@@ -144,7 +145,7 @@ export async function paymentsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     { schema: { tags: ['payments'], summary: 'Issue a card after payments of at least min_amount (once per order)', body: Type.Object(RuleFields, { additionalProperties: false }) } },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return reply.code(201).send(presentRule(await createPaymentRule(ctx, merchantId, request.body as { card_id: string; min_amount: number; active?: boolean }), merchantTz))
+      return reply.code(201).send(presentRule(await createPaymentRule(ctx, merchantId, request.body as { card_id: string; min_amount: number; active?: boolean }, idempotencyRefOf(request)), merchantTz))
     },
   )
 

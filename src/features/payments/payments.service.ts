@@ -5,6 +5,7 @@ import { fromJson, toJson } from '../../db/database.ts'
 import type { PaymentRulesTable, PaymentsTable } from '../../db/schema.ts'
 import type { MerchantPrincipal } from '../../http/auth.ts'
 import { AppError } from '../../http/errors.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { issueCouponInTx } from '../coupons/coupons.service.ts'
@@ -152,13 +153,25 @@ async function requireCard(db: Db, merchantId: string, cardId: string): Promise<
   if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
 }
 
-export async function createPaymentRule(ctx: AppContext, merchantId: string, input: { card_id: string; min_amount: number; active?: boolean }): Promise<PaymentRuleRow> {
+/** Makes an issue-after-payment rule; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
+export async function createPaymentRule(ctx: AppContext, merchantId: string, input: { card_id: string; min_amount: number; active?: boolean }, requestRef: string | null = null): Promise<PaymentRuleRow> {
   const { db } = ctx.database
-  await requireCard(db, merchantId, input.card_id)
-  const now = ctx.clock.now()
-  const rule: PaymentRuleRow = { id: newId('prl', now), merchant_id: merchantId, card_id: input.card_id, min_amount: input.min_amount, active: input.active === false ? 0 : 1, created_at: now, updated_at: now }
-  await db.insertInto('payment_rules').values(rule).execute()
-  return rule
+  return onceForRequest(requestRef, madeByRequest(db, 'payment_rules', merchantId, (id) => findPaymentRule(db, merchantId, id)), async () => {
+    await requireCard(db, merchantId, input.card_id)
+    const now = ctx.clock.now()
+    const rule: PaymentRuleRow = {
+      id: newId('prl', now),
+      merchant_id: merchantId,
+      card_id: input.card_id,
+      min_amount: input.min_amount,
+      active: input.active === false ? 0 : 1,
+      created_at: now,
+      updated_at: now,
+      request_ref: requestRef,
+    }
+    await db.insertInto('payment_rules').values(rule).execute()
+    return rule
+  })
 }
 
 export async function updatePaymentRule(ctx: AppContext, merchantId: string, ruleId: string, input: { card_id?: string; min_amount?: number; active?: boolean }): Promise<PaymentRuleRow> {

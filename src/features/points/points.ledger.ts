@@ -30,6 +30,8 @@ export interface PostPoints {
   reason: string
   /** The business event this posting belongs to; a second posting of it is refused by a unique key. */
   sourceRef: string | null
+  /** The Idempotency-Key request posting it, if any (see onceForRequest). */
+  requestRef?: string | null
   /** A burn takes this lot first (a refund takes back its order's own points). */
   firstLotId?: string | null
   /** A burn takes exactly these (the expiry job expires given lots). */
@@ -45,6 +47,11 @@ export interface PostedPoints {
 /** The entry a business event already posted, if it did. */
 export function findPointsEntryBySource(db: Db, merchantId: string, sourceRef: string): Promise<PointsEntryRow | undefined> {
   return db.selectFrom('points_entries').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRef).executeTakeFirst()
+}
+
+/** The entry an Idempotency-Key request posted to this member, if it did. */
+export function findPointsEntryByRequest(db: Db, merchantId: string, memberId: string, requestRef: string): Promise<PointsEntryRow | undefined> {
+  return db.selectFrom('points_entries').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).where('member_id', '=', memberId).executeTakeFirst()
 }
 
 export function insufficientPoints(balance: number, needed: number): AppError {
@@ -99,6 +106,7 @@ export async function postPointsInTx(tx: Db, input: PostPoints): Promise<PostedP
     reason: input.reason,
     source_ref: input.sourceRef,
     created_at: now,
+    request_ref: input.requestRef ?? null,
   }
   await tx.insertInto('points_entries').values(entry).execute()
 

@@ -1,9 +1,10 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { onceForRequest } from '../../http/idempotency.ts'
 import type { MerchantScope } from '../members/members.service.ts'
 import { lockMemberWithCard } from '../members/members.repository.ts'
-import { findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from './points.ledger.ts'
+import { findPointsEntryByRequest, findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from './points.ledger.ts'
 
 export interface Adjustment {
   delta: number
@@ -11,9 +12,9 @@ export interface Adjustment {
   /** The merchant's own reference of the event (an order, a campaign); it posts once. */
   sourceRef: string | null
   /**
-   * The Idempotency-Key request making it (see idempotencyRefOf), if any: without a source reference it
-   * names the posting, so that a retry after a crash between the commit and the stored response finds
-   * this entry instead of posting again.
+   * The Idempotency-Key request making it (see idempotencyRefOf), if any: the entry records it, so that a
+   * retry after a crash between the commit and the stored response finds this entry instead of posting
+   * again; without a source reference it also names the posting.
    */
   requestRef?: string | null
 }
@@ -45,14 +46,19 @@ export async function adjustPoints(ctx: AppContext, scope: MerchantScope, member
   const now = ctx.clock.now()
   const requestRef = input.requestRef ?? null
   const sourceRef = input.sourceRef !== null ? `merchant:${input.sourceRef}` : requestRef !== null ? `api:${requestRef}` : null
-  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+  const { db } = ctx.database
+  const posted = async (ref: string) => {
+    const entry = await findPointsEntryByRequest(db, merchantId, memberId, ref)
+    return entry && { entry, replayed: false }
+  }
+  return onceForRequest(requestRef, posted, () => postingOnce(db, ctx.database.isUniqueViolation, async (tx) => {
     const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
     if (sourceRef !== null) {
       const existing = await findPointsEntryBySource(tx, merchantId, sourceRef)
       if (existing && existing.member_id !== memberId) throw new AppError('duplicate_source_ref', 'This source_ref already posted points to another member.')
       if (existing) return { entry: existing, replayed: input.sourceRef !== null }
     }
-    const { entry } = await postPointsInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, delta: input.delta, type: 'adjustment', reason: input.reason, sourceRef, now })
+    const { entry } = await postPointsInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, delta: input.delta, type: 'adjustment', reason: input.reason, sourceRef, requestRef, now })
     return { entry, replayed: false }
-  })
+  }))
 }

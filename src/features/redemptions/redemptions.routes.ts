@@ -148,7 +148,7 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const body = (request.body ?? {}) as { reason?: string | null }
-      const { redemption, coupon } = await reverseRedemption(ctx, merchantId, merchantTz, (request.params as { redemption_id: string }).redemption_id, body.reason ?? null)
+      const { redemption, coupon } = await reverseRedemption(ctx, merchantId, merchantTz, (request.params as { redemption_id: string }).redemption_id, body.reason ?? null, idempotencyRefOf(request))
       const code = ctx.secrets.decryptCode(coupon.code_enc)
       return { ...presentRedemption(redemption, code, merchantTz), coupon: presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code) }
     },

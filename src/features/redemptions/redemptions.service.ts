@@ -1,8 +1,9 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import { decideRedemption, effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
+import { decideRedemption, type CouponState } from '../../domain/redemption-rules.ts'
 import { evaluateValidityWindow } from '../../domain/validity.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { onceForRequest } from '../../http/idempotency.ts'
 import type { MerchantPrincipal } from '../../http/auth.ts'
 import { newId } from '../../ports/ids.ts'
 import { outboxRow, recordEvent } from '../events/events.repository.ts'
@@ -13,11 +14,10 @@ import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { COUPON_COLUMNS, type CouponRow, type CouponWithTerms } from '../coupons/coupons.repository.ts'
-import { earnForRedemptionInTx, reverseRedemptionEarningInTx } from '../member-orders/member-orders.service.ts'
+import { earnForRedemptionInTx, redemptionEarningOf, reverseRedemptionEarningInTx, type MemberEarning } from '../member-orders/member-orders.service.ts'
 
 export type { RedemptionRow }
 export type Channel = 'scan' | 'manual' | 'api' | 'self_service'
-export type MemberEarning = Awaited<ReturnType<typeof earnForRedemptionInTx>>
 
 export interface RedeemInput {
   code: string
@@ -102,26 +102,20 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
   const now = ctx.clock.now()
   const { merchantId } = principal
   const { database } = ctx
-  // A retry of a request whose answer was lost finds what the first run did (the Idempotency layer runs one at a time per key).
-  const earlier = input.requestRef ? await findByRequestRef(ctx, database.db, merchantId, input.requestRef) : undefined
-  if (earlier) return earlier
-  if (database.engine === 'postgres' && !input.memberId) {
-    const decision = await decide(ctx, principal, input, now)
-    try {
+  // A retry of a request whose answer was lost finds what the first run did.
+  return onceForRequest(input.requestRef, (ref) => findByRequestRef(ctx, database.db, merchantId, ref), async () => {
+    if (database.engine === 'postgres' && !input.memberId) {
+      const decision = await decide(ctx, principal, input, now)
       return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
-    } catch (error) {
-      const replayed = input.requestRef && database.isUniqueViolation(error) ? await findByRequestRef(ctx, database.db, merchantId, input.requestRef) : undefined
-      if (replayed) return replayed
-      throw error
     }
-  }
-  return database.db.transaction().execute(async (tx) => {
-    const decision = await decide(ctx, principal, input, now, tx)
-    const result = await writeRedemption(ctx, principal, input, decision, now, tx)
-    const member = input.memberId
-      ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, storeId: result.redemption.store_id, now })
-      : null
-    return { ...result, member }
+    return database.db.transaction().execute(async (tx) => {
+      const decision = await decide(ctx, principal, input, now, tx)
+      const result = await writeRedemption(ctx, principal, input, decision, now, tx)
+      const member = input.memberId
+        ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, storeId: result.redemption.store_id, now })
+        : null
+      return { ...result, member }
+    })
   })
 }
 
@@ -167,6 +161,7 @@ async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, in
     reversed_at: null,
     reversal_reason: null,
     request_ref: input.requestRef ?? null,
+    reversal_request_ref: null,
   }
   const event = outboxRow({
     merchantId: principal.merchantId,
@@ -200,12 +195,12 @@ async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, in
   return { redemption, coupon, code: found.code }
 }
 
-/** The redemption an earlier run of the same Idempotency-Key request made, with its coupon. */
-async function findByRequestRef(ctx: AppContext, db: Db, merchantId: string, requestRef: string) {
+/** The redemption an earlier run of the same Idempotency-Key request made, with its coupon and what its member earned. */
+async function findByRequestRef(ctx: AppContext, db: Db, merchantId: string, requestRef: string): Promise<RedeemResult | undefined> {
   const redemption = await db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
   if (!redemption) return undefined
   const coupon = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemption.coupon_id).executeTakeFirstOrThrow()
-  return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member: null }
+  return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member: await redemptionEarningOf(db, merchantId, redemption.id) }
 }
 
 export async function findRedemption(db: Db, merchantId: string, redemptionId: string): Promise<RedemptionRow> {
@@ -216,13 +211,22 @@ export async function findRedemption(db: Db, merchantId: string, redemptionId: s
 
 /**
  * Undoes a redemption once: the coupon is available again if still within its validity, else expired.
+ * The redemption records the Idempotency-Key request reversing it (`requestRef`), so that a retry after a
+ * crash between the commit and the stored response is answered with the reversal, not already_reversed.
  */
-export async function reverseRedemption(ctx: AppContext, merchantId: string, merchantTz: string, redemptionId: string, reason: string | null) {
+export async function reverseRedemption(ctx: AppContext, merchantId: string, merchantTz: string, redemptionId: string, reason: string | null, requestRef: string | null = null) {
   const now = ctx.clock.now()
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const reversedBy = async (ref: string) => {
+    const redemption = await db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('reversal_request_ref', '=', ref).where('id', '=', redemptionId).executeTakeFirst()
+    if (!redemption) return undefined
+    const coupon = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemption.coupon_id).executeTakeFirstOrThrow()
+    return { redemption, coupon }
+  }
+  return onceForRequest(requestRef, reversedBy, () => db.transaction().execute(async (tx) => {
     const reversed = await tx
       .updateTable('redemptions')
-      .set({ reversed_at: now, reversal_reason: reason })
+      .set({ reversed_at: now, reversal_reason: reason, reversal_request_ref: requestRef })
       .where('merchant_id', '=', merchantId)
       .where('id', '=', redemptionId)
       .where('reversed_at', 'is', null)
@@ -251,6 +255,6 @@ export async function reverseRedemption(ctx: AppContext, merchantId: string, mer
     // The expiry job only looks at available coupons, so a coupon that comes back expired is recorded here.
     if (state === 'expired') await recordCouponExpired(tx, coupon, merchantTz, now)
     await reverseRedemptionEarningInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz, redemptionId, now })
-    return { redemption: reversed, coupon, state: effectiveCouponState({ state: state as CouponState, valid_until: coupon.valid_until }, now) }
-  })
+    return { redemption: reversed, coupon }
+  }))
 }

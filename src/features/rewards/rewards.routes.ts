@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import type { Secrets } from '../../ports/secrets.ts'
@@ -42,11 +43,11 @@ function presentExchangeRow(row: RewardExchangeRow, tz: string, secrets: Secrets
 }
 
 /** A new exchange: the coupon it issued (with its code) or the goods' pick-up code, and the points left. */
-export function presentExchange(ctx: AppContext, { exchange, coupon, member }: Exchange, tz: string) {
+export function presentExchange(ctx: AppContext, { exchange, coupon, pointsBalance }: Exchange, tz: string) {
   return {
     ...presentExchangeRow(exchange, tz, ctx.secrets),
     coupon: coupon === null ? null : presentCoupon(coupon.row, tz, ctx.clock.now(), ctx.secrets, coupon.code),
-    points_balance: member.points_balance,
+    points_balance: pointsBalance,
   }
 }
 
@@ -78,7 +79,7 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return reply.code(201).send(presentReward(await createReward(ctx, merchantId, request.body as RewardInput), merchantTz))
+      return reply.code(201).send(presentReward(await createReward(ctx, merchantId, request.body as RewardInput, idempotencyRefOf(request)), merchantTz))
     },
   )
 
@@ -121,7 +122,7 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const reward = await changeRewardStock(ctx, merchantId, (request.params as { reward_id: string }).reward_id, (request.body as { delta: number }).delta)
+      const reward = await changeRewardStock(ctx, merchantId, (request.params as { reward_id: string }).reward_id, (request.body as { delta: number }).delta, idempotencyRefOf(request))
       return presentReward(reward, merchantTz)
     },
   )
@@ -145,7 +146,9 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (request, reply) => {
       const scope = merchantOf(request)
-      const exchange = await exchangeReward(ctx, scope, (request.params as { member_id: string }).member_id, (request.body as { reward_id: string }).reward_id)
+      const exchange = await exchangeReward(ctx, scope, (request.params as { member_id: string }).member_id, (request.body as { reward_id: string }).reward_id, {
+        requestRef: idempotencyRefOf(request),
+      })
       return reply.code(201).send(presentExchange(ctx, exchange, scope.merchantTz))
     },
   )
@@ -178,7 +181,8 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return presentExchangeRow(await pickUpExchange(ctx, merchantId, (request.body as { pickup_code: string }).pickup_code), merchantTz, ctx.secrets)
+      const picked = await pickUpExchange(ctx, merchantId, (request.body as { pickup_code: string }).pickup_code, idempotencyRefOf(request))
+      return presentExchangeRow(picked, merchantTz, ctx.secrets)
     },
   )
 }

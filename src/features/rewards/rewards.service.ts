@@ -5,14 +5,15 @@ import type { Db } from '../../db/database.ts'
 import type { RewardExchangesTable, RewardsTable } from '../../db/schema.ts'
 import { CODE_RANDOM_BYTES, codeFromRandomBytes, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
-import { recordEvent } from '../events/events.repository.ts'
+import { changedByRequest, recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms } from '../cards/cards.repository.ts'
 import { issueCouponInTx } from '../coupons/coupons.service.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
 import { findMemberCard } from '../member-cards/member-cards.service.ts'
 import type { MerchantScope } from '../members/members.service.ts'
-import { lockMemberWithCard, type MemberRow } from '../members/members.repository.ts'
+import { lockMemberWithCard } from '../members/members.repository.ts'
 import { notifyRewardExchanged, type RewardExchangedData } from '../members/member-notices.ts'
 import { insufficientPoints, postPointsInTx } from '../points/points.ledger.ts'
 import { postingOnce } from '../points/points.service.ts'
@@ -35,8 +36,16 @@ function notFound(): AppError {
   return new AppError('reward_not_found', 'There is no reward with this id.')
 }
 
-/** A reward in the member card's catalogue: a coupon of one of the merchant's cards, or goods picked up with a code. */
-export async function createReward(ctx: AppContext, merchantId: string, input: RewardInput): Promise<RewardRow> {
+/**
+ * A reward in the member card's catalogue: a coupon of one of the merchant's cards, or goods picked up with a
+ * code. A retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it.
+ */
+export async function createReward(ctx: AppContext, merchantId: string, input: RewardInput, requestRef: string | null = null): Promise<RewardRow> {
+  const { db } = ctx.database
+  return onceForRequest(requestRef, madeByRequest(db, 'rewards', merchantId, (id) => findReward(db, merchantId, id)), () => makeReward(ctx, merchantId, input, requestRef))
+}
+
+async function makeReward(ctx: AppContext, merchantId: string, input: RewardInput, requestRef: string | null): Promise<RewardRow> {
   const { db } = ctx.database
   const now = ctx.clock.now()
   await findMemberCard(db, merchantId, input.member_card_id)
@@ -69,6 +78,7 @@ export async function createReward(ctx: AppContext, merchantId: string, input: R
     status: 'active',
     created_at: now,
     updated_at: now,
+    request_ref: requestRef,
   }
   await db.transaction().execute(async (tx) => {
     await tx.insertInto('rewards').values(row).execute()
@@ -83,10 +93,15 @@ export async function findReward(db: Db, merchantId: string, rewardId: string): 
   return row
 }
 
-/** Adds to or takes from a reward's stock; it never goes below zero. */
-export async function changeRewardStock(ctx: AppContext, merchantId: string, rewardId: string, delta: number): Promise<RewardRow> {
+/**
+ * Adds to or takes from a reward's stock; it never goes below zero. Its event records the Idempotency-Key
+ * request making the change (`requestRef`), so a retry after a crash does not change it twice.
+ */
+export async function changeRewardStock(ctx: AppContext, merchantId: string, rewardId: string, delta: number, requestRef: string | null = null): Promise<RewardRow> {
   const now = ctx.clock.now()
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const changed = async (ref: string) => ((await changedByRequest(db, merchantId, ref)) ? findReward(db, merchantId, rewardId) : undefined)
+  return onceForRequest(requestRef, changed, () => db.transaction().execute(async (tx) => {
     const updated = await tx
       .updateTable('rewards')
       .set((eb) => ({ stock_remaining: eb('stock_remaining', '+', delta), updated_at: now }))
@@ -99,9 +114,9 @@ export async function changeRewardStock(ctx: AppContext, merchantId: string, rew
       const reward = await findReward(tx, merchantId, rewardId)
       throw new AppError('insufficient_stock', `The stock is ${reward.stock_remaining}; it cannot go down by ${-delta}.`)
     }
-    await recordEvent(tx, { merchantId, type: 'reward.stock_changed', data: { reward_id: rewardId, delta, stock_remaining: updated.stock_remaining }, now })
+    await recordEvent(tx, { merchantId, type: 'reward.stock_changed', data: { reward_id: rewardId, delta, stock_remaining: updated.stock_remaining }, now, requestRef })
     return updated
-  })
+  }))
 }
 
 /** Stops or restarts exchanges of a reward. */
@@ -115,22 +130,36 @@ export async function setRewardStatus(ctx: AppContext, merchantId: string, rewar
 
 export interface Exchange {
   exchange: RewardExchangeRow
-  reward: RewardRow
+  /** The coupon it issued, with its code (a coupon reward). */
   coupon: { row: CouponRow; code: string } | null
-  pickupCode: string | null
-  member: MemberRow
+  /** The member's points balance right after the exchange. */
+  pointsBalance: number
+}
+
+/** The exchange an Idempotency-Key request made for this member, with its coupon and the balance it left, if it did. */
+async function findExchangeByRequest(ctx: AppContext, merchantId: string, memberId: string, requestRef: string): Promise<Exchange | undefined> {
+  const { db } = ctx.database
+  const exchange = await db.selectFrom('reward_exchanges').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).where('member_id', '=', memberId).executeTakeFirst()
+  if (!exchange) return undefined
+  const burned = await db.selectFrom('points_entries').select('balance_after').where('merchant_id', '=', merchantId).where('id', '=', exchange.points_entry_id).executeTakeFirstOrThrow()
+  const coupon = exchange.coupon_id === null ? undefined : await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', exchange.coupon_id).executeTakeFirstOrThrow()
+  return { exchange, coupon: coupon ? { row: coupon, code: ctx.secrets.decryptCode(coupon.code_enc) } : null, pointsBalance: burned.balance_after }
 }
 
 /**
  * A member buys a reward with points, all in one transaction or not at all: a unit of stock (a conditional
  * decrement, so parallel exchanges never oversell), the member's allowance, the points (a conditional
  * burn, so they never overdraw), and the coupon issued from its card, or a pick-up code for goods.
- * `userId`, when given, must own the membership (a customer exchanging in the wallet).
+ * `userId`, when given, must own the membership (a customer exchanging in the wallet). The exchange records
+ * the Idempotency-Key request making it (`requestRef`): a retry after a crash between the commit and the
+ * stored response is answered with it instead of exchanging again.
  */
-export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memberId: string, rewardId: string, userId?: string): Promise<Exchange> {
+export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memberId: string, rewardId: string, options: { userId?: string; requestRef?: string | null } = {}): Promise<Exchange> {
   const { merchantId, merchantTz } = scope
+  const { userId, requestRef = null } = options
   const now = ctx.clock.now()
-  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+  const made = (ref: string) => findExchangeByRequest(ctx, merchantId, memberId, ref)
+  return onceForRequest(requestRef, made, () => postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
     const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
     if (userId !== undefined && member.user_id !== userId) throw new AppError('member_not_found', 'You have no membership with this id.')
     const reward = await tx.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', rewardId).executeTakeFirst()
@@ -195,6 +224,8 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
       pickup_code_enc: pickupCode === null ? null : ctx.secrets.encryptCode(pickupCode),
       picked_up_at: null,
       created_at: now,
+      request_ref: requestRef,
+      pickup_request_ref: null,
     }
     await tx.insertInto('reward_exchanges').values(exchange).execute()
     const data: RewardExchangedData = {
@@ -212,20 +243,26 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
     }
     await recordEvent(tx, { merchantId, type: 'reward.exchanged', data, now })
     await notifyRewardExchanged(ctx.notifier, tx, merchantId, data, now)
-    return { exchange, reward: stock, coupon, pickupCode, member: burned.member }
-  })
+    return { exchange, coupon, pointsBalance: burned.member.points_balance }
+  }))
 }
 
-/** Hands goods over once against their pick-up code. */
-export async function pickUpExchange(ctx: AppContext, merchantId: string, rawCode: string): Promise<RewardExchangeRow> {
+/**
+ * Hands goods over once against their pick-up code. The exchange records the Idempotency-Key request that
+ * picked them up (`requestRef`), so a retry after a crash is answered with the pick-up, not already_picked_up.
+ */
+export async function pickUpExchange(ctx: AppContext, merchantId: string, rawCode: string, requestRef: string | null = null): Promise<RewardExchangeRow> {
   const now = ctx.clock.now()
   const code = normalizeCode(rawCode)
   if (!isWellFormedCode(code)) throw new AppError('pickup_code_not_found', 'This is not a valid pick-up code; check it was typed correctly.')
   const codeHash = ctx.secrets.codeLookupHash(code)
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const { db } = ctx.database
+  const pickedUp = (ref: string) =>
+    db.selectFrom('reward_exchanges').selectAll().where('merchant_id', '=', merchantId).where('pickup_request_ref', '=', ref).where('pickup_code_hash', '=', codeHash).executeTakeFirst()
+  return onceForRequest(requestRef, pickedUp, () => db.transaction().execute(async (tx) => {
     const picked = await tx
       .updateTable('reward_exchanges')
-      .set({ picked_up_at: now })
+      .set({ picked_up_at: now, pickup_request_ref: requestRef })
       .where('merchant_id', '=', merchantId)
       .where('pickup_code_hash', '=', codeHash)
       .where('picked_up_at', 'is', null)
@@ -238,5 +275,5 @@ export async function pickUpExchange(ctx: AppContext, merchantId: string, rawCod
     const existing = await tx.selectFrom('reward_exchanges').select('id').where('merchant_id', '=', merchantId).where('pickup_code_hash', '=', codeHash).executeTakeFirst()
     if (!existing) throw new AppError('pickup_code_not_found', 'There is no exchange with this pick-up code.')
     throw new AppError('already_picked_up', 'These goods were already picked up.')
-  })
+  }))
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf, staffOf } from '../../http/auth.ts'
 import { AppError } from '../../http/errors.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { loadMerchant } from '../merchants/merchants.service.ts'
@@ -189,7 +190,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return reply.code(201).send(presentStaff(await createStaff(ctx, merchantId, request.body as NewStaff), merchantTz))
+      return reply.code(201).send(presentStaff(await createStaff(ctx, merchantId, request.body as NewStaff, idempotencyRefOf(request)), merchantTz))
     },
   )
 

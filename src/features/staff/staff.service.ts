@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.ts'
 import type { StaffTable } from '../../db/schema.ts'
 import type { FieldError } from '../../domain/types.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
 import { insertMerchant, merchantInput } from '../merchants/merchants.service.ts'
 import { findStore } from '../stores/stores.repository.ts'
@@ -84,6 +85,7 @@ export async function runFirstSetup(
         last_login_at: now,
         created_at: now,
         updated_at: now,
+        request_ref: null,
       }
       await tx.insertInto('staff').values(row).execute()
       return row
@@ -155,7 +157,13 @@ export interface NewStaff {
   store_id?: string | null
 }
 
-export async function createStaff(ctx: AppContext, merchantId: string, input: NewStaff): Promise<StaffRow> {
+/** Makes a staff account; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it rather than answering login_taken. */
+export async function createStaff(ctx: AppContext, merchantId: string, input: NewStaff, requestRef: string | null = null): Promise<StaffRow> {
+  const { db } = ctx.database
+  return onceForRequest(requestRef, madeByRequest(db, 'staff', merchantId, (id) => findStaff(db, merchantId, id)), () => makeStaff(ctx, merchantId, input, requestRef))
+}
+
+async function makeStaff(ctx: AppContext, merchantId: string, input: NewStaff, requestRef: string | null): Promise<StaffRow> {
   const { db } = ctx.database
   const storeId = input.store_id ?? null
   const errors = [...loginErrors(input.login), ...passwordErrors(input.password), ...(await storeErrors(db, merchantId, input.role, storeId))]
@@ -175,6 +183,7 @@ export async function createStaff(ctx: AppContext, merchantId: string, input: Ne
     last_login_at: null,
     created_at: now,
     updated_at: now,
+    request_ref: requestRef,
   }
   try {
     await db.insertInto('staff').values(row).execute()

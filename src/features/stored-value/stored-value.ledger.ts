@@ -22,11 +22,18 @@ export interface PostStoredValue {
   reason: string
   paymentRef: string | null
   sourceRef: string | null
+  /** The Idempotency-Key request posting it, if any (see onceForRequest). */
+  requestRef?: string | null
   now: number
 }
 
 export function findStoredValueEntryBySource(db: Db, merchantId: string, sourceRef: string): Promise<StoredValueEntryRow | undefined> {
   return db.selectFrom('stored_value_entries').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRef).executeTakeFirst()
+}
+
+/** The entry an Idempotency-Key request posted to this member, if it did. */
+export function findStoredValueEntryByRequest(db: Db, merchantId: string, memberId: string, requestRef: string): Promise<StoredValueEntryRow | undefined> {
+  return db.selectFrom('stored_value_entries').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).where('member_id', '=', memberId).executeTakeFirst()
 }
 
 /**
@@ -51,6 +58,7 @@ export async function postStoredValueInTx(tx: Db, input: PostStoredValue): Promi
     payment_ref: input.paymentRef,
     source_ref: input.sourceRef,
     created_at: now,
+    request_ref: input.requestRef ?? null,
   }
   await tx.insertInto('stored_value_entries').values(entry).execute()
   const data: StoredValueChangedData = {

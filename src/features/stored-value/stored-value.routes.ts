@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, PositiveMoney } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { findMember } from '../members/members.repository.ts'
@@ -62,6 +63,7 @@ export async function storedValueRoutes(app: FastifyInstance, ctx: AppContext): 
         delta: body.delta,
         reason: body.reason,
         paymentRef: body.payment_ref ?? null,
+        requestRef: idempotencyRefOf(request),
       })
       return reply.code(replayed ? 200 : 201).send({ entry_id: entry.id, delta: entry.delta, stored_value_balance: entry.balance_after })
     },
@@ -101,6 +103,7 @@ export async function storedValueRoutes(app: FastifyInstance, ctx: AppContext): 
         amount: body.amount ?? null,
         reason: body.reason,
         paymentRef: body.payment_ref ?? null,
+        requestRef: idempotencyRefOf(request),
       })
       return reply.code(201).send({ entry_id: entry.id, amount: refund.amount, fee: refund.fee, payout: refund.payout, stored_value_balance: entry.balance_after })
     },

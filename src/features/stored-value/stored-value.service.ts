@@ -1,10 +1,11 @@
 import type { AppContext } from '../../app-context.ts'
-import { decideStoredValueRefund, type StoredValueRefund } from '../../domain/stored-value.ts'
+import { decideStoredValueRefund, storedValueRefundOf, type StoredValueRefund, type StoredValueRefundRule } from '../../domain/stored-value.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { onceForRequest } from '../../http/idempotency.ts'
 import type { MerchantScope } from '../members/members.service.ts'
-import { lockMemberWithCard, type MemberWithCard } from '../members/members.repository.ts'
+import { findMemberWithCard, lockMemberWithCard, type MemberWithCard } from '../members/members.repository.ts'
 import { postingOnce } from '../points/points.service.ts'
-import { findStoredValueEntryBySource, postStoredValueInTx, type StoredValueEntryRow } from './stored-value.ledger.ts'
+import { findStoredValueEntryByRequest, findStoredValueEntryBySource, postStoredValueInTx, type StoredValueEntryRow } from './stored-value.ledger.ts'
 
 function requireStoredValue({ card }: MemberWithCard): void {
   if (!card.terms.stored_value.enabled) throw new AppError('stored_value_not_enabled', 'This member card does not take stored value.')
@@ -12,18 +13,25 @@ function requireStoredValue({ card }: MemberWithCard): void {
 
 /**
  * A top-up (positive delta, with the payment's reference) or a payment (negative delta) of stored value.
- * A payment reference tops up once: a repeat returns the first entry and moves nothing.
+ * A payment reference tops up once: a repeat returns the first entry and moves nothing. The entry records
+ * the Idempotency-Key request posting it (`requestRef`), so that a retry after a crash between the commit
+ * and the stored response is answered with it, as the first time, instead of charging again.
  */
 export async function changeStoredValue(
   ctx: AppContext,
   scope: MerchantScope,
   memberId: string,
-  input: { delta: number; reason: string; paymentRef: string | null },
+  input: { delta: number; reason: string; paymentRef: string | null; requestRef?: string | null },
 ): Promise<{ entry: StoredValueEntryRow; replayed: boolean }> {
   if (input.delta === 0) throw validationFailed([{ field: 'delta', code: 'zero', message: 'must not be 0' }])
   const now = ctx.clock.now()
   const sourceRef = input.paymentRef === null ? null : `payment:${input.paymentRef}`
-  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+  const { db } = ctx.database
+  const posted = async (ref: string) => {
+    const entry = await findStoredValueEntryByRequest(db, scope.merchantId, memberId, ref)
+    return entry && { entry, replayed: false }
+  }
+  return onceForRequest(input.requestRef, posted, () => postingOnce(db, ctx.database.isUniqueViolation, async (tx) => {
     const locked = await lockMemberWithCard(tx, scope.merchantId, memberId)
     requireStoredValue(locked)
     if (sourceRef !== null) {
@@ -39,21 +47,33 @@ export async function changeStoredValue(
       reason: input.reason,
       paymentRef: input.paymentRef,
       sourceRef,
+      requestRef: input.requestRef,
       now,
     })
     return { entry, replayed: false }
-  })
+  }))
 }
 
-/** Pays unspent stored value back to the member under the card's published refund rule. */
+/**
+ * Pays unspent stored value back to the member under the card's published refund rule. A retry of the
+ * same Idempotency-Key request (`requestRef`) after a crash is answered with the refund it made.
+ */
 export async function refundStoredValue(
   ctx: AppContext,
   scope: MerchantScope,
   memberId: string,
-  input: { amount: number | null; reason: string; paymentRef: string | null },
+  input: { amount: number | null; reason: string; paymentRef: string | null; requestRef?: string | null },
 ): Promise<{ entry: StoredValueEntryRow; refund: StoredValueRefund }> {
   const now = ctx.clock.now()
-  return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
+  const { db } = ctx.database
+  const refunded = async (ref: string) => {
+    const entry = await findStoredValueEntryByRequest(db, scope.merchantId, memberId, ref)
+    if (!entry) return undefined
+    // Member cards' terms never change, so the rule that set the fee is the card's rule now.
+    const { card } = await findMemberWithCard(db, scope.merchantId, memberId)
+    return { entry, refund: storedValueRefundOf(card.terms.stored_value.refund_rule as StoredValueRefundRule, -entry.delta) }
+  }
+  return onceForRequest(input.requestRef, refunded, () => postingOnce(db, ctx.database.isUniqueViolation, async (tx) => {
     const locked = await lockMemberWithCard(tx, scope.merchantId, memberId)
     requireStoredValue(locked)
     const rule = locked.card.terms.stored_value.refund_rule
@@ -69,8 +89,9 @@ export async function refundStoredValue(
       reason: refund.fee > 0 ? `${input.reason} (fee ${refund.fee}, paid out ${refund.payout})` : input.reason,
       paymentRef: input.paymentRef,
       sourceRef: input.paymentRef === null ? null : `refund:${input.paymentRef}`,
+      requestRef: input.requestRef,
       now,
     })
     return { entry, refund }
-  })
+  }))
 }

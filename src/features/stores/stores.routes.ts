@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { idempotencyRefOf, madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
 import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
 import { newId } from '../../ports/ids.ts'
@@ -44,20 +45,27 @@ export async function storesRoutes(app: FastifyInstance, ctx: AppContext): Promi
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const body = request.body as { name: string; address?: string | null; latitude?: number | null; longitude?: number | null; timezone?: string }
-      const now = ctx.clock.now()
-      const row: StoreRow = {
-        id: newId('sto', now),
-        merchant_id: merchantId,
-        name: body.name,
-        address: body.address ?? null,
-        latitude: body.latitude ?? null,
-        longitude: body.longitude ?? null,
-        timezone: body.timezone === undefined ? merchantTz : zoneOrError(body.timezone),
-        created_at: now,
-        updated_at: now,
-      }
-      await db.insertInto('stores').values(row).execute()
-      return reply.code(201).send(presentStore(row))
+      const requestRef = idempotencyRefOf(request)
+      // A retry of the request after a crash between the commit and the stored answer finds the store it made.
+      const made = madeByRequest(db, 'stores', merchantId, async (id) => (await findStore(db, merchantId, id)) as StoreRow)
+      const store = await onceForRequest(requestRef, made, async () => {
+        const now = ctx.clock.now()
+        const row: StoreRow = {
+          id: newId('sto', now),
+          merchant_id: merchantId,
+          name: body.name,
+          address: body.address ?? null,
+          latitude: body.latitude ?? null,
+          longitude: body.longitude ?? null,
+          timezone: body.timezone === undefined ? merchantTz : zoneOrError(body.timezone),
+          created_at: now,
+          updated_at: now,
+          request_ref: requestRef,
+        }
+        await db.insertInto('stores').values(row).execute()
+        return row
+      })
+      return reply.code(201).send(presentStore(store))
     },
   )
 

@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { validationFailed } from '../../http/errors.ts'
 import { IdParam, ListQuery, Nullable, Timestamp, decodeCursor, page } from '../../http/schemas.ts'
 import { formatInstant, parseInstant } from '../../domain/time.ts'
@@ -71,7 +72,7 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { endpoint, secret } = await createEndpoint(ctx, merchantId, request.body as EndpointInput & { url: string })
+      const { endpoint, secret } = await createEndpoint(ctx, merchantId, request.body as EndpointInput & { url: string }, idempotencyRefOf(request))
       return reply.code(201).send({ ...presentEndpoint(endpoint, merchantTz, ctx.clock.now()), secret })
     },
   )
@@ -118,7 +119,7 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
     { schema: { tags, summary: 'A new signing secret (shown only here); the old one keeps signing for 24 h', params: EndpointParams } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { endpoint, secret } = await rotateEndpointSecret(ctx, merchantId, endpointId(request))
+      const { endpoint, secret } = await rotateEndpointSecret(ctx, merchantId, endpointId(request), idempotencyRefOf(request))
       return { ...presentEndpoint(endpoint, merchantTz, ctx.clock.now()), secret }
     },
   )

@@ -4,6 +4,7 @@ import { fromJson, toJson } from '../../db/database.ts'
 import type { WebhookEndpointsTable } from '../../db/schema.ts'
 import { matchesSubscription } from '../../domain/webhooks.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 
@@ -64,7 +65,20 @@ export function signingSecrets(ctx: AppContext, endpoint: Pick<EndpointRow, 'sec
 }
 
 /** A new endpoint, enabled, with a fresh signing secret (returned here only). */
-export async function createEndpoint(ctx: AppContext, merchantId: string, input: EndpointInput & { url: string }): Promise<{ endpoint: EndpointRow; secret: string }> {
+/**
+ * Registers an endpoint with a new signing secret. A retry of the Idempotency-Key request registering it
+ * (`requestRef`) after a crash finds it, with its secret (the current one, should it have been rotated since).
+ */
+export async function createEndpoint(ctx: AppContext, merchantId: string, input: EndpointInput & { url: string }, requestRef: string | null = null): Promise<{ endpoint: EndpointRow; secret: string }> {
+  const { db } = ctx.database
+  const withSecret = async (id: string) => {
+    const endpoint = await findEndpoint(db, merchantId, id)
+    return { endpoint, secret: ctx.secrets.unseal(endpoint.secret_enc) }
+  }
+  return onceForRequest(requestRef, madeByRequest(db, 'webhook_endpoints', merchantId, withSecret), () => makeEndpoint(ctx, merchantId, input, requestRef))
+}
+
+async function makeEndpoint(ctx: AppContext, merchantId: string, input: EndpointInput & { url: string }, requestRef: string | null): Promise<{ endpoint: EndpointRow; secret: string }> {
   const now = ctx.clock.now()
   const secret = newWebhookSecret()
   const endpoint: EndpointRow = {
@@ -84,6 +98,8 @@ export async function createEndpoint(ctx: AppContext, merchantId: string, input:
     last_success_at: null,
     created_at: now,
     updated_at: now,
+    request_ref: requestRef,
+    secret_request_ref: requestRef,
   }
   await ctx.database.db.insertInto('webhook_endpoints').values(endpoint).execute()
   return { endpoint: await findEndpoint(ctx.database.db, merchantId, endpoint.id), secret }
@@ -115,22 +131,38 @@ export async function deleteEndpoint(ctx: AppContext, merchantId: string, endpoi
  * A new signing secret. The one it replaces keeps signing for 24 hours, so every delivery meanwhile carries
  * both signatures and the merchant can switch its receiver over at leisure; an older one stops at once.
  */
-export async function rotateEndpointSecret(ctx: AppContext, merchantId: string, endpointId: string): Promise<{ endpoint: EndpointRow; secret: string }> {
+/**
+ * A new signing secret; the old one keeps signing for a grace period. The endpoint records the
+ * Idempotency-Key request that set the secret (`requestRef`): a retry after a crash between the commit and
+ * the stored answer is answered with that secret, rather than rotating again and dropping the secret in use
+ * without its grace period.
+ */
+export async function rotateEndpointSecret(ctx: AppContext, merchantId: string, endpointId: string, requestRef: string | null = null): Promise<{ endpoint: EndpointRow; secret: string }> {
   const now = ctx.clock.now()
   const secret = newWebhookSecret()
-  await ctx.database.db.transaction().execute(async (tx) => {
-    const current = await findEndpoint(tx, merchantId, endpointId)
-    const rotated = await tx
-      .updateTable('webhook_endpoints')
-      .set({ secret_enc: ctx.secrets.seal(secret), prev_secret_enc: current.secret_enc, prev_secret_until: now + SECRET_ROTATION_GRACE_MS, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', endpointId)
-      // Only if nobody rotated in between: their new secret would otherwise be dropped without a grace period.
-      .where('secret_enc', '=', current.secret_enc)
-      .executeTakeFirst()
-    if (Number(rotated.numUpdatedRows) !== 1) throw new AppError('request_in_progress', 'The secret was rotated at the same moment; retry.')
+  const { db } = ctx.database
+  const rotatedBy = async (ref: string) => {
+    const endpoint = await findEndpoint(db, merchantId, endpointId)
+    return endpoint.secret_request_ref === ref ? { endpoint, secret: ctx.secrets.unseal(endpoint.secret_enc) } : undefined
+  }
+  return onceForRequest(requestRef, rotatedBy, async () => {
+    await db.transaction().execute(async (tx) => {
+      const current = await findEndpoint(tx, merchantId, endpointId)
+      const meanwhile = new AppError('request_in_progress', 'The secret was rotated at the same moment; retry.')
+      // A run of this request that committed meanwhile rotated it already (onceForRequest then finds it).
+      if (requestRef !== null && current.secret_request_ref === requestRef) throw meanwhile
+      const rotated = await tx
+        .updateTable('webhook_endpoints')
+        .set({ secret_enc: ctx.secrets.seal(secret), prev_secret_enc: current.secret_enc, prev_secret_until: now + SECRET_ROTATION_GRACE_MS, secret_request_ref: requestRef, updated_at: now })
+        .where('merchant_id', '=', merchantId)
+        .where('id', '=', endpointId)
+        // Only if nobody rotated in between: their new secret would otherwise be dropped without a grace period.
+        .where('secret_enc', '=', current.secret_enc)
+        .executeTakeFirst()
+      if (Number(rotated.numUpdatedRows) !== 1) throw meanwhile
+    })
+    return { endpoint: await findEndpoint(db, merchantId, endpointId), secret }
   })
-  return { endpoint: await findEndpoint(ctx.database.db, merchantId, endpointId), secret }
 }
 
 /**
