@@ -128,3 +128,35 @@ test('parseInstant needs an explicit offset and a real date', () => {
   ]
   for (const [iso, expected] of cases) assert.equal(parseInstant(iso), expected, iso)
 })
+
+test('zonedParts (offsets remembered per quarter hour) agrees with Intl, transitions included', () => {
+  const zones = ['Asia/Shanghai', 'Europe/London', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Apia', 'Africa/Casablanca', 'America/Havana', 'Europe/Dublin', 'Europe/Amsterdam']
+  const formats = new Map(zones.map((tz) => [tz, new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })]))
+  const oracle = (t: number, tz: string) => {
+    const parts = Object.fromEntries(formats.get(tz)!.formatToParts(t).map((p) => [p.type, Number(p.value)]))
+    return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour % 24, minute: parts.minute, second: parts.second }
+  }
+  const check = (t: number, tz: string) => {
+    const { weekday, ...got } = zonedParts(t, tz)
+    assert.deepEqual(got, oracle(t, tz), `${tz} at ${new Date(t).toISOString()}`)
+    assert.equal(weekday, ((new Date(Date.UTC(got.year, got.month - 1, got.day)).getUTCDay() + 6) % 7) + 1)
+  }
+  // Changes that fall inside a quarter hour (local mean time ending; Amsterdam's +00:19:32 becoming +00:20).
+  for (const [tz, iso] of [['Asia/Shanghai', '1900-12-31T15:54:17Z'], ['Europe/Amsterdam', '1937-06-30T23:40:28Z']] as const) {
+    for (let t = Date.parse(iso) - 10 * 60_000; t < Date.parse(iso) + 10 * 60_000; t += 1000) check(t, tz)
+  }
+  // Through 2026 every 37 minutes and 13 seconds (so every quarter hour’s position is met), every 7 s
+  // around each of the year's transitions, and a random sample from 1950 to 2060; each zone.
+  const minute = 60_000
+  for (const tz of zones) {
+    let previous = zonedParts(Date.UTC(2026, 0, 1), tz)
+    for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 37 * minute + 13_000) {
+      check(t, tz)
+      const now = zonedParts(t, tz)
+      const jumped = Math.abs((now.hour * 60 + now.minute) - (previous.hour * 60 + previous.minute) - 37) % 1440 > 1
+      if (jumped) for (let s = t - 40 * minute; s <= t; s += 7000) check(s, tz)
+      previous = now
+    }
+    for (let i = 0; i < 500; i++) check(Date.UTC(1950, 0, 1) + Math.floor(Math.random() * 110 * 365.25 * 86_400_000), tz)
+  }
+})

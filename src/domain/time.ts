@@ -65,20 +65,49 @@ function isoWeekday(year: number, month: number, day: number): number {
   return sundayZero === 0 ? 7 : sundayZero
 }
 
-/** The last reading per zone: a busy server formats the same second many times (every response's timestamps). */
-const lastReading = new Map<string, { second: number; parts: Readonly<ZonedParts> }>()
+/**
+ * A zone's offset is the same for long stretches, and reading it through Intl is the slow part of every
+ * local-time rule and every timestamp the API returns. So offsets are remembered per zone and quarter of an
+ * hour: read at both ends of the quarter, and used for the instants in between only when the two agree (no
+ * zone changes its offset twice within fifteen minutes); a quarter with a change is read exactly each time.
+ */
+const OFFSET_SPAN = 15 * 60 * SECOND
+const offsetsBySpan = new Map<string, number | null>()
 
-/** The local calendar reading of an instant in a zone (seconds truncated). */
-export function zonedParts(instantMs: number, tz: string): Readonly<ZonedParts> {
-  const second = Math.floor(instantMs / SECOND)
-  const last = lastReading.get(tz)
-  if (last !== undefined && last.second === second) return last.parts
-  const parts = Object.freeze(readZonedParts(instantMs, tz))
-  if (last === undefined && lastReading.size >= 1000) lastReading.clear()
-  lastReading.set(tz, { second, parts })
-  return parts
+function offsetFor(instantMs: number, tz: string): number {
+  const span = Math.floor(instantMs / OFFSET_SPAN)
+  const key = `${tz} ${span}`
+  let offset = offsetsBySpan.get(key)
+  if (offset === undefined) {
+    const start = span * OFFSET_SPAN
+    const first = exactOffset(start, tz)
+    offset = first === exactOffset(start + OFFSET_SPAN - SECOND, tz) ? first : null
+    if (offsetsBySpan.size >= 10_000) offsetsBySpan.clear()
+    offsetsBySpan.set(key, offset)
+  }
+  return offset ?? exactOffset(instantMs, tz)
 }
 
+function exactOffset(instantMs: number, tz: string): number {
+  return offsetOf(readZonedParts(instantMs, tz), instantMs)
+}
+
+/** The local calendar reading of an instant in a zone (seconds truncated). */
+export function zonedParts(instantMs: number, tz: string): ZonedParts {
+  const local = new Date(Math.floor(instantMs / SECOND) * SECOND + offsetFor(instantMs, tz))
+  const sundayZero = local.getUTCDay()
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    weekday: sundayZero === 0 ? 7 : sundayZero,
+  }
+}
+
+/** The reading through Intl: exact, and slow. */
 function readZonedParts(instantMs: number, tz: string): ZonedParts {
   const parts = formatterFor(tz).formatToParts(instantMs)
   let year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
@@ -97,7 +126,7 @@ function readZonedParts(instantMs: number, tz: string): ZonedParts {
 
 /** The zone's UTC offset in ms at an instant (positive east of Greenwich). */
 export function offsetAt(instantMs: number, tz: string): number {
-  return offsetOf(zonedParts(instantMs, tz), instantMs)
+  return offsetFor(instantMs, tz)
 }
 
 /** The offset an instant's local reading `p` implies. */
