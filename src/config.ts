@@ -32,6 +32,8 @@ export interface Config {
   readonly webhookRetrySchedule: readonly number[]
   /** How long a webhook receiver has to answer; the contract's 10 s unless set lower. */
   readonly webhookTimeoutMs: number
+  /** Days a finished webhook delivery (delivered or failed) and its attempts stay in the log. */
+  readonly webhookLogRetentionDays: number
   readonly databasePoolSize: number
   /** Base URL that claim links and QR codes point at. */
   readonly publicUrl: string
@@ -115,6 +117,9 @@ function trustProxySetting(env: Env): boolean | string[] {
   return entries
 }
 
+/** Days a finished webhook delivery stays in the log (WEBHOOK_LOG_RETENTION_DAYS). */
+export const DEFAULT_WEBHOOK_LOG_RETENTION_DAYS = 30
+
 /** About three days of retries: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 24 h, 24 h. */
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600, 24 * 3600]
 
@@ -186,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobIntervalMs: intSetting(env, 'KABAO_JOB_INTERVAL_MS', 30_000, 50, 86_400_000),
     webhookRetrySchedule: Object.freeze(parseRetrySchedule(readSetting(env, 'WEBHOOK_RETRY_SCHEDULE'))),
     webhookTimeoutMs: intSetting(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
+    webhookLogRetentionDays: intSetting(env, 'WEBHOOK_LOG_RETENTION_DAYS', DEFAULT_WEBHOOK_LOG_RETENTION_DAYS, 1, 36_500),
     databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
     metricsToken: readSetting(env, 'METRICS_TOKEN') ?? null,
     publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),

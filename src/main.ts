@@ -49,7 +49,12 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
     'request-rate limits',
   )
   const jobs = config.jobsEnabled
-    ? startJobs(ctx, { intervalMs: config.jobIntervalMs, log, webhooks: { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs } })
+    ? startJobs(ctx, {
+        intervalMs: config.jobIntervalMs,
+        log,
+        webhooks: { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs },
+        jobs: { webhookLogRetentionDays: config.webhookLogRetentionDays },
+      })
     : null
   await app.listen({ port: config.port, host: config.host })
 

@@ -4,6 +4,9 @@ import { newId } from '../ports/ids.ts'
 import { webhookSettings, type WebhookSettings } from '../features/webhooks/webhook-delivery.ts'
 import { expireCoupons } from './expire-coupons.job.ts'
 import { purgeIdempotencyKeys } from './purge-idempotency-keys.job.ts'
+import { purgeLoginAttempts } from './purge-login-attempts.job.ts'
+import { purgeOtpChallenges } from './purge-otp-challenges.job.ts'
+import { purgeWebhookLog } from './purge-webhook-log.job.ts'
 import { MEMBER_JOBS } from './member-jobs.ts'
 import { remindExpiringCoupons } from './remind-expiring-coupons.job.ts'
 import { alertLowStock } from './stock-low.job.ts'
@@ -27,8 +30,20 @@ export interface Job {
   run(ctx: AppContext, now: number): Promise<number>
 }
 
+/** What the scheduled jobs are configured with. */
+export interface JobSettings {
+  /** Days a finished webhook delivery stays in the log (WEBHOOK_LOG_RETENTION_DAYS; 30 when absent). */
+  webhookLogRetentionDays?: number
+}
+
 /** Every scheduled job, in the order a tick runs them; the member cards' jobs include points expiry. */
-export const JOBS: Job[] = [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, purgeIdempotencyKeys, ...MEMBER_JOBS]
+export function scheduledJobs(settings: JobSettings = {}): Job[] {
+  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeWebhookLog(settings.webhookLogRetentionDays)]
+  return [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS]
+}
+
+/** The scheduled jobs with the default settings. */
+export const JOBS: Job[] = scheduledJobs()
 
 /** A lease outlives a stalled or killed holder by at most this long. */
 export const DEFAULT_LEASE_MS = 60_000
@@ -127,18 +142,21 @@ export interface JobOptions {
   log: { error(obj: object, msg: string): void }
   /** How webhooks are delivered; the contract's defaults when absent. */
   webhooks?: Partial<WebhookSettings>
+  /** How the jobs are configured (retention); the defaults when absent. */
+  jobs?: JobSettings
 }
 
 /** The scheduler: every job at each interval, and the webhook worker in between. */
 export function startJobs(ctx: AppContext, options: JobOptions): RunningJobs {
   // Short intervals (tests, small deployments) get short leases, so a killed process's jobs resume soon.
   const leaseMs = Math.min(DEFAULT_LEASE_MS, Math.max(2_000, 2 * options.intervalMs))
+  const jobs = scheduledJobs(options.jobs)
   const webhooks = startWebhookWorker(ctx, webhookSettings(options.webhooks), { pollMs: options.intervalMs, log: options.log })
   let stopped = false
   let current: Promise<unknown> = Promise.resolve()
   const tick = () => {
     if (stopped) return
-    current = runJobsOnce(ctx, JOBS, { leaseMs })
+    current = runJobsOnce(ctx, jobs, { leaseMs })
       .catch((err) => options.log.error({ err }, 'scheduled job failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, options.intervalMs)

@@ -9,9 +9,22 @@ import { runJobsOnce } from '../../src/jobs/runner.ts'
 import { PURGE_BATCH, purgeIdempotencyKeys } from '../../src/jobs/purge-idempotency-keys.job.ts'
 import { IDEMPOTENCY_WINDOW_MS } from '../../src/http/idempotency.ts'
 import { rollUpDailyStats } from '../../src/jobs/daily-stats.job.ts'
+import { OTP_RETENTION_MS, purgeOtpChallenges } from '../../src/jobs/purge-otp-challenges.job.ts'
+import { purgeLoginAttempts } from '../../src/jobs/purge-login-attempts.job.ts'
+import { purgeWebhookLog } from '../../src/jobs/purge-webhook-log.job.ts'
+import { LOGIN_WINDOW_MS } from '../../src/features/staff/staff-rules.ts'
+import { deliverWebhooksOnce, webhookSettings } from '../../src/features/webhooks/webhook-delivery.ts'
+import type { Job } from '../../src/jobs/runner.ts'
 
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 const DAY = 86_400_000
+
+/** Runs the job by hand until it has nothing left; what each run handled. */
+async function batchesOf(job: Job, ctx: TestApp['ctx'], now: number): Promise<number[]> {
+  const batches: number[] = []
+  for (let n = await job.run(ctx, now); n > 0; n = await job.run(ctx, now)) batches.push(n)
+  return batches
+}
 
 for (const engine of ENGINES) {
   describe(`scheduled jobs on ${engine}`, await engineOptions(engine), () => {
@@ -251,6 +264,116 @@ for (const engine of ENGINES) {
       await addKeys('later', PURGE_BATCH + 1, (i) => -1 - i)
       assert.equal((await runJobsOnce(t.ctx, [purgeIdempotencyKeys]))['purge-idempotency-keys'], PURGE_BATCH + 1)
       assert.deepEqual(await keysLeft(), ['fresh-0', 'fresh-1', 'fresh-2'])
+    })
+
+    it('forgets sign-in code challenges a day after they expired, used or not, in bounded batches', async () => {
+      clock.set(START)
+      const { db } = t.ctx.database
+      const merchantId = (await newMerchant(t)).merchantId
+      const expiredBy = clock.now() - OTP_RETENTION_MS
+      const challenge = (id: string, expiresAt: number, consumedAt: number | null = null) => ({
+        id, merchant_id: merchantId, destination: '+8613800000000', code_hash: 'h', attempts: 0, expires_at: expiresAt, consumed_at: consumedAt, created_at: expiresAt - 5 * 60_000,
+      })
+      const old = Array.from({ length: PURGE_BATCH + 10 }, (_, i) => challenge(`otp_old_${i}`, expiredBy - i * 1000, i % 3 === 0 ? expiredBy - i * 1000 - 60_000 : null))
+      for (let i = 0; i < old.length; i += 200) await db.insertInto('otp_challenges').values(old.slice(i, i + 200)).execute()
+      await db
+        .insertInto('otp_challenges')
+        .values([challenge('otp_recently_expired', expiredBy + 1), challenge('otp_recently_used', expiredBy + 60_000, expiredBy + 1000), challenge('otp_live', clock.now() + 60_000)])
+        .execute()
+      const left = async () => (await db.selectFrom('otp_challenges').select('id').where('merchant_id', '=', merchantId).orderBy('id').execute()).map((r) => r.id)
+
+      assert.deepEqual(await batchesOf(purgeOtpChallenges, t.ctx, clock.now()), [PURGE_BATCH, 10], 'a full batch, then the rest')
+      assert.deepEqual(await left(), ['otp_live', 'otp_recently_expired', 'otp_recently_used'])
+      clock.advance(OTP_RETENTION_MS)
+      assert.equal((await runJobsOnce(t.ctx, [purgeOtpChallenges]))['purge-otp-challenges'], 2)
+      assert.deepEqual(await left(), ['otp_live'])
+    })
+
+    it('forgets failed staff sign-ins once they left the window in which they count, in bounded batches', async () => {
+      clock.set(START)
+      const { db } = t.ctx.database
+      const outside = clock.now() - LOGIN_WINDOW_MS
+      const subject = `login:purge-${Math.random().toString(36).slice(2)}`
+      const rows = Array.from({ length: PURGE_BATCH + 5 }, (_, i) => ({ id: `lga_old_${i}`, subject, created_at: outside - i }))
+      for (let i = 0; i < rows.length; i += 200) await db.insertInto('login_attempts').values(rows.slice(i, i + 200)).execute()
+      await db.insertInto('login_attempts').values([{ id: 'lga_recent', subject, created_at: outside + 1 }]).execute()
+
+      assert.deepEqual(await batchesOf(purgeLoginAttempts, t.ctx, clock.now()), [PURGE_BATCH, 5])
+      const left = await db.selectFrom('login_attempts').select('id').where('subject', '=', subject).execute()
+      assert.deepEqual(left.map((r) => r.id), ['lga_recent'], 'one still inside the window by a millisecond stays')
+      clock.advance(1)
+      assert.equal((await runJobsOnce(t.ctx, [purgeLoginAttempts]))['purge-login-attempts'], 1)
+    })
+
+    it('forgets finished webhook deliveries and their attempts after the retention, never a pending one; redelivery still works from the events', async () => {
+      clock.set(START)
+      const { db } = t.ctx.database
+      const merchants = [(await newMerchant(t)).merchantId, (await newMerchant(t)).merchantId]
+      const retentionDays = 30
+      const finishedBy = clock.now() - retentionDays * DAY
+      let n = 0
+      /** A delivery of `status` last updated at `updatedAt`, with `attempts` attempts. */
+      const delivery = (tag: string, status: string, updatedAt: number, attempts = 2) => {
+        const merchantId = merchants[n % 2]
+        const id = `whd_${tag}_${n++}`
+        return {
+          row: {
+            id, merchant_id: merchantId, endpoint_id: 'whe_x', event_id: `evt_${id}`, status, attempts, next_attempt_at: updatedAt, locked_until: null, lease_token: null,
+            last_attempt_at: updatedAt, last_status_code: 200, last_error: null, delivered_at: status === 'delivered' ? updatedAt : null, created_at: updatedAt - DAY, updated_at: updatedAt,
+          },
+          attempts: Array.from({ length: attempts }, (_, a) => ({
+            id: `wha_${id}_${a}`, merchant_id: merchantId, endpoint_id: 'whe_x', delivery_id: id, event_id: `evt_${id}`, attempt: a + 1, attempted_at: updatedAt - a * 1000, status_code: 500, latency_ms: 5, error: null,
+          })),
+        }
+      }
+      const old = Array.from({ length: PURGE_BATCH + 3 }, (_, i) => delivery('old', i % 4 === 0 ? 'failed' : 'delivered', finishedBy - i * 1000))
+      const kept = [
+        delivery('pending', 'pending', finishedBy - 100 * DAY, 9), // still retrying (say, redelivered), however old
+        delivery('recent', 'delivered', finishedBy + 1),
+        delivery('recent', 'failed', clock.now()),
+      ]
+      const all = [...old, ...kept]
+      for (let i = 0; i < all.length; i += 200) {
+        await db.insertInto('webhook_deliveries').values(all.slice(i, i + 200).map((d) => d.row)).execute()
+        await db.insertInto('webhook_attempts').values(all.slice(i, i + 200).flatMap((d) => d.attempts)).execute()
+      }
+      const ours = (table: 'webhook_deliveries' | 'webhook_attempts') => db.selectFrom(table).select('id').where('merchant_id', 'in', merchants).where('endpoint_id', '=', 'whe_x')
+      const job = purgeWebhookLog(retentionDays)
+
+      assert.equal(await job.run(t.ctx, clock.now()), PURGE_BATCH, 'one bounded batch per run')
+      assert.equal((await ours('webhook_deliveries').execute()).length, 3 + kept.length)
+      const orphans = await ours('webhook_attempts').where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.merchant_id', '=', 'webhook_attempts.merchant_id').whereRef('d.id', '=', 'webhook_attempts.delivery_id')))).execute()
+      assert.deepEqual(orphans, [], 'a delivery goes with its attempts')
+      // Oldest first: the ones left of the old are the most recently finished.
+      const oldLeft = (await ours('webhook_deliveries').where('id', 'like', 'whd_old_%').execute()).map((r) => r.id).sort()
+      assert.deepEqual(oldLeft, old.slice(0, 3).map((d) => d.row.id).sort())
+      assert.equal(await job.run(t.ctx, clock.now()), 3, 'the next run continues')
+      assert.equal(await job.run(t.ctx, clock.now()), 0)
+      assert.deepEqual((await ours('webhook_deliveries').execute()).map((r) => r.id).sort(), kept.map((d) => d.row.id).sort())
+      assert.deepEqual((await ours('webhook_attempts').execute()).map((r) => r.id).sort(), kept.flatMap((d) => d.attempts.map((a) => a.id)).sort())
+
+      for (const table of ['webhook_attempts', 'webhook_deliveries'] as const) await db.deleteFrom(table).where('endpoint_id', '=', 'whe_x').execute()
+
+      // Through the API: a delivered event leaves the delivery log after the retention, and can still be sent again.
+      const m = await newMerchant(t)
+      const endpoint = expectStatus(await m.post('/v1/webhook-endpoints', { url: 'https://shop.example/hooks', events: ['coupon.issued'] }), 201)
+      const card = await m.createCard(cashCard({ least_cost: undefined }))
+      await m.issue(card.id, 'u1')
+      const ok = webhookSettings({ client: async () => ({ statusCode: 200, error: null, latencyMs: 1 }) })
+      assert.ok((await deliverWebhooksOnce(t.ctx, ok)) >= 1)
+      const log = async () => expectStatus(await m.get(`/v1/webhook-endpoints/${endpoint.id}/deliveries`), 200).data
+      const [delivered] = await log()
+      assert.equal(delivered.status, 'delivered')
+      clock.advance(retentionDays * DAY - 1000)
+      assert.equal((await runJobsOnce(t.ctx, [job]))['purge-webhook-log'], 0)
+      clock.advance(1000)
+      assert.equal((await runJobsOnce(t.ctx, [job]))['purge-webhook-log'], 1)
+      assert.deepEqual(await log(), [])
+      assert.deepEqual(expectStatus(await m.get(`/v1/webhook-endpoints/${endpoint.id}/attempts`), 200).data, [])
+      expectStatus(await m.post(`/v1/webhook-endpoints/${endpoint.id}/redeliver`, { since: START }), 202)
+      const [again] = await log()
+      assert.equal(again.event_id, delivered.event_id)
+      assert.equal(again.status, 'pending')
     })
   })
 }
