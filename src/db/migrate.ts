@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007-request-refs.ts'
 import * as m0008 from './migrations/0008-stats-indexes.ts'
 import * as m0009 from './migrations/0009-more-request-refs.ts'
 import * as m0010 from './migrations/0010-retention-indexes.ts'
+import * as m0011 from './migrations/0011-api-key-request-refs.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0008-stats-indexes': m0008,
   '0009-more-request-refs': m0009,
   '0010-retention-indexes': m0010,
+  '0011-api-key-request-refs': m0011,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

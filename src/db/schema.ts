@@ -32,6 +32,8 @@ export interface ApiKeysTable {
   created_at: number
   revoked_at: number | null
   expires_at: number | null
+  /** The Idempotency-Key request that made the key (created or rotated to it), unique per merchant; null without one. */
+  request_ref?: string | null
 }
 
 export interface StoresTable {

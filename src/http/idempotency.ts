@@ -59,6 +59,24 @@ export async function onceForRequest<T>(requestRef: string | null | undefined, f
   }
 }
 
+/**
+ * Whether the request still holds its Idempotency-Key's lease, i.e. no later run has taken the request over
+ * (true without a key). For a use case that must not redo what a run still alive may answer.
+ */
+export async function holdsLease(db: Db, request: FastifyRequest): Promise<boolean> {
+  const scope = request.idempotency
+  if (!scope) return true
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select('key')
+    .where('merchant_id', '=', scope.merchantId)
+    .where('key', '=', scope.key)
+    .where('state', '=', 'running')
+    .where('locked_until', '=', scope.lockedUntil)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** Tables of things a merchant makes, whose rows record the Idempotency-Key request that made them. */
 export type MadeByRequest = 'cards' | 'stores' | 'rewards' | 'member_cards' | 'claim_links' | 'payment_rules' | 'webhook_endpoints' | 'staff'
 

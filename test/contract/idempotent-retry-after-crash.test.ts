@@ -13,6 +13,7 @@ import { changeStoredValue } from '../../src/features/stored-value/stored-value.
 import { changeStock } from '../../src/features/cards/cards.service.ts'
 import { rotateWalletSecret } from '../../src/features/customers/wallet-secrets.ts'
 import { createStaff } from '../../src/features/staff/staff.service.ts'
+import { apiKeyOnce, insertApiKey } from '../../src/features/merchants/merchants.service.ts'
 import { createEndpoint, rotateEndpointSecret } from '../../src/features/webhooks/webhooks.service.ts'
 
 /**
@@ -326,6 +327,57 @@ for (const engine of ENGINES) {
       const secrets = await db().selectFrom('webhook_endpoints').select(['secret_enc', 'prev_secret_enc']).where('id', '=', endpoint.id).executeTakeFirstOrThrow()
       assert.equal(t.ctx.secrets.unseal(secrets.secret_enc), again.first.body.secret)
       assert.equal(t.ctx.secrets.unseal(secrets.prev_secret_enc as string), endpoint.secret)
+    })
+
+    it('an API key creation or rotation retried after its lease ends answers a fresh key and revokes the one nobody saw', async () => {
+      /** Sends a keyed request, loses its answer as a killed process would, and retries it after the lease. */
+      async function lostThenRetried(url: string, body: unknown, idempotencyKey: string) {
+        const request = { key, body, headers: { 'idempotency-key': idempotencyKey } }
+        const first = await t.request('POST', url, request)
+        assert.equal(first.status, 201, first.text)
+        await loseResponse(idempotencyKey)
+        clock.advance(2000)
+        const retried = await t.request('POST', url, request)
+        assert.equal(retried.status, 201, retried.text)
+        assert.equal(retried.headers['idempotent-replayed'], undefined)
+        assert.equal((await t.request('POST', url, request)).text, retried.text, 'and replayed from then on')
+        return { orphan: first.body, answered: retried.body }
+      }
+      const listed = async () => (await t.request('GET', '/v1/api-keys?limit=500', { key })).body.data as { id: string; name: string; revoked_at: string | null; expires_at: string | null }[]
+      const store = (await t.request('POST', '/v1/stores', { key, body: { name: 'Jing’an' } })).body
+      // A store's page answers every key of the merchant, till keys included.
+      const works = async (apiKey: string) => (await t.request('GET', `/v1/stores/${store.id}`, { key: apiKey })).status
+      const { orphan, answered } = await lostThenRetried('/v1/api-keys', { name: 'till 7', scope: 'redeem', store_id: store.id }, 'create-key-1')
+      assert.notEqual(answered.api_key, orphan.api_key)
+      assert.deepEqual([answered.name, answered.scope, answered.store_id], ['till 7', 'redeem', store.id])
+      assert.equal(await works(answered.api_key), 200)
+      assert.equal(await works(orphan.api_key), 401, 'the key in the lost answer is revoked')
+      const tills = (await listed()).filter((k) => k.name === 'till 7')
+      assert.deepEqual(tills.filter((k) => k.revoked_at === null).map((k) => k.id), [answered.id], 'one active key for the request')
+      assert.deepEqual(tills.filter((k) => k.revoked_at !== null).map((k) => k.id), [orphan.id])
+
+      const old = (await t.request('POST', '/v1/api-keys', { key, body: { name: 'back office', scope: 'read' } })).body
+      const rotatedAt = clock.now()
+      const rotation = await lostThenRetried(`/v1/api-keys/${old.id}/rotate`, undefined, 'rotate-key-1')
+      assert.equal(rotation.answered.replaces, old.id)
+      assert.deepEqual([rotation.answered.name, rotation.answered.scope], ['back office', 'read'])
+      assert.equal(await works(rotation.answered.api_key), 200)
+      assert.equal(await works(rotation.orphan.api_key), 401)
+      assert.equal(await works(old.api_key), 200, 'the old key is in its grace period')
+      const offices = (await listed()).filter((k) => k.name === 'back office')
+      assert.deepEqual(offices.filter((k) => k.revoked_at === null && k.expires_at === null).map((k) => k.id), [rotation.answered.id], 'one new active key')
+      const oldRow = offices.find((k) => k.id === old.id)
+      assert.equal(oldRow?.revoked_at, null)
+      assert.equal(Date.parse(oldRow?.expires_at as string), rotatedAt + 24 * 60 * 60 * 1000, 'its grace neither restarted nor cut')
+    })
+
+    it('a run of a key creation whose lease was taken over does not revoke the key the run that took over answers', async () => {
+      const now = clock.now()
+      const make = (requestRef: string | null) => insertApiKey(db(), { merchantId, name: 'slow till', scope: 'redeem', storeId: null, now, requestRef })
+      const answered = await apiKeyOnce(db(), { merchantId, requestRef: 'k:slow-key@1', now, holdsLease: async () => true }, make)
+      await assert.rejects(apiKeyOnce(db(), { merchantId, requestRef: 'k:slow-key@1', now, holdsLease: async () => false }, make), { code: 'request_in_progress' })
+      const rows = await db().selectFrom('api_keys').select(['id', 'revoked_at']).where('merchant_id', '=', merchantId).where('name', '=', 'slow till').execute()
+      assert.deepEqual(rows.map((row) => [row.id, row.revoked_at]), [[answered.id, null]])
     })
 
     it('two runs of one request at once (a lease that ran out under a slow run) act once and answer alike', async () => {

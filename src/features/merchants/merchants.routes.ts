@@ -7,7 +7,8 @@ import { IdParam, ListQuery, Nullable, decodeCursor, listOf, page } from '../../
 import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
 import { toJson } from '../../db/database.ts'
 import { findStore } from '../stores/stores.repository.ts'
-import { insertApiKey, loadMerchant, type MerchantRow } from './merchants.service.ts'
+import { apiKeyOnce, insertApiKey, loadMerchant, type MerchantRow } from './merchants.service.ts'
+import { holdsLease, idempotencyRefOf } from '../../http/idempotency.ts'
 import type { ApiKeysTable } from '../../db/schema.ts'
 
 const PolicySchema = Type.Object(
@@ -117,7 +118,11 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
       if (storeId !== null && !(await findStore(db, merchantId, storeId))) {
         throw validationFailed([{ field: 'store_id', code: 'not_found', message: 'is not a store of this merchant' }])
       }
-      const key = await insertApiKey(db, { merchantId, name: body.name, scope: body.scope, storeId, now: ctx.clock.now() })
+      const now = ctx.clock.now()
+      const key = await apiKeyOnce(db, { merchantId, requestRef: idempotencyRefOf(request), now, holdsLease: () => holdsLease(db, request) }, (requestRef) =>
+        insertApiKey(db, { merchantId, name: body.name, scope: body.scope, storeId, now, requestRef }),
+      )
+      forgetApiKeys(ctx.database)
       return reply.code(201).send({ ...presentKey({ ...key, key_hint: key.api_key.slice(-4), revoked_at: null, expires_at: null }, merchantTz), api_key: key.api_key })
     },
   )
@@ -169,14 +174,17 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
       const { merchantId, merchantTz } = merchantOf(request)
       const { key_id } = request.params as { key_id: string }
       const now = ctx.clock.now()
-      const created = await db.transaction().execute(async (tx) => {
-        const old = await tx.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId).where('id', '=', key_id).executeTakeFirst()
-        if (!old) throw new AppError('api_key_not_found', 'There is no API key with this id.')
-        if (old.revoked_at !== null) throw new AppError('invalid_state', 'A revoked key cannot be rotated.')
-        const expiresAt = Math.min(old.expires_at ?? Infinity, now + ROTATION_GRACE_MS)
-        await tx.updateTable('api_keys').set({ expires_at: expiresAt }).where('merchant_id', '=', merchantId).where('id', '=', key_id).execute()
-        return insertApiKey(tx, { merchantId, name: old.name, scope: old.scope as Scope, storeId: old.store_id, now })
-      })
+      // A retry after a crash replaces the key its first run made and leaves the old key's grace period as it was.
+      const created = await apiKeyOnce(db, { merchantId, requestRef: idempotencyRefOf(request), now, holdsLease: () => holdsLease(db, request) }, (requestRef) =>
+        db.transaction().execute(async (tx) => {
+          const old = await tx.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId).where('id', '=', key_id).executeTakeFirst()
+          if (!old) throw new AppError('api_key_not_found', 'There is no API key with this id.')
+          if (old.revoked_at !== null) throw new AppError('invalid_state', 'A revoked key cannot be rotated.')
+          const expiresAt = Math.min(old.expires_at ?? Infinity, now + ROTATION_GRACE_MS)
+          await tx.updateTable('api_keys').set({ expires_at: expiresAt }).where('merchant_id', '=', merchantId).where('id', '=', key_id).execute()
+          return insertApiKey(tx, { merchantId, name: old.name, scope: old.scope as Scope, storeId: old.store_id, now, requestRef })
+        }),
+      )
       forgetApiKeys(ctx.database)
       return reply
         .code(201)

@@ -5,6 +5,7 @@ import { fromJson, toJson } from '../../db/database.ts'
 import { CARD_TYPES, DEFAULT_POLICY, type CompliancePolicy, type FieldError } from '../../domain/types.ts'
 import { isValidTimeZone } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../http/errors.ts'
+import { onceForRequest } from '../../http/idempotency.ts'
 import { newId } from '../../ports/ids.ts'
 import { hashApiKey } from '../../ports/secrets.ts'
 import type { Scope } from '../../http/auth.ts'
@@ -59,7 +60,7 @@ export interface NewApiKey {
 
 export async function insertApiKey(
   db: Db,
-  input: { merchantId: string; name: string; scope: Scope; storeId: string | null; now: number; expiresAt?: number | null },
+  input: { merchantId: string; name: string; scope: Scope; storeId: string | null; now: number; expiresAt?: number | null; requestRef?: string | null },
 ): Promise<NewApiKey> {
   const apiKey = generateApiKey()
   const id = newId('key', input.now)
@@ -76,9 +77,46 @@ export async function insertApiKey(
       created_at: input.now,
       revoked_at: null,
       expires_at: input.expiresAt ?? null,
+      request_ref: input.requestRef ?? null,
     })
     .execute()
   return { id, name: input.name, scope: input.scope, store_id: input.storeId, created_at: input.now, api_key: apiKey }
+}
+
+/**
+ * Makes an API key once per keyed request (`make` records `requestRef` on the key it inserts). A retry after
+ * a crash between the commit and the stored response finds the key its first run made, whose secret went
+ * with the lost answer and is stored only as a hash, so it cannot be answered again: that key is revoked
+ * (nobody saw it) and a fresh one with the same name, scope and store takes over the reference, in one
+ * transaction; the retry answers it as the first run would have. Nothing else is done again (a rotated
+ * key's grace period stays as the first run set it). Only a run still holding the request's lease
+ * replaces a key: one whose lease was taken over answers `request_in_progress` rather than revoke the key
+ * the run that took over answers.
+ */
+export async function apiKeyOnce(
+  db: Db,
+  input: { merchantId: string; requestRef: string | null; now: number; holdsLease: () => Promise<boolean> },
+  make: (requestRef: string | null) => Promise<NewApiKey>,
+): Promise<NewApiKey> {
+  const { merchantId, now } = input
+  const inProgress = () => new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
+  const replaceLost = async (requestRef: string): Promise<NewApiKey | undefined> => {
+    const lost = await db.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
+    if (!lost) return undefined
+    if (!(await input.holdsLease())) throw inProgress()
+    return db.transaction().execute(async (tx) => {
+      const taken = await tx
+        .updateTable('api_keys')
+        .set({ revoked_at: lost.revoked_at ?? now, request_ref: null })
+        .where('merchant_id', '=', merchantId)
+        .where('id', '=', lost.id)
+        .where('request_ref', '=', requestRef)
+        .executeTakeFirst()
+      if (Number(taken.numUpdatedRows) !== 1) throw inProgress()
+      return insertApiKey(tx, { merchantId, name: lost.name, scope: lost.scope as Scope, storeId: lost.store_id, now, requestRef })
+    })
+  }
+  return onceForRequest(input.requestRef, replaceLost, () => make(input.requestRef))
 }
 
 /** Checks a new merchant's name and time zone; returns them cleaned up. */
