@@ -11,4 +11,9 @@ export interface AppContext {
   readonly notifier: Notifier
   /** Base URL that claim links and QR codes point at, e.g. `http://127.0.0.1:8080`. */
   readonly publicUrl: string
+  /**
+   * Whether webhook endpoints may be at private or internal addresses (loopback, private networks, cloud
+   * metadata, …): WEBHOOK_ALLOW_PRIVATE_DESTINATIONS, false unless set.
+   */
+  readonly allowPrivateWebhookDestinations: boolean
 }

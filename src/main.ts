@@ -24,6 +24,7 @@ export function contextFor(config: Config, database: Database, log: pino.Logger,
     secrets: createSecrets(config.secretKey),
     notifier: logNotifier(log),
     publicUrl: config.publicUrl,
+    allowPrivateWebhookDestinations: config.webhookAllowPrivateDestinations,
   }
 }
 

@@ -52,6 +52,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   request_timeout: 408,
   headers_too_large: 431,
   validation_failed: 422,
+  webhook_url_not_allowed: 422,
   below_threshold: 422,
   idempotency_key_reused: 422,
   request_in_progress: 409,

@@ -23,7 +23,7 @@ import { createMerchant } from '../../src/features/merchants/merchants.service.t
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 function contextOn(database: Database): AppContext {
-  return { database, clock: systemClock, secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')), notifier: new MemoryNotifier(), publicUrl: 'http://kabao.test' }
+  return { database, clock: systemClock, secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')), notifier: new MemoryNotifier(), publicUrl: 'http://kabao.test', allowPrivateWebhookDestinations: false }
 }
 
 /** An app whose pino log lines are kept, parsed, in `logs`. */

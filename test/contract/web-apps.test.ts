@@ -50,7 +50,7 @@ describe('serving the built web apps', () => {
         done()
       },
     })
-    const ctx = { database: db.database, clock: systemClock, secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')), notifier: new MemoryNotifier(), publicUrl: 'http://kabao.test' }
+    const ctx = { database: db.database, clock: systemClock, secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')), notifier: new MemoryNotifier(), publicUrl: 'http://kabao.test', allowPrivateWebhookDestinations: false }
     app = await buildApp(ctx, { webRoot, logger: pino({ level: 'info' }, stream) })
   })
 

@@ -42,7 +42,14 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function startTestApp(engine: Engine, options: { clock?: ManualClock; sqliteFile?: boolean; build?: BuildOptions } = {}): Promise<TestApp> {
+/**
+ * A test app on a fresh database. Webhook endpoints may be at private addresses (the tests' receivers
+ * listen on 127.0.0.1) unless `allowPrivateWebhookDestinations` is false, the production default.
+ */
+export async function startTestApp(
+  engine: Engine,
+  options: { clock?: ManualClock; sqliteFile?: boolean; build?: BuildOptions; allowPrivateWebhookDestinations?: boolean } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase(engine, { sqliteFile: options.sqliteFile })
   const clock: Clock = options.clock ?? systemClock
   const notifier = new MemoryNotifier()
@@ -52,6 +59,7 @@ export async function startTestApp(engine: Engine, options: { clock?: ManualCloc
     secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')),
     notifier,
     publicUrl: 'http://kabao.test',
+    allowPrivateWebhookDestinations: options.allowPrivateWebhookDestinations ?? true,
   }
   const app = await buildApp(ctx, options.build)
   return {

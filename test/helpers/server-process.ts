@@ -37,6 +37,8 @@ export function kabaoEnv(databaseUrl: string, extra: Record<string, string> = {}
     KABAO_JOBS: 'false',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PREFIX: `kabao-test-${randomBytes(6).toString('hex')}`,
+    // The tests' webhook receivers listen on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'true',
     ...extra,
   }
   // The child is not part of this test run.

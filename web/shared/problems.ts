@@ -43,6 +43,7 @@ const PROBLEMS: Record<string, [string, string]> = {
   member_not_found: ['找不到该会员', 'The member does not exist'],
   reward_not_found: ['找不到该兑换商品', 'The reward does not exist'],
   webhook_endpoint_not_found: ['找不到该推送地址', 'The webhook endpoint does not exist'],
+  webhook_url_not_allowed: ['不能推送到内网或本机地址', 'Webhooks cannot be sent to private or internal network addresses'],
   event_not_found: ['找不到该事件', 'The event does not exist'],
   notification_not_found: ['找不到该消息', 'The message does not exist'],
   already_member: ['您已经是这张会员卡的会员了', 'You are already a member of this card'],

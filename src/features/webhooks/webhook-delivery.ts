@@ -7,7 +7,7 @@ import { formatInstant } from '../../domain/time.ts'
 import { decideAttemptOutcome, matchesSubscription } from '../../domain/webhooks.ts'
 import { hmacHex } from '../../ports/secrets.ts'
 import { newId } from '../../ports/ids.ts'
-import { fetchWebhookClient, type WebhookClient } from '../../ports/webhook-client.ts'
+import { httpWebhookClient, type WebhookClient } from '../../ports/webhook-client.ts'
 import { DEFAULT_RETRY_SCHEDULE } from '../../config.ts'
 import { disableEndpointInTx, endpointEvents, newDelivery, signingSecrets } from './webhooks.service.ts'
 
@@ -24,7 +24,7 @@ export interface WebhookSettings {
 }
 
 export function webhookSettings(overrides: Partial<WebhookSettings> = {}): WebhookSettings {
-  return { retrySchedule: DEFAULT_RETRY_SCHEDULE, timeoutMs: 10_000, maxInFlight: 32, maxPerEndpoint: 4, client: fetchWebhookClient, ...overrides }
+  return { retrySchedule: DEFAULT_RETRY_SCHEDULE, timeoutMs: 10_000, maxInFlight: 32, maxPerEndpoint: 4, client: httpWebhookClient, ...overrides }
 }
 
 /** Events fanned out per transaction. */
@@ -219,6 +219,7 @@ export async function attemptDelivery(ctx: AppContext, settings: WebhookSettings
     url: claimed.url,
     body: claimed.body,
     timeoutMs: settings.timeoutMs,
+    allowPrivateDestinations: ctx.allowPrivateWebhookDestinations,
     headers: {
       'content-type': 'application/json',
       'user-agent': 'Kabao-Webhooks/1.0',

@@ -7,6 +7,7 @@ import { AppError, validationFailed } from '../../http/errors.ts'
 import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { destinationRefusal } from '../../ports/webhook-client.ts'
 
 export type EndpointRow = WebhookEndpointsTable
 
@@ -38,6 +39,20 @@ function checkUrl(url: string): string {
     throw validationFailed([{ field: 'url', code: 'invalid', message: 'must be an absolute http:// or https:// URL without credentials' }])
   }
   return url
+}
+
+/**
+ * A checked URL that deliveries may go to: unless private destinations are allowed, not a private or
+ * internal address, nor a name resolving only to such (each delivery checks the address it connects to too).
+ */
+async function allowedUrl(ctx: AppContext, url: string): Promise<string> {
+  checkUrl(url)
+  if (ctx.allowPrivateWebhookDestinations) return url
+  const refusal = await destinationRefusal(url)
+  if (refusal === null) return url
+  throw new AppError('webhook_url_not_allowed', 'Webhooks are not sent to private or internal network addresses on this server.', [
+    { field: 'url', code: 'not_allowed', message: refusal },
+  ])
 }
 
 /** The subscribed types, deduplicated; absent means every event (`*`). */
@@ -79,12 +94,13 @@ export async function createEndpoint(ctx: AppContext, merchantId: string, input:
 }
 
 async function makeEndpoint(ctx: AppContext, merchantId: string, input: EndpointInput & { url: string }, requestRef: string | null): Promise<{ endpoint: EndpointRow; secret: string }> {
+  const url = await allowedUrl(ctx, input.url)
   const now = ctx.clock.now()
   const secret = newWebhookSecret()
   const endpoint: EndpointRow = {
     id: newId('whe', now),
     merchant_id: merchantId,
-    url: checkUrl(input.url),
+    url,
     events: toJson(subscriptions(input.events)),
     description: input.description ?? null,
     secret_enc: ctx.secrets.seal(secret),
@@ -108,8 +124,9 @@ async function makeEndpoint(ctx: AppContext, merchantId: string, input: Endpoint
 export async function updateEndpoint(ctx: AppContext, merchantId: string, endpointId: string, input: EndpointInput): Promise<EndpointRow> {
   const { db } = ctx.database
   await findEndpoint(db, merchantId, endpointId)
+  const url = input.url === undefined ? undefined : await allowedUrl(ctx, input.url)
   const changes: Partial<EndpointRow> = { updated_at: ctx.clock.now() }
-  if (input.url !== undefined) changes.url = checkUrl(input.url)
+  if (url !== undefined) changes.url = url
   if (input.events !== undefined) changes.events = toJson(subscriptions(input.events))
   if (input.description !== undefined) changes.description = input.description
   await db.updateTable('webhook_endpoints').set(changes).where('merchant_id', '=', merchantId).where('id', '=', endpointId).execute()
