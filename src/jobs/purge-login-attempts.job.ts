@@ -1,5 +1,5 @@
 import type { Job } from './runner.ts'
-import { PURGE_BATCH } from './purge-idempotency-keys.job.ts'
+import { purgeOldest } from './purge.ts'
 import { LOGIN_WINDOW_MS } from '../features/staff/staff-rules.ts'
 
 /**
@@ -9,13 +9,5 @@ import { LOGIN_WINDOW_MS } from '../features/staff/staff-rules.ts'
  */
 export const purgeLoginAttempts: Job = {
   name: 'purge-login-attempts',
-  async run(ctx, now) {
-    const outside = now - LOGIN_WINDOW_MS
-    const result = await ctx.database.db
-      .deleteFrom('login_attempts')
-      .where('created_at', '<=', outside)
-      .where('id', 'in', (eb) => eb.selectFrom('login_attempts').select('id').where('created_at', '<=', outside).orderBy('created_at').limit(PURGE_BATCH))
-      .executeTakeFirst()
-    return Number(result.numDeletedRows)
-  },
+  run: (ctx, now) => purgeOldest(ctx.database.db, { table: 'login_attempts', column: 'created_at', key: ['id'] }, now - LOGIN_WINDOW_MS),
 }

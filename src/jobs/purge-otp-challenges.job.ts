@@ -1,5 +1,5 @@
 import type { Job } from './runner.ts'
-import { PURGE_BATCH } from './purge-idempotency-keys.job.ts'
+import { purgeOldest } from './purge.ts'
 import { OTP_TTL_MS, OTP_WINDOW_MS } from '../features/customers/otp-rules.ts'
 
 /** A sign-in code challenge is kept this long after it expired; it can no longer be used nor count. */
@@ -16,25 +16,5 @@ if (OTP_RETENTION_MS + OTP_TTL_MS <= OTP_WINDOW_MS) throw new Error('sign-in cod
  */
 export const purgeOtpChallenges: Job = {
   name: 'purge-otp-challenges',
-  async run(ctx, now) {
-    const expiredBy = now - OTP_RETENTION_MS
-    const result = await ctx.database.db
-      .deleteFrom('otp_challenges')
-      .where('expires_at', '<=', expiredBy)
-      .where((eb) =>
-        eb(
-          eb.refTuple('merchant_id', 'id'),
-          'in',
-          eb
-            .selectFrom('otp_challenges')
-            .select(['merchant_id', 'id'])
-            .where('expires_at', '<=', expiredBy)
-            .orderBy('expires_at')
-            .limit(PURGE_BATCH)
-            .$asTuple('merchant_id', 'id'),
-        ),
-      )
-      .executeTakeFirst()
-    return Number(result.numDeletedRows)
-  },
+  run: (ctx, now) => purgeOldest(ctx.database.db, { table: 'otp_challenges', column: 'expires_at', key: ['merchant_id', 'id'] }, now - OTP_RETENTION_MS),
 }

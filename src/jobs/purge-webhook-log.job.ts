@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Job } from './runner.ts'
-import { PURGE_BATCH } from './purge-idempotency-keys.job.ts'
+import { PURGE_BATCH } from './purge.ts'
 import { DEFAULT_WEBHOOK_LOG_RETENTION_DAYS } from '../config.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
