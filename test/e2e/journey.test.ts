@@ -2,7 +2,8 @@
  * The three web apps in a real browser (Debian's Chromium, driven by playwright-core) against a real
  * `kabao serve` process on SQLite: an owner sets the installation up, an operator creates a card, a
  * customer claims it through the claim link in the wallet, a clerk redeems it at the store terminal
- * through a dropped connection, a second try is refused in words, and the dashboard counts it all.
+ * through a dropped connection, a second try is refused in words, the dashboard counts it all, and
+ * customer service looks the code up, reverses the redemption and voids the coupon.
  * Every page is screenshotted to test-artifacts/e2e/, checked for console errors and for basic
  * accessibility (named controls, keyboard reach, contrast).
  */
@@ -391,6 +392,54 @@ describe('the web apps in a browser', () => {
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en')
     await screenshot(page, 'console-12-dashboard-en')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets an operator look a coupon up by its code, reverse its redemption and void it', async () => {
+    const page = await openPage({ width: 1280, height: 900 })
+    await page.goto(`${server.base}/console/login`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OPERATOR.login)
+    await page.getByLabel('密码', { exact: true }).fill(OPERATOR.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    await page.getByRole('menuitem', { name: '券码查询' }).click()
+    await page.getByRole('heading', { name: '券码查询' }).waitFor()
+
+    const codeField = page.getByLabel('券码')
+    await codeField.fill('NO-SUCH-CODE')
+    await codeField.press('Enter')
+    await page.getByRole('alert').filter({ hasText: '查无此券，请核对券码' }).waitFor()
+
+    // Typed the way it is printed: in groups, with spaces and hyphens.
+    await codeField.fill(`${journey.code.slice(0, 4)} ${journey.code.slice(4, 8)}-${journey.code.slice(8)}`)
+    await page.getByRole('button', { name: '查询' }).click()
+    const state = page.locator('[data-test=coupon-state]')
+    await state.filter({ hasText: '已核销' }).waitFor()
+    await page.getByText(journey.cardTitle).first().waitFor()
+    const redemption = page.locator('[data-test=redemption]')
+    await redemption.getByText(journey.storeName).waitFor()
+    await redemption.getByText('¥20.00').waitFor()
+    await redemption.getByText('¥128.00').waitFor()
+    await assertAccessible(page, 'coupon lookup')
+    await screenshot(page, 'console-13-coupon-redeemed')
+
+    await page.getByRole('button', { name: '撤销核销' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByLabel('原因（选填）').fill('顾客退单')
+    await assertAccessible(page, 'reverse dialog')
+    await dialog.getByRole('button', { name: '撤销核销' }).click()
+    await state.filter({ hasText: '可使用' }).waitFor()
+    assert.equal(await page.locator('[data-test=redemption]').count(), 0, 'the reversed redemption is no longer shown as the coupon’s')
+
+    await page.getByRole('button', { name: '作废此券' }).click()
+    await dialog.getByLabel('原因（选填）').fill('客服作废')
+    await dialog.getByRole('button', { name: '作废此券' }).click()
+    await state.filter({ hasText: '已作废' }).waitFor()
+    await dialog.waitFor({ state: 'hidden' })
+    assert.equal(await page.getByRole('button', { name: '作废此券' }).count(), 0, 'a voided coupon offers no actions')
+    await screenshot(page, 'console-14-coupon-voided')
+    const coupon = await page.evaluate(async (code) => (await fetch(`/v1/coupons/${code}`)).json(), journey.code)
+    assert.equal(coupon.state, 'voided')
     assertNoConsoleErrors(page)
   })
 })

@@ -18,6 +18,7 @@ export const router = createRouter({
         { path: 'cards/new', name: 'card-new', component: () => import('./pages/CardEditPage.vue') },
         { path: 'cards/:id', name: 'card', component: () => import('./pages/CardDetailPage.vue') },
         { path: 'cards/:id/edit', name: 'card-edit', component: () => import('./pages/CardEditPage.vue') },
+        { path: 'coupons', name: 'coupons', component: () => import('./pages/CouponsPage.vue') },
         { path: 'stores', name: 'stores', component: () => import('./pages/StoresPage.vue') },
         { path: 'staff', name: 'staff', component: () => import('./pages/StaffPage.vue') },
         { path: 'api-keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue') },
