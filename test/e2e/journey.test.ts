@@ -3,7 +3,8 @@
  * `kabao serve` process on SQLite: an owner sets the installation up, an operator creates a card, a
  * customer claims it through the claim link in the wallet, a clerk redeems it at the store terminal
  * through a dropped connection, a second try is refused in words, the dashboard counts it all, and
- * customer service looks the code up, reverses the redemption and voids the coupon.
+ * customer service looks the code up, reverses the redemption and voids the coupon, and the owner changes
+ * the merchant's time zone in the settings (and back).
  * Every page is screenshotted to test-artifacts/e2e/, checked for console errors and for basic
  * accessibility (named controls, keyboard reach, contrast).
  */
@@ -440,6 +441,42 @@ describe('the web apps in a browser', () => {
     await screenshot(page, 'console-14-coupon-voided')
     const coupon = await page.evaluate(async (code) => (await fetch(`/v1/coupons/${code}`)).json(), journey.code)
     assert.equal(coupon.state, 'voided')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets the owner change the merchant’s time zone in the settings, and keeps it', async () => {
+    const page = await openPage({ width: 1280, height: 900 })
+    await page.goto(`${server.base}/console/login`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
+    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    await page.getByRole('menuitem', { name: '商户设置' }).click()
+    await page.getByRole('heading', { name: '商户设置' }).waitFor()
+    const zone = page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: '时区', exact: true }) })
+    await zone.filter({ hasText: 'Asia/Shanghai' }).waitFor()
+    assert.equal(await page.getByLabel('商户名称').inputValue(), '茶颜小馆')
+    await page.getByText('卡券的有效天数和可用时段都按此时区计算。').waitFor()
+    await page.locator('[data-test=policy]', { hasText: '50%' }).waitFor()
+    await assertAccessible(page, 'settings')
+
+    const save = async () => {
+      const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/merchant' && r.request().method() === 'PATCH')
+      await page.getByRole('button', { name: '保存' }).click()
+      assert.equal((await answered).status(), 200)
+    }
+    await choose(page, '时区', 'Asia/Tokyo')
+    await save()
+    await screenshot(page, 'console-15-settings')
+    await page.reload()
+    await page.getByRole('heading', { name: '商户设置' }).waitFor()
+    await zone.filter({ hasText: 'Asia/Tokyo' }).waitFor()
+    const merchant = await page.evaluate(async () => (await fetch('/v1/merchant')).json())
+    assert.equal(merchant.timezone, 'Asia/Tokyo')
+
+    // Back to the zone the rest of the journey was made in.
+    await choose(page, '时区', 'Asia/Shanghai')
+    await save()
     assertNoConsoleErrors(page)
   })
 })

@@ -25,6 +25,7 @@ export const router = createRouter({
         { path: 'webhooks', name: 'webhooks', component: () => import('./pages/WebhooksPage.vue') },
         { path: 'members', name: 'members', component: () => import('./pages/MembersPage.vue') },
         { path: 'rewards', name: 'rewards', component: () => import('./pages/RewardsPage.vue') },
+        { path: 'settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },
