@@ -50,6 +50,17 @@ describe('the web apps in a browser', () => {
     return page
   }
 
+  /** A new console page, signed in, on the dashboard. */
+  async function signInToConsole(who: { login: string; password: string }): Promise<Page> {
+    const page = await openPage({ width: 1280, height: 900 })
+    await page.goto(`${server.base}/console/login`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(who.login)
+    await page.getByLabel('密码', { exact: true }).fill(who.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    return page
+  }
+
   function assertNoConsoleErrors(page: Page): void {
     assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
   }
@@ -371,12 +382,7 @@ describe('the web apps in a browser', () => {
   })
 
   it('counts the claim and the redemption on the dashboard, and switches to English', async () => {
-    const page = await openPage({ width: 1280, height: 900 })
-    await page.goto(`${server.base}/console/login`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(OPERATOR.login)
-    await page.getByLabel('密码', { exact: true }).fill(OPERATOR.password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    const page = await signInToConsole(OPERATOR)
     const tile = (key: string) => page.locator(`[data-test=tile-${key}] .tile__value`)
     await tile('today-claims').waitFor()
     assert.equal(await tile('today-claims').textContent(), '1')
@@ -397,12 +403,7 @@ describe('the web apps in a browser', () => {
   })
 
   it('lets an operator look a coupon up by its code, reverse its redemption and void it', async () => {
-    const page = await openPage({ width: 1280, height: 900 })
-    await page.goto(`${server.base}/console/login`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(OPERATOR.login)
-    await page.getByLabel('密码', { exact: true }).fill(OPERATOR.password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    const page = await signInToConsole(OPERATOR)
     await page.getByRole('menuitem', { name: '券码查询' }).click()
     await page.getByRole('heading', { name: '券码查询' }).waitFor()
 
@@ -445,12 +446,7 @@ describe('the web apps in a browser', () => {
   })
 
   it('lets the owner change the merchant’s time zone in the settings, and keeps it', async () => {
-    const page = await openPage({ width: 1280, height: 900 })
-    await page.goto(`${server.base}/console/login`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
-    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    const page = await signInToConsole(OWNER)
     await page.getByRole('menuitem', { name: '商户设置' }).click()
     await page.getByRole('heading', { name: '商户设置' }).waitFor()
     const zone = page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: '时区', exact: true }) })
