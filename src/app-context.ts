@@ -13,7 +13,7 @@ export interface AppContext {
   readonly publicUrl: string
   /**
    * Whether webhook endpoints may be at private or internal addresses (loopback, private networks, cloud
-   * metadata, …): WEBHOOK_ALLOW_PRIVATE_DESTINATIONS, false unless set.
+   * metadata, …): WEBHOOK_ALLOW_PRIVATE_DESTINATIONS, true unless set to false.
    */
   readonly allowPrivateWebhookDestinations: boolean
 }

@@ -27,8 +27,8 @@ const PRIVATE_URLS = [
 
 describe('WEBHOOK_ALLOW_PRIVATE_DESTINATIONS', () => {
   const config = (value?: string) => loadConfig({ DATABASE_URL: 'sqlite::memory:', ...(value === undefined ? {} : { WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: value }) })
-  it('is false unless set', () => {
-    assert.equal(config().webhookAllowPrivateDestinations, false)
+  it('is true unless set (the API contract registers any URL; a deployment open to untrusted integrators sets it false)', () => {
+    assert.equal(config().webhookAllowPrivateDestinations, true)
     assert.equal(config('true').webhookAllowPrivateDestinations, true)
     assert.equal(config('false').webhookAllowPrivateDestinations, false)
     assert.throws(() => config('maybe'), /WEBHOOK_ALLOW_PRIVATE_DESTINATIONS must be true or false/)

@@ -44,7 +44,7 @@ export interface TestApp {
 
 /**
  * A test app on a fresh database. Webhook endpoints may be at private addresses (the tests' receivers
- * listen on 127.0.0.1) unless `allowPrivateWebhookDestinations` is false, the production default.
+ * listen on 127.0.0.1) unless `allowPrivateWebhookDestinations` is false.
  */
 export async function startTestApp(
   engine: Engine,

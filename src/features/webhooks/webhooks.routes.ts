@@ -21,7 +21,7 @@ import {
   type EndpointRow,
 } from './webhooks.service.ts'
 
-const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'Where deliveries are POSTed: an absolute http(s) URL; not a private or internal address (422 webhook_url_not_allowed) unless the server allows them' })
+const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'Where deliveries are POSTed: an absolute http(s) URL; a private or internal address is refused (422 webhook_url_not_allowed) where the server is set to refuse them' })
 const Events = Type.Array(Type.String({ pattern: EVENT_PATTERN, maxLength: 100 }), {
   minItems: 1,
   maxItems: 100,
