@@ -5,15 +5,16 @@ import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppContext } from './app-context.ts'
 import { newId } from './ports/ids.ts'
-import { AppError, clientErrorResponse, frameworkProblem, handleError, problemOf, sendProblem } from './http/errors.ts'
-import { registerJsonBody, validatorCompiler } from './http/validation.ts'
+import { clientErrorResponse, frameworkProblem, handleError, problemOf, sendProblem } from './http/errors.ts'
+import { registerJsonBody, serializerCompiler, validatorCompiler } from './http/validation.ts'
 import { merchantOf, registerAuth } from './http/auth.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { registerMetrics, type MetricsOptions } from './http/metrics.ts'
 import { FEATURES } from './features/index.ts'
+import type { FeatureApp } from './features/feature.ts'
 import { registerWebApps } from './http/web-apps.ts'
 import { registerRateLimits } from './http/rate-limits.ts'
-import type { RateLimitSettings } from './http/rate-limit-rules.ts'
+import type { RateLimitSettings } from './rate-limit-rules.ts'
 import type { RateLimits } from './ports/rate-limits.ts'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
@@ -30,11 +31,13 @@ export interface BuildOptions {
    * when it closes.
    */
   rateLimits?: { store: RateLimits; limits: RateLimitSettings }
+  /** Fail a response whose body does not match the schema its route declares (the tests set it). */
+  checkResponses?: boolean
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client's address. Off by default. */
   trustProxy?: boolean | string[]
 }
 
-export type App = FastifyInstance
+export type App = FeatureApp
 
 /** Builds the HTTP application without listening; tests drive it with `app.inject`. */
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<App> {
@@ -65,6 +68,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler())
+  app.setSerializerCompiler(serializerCompiler(options.checkResponses ?? false))
   registerJsonBody(app)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((request, reply) =>
@@ -157,4 +161,4 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   return app
 }
 
-export { AppError }
+

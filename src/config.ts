@@ -2,7 +2,7 @@ import { readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { isIP } from 'node:net'
-import { parseRateLimit, type RateLimit, type RateLimitSettings } from './http/rate-limit-rules.ts'
+import { parseRateLimit, type RateLimit, type RateLimitSettings } from './rate-limit-rules.ts'
 
 /** Everything the process is configured with. Read once at start (the only reader of process.env). */
 export interface Config {

@@ -11,7 +11,7 @@ import type { AppContext } from './app-context.ts'
 import { startJobs } from './jobs/runner.ts'
 import { createLogger } from './http/logging.ts'
 import { createRateLimits } from './ports/rate-limits.ts'
-import { describeRateLimit } from './http/rate-limit-rules.ts'
+import { describeRateLimit } from './rate-limit-rules.ts'
 
 export function openConfiguredDatabase(config: Config): Database {
   return openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.databasePoolSize })

@@ -8,7 +8,7 @@ import { openConfiguredDatabase, serve } from '../main.ts'
 import { createMerchant, setCapabilities, type Capabilities } from '../features/merchants/merchants.service.ts'
 import type { Database } from '../db/database.ts'
 import type { Secrets } from '../ports/secrets.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../errors.ts'
 
 const HELP = `kabao: the Kabao card & coupon platform
 

@@ -1,4 +1,4 @@
-import { Kysely, sql, type Transaction } from 'kysely'
+import { Kysely, sql, type SelectQueryBuilder, type Transaction } from 'kysely'
 import type { DB } from './schema.ts'
 import { openSqlite, isSqliteUniqueViolation } from './dialect/sqlite.ts'
 import { openPostgres, isPostgresUniqueViolation } from './dialect/postgres.ts'
@@ -12,6 +12,13 @@ export interface Database {
   readonly engine: Engine
   readonly db: Db
   isUniqueViolation(error: unknown): boolean
+  /**
+   * Rows a worker claims for its transaction: on PostgreSQL they are locked, and rows another worker's
+   * transaction holds are skipped (`FOR UPDATE [OF table] SKIP LOCKED`), so several processes claim
+   * disjoint batches without waiting on each other. SQLite needs nothing: its write transactions
+   * (BEGIN IMMEDIATE) already run one at a time.
+   */
+  claimRows<TB extends keyof DB & string, O>(query: SelectQueryBuilder<DB, TB, O>, of?: TB): SelectQueryBuilder<DB, TB, O>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -32,6 +39,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
       engine: 'sqlite',
       db,
       isUniqueViolation: isSqliteUniqueViolation,
+      claimRows: (query) => query,
       ping: async () => {
         await sql`select 1`.execute(db)
       },
@@ -45,6 +53,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     prepared: async <R>(name: string, text: string, parameters: readonly unknown[]) => (await pool.query({ name, text, values: [...parameters] })).rows as R[],
     db,
     isUniqueViolation: isPostgresUniqueViolation,
+    claimRows: (query, of) => query.forUpdate(of).skipLocked(),
     ping: async () => {
       await sql`select 1`.execute(db)
     },

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify'
-import type { AppContext } from '../app-context.ts'
+import type { Feature } from './feature.ts'
 import { merchantsRoutes } from './merchants/merchants.routes.ts'
 import { storesRoutes } from './stores/stores.routes.ts'
 import { cardsRoutes } from './cards/cards.routes.ts'
@@ -22,9 +21,6 @@ import { notificationsRoutes } from './notifications/notifications.routes.ts'
 import { paymentsRoutes } from './payments/payments.routes.ts'
 import { staffRoutes } from './staff/staff.routes.ts'
 import { statsRoutes } from './stats/stats.routes.ts'
-
-/** A capability's HTTP routes. */
-export type Feature = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [

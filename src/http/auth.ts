@@ -1,48 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppContext } from '../app-context.ts'
 import type { Database } from '../db/database.ts'
-import { AppError } from './errors.ts'
+import { AppError } from '../errors.ts'
 import { hashApiKey, safeEqual } from '../ports/secrets.ts'
 import { verifyWalletToken } from '../features/customers/wallet-token.ts'
 import { CSRF_HEADER, SESSION_COOKIE, csrfTokenFor, findSession } from '../features/staff/sessions.ts'
-import { scopeOfRole, type StaffRole } from '../features/staff/staff-rules.ts'
-
-export type Scope = 'full' | 'redeem' | 'read'
-/** What a route needs: `read` (look), `redeem` (till work), `write` (change anything). */
-export type Permission = 'read' | 'redeem' | 'write'
-
-export interface MerchantPrincipal {
-  kind: 'merchant'
-  merchantId: string
-  merchantTz: string
-  /** The API key, or null when a staff member signed in to the web apps makes the call. */
-  keyId: string | null
-  scope: Scope
-  /** A till key (or a clerk) bound to one store redeems there. */
-  storeId: string | null
-  /** The staff member signed in to the web apps, when the call comes with a session cookie. */
-  staffId: string | null
-}
-
-export interface StaffPrincipal {
-  kind: 'staff'
-  merchantId: string
-  merchantTz: string
-  staffId: string
-  role: StaffRole
-  storeId: string | null
-  sessionId: string
-  expiresAt: number
-  /** What writes must send in the X-Kabao-Csrf header. */
-  csrfToken: string
-}
-
-export interface CustomerPrincipal {
-  kind: 'customer'
-  merchantId: string
-  merchantTz: string
-  userId: string
-}
+import { scopeOfRole } from '../features/staff/staff-rules.ts'
+import type { CustomerPrincipal, MerchantPrincipal, Permission, Scope, StaffPrincipal } from '../principals.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

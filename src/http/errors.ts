@@ -1,99 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { FieldError } from '../domain/types.ts'
-
-/** A business or request error with a stable `code` that clients switch on. */
-export class AppError extends Error {
-  readonly code: string
-  readonly detail: string
-  readonly errors: FieldError[] | undefined
-  constructor(code: string, detail: string, errors?: FieldError[]) {
-    super(detail)
-    this.code = code
-    this.detail = detail
-    this.errors = errors
-  }
-}
-
-export function validationFailed(errors: FieldError[], detail = 'The request has invalid fields.'): AppError {
-  return new AppError('validation_failed', detail, errors)
-}
-
-/** HTTP status of every error code; a code missing here is a bug and answers 500. */
-const STATUS_BY_CODE: Record<string, number> = {
-  malformed_request: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  csrf_token_invalid: 403,
-  not_found: 404,
-  card_not_found: 404,
-  code_not_found: 404,
-  store_not_found: 404,
-  coupon_not_found: 404,
-  redemption_not_found: 404,
-  api_key_not_found: 404,
-  claim_link_not_found: 404,
-  merchant_not_found: 404,
-  member_card_not_found: 404,
-  member_not_found: 404,
-  reward_not_found: 404,
-  order_not_found: 404,
-  pickup_code_not_found: 404,
-  webhook_endpoint_not_found: 404,
-  event_not_found: 404,
-  notification_not_found: 404,
-  payment_not_found: 404,
-  payment_rule_not_found: 404,
-  order_conflict: 409,
-  staff_not_found: 404,
-  method_not_allowed: 405,
-  unsupported_media_type: 415,
-  payload_too_large: 413,
-  uri_too_long: 414,
-  request_timeout: 408,
-  headers_too_large: 431,
-  validation_failed: 422,
-  webhook_url_not_allowed: 422,
-  below_threshold: 422,
-  idempotency_key_reused: 422,
-  request_in_progress: 409,
-  out_of_stock: 409,
-  get_limit_reached: 409,
-  card_not_active: 409,
-  insufficient_stock: 409,
-  already_redeemed: 409,
-  already_reversed: 409,
-  expired: 409,
-  not_yet_valid: 409,
-  voided: 409,
-  outside_usable_hours: 409,
-  store_not_allowed: 409,
-  invalid_state: 409,
-  claim_link_inactive: 409,
-  already_member: 409,
-  member_card_not_active: 409,
-  insufficient_points: 409,
-  insufficient_balance: 409,
-  stored_value_not_enabled: 409,
-  refund_not_allowed: 409,
-  refund_exceeds_order: 409,
-  reward_not_active: 409,
-  exchange_limit_reached: 409,
-  already_picked_up: 409,
-  already_signed_in: 409,
-  sign_in_not_offered: 409,
-  duplicate_source_ref: 409,
-  duplicate_payment_ref: 409,
-  duplicate_order_ref: 409,
-  login_taken: 409,
-  setup_closed: 409,
-  invalid_credentials: 401,
-  otp_invalid: 401,
-  otp_rate_limited: 429,
-  rate_limited: 429,
-  capability_not_allowed: 403,
-  service_unavailable: 503,
-  internal_error: 500,
-}
+import { AppError, statusOf, type ErrorCode } from '../errors.ts'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -101,21 +8,17 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
 }
 
-export function statusOf(code: string): number {
-  return STATUS_BY_CODE[code] ?? 500
-}
-
 export interface Problem {
   type: string
   title: string
   status: number
   detail: string
-  code: string
+  code: ErrorCode
   errors?: FieldError[]
   request_id?: string
 }
 
-export function problemOf(code: string, detail: string, errors?: FieldError[]): Problem {
+export function problemOf(code: ErrorCode, detail: string, errors?: FieldError[]): Problem {
   const status = statusOf(code)
   const problem: Problem = { type: `https://kabao.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, detail, code }
   if (errors && errors.length > 0) problem.errors = errors
@@ -259,7 +162,7 @@ export function frameworkProblem(error: FastifyError): Problem {
   return problemOf('malformed_request', 'The URL is not valid; check its percent-encoding.')
 }
 
-const CODE_BY_CLIENT_STATUS: Record<number, string> = {
+const CODE_BY_CLIENT_STATUS: Record<number, ErrorCode> = {
   404: 'not_found', 405: 'method_not_allowed', 408: 'request_timeout', 413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 431: 'headers_too_large',
 }
 

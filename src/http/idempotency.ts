@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppContext } from '../app-context.ts'
 import type { Db } from '../db/database.ts'
-import { AppError } from './errors.ts'
+import { AppError } from '../errors.ts'
+import { IDEMPOTENCY_WINDOW_MS } from '../features/idempotency/request-refs.ts'
 
-/** A replay is served for this long after the first response. */
-export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000
 /** A request still marked running after this long is taken to have died with its process. */
 const RUNNING_LEASE_MS = 60 * 1000
 
@@ -39,27 +38,6 @@ export function idempotencyRefOf(request: FastifyRequest): string | null {
 }
 
 /**
- * Acts once for a request that may continue one whose process died after committing (see idempotencyRefOf).
- * `find` looks for what a run of the same request committed, by the reference the use case records on the
- * row it writes (unique per merchant): before acting, and again if acting fails, since a run whose lease
- * ran out may commit while this one acts (the unique reference, or the use case's own once-only rule,
- * then fails this one). What was found is answered as the first run answered it. Without a reference,
- * just acts.
- */
-export async function onceForRequest<T>(requestRef: string | null | undefined, find: (requestRef: string) => Promise<T | undefined>, act: () => Promise<T>): Promise<T> {
-  if (!requestRef) return act()
-  const earlier = await find(requestRef)
-  if (earlier !== undefined) return earlier
-  try {
-    return await act()
-  } catch (error) {
-    const committed = await find(requestRef)
-    if (committed !== undefined) return committed
-    throw error
-  }
-}
-
-/**
  * Whether the request still holds its Idempotency-Key's lease, i.e. no later run has taken the request over
  * (true without a key). For a use case that must not redo what a run still alive may answer.
  */
@@ -75,17 +53,6 @@ export async function holdsLease(db: Db, request: FastifyRequest): Promise<boole
     .where('locked_until', '=', scope.lockedUntil)
     .executeTakeFirst()
   return row !== undefined
-}
-
-/** Tables of things a merchant makes, whose rows record the Idempotency-Key request that made them. */
-export type MadeByRequest = 'cards' | 'stores' | 'rewards' | 'member_cards' | 'claim_links' | 'payment_rules' | 'webhook_endpoints' | 'staff'
-
-/** The `find` of onceForRequest for a creation: what `load` makes of the row the request made in `table`, if it made one. */
-export function madeByRequest<T>(db: Db, table: MadeByRequest, merchantId: string, load: (id: string) => Promise<T>): (requestRef: string) => Promise<T | undefined> {
-  return async (requestRef) => {
-    const row = await db.selectFrom(table).select('id').where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
-    return row === undefined ? undefined : load(row.id)
-  }
 }
 
 /** The request's `Idempotency-Key` (1 to 255 characters), or null when it has none. */

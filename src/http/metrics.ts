@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { AppContext } from '../app-context.ts'
 import { safeEqual } from '../ports/secrets.ts'
-import { AppError } from './errors.ts'
+import { AppError } from '../errors.ts'
 
 export interface MetricsOptions {
   /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`; open otherwise. */

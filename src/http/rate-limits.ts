@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
-import { AppError } from './errors.ts'
-import { ADDRESS_LIMIT_GROUPS, addressKey, describeRateLimit, retryAfterSeconds, type AddressLimitGroup, type RateLimitSettings } from './rate-limit-rules.ts'
+import { AppError } from '../errors.ts'
+import { ADDRESS_LIMIT_GROUPS, addressKey, describeRateLimit, retryAfterSeconds, type AddressLimitGroup, type RateLimitSettings } from '../rate-limit-rules.ts'
 import type { Limiter, RateLimits } from '../ports/rate-limits.ts'
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox'
-import { AppError } from './errors.ts'
+import { ERROR_CODES, statusOf } from '../errors.ts'
 
 /** Shared pieces of route schemas. */
 export const Money = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Integer fen (分)' })
@@ -13,44 +13,39 @@ export const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 })
 
+/** RFC 9457 problem+json, the body of every error; `code` is one of the closed list in src/errors.ts. */
 export const ProblemSchema = Type.Object(
   {
     type: Type.String(),
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String(),
-    code: Type.String(),
+    code: Type.Union(ERROR_CODES.map((code) => Type.Literal(code))),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), code: Type.String(), message: Type.String() }))),
+    request_id: Type.Optional(Type.String()),
   },
-  { $id: undefined },
+  { $id: undefined, description: 'A problem (RFC 9457); switch on `code`' },
 )
+
+/** The error statuses any route can answer, each with the codes that carry it. */
+const PROBLEM_RESPONSES = (() => {
+  const statuses = new Map<number, string[]>()
+  for (const code of ERROR_CODES) statuses.set(statusOf(code), [...(statuses.get(statusOf(code)) ?? []), code])
+  // Rate limiting (429) and a failure of ours (500) can answer any request.
+  for (const status of [429, 500]) statuses.set(status, statuses.get(status) ?? [])
+  return Object.fromEntries([...statuses].sort(([a], [b]) => a - b).map(([status, codes]) => [status, { ...ProblemSchema, description: codes.length > 0 ? `Problem: ${codes.join(', ')}` : 'Problem' }]))
+})() as Record<number, typeof ProblemSchema>
+
+/**
+ * A route's `response` schema: its success bodies plus the problem answers, so `/openapi.json` tells a
+ * client every shape it can get back. A body-less success is `{ 204: NoContent }`.
+ */
+export function responses<Ok extends Record<number, TSchema>>(ok: Ok): Ok & Record<number, TSchema> {
+  return { ...PROBLEM_RESPONSES, ...ok }
+}
+
+export const NoContent = Type.Null({ description: 'No content' })
 
 export function listOf<T extends TSchema>(item: T) {
   return Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) })
-}
-
-/**
- * Cursors are the id of the last row returned: ids are time-sortable, so "after this id" pages through
- * a list in creation order without offsets.
- */
-export function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url')
-}
-
-export function decodeCursor(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null
-  const id = Buffer.from(cursor, 'base64url').toString('utf8')
-  if (!/^[a-z]+_[0-9a-z]{26}$/.test(id)) {
-    throw new AppError('validation_failed', 'The cursor is not one this API returned.', [
-      { field: 'cursor', code: 'invalid', message: 'is not a cursor returned by this API' },
-    ])
-  }
-  return id
-}
-
-/** Turns `limit + 1` fetched rows into a page and its next cursor. */
-export function page<Row extends { id: string }, Out>(rows: Row[], limit: number, present: (row: Row) => Out) {
-  const more = rows.length > limit
-  const slice = more ? rows.slice(0, limit) : rows
-  return { data: slice.map(present), next_cursor: more ? encodeCursor(slice[slice.length - 1].id) : null }
 }

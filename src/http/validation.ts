@@ -1,7 +1,7 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { FastifyInstance, FastifySchemaCompiler } from 'fastify'
-import { AppError } from './errors.ts'
+import type { FastifyInstance, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify'
+import { AppError } from '../errors.ts'
 
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, ...options })
@@ -25,6 +25,38 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
       return validate(value) ? { value } : { error: validationError(validate.errors ?? []) }
     }
   }
+}
+
+/**
+ * Responses are written as the handler built them: a response schema documents a body, it does not
+ * filter it. With `check` (the tests), each body is first validated against the schema its route
+ * declares for the status, and one that does not match fails loudly, so `/openapi.json` stays true.
+ * The check treats every object as closed, so a field a handler sends must be in the schema too.
+ */
+export function serializerCompiler(check: boolean): FastifySerializerCompiler<unknown> {
+  const exact = makeAjv({ coerceTypes: false, useDefaults: false })
+  return ({ schema, method, url, httpStatus }) => {
+    if (!check) return (data) => JSON.stringify(data)
+    const validate = exact.compile(closed(schema) as object)
+    return (data) => {
+      // What is sent is what JSON makes of the body (dates as strings, undefined fields gone).
+      const text = JSON.stringify(data)
+      if (!validate(text === undefined ? null : JSON.parse(text))) {
+        throw new Error(`The ${httpStatus} response of ${method} ${url} does not match its schema: ${exact.errorsText(validate.errors)}`)
+      }
+      return text
+    }
+  }
+}
+
+/** A copy of the schema in which objects that do not say otherwise allow no undeclared properties. */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed)
+  if (schema === null || typeof schema !== 'object') return schema
+  const copy: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(schema)) copy[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([name, sub]) => [name, closed(sub)])) : closed(value)
+  if (copy.type === 'object' && copy.properties && !('additionalProperties' in copy) && !('patternProperties' in copy)) copy.additionalProperties = false
+  return copy
 }
 
 function validationError(issues: unknown[]): Error {

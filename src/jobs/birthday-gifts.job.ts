@@ -1,7 +1,7 @@
 import type { Job } from './runner.ts'
 import { nextBirthdayStart, parseBirthday } from '../domain/member-levels.ts'
 import { addLocalDays } from '../domain/time.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../errors.ts'
 import { recordEvent } from '../features/events/events.repository.ts'
 import { issueCouponInTx } from '../features/coupons/coupons.service.ts'
 import { findMemberWithCard } from '../features/members/members.repository.ts'

@@ -1,5 +1,5 @@
 import type { Job } from './runner.ts'
-import { IDEMPOTENCY_WINDOW_MS } from '../http/idempotency.ts'
+import { IDEMPOTENCY_WINDOW_MS } from '../features/idempotency/request-refs.ts'
 import { purgeOldest } from './purge.ts'
 
 export { PURGE_BATCH } from './purge.ts'

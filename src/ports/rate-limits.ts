@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import type { RateLimit } from '../http/rate-limit-rules.ts'
+import type { RateLimit } from '../rate-limit-rules.ts'
 
 export type Consumed = { ok: true } | { ok: false; retryAfterMs: number }
 

@@ -61,7 +61,7 @@ export async function startTestApp(
     publicUrl: 'http://kabao.test',
     allowPrivateWebhookDestinations: options.allowPrivateWebhookDestinations ?? true,
   }
-  const app = await buildApp(ctx, options.build)
+  const app = await buildApp(ctx, { checkResponses: true, ...options.build })
   return {
     app,
     ctx,

@@ -12,17 +12,22 @@ let postgresReachable: Promise<boolean> | undefined
 /** Whether PostgreSQL answers. In CI (CI=true) a missing PostgreSQL fails the run instead of skipping. */
 export function postgresAvailable(): Promise<boolean> {
   postgresReachable ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 })
-    try {
-      await client.connect()
-      await client.query('select 1')
-      return true
-    } catch (error) {
-      if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI but ${POSTGRES_URL} does not answer: ${(error as Error).message}`)
-      return false
-    } finally {
-      await client.end().catch(() => {})
+    // A busy machine (the suite runs files in parallel) may be slow to accept a connection: try a few times.
+    let lastError: unknown
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 10_000 })
+      try {
+        await client.connect()
+        await client.query('select 1')
+        return true
+      } catch (error) {
+        lastError = error
+      } finally {
+        await client.end().catch(() => {})
+      }
     }
+    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI but ${POSTGRES_URL} does not answer: ${(lastError as Error).message}`)
+    return false
   })()
   return postgresReachable
 }

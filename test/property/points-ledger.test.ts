@@ -14,7 +14,7 @@ import { assertLedgersConsistent, assertNoSourcePostedTwice, createMemberCard, g
 import { ManualClock } from '../../src/ports/clock.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
 import { expirePoints } from '../../src/jobs/expire-points.job.ts'
-import { IDEMPOTENCY_WINDOW_MS } from '../../src/http/idempotency.ts'
+import { IDEMPOTENCY_WINDOW_MS } from '../../src/features/idempotency/request-refs.ts'
 
 const DAY = 86_400_000
 const REWARD_COST = 150

@@ -26,8 +26,8 @@ export interface UploadRow {
 /** The upload cannot be read on (a broken CSV, a body over the limit): rows before it were read fine. */
 export class UploadError extends Error {
   /** `malformed_request` or `payload_too_large`. */
-  readonly code: string
-  constructor(code: string, message: string) {
+  readonly code: 'malformed_request' | 'payload_too_large'
+  constructor(code: 'malformed_request' | 'payload_too_large', message: string) {
     super(message)
     this.code = code
   }

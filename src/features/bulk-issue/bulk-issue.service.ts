@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import type { CouponValidity } from '../../domain/validity.ts'
-import { AppError } from '../../http/errors.ts'
+import { AppError } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { findCardWithTerms } from '../cards/cards.repository.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'

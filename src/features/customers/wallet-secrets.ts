@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Database } from '../../db/database.ts'
-import { AppError } from '../../http/errors.ts'
-import { onceForRequest } from '../../http/idempotency.ts'
+import { AppError } from '../../errors.ts'
+import { onceForRequest } from '../idempotency/request-refs.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { recordEvent } from '../events/events.repository.ts'
 

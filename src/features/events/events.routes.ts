@@ -4,7 +4,7 @@ import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { fromJson } from '../../db/database.ts'
 import { formatInstant } from '../../domain/time.ts'
-import { AppError } from '../../http/errors.ts'
+import { AppError } from '../../errors.ts'
 
 export async function eventsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { db } = ctx.database

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors.ts'
+import { AppError } from '../../errors.ts'
 
 /**
  * Ledgers list a member's entries newest first by their sequence number (the order the balance moved in,

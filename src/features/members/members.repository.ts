@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.ts'
 import { sql } from 'kysely'
 import type { MembersTable } from '../../db/schema.ts'
-import { AppError } from '../../http/errors.ts'
+import { AppError } from '../../errors.ts'
 import { findMemberCard, type MemberCard } from '../member-cards/member-cards.service.ts'
 
 export type MemberRow = MembersTable

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
-import type { StaffRole } from './staff-rules.ts'
+import type { StaffRole } from '../../principals.ts'
 
 /** The cookie that carries a staff member's session token; the token itself is never stored. */
 export const SESSION_COOKIE = 'kabao_session'

@@ -1,8 +1,5 @@
 import type { FieldError } from '../../domain/types.ts'
-import type { Scope } from '../../http/auth.ts'
-
-export const STAFF_ROLES = ['owner', 'operator', 'clerk', 'analyst'] as const
-export type StaffRole = (typeof STAFF_ROLES)[number]
+import { STAFF_ROLES, type Scope, type StaffRole } from '../../principals.ts'
 
 /**
  * Staff sign in with the same permissions as API keys: owners and operators may do everything (only

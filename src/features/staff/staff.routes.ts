@@ -2,14 +2,15 @@ import { Type } from 'typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf, staffOf } from '../../http/auth.ts'
-import { AppError } from '../../http/errors.ts'
+import { AppError } from '../../errors.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable } from '../../http/schemas.ts'
+import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { loadMerchant } from '../merchants/merchants.service.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts'
 import { clearSessionCookie, csrfTokenFor, setSessionCookie } from './sessions.ts'
-import { STAFF_ROLES, type StaffRole } from './staff-rules.ts'
+import { STAFF_ROLES, type StaffRole } from '../../principals.ts'
 import {
   LoginRateLimited,
   changeOwnPassword,

@@ -2,8 +2,9 @@ import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import type { StaffTable } from '../../db/schema.ts'
 import type { FieldError } from '../../domain/types.ts'
-import { AppError, validationFailed } from '../../http/errors.ts'
-import { madeByRequest, onceForRequest } from '../../http/idempotency.ts'
+import { AppError, validationFailed } from '../../errors.ts'
+import { madeByRequest } from '../idempotency/idempotency.repository.ts'
+import { onceForRequest } from '../idempotency/request-refs.ts'
 import { newId } from '../../ports/ids.ts'
 import { insertMerchant, merchantInput } from '../merchants/merchants.service.ts'
 import { findStore } from '../stores/stores.repository.ts'
@@ -17,8 +18,8 @@ import {
   loginErrors,
   normalizeLogin,
   storeBindingErrors,
-  type StaffRole,
 } from './staff-rules.ts'
+import type { StaffRole } from '../../principals.ts'
 
 export type StaffRow = StaffTable
 

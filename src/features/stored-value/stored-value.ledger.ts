@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.ts'
 import type { StoredValueEntriesTable } from '../../db/schema.ts'
-import { AppError } from '../../http/errors.ts'
+import { AppError } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'

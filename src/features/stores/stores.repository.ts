@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database.ts'
-import type { StoresTable } from '../../db/schema.ts'
+import type { StoresTable } from './stores.table.ts'
 
 export type StoreRow = StoresTable
 
@@ -13,4 +13,19 @@ export async function unknownStoreIds(db: Db, merchantId: string, storeIds: stri
   const rows = await db.selectFrom('stores').select('id').where('merchant_id', '=', merchantId).where('id', 'in', storeIds).execute()
   const known = new Set(rows.map((r) => r.id))
   return storeIds.filter((id) => !known.has(id))
+}
+
+export async function insertStore(db: Db, row: StoreRow): Promise<void> {
+  await db.insertInto('stores').values(row).execute()
+}
+
+/** A page of the merchant's stores in id order, after the cursor's id. */
+export async function listStores(db: Db, merchantId: string, after: string | null, limit: number): Promise<StoreRow[]> {
+  let q = db.selectFrom('stores').selectAll().where('merchant_id', '=', merchantId)
+  if (after) q = q.where('id', '>', after)
+  return q.orderBy('id').limit(limit).execute()
+}
+
+export async function updateStore(db: Db, merchantId: string, storeId: string, changes: Partial<Omit<StoreRow, 'id' | 'merchant_id'>>): Promise<void> {
+  await db.updateTable('stores').set(changes).where('merchant_id', '=', merchantId).where('id', '=', storeId).execute()
 }

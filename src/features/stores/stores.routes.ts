@@ -1,13 +1,16 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
-import { AppError, validationFailed } from '../../http/errors.ts'
-import { idempotencyRefOf, madeByRequest, onceForRequest } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Nullable, decodeCursor, page } from '../../http/schemas.ts'
+import { AppError, validationFailed } from '../../errors.ts'
+import { idempotencyRefOf } from '../../http/idempotency.ts'
+import { madeByRequest } from '../idempotency/idempotency.repository.ts'
+import { onceForRequest } from '../idempotency/request-refs.ts'
+import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
+import { decodeCursor, page } from '../../pagination.ts'
 import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
 import { newId } from '../../ports/ids.ts'
-import { findStore, type StoreRow } from './stores.repository.ts'
+import { findStore, insertStore, listStores, updateStore, type StoreRow } from './stores.repository.ts'
 
 const StoreFields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -16,6 +19,17 @@ const StoreFields = {
   longitude: Type.Optional(Nullable(Type.Number({ minimum: -180, maximum: 180 }))),
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA name; defaults to the merchant’s' })),
 }
+
+const StoreSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  address: Nullable(Type.String()),
+  latitude: Nullable(Type.Number()),
+  longitude: Nullable(Type.Number()),
+  timezone: Type.String(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
 
 function presentStore(row: StoreRow) {
   return {
@@ -36,15 +50,15 @@ function zoneOrError(timezone: string): string {
   return zone
 }
 
-export async function storesRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function storesRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
 
   app.post(
     '/v1/stores',
-    { schema: { tags: ['stores'], summary: 'Create a store', body: Type.Object(StoreFields, { additionalProperties: false }) } },
+    { schema: { tags: ['stores'], summary: 'Create a store', body: Type.Object(StoreFields, { additionalProperties: false }), response: responses({ 201: StoreSchema }) } },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const body = request.body as { name: string; address?: string | null; latitude?: number | null; longitude?: number | null; timezone?: string }
+      const { body } = request
       const requestRef = idempotencyRefOf(request)
       // A retry of the request after a crash between the commit and the stored answer finds the store it made.
       const made = madeByRequest(db, 'stores', merchantId, async (id) => (await findStore(db, merchantId, id)) as StoreRow)
@@ -62,26 +76,22 @@ export async function storesRoutes(app: FastifyInstance, ctx: AppContext): Promi
           updated_at: now,
           request_ref: requestRef,
         }
-        await db.insertInto('stores').values(row).execute()
+        await insertStore(db, row)
         return row
       })
       return reply.code(201).send(presentStore(store))
     },
   )
 
-  app.get('/v1/stores', { schema: { tags: ['stores'], summary: 'List stores', querystring: ListQuery } }, async (request) => {
+  app.get('/v1/stores', { schema: { tags: ['stores'], summary: 'List stores', querystring: ListQuery, response: responses({ 200: listOf(StoreSchema) }) } }, async (request) => {
     const { merchantId } = merchantOf(request)
-    const query = request.query as { limit?: number; cursor?: string }
-    const limit = query.limit ?? 50
-    const after = decodeCursor(query.cursor)
-    let q = db.selectFrom('stores').selectAll().where('merchant_id', '=', merchantId)
-    if (after) q = q.where('id', '>', after)
-    return page(await q.orderBy('id').limit(limit + 1).execute(), limit, presentStore)
+    const limit = request.query.limit ?? 50
+    return page(await listStores(db, merchantId, decodeCursor(request.query.cursor), limit + 1), limit, presentStore)
   })
 
-  app.get('/v1/stores/:store_id', { schema: { tags: ['stores'], summary: 'Get a store', params: IdParam('store_id') }, config: { till: true } }, async (request) => {
+  app.get('/v1/stores/:store_id', { schema: { tags: ['stores'], summary: 'Get a store', params: IdParam('store_id'), response: responses({ 200: StoreSchema }) }, config: { till: true } }, async (request) => {
     const { merchantId } = merchantOf(request)
-    const store = await findStore(db, merchantId, (request.params as { store_id: string }).store_id)
+    const store = await findStore(db, merchantId, request.params.store_id)
     if (!store) throw new AppError('store_not_found', 'There is no store with this id.')
     return presentStore(store)
   })
@@ -94,16 +104,17 @@ export async function storesRoutes(app: FastifyInstance, ctx: AppContext): Promi
         summary: 'Change a store',
         params: IdParam('store_id'),
         body: Type.Object({ ...StoreFields, name: Type.Optional(StoreFields.name) }, { additionalProperties: false }),
+        response: responses({ 200: StoreSchema }),
       },
     },
     async (request) => {
       const { merchantId } = merchantOf(request)
-      const { store_id } = request.params as { store_id: string }
-      const body = request.body as Partial<StoreRow>
+      const { store_id } = request.params
+      const { body } = request
       const store = await findStore(db, merchantId, store_id)
       if (!store) throw new AppError('store_not_found', 'There is no store with this id.')
       const changes = { ...body, ...(body.timezone !== undefined ? { timezone: zoneOrError(body.timezone) } : {}), updated_at: ctx.clock.now() }
-      await db.updateTable('stores').set(changes).where('merchant_id', '=', merchantId).where('id', '=', store_id).execute()
+      await updateStore(db, merchantId, store_id, changes)
       return presentStore({ ...store, ...changes })
     },
   )

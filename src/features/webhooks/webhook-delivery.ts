@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson } from '../../db/database.ts'
-import { claimRows } from '../../db/dialect/claim.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { decideAttemptOutcome, matchesSubscription } from '../../domain/webhooks.ts'
 import { hmacHex } from '../../ports/secrets.ts'
@@ -45,8 +44,7 @@ export async function dispatchEvents(ctx: AppContext, now: number, limit = DISPA
   const pending = await database.db.selectFrom('events').select('id').where('dispatched_at', 'is', null).limit(1).executeTakeFirst()
   if (!pending) return 0
   return database.db.transaction().execute(async (tx) => {
-    const events = await claimRows(
-      database.engine,
+    const events = await database.claimRows(
       tx.selectFrom('events').select(['merchant_id', 'id', 'type', 'created_at']).where('dispatched_at', 'is', null).orderBy('id').limit(limit),
     ).execute()
     if (events.length === 0) return 0
@@ -135,7 +133,7 @@ export async function claimDueDeliveries(ctx: AppContext, settings: WebhookSetti
       .where((eb) => eb.or([eb('webhook_deliveries.locked_until', 'is', null), eb('webhook_deliveries.locked_until', '<=', now)]))
       .where('webhook_endpoints.status', '=', 'enabled')
     if (full.length > 0) query = query.where('webhook_deliveries.endpoint_id', 'not in', full)
-    const candidates = await claimRows(database.engine, query.orderBy('webhook_deliveries.next_attempt_at').limit(slots * 4), 'webhook_deliveries').execute()
+    const candidates = await database.claimRows(query.orderBy('webhook_deliveries.next_attempt_at').limit(slots * 4), 'webhook_deliveries').execute()
 
     const picked: typeof candidates = []
     for (const candidate of candidates) {

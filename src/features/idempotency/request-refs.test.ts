@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { onceForRequest } from './idempotency.ts'
+import { onceForRequest } from './request-refs.ts'
 
 const nothing = async (): Promise<string | undefined> => undefined
 

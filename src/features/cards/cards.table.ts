@@ -1,0 +1,41 @@
+import type { Json } from '../../db/json.ts'
+
+/** Rows of the cards tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
+
+export interface CardsTable {
+  id: string
+  merchant_id: string
+  type: string
+  status: string
+  version: number
+  stock_remaining: number
+  issued_count: number
+  get_limit: number
+  code_type: string
+  created_at: number
+  updated_at: number
+  /** `card.stock_low` fires when stock_remaining falls to this or below; null = no alert. */
+  stock_low_threshold: number | null
+  /** When the alert fired for the current crossing; cleared once stock is back above the threshold. */
+  stock_low_at: number | null
+  /** Days before expiry that holders are reminded; null = no reminder. */
+  remind_days_before: number | null
+  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
+  request_ref: string | null
+}
+
+export interface CardVersionsTable {
+  id: string
+  merchant_id: string
+  card_id: string
+  version: number
+  terms: Json
+  created_at: number
+}
+
+export interface CardUserClaimsTable {
+  merchant_id: string
+  card_id: string
+  user_id: string
+  claimed: number
+}
