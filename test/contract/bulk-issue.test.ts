@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type Response, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp, type Response } from '../helpers/app.ts'
 import { assertProblem } from '../helpers/problem.ts'
 
 /** A streamed CSV of `count` user ids (`<prefix>0`, `<prefix>1`, …) under a header, produced as it is read. */
@@ -24,15 +24,13 @@ const range = (count: number, prefix: string) => Array.from({ length: count }, (
 
 for (const engine of ENGINES) {
   describe(`bulk issue on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
+    const t = useTestApp(engine)
     let key: string
     let merchantId: string
 
     before(async () => {
-      t = await startTestApp(engine)
       ;({ apiKey: key, merchantId } = await t.merchant())
     })
-    after(() => t.close())
 
     async function newCard(overrides: Record<string, unknown> = {}, apiKey = key): Promise<string> {
       const card = await t.request('POST', '/v1/cards', { key: apiKey, body: cashCard(overrides) })

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { expectProblem, expectStatus, fieldErrors, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 
@@ -9,13 +9,8 @@ const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 
 for (const engine of ENGINES) {
   describe(`stores and cards on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     describe('stores', () => {
       it('creates a store in the merchant’s time zone unless told otherwise', async () => {

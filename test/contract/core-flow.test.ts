@@ -1,17 +1,15 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 
 for (const engine of ENGINES) {
   describe(`core flow on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
+    const t = useTestApp(engine)
     let key: string
     before(async () => {
-      t = await startTestApp(engine)
       key = (await t.merchant()).apiKey
     })
-    after(() => t.close())
 
     it('creates a card, issues a coupon, redeems it once and reverses it', async () => {
       const store = await t.request('POST', '/v1/stores', { key, body: { name: 'Jing’an' } })

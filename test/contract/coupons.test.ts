@@ -1,7 +1,7 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { CODE_LENGTH, CODE_RANDOM_CHARS, formatCodeForDisplay, isWellFormedCode } from '../../src/domain/codes.ts'
 import { expectProblem, expectStatus, ms, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
@@ -14,13 +14,8 @@ const fixedTerm = (days: number, start_after_days?: number) => cashCard({ get_li
 
 for (const engine of ENGINES) {
   describe(`coupons on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     /** The validity of a coupon of `card` claimed at `at`. */
     async function claimAt(m: MerchantApi, card: Record<string, unknown>, at: string) {

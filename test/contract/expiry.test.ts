@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
 import { expectProblem, expectStatus, ms, newMerchant } from '../helpers/merchant-api.ts'
@@ -10,13 +10,8 @@ const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 
 for (const engine of ENGINES) {
   describe(`coupon expiry on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     const storedState = async (couponId: string) =>
       (await t.ctx.database.db.selectFrom('coupons').select('state').where('id', '=', couponId).executeTakeFirstOrThrow()).state

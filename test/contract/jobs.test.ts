@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { CompiledQuery, SelectQueryNode, sql, type KyselyPlugin } from 'kysely'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp, type TestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, ms, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
@@ -28,13 +28,8 @@ async function batchesOf(job: Job, ctx: TestApp['ctx'], now: number): Promise<nu
 
 for (const engine of ENGINES) {
   describe(`scheduled jobs on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     const notifications = async (m: MerchantApi, userId: string) => expectStatus(await m.get(`/v1/users/${userId}/notifications`), 200).data
 

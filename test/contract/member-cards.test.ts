@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant } from '../helpers/merchant-api.ts'
 import { assertInvalidFields } from '../helpers/problem.ts'
 import { assertLedgersConsistent, createMemberCard, getMember, join, memberCardBody, order } from '../helpers/member-api.ts'
@@ -14,13 +14,8 @@ const START = '2026-06-15T02:00:00Z' // Monday 10:00 in Shanghai
 
 for (const engine of ENGINES) {
   describe(`member cards and members on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     it('creates a member card with its levels, benefits and rules written out', async () => {
       clock.set(START)

@@ -1,7 +1,7 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { assertLedgersConsistent, createMemberCard, join, order, postPoints } from '../helpers/member-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
@@ -23,13 +23,8 @@ interface Notice {
 
 for (const engine of ENGINES) {
   describe(`member notifications on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     /** A user's inbox, oldest first. */
     const inbox = async (m: MerchantApi, userId: string): Promise<Notice[]> => expectStatus(await m.get(`/v1/users/${userId}/notifications?limit=500`), 200).data.reverse()

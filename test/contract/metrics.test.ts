@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, createTestDatabase, engineOptions, type TestDatabase } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, startTestApp, useTestApp } from '../helpers/app.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
 
@@ -19,13 +19,11 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 for (const engine of ENGINES) {
   describe(`GET /metrics on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
+    const t = useTestApp(engine)
     let key: string
     before(async () => {
-      t = await startTestApp(engine)
       key = (await t.merchant()).apiKey
     })
-    after(() => t.close())
 
     const metrics = async () => {
       const res = await t.request('GET', '/metrics')

@@ -1,29 +1,20 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { recordEvent } from '../../src/features/events/events.repository.ts'
 import { deliverWebhooksOnce } from '../../src/features/webhooks/webhook-delivery.ts'
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts'
+import { useReceiver } from '../helpers/webhook-receiver.ts'
 
 const START = '2026-03-10T02:00:00Z'
 
 for (const engine of ENGINES) {
   describe(`customer notifications on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    let receiver: Receiver
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-      receiver = await startReceiver()
-    })
-    after(async () => {
-      await receiver.close()
-      await t.close()
-    })
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
+    const receiver = useReceiver()
 
     /** What a feature does: tell a customer something inside the transaction of the change. */
     const notify = (m: { merchantId: string }, userId: string, kind: string, extra: { dedupeKey?: string; fail?: boolean } = {}) =>

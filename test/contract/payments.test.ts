@@ -1,7 +1,7 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, merchantApi, newMerchant } from '../helpers/merchant-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 
@@ -9,13 +9,8 @@ const START = '2026-03-10T02:00:00Z'
 
 for (const engine of ENGINES) {
   describe(`payments and issue-after-payment rules on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     it('manages rules: create, list, read, change, delete, each merchant its own', async () => {
       const m = await newMerchant(t)

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant } from '../helpers/merchant-api.ts'
 import { assertInvalidFields } from '../helpers/problem.ts'
 import { assertLedgersConsistent, assertNoSourcePostedTwice, createMemberCard, getMember, join, ledger, order, postPoints } from '../helpers/member-api.ts'
@@ -14,13 +14,8 @@ const START = '2026-03-01T02:00:00Z'
 
 for (const engine of ENGINES) {
   describe(`points ledger on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
 
     const db = () => t.db.database.db
 

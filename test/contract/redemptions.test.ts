@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type Response, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp, type Response } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { CODE_RANDOM_CHARS } from '../../src/domain/codes.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
@@ -14,19 +14,16 @@ const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
 
 for (const engine of ENGINES) {
   describe(`redemptions on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
     let m: MerchantApi
     let shanghai: { id: string }
     let london: { id: string }
     before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
       m = await newMerchant(t)
       shanghai = await m.createStore({ name: 'Jing’an' })
       london = await m.createStore({ name: 'Soho', timezone: 'Europe/London' })
     })
-    after(() => t.close())
 
     let users = 0
     /** A fresh coupon of the card (each to its own user, so get_limit never gets in the way). */

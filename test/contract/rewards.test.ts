@@ -1,18 +1,14 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { assertInvalidFields } from '../helpers/problem.ts'
 import { assertLedgersConsistent, createMemberCard, getMember, join, ledger, postPoints } from '../helpers/member-api.ts'
 
 for (const engine of ENGINES) {
   describe(`rewards (积分商城) on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    before(async () => {
-      t = await startTestApp(engine)
-    })
-    after(() => t.close())
+    const t = useTestApp(engine)
 
     /** A member card, a coupon card and a member holding `points`. */
     async function world(m: MerchantApi, points: number, couponCard: Record<string, unknown> = {}) {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as delay } from 'node:timers/promises'
 import pino from 'pino'
 import { ENGINES, createTestDatabase, engineOptions, type TestDatabase } from '../helpers/databases.ts'
-import { TEST_SECRET_KEY, startTestApp, type Response, type TestApp } from '../helpers/app.ts'
+import { TEST_SECRET_KEY, useTestApp, type Response } from '../helpers/app.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { listRoutes, routeShape } from '../helpers/routes.ts'
 import { freePort, kabaoEnv, runCli } from '../helpers/server-process.ts'
@@ -100,13 +100,11 @@ async function untilLogged(proc: ServeProcess, predicate: (logs: Record<string, 
 
 for (const engine of ENGINES) {
   describe(`server on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
+    const t = useTestApp(engine)
     let key: string
     before(async () => {
-      t = await startTestApp(engine)
       key = (await t.merchant()).apiKey
     })
-    after(() => t.close())
 
     it('answers GET /healthz and GET /readyz with 200', async () => {
       const health = await t.request('GET', '/healthz')

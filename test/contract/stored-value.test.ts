@@ -1,18 +1,14 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { assertInvalidFields } from '../helpers/problem.ts'
 import { assertLedgersConsistent, createMemberCard, getMember, join, ledger } from '../helpers/member-api.ts'
 
 for (const engine of ENGINES) {
   describe(`stored value (储值) on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    before(async () => {
-      t = await startTestApp(engine)
-    })
-    after(() => t.close())
+    const t = useTestApp(engine)
 
     const move = (m: MerchantApi, memberId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
       t.request('POST', `/v1/members/${memberId}/stored-value`, { key: m.key, body, headers })

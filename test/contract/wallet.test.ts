@@ -1,24 +1,21 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 
 const DAY = 24 * 60 * 60 * 1000
 
 for (const engine of ENGINES) {
   describe(`wallet on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
+    const clock = new ManualClock('2030-03-01T02:00:00Z')
+    const t = useTestApp(engine, { clock })
     let key: string
     let merchantId: string
 
     before(async () => {
-      clock = new ManualClock('2030-03-01T02:00:00Z')
-      t = await startTestApp(engine, { clock })
       ;({ apiKey: key, merchantId } = await t.merchant('Bakery'))
     })
-    after(() => t.close())
 
     async function card(overrides: Record<string, unknown> = {}, merchantKey = key): Promise<string> {
       const res = await t.request('POST', '/v1/cards', { key: merchantKey, body: cashCard(overrides) })

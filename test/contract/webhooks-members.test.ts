@@ -1,10 +1,10 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectStatus, newMerchant } from '../helpers/merchant-api.ts'
 import { createMemberCard, join, order, postPoints } from '../helpers/member-api.ts'
-import { startReceiver, verifySignature, type Receiver } from '../helpers/webhook-receiver.ts'
+import { useReceiver, verifySignature } from '../helpers/webhook-receiver.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { deliverWebhooksOnce } from '../../src/features/webhooks/webhook-delivery.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
@@ -14,18 +14,9 @@ const START = '2026-03-01T02:00:00Z'
 
 for (const engine of ENGINES) {
   describe(`member events through webhooks on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    let receiver: Receiver
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-      receiver = await startReceiver()
-    })
-    after(async () => {
-      await receiver.close()
-      await t.close()
-    })
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
+    const receiver = useReceiver()
 
     it('delivers member, points, stored-value and reward events to the endpoints subscribed to their families, signed', async () => {
       const m = await newMerchant(t)

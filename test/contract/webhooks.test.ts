@@ -1,9 +1,9 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
-import { parseSignature, startReceiver, verifySignature, type Receiver } from '../helpers/webhook-receiver.ts'
+import { parseSignature, useReceiver, verifySignature } from '../helpers/webhook-receiver.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { deliverWebhooksOnce, webhookSettings } from '../../src/features/webhooks/webhook-delivery.ts'
 import { startWebhookWorker } from '../../src/jobs/webhook-worker.ts'
@@ -15,18 +15,9 @@ const settings = webhookSettings({ retrySchedule: [1, 1, 1], timeoutMs: 500 })
 
 for (const engine of ENGINES) {
   describe(`webhooks on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    let receiver: Receiver
-    before(async () => {
-      clock = new ManualClock(START)
-      t = await startTestApp(engine, { clock })
-      receiver = await startReceiver()
-    })
-    after(async () => {
-      await receiver.close()
-      await t.close()
-    })
+    const clock = new ManualClock(START)
+    const t = useTestApp(engine, { clock })
+    const receiver = useReceiver()
 
     const nowSeconds = () => Math.floor(clock.now() / 1000)
     const deliver = () => deliverWebhooksOnce(t.ctx, settings)

@@ -1,3 +1,4 @@
+import { useForTests } from './hooks.ts'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { buildApp, type App, type BuildOptions } from '../../src/app.ts'
@@ -115,4 +116,12 @@ export function cashCard(overrides: Record<string, unknown> = {}): Record<string
     validity: { type: 'fixed_term', days: 30 },
     ...overrides,
   }
+}
+
+/**
+ * A test app for the tests of the enclosing `describe`: started in a `before` hook on a fresh database of
+ * `engine` and closed (its database dropped) in an `after` hook.
+ */
+export function useTestApp(engine: Engine, options: Parameters<typeof startTestApp>[1] = {}): TestApp {
+  return useForTests(() => startTestApp(engine, options), (t) => t.close())
 }

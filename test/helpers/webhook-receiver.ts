@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { useForTests } from './hooks.ts'
 
 export interface Received {
   path: string
@@ -139,4 +140,9 @@ export function verifySignature(request: Pick<Received, 'headers' | 'raw'>, secr
     const given = Buffer.from(candidate, 'hex')
     return given.length === expected.length && timingSafeEqual(given, expected)
   })
+}
+
+/** A receiver for the tests of the enclosing `describe`, started before them and closed after. */
+export function useReceiver(): Receiver {
+  return useForTests(startReceiver, (receiver) => receiver.close())
 }

@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, startTestApp, type Response, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp, type Response } from '../helpers/app.ts'
 import { expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { assertLedgersConsistent, assertNoSourcePostedTwice, createMemberCard, getMember } from '../helpers/member-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
@@ -46,13 +46,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 for (const engine of ENGINES) {
   describe(`points ledger properties on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let clock: ManualClock
-    before(async () => {
-      clock = new ManualClock('2026-05-01T02:00:00Z')
-      t = await startTestApp(engine, { clock })
-    })
-    after(() => t.close())
+    const clock = new ManualClock('2026-05-01T02:00:00Z')
+    const t = useTestApp(engine, { clock })
 
     it('keeps every balance whole through random histories', async () => {
       await fc.assert(
