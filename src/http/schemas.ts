@@ -6,6 +6,7 @@ export const Money = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER
 export const PositiveMoney = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Integer fen (分), > 0' })
 export const IdParam = (name: string) => Type.Object({ [name]: Type.String({ minLength: 1, maxLength: 100 }) })
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 with offset' })
+export const UserId = Type.String({ minLength: 1, maxLength: 128, description: 'The merchant’s own id for its customer (like an openid)' })
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
 export const ListQuery = Type.Object({

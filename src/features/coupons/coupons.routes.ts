@@ -4,13 +4,12 @@ import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
-import { IdParam, ListQuery, Nullable } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, UserId } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { findCouponByCode, findIssued, issueCoupon, voidCoupon } from './coupons.service.ts'
 import { presentCoupon } from './coupons.presenter.ts'
 import { couponStateFilter } from './coupons.queries.ts'
 
-export const UserId = Type.String({ minLength: 1, maxLength: 128, description: 'The merchant’s own id for its customer (like an openid)' })
 const CouponState = Type.Union(['available', 'redeemed', 'expired', 'voided'].map((s) => Type.Literal(s)))
 
 export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

@@ -3,12 +3,11 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { AppError } from '../../errors.ts'
-import { IdParam, ListQuery } from '../../http/schemas.ts'
+import { IdParam, ListQuery, UserId } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { fromJson, type Db } from '../../db/database.ts'
 import { formatInstant } from '../../domain/time.ts'
 import type { NotificationsTable } from '../../db/schema.ts'
-import { UserId } from '../coupons/coupons.routes.ts'
 
 const customerOnly = { auth: 'customer' as const }
 const NotificationQuery = Type.Intersect([ListQuery, Type.Object({ unread: Type.Optional(Type.Boolean({ description: 'Only those not yet read' })) })])

@@ -3,11 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Money, Nullable } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Money, Nullable, UserId } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { fromJson } from '../../db/database.ts'
 import { formatInstant } from '../../domain/time.ts'
-import { UserId } from '../coupons/coupons.routes.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import {
   createPaymentRule,
