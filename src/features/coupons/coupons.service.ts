@@ -111,7 +111,7 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
 
   const couponId = newId('cpn', now)
   let drafted: { values: CouponRow; code: string } | null = null
-  // Codes carry 65 random bits, so a clash is astronomically rare; should one happen, draw again.
+  // Codes carry 70 random bits, so a clash is astronomically rare; should one happen, draw again.
   for (let attempt = 0; attempt < 3 && drafted === null; attempt++) {
     const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
     const result = await tx
