@@ -8,7 +8,8 @@ import { IdParam, ListQuery, Nullable, UserId } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { findCouponByCode, findIssued, issueCoupon, voidCoupon } from './coupons.service.ts'
 import { presentCoupon } from './coupons.presenter.ts'
-import { couponStateFilter } from './coupons.queries.ts'
+import { listUserCoupons } from './coupons.repository.ts'
+import type { CouponState as StoredCouponState } from './coupons.table.ts'
 
 const CouponState = Type.Union(['available', 'redeemed', 'expired', 'voided'].map((s) => Type.Literal(s)))
 
@@ -79,15 +80,10 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const { user_id } = request.params as { user_id: string }
-      const query = request.query as { limit?: number; cursor?: string; state?: string; card_id?: string }
+      const query = request.query as { limit?: number; cursor?: string; state?: StoredCouponState; card_id?: string }
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
       const now = ctx.clock.now()
-      let q = db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('user_id', '=', user_id)
-      if (query.state) q = q.where(couponStateFilter(query.state, now))
-      if (query.card_id) q = q.where('card_id', '=', query.card_id)
-      if (before) q = q.where('id', '<', before)
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute()
+      const rows = await listUserCoupons(db, merchantId, user_id, { state: query.state, cardId: query.card_id, now, before: decodeCursor(query.cursor), limit: limit + 1 })
       return page(rows, limit, (row) => presentCoupon(row, merchantTz, now, ctx.secrets))
     },
   )

@@ -31,7 +31,7 @@ export async function walletRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
     async (request) => {
       const customer = customerOf(request)
-      const query = request.query as { limit?: number; cursor?: string; state?: string }
+      const query = request.query as { limit?: number; cursor?: string; state?: 'available' | 'redeemed' | 'expired' | 'voided' }
       const now = ctx.clock.now()
       const { coupons, nextCursor } = await listWalletCoupons(ctx, customer, { state: query.state, cursor: query.cursor, limit: query.limit ?? 50 })
       return { data: coupons.map((c) => presentWalletCoupon(ctx, c, customer.merchantTz, now)), next_cursor: nextCursor }

@@ -4,9 +4,9 @@ import type { CardTerms } from '../../domain/types.ts'
 import { AppError } from '../../errors.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
 import { decodeCursor, encodeCursor } from '../../pagination.ts'
-import type { CouponRow } from '../coupons/coupons.repository.ts'
+import { couponStateFilter, type CouponRow } from '../coupons/coupons.repository.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
-import { couponStateFilter } from '../coupons/coupons.queries.ts'
+import type { CouponState } from '../coupons/coupons.table.ts'
 import { presentCardFace, presentCardTerms, storesOf } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
 
@@ -55,7 +55,7 @@ function decodeExpiryCursor(cursor: string): { validUntil: number; id: string } 
 export async function listWalletCoupons(
   ctx: AppContext,
   customer: CustomerPrincipal,
-  query: { state?: string; limit: number; cursor?: string },
+  query: { state?: CouponState; limit: number; cursor?: string },
 ): Promise<{ coupons: WalletCoupon[]; nextCursor: string | null }> {
   const { db } = ctx.database
   const now = ctx.clock.now()
