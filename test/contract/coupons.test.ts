@@ -277,6 +277,45 @@ for (const engine of ENGINES) {
       })
     })
 
+    describe('taking from stock', () => {
+      const take = (merchantId: string, cardId: string, eventId: string) =>
+        t.ctx.database.db.transaction().execute((tx) =>
+          t.ctx.database.takeOneFromStock(tx, { merchantId, cardId, now: clock.now(), event: { id: eventId, type: 'coupon.issued', data: { coupon_id: 'cpn_x', card_id: cardId } } }),
+        )
+      const eventsWith = (id: string) => t.ctx.database.db.selectFrom('events').select(['id', 'merchant_id', 'type', 'data', 'created_at']).where('id', '=', id).execute()
+
+      it('takes one from an active card’s stock and records the event with the stock left, in one go', async () => {
+        clock.set(START)
+        const m = await newMerchant(t)
+        const card = await m.createCard(cashCard({ stock: 2 }))
+        assert.equal(await take(m.merchantId, card.id, 'evt_take_1_' + engine), true)
+        const [event] = await eventsWith('evt_take_1_' + engine)
+        assert.equal(event.merchant_id, m.merchantId)
+        assert.equal(event.type, 'coupon.issued')
+        assert.equal(event.created_at, ms(START))
+        assert.deepEqual(typeof event.data === 'string' ? JSON.parse(event.data) : event.data, { coupon_id: 'cpn_x', card_id: card.id, stock_remaining: 1 })
+        const after = expectStatus(await m.get(`/v1/cards/${card.id}`), 200)
+        assert.equal(after.stock_remaining, 1)
+        assert.equal(after.issued_count, 1)
+      })
+
+      it('writes nothing when the stock is gone or the card does not issue', async () => {
+        clock.set(START)
+        const m = await newMerchant(t)
+        const empty = await m.createCard(cashCard({ stock: 0 }))
+        const draft = await m.createCard(cashCard({ stock: 5, draft: true }))
+        const other = await newMerchant(t)
+        for (const [merchantId, cardId, id] of [[m.merchantId, empty.id, 'evt_take_2'], [m.merchantId, draft.id, 'evt_take_3'], [other.merchantId, draft.id, 'evt_take_4']]) {
+          assert.equal(await take(merchantId, cardId, id + engine), false, id)
+          assert.deepEqual(await eventsWith(id + engine), [], id)
+        }
+        assert.equal(expectStatus(await m.get(`/v1/cards/${empty.id}`), 200).issued_count, 0)
+        const untouched = expectStatus(await m.get(`/v1/cards/${draft.id}`), 200)
+        assert.equal(untouched.stock_remaining, 5)
+        assert.equal(untouched.issued_count, 0)
+      })
+    })
+
     describe('voiding', () => {
       it('voids an available coupon once; a retry answers the same; a voided coupon cannot be redeemed', async () => {
         clock.set(START)

@@ -14,8 +14,6 @@ import {
 } from './coupons.repository.ts'
 import type { CouponSource } from './coupons.table.ts'
 
-export type { CouponSource } from './coupons.table.ts'
-
 /** Coupons a member is owed (bought with points, a birthday gift) follow their own limits, not the card's per-user allowance. */
 const OWED_SOURCES: readonly CouponSource[] = ['points_exchange', 'birthday']
 
