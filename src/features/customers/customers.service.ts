@@ -72,8 +72,9 @@ export async function requestOneTimeCode(ctx: AppContext, merchantId: string, co
   if (!decision.ok) throw new OtpRateLimited(Math.ceil(decision.retryAfterMs / 1000))
   try {
     await ctx.notifier.sendOneTimeCode({ merchantId, channel: contact.channel, destination: contact.destination, code })
-  } catch {
-    throw new AppError('service_unavailable', 'The sign-in code could not be sent; try again shortly.')
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw new AppError('delivery_unavailable', 'The sign-in code could not be sent; try again shortly.')
   }
   return { challengeId, expiresAt, merchantTz: merchant.timezone }
 }
