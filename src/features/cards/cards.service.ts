@@ -72,8 +72,12 @@ function missingValidityFields(validity: CardInput['validity'] | undefined): Fie
     .map((field) => ({ field: `validity.${field}`, code: 'required', message: `is required for ${validity.type}` }))
 }
 
-/** Everything wrong with the terms at once: shape, the merchant's capabilities, its compliance policy, its stores. */
-async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input: Partial<CardInput>, now: number): Promise<void> {
+/**
+ * Everything wrong with the terms at once: shape, the merchant's capabilities, its compliance policy, its
+ * stores. A new or changed validity must leave its coupons the policy's minimum from now on; one kept from
+ * the previous terms (`previous`) was judged when it was set, and is measured whole.
+ */
+async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input: Partial<CardInput>, now: number, previous: CardTerms | null = null): Promise<void> {
   const missing = missingValidityFields(input.validity)
   const errors = missing.length > 0 ? missing : [...validateCardTerms(terms, now)]
   if (!merchant.capabilities.card_types.includes(terms.type)) {
@@ -86,7 +90,8 @@ async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input
   for (const id of unknown) {
     errors.push({ field: `store_ids[${terms.store_ids.indexOf(id)}]`, code: 'not_found', message: `${id} is not a store of this merchant` })
   }
-  if (missing.length === 0) errors.push(...evaluateCompliance(terms, merchant.policy))
+  const validityChanged = previous === null || !isDeepStrictEqual(terms.validity, previous.validity)
+  if (missing.length === 0) errors.push(...evaluateCompliance(terms, merchant.policy, validityChanged ? now : null))
   if (errors.length > 0) throw validationFailed(errors, 'The card breaks one or more rules; see errors.')
 }
 
@@ -145,7 +150,7 @@ export async function updateCard(ctx: AppContext, merchantId: string, cardId: st
   const terms = termsFrom(input, current.terms)
   // Compared as values: PostgreSQL's jsonb does not keep the key order the terms were written in.
   const termsChanged = !isDeepStrictEqual(terms, current.terms)
-  if (termsChanged) await checkTerms(db, merchant, terms, input, now)
+  if (termsChanged) await checkTerms(db, merchant, terms, input, now, current.terms)
   const settings: Record<string, unknown> = Object.fromEntries(SETTINGS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]))
   // A new threshold is judged afresh: the alert fires again if the stock is at or below it.
   if (input.stock_low_threshold !== undefined && input.stock_low_threshold !== current.card.stock_low_threshold) settings.stock_low_at = null
