@@ -113,7 +113,7 @@ test('a fixed range is measured from now when it is new or changed', () => {
   assert.deepEqual(fields(mostlyOver), [], 'ten days long in all')
   assert.deepEqual(fields(mostlyOver, DEFAULT_POLICY, NOW), [['min_validity_days', 'validity.end_at']], 'an hour left')
   const [error] = evaluateCompliance(mostlyOver, DEFAULT_POLICY, NOW)
-  assert.match(error.message, /at least 3 days; this one is valid for 0.04 from now/)
+  assert.match(error.message, /at least 3 days; this one is valid for 0.04 days from now/)
   const cases: [string, CardTerms['validity'], [string, string][]][] = [
     ['began, exactly 3 days left', range('2026-11-01T00:00:00+08:00', '2026-11-26T09:59:59+08:00'), []],
     ['began, 1 s short of 3 days left', range('2026-11-01T00:00:00+08:00', '2026-11-26T09:59:58+08:00'), [['min_validity_days', 'validity.end_at']]],

@@ -23,11 +23,13 @@ export function evaluateCompliance(terms: CardTerms, policy: CompliancePolicy, v
     const length = usableValidityDays(terms.validity, validityFrom)
     // NaN (an unparseable range) is left to structural validation.
     if (length < min) {
-      const left = terms.validity.type === 'fixed_range' && validityFrom !== null ? ' from now' : ''
+      const fromNow = terms.validity.type === 'fixed_range' && validityFrom !== null
       errors.push({
         field: terms.validity.type === 'fixed_term' ? 'validity.days' : 'validity.end_at',
         code: 'min_validity_days',
-        message: `A coupon must be valid for at least ${min} days; this one is valid for ${trimNumber(Math.max(length, 0))}${left}.`,
+        message: fromNow
+          ? `A coupon must be valid for at least ${min} days; this one is valid for ${trimNumber(Math.max(length, 0))} days from now.`
+          : `A coupon must be valid for at least ${min} days; this one is valid for ${trimNumber(length)}.`,
       })
     }
   }

@@ -256,7 +256,7 @@ for (const engine of ENGINES) {
         const endsInAnHour = cashCard({ validity: { type: 'fixed_range', begin_at: '2026-02-28T10:00:00+08:00', end_at: '2026-03-10T10:59:59+08:00' } })
         let problem = expectProblem(await m.post('/v1/cards', endsInAnHour), 422, 'validation_failed')
         assert.deepEqual(fieldErrors(problem), ['min_validity_days@validity.end_at'])
-        assert.match(problem.errors[0].message, /at least 3 days; this one is valid for 0.04 from now/)
+        assert.match(problem.errors[0].message, /at least 3 days; this one is valid for 0.04 days from now/)
         const oneSecondShort = cashCard({ validity: { type: 'fixed_range', begin_at: '2026-03-01T00:00:00+08:00', end_at: '2026-03-13T09:59:58+08:00' } })
         assert.deepEqual(fieldErrors(expectProblem(await m.post('/v1/cards', oneSecondShort), 422, 'validation_failed')), ['min_validity_days@validity.end_at'])
 
