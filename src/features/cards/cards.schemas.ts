@@ -1,7 +1,6 @@
 import { Type } from 'typebox'
 import { Money, Nullable, PositiveMoney, Timestamp } from '../../http/schemas.ts'
-import type { Validity } from '../../domain/types.ts'
-import type { CardType, CodeType } from './cards.table.ts'
+import type { CardType, CodeType, ValidityType } from './cards.table.ts'
 
 const Text = (max: number) => Type.String({ maxLength: max })
 const CodeTypeSchema = Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')])
@@ -104,7 +103,7 @@ export interface CardInput {
   stock: number
   get_limit?: number
   code_type?: CodeType
-  validity: { type: Validity['type']; begin_at?: string; end_at?: string; days?: number; start_after_days?: number }
+  validity: { type: ValidityType; begin_at?: string; end_at?: string; days?: number; start_after_days?: number }
   usable_hours?: { days: number[]; start: string; end: string }[] | null
   store_ids?: string[] | null
   can_share?: boolean

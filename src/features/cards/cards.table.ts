@@ -1,5 +1,5 @@
 import type { Json } from '../../db/json.ts'
-import type { CardType } from '../../domain/types.ts'
+import type { CardType, Validity } from '../../domain/types.ts'
 
 /** Rows of the cards tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
@@ -8,6 +8,9 @@ export type { CardType }
 /** draft → active ⇄ paused → ended (see changeCardStatus). */
 export type CardStatus = 'draft' | 'active' | 'paused' | 'ended'
 export const CARD_STATUSES: readonly CardStatus[] = ['draft', 'active', 'paused', 'ended']
+
+/** How a card's coupons are dated (kept in its versions' terms): see domain/validity.ts. */
+export type ValidityType = Validity['type']
 
 /** How a coupon's code is shown to the till. */
 export type CodeType = 'qrcode' | 'barcode' | 'text'
