@@ -37,32 +37,32 @@ function validityFrom(input: CardInput['validity']): Validity {
 
 /** The card's promise from a request body, on top of `base` for a change (absent = keep, null = clear). */
 function termsFrom(input: Partial<CardInput>, base: CardTerms | null): CardTerms {
-  const pick = <K extends keyof CardTerms>(key: K, fallback: CardTerms[K]): CardTerms[K] => {
-    const value = (input as Record<string, unknown>)[key]
-    if (value === undefined) return base ? base[key] : fallback
-    return (value ?? fallback) as CardTerms[K]
-  }
+  const type = input.type ?? base?.type
+  const validity = input.validity ? validityFrom(input.validity) : base?.validity
+  // The create body requires both; a change keeps the card's.
+  if (type === undefined || validity === undefined) throw new Error('A new card needs a type and a validity.')
+  const pick = <T>(value: T | null | undefined, current: T | undefined, fallback: T): T => (value === undefined ? (current ?? fallback) : (value ?? fallback))
   return {
-    type: (input.type ?? base?.type) as CardTerms['type'],
-    title: pick('title', ''),
-    subtitle: pick('subtitle', null),
-    color: pick('color', null),
-    logo_url: pick('logo_url', null),
-    notice: pick('notice', ''),
-    description: pick('description', null),
-    reduce_cost: pick('reduce_cost', null),
-    least_cost: pick('least_cost', null),
-    tiers: pick('tiers', null),
-    percent_off: pick('percent_off', null),
-    max_discount: pick('max_discount', null),
-    gift: pick('gift', null),
-    deal_detail: pick('deal_detail', null),
-    default_detail: pick('default_detail', null),
-    validity: input.validity ? validityFrom(input.validity) : (base?.validity as Validity),
-    usable_hours: pick('usable_hours', null),
-    store_ids: pick('store_ids', []),
-    can_share: pick('can_share', false),
-    can_gift: pick('can_gift', false),
+    type,
+    title: pick(input.title, base?.title, ''),
+    subtitle: pick(input.subtitle, base?.subtitle, null),
+    color: pick(input.color, base?.color, null),
+    logo_url: pick(input.logo_url, base?.logo_url, null),
+    notice: pick(input.notice, base?.notice, ''),
+    description: pick(input.description, base?.description, null),
+    reduce_cost: pick(input.reduce_cost, base?.reduce_cost, null),
+    least_cost: pick(input.least_cost, base?.least_cost, null),
+    tiers: pick(input.tiers, base?.tiers, null),
+    percent_off: pick(input.percent_off, base?.percent_off, null),
+    max_discount: pick(input.max_discount, base?.max_discount, null),
+    gift: pick(input.gift, base?.gift, null),
+    deal_detail: pick(input.deal_detail, base?.deal_detail, null),
+    default_detail: pick(input.default_detail, base?.default_detail, null),
+    validity,
+    usable_hours: pick(input.usable_hours, base?.usable_hours, null),
+    store_ids: pick(input.store_ids, base?.store_ids, []),
+    can_share: pick(input.can_share, base?.can_share, false),
+    can_gift: pick(input.can_gift, base?.can_gift, false),
   }
 }
 
