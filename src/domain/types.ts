@@ -47,13 +47,15 @@ export interface CardTerms {
   can_gift: boolean
 }
 
-/** A merchant's compliance policy. A null (or false) rule is switched off. */
+/** A merchant's compliance policy. A null (or false) rule is switched off; allow_no_threshold switches one off when true. */
 export interface CompliancePolicy {
   min_validity_days: number | null
   /** reduce_cost (each tier's too) <= this % of least_cost, when there is a least_cost. */
   max_reduce_ratio_percent: number | null
   max_percent_off: number | null
   require_notice: boolean
+  /** Cash coupons without a spend threshold (least_cost) are allowed: the ratio rule has nothing to check on them. */
+  allow_no_threshold: boolean
 }
 
 export const DEFAULT_POLICY: CompliancePolicy = Object.freeze({
@@ -61,6 +63,7 @@ export const DEFAULT_POLICY: CompliancePolicy = Object.freeze({
   max_reduce_ratio_percent: 50,
   max_percent_off: 50,
   require_notice: true,
+  allow_no_threshold: false,
 })
 
 /** field is a JSON path like 'validity.days' or 'tiers[1].reduce_cost'. */

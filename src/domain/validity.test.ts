@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { computeCouponValidity, evaluateValidityWindow, validityLengthDays } from './validity.ts'
+import { computeCouponValidity, evaluateValidityWindow, usableValidityDays, validityLengthDays } from './validity.ts'
 import { formatInstant, parseInstant } from './time.ts'
 import type { Validity } from './types.ts'
 
@@ -128,4 +128,22 @@ test('validityLengthDays counts fixed_range inclusively, fractions allowed', () 
     [range('nope', '2026-11-01T11:59:59+08:00'), Number.NaN],
   ]
   for (const [validity, expected] of cases) assert.equal(validityLengthDays(validity), expected, JSON.stringify(validity))
+})
+
+test('usableValidityDays counts a fixed_range from now once it has begun', () => {
+  const range = (begin_at: string, end_at: string): Validity => ({ type: 'fixed_range', begin_at, end_at })
+  const now = Date.parse('2026-11-23T10:00:00+08:00')
+  const cases: [string, Validity, number][] = [
+    ['began ten days ago, ends in an hour', range('2026-11-13T00:00:00+08:00', '2026-11-23T10:59:59+08:00'), 1 / 24],
+    ['began, three days left', range('2026-11-01T00:00:00+08:00', '2026-11-26T09:59:59+08:00'), 3],
+    ['not begun: its whole length', range('2026-12-01T00:00:00+08:00', '2026-12-03T23:59:59+08:00'), 3],
+    ['begins right now', range('2026-11-23T10:00:00+08:00', '2026-11-24T09:59:59+08:00'), 1],
+    ['ended a day ago', range('2026-11-01T00:00:00+08:00', '2026-11-22T09:59:59+08:00'), -1],
+    ['fixed_term: the term, each coupon from its claim', { type: 'fixed_term', days: 3, start_after_days: 0 }, 3],
+    ['fixed_term starting later: still the term', { type: 'fixed_term', days: 3, start_after_days: 7 }, 3],
+    ['unparseable', range('nope', '2026-11-23T10:59:59+08:00'), Number.NaN],
+  ]
+  for (const [name, validity, expected] of cases) assert.equal(usableValidityDays(validity, now), expected, name)
+  // Without a "now", the whole range.
+  assert.equal(usableValidityDays(range('2026-11-13T00:00:00+08:00', '2026-11-15T23:59:59+08:00'), null), 3)
 })

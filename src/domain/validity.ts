@@ -53,9 +53,20 @@ export function evaluateValidityWindow(now: number, validFrom: number, validUnti
  * hour short. NaN when a timestamp is invalid (structural validation reports that).
  */
 export function validityLengthDays(validity: Validity): number {
+  return usableValidityDays(validity, null)
+}
+
+/**
+ * The days a coupon of this card can still be used, counted from `from` (epoch ms; null = the whole
+ * validity). fixed_range → from max(begin_at, from) to end_at inclusive, as validityLengthDays: a range
+ * that began ten days ago and ends in an hour gives its coupons an hour. fixed_term → days, whenever
+ * it is asked: each coupon's term starts at its own claim, and start_after_days only moves it later.
+ */
+export function usableValidityDays(validity: Validity, from: number | null): number {
   if (validity.type === 'fixed_term') return validity.days
-  const from = parseInstant(validity.begin_at)
+  const begin = parseInstant(validity.begin_at)
   const until = parseInstant(validity.end_at)
-  if (from === null || until === null) return Number.NaN
-  return (Math.floor(until / SECOND) * SECOND - from + SECOND) / DAY
+  if (begin === null || until === null) return Number.NaN
+  const start = from === null ? begin : Math.max(begin, from)
+  return (Math.floor(until / SECOND) * SECOND - start + SECOND) / DAY
 }

@@ -52,12 +52,12 @@ for (const engine of ENGINES) {
       })
 
       it('creates a cash card with a fixed amount', async () => {
-        const card = await m.createCard(cashCard({ reduce_cost: 500, least_cost: undefined, stock: 10 }))
+        const card = await m.createCard(cashCard({ reduce_cost: 500, least_cost: 1000, stock: 10 }))
         assert.match(card.id, /^crd_/)
         assert.equal(card.type, 'cash')
         assert.equal(card.status, 'active')
         assert.equal(card.reduce_cost, 500)
-        assert.equal(card.least_cost, null)
+        assert.equal(card.least_cost, 1000)
         assert.equal(card.stock_remaining, 10)
         assert.equal(card.issued_count, 0)
         assert.equal(card.get_limit, 1)
@@ -245,15 +245,61 @@ for (const engine of ENGINES) {
         const m = await newMerchant(t)
         await m.createCard(cashCard({ reduce_cost: 5000, least_cost: 10000, validity: { type: 'fixed_term', days: 3 } }))
         await m.createCard({ ...base(), type: 'discount', percent_off: 50 })
-        await m.createCard(cashCard({ validity: { type: 'fixed_range', begin_at: '2026-03-10T00:00:00+08:00', end_at: '2026-03-12T23:59:59+08:00' } }))
-        // Without a threshold there is no ratio to keep.
-        await m.createCard(cashCard({ reduce_cost: 100000, least_cost: undefined }))
+        // Three days from now (10:00), the range having begun at midnight.
+        await m.createCard(cashCard({ validity: { type: 'fixed_range', begin_at: '2026-03-10T00:00:00+08:00', end_at: '2026-03-13T09:59:59+08:00' } }))
+        await m.createCard(cashCard({ validity: { type: 'fixed_range', begin_at: '2026-03-20T00:00:00+08:00', end_at: '2026-03-22T23:59:59+08:00' } }))
+      })
+
+      it('measures a fixed range from now: what began long ago and ends soon leaves too little', async () => {
+        clock.set(START)
+        const m = await newMerchant(t)
+        const endsInAnHour = cashCard({ validity: { type: 'fixed_range', begin_at: '2026-02-28T10:00:00+08:00', end_at: '2026-03-10T10:59:59+08:00' } })
+        let problem = expectProblem(await m.post('/v1/cards', endsInAnHour), 422, 'validation_failed')
+        assert.deepEqual(fieldErrors(problem), ['min_validity_days@validity.end_at'])
+        assert.match(problem.errors[0].message, /at least 3 days; this one is valid for 0.04 days from now/)
+        const oneSecondShort = cashCard({ validity: { type: 'fixed_range', begin_at: '2026-03-01T00:00:00+08:00', end_at: '2026-03-13T09:59:58+08:00' } })
+        assert.deepEqual(fieldErrors(expectProblem(await m.post('/v1/cards', oneSecondShort), 422, 'validation_failed')), ['min_validity_days@validity.end_at'])
+
+        // A change of validity is measured the same way, and changes nothing when refused.
+        const card = await m.createCard(cashCard({ validity: { type: 'fixed_range', begin_at: '2026-03-01T00:00:00+08:00', end_at: '2026-03-31T23:59:59+08:00' } }))
+        problem = expectProblem(await m.patch(`/v1/cards/${card.id}`, { validity: { type: 'fixed_range', begin_at: '2026-03-01T00:00:00+08:00', end_at: '2026-03-11T23:59:59+08:00' } }), 422, 'validation_failed')
+        assert.deepEqual(fieldErrors(problem), ['min_validity_days@validity.end_at'])
+        assert.equal(expectStatus(await m.get(`/v1/cards/${card.id}`), 200).version, 1)
+
+        // Near its end, a card whose validity is kept can still have its other terms changed.
+        clock.set('2026-03-30T02:00:00Z')
+        const renamed = expectStatus(await m.patch(`/v1/cards/${card.id}`, { title: 'Last days' }), 200)
+        assert.equal(renamed.version, 2)
+        clock.set(START)
+      })
+
+      it('refuses a cash coupon without a spend threshold unless the policy allows it', async () => {
+        const m = await newMerchant(t)
+        for (const least_cost of [undefined, null, 0]) {
+          const problem = expectProblem(await m.post('/v1/cards', cashCard({ reduce_cost: 50000, least_cost })), 422, 'validation_failed')
+          assert.deepEqual(fieldErrors(problem), ['threshold_required@least_cost'], String(least_cost))
+          assert.match(problem.errors[0].message, /allow_no_threshold/)
+        }
+        const card = await m.createCard(cashCard({ reduce_cost: 500, least_cost: 1000 }))
+        assert.deepEqual(fieldErrors(expectProblem(await m.patch(`/v1/cards/${card.id}`, { least_cost: null }), 422, 'validation_failed')), ['threshold_required@least_cost'])
+
+        const policy = expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
+        assert.equal(policy.allow_no_threshold, true)
+        assert.equal(expectStatus(await m.get('/v1/merchant/policy'), 200).allow_no_threshold, true)
+        const noThreshold = await m.createCard(cashCard({ reduce_cost: 50000, least_cost: undefined }))
+        assert.equal(noThreshold.least_cost, null)
+        assert.equal(expectStatus(await m.patch(`/v1/cards/${card.id}`, { least_cost: null }), 200).least_cost, null)
+        // The ratio still holds for coupons with a threshold.
+        assert.deepEqual(fieldErrors(expectProblem(await m.post('/v1/cards', cashCard({ reduce_cost: 6000, least_cost: 10000 })), 422, 'validation_failed')), ['max_reduce_ratio@reduce_cost'])
+        // The policy is the merchant's own.
+        const other = await newMerchant(t)
+        expectProblem(await other.post('/v1/cards', cashCard({ reduce_cost: 500, least_cost: undefined })), 422, 'validation_failed')
       })
 
       it('lets such cards through once the merchant switches the rules off', async () => {
         const m = await newMerchant(t)
         const policy = expectStatus(await m.get('/v1/merchant/policy'), 200)
-        assert.deepEqual(policy, { min_validity_days: 3, max_reduce_ratio_percent: 50, max_percent_off: 50, require_notice: true })
+        assert.deepEqual(policy, { min_validity_days: 3, max_reduce_ratio_percent: 50, max_percent_off: 50, require_notice: true, allow_no_threshold: false })
 
         // One rule off: only the others are still reported.
         expectStatus(await m.put('/v1/merchant/policy', { max_percent_off: null }), 200)
@@ -264,7 +310,7 @@ for (const engine of ENGINES) {
           await m.put('/v1/merchant/policy', { min_validity_days: null, max_reduce_ratio_percent: null, max_percent_off: null, require_notice: false }),
           200,
         )
-        assert.deepEqual(off, { min_validity_days: null, max_reduce_ratio_percent: null, max_percent_off: null, require_notice: false })
+        assert.deepEqual(off, { min_validity_days: null, max_reduce_ratio_percent: null, max_percent_off: null, require_notice: false, allow_no_threshold: false })
         assert.equal((await m.createCard(tieredBreakingThree())).tiers[1].reduce_cost, 10001)
         assert.equal((await m.createCard(discountBreakingThree())).percent_off, 60)
 

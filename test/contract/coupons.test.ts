@@ -320,6 +320,7 @@ for (const engine of ENGINES) {
       it('voids an available coupon once; a retry answers the same; a voided coupon cannot be redeemed', async () => {
         clock.set(START)
         const m = await newMerchant(t)
+        expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
         const card = await m.createCard(cashCard({ least_cost: undefined, get_limit: 5 }))
         const coupon = await m.issue(card.id, 'u1')
         const voided = expectStatus(await m.post(`/v1/coupons/${encodeURIComponent(coupon.code)}/void`, { reason: 'customer complaint' }), 200)
@@ -340,6 +341,7 @@ for (const engine of ENGINES) {
       it('refuses to void a redeemed or an expired coupon', async () => {
         clock.set(START)
         const m = await newMerchant(t)
+        expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
         const card = await m.createCard(cashCard({ least_cost: undefined, get_limit: 5, validity: { type: 'fixed_term', days: 3 } }))
         const redeemed = await m.issue(card.id, 'u1')
         expectStatus(await m.redeem({ code: redeemed.code }), 201)
@@ -357,6 +359,7 @@ for (const engine of ENGINES) {
       it('lists them newest first, filtered by the state they read as now', async () => {
         clock.set(START)
         const m = await newMerchant(t)
+        expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
         const short = await m.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 3 } }))
         const long = await m.createCard(cashCard({ least_cost: undefined, get_limit: 5 }))
         const expired = await m.issue(short.id, 'alice')

@@ -19,6 +19,7 @@ for (const engine of ENGINES) {
     it('persists expired with exactly one coupon.expired event per coupon, from the second after the last valid one', async () => {
       clock.set(START)
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const short = await m.createCard(cashCard({ least_cost: undefined, get_limit: 10, validity: { type: 'fixed_term', days: 3 } }))
       const long = await m.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 30 } }))
       const expiring = [await m.issue(short.id, 'u1'), await m.issue(short.id, 'u2'), await m.issue(short.id, 'u3')]
@@ -65,6 +66,7 @@ for (const engine of ENGINES) {
     it('reads the same before and after the job writes it down', async () => {
       clock.set(START)
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const card = await m.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 3 } }))
       const coupon = await m.issue(card.id, 'u1')
       clock.set(ms(coupon.valid_until) + 1000)
@@ -87,6 +89,7 @@ for (const engine of ENGINES) {
     it('keeps each merchant’s events to itself', async () => {
       clock.set(START)
       const a = await newMerchant(t)
+      expectStatus(await a.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const b = await newMerchant(t)
       const card = await a.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 3 } }))
       const coupon = await a.issue(card.id, 'u1')

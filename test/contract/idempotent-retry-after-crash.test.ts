@@ -31,6 +31,7 @@ for (const engine of ENGINES) {
     before(async () => {
       t = await startTestApp(engine, { clock })
       ;({ apiKey: key, merchantId } = await t.merchant())
+      await t.request('PUT', '/v1/merchant/policy', { key, body: { allow_no_threshold: true } })
     })
     after(() => t.close())
 

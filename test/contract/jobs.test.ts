@@ -36,6 +36,7 @@ for (const engine of ENGINES) {
     it('reminds each holder once, the card’s number of days before the coupon expires, while it is still available', async () => {
       clock.set(START)
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const threeDays = await m.createCard(cashCard({ least_cost: undefined, get_limit: 5, validity: { type: 'fixed_term', days: 10 } }))
       const oneDay = await m.createCard(cashCard({ least_cost: undefined, remind_days_before: 1, validity: { type: 'fixed_term', days: 10 } }))
       const silent = await m.createCard(cashCard({ least_cost: undefined, remind_days_before: null, validity: { type: 'fixed_term', days: 10 } }))
@@ -96,6 +97,7 @@ for (const engine of ENGINES) {
     it('alerts card.stock_low once when the stock falls to the threshold, and again only after it rose above it', async () => {
       clock.set(START)
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const card = await m.createCard(cashCard({ least_cost: undefined, stock: 20, get_limit: 100 }))
       assert.equal(card.stock_low_threshold, 2, 'the default is 10% of the stock at creation')
       assert.equal((await m.createCard(cashCard({ stock: 9 }))).stock_low_threshold, null)
@@ -136,6 +138,7 @@ for (const engine of ENGINES) {
     it('rolls the statistics of each merchant’s last local days up once per day', async () => {
       clock.set(START)
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const card = await m.createCard(cashCard({ least_cost: undefined, get_limit: 10 }))
       const coupons = [await m.issue(card.id, 'u1'), await m.issue(card.id, 'u1'), await m.issue(card.id, 'u2')]
       const redemption = expectStatus(await m.redeem({ code: coupons[0].code }), 201)
@@ -351,6 +354,7 @@ for (const engine of ENGINES) {
 
       // Through the API: a delivered event leaves the delivery log after the retention, and can still be sent again.
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const endpoint = expectStatus(await m.post('/v1/webhook-endpoints', { url: 'https://shop.example/hooks', events: ['coupon.issued'] }), 201)
       const card = await m.createCard(cashCard({ least_cost: undefined }))
       await m.issue(card.id, 'u1')

@@ -118,7 +118,7 @@ for (const engine of ENGINES) {
     it('announces expiring points once ahead, then their expiry, and a birthday gift once', async () => {
       clock.set('2026-03-01T02:00:00Z')
       const m = await newMerchant(t)
-      const gift = await m.createCard(cashCard({ title: 'Birthday cake', least_cost: undefined, reduce_cost: 1000 }))
+      const gift = await m.createCard(cashCard({ title: 'Birthday cake', reduce_cost: 1000 }))
       const memberCard = await createMemberCard(m, {
         profile_fields: { birthday: 'optional' },
         points_expiry: { type: 'days', days: 30, notice_days: 7 },

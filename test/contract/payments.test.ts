@@ -38,8 +38,8 @@ for (const engine of ENGINES) {
     it('issues the cards whose minimum the order reaches, once per order: the same order again answers 200 with the first payment', async () => {
       const m = await newMerchant(t)
       const store = await m.createStore()
-      const big = await m.createCard(cashCard({ title: '满100送', least_cost: undefined }))
-      const small = await m.createCard(cashCard({ title: '满10送', least_cost: undefined, get_limit: 10 }))
+      const big = await m.createCard(cashCard({ title: '满100送' }))
+      const small = await m.createCard(cashCard({ title: '满10送', get_limit: 10 }))
       const bigRule = expectStatus(await m.post('/v1/payment-rules', { card_id: big.id, min_amount: 10000 }), 201)
       const smallRule = expectStatus(await m.post('/v1/payment-rules', { card_id: small.id, min_amount: 1000 }), 201)
       expectStatus(await m.post('/v1/payment-rules', { card_id: small.id, min_amount: 0, active: false }), 201)
@@ -86,8 +86,8 @@ for (const engine of ENGINES) {
 
     it('reports the rules that could not issue (no stock, the user’s limit) without failing the payment or leaving a trace', async () => {
       const m = await newMerchant(t)
-      const scarce = await m.createCard(cashCard({ least_cost: undefined, stock: 1, get_limit: 5 }))
-      const once = await m.createCard(cashCard({ least_cost: undefined, get_limit: 1 }))
+      const scarce = await m.createCard(cashCard({ stock: 1, get_limit: 5 }))
+      const once = await m.createCard(cashCard({ get_limit: 1 }))
       const scarceRule = expectStatus(await m.post('/v1/payment-rules', { card_id: scarce.id, min_amount: 0 }), 201)
       const onceRule = expectStatus(await m.post('/v1/payment-rules', { card_id: once.id, min_amount: 0 }), 201)
 
@@ -111,7 +111,7 @@ for (const engine of ENGINES) {
       const m = await newMerchant(t)
       const store = await m.createStore()
       const elsewhere = await m.createStore()
-      const card = await m.createCard(cashCard({ least_cost: undefined, get_limit: 100 }))
+      const card = await m.createCard(cashCard({ get_limit: 100 }))
       expectStatus(await m.post('/v1/payment-rules', { card_id: card.id, min_amount: 0 }), 201)
       const till = expectStatus(await m.post('/v1/api-keys', { name: 'till', scope: 'redeem', store_id: store.id }), 201)
       const tillApi = merchantApi(t, till.api_key)

@@ -21,6 +21,8 @@ for (const engine of ENGINES) {
     let london: { id: string }
     before(async () => {
       m = await newMerchant(t)
+      // Its cash coupons mostly have no spend threshold, so any order (or none) redeems them.
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       shanghai = await m.createStore({ name: 'Jing’an' })
       london = await m.createStore({ name: 'Soho', timezone: 'Europe/London' })
     })
@@ -383,6 +385,7 @@ for (const engine of ENGINES) {
       it('reverses into expired when the coupon’s validity has passed, with one coupon.expired event', async () => {
         clock.set(START)
         const fresh = await newMerchant(t)
+        expectStatus(await fresh.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
         const card = await fresh.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 3 } }))
         const { code, valid_until } = await fresh.issue(card.id, 'u1')
         const redemption = expectStatus(await fresh.redeem({ code }), 201)
@@ -400,6 +403,7 @@ for (const engine of ENGINES) {
       it('lists coupon.issued, redeemed, reversed and voided events in order', async () => {
         clock.set(START)
         const fresh = await newMerchant(t)
+        expectStatus(await fresh.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
         const card = await fresh.createCard(cashCard({ least_cost: undefined }))
         const coupon = await fresh.issue(card.id, 'u1')
         const redemption = expectStatus(await fresh.redeem({ code: coupon.code }), 201)

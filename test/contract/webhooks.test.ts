@@ -76,6 +76,7 @@ for (const engine of ENGINES) {
     it('delivers each event to the endpoints subscribed to it, signed as the contract says, the body being the event', async () => {
       clock.set(START)
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const all = await addEndpoint(m)
       const redemptions = await addEndpoint(m, { events: ['coupon.redeemed'] })
       const cards = await addEndpoint(m, { events: ['card.*'] })
@@ -323,6 +324,7 @@ for (const engine of ENGINES) {
     it('sends right after a commit; a hanging receiver holds at most its own few slots and never the others', async () => {
       clock.set(START)
       const m = await newMerchant(t)
+      expectStatus(await m.put('/v1/merchant/policy', { allow_no_threshold: true }), 200)
       const slow = await addEndpoint(m, { events: ['coupon.issued'] })
       const fast = await addEndpoint(m, { events: ['coupon.redeemed'] })
       receiver.behave((request) => (receivedAt(slow).includes(request) ? 'hang' : 200))

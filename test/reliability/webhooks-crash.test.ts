@@ -86,7 +86,7 @@ for (const engine of ENGINES) {
      * the card id.
      */
     const dueReminders = async (key: string, n: number, remindDaysBefore: number | null = 3): Promise<string> => {
-      const card = await api(key, 'POST', '/v1/cards', cashCard({ least_cost: undefined, stock: n, remind_days_before: remindDaysBefore, validity: { type: 'fixed_term', days: 3 } }))
+      const card = await api(key, 'POST', '/v1/cards', cashCard({ stock: n, remind_days_before: remindDaysBefore, validity: { type: 'fixed_term', days: 3 } }))
       const report = await api(key, 'POST', `/v1/cards/${card.id}/bulk-issue`, { user_ids: Array.from({ length: n }, (_, i) => `user-${i}`) })
       assert.equal(report.issued, n)
       return card.id
@@ -108,7 +108,7 @@ for (const engine of ENGINES) {
       const base = first.base
       const post = (url: string, body: unknown) =>
         fetch(base + url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>)
-      const card = await post('/v1/cards', cashCard({ least_cost: undefined, stock: 100, get_limit: 100 }))
+      const card = await post('/v1/cards', cashCard({ stock: 100, get_limit: 100 }))
       for (let i = 0; i < 12; i++) await post(`/v1/cards/${card.id}/issue`, { user_id: 'u1' })
       await receiver.until(() => receiver.open() >= 2, 'deliveries in flight')
       await killHard(first)

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream'
 import { Type } from 'typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
-import { IdParam, Nullable } from '../../http/schemas.ts'
+import { IdParam, Nullable, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
 import { idempotencyKeyOf } from '../../http/idempotency.ts'
 import { countBytes, readUpload, rowsOfList, uploadFormatOf, UploadError, uploadTooLarge, type UploadRow } from './bulk-issue.parse.ts'
 import { BulkIssueInterrupted, bulkIssue, MAX_LISTED_FAILURES } from './bulk-issue.service.ts'
@@ -68,6 +69,11 @@ async function* listRows(values: readonly unknown[]): AsyncGenerator<UploadRow> 
   yield* rowsOfList(values)
 }
 
+/** The JSON body's list (its schema, checked before the handler runs, makes it one). */
+function userIdsOf(body: unknown): unknown[] {
+  return typeof body === 'object' && body !== null && 'user_ids' in body && Array.isArray(body.user_ids) ? body.user_ids : []
+}
+
 /** The rows of the request: a streamed CSV or NDJSON body, or the JSON body's list. */
 function uploadRowsOf(request: FastifyRequest): AsyncIterable<UploadRow> {
   const format = uploadFormatOf(request.headers['content-type'])
@@ -76,7 +82,7 @@ function uploadRowsOf(request: FastifyRequest): AsyncIterable<UploadRow> {
     if (Number(request.headers['content-length']) > UPLOAD_LIMIT_BYTES) throw uploadTooLarge(UPLOAD_LIMIT_BYTES)
     return readUpload(format, countBytes(body, UPLOAD_LIMIT_BYTES))
   }
-  if (format === 'json') return listRows((body as { user_ids: unknown[] }).user_ids)
+  if (format === 'json') return listRows(userIdsOf(body))
   // A CSV or NDJSON request without a body is an empty list.
   if (body === undefined && format !== null) return listRows([])
   // No body at all: name what is missing, as every route does.
@@ -84,9 +90,9 @@ function uploadRowsOf(request: FastifyRequest): AsyncIterable<UploadRow> {
   throw unsupportedMediaType()
 }
 
-export async function bulkIssueRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function bulkIssueRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   // A plugin of its own, so that CSV and NDJSON reach this route as a raw stream and no other route changes.
-  await app.register(async (scope) => {
+  await app.register(async (scope: FeatureApp) => {
     for (const type of STREAMED_MEDIA_TYPES) {
       if (scope.hasContentTypeParser(type)) scope.removeContentTypeParser(type)
       scope.addContentTypeParser(type, (_request, payload, done) => done(null, payload))
@@ -114,12 +120,12 @@ export async function bulkIssueRoutes(app: FastifyInstance, ctx: AppContext): Pr
               'application/x-ndjson': { schema: { description: 'One JSON string or {"user_id": …} object per line', examples: ['"u1001"\n{"user_id":"u1002"}\n'] } },
             },
           },
-          response: { 200: ReportSchema },
+          response: responses({ 200: ReportSchema }),
         },
       },
       async (request, reply) => {
         const { merchantId, merchantTz } = merchantOf(request)
-        const { card_id } = request.params as { card_id: string }
+        const { card_id } = request.params
         const runKey = idempotencyKeyOf(request)
         try {
           const report = await bulkIssue(ctx, { merchantId, merchantTz, cardId: card_id, runKey }, uploadRowsOf(request))

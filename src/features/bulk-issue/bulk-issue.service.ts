@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts'
 import type { CouponValidity } from '../../domain/validity.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
-import { findCardWithTerms } from '../cards/cards.repository.ts'
+import { findCardStock, findCardWithTerms } from '../cards/cards.repository.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
 import { draftCoupon, validityForIssue, type CouponDraftInput } from '../coupons/coupons.service.ts'
 import type { UploadRow } from './bulk-issue.parse.ts'
@@ -130,8 +130,7 @@ export async function bulkIssue(
     await iterator.return?.(undefined)
   }
 
-  const card = await db.selectFrom('cards').select('stock_remaining').where('merchant_id', '=', input.merchantId).where('id', '=', input.cardId).executeTakeFirst()
-  report.stock_remaining = card?.stock_remaining ?? 0
+  report.stock_remaining = (await findCardStock(db, input.merchantId, input.cardId)) ?? 0
   if (interruption !== null) throw new BulkIssueInterrupted(interruption, report)
   return report
 }

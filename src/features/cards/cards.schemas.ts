@@ -1,7 +1,9 @@
 import { Type } from 'typebox'
-import { Money, Nullable, PositiveMoney } from '../../http/schemas.ts'
+import { Money, Nullable, PositiveMoney, Timestamp } from '../../http/schemas.ts'
+import type { CardType, CodeType, ValidityType } from './cards.table.ts'
 
 const Text = (max: number) => Type.String({ maxLength: max })
+const CodeTypeSchema = Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')])
 
 /** Everything a card promises (versioned) plus its issuing settings. */
 export const cardFields = {
@@ -26,7 +28,7 @@ export const cardFields = {
   default_detail: Type.Optional(Nullable(Text(2000))),
   stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
   get_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Coupons per user; 1 when absent at creation' })),
-  code_type: Type.Optional(Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')])),
+  code_type: Type.Optional(CodeTypeSchema),
   validity: Type.Object(
     {
       type: Type.Union([Type.Literal('fixed_range'), Type.Literal('fixed_term')]),
@@ -81,8 +83,9 @@ export const UpdateCardBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 
+/** A card as the API takes it (the shape of CreateCardBody), for the service. */
 export interface CardInput {
-  type: string
+  type: CardType
   title: string
   subtitle?: string | null
   color?: string | null
@@ -99,8 +102,8 @@ export interface CardInput {
   default_detail?: string | null
   stock: number
   get_limit?: number
-  code_type?: string
-  validity: { type: string; begin_at?: string; end_at?: string; days?: number; start_after_days?: number }
+  code_type?: CodeType
+  validity: { type: ValidityType; begin_at?: string; end_at?: string; days?: number; start_after_days?: number }
   usable_hours?: { days: number[]; start: string; end: string }[] | null
   store_ids?: string[] | null
   can_share?: boolean
@@ -109,3 +112,62 @@ export interface CardInput {
   stock_low_threshold?: number | null
   remind_days_before?: number | null
 }
+
+const TierSchema = Type.Object({ least_cost: Money, reduce_cost: PositiveMoney })
+const UsableWindowSchema = Type.Object({ days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })), start: Type.String(), end: Type.String() })
+
+/** A validity as cards return it; a fixed range's instants in the merchant's zone. */
+export const ValiditySchema = Type.Union([
+  Type.Object({ type: Type.Literal('fixed_range'), begin_at: Timestamp, end_at: Timestamp }),
+  Type.Object({
+    type: Type.Literal('fixed_term'),
+    days: Type.Integer({ description: 'Days of validity, the day of claim (or of the delayed start) being day 1' }),
+    start_after_days: Type.Integer({ description: 'Days after the claim day the term starts; 0 = at the claim' }),
+  }),
+])
+
+/** The face of a card (look and value), as the merchant and customers see it. */
+export const CardFaceFields = {
+  type: cardFields.type,
+  title: Type.String(),
+  subtitle: Nullable(Type.String()),
+  color: Nullable(Type.String()),
+  logo_url: Nullable(Type.String()),
+  notice: Type.String(),
+  reduce_cost: Nullable(PositiveMoney),
+  least_cost: Nullable(Money),
+  tiers: Nullable(Type.Array(TierSchema)),
+  percent_off: Nullable(Type.Integer()),
+  max_discount: Nullable(PositiveMoney),
+  gift: Nullable(Type.String()),
+  deal_detail: Nullable(Type.String()),
+  default_detail: Nullable(Type.String()),
+}
+
+/** Every promised term beyond the face. */
+export const CardTermsFields = {
+  ...CardFaceFields,
+  description: Nullable(Type.String()),
+  validity: ValiditySchema,
+  usable_hours: Nullable(Type.Array(UsableWindowSchema)),
+  store_ids: Type.Array(Type.String(), { description: 'Empty = every store of the merchant' }),
+  can_share: Type.Boolean(),
+  can_gift: Type.Boolean(),
+}
+
+/** A card as the merchant sees it: its current terms, status, stock and issuing settings. */
+export const CardSchema = Type.Object({
+  id: Type.String(),
+  ...CardTermsFields,
+  status: Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('paused'), Type.Literal('ended')]),
+  version: Type.Integer({ description: 'Version of the terms; coupons keep the one they were issued under' }),
+  stock: Type.Integer({ description: 'Still to be issued (what `POST …/stock` changes)' }),
+  stock_remaining: Type.Integer({ description: 'The same as `stock`' }),
+  issued_count: Type.Integer(),
+  get_limit: Type.Integer(),
+  code_type: CodeTypeSchema,
+  stock_low_threshold: Nullable(Type.Integer()),
+  remind_days_before: Nullable(Type.Integer()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})

@@ -11,10 +11,11 @@ import { newId } from '../../ports/ids.ts'
 import { loadMerchant, type MerchantRow } from '../merchants/merchants.service.ts'
 import { unknownStoreIds } from '../stores/stores.repository.ts'
 import { changedByRequest, recordEvent } from '../events/events.repository.ts'
-import { findCardWithTerms, insertCardVersion, type CardWithTerms } from './cards.repository.ts'
+import { addToStock, findCardStock, findCardWithTerms, insertCard, insertCardVersion, updateCardAtVersion, updateCardStatus, type CardRow, type CardWithTerms } from './cards.repository.ts'
 import type { CardInput } from './cards.schemas.ts'
+import type { CardStatus } from './cards.table.ts'
 
-export type CardStatus = 'draft' | 'active' | 'paused' | 'ended'
+export type { CardStatus }
 
 /** Settings that govern future issuing and alerts only; changing them is not a change of promised terms. */
 const SETTINGS = ['get_limit', 'code_type', 'stock_low_threshold', 'remind_days_before'] as const
@@ -27,40 +28,41 @@ export function defaultStockLowThreshold(stock: number): number | null {
   return stock >= 10 ? Math.floor(stock / 10) : null
 }
 
+/** Only called once missingValidityFields found nothing missing, so the fields of its type are there. */
 function validityFrom(input: CardInput['validity']): Validity {
   return input.type === 'fixed_range'
-    ? { type: 'fixed_range', begin_at: input.begin_at as string, end_at: input.end_at as string }
-    : ({ type: input.type, days: input.days as number, start_after_days: input.start_after_days ?? 0 } as Validity)
+    ? { type: 'fixed_range', begin_at: input.begin_at ?? '', end_at: input.end_at ?? '' }
+    : { type: 'fixed_term', days: input.days ?? 0, start_after_days: input.start_after_days ?? 0 }
 }
 
 /** The card's promise from a request body, on top of `base` for a change (absent = keep, null = clear). */
 function termsFrom(input: Partial<CardInput>, base: CardTerms | null): CardTerms {
-  const pick = <K extends keyof CardTerms>(key: K, fallback: CardTerms[K]): CardTerms[K] => {
-    const value = (input as Record<string, unknown>)[key]
-    if (value === undefined) return base ? base[key] : fallback
-    return (value ?? fallback) as CardTerms[K]
-  }
+  const type = input.type ?? base?.type
+  const validity = input.validity ? validityFrom(input.validity) : base?.validity
+  // The create body requires both; a change keeps the card's.
+  if (type === undefined || validity === undefined) throw new Error('A new card needs a type and a validity.')
+  const pick = <T>(value: T | null | undefined, current: T | undefined, fallback: T): T => (value === undefined ? (current ?? fallback) : (value ?? fallback))
   return {
-    type: (input.type ?? base?.type) as CardTerms['type'],
-    title: pick('title', ''),
-    subtitle: pick('subtitle', null),
-    color: pick('color', null),
-    logo_url: pick('logo_url', null),
-    notice: pick('notice', ''),
-    description: pick('description', null),
-    reduce_cost: pick('reduce_cost', null),
-    least_cost: pick('least_cost', null),
-    tiers: pick('tiers', null),
-    percent_off: pick('percent_off', null),
-    max_discount: pick('max_discount', null),
-    gift: pick('gift', null),
-    deal_detail: pick('deal_detail', null),
-    default_detail: pick('default_detail', null),
-    validity: input.validity ? validityFrom(input.validity) : (base?.validity as Validity),
-    usable_hours: pick('usable_hours', null),
-    store_ids: pick('store_ids', []),
-    can_share: pick('can_share', false),
-    can_gift: pick('can_gift', false),
+    type,
+    title: pick(input.title, base?.title, ''),
+    subtitle: pick(input.subtitle, base?.subtitle, null),
+    color: pick(input.color, base?.color, null),
+    logo_url: pick(input.logo_url, base?.logo_url, null),
+    notice: pick(input.notice, base?.notice, ''),
+    description: pick(input.description, base?.description, null),
+    reduce_cost: pick(input.reduce_cost, base?.reduce_cost, null),
+    least_cost: pick(input.least_cost, base?.least_cost, null),
+    tiers: pick(input.tiers, base?.tiers, null),
+    percent_off: pick(input.percent_off, base?.percent_off, null),
+    max_discount: pick(input.max_discount, base?.max_discount, null),
+    gift: pick(input.gift, base?.gift, null),
+    deal_detail: pick(input.deal_detail, base?.deal_detail, null),
+    default_detail: pick(input.default_detail, base?.default_detail, null),
+    validity,
+    usable_hours: pick(input.usable_hours, base?.usable_hours, null),
+    store_ids: pick(input.store_ids, base?.store_ids, []),
+    can_share: pick(input.can_share, base?.can_share, false),
+    can_gift: pick(input.can_gift, base?.can_gift, false),
   }
 }
 
@@ -72,8 +74,12 @@ function missingValidityFields(validity: CardInput['validity'] | undefined): Fie
     .map((field) => ({ field: `validity.${field}`, code: 'required', message: `is required for ${validity.type}` }))
 }
 
-/** Everything wrong with the terms at once: shape, the merchant's capabilities, its compliance policy, its stores. */
-async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input: Partial<CardInput>, now: number): Promise<void> {
+/**
+ * Everything wrong with the terms at once: shape, the merchant's capabilities, its compliance policy, its
+ * stores. A new or changed validity must leave its coupons the policy's minimum from now on; one kept from
+ * the previous terms (`previous`) was judged when it was set, and is measured whole.
+ */
+async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input: Partial<CardInput>, now: number, previous: CardTerms | null = null): Promise<void> {
   const missing = missingValidityFields(input.validity)
   const errors = missing.length > 0 ? missing : [...validateCardTerms(terms, now)]
   if (!merchant.capabilities.card_types.includes(terms.type)) {
@@ -86,7 +92,8 @@ async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input
   for (const id of unknown) {
     errors.push({ field: `store_ids[${terms.store_ids.indexOf(id)}]`, code: 'not_found', message: `${id} is not a store of this merchant` })
   }
-  if (missing.length === 0) errors.push(...evaluateCompliance(terms, merchant.policy))
+  const validityChanged = previous === null || !isDeepStrictEqual(terms.validity, previous.validity)
+  if (missing.length === 0) errors.push(...evaluateCompliance(terms, merchant.policy, validityChanged ? now : null))
   if (errors.length > 0) throw validationFailed(errors, 'The card breaks one or more rules; see errors.')
 }
 
@@ -100,25 +107,23 @@ export async function createCard(ctx: AppContext, merchantId: string, input: Car
     await checkTerms(db, merchant, terms, input, now)
     const cardId = newId('crd', now)
     await db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('cards')
-        .values({
-          id: cardId,
-          merchant_id: merchantId,
-          type: terms.type,
-          status: input.draft ? 'draft' : 'active',
-          version: 1,
-          stock_remaining: input.stock,
-          issued_count: 0,
-          get_limit: input.get_limit ?? 1,
-          code_type: input.code_type ?? 'qrcode',
-          created_at: now,
-          updated_at: now,
-          stock_low_threshold: input.stock_low_threshold !== undefined ? input.stock_low_threshold : defaultStockLowThreshold(input.stock),
-          remind_days_before: input.remind_days_before !== undefined ? input.remind_days_before : DEFAULT_REMIND_DAYS_BEFORE,
-          request_ref: requestRef,
-        })
-        .execute()
+      await insertCard(tx, {
+        id: cardId,
+        merchant_id: merchantId,
+        type: terms.type,
+        status: input.draft ? 'draft' : 'active',
+        version: 1,
+        stock_remaining: input.stock,
+        issued_count: 0,
+        get_limit: input.get_limit ?? 1,
+        code_type: input.code_type ?? 'qrcode',
+        created_at: now,
+        updated_at: now,
+        stock_low_threshold: input.stock_low_threshold !== undefined ? input.stock_low_threshold : defaultStockLowThreshold(input.stock),
+        stock_low_at: null,
+        remind_days_before: input.remind_days_before !== undefined ? input.remind_days_before : DEFAULT_REMIND_DAYS_BEFORE,
+        request_ref: requestRef,
+      })
       await insertCardVersion(tx, { merchantId, cardId, version: 1, terms, now })
       await recordEvent(tx, { merchantId, type: 'card.created', data: { card_id: cardId, type: terms.type, title: terms.title }, now })
     })
@@ -145,28 +150,26 @@ export async function updateCard(ctx: AppContext, merchantId: string, cardId: st
   const terms = termsFrom(input, current.terms)
   // Compared as values: PostgreSQL's jsonb does not keep the key order the terms were written in.
   const termsChanged = !isDeepStrictEqual(terms, current.terms)
-  if (termsChanged) await checkTerms(db, merchant, terms, input, now)
-  const settings: Record<string, unknown> = Object.fromEntries(SETTINGS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]))
+  if (termsChanged) await checkTerms(db, merchant, terms, input, now, current.terms)
+  const settings: Partial<Pick<CardRow, (typeof SETTINGS)[number] | 'stock_low_at'>> = {}
+  if (input.get_limit !== undefined) settings.get_limit = input.get_limit
+  if (input.code_type !== undefined) settings.code_type = input.code_type
+  if (input.stock_low_threshold !== undefined) settings.stock_low_threshold = input.stock_low_threshold
+  if (input.remind_days_before !== undefined) settings.remind_days_before = input.remind_days_before
   // A new threshold is judged afresh: the alert fires again if the stock is at or below it.
   if (input.stock_low_threshold !== undefined && input.stock_low_threshold !== current.card.stock_low_threshold) settings.stock_low_at = null
   await db.transaction().execute(async (tx) => {
     const version = termsChanged ? current.card.version + 1 : current.card.version
     // The version check makes two concurrent changes conflict instead of one silently winning.
-    const updated = await tx
-      .updateTable('cards')
-      .set({ ...settings, version, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', cardId)
-      .where('version', '=', current.card.version)
-      .executeTakeFirst()
-    if (Number(updated.numUpdatedRows) !== 1) throw new AppError('request_in_progress', 'The card was changed at the same time; retry.')
+    const updated = await updateCardAtVersion(tx, merchantId, cardId, current.card.version, { ...settings, version, updated_at: now })
+    if (!updated) throw new AppError('request_in_progress', 'The card was changed at the same time; retry.')
     if (termsChanged) await insertCardVersion(tx, { merchantId, cardId, version, terms, now })
     await recordEvent(tx, { merchantId, type: 'card.updated', data: { card_id: cardId, version, terms_changed: termsChanged }, now })
   })
   return getCard(ctx, merchantId, cardId)
 }
 
-const TRANSITIONS: Record<string, { from: CardStatus[]; to: CardStatus }> = {
+const TRANSITIONS: Record<'activate' | 'pause' | 'end', { from: CardStatus[]; to: CardStatus }> = {
   activate: { from: ['draft', 'paused'], to: 'active' },
   pause: { from: ['active'], to: 'paused' },
   end: { from: ['draft', 'active', 'paused'], to: 'ended' },
@@ -180,14 +183,7 @@ export async function changeCardStatus(ctx: AppContext, merchantId: string, card
   const current = await getCard(ctx, merchantId, cardId)
   if (current.card.status === to) return current
   await db.transaction().execute(async (tx) => {
-    const updated = await tx
-      .updateTable('cards')
-      .set({ status: to, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', cardId)
-      .where('status', 'in', from)
-      .executeTakeFirst()
-    if (Number(updated.numUpdatedRows) !== 1) {
+    if (!(await updateCardStatus(tx, merchantId, cardId, from, to, now))) {
       throw new AppError('invalid_state', `A ${current.card.status} card cannot be moved to ${to}.`)
     }
     await recordEvent(tx, { merchantId, type: `card.${to === 'active' ? 'activated' : to}`, data: { card_id: cardId, status: to }, now })
@@ -212,19 +208,12 @@ async function applyStockChange(ctx: AppContext, merchantId: string, cardId: str
   const { db } = ctx.database
   const now = ctx.clock.now()
   await db.transaction().execute(async (tx) => {
-    const updated = await tx
-      .updateTable('cards')
-      .set((eb) => ({ stock_remaining: eb('stock_remaining', '+', delta), updated_at: now }))
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', cardId)
-      .where((eb) => eb(eb('stock_remaining', '+', delta), '>=', 0))
-      .returning('stock_remaining')
-      .executeTakeFirst()
-    if (!updated) {
-      const card = await tx.selectFrom('cards').select('stock_remaining').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
-      if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
-      throw new AppError('insufficient_stock', `The stock is ${card.stock_remaining}; it cannot go down by ${-delta}.`)
+    const stockRemaining = await addToStock(tx, merchantId, cardId, delta, now)
+    if (stockRemaining === undefined) {
+      const stock = await findCardStock(tx, merchantId, cardId)
+      if (stock === undefined) throw new AppError('card_not_found', 'There is no card with this id.')
+      throw new AppError('insufficient_stock', `The stock is ${stock}; it cannot go down by ${-delta}.`)
     }
-    await recordEvent(tx, { merchantId, type: 'card.stock_changed', data: { card_id: cardId, delta, stock_remaining: updated.stock_remaining }, now, requestRef })
+    await recordEvent(tx, { merchantId, type: 'card.stock_changed', data: { card_id: cardId, delta, stock_remaining: stockRemaining }, now, requestRef })
   })
 }

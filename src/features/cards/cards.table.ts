@@ -1,17 +1,30 @@
 import type { Json } from '../../db/json.ts'
+import type { CardType, Validity } from '../../domain/types.ts'
 
 /** Rows of the cards tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
+
+export type { CardType }
+
+/** draft → active ⇄ paused → ended (see changeCardStatus). */
+export type CardStatus = 'draft' | 'active' | 'paused' | 'ended'
+export const CARD_STATUSES: readonly CardStatus[] = ['draft', 'active', 'paused', 'ended']
+
+/** How a card's coupons are dated (kept in its versions' terms): see domain/validity.ts. */
+export type ValidityType = Validity['type']
+
+/** How a coupon's code is shown to the till. */
+export type CodeType = 'qrcode' | 'barcode' | 'text'
 
 export interface CardsTable {
   id: string
   merchant_id: string
-  type: string
-  status: string
+  type: CardType
+  status: CardStatus
   version: number
   stock_remaining: number
   issued_count: number
   get_limit: number
-  code_type: string
+  code_type: CodeType
   created_at: number
   updated_at: number
   /** `card.stock_low` fires when stock_remaining falls to this or below; null = no alert. */

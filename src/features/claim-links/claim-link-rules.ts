@@ -1,3 +1,5 @@
+import type { ClaimLinkSetting } from './claim-links.table.ts'
+
 /**
  * What a claim link reads as: `active` while it hands out coupons; `disabled` by the merchant; `expired`
  * from its `expires_at` on; `exhausted` once `max_claims` coupons were claimed through it.
@@ -5,7 +7,7 @@
 export type ClaimLinkStatus = 'active' | 'disabled' | 'expired' | 'exhausted'
 
 export interface ClaimLinkState {
-  status: string
+  status: ClaimLinkSetting
   claimed_count: number
   max_claims: number | null
   expires_at: number | null

@@ -1,16 +1,18 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Nullable, Timestamp } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, parseInstant } from '../../domain/time.ts'
 import { presentCardTerms } from '../wallet/card-terms.ts'
 import { presentWalletCouponDetail } from '../wallet/wallet.service.ts'
 import { claimLinkStatus } from './claim-link-rules.ts'
 import { claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, type ClaimLinkRow } from './claim-links.service.ts'
+import { listClaimLinks } from './claim-links.repository.ts'
+import { ClaimedCouponSchema, ClaimLinkSchema, ClaimPageSchema, QrImage } from './claim-links.schemas.ts'
 import { QR_FORMATS, QrQuery, sendQr } from './qr-image.ts'
 
 const CreateClaimLinkBody = Type.Object(
@@ -22,6 +24,8 @@ const CreateClaimLinkBody = Type.Object(
 )
 
 const TokenParams = IdParam('token')
+
+const ListClaimLinksQuery = Type.Intersect([ListQuery, Type.Object({ card_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) })])
 
 /** Where the wallet's claim page for a link lives; the QR codes point there. */
 export function claimUrl(ctx: AppContext, token: string): string {
@@ -45,15 +49,23 @@ function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: 
   }
 }
 
-export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
 
   app.post(
     '/v1/cards/:card_id/claim-links',
-    { schema: { tags: ['claim links'], summary: 'Make a link (and QR code) through which customers claim a coupon of this card', params: IdParam('card_id'), body: CreateClaimLinkBody } },
+    {
+      schema: {
+        tags: ['claim links'],
+        summary: 'Make a link (and QR code) through which customers claim a coupon of this card',
+        params: IdParam('card_id'),
+        body: CreateClaimLinkBody,
+        response: responses({ 201: ClaimLinkSchema }),
+      },
+    },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const body = request.body as { max_claims?: number | null; expires_at?: string | null }
+      const { body } = request
       const now = ctx.clock.now()
       let expiresAt: number | null = null
       if (body.expires_at !== undefined && body.expires_at !== null) {
@@ -61,50 +73,40 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
         if (expiresAt === null) throw validationFailed([{ field: 'expires_at', code: 'invalid', message: 'is not an ISO 8601 timestamp with an offset' }])
         if (expiresAt <= now) throw validationFailed([{ field: 'expires_at', code: 'in_past', message: 'must be in the future' }])
       }
-      const link = await createClaimLink(ctx, merchantId, (request.params as { card_id: string }).card_id, { maxClaims: body.max_claims ?? null, expiresAt }, idempotencyRefOf(request))
+      const link = await createClaimLink(ctx, merchantId, request.params.card_id, { maxClaims: body.max_claims ?? null, expiresAt }, idempotencyRefOf(request))
       return reply.code(201).send(presentClaimLink(ctx, link, merchantTz, now))
     },
   )
 
   app.get(
     '/v1/claim-links',
-    {
-      schema: {
-        tags: ['claim links'],
-        summary: 'List claim links, newest last',
-        querystring: Type.Intersect([ListQuery, Type.Object({ card_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) })]),
-      },
-    },
+    { schema: { tags: ['claim links'], summary: 'List claim links, newest last', querystring: ListClaimLinksQuery, response: responses({ 200: listOf(ClaimLinkSchema) }) } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const query = request.query as { limit?: number; cursor?: string; card_id?: string }
-      const limit = query.limit ?? 50
-      const after = decodeCursor(query.cursor)
+      const limit = request.query.limit ?? 50
+      const after = decodeCursor(request.query.cursor)
       const now = ctx.clock.now()
-      let q = db.selectFrom('claim_links').selectAll().where('merchant_id', '=', merchantId)
-      if (query.card_id) q = q.where('card_id', '=', query.card_id)
-      if (after) q = q.where('id', '>', after)
-      const rows = await q.orderBy('id').limit(limit + 1).execute()
+      const rows = await listClaimLinks(db, merchantId, { cardId: request.query.card_id, after, limit: limit + 1 })
       return page(rows, limit, (row) => presentClaimLink(ctx, row, merchantTz, now))
     },
   )
 
   app.get(
     '/v1/claim-links/:claim_link_id',
-    { schema: { tags: ['claim links'], summary: 'Get a claim link with its claim count', params: IdParam('claim_link_id') } },
+    { schema: { tags: ['claim links'], summary: 'Get a claim link with its claim count', params: IdParam('claim_link_id'), response: responses({ 200: ClaimLinkSchema }) } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const link = await getClaimLink(db, merchantId, (request.params as { claim_link_id: string }).claim_link_id)
+      const link = await getClaimLink(db, merchantId, request.params.claim_link_id)
       return presentClaimLink(ctx, link, merchantTz, ctx.clock.now())
     },
   )
 
   app.post(
     '/v1/claim-links/:claim_link_id/disable',
-    { schema: { tags: ['claim links'], summary: 'Stop a claim link handing out coupons', params: IdParam('claim_link_id') } },
+    { schema: { tags: ['claim links'], summary: 'Stop a claim link handing out coupons', params: IdParam('claim_link_id'), response: responses({ 200: ClaimLinkSchema }) } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const link = await disableClaimLink(ctx, merchantId, (request.params as { claim_link_id: string }).claim_link_id)
+      const link = await disableClaimLink(ctx, merchantId, request.params.claim_link_id)
       return presentClaimLink(ctx, link, merchantTz, ctx.clock.now())
     },
   )
@@ -114,13 +116,20 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
       `/v1/claim-links/:token/qr.${format}`,
       {
         config: { auth: 'none', rateLimit: 'claim' },
-        schema: { tags: ['claim links'], summary: `The link as a QR code (${format.toUpperCase()}), public so it can be printed or embedded`, security: [], params: TokenParams, querystring: QrQuery },
+        schema: {
+          tags: ['claim links'],
+          summary: `The link as a QR code (${format.toUpperCase()}), public so it can be printed or embedded`,
+          security: [],
+          params: TokenParams,
+          querystring: QrQuery,
+          response: responses({ 200: QrImage(format) }),
+        },
       },
       async (request, reply) => {
-        const { token } = request.params as { token: string }
+        const { token } = request.params
         if (!(await findClaimLinkByToken(db, token))) throw new AppError('claim_link_not_found', 'There is no claim link with this token.')
         // The image only encodes the link's URL, which never changes: caches may keep it.
-        return sendQr(reply, claimUrl(ctx, token), format, (request.query as { size?: number }).size ?? 512, 'public, max-age=86400')
+        return sendQr(reply, claimUrl(ctx, token), format, request.query.size ?? 512, 'public, max-age=86400')
       },
     )
   }
@@ -129,10 +138,16 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
     '/v1/claim/:token',
     {
       config: { auth: 'none', rateLimit: 'claim' },
-      schema: { tags: ['claim links'], summary: 'What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed', security: [], params: TokenParams },
+      schema: {
+        tags: ['claim links'],
+        summary: 'What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed',
+        security: [],
+        params: TokenParams,
+        response: responses({ 200: ClaimPageSchema }),
+      },
     },
     async (request) => {
-      const { link, card, merchant, stores, unavailableReason } = await claimPageOf(ctx, (request.params as { token: string }).token)
+      const { link, card, merchant, stores, unavailableReason } = await claimPageOf(ctx, request.params.token)
       const tz = merchant.timezone
       return {
         token: link.token,
@@ -149,10 +164,13 @@ export async function claimLinksRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.post(
     '/v1/claim/:token',
-    { config: { auth: 'customer', rateLimit: 'claim' }, schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams } },
+    {
+      config: { auth: 'customer', rateLimit: 'claim' },
+      schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams, response: responses({ 201: ClaimedCouponSchema }) },
+    },
     async (request, reply) => {
       const customer = customerOf(request)
-      const coupon = await claimThroughLink(ctx, customer, (request.params as { token: string }).token, idempotencyRefOf(request))
+      const coupon = await claimThroughLink(ctx, customer, request.params.token, idempotencyRefOf(request))
       return reply.code(201).send(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now()))
     },
   )

@@ -1,20 +1,20 @@
 import type { AppContext } from '../../app-context.ts'
-import type { Db } from '../../db/database.ts'
-import type { ClaimLinksTable } from '../../db/schema.ts'
+import type { Db, Tx } from '../../db/database.ts'
 import { computeCouponValidity } from '../../domain/validity.ts'
 import { AppError } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
-import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
+import { cardExists, findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
 import { findIssued, issueCouponInTx } from '../coupons/coupons.service.ts'
 import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
 import { storesOf, type StoreSummary } from '../wallet/card-terms.ts'
 import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
+import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithToken, insertClaimLink, type ClaimLinkRow } from './claim-links.repository.ts'
 
-export type ClaimLinkRow = ClaimLinksTable
+export type { ClaimLinkRow }
 
 /** Tokens are 24 random bytes in base64url; anything else cannot be a link and is not looked up. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/
@@ -33,8 +33,7 @@ export async function createClaimLink(
 ): Promise<ClaimLinkRow> {
   const { db } = ctx.database
   return onceForRequest(requestRef, madeByRequest(db, 'claim_links', merchantId, (id) => getClaimLink(db, merchantId, id)), async () => {
-    const card = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
-    if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+    if (!(await cardExists(db, merchantId, cardId))) throw new AppError('card_not_found', 'There is no card with this id.')
     const now = ctx.clock.now()
     const row: ClaimLinkRow = {
       id: newId('cll', now),
@@ -48,13 +47,13 @@ export async function createClaimLink(
       created_at: now,
       request_ref: requestRef,
     }
-    await db.insertInto('claim_links').values(row).execute()
+    await insertClaimLink(db, row)
     return row
   })
 }
 
-export async function getClaimLink(db: Db, merchantId: string, id: string): Promise<ClaimLinkRow> {
-  const row = await db.selectFrom('claim_links').selectAll().where('merchant_id', '=', merchantId).where('id', '=', id).executeTakeFirst()
+export async function getClaimLink(db: Db | Tx, merchantId: string, id: string): Promise<ClaimLinkRow> {
+  const row = await findClaimLink(db, merchantId, id)
   if (!row) throw notFound()
   return row
 }
@@ -63,14 +62,14 @@ export async function getClaimLink(db: Db, merchantId: string, id: string): Prom
 export async function disableClaimLink(ctx: AppContext, merchantId: string, id: string): Promise<ClaimLinkRow> {
   const { db } = ctx.database
   await getClaimLink(db, merchantId, id)
-  await db.updateTable('claim_links').set({ status: 'disabled' }).where('merchant_id', '=', merchantId).where('id', '=', id).execute()
+  await disableClaimLinkRow(db, merchantId, id)
   return getClaimLink(db, merchantId, id)
 }
 
 /** A link by its public token, whichever merchant it belongs to. */
-export async function findClaimLinkByToken(db: Db, token: string): Promise<ClaimLinkRow | undefined> {
+export async function findClaimLinkByToken(db: Db | Tx, token: string): Promise<ClaimLinkRow | undefined> {
   if (!TOKEN_SHAPE.test(token)) return undefined
-  return db.selectFrom('claim_links').selectAll().where('token', '=', token).executeTakeFirst()
+  return findClaimLinkWithToken(db, token)
 }
 
 /** Why a customer could not claim through the link right now, or null when they can. */
@@ -128,16 +127,7 @@ export async function claimThroughLink(ctx: AppContext, customer: CustomerPrinci
     const link = await findClaimLinkByToken(tx, token)
     // A link of another merchant does not exist for this customer.
     if (!link || link.merchant_id !== merchantId) throw notFound()
-    const counted = await tx
-      .updateTable('claim_links')
-      .set((eb) => ({ claimed_count: eb('claimed_count', '+', 1) }))
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', link.id)
-      .where('status', '=', 'active')
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .where((eb) => eb.or([eb('max_claims', 'is', null), eb('claimed_count', '<', eb.ref('max_claims'))]))
-      .executeTakeFirst()
-    if (Number(counted.numUpdatedRows) !== 1) {
+    if (!(await countClaim(tx, merchantId, link.id, now))) {
       const current = await getClaimLink(tx, merchantId, link.id)
       const status = claimLinkStatus(current, now)
       throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out coupons right now.' : inactiveReason(status))

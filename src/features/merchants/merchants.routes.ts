@@ -19,6 +19,7 @@ const PolicySchema = Type.Object(
     max_reduce_ratio_percent: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 100 }))),
     max_percent_off: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 100 }))),
     require_notice: Type.Optional(Type.Boolean()),
+    allow_no_threshold: Type.Optional(Type.Boolean({ description: 'Cash coupons without a spend threshold (least_cost) are allowed' })),
   },
   { additionalProperties: false },
 )

@@ -1,0 +1,68 @@
+import { Type } from 'typebox'
+import { Nullable, Timestamp } from '../../http/schemas.ts'
+import { CardTermsFields } from '../cards/cards.schemas.ts'
+
+export const ClaimLinkStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('expired'), Type.Literal('exhausted')])
+
+export const ClaimLinkSchema = Type.Object({
+  id: Type.String(),
+  card_id: Type.String(),
+  token: Type.String(),
+  url: Type.String({ description: 'The wallet’s claim page for the link' }),
+  qr_png_url: Type.String(),
+  qr_svg_url: Type.String(),
+  status: ClaimLinkStatusSchema,
+  claimed_count: Type.Integer(),
+  max_claims: Nullable(Type.Integer()),
+  expires_at: Nullable(Timestamp),
+  created_at: Timestamp,
+})
+
+const StoreSummarySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  address: Nullable(Type.String()),
+  latitude: Nullable(Type.Number()),
+  longitude: Nullable(Type.Number()),
+})
+
+/** Every term a customer is promised (presentCardTerms), with the stores it is good in. */
+export const CustomerCardTermsFields = {
+  ...CardTermsFields,
+  usable_hours_text: Nullable(Type.String({ description: 'e.g. "Mon-Fri 10:00-22:00"; null when usable at any hour' })),
+  all_stores: Type.Boolean({ description: 'Good in every store of the merchant (then `stores` is empty)' }),
+  stores: Type.Array(StoreSummarySchema),
+}
+
+export const ClaimPageSchema = Type.Object({
+  token: Type.String(),
+  status: ClaimLinkStatusSchema,
+  claimable: Type.Boolean(),
+  unavailable_reason: Nullable(Type.Union([Type.Literal('disabled'), Type.Literal('expired'), Type.Literal('exhausted'), Type.Literal('card_not_active'), Type.Literal('out_of_stock')])),
+  expires_at: Nullable(Timestamp),
+  remaining: Nullable(Type.Integer({ description: 'Coupons the link still hands out; null = as many as the stock allows' })),
+  merchant: Type.Object({ id: Type.String(), name: Type.String() }),
+  card: Type.Object({ id: Type.String(), ...CustomerCardTermsFields, get_limit: Type.Integer() }),
+})
+
+/** The coupon claimed, as the wallet shows it: with every term it was issued under. */
+export const ClaimedCouponSchema = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  card_id: Type.String(),
+  card_version_id: Type.String(),
+  user_id: Type.String(),
+  state: Type.Union([Type.Literal('available'), Type.Literal('redeemed'), Type.Literal('expired'), Type.Literal('voided')]),
+  source: Type.String(),
+  valid_from: Timestamp,
+  valid_until: Timestamp,
+  issued_at: Timestamp,
+  redeemed_at: Nullable(Timestamp),
+  redemption_id: Nullable(Type.String()),
+  voided_at: Nullable(Timestamp),
+  code_type: Type.String(),
+  card: Type.Object(CustomerCardTermsFields),
+})
+
+export const QrImage = (format: 'png' | 'svg') =>
+  Type.String({ description: format === 'png' ? 'PNG image (image/png)' : 'SVG image (image/svg+xml)' })
