@@ -4,6 +4,7 @@ import { fromJson } from '../db/database.ts'
 import type { CardTerms } from '../domain/types.ts'
 import { formatInstant } from '../domain/time.ts'
 import { recordEvent } from '../features/events/events.repository.ts'
+import { tellCustomer } from '../features/notifications/inbox.ts'
 
 const BATCH = 200
 const DAY = 86_400_000
@@ -38,7 +39,7 @@ async function remindBatch(ctx: AppContext, days: number, now: number): Promise<
         join.onRef('card_versions.merchant_id', '=', 'coupons.merchant_id').onRef('card_versions.id', '=', 'coupons.card_version_id'),
       )
       .innerJoin('merchants', 'merchants.id', 'coupons.merchant_id')
-      .select(['coupons.merchant_id', 'coupons.id', 'coupons.card_id', 'coupons.user_id', 'coupons.valid_until', 'card_versions.terms', 'merchants.timezone'])
+      .select(['coupons.merchant_id', 'coupons.id', 'coupons.card_id', 'coupons.user_id', 'coupons.valid_until', 'card_versions.terms', 'merchants.timezone', 'merchants.language'])
       .where('coupons.state', '=', 'available')
       .where('coupons.reminded_at', 'is', null)
       // Still valid (its last valid second has not passed) and within the reminder window.
@@ -64,13 +65,13 @@ async function remindBatch(ctx: AppContext, days: number, now: number): Promise<
       const title = fromJson<CardTerms>(coupon.terms).title
       const data = { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, title, valid_until: validUntil, days_before: days }
       await recordEvent(tx, { merchantId: coupon.merchant_id, type: 'coupon.expiring', data, now })
-      await ctx.notifier.notifyCustomer(tx, {
+      await tellCustomer(ctx.notifier, tx, {
         merchantId: coupon.merchant_id,
         userId: coupon.user_id,
         kind: 'coupon.expiring',
-        title: 'Your coupon expires soon',
-        body: `“${title}” can be used until ${validUntil.slice(0, 16).replace('T', ' ')}.`,
+        params: { title, validUntil },
         data,
+        language: coupon.language,
         dedupeKey: `coupon.expiring:${coupon.id}`,
         now,
       })
