@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Nullable } from '../../http/schemas.ts'
+import { Nullable, Timestamp } from '../../http/schemas.ts'
 import { MAX_LEVELS } from '../../domain/member-levels.ts'
 
 const Text = (max: number) => Type.String({ maxLength: max })
@@ -103,3 +103,61 @@ export interface MemberCardInput {
   level_review?: string
   stored_value?: { enabled: boolean; refund_rule?: { description: string; refundable: boolean; fee_percent?: number } }
 }
+
+/* What the API answers. */
+
+const ProfileSettingValue = Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('required')])
+const ProfileFieldsSchema = Type.Object({ name: ProfileSettingValue, phone: ProfileSettingValue, birthday: ProfileSettingValue })
+const EarningRulesSchema = Type.Object({ per_yuan: Type.Integer(), sign_in: Type.Integer(), profile_completed: Type.Integer(), referral: Type.Integer() })
+const PointsExpirySchema = Type.Union([
+  Type.Object({ type: Type.Literal('never') }),
+  Type.Object({ type: Type.Literal('end_of_year'), years_after: Type.Integer() }),
+  Type.Object({ type: Type.Literal('days'), days: Type.Integer() }),
+])
+export const RefundRuleSchema = Type.Object({ description: Type.String(), refundable: Type.Boolean(), fee_percent: Type.Integer() }, { description: 'The published refund rule of stored value' })
+const StoredValueTermsSchema = Type.Object({ enabled: Type.Boolean(), refund_rule: Nullable(RefundRuleSchema) })
+const LevelFields = { name: Type.String(), min_growth: Type.Integer(), percent_off: Type.Integer(), points_multiplier: Type.Number(), perks: Type.Array(Type.String()) }
+
+export const MemberCardStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('paused')])
+
+export const MemberCardSchema = Type.Object({
+  id: Type.String(),
+  status: MemberCardStatusSchema,
+  title: Type.String(),
+  subtitle: Nullable(Type.String()),
+  color: Nullable(Type.String()),
+  logo_url: Nullable(Type.String()),
+  notice: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  privacy_notice: Nullable(Type.String()),
+  member_number_prefix: Type.String(),
+  levels: Type.Array(Type.Object({ ...LevelFields, birthday_card_id: Nullable(Type.String()) })),
+  profile_fields: ProfileFieldsSchema,
+  points_rules: EarningRulesSchema,
+  growth_rules: EarningRulesSchema,
+  points_expiry: PointsExpirySchema,
+  points_expiry_notice_days: Type.Integer(),
+  level_review: Type.Union([Type.Literal('none'), Type.Literal('monthly'), Type.Literal('quarterly'), Type.Literal('half_yearly'), Type.Literal('yearly')]),
+  stored_value: StoredValueTermsSchema,
+  join_url: Type.String({ description: 'The wallet page where customers join, to share as a link or a QR code' }),
+  member_count: Type.Integer(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
+
+/** A member card as customers see it, before and after joining: its face, levels and published rules. */
+export const CustomerMemberCardSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  subtitle: Nullable(Type.String()),
+  color: Nullable(Type.String()),
+  logo_url: Nullable(Type.String()),
+  notice: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  privacy_notice: Nullable(Type.String()),
+  levels: Type.Array(Type.Object({ ...LevelFields, birthday_gift: Type.Boolean() })),
+  profile_fields: ProfileFieldsSchema,
+  points_rules: EarningRulesSchema,
+  points_expiry: PointsExpirySchema,
+  stored_value: StoredValueTermsSchema,
+})
