@@ -10,6 +10,7 @@ import { notifyExpiringPoints } from '../../src/jobs/notify-expiring-points.job.
 import { expirePoints } from '../../src/jobs/expire-points.job.ts'
 import { giveBirthdayGifts } from '../../src/jobs/birthday-gifts.job.ts'
 import { reviewMemberLevels } from '../../src/jobs/review-member-levels.job.ts'
+import { remindExpiringCoupons } from '../../src/jobs/remind-expiring-coupons.job.ts'
 
 const START = '2026-03-10T02:00:00Z'
 
@@ -178,6 +179,44 @@ for (const engine of ENGINES) {
       expectStatus(await postPoints(t, m.key, member.id, { delta: 10, reason: 'Bonus' }), 201)
       assert.deepEqual(said(await inbox(m, 'reader')).at(-1), ['points.changed', 'Points earned', 'Points +10 (Bonus). Balance: 260.'])
       await assertRelayed(m, ['reader'])
+    })
+    it('tells of levels, expiring coupons and points, birthday gifts and expiry in Chinese by default, in English after the switch', async () => {
+      clock.set('2026-03-01T02:00:00Z')
+      const m = await newMerchant(t)
+      const gift = await m.createCard(cashCard({ title: '生日蛋糕', least_cost: undefined, reduce_cost: 1000 }))
+      const coupons = await m.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 10 } }))
+      const memberCard = await createMemberCard(m, {
+        profile_fields: { name: 'off', phone: 'off', birthday: 'optional' },
+        points_rules: { profile_completed: 50 },
+        growth_rules: { profile_completed: 1000 },
+        points_expiry: { type: 'days', days: 30, notice_days: 7 },
+        levels: [
+          { name: '普通会员', min_growth: 0, birthday_card_id: gift.id },
+          { name: '银卡会员', min_growth: 1000, birthday_card_id: gift.id },
+        ],
+      })
+      const member = await join(m, memberCard.id, 'zh', { profile: { birthday: '1990-03-25' }, consent: true })
+      await m.issue(coupons.id, 'zh')
+      clock.set('2026-03-08T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [remindExpiringCoupons])
+      clock.set('2026-03-24T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [notifyExpiringPoints])
+      clock.set('2026-03-25T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [giveBirthdayGifts])
+      assert.deepEqual(said(await inbox(m, 'zh')), [
+        ['points.changed', '积分到账', '积分 +50（完善资料），当前积分 50。'],
+        ['member.level_changed', '会员升级', '您的会员等级已由“普通会员”变为“银卡会员”。'],
+        ['coupon.expiring', '优惠券即将过期', '“满100减20”可使用至 2026-03-10 23:59。'],
+        ['points.expiring', '积分即将过期', '50 积分将于 2026-03-31 00:00 过期，请尽快使用。'],
+        ['member.birthday_gift', '生日快乐', '生日礼券“生日蛋糕”已放入您的卡包。'],
+      ])
+
+      expectStatus(await m.patch('/v1/merchant', { language: 'en' }), 200)
+      clock.set('2026-03-31T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [expirePoints])
+      assert.deepEqual(said(await inbox(m, 'zh')).at(-1), ['points.changed', 'Points expired', 'Points -50 (50 points expired). Balance: 0.'])
+      await assertLedgersConsistent(t.db.database.db, member.id)
+      await assertRelayed(m, ['zh'])
     })
   })
 }
