@@ -1,7 +1,8 @@
 import { Type } from 'typebox'
 import { Nullable, Timestamp } from '../../http/schemas.ts'
-import { MAX_LEVELS } from '../../domain/member-levels.ts'
+import { MAX_LEVELS, type ReviewPeriod } from '../../domain/member-levels.ts'
 
+const reviewPeriods = () => [Type.Literal('none'), Type.Literal('monthly'), Type.Literal('quarterly'), Type.Literal('half_yearly'), Type.Literal('yearly')] as const
 const Text = (max: number) => Type.String({ maxLength: max })
 const Count = (description: string) => Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description }))
 const ProfileSetting = Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('required')]))
@@ -57,7 +58,7 @@ export const CreateMemberCardBody = Type.Object(
       ),
     ),
     level_review: Type.Optional(
-      Type.Union(['none', 'monthly', 'quarterly', 'half_yearly', 'yearly'].map((p) => Type.Literal(p)), {
+      Type.Union([...reviewPeriods()], {
         description: 'When levels are set afresh from the growth of the period just ended (downgrades included); none when absent',
       }),
     ),
@@ -100,7 +101,7 @@ export interface MemberCardInput {
   points_rules?: Rules
   growth_rules?: Rules
   points_expiry?: { type: 'never' | 'end_of_year' | 'days'; years_after?: number; days?: number; notice_days?: number }
-  level_review?: string
+  level_review?: ReviewPeriod
   stored_value?: { enabled: boolean; refund_rule?: { description: string; refundable: boolean; fee_percent?: number } }
 }
 
@@ -137,7 +138,7 @@ export const MemberCardSchema = Type.Object({
   growth_rules: EarningRulesSchema,
   points_expiry: PointsExpirySchema,
   points_expiry_notice_days: Type.Integer(),
-  level_review: Type.Union([Type.Literal('none'), Type.Literal('monthly'), Type.Literal('quarterly'), Type.Literal('half_yearly'), Type.Literal('yearly')]),
+  level_review: Type.Union([...reviewPeriods()]),
   stored_value: StoredValueTermsSchema,
   join_url: Type.String({ description: 'The wallet page where customers join, to share as a link or a QR code' }),
   member_count: Type.Integer(),

@@ -3,7 +3,6 @@ import type { Db } from '../../db/database.ts'
 import { toJson } from '../../db/database.ts'
 import type { FieldError } from '../../domain/types.ts'
 import { validateMemberCardTerms, type MemberCardTerms } from '../../domain/member-card-rules.ts'
-import type { ReviewPeriod } from '../../domain/member-levels.ts'
 import type { EarningRules, PointsExpiryRule } from '../../domain/points-rules.ts'
 import type { StoredValueRefundRule } from '../../domain/stored-value.ts'
 import { formatInstant } from '../../domain/time.ts'
@@ -58,7 +57,7 @@ function termsFrom(input: MemberCardInput): MemberCardTerms {
     growth_rules: earningRules(input.growth_rules),
     points_expiry: expiryRule(input.points_expiry),
     points_expiry_notice_days: input.points_expiry?.notice_days ?? DEFAULT_NOTICE_DAYS,
-    level_review: (input.level_review ?? 'none') as ReviewPeriod,
+    level_review: input.level_review ?? 'none',
     stored_value: {
       enabled: input.stored_value?.enabled ?? true,
       refund_rule: refundRule ? { description: refundRule.description, refundable: refundRule.refundable, fee_percent: refundRule.fee_percent ?? 0 } : DEFAULT_REFUND_RULE,
