@@ -1,13 +1,20 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import { AppError } from '../../errors.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
 import type { RewardExchangesTable, RewardStatus, RewardsTable } from './rewards.table.ts'
 
 export type RewardRow = RewardsTable
 export type RewardExchangeRow = RewardExchangesTable
 
-export function findReward(db: Db, merchantId: string, rewardId: string): Promise<RewardRow | undefined> {
-  return db.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', rewardId).executeTakeFirst()
+export function rewardNotFound(): AppError {
+  return new AppError('reward_not_found', 'There is no reward with this id.')
+}
+
+export async function findReward(db: Db, merchantId: string, rewardId: string): Promise<RewardRow> {
+  const row = await db.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', rewardId).executeTakeFirst()
+  if (!row) throw rewardNotFound()
+  return row
 }
 
 export async function insertReward(tx: Db, row: RewardRow): Promise<void> {

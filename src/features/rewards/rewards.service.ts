@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
-import type { Db } from '../../db/database.ts'
 import { CODE_RANDOM_BYTES, codeFromRandomBytes, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
@@ -20,14 +19,15 @@ import {
   addRewardStock,
   balanceAfterEntry,
   countMemberExchange,
-  findExchangeByRequest as findExchangeRowByRequest,
+  findExchangeByRequest,
   findExchangeCoupon,
   findPickUpByRequest,
-  findReward as findRewardRow,
+  findReward,
   insertExchange,
   insertReward,
   markPickedUp,
   pickUpCodeExists,
+  rewardNotFound,
   takeRewardStock,
   updateRewardStatus,
   type RewardExchangeRow,
@@ -35,7 +35,7 @@ import {
 } from './rewards.repository.ts'
 import type { RewardStatus, RewardType } from './rewards.table.ts'
 
-export type { RewardExchangeRow, RewardRow }
+export { findReward, type RewardExchangeRow, type RewardRow }
 
 export interface RewardInput {
   member_card_id: string
@@ -48,9 +48,6 @@ export interface RewardInput {
   per_member_limit?: number | null
 }
 
-function notFound(): AppError {
-  return new AppError('reward_not_found', 'There is no reward with this id.')
-}
 
 /**
  * A reward in the member card's catalogue: a coupon of one of the merchant's cards, or goods picked up with a
@@ -103,12 +100,6 @@ async function makeReward(ctx: AppContext, merchantId: string, input: RewardInpu
   return row
 }
 
-export async function findReward(db: Db, merchantId: string, rewardId: string): Promise<RewardRow> {
-  const row = await findRewardRow(db, merchantId, rewardId)
-  if (!row) throw notFound()
-  return row
-}
-
 /**
  * Adds to or takes from a reward's stock; it never goes below zero. Its event records the Idempotency-Key
  * request making the change (`requestRef`), so a retry after a crash does not change it twice.
@@ -146,9 +137,9 @@ export interface Exchange {
 }
 
 /** The exchange an Idempotency-Key request made for this member, with its coupon and the balance it left, if it did. */
-async function findExchangeByRequest(ctx: AppContext, merchantId: string, memberId: string, requestRef: string): Promise<Exchange | undefined> {
+async function exchangeMadeByRequest(ctx: AppContext, merchantId: string, memberId: string, requestRef: string): Promise<Exchange | undefined> {
   const { db } = ctx.database
-  const exchange = await findExchangeRowByRequest(db, merchantId, memberId, requestRef)
+  const exchange = await findExchangeByRequest(db, merchantId, memberId, requestRef)
   if (!exchange) return undefined
   const pointsBalance = await balanceAfterEntry(db, merchantId, exchange.points_entry_id)
   const coupon = exchange.coupon_id === null ? undefined : await findExchangeCoupon(db, merchantId, exchange.coupon_id)
@@ -167,12 +158,12 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
   const { merchantId, merchantTz } = scope
   const { userId, requestRef = null } = options
   const now = ctx.clock.now()
-  const made = (ref: string) => findExchangeByRequest(ctx, merchantId, memberId, ref)
+  const made = (ref: string) => exchangeMadeByRequest(ctx, merchantId, memberId, ref)
   return onceForRequest(requestRef, made, () => postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
     const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
     if (userId !== undefined && member.user_id !== userId) throw new AppError('member_not_found', 'You have no membership with this id.')
-    const reward = await findRewardRow(tx, merchantId, rewardId)
-    if (!reward || reward.member_card_id !== member.member_card_id) throw notFound()
+    const reward = await findReward(tx, merchantId, rewardId)
+    if (reward.member_card_id !== member.member_card_id) throw rewardNotFound()
     if (reward.status !== 'active') throw new AppError('reward_not_active', 'This reward is not being exchanged right now.')
     const exchangeId = newId('rex', now)
 
