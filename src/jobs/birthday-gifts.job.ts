@@ -4,7 +4,7 @@ import { addLocalDays } from '../domain/time.ts'
 import { AppError } from '../errors.ts'
 import { recordEvent } from '../features/events/events.repository.ts'
 import { issueCouponInTx } from '../features/coupons/coupons.service.ts'
-import { findMemberWithCard } from '../features/members/members.repository.ts'
+import { findMemberWithCard, listMembersDueBirthday, moveNextBirthday } from '../features/members/members.repository.ts'
 import { notifyBirthdayGift, type BirthdayGiftData } from '../features/members/member-notices.ts'
 import { findCardWithTerms } from '../features/cards/cards.repository.ts'
 
@@ -19,14 +19,7 @@ export const giveBirthdayGifts: Job = {
   name: 'birthday-gifts',
   async run(ctx, now) {
     const { db } = ctx.database
-    const due = await db
-      .selectFrom('members')
-      .innerJoin('merchants', 'merchants.id', 'members.merchant_id')
-      .select(['members.merchant_id', 'members.id', 'members.next_birthday_at', 'members.birthday', 'merchants.timezone'])
-      .where('members.next_birthday_at', '<=', now)
-      .orderBy('members.next_birthday_at')
-      .limit(BATCH)
-      .execute()
+    const due = await listMembersDueBirthday(db, now, BATCH)
     for (const { merchant_id: merchantId, id, next_birthday_at: birthdayAt, birthday, timezone } of due) {
       const { member, card } = await findMemberWithCard(db, merchantId, id)
       const cardId = card.terms.levels[member.level_index].birthday_card_id
@@ -48,14 +41,9 @@ export const giveBirthdayGifts: Job = {
       }
       const date = parseBirthday(birthday ?? '')
       await db.transaction().execute(async (tx) => {
-        const moved = await tx
-          .updateTable('members')
-          .set({ next_birthday_at: date === null ? null : nextBirthdayStart(date.month, date.day, addLocalDays(now, 1, timezone), timezone) })
-          .where('merchant_id', '=', merchantId)
-          .where('id', '=', id)
-          .where('next_birthday_at', '=', birthdayAt)
-          .executeTakeFirst()
-        if (failure !== null && Number(moved.numUpdatedRows) === 1) {
+        const next = date === null ? null : nextBirthdayStart(date.month, date.day, addLocalDays(now, 1, timezone), timezone)
+        const moved = await moveNextBirthday(tx, merchantId, id, birthdayAt, next)
+        if (failure !== null && moved) {
           await recordEvent(tx, { merchantId, type: 'member.birthday_gift_failed', data: { member_id: id, user_id: member.user_id, card_id: cardId, reason: failure }, now })
         }
       })

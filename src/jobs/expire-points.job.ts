@@ -1,6 +1,6 @@
 import type { Job } from './runner.ts'
 import { computeExpiry } from '../domain/points-rules.ts'
-import { lockMemberWithCard } from '../features/members/members.repository.ts'
+import { listLotsExpired, lockMemberWithCard } from '../features/members/members.repository.ts'
 import { heldLots, postPointsInTx } from '../features/points/points.ledger.ts'
 
 const BATCH = 200
@@ -14,15 +14,7 @@ export const expirePoints: Job = {
   name: 'expire-points',
   async run(ctx, now) {
     return ctx.database.db.transaction().execute(async (tx) => {
-      const due = await tx
-        .selectFrom('points_lots')
-        .innerJoin('merchants', 'merchants.id', 'points_lots.merchant_id')
-        .select(['points_lots.merchant_id', 'points_lots.member_id', 'merchants.timezone'])
-        .where('points_lots.expires_at', '<=', now)
-        .where('points_lots.remaining', '>', 0)
-        .orderBy('points_lots.expires_at')
-        .limit(BATCH)
-        .execute()
+      const due = await listLotsExpired(tx, now, BATCH)
       // Members are locked in one order, so two batches can never wait on each other.
       const members = [...new Map(due.map((row) => [`${row.merchant_id} ${row.member_id}`, row])).values()].sort((a, b) =>
         a.member_id < b.member_id ? -1 : a.member_id > b.member_id ? 1 : 0,

@@ -1,6 +1,6 @@
 import type { Job } from './runner.ts'
 import { evaluateLevelReview, nextReviewAt } from '../domain/member-levels.ts'
-import { lockMemberWithCard } from '../features/members/members.repository.ts'
+import { listMembersDueForReview, lockMemberWithCard, updateMember } from '../features/members/members.repository.ts'
 import { setLevelInTx } from '../features/members/member-levels.ts'
 
 const BATCH = 200
@@ -13,14 +13,7 @@ export const reviewMemberLevels: Job = {
   name: 'review-member-levels',
   async run(ctx, now) {
     return ctx.database.db.transaction().execute(async (tx) => {
-      const due = await tx
-        .selectFrom('members')
-        .innerJoin('merchants', 'merchants.id', 'members.merchant_id')
-        .select(['members.merchant_id', 'members.id', 'merchants.timezone'])
-        .where('members.next_review_at', '<=', now)
-        .orderBy('members.id')
-        .limit(BATCH)
-        .execute()
+      const due = await listMembersDueForReview(tx, now, BATCH)
       let reviewed = 0
       for (const { merchant_id, id, timezone } of due) {
         const { member, card } = await lockMemberWithCard(tx, merchant_id, id)
@@ -28,12 +21,7 @@ export const reviewMemberLevels: Job = {
         const { terms } = card
         const review = evaluateLevelReview(terms.levels, member.level_index, member.growth)
         if (review.change !== 'same') await setLevelInTx(tx, { notifier: ctx.notifier, member, terms, level: review.level, reason: 'review', now })
-        await tx
-          .updateTable('members')
-          .set({ growth: 0, next_review_at: nextReviewAt(terms.level_review, now, timezone), updated_at: now })
-          .where('merchant_id', '=', merchant_id)
-          .where('id', '=', id)
-          .execute()
+        await updateMember(tx, merchant_id, id, { growth: 0, next_review_at: nextReviewAt(terms.level_review, now, timezone), updated_at: now })
         reviewed++
       }
       return reviewed

@@ -10,6 +10,7 @@ import { notifyExpiringPoints } from '../../src/jobs/notify-expiring-points.job.
 import { expirePoints } from '../../src/jobs/expire-points.job.ts'
 import { giveBirthdayGifts } from '../../src/jobs/birthday-gifts.job.ts'
 import { reviewMemberLevels } from '../../src/jobs/review-member-levels.job.ts'
+import { remindExpiringCoupons } from '../../src/jobs/remind-expiring-coupons.job.ts'
 
 const START = '2026-03-10T02:00:00Z'
 
@@ -26,6 +27,12 @@ for (const engine of ENGINES) {
     const clock = new ManualClock(START)
     const t = useTestApp(engine, { clock })
 
+    /** A merchant that switched its customers' notifications to English (zh-CN is the default). */
+    const englishMerchant = async () => {
+      const m = await newMerchant(t)
+      assert.equal(expectStatus(await m.patch('/v1/merchant', { language: 'en' }), 200).language, 'en')
+      return m
+    }
     /** A user's inbox, oldest first. */
     const inbox = async (m: MerchantApi, userId: string): Promise<Notice[]> => expectStatus(await m.get(`/v1/users/${userId}/notifications?limit=500`), 200).data.reverse()
     const said = (notices: Notice[]) => notices.map((n) => [n.kind, n.title, n.body])
@@ -37,7 +44,7 @@ for (const engine of ENGINES) {
 
     it('tells a member of every points and stored-value movement with the change and the new balance, once, and nothing that was refused', async () => {
       clock.set(START)
-      const m = await newMerchant(t)
+      const m = await englishMerchant()
       const member = await join(m, (await createMemberCard(m)).id, 'u1')
       expectStatus(await m.post(`/v1/members/${member.id}/stored-value`, { delta: 10_000, reason: 'Top-up', payment_ref: 'pay-1' }), 201)
       expectStatus(await m.post(`/v1/members/${member.id}/stored-value`, { delta: 10_000, reason: 'Top-up', payment_ref: 'pay-1' }), 200)
@@ -70,7 +77,7 @@ for (const engine of ENGINES) {
 
     it('tells a member of level changes, up at once and down at a review', async () => {
       clock.set('2026-03-20T02:00:00Z')
-      const m = await newMerchant(t)
+      const m = await englishMerchant()
       const member = await join(m, (await createMemberCard(m, { level_review: 'monthly' })).id, 'climber')
       await order(m, member.id, { order_ref: 'big', order_amount: 150_000 })
       clock.set('2026-04-01T00:00:00+08:00')
@@ -88,7 +95,7 @@ for (const engine of ENGINES) {
 
     it('says what points bought, never the pick-up code, and nothing when the exchange is refused', async () => {
       clock.set(START)
-      const m = await newMerchant(t)
+      const m = await englishMerchant()
       const memberCard = await createMemberCard(m)
       const card = await m.createCard(cashCard({ stock: 10 }))
       const member = await join(m, memberCard.id, 'collector')
@@ -117,7 +124,7 @@ for (const engine of ENGINES) {
 
     it('announces expiring points once ahead, then their expiry, and a birthday gift once', async () => {
       clock.set('2026-03-01T02:00:00Z')
-      const m = await newMerchant(t)
+      const m = await englishMerchant()
       const gift = await m.createCard(cashCard({ title: 'Birthday cake', reduce_cost: 1000 }))
       const memberCard = await createMemberCard(m, {
         profile_fields: { birthday: 'optional' },
@@ -148,6 +155,68 @@ for (const engine of ENGINES) {
       assert.deepEqual(notices[1].data, (await m.events('points.expiring'))[0].data)
       await assertLedgersConsistent(t.db.database.db, member.id)
       await assertRelayed(m, ['saver'])
+    })
+    it('speaks Chinese to customers by default, and English once the merchant switches', async () => {
+      clock.set(START)
+      const m = await newMerchant(t)
+      assert.equal(expectStatus(await m.get('/v1/merchant'), 200).language, 'zh-CN')
+      const memberCard = await createMemberCard(m)
+      const member = await join(m, memberCard.id, 'reader')
+      expectStatus(await postPoints(t, m.key, member.id, { delta: 500, reason: '开卡礼' }), 201)
+      const goods = expectStatus(await m.post('/v1/rewards', { member_card_id: memberCard.id, type: 'goods', title: '帆布袋', points_cost: 250, stock: 5 }), 201)
+      expectStatus(await m.post(`/v1/members/${member.id}/exchanges`, { reward_id: goods.id }), 201)
+      expectStatus(await m.post(`/v1/members/${member.id}/stored-value`, { delta: 10_000, reason: '充值', payment_ref: 'pay-zh' }), 201)
+      assert.deepEqual(said(await inbox(m, 'reader')), [
+        ['points.changed', '积分到账', '积分 +500（开卡礼），当前积分 500。'],
+        ['points.changed', '积分已兑换', '积分 -250（积分兑换），当前积分 250。'],
+        ['reward.exchanged', '兑换成功', '“帆布袋”（积分 -250）：请在卡包中出示提货码领取。'],
+        ['stored_value.changed', '储值已到账', '储值 +¥100.00（充值），当前余额 ¥100.00。'],
+      ])
+
+      const switched = expectStatus(await m.patch('/v1/merchant', { language: 'en' }), 200)
+      assert.equal(switched.language, 'en')
+      expectProblem(await m.patch('/v1/merchant', { language: 'fr' }), 422, 'validation_failed')
+      expectStatus(await postPoints(t, m.key, member.id, { delta: 10, reason: 'Bonus' }), 201)
+      assert.deepEqual(said(await inbox(m, 'reader')).at(-1), ['points.changed', 'Points earned', 'Points +10 (Bonus). Balance: 260.'])
+      await assertRelayed(m, ['reader'])
+    })
+    it('tells of levels, expiring coupons and points, birthday gifts and expiry in Chinese by default, in English after the switch', async () => {
+      clock.set('2026-03-01T02:00:00Z')
+      const m = await newMerchant(t)
+      const gift = await m.createCard(cashCard({ title: '生日蛋糕', least_cost: undefined, reduce_cost: 1000 }))
+      const coupons = await m.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 10 } }))
+      const memberCard = await createMemberCard(m, {
+        profile_fields: { name: 'off', phone: 'off', birthday: 'optional' },
+        points_rules: { profile_completed: 50 },
+        growth_rules: { profile_completed: 1000 },
+        points_expiry: { type: 'days', days: 30, notice_days: 7 },
+        levels: [
+          { name: '普通会员', min_growth: 0, birthday_card_id: gift.id },
+          { name: '银卡会员', min_growth: 1000, birthday_card_id: gift.id },
+        ],
+      })
+      const member = await join(m, memberCard.id, 'zh', { profile: { birthday: '1990-03-25' }, consent: true })
+      await m.issue(coupons.id, 'zh')
+      clock.set('2026-03-08T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [remindExpiringCoupons])
+      clock.set('2026-03-24T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [notifyExpiringPoints])
+      clock.set('2026-03-25T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [giveBirthdayGifts])
+      assert.deepEqual(said(await inbox(m, 'zh')), [
+        ['points.changed', '积分到账', '积分 +50（完善资料），当前积分 50。'],
+        ['member.level_changed', '会员升级', '您的会员等级已由“普通会员”变为“银卡会员”。'],
+        ['coupon.expiring', '优惠券即将过期', '“满100减20”可使用至 2026-03-10 23:59。'],
+        ['points.expiring', '积分即将过期', '50 积分将于 2026-03-31 00:00 过期，请尽快使用。'],
+        ['member.birthday_gift', '生日快乐', '生日礼券“生日蛋糕”已放入您的卡包。'],
+      ])
+
+      expectStatus(await m.patch('/v1/merchant', { language: 'en' }), 200)
+      clock.set('2026-03-31T00:00:00+08:00')
+      await runJobsOnce(t.ctx, [expirePoints])
+      assert.deepEqual(said(await inbox(m, 'zh')).at(-1), ['points.changed', 'Points expired', 'Points -50 (50 points expired). Balance: 0.'])
+      await assertLedgersConsistent(t.db.database.db, member.id)
+      await assertRelayed(m, ['zh'])
     })
   })
 }

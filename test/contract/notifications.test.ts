@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/ports/clock.ts'
 import { recordEvent } from '../../src/features/events/events.repository.ts'
 import { deliverWebhooksOnce } from '../../src/features/webhooks/webhook-delivery.ts'
 import { useReceiver } from '../helpers/webhook-receiver.ts'
+import type { NotificationKind } from '../../src/features/notifications/notifications.table.ts'
 
 const START = '2026-03-10T02:00:00Z'
 
@@ -17,7 +18,7 @@ for (const engine of ENGINES) {
     const receiver = useReceiver()
 
     /** What a feature does: tell a customer something inside the transaction of the change. */
-    const notify = (m: { merchantId: string }, userId: string, kind: string, extra: { dedupeKey?: string; fail?: boolean } = {}) =>
+    const notify = (m: { merchantId: string }, userId: string, kind: NotificationKind, extra: { dedupeKey?: string; fail?: boolean } = {}) =>
       t.ctx.database.db.transaction().execute(async (tx) => {
         const id = await t.ctx.notifier.notifyCustomer(tx, {
           merchantId: m.merchantId,
@@ -86,13 +87,13 @@ for (const engine of ENGINES) {
       clock.set(START)
       const m = await newMerchant(t)
       const endpoint = expectStatus(await m.post('/v1/webhook-endpoints', { url: receiver.url, events: ['notification.created'] }), 201)
-      const id = await notify(m, 'u1', 'coupon.gifted', { dedupeKey: 'gift:1' })
-      assert.equal(await notify(m, 'u1', 'coupon.gifted', { dedupeKey: 'gift:1' }), null)
+      const id = await notify(m, 'u1', 'member.birthday_gift', { dedupeKey: 'gift:1' })
+      assert.equal(await notify(m, 'u1', 'member.birthday_gift', { dedupeKey: 'gift:1' }), null)
       await deliverWebhooksOnce(t.ctx)
       const relayed = receiver.received.filter((r) => r.body?.merchant_id === m.merchantId)
       assert.equal(relayed.length, 1)
       assert.equal(relayed[0].body.type, 'notification.created')
-      assert.deepEqual(relayed[0].body.data, { notification_id: id, user_id: 'u1', kind: 'coupon.gifted', title: 'coupon.gifted title', body: 'coupon.gifted body', data: { points: 10 } })
+      assert.deepEqual(relayed[0].body.data, { notification_id: id, user_id: 'u1', kind: 'member.birthday_gift', title: 'member.birthday_gift title', body: 'member.birthday_gift body', data: { points: 10 } })
       assert.equal(expectStatus(await m.get('/v1/users/u1/notifications'), 200).data.length, 1)
       assert.equal(expectStatus(await m.get(`/v1/webhook-endpoints/${endpoint.id}`), 200).failing_since, null)
     })

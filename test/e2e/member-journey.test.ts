@@ -194,7 +194,7 @@ describe('member cards and webhooks in a browser', () => {
     await screenshot(page, 'members-07-points-seen')
 
     await page.getByRole('tab', { name: /消息/ }).click()
-    const notice = page.locator('[data-test=notification]', { hasText: 'Points earned' })
+    const notice = page.locator('[data-test=notification]', { hasText: '积分到账' })
     await notice.waitFor()
     await assertAccessible(page, 'inbox')
     await screenshot(page, 'members-08-inbox')

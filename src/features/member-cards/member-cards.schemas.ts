@@ -1,7 +1,8 @@
 import { Type } from 'typebox'
-import { Nullable } from '../../http/schemas.ts'
-import { MAX_LEVELS } from '../../domain/member-levels.ts'
+import { Nullable, Timestamp } from '../../http/schemas.ts'
+import { MAX_LEVELS, type ReviewPeriod } from '../../domain/member-levels.ts'
 
+const reviewPeriods = () => [Type.Literal('none'), Type.Literal('monthly'), Type.Literal('quarterly'), Type.Literal('half_yearly'), Type.Literal('yearly')] as const
 const Text = (max: number) => Type.String({ maxLength: max })
 const Count = (description: string) => Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description }))
 const ProfileSetting = Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('required')]))
@@ -57,7 +58,7 @@ export const CreateMemberCardBody = Type.Object(
       ),
     ),
     level_review: Type.Optional(
-      Type.Union(['none', 'monthly', 'quarterly', 'half_yearly', 'yearly'].map((p) => Type.Literal(p)), {
+      Type.Union([...reviewPeriods()], {
         description: 'When levels are set afresh from the growth of the period just ended (downgrades included); none when absent',
       }),
     ),
@@ -100,6 +101,64 @@ export interface MemberCardInput {
   points_rules?: Rules
   growth_rules?: Rules
   points_expiry?: { type: 'never' | 'end_of_year' | 'days'; years_after?: number; days?: number; notice_days?: number }
-  level_review?: string
+  level_review?: ReviewPeriod
   stored_value?: { enabled: boolean; refund_rule?: { description: string; refundable: boolean; fee_percent?: number } }
 }
+
+/* What the API answers. */
+
+const ProfileSettingValue = Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('required')])
+const ProfileFieldsSchema = Type.Object({ name: ProfileSettingValue, phone: ProfileSettingValue, birthday: ProfileSettingValue })
+const EarningRulesSchema = Type.Object({ per_yuan: Type.Integer(), sign_in: Type.Integer(), profile_completed: Type.Integer(), referral: Type.Integer() })
+const PointsExpirySchema = Type.Union([
+  Type.Object({ type: Type.Literal('never') }),
+  Type.Object({ type: Type.Literal('end_of_year'), years_after: Type.Integer() }),
+  Type.Object({ type: Type.Literal('days'), days: Type.Integer() }),
+])
+export const RefundRuleSchema = Type.Object({ description: Type.String(), refundable: Type.Boolean(), fee_percent: Type.Integer() }, { description: 'The published refund rule of stored value' })
+const StoredValueTermsSchema = Type.Object({ enabled: Type.Boolean(), refund_rule: Nullable(RefundRuleSchema) })
+const LevelFields = { name: Type.String(), min_growth: Type.Integer(), percent_off: Type.Integer(), points_multiplier: Type.Number(), perks: Type.Array(Type.String()) }
+
+export const MemberCardStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('paused')])
+
+export const MemberCardSchema = Type.Object({
+  id: Type.String(),
+  status: MemberCardStatusSchema,
+  title: Type.String(),
+  subtitle: Nullable(Type.String()),
+  color: Nullable(Type.String()),
+  logo_url: Nullable(Type.String()),
+  notice: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  privacy_notice: Nullable(Type.String()),
+  member_number_prefix: Type.String(),
+  levels: Type.Array(Type.Object({ ...LevelFields, birthday_card_id: Nullable(Type.String()) })),
+  profile_fields: ProfileFieldsSchema,
+  points_rules: EarningRulesSchema,
+  growth_rules: EarningRulesSchema,
+  points_expiry: PointsExpirySchema,
+  points_expiry_notice_days: Type.Integer(),
+  level_review: Type.Union([...reviewPeriods()]),
+  stored_value: StoredValueTermsSchema,
+  join_url: Type.String({ description: 'The wallet page where customers join, to share as a link or a QR code' }),
+  member_count: Type.Integer(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
+
+/** A member card as customers see it, before and after joining: its face, levels and published rules. */
+export const CustomerMemberCardSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  subtitle: Nullable(Type.String()),
+  color: Nullable(Type.String()),
+  logo_url: Nullable(Type.String()),
+  notice: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  privacy_notice: Nullable(Type.String()),
+  levels: Type.Array(Type.Object({ ...LevelFields, birthday_gift: Type.Boolean() })),
+  profile_fields: ProfileFieldsSchema,
+  points_rules: EarningRulesSchema,
+  points_expiry: PointsExpirySchema,
+  stored_value: StoredValueTermsSchema,
+})

@@ -1,24 +1,21 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import { fromJson, toJson } from '../../db/database.ts'
-import type { MemberCardsTable } from '../../db/schema.ts'
+import { toJson } from '../../db/database.ts'
 import type { FieldError } from '../../domain/types.ts'
 import { validateMemberCardTerms, type MemberCardTerms } from '../../domain/member-card-rules.ts'
-import type { ReviewPeriod } from '../../domain/member-levels.ts'
 import type { EarningRules, PointsExpiryRule } from '../../domain/points-rules.ts'
 import type { StoredValueRefundRule } from '../../domain/stored-value.ts'
 import { formatInstant } from '../../domain/time.ts'
-import { AppError, validationFailed } from '../../errors.ts'
+import { validationFailed } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import type { MemberCardInput } from './member-cards.schemas.ts'
+import { findMemberCard, insertMemberCard, knownCardIds, updateMemberCardStatus, type MemberCard, type MemberCardRow } from './member-cards.repository.ts'
+import type { MemberCardStatus } from './member-cards.table.ts'
 
-export interface MemberCard {
-  row: MemberCardsTable
-  terms: MemberCardTerms
-}
+export { findMemberCard, type MemberCard }
 
 const DEFAULT_NOTICE_DAYS = 30
 
@@ -60,7 +57,7 @@ function termsFrom(input: MemberCardInput): MemberCardTerms {
     growth_rules: earningRules(input.growth_rules),
     points_expiry: expiryRule(input.points_expiry),
     points_expiry_notice_days: input.points_expiry?.notice_days ?? DEFAULT_NOTICE_DAYS,
-    level_review: (input.level_review ?? 'none') as ReviewPeriod,
+    level_review: input.level_review ?? 'none',
     stored_value: {
       enabled: input.stored_value?.enabled ?? true,
       refund_rule: refundRule ? { description: refundRule.description, refundable: refundRule.refundable, fee_percent: refundRule.fee_percent ?? 0 } : DEFAULT_REFUND_RULE,
@@ -72,8 +69,7 @@ function termsFrom(input: MemberCardInput): MemberCardTerms {
 async function unknownBirthdayCards(db: Db, merchantId: string, terms: MemberCardTerms): Promise<FieldError[]> {
   const ids = terms.levels.flatMap((level) => (level.birthday_card_id ? [level.birthday_card_id] : []))
   if (ids.length === 0) return []
-  const found = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', 'in', ids).execute()
-  const known = new Set(found.map((row) => row.id))
+  const known = await knownCardIds(db, merchantId, ids)
   return terms.levels.flatMap((level, i) =>
     level.birthday_card_id && !known.has(level.birthday_card_id)
       ? [{ field: `levels[${i}].birthday_card_id`, code: 'not_found', message: `${level.birthday_card_id} is not a card of this merchant` }]
@@ -95,7 +91,7 @@ export async function createMemberCard(ctx: AppContext, merchantId: string, inpu
     const terms = termsFrom(input)
     const errors = [...missingExpiryFields(input), ...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms))]
     if (errors.length > 0) throw validationFailed(errors, 'The member card breaks one or more rules; see errors.')
-    const row: MemberCardsTable = {
+    const row: MemberCardRow = {
       id: newId('mcd', now),
       merchant_id: merchantId,
       status: 'active',
@@ -107,40 +103,26 @@ export async function createMemberCard(ctx: AppContext, merchantId: string, inpu
       request_ref: requestRef,
     }
     await db.transaction().execute(async (tx) => {
-      await tx.insertInto('member_cards').values(row).execute()
+      await insertMemberCard(tx, row)
       await recordEvent(tx, { merchantId, type: 'member_card.created', data: { member_card_id: row.id, title: terms.title, levels: terms.levels.length }, now })
     })
     return { row, terms }
   })
 }
 
-export async function findMemberCard(db: Db, merchantId: string, memberCardId: string): Promise<MemberCard> {
-  const row = await db.selectFrom('member_cards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', memberCardId).executeTakeFirst()
-  if (!row) throw new AppError('member_card_not_found', 'There is no member card with this id.')
-  return { row, terms: fromJson<MemberCardTerms>(row.terms) }
-}
-
 /** Stops or restarts new members joining; existing members keep their card, points and balance. */
-export async function setMemberCardStatus(ctx: AppContext, merchantId: string, memberCardId: string, status: 'active' | 'paused'): Promise<MemberCard> {
+export async function setMemberCardStatus(ctx: AppContext, merchantId: string, memberCardId: string, status: MemberCardStatus): Promise<MemberCard> {
   const { db } = ctx.database
   const now = ctx.clock.now()
   await findMemberCard(db, merchantId, memberCardId)
   await db.transaction().execute(async (tx) => {
-    const changed = await tx
-      .updateTable('member_cards')
-      .set({ status, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', memberCardId)
-      .where('status', '!=', status)
-      .executeTakeFirst()
-    if (Number(changed.numUpdatedRows) === 1) {
+    if (await updateMemberCardStatus(tx, merchantId, memberCardId, status, now)) {
       await recordEvent(tx, { merchantId, type: `member_card.${status === 'active' ? 'activated' : 'paused'}`, data: { member_card_id: memberCardId, status }, now })
     }
   })
   return findMemberCard(db, merchantId, memberCardId)
 }
 
-/** Where customers join: the wallet's page for the card, to share as a link or a QR code. */
 /** The wallet page where a customer joins; it names the merchant so a first-time visitor can sign in. */
 export function joinUrl(publicUrl: string, merchantId: string, memberCardId: string): string {
   return `${publicUrl}/wallet/member-cards/${memberCardId}?merchant=${encodeURIComponent(merchantId)}`

@@ -4,7 +4,7 @@ import { decideUpgrade } from '../../domain/member-levels.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { notifyLevelChanged, type LevelChangedData } from './member-notices.ts'
-import type { MemberRow } from './members.repository.ts'
+import { addMemberGrowth, setMemberLevel, type MemberRow } from './members.repository.ts'
 
 export type LevelChangeReason = 'growth' | 'review'
 
@@ -14,14 +14,7 @@ export async function setLevelInTx(
   input: { notifier: Notifier; member: MemberRow; terms: MemberCardTerms; level: number; reason: LevelChangeReason; now: number },
 ): Promise<MemberRow> {
   const { member, terms, level, reason, now } = input
-  const updated = await tx
-    .updateTable('members')
-    .set({ level_index: level, level_changed_at: now, updated_at: now })
-    .where('merchant_id', '=', member.merchant_id)
-    .where('id', '=', member.id)
-    .where('level_index', '=', member.level_index)
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  const updated = await setMemberLevel(tx, member, level, now)
   const data: LevelChangedData = {
     member_id: member.id,
     member_card_id: member.member_card_id,
@@ -45,14 +38,7 @@ export async function setLevelInTx(
 export async function applyGrowthInTx(tx: Db, input: { notifier: Notifier; member: MemberRow; terms: MemberCardTerms; delta: number; now: number }): Promise<MemberRow> {
   const { member, terms, delta, now } = input
   if (delta === 0) return member
-  const updated = await tx
-    .updateTable('members')
-    .set((eb) => ({ growth: eb('growth', '+', delta), updated_at: now }))
-    .where('merchant_id', '=', member.merchant_id)
-    .where('id', '=', member.id)
-    .where((eb) => eb(eb('growth', '+', delta), '>=', 0))
-    .returningAll()
-    .executeTakeFirst()
+  const updated = await addMemberGrowth(tx, member, delta, now)
   if (!updated) throw new Error(`growth of member ${member.id} would go below zero`)
   const upgrade = decideUpgrade(terms.levels, updated.level_index, updated.growth)
   return upgrade === null ? updated : setLevelInTx(tx, { notifier: input.notifier, member: updated, terms, level: upgrade, reason: 'growth', now })

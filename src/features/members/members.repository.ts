@@ -1,8 +1,9 @@
 import type { Db } from '../../db/database.ts'
 import { sql } from 'kysely'
-import type { MembersTable } from '../../db/schema.ts'
+import type { Json } from '../../db/json.ts'
 import { AppError } from '../../errors.ts'
-import { findMemberCard, type MemberCard } from '../member-cards/member-cards.service.ts'
+import { findMemberCard, type MemberCard } from '../member-cards/member-cards.repository.ts'
+import type { MembersTable } from './members.table.ts'
 
 export type MemberRow = MembersTable
 
@@ -19,6 +20,62 @@ export async function findMember(db: Db, merchantId: string, memberId: string): 
   const member = await db.selectFrom('members').selectAll().where('merchant_id', '=', merchantId).where('id', '=', memberId).executeTakeFirst()
   if (!member) throw notFound()
   return member
+}
+
+/** A membership of this user, or undefined (whoever else's it is). */
+export function findUserMember(db: Db, merchantId: string, userId: string, memberId: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('members').selectAll().where('merchant_id', '=', merchantId).where('id', '=', memberId).where('user_id', '=', userId).executeTakeFirst()
+}
+
+/** The user's membership of a member card, if they joined it. */
+export function findMemberOfCard(db: Db, merchantId: string, memberCardId: string, userId: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('members').selectAll().where('merchant_id', '=', merchantId).where('member_card_id', '=', memberCardId).where('user_id', '=', userId).executeTakeFirst()
+}
+
+/** Every membership of a user with this merchant, oldest first. */
+export function listUserMembers(db: Db, merchantId: string, userId: string): Promise<MemberRow[]> {
+  return db.selectFrom('members').selectAll().where('merchant_id', '=', merchantId).where('user_id', '=', userId).orderBy('id').execute()
+}
+
+/** The membership an Idempotency-Key request made on this member card. */
+export function findMemberByRequest(db: Db, merchantId: string, memberCardId: string, requestRef: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('members').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).where('member_card_id', '=', memberCardId).executeTakeFirst()
+}
+
+export async function isMemberOfCard(db: Db, merchantId: string, memberId: string, memberCardId: string): Promise<boolean> {
+  const row = await db.selectFrom('members').select('id').where('merchant_id', '=', merchantId).where('id', '=', memberId).where('member_card_id', '=', memberCardId).executeTakeFirst()
+  return row !== undefined
+}
+
+export interface MemberFilter {
+  memberCardId?: string
+  userId?: string
+  memberNumber?: string
+}
+
+/** A page of the merchant's members in id order after the cursor's id, each with its card's terms. */
+export function listMembers(db: Db, merchantId: string, filter: MemberFilter, after: string | null, limit: number): Promise<(MemberRow & { terms: Json })[]> {
+  let q = db
+    .selectFrom('members')
+    .innerJoin('member_cards', (join) => join.onRef('member_cards.merchant_id', '=', 'members.merchant_id').onRef('member_cards.id', '=', 'members.member_card_id'))
+    .selectAll('members')
+    .select('member_cards.terms')
+    .where('members.merchant_id', '=', merchantId)
+  if (filter.memberCardId) q = q.where('members.member_card_id', '=', filter.memberCardId)
+  if (filter.userId) q = q.where('members.user_id', '=', filter.userId)
+  if (filter.memberNumber) q = q.where('members.member_number', '=', filter.memberNumber)
+  if (after) q = q.where('members.id', '>', after)
+  return q.orderBy('members.id').limit(limit).execute()
+}
+
+/** Inserts a membership unless the user is a member of the card already; true when it was inserted. */
+export async function insertMember(tx: Db, row: MemberRow): Promise<boolean> {
+  const inserted = await tx.insertInto('members').values(row).onConflict((oc) => oc.columns(['merchant_id', 'member_card_id', 'user_id']).doNothing()).executeTakeFirst()
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1
+}
+
+export function updateMember(tx: Db, merchantId: string, memberId: string, changes: Partial<Omit<MemberRow, 'id' | 'merchant_id'>>): Promise<MemberRow> {
+  return tx.updateTable('members').set(changes).where('merchant_id', '=', merchantId).where('id', '=', memberId).returningAll().executeTakeFirstOrThrow()
 }
 
 /**
@@ -64,4 +121,114 @@ export function moveMemberBalance(tx: Db, member: MemberRow, ledger: 'points' | 
     .where((eb) => eb(eb(balance, '+', delta), '>=', 0))
     .returningAll()
     .executeTakeFirst()
+}
+
+/** Moves a member from the level it is seen at to another; throws if the level moved meanwhile. */
+export function setMemberLevel(tx: Db, member: MemberRow, level: number, now: number): Promise<MemberRow> {
+  return tx
+    .updateTable('members')
+    .set({ level_index: level, level_changed_at: now, updated_at: now })
+    .where('merchant_id', '=', member.merchant_id)
+    .where('id', '=', member.id)
+    .where('level_index', '=', member.level_index)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** Adds `delta` to a member's growth, unless that takes it below zero (then undefined). */
+export function addMemberGrowth(tx: Db, member: MemberRow, delta: number, now: number): Promise<MemberRow | undefined> {
+  return tx
+    .updateTable('members')
+    .set((eb) => ({ growth: eb('growth', '+', delta), updated_at: now }))
+    .where('merchant_id', '=', member.merchant_id)
+    .where('id', '=', member.id)
+    .where((eb) => eb(eb('growth', '+', delta), '>=', 0))
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Members whose level review is due, with their merchant's zone, in id order. */
+export function listMembersDueForReview(db: Db, now: number, limit: number): Promise<{ merchant_id: string; id: string; timezone: string }[]> {
+  return db
+    .selectFrom('members')
+    .innerJoin('merchants', 'merchants.id', 'members.merchant_id')
+    .select(['members.merchant_id', 'members.id', 'merchants.timezone'])
+    .where('members.next_review_at', '<=', now)
+    .orderBy('members.id')
+    .limit(limit)
+    .execute()
+}
+
+/** Members whose birthday has begun (in their merchant's zone), earliest first. */
+export function listMembersDueBirthday(db: Db, now: number, limit: number) {
+  return db
+    .selectFrom('members')
+    .innerJoin('merchants', 'merchants.id', 'members.merchant_id')
+    .select(['members.merchant_id', 'members.id', 'members.next_birthday_at', 'members.birthday', 'merchants.timezone'])
+    .where('members.next_birthday_at', '<=', now)
+    .orderBy('members.next_birthday_at')
+    .limit(limit)
+    .execute()
+}
+
+/** Moves a member's next birthday on from the one handled; false when another run moved it already. */
+export async function moveNextBirthday(tx: Db, merchantId: string, memberId: string, from: number | null, to: number | null): Promise<boolean> {
+  const moved = await tx.updateTable('members').set({ next_birthday_at: to }).where('merchant_id', '=', merchantId).where('id', '=', memberId).where('next_birthday_at', '=', from).executeTakeFirst()
+  return Number(moved.numUpdatedRows) === 1
+}
+
+/*
+ * The member's points lots as members and their jobs see them (the points feature owns the ledger that
+ * writes them).
+ */
+
+/** The member's next points to expire: the earliest expiry date and how many points expire then. */
+export async function findNextExpiringPoints(db: Db, merchantId: string, memberId: string): Promise<{ points: number; expires_at: number } | undefined> {
+  const row = await db
+    .selectFrom('points_lots')
+    .select(['expires_at', (eb) => eb.fn.sum<number | string>('remaining').as('points')])
+    .where('merchant_id', '=', merchantId)
+    .where('member_id', '=', memberId)
+    .where('remaining', '>', 0)
+    .where('expires_at', 'is not', null)
+    .groupBy('expires_at')
+    .orderBy('expires_at')
+    .limit(1)
+    .executeTakeFirst()
+  return row && { points: Number(row.points), expires_at: row.expires_at as number }
+}
+
+/** Lots with points left whose expiry is to be announced now, with their member and the merchant's zone. */
+export function listLotsDueNotice(db: Db, now: number, limit: number) {
+  return db
+    .selectFrom('points_lots')
+    .innerJoin('members', (join) => join.onRef('members.merchant_id', '=', 'points_lots.merchant_id').onRef('members.id', '=', 'points_lots.member_id'))
+    .innerJoin('merchants', 'merchants.id', 'points_lots.merchant_id')
+    .select(['points_lots.merchant_id', 'points_lots.id', 'points_lots.remaining', 'points_lots.expires_at', 'members.id as member_id', 'members.member_card_id', 'members.user_id', 'merchants.timezone'])
+    .where('points_lots.notice_at', '<=', now)
+    .where('points_lots.noticed_at', 'is', null)
+    .where('points_lots.remaining', '>', 0)
+    .where('points_lots.expires_at', '>', now)
+    .orderBy('points_lots.notice_at')
+    .limit(limit)
+    .execute()
+}
+
+/** Marks a lot's expiry announced; false when it was already. */
+export async function markLotNoticed(tx: Db, merchantId: string, lotId: string, now: number): Promise<boolean> {
+  const marked = await tx.updateTable('points_lots').set({ noticed_at: now }).where('merchant_id', '=', merchantId).where('id', '=', lotId).where('noticed_at', 'is', null).executeTakeFirst()
+  return Number(marked.numUpdatedRows) === 1
+}
+
+/** Members with expired points left (one row per lot), oldest expiry first, with the merchant's zone. */
+export function listLotsExpired(db: Db, now: number, limit: number): Promise<{ merchant_id: string; member_id: string; timezone: string }[]> {
+  return db
+    .selectFrom('points_lots')
+    .innerJoin('merchants', 'merchants.id', 'points_lots.merchant_id')
+    .select(['points_lots.merchant_id', 'points_lots.member_id', 'merchants.timezone'])
+    .where('points_lots.expires_at', '<=', now)
+    .where('points_lots.remaining', '>', 0)
+    .orderBy('points_lots.expires_at')
+    .limit(limit)
+    .execute()
 }

@@ -1,4 +1,6 @@
 import { Type } from 'typebox'
+import { Money, Nullable, Timestamp } from '../../http/schemas.ts'
+import { CustomerMemberCardSchema, RefundRuleSchema } from '../member-cards/member-cards.schemas.ts'
 
 export const ProfileBody = Type.Object(
   {
@@ -17,10 +19,68 @@ export const JoinFields = {
   referrer_member_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The member who referred this one; they earn the referral points' })),
 }
 
-export interface JoinBody {
-  profile?: Record<string, string>
-  consent?: boolean
-  referrer_member_id?: string
+export const UpdateProfileBody = Type.Object({ profile: ProfileBody, consent: Type.Optional(Consent) }, { additionalProperties: false })
+
+/* What the API answers. */
+
+const MemberFields = {
+  id: Type.String(),
+  member_card_id: Type.String(),
+  user_id: Type.String(),
+  member_number: Type.String(),
+  level: Type.String({ description: 'The level’s name' }),
+  level_index: Type.Integer(),
+  level_benefits: Type.Object({ percent_off: Type.Integer(), points_multiplier: Type.Number(), birthday_gift: Type.Boolean(), perks: Type.Array(Type.String()) }),
+  next_level: Nullable(Type.Object({ name: Type.String(), min_growth: Type.Integer(), growth_needed: Type.Integer() })),
+  growth: Type.Integer(),
+  points_balance: Type.Integer(),
+  stored_value_balance: Money,
+  profile: Type.Object({ name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()), birthday: Type.Optional(Type.String()) }),
+  consented_at: Nullable(Timestamp),
+  referrer_member_id: Nullable(Type.String()),
+  next_review_at: Nullable(Timestamp),
+  joined_at: Timestamp,
+  level_changed_at: Timestamp,
+  updated_at: Timestamp,
 }
 
-export const UpdateProfileBody = Type.Object({ profile: ProfileBody, consent: Type.Optional(Consent) }, { additionalProperties: false })
+export const MemberSchema = Type.Object(MemberFields)
+
+export const SignInSchema = Type.Object({ entry_id: Type.String(), delta: Type.Integer(), points_balance: Type.Integer(), growth: Type.Integer() })
+
+/** A points entry as the member's ledger lists it. */
+export const PointsEntrySchema = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  delta: Type.Integer(),
+  reason: Type.String(),
+  balance_after: Type.Integer(),
+  source_ref: Nullable(Type.String()),
+  expires_at: Nullable(Timestamp),
+  remaining: Nullable(Type.Integer()),
+  created_at: Timestamp,
+})
+
+/** A stored-value movement as the member's ledger lists it. */
+export const StoredValueEntrySchema = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  delta: Type.Integer({ description: 'Integer fen (分), + in, − out' }),
+  reason: Type.String(),
+  payment_ref: Nullable(Type.String()),
+  balance_after: Money,
+  created_at: Timestamp,
+})
+
+/** A membership as its member sees it in the wallet. */
+export const WalletMemberSchema = Type.Object({
+  ...MemberFields,
+  card: CustomerMemberCardSchema,
+  points_expiring: Nullable(Type.Object({ points: Type.Integer(), expires_at: Timestamp }, { description: 'The next points to expire' })),
+  stored_value: Type.Object({
+    enabled: Type.Boolean(),
+    balance: Money,
+    refund_rule: Nullable(RefundRuleSchema),
+    entries: Type.Array(StoredValueEntrySchema, { description: 'The latest movements' }),
+  }),
+})

@@ -9,10 +9,10 @@ import { onceForRequest } from '../idempotency/request-refs.ts'
 import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
-import { findMemberCard } from '../member-cards/member-cards.service.ts'
+import { findMemberCard, takeMemberNumber } from '../member-cards/member-cards.repository.ts'
 import { findPointsEntryByRequest, findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from '../points/points.ledger.ts'
 import { applyGrowthInTx } from './member-levels.ts'
-import { findMemberWithCard, lockMember, lockMemberWithCard, type MemberRow, type MemberWithCard } from './members.repository.ts'
+import { findMemberByRequest, findMemberWithCard, insertMember, isMemberOfCard, lockMember, lockMemberWithCard, updateMember, type MemberRow, type MemberWithCard } from './members.repository.ts'
 
 export interface MerchantScope {
   merchantId: string
@@ -68,7 +68,7 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
   const now = ctx.clock.now()
   const { db } = ctx.database
   const joined = async (ref: string) => {
-    const member = await db.selectFrom('members').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', ref).where('member_card_id', '=', memberCardId).executeTakeFirst()
+    const member = await findMemberByRequest(db, merchantId, memberCardId, ref)
     return member && { member, card: await findMemberCard(db, merchantId, memberCardId) }
   }
   return onceForRequest(input.requestRef, joined, () => db.transaction().execute(async (tx) => {
@@ -77,28 +77,19 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
     const { terms } = card
     const errors = validateProfile(terms.profile_fields, input.profile, input.consent, true)
     if (input.referrerMemberId !== null) {
-      const referrer = await tx.selectFrom('members').select('id').where('merchant_id', '=', merchantId).where('id', '=', input.referrerMemberId).where('member_card_id', '=', memberCardId).executeTakeFirst()
-      if (!referrer) errors.push({ field: 'referrer_member_id', code: 'not_found', message: 'is not a member of this member card' })
+      if (!(await isMemberOfCard(tx, merchantId, input.referrerMemberId, memberCardId))) errors.push({ field: 'referrer_member_id', code: 'not_found', message: 'is not a member of this member card' })
     }
     if (errors.length > 0) throw validationFailed(errors)
 
-    const counter = await tx
-      .updateTable('member_cards')
-      .set((eb) => ({ next_member_number: eb('next_member_number', '+', 1), member_count: eb('member_count', '+', 1), updated_at: now }))
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', memberCardId)
-      .returning('next_member_number')
-      .executeTakeFirstOrThrow()
+    const number = await takeMemberNumber(tx, merchantId, memberCardId, now)
     const complete = isProfileComplete(terms.profile_fields, input.profile)
     const memberId = newId('mbr', now)
-    const inserted = await tx
-      .insertInto('members')
-      .values({
+    const inserted = await insertMember(tx, {
         id: memberId,
         merchant_id: merchantId,
         member_card_id: memberCardId,
         user_id: input.userId,
-        member_number: memberNumber(terms.member_number_prefix, counter.next_member_number - 1),
+        member_number: memberNumber(terms.member_number_prefix, number),
         level_index: 0,
         growth: 0,
         points_balance: 0,
@@ -117,9 +108,7 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
         updated_at: now,
         request_ref: input.requestRef ?? null,
       })
-      .onConflict((oc) => oc.columns(['merchant_id', 'member_card_id', 'user_id']).doNothing())
-      .executeTakeFirst()
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new AppError('already_member', 'This user is already a member of this member card.')
+    if (!inserted) throw new AppError('already_member', 'This user is already a member of this member card.')
 
     let member = await lockMember(tx, merchantId, memberId)
     await recordEvent(tx, {
@@ -157,20 +146,14 @@ export async function updateProfile(ctx: AppContext, scope: MerchantScope, membe
     const profile: Profile = { ...fromJson<Profile>(locked.profile), ...input.profile }
     const completes = locked.profile_completed_at === null && isProfileComplete(terms.profile_fields, profile)
     const birthdayAdded = locked.birthday === null && profile.birthday !== undefined
-    let member = await tx
-      .updateTable('members')
-      .set({
-        profile: toJson(profile),
-        ...(input.consent ? { consented_at: now } : {}),
-        birthday: profile.birthday ?? null,
-        ...(birthdayAdded ? { next_birthday_at: nextBirthdayAt(profile.birthday, now, merchantTz) } : {}),
-        ...(completes ? { profile_completed_at: now } : {}),
-        updated_at: now,
-      })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', memberId)
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    let member = await updateMember(tx, merchantId, memberId, {
+      profile: toJson(profile),
+      ...(input.consent ? { consented_at: now } : {}),
+      birthday: profile.birthday ?? null,
+      ...(birthdayAdded ? { next_birthday_at: nextBirthdayAt(profile.birthday, now, merchantTz) } : {}),
+      ...(completes ? { profile_completed_at: now } : {}),
+      updated_at: now,
+    })
     await recordEvent(tx, { merchantId, type: 'member.profile_updated', data: { member_id: memberId, member_card_id: member.member_card_id, user_id: member.user_id, fields: Object.keys(input.profile) }, now })
     if (completes) {
       member = (await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member

@@ -12,6 +12,7 @@ import { findStore } from '../stores/stores.repository.ts'
 import { apiKeyOnce, insertApiKey, loadMerchant, type MerchantRow } from './merchants.service.ts'
 import { holdsLease, idempotencyRefOf } from '../../http/idempotency.ts'
 import type { ApiKeysTable } from '../../db/schema.ts'
+import type { Language } from '../notifications/messages.ts'
 
 const PolicySchema = Type.Object(
   {
@@ -38,6 +39,7 @@ function presentMerchant(m: MerchantRow) {
     id: m.id,
     name: m.name,
     timezone: m.timezone,
+    language: m.language,
     capabilities: m.capabilities,
     policy: m.policy,
     created_at: formatInstant(m.created_at, m.timezone),
@@ -72,21 +74,25 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
     {
       schema: {
         tags: ['merchant'],
-        summary: 'Change the merchant name or time zone',
+        summary: 'Change the merchant name, time zone or the language its customers are told in',
         body: Type.Object(
-          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            language: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { description: 'Of customer notifications; zh-CN until changed' })),
+          },
           { additionalProperties: false },
         ),
       },
     },
     async (request) => {
       const { merchantId } = merchantOf(request)
-      const body = request.body as { name?: string; timezone?: string }
+      const body = request.body as { name?: string; timezone?: string; language?: Language }
       const timezone = body.timezone === undefined ? undefined : canonicalTimeZone(body.timezone)
       if (timezone === null) throw validationFailed([{ field: 'timezone', code: 'invalid', message: 'is not an IANA time zone' }])
       await db
         .updateTable('merchants')
-        .set({ ...(body.name ? { name: body.name } : {}), ...(timezone ? { timezone } : {}), updated_at: ctx.clock.now() })
+        .set({ ...(body.name ? { name: body.name } : {}), ...(timezone ? { timezone } : {}), ...(body.language ? { language: body.language } : {}), updated_at: ctx.clock.now() })
         .where('id', '=', merchantId)
         .execute()
       // Keys carry their merchant's time zone.

@@ -10,6 +10,7 @@ import { newId } from '../../ports/ids.ts'
 import { hashApiKey } from '../../ports/secrets.ts'
 import type { Scope } from '../../principals.ts'
 import { newWalletSecret } from '../customers/wallet-secrets.ts'
+import { DEFAULT_LANGUAGE, type Language } from '../notifications/messages.ts'
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai'
 
@@ -26,6 +27,7 @@ export interface MerchantRow {
   id: string
   name: string
   timezone: string
+  language: Language
   capabilities: Capabilities
   policy: CompliancePolicy
   created_at: number
@@ -38,6 +40,7 @@ export async function loadMerchant(db: Db, merchantId: string): Promise<Merchant
     id: row.id,
     name: row.name,
     timezone: row.timezone,
+    language: row.language,
     capabilities: fromJson<Capabilities>(row.capabilities),
     policy: { ...DEFAULT_POLICY, ...fromJson<Partial<CompliancePolicy>>(row.policy) },
     created_at: row.created_at,
@@ -139,6 +142,7 @@ export async function insertMerchant(db: Db, secrets: AppContext['secrets'], inp
       id: merchantId,
       name: input.name,
       timezone: input.timezone,
+      language: DEFAULT_LANGUAGE,
       capabilities: toJson(FULL_CAPABILITIES),
       policy: toJson(DEFAULT_POLICY),
       wallet_secret_enc: secrets.seal(newWalletSecret()),

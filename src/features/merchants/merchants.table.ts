@@ -1,4 +1,5 @@
 import type { Json } from '../../db/json.ts'
+import type { Language } from '../notifications/messages.ts'
 
 /** Rows of the merchants tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
@@ -6,6 +7,8 @@ export interface MerchantsTable {
   id: string
   name: string
   timezone: string
+  /** What its customers are told in (inbox notifications). */
+  language: Language
   capabilities: Json
   policy: Json
   wallet_secret_enc: string | null

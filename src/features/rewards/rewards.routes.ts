@@ -1,60 +1,19 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Nullable } from '../../http/schemas.ts'
+import { IdParam, ListQuery, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant } from '../../domain/time.ts'
-import type { Secrets } from '../../ports/secrets.ts'
-import { presentCoupon } from '../coupons/coupons.presenter.ts'
+import type { FeatureApp } from '../feature.ts'
 import { findMember } from '../members/members.repository.ts'
-import { changeRewardStock, createReward, exchangeReward, findReward, pickUpExchange, setRewardStatus, type Exchange, type RewardExchangeRow, type RewardInput, type RewardRow } from './rewards.service.ts'
-
-export function presentReward(row: RewardRow, tz: string) {
-  return {
-    id: row.id,
-    member_card_id: row.member_card_id,
-    type: row.type,
-    card_id: row.card_id,
-    title: row.title,
-    description: row.description,
-    points_cost: row.points_cost,
-    stock: row.stock_remaining,
-    stock_remaining: row.stock_remaining,
-    exchanged_count: row.exchanged_count,
-    per_member_limit: row.per_member_limit,
-    status: row.status,
-    created_at: formatInstant(row.created_at, tz),
-    updated_at: formatInstant(row.updated_at, tz),
-  }
-}
-
-function presentExchangeRow(row: RewardExchangeRow, tz: string, secrets: Secrets) {
-  return {
-    id: row.id,
-    reward_id: row.reward_id,
-    member_id: row.member_id,
-    points_cost: row.points_cost,
-    coupon_id: row.coupon_id,
-    pickup_code: row.pickup_code_enc === null ? null : secrets.decryptCode(row.pickup_code_enc),
-    picked_up_at: row.picked_up_at === null ? null : formatInstant(row.picked_up_at, tz),
-    created_at: formatInstant(row.created_at, tz),
-  }
-}
-
-/** A new exchange: the coupon it issued (with its code) or the goods' pick-up code, and the points left. */
-export function presentExchange(ctx: AppContext, { exchange, coupon, pointsBalance }: Exchange, tz: string) {
-  return {
-    ...presentExchangeRow(exchange, tz, ctx.secrets),
-    coupon: coupon === null ? null : presentCoupon(coupon.row, tz, ctx.clock.now(), ctx.secrets, coupon.code),
-    points_balance: pointsBalance,
-  }
-}
+import { listMemberExchanges, listRewards } from './rewards.repository.ts'
+import { CreateRewardBody, ExchangeBody, ExchangeSchema, NewExchangeSchema, RewardSchema } from './rewards.schemas.ts'
+import { presentExchange, presentExchangeRow, presentReward } from './rewards.presenter.ts'
+import { changeRewardStock, createReward, exchangeReward, findReward, pickUpExchange, setRewardStatus } from './rewards.service.ts'
 
 const RewardParams = IdParam('reward_id')
 
-export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function rewardsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
 
   app.post(
@@ -63,24 +22,13 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
       schema: {
         tags: ['rewards'],
         summary: 'Add a reward to a member card’s catalogue: a coupon of one of your cards (card_id) or goods (type goods, title)',
-        body: Type.Object(
-          {
-            member_card_id: Type.String({ minLength: 1, maxLength: 100 }),
-            type: Type.Optional(Type.Union([Type.Literal('coupon'), Type.Literal('goods')], { description: 'coupon when card_id is given, else goods' })),
-            card_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
-            title: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'The card’s title for a coupon when absent' })),
-            description: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
-            points_cost: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 }),
-            stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
-            per_member_limit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Exchanges per member; no limit when absent' }))),
-          },
-          { additionalProperties: false },
-        ),
+        body: CreateRewardBody,
+        response: responses({ 201: RewardSchema }),
       },
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return reply.code(201).send(presentReward(await createReward(ctx, merchantId, request.body as RewardInput, idempotencyRefOf(request)), merchantTz))
+      return reply.code(201).send(presentReward(await createReward(ctx, merchantId, request.body, idempotencyRefOf(request)), merchantTz))
     },
   )
 
@@ -91,24 +39,21 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         tags: ['rewards'],
         summary: 'List rewards, newest last',
         querystring: Type.Intersect([ListQuery, Type.Object({ member_card_id: Type.Optional(Type.String({ maxLength: 100 })) })]),
+        response: responses({ 200: listOf(RewardSchema) }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const query = request.query as { limit?: number; cursor?: string; member_card_id?: string }
+      const { query } = request
       const limit = query.limit ?? 50
-      const after = decodeCursor(query.cursor)
-      let q = db.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId)
-      if (query.member_card_id) q = q.where('member_card_id', '=', query.member_card_id)
-      if (after) q = q.where('id', '>', after)
-      const rows = await q.orderBy('id').limit(limit + 1).execute()
+      const rows = await listRewards(db, merchantId, query.member_card_id, decodeCursor(query.cursor), limit + 1)
       return page(rows, limit, (row) => presentReward(row, merchantTz))
     },
   )
 
-  app.get('/v1/rewards/:reward_id', { schema: { tags: ['rewards'], summary: 'Get a reward with its stock', params: RewardParams } }, async (request) => {
+  app.get('/v1/rewards/:reward_id', { schema: { tags: ['rewards'], summary: 'Get a reward with its stock', params: RewardParams, response: responses({ 200: RewardSchema }) } }, async (request) => {
     const { merchantId, merchantTz } = merchantOf(request)
-    return presentReward(await findReward(db, merchantId, (request.params as { reward_id: string }).reward_id), merchantTz)
+    return presentReward(await findReward(db, merchantId, request.params.reward_id), merchantTz)
   })
 
   app.post(
@@ -119,20 +64,25 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         summary: 'Add to or take from a reward’s stock',
         params: RewardParams,
         body: Type.Object({ delta: Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 }) }, { additionalProperties: false }),
+        response: responses({ 200: RewardSchema }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const reward = await changeRewardStock(ctx, merchantId, (request.params as { reward_id: string }).reward_id, (request.body as { delta: number }).delta, idempotencyRefOf(request))
+      const reward = await changeRewardStock(ctx, merchantId, request.params.reward_id, request.body.delta, idempotencyRefOf(request))
       return presentReward(reward, merchantTz)
     },
   )
 
   for (const [action, status] of [['pause', 'paused'], ['activate', 'active']] as const) {
-    app.post(`/v1/rewards/:reward_id/${action}`, { schema: { tags: ['rewards'], summary: `${action === 'pause' ? 'Stop' : 'Restart'} exchanges of a reward`, params: RewardParams } }, async (request) => {
-      const { merchantId, merchantTz } = merchantOf(request)
-      return presentReward(await setRewardStatus(ctx, merchantId, (request.params as { reward_id: string }).reward_id, status), merchantTz)
-    })
+    app.post(
+      `/v1/rewards/:reward_id/${action}`,
+      { schema: { tags: ['rewards'], summary: `${action === 'pause' ? 'Stop' : 'Restart'} exchanges of a reward`, params: RewardParams, response: responses({ 200: RewardSchema }) } },
+      async (request) => {
+        const { merchantId, merchantTz } = merchantOf(request)
+        return presentReward(await setRewardStatus(ctx, merchantId, request.params.reward_id, status), merchantTz)
+      },
+    )
   }
 
   app.post(
@@ -142,30 +92,25 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         tags: ['rewards'],
         summary: 'Exchange points for a reward: points burned and coupon issued together, or neither (409 insufficient_points, out_of_stock)',
         params: IdParam('member_id'),
-        body: Type.Object({ reward_id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        body: ExchangeBody,
+        response: responses({ 201: NewExchangeSchema }),
       },
     },
     async (request, reply) => {
       const scope = merchantOf(request)
-      const exchange = await exchangeReward(ctx, scope, (request.params as { member_id: string }).member_id, (request.body as { reward_id: string }).reward_id, {
-        requestRef: idempotencyRefOf(request),
-      })
+      const exchange = await exchangeReward(ctx, scope, request.params.member_id, request.body.reward_id, { requestRef: idempotencyRefOf(request) })
       return reply.code(201).send(presentExchange(ctx, exchange, scope.merchantTz))
     },
   )
 
   app.get(
     '/v1/members/:member_id/exchanges',
-    { schema: { tags: ['rewards'], summary: 'A member’s exchanges, newest first', params: IdParam('member_id'), querystring: ListQuery } },
+    { schema: { tags: ['rewards'], summary: 'A member’s exchanges, newest first', params: IdParam('member_id'), querystring: ListQuery, response: responses({ 200: listOf(ExchangeSchema) }) } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const member = await findMember(db, merchantId, (request.params as { member_id: string }).member_id)
-      const query = request.query as { limit?: number; cursor?: string }
-      const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
-      let q = db.selectFrom('reward_exchanges').selectAll().where('merchant_id', '=', merchantId).where('member_id', '=', member.id)
-      if (before) q = q.where('id', '<', before)
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute()
+      const member = await findMember(db, merchantId, request.params.member_id)
+      const limit = request.query.limit ?? 50
+      const rows = await listMemberExchanges(db, merchantId, member.id, decodeCursor(request.query.cursor), limit + 1)
       return page(rows, limit, (row) => presentExchangeRow(row, merchantTz, ctx.secrets))
     },
   )
@@ -177,12 +122,13 @@ export async function rewardsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         tags: ['rewards'],
         summary: 'Hand goods over against their pick-up code, once (409 already_picked_up)',
         body: Type.Object({ pickup_code: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+        response: responses({ 200: ExchangeSchema }),
       },
       config: { permission: 'redeem' },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const picked = await pickUpExchange(ctx, merchantId, (request.body as { pickup_code: string }).pickup_code, idempotencyRefOf(request))
+      const picked = await pickUpExchange(ctx, merchantId, request.body.pickup_code, idempotencyRefOf(request))
       return presentExchangeRow(picked, merchantTz, ctx.secrets)
     },
   )

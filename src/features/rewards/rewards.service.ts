@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
 import type { AppContext } from '../../app-context.ts'
-import type { Db } from '../../db/database.ts'
-import type { RewardExchangesTable, RewardsTable } from '../../db/schema.ts'
 import { CODE_RANDOM_BYTES, codeFromRandomBytes, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
@@ -12,19 +9,37 @@ import { changedByRequest, recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms } from '../cards/cards.repository.ts'
 import { issueCouponInTx } from '../coupons/coupons.service.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
-import { findMemberCard } from '../member-cards/member-cards.service.ts'
+import { findMemberCard } from '../member-cards/member-cards.repository.ts'
 import type { MerchantScope } from '../members/members.service.ts'
 import { lockMemberWithCard } from '../members/members.repository.ts'
 import { notifyRewardExchanged, type RewardExchangedData } from '../members/member-notices.ts'
 import { insufficientPoints, postPointsInTx } from '../points/points.ledger.ts'
 import { postingOnce } from '../points/points.service.ts'
+import {
+  addRewardStock,
+  balanceAfterEntry,
+  countMemberExchange,
+  findExchangeByRequest,
+  findExchangeCoupon,
+  findPickUpByRequest,
+  findReward,
+  insertExchange,
+  insertReward,
+  markPickedUp,
+  pickUpCodeExists,
+  rewardNotFound,
+  takeRewardStock,
+  updateRewardStatus,
+  type RewardExchangeRow,
+  type RewardRow,
+} from './rewards.repository.ts'
+import type { RewardStatus, RewardType } from './rewards.table.ts'
 
-export type RewardRow = RewardsTable
-export type RewardExchangeRow = RewardExchangesTable
+export { findReward, type RewardExchangeRow, type RewardRow }
 
 export interface RewardInput {
   member_card_id: string
-  type?: 'coupon' | 'goods'
+  type?: RewardType
   card_id?: string | null
   title?: string
   description?: string | null
@@ -33,9 +48,6 @@ export interface RewardInput {
   per_member_limit?: number | null
 }
 
-function notFound(): AppError {
-  return new AppError('reward_not_found', 'There is no reward with this id.')
-}
 
 /**
  * A reward in the member card's catalogue: a coupon of one of the merchant's cards, or goods picked up with a
@@ -82,15 +94,9 @@ async function makeReward(ctx: AppContext, merchantId: string, input: RewardInpu
     request_ref: requestRef,
   }
   await db.transaction().execute(async (tx) => {
-    await tx.insertInto('rewards').values(row).execute()
+    await insertReward(tx, row)
     await recordEvent(tx, { merchantId, type: 'reward.created', data: { reward_id: row.id, member_card_id: row.member_card_id, type, card_id: row.card_id, points_cost: row.points_cost, stock: row.stock_remaining }, now })
   })
-  return row
-}
-
-export async function findReward(db: Db, merchantId: string, rewardId: string): Promise<RewardRow> {
-  const row = await db.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', rewardId).executeTakeFirst()
-  if (!row) throw notFound()
   return row
 }
 
@@ -103,14 +109,7 @@ export async function changeRewardStock(ctx: AppContext, merchantId: string, rew
   const { db } = ctx.database
   const changed = async (ref: string) => ((await changedByRequest(db, merchantId, ref)) ? findReward(db, merchantId, rewardId) : undefined)
   return onceForRequest(requestRef, changed, () => db.transaction().execute(async (tx) => {
-    const updated = await tx
-      .updateTable('rewards')
-      .set((eb) => ({ stock_remaining: eb('stock_remaining', '+', delta), updated_at: now }))
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', rewardId)
-      .where((eb) => eb(eb('stock_remaining', '+', delta), '>=', 0))
-      .returningAll()
-      .executeTakeFirst()
+    const updated = await addRewardStock(tx, merchantId, rewardId, delta, now)
     if (!updated) {
       const reward = await findReward(tx, merchantId, rewardId)
       throw new AppError('insufficient_stock', `The stock is ${reward.stock_remaining}; it cannot go down by ${-delta}.`)
@@ -121,11 +120,11 @@ export async function changeRewardStock(ctx: AppContext, merchantId: string, rew
 }
 
 /** Stops or restarts exchanges of a reward. */
-export async function setRewardStatus(ctx: AppContext, merchantId: string, rewardId: string, status: 'active' | 'paused'): Promise<RewardRow> {
+export async function setRewardStatus(ctx: AppContext, merchantId: string, rewardId: string, status: RewardStatus): Promise<RewardRow> {
   const { db } = ctx.database
   const now = ctx.clock.now()
   await findReward(db, merchantId, rewardId)
-  await db.updateTable('rewards').set({ status, updated_at: now }).where('merchant_id', '=', merchantId).where('id', '=', rewardId).execute()
+  await updateRewardStatus(db, merchantId, rewardId, status, now)
   return findReward(db, merchantId, rewardId)
 }
 
@@ -138,13 +137,13 @@ export interface Exchange {
 }
 
 /** The exchange an Idempotency-Key request made for this member, with its coupon and the balance it left, if it did. */
-async function findExchangeByRequest(ctx: AppContext, merchantId: string, memberId: string, requestRef: string): Promise<Exchange | undefined> {
+async function exchangeMadeByRequest(ctx: AppContext, merchantId: string, memberId: string, requestRef: string): Promise<Exchange | undefined> {
   const { db } = ctx.database
-  const exchange = await db.selectFrom('reward_exchanges').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).where('member_id', '=', memberId).executeTakeFirst()
+  const exchange = await findExchangeByRequest(db, merchantId, memberId, requestRef)
   if (!exchange) return undefined
-  const burned = await db.selectFrom('points_entries').select('balance_after').where('merchant_id', '=', merchantId).where('id', '=', exchange.points_entry_id).executeTakeFirstOrThrow()
-  const coupon = exchange.coupon_id === null ? undefined : await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', exchange.coupon_id).executeTakeFirstOrThrow()
-  return { exchange, coupon: coupon ? { row: coupon, code: ctx.secrets.decryptCode(coupon.code_enc) } : null, pointsBalance: burned.balance_after }
+  const pointsBalance = await balanceAfterEntry(db, merchantId, exchange.points_entry_id)
+  const coupon = exchange.coupon_id === null ? undefined : await findExchangeCoupon(db, merchantId, exchange.coupon_id)
+  return { exchange, coupon: coupon ? { row: coupon, code: ctx.secrets.decryptCode(coupon.code_enc) } : null, pointsBalance }
 }
 
 /**
@@ -159,37 +158,19 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
   const { merchantId, merchantTz } = scope
   const { userId, requestRef = null } = options
   const now = ctx.clock.now()
-  const made = (ref: string) => findExchangeByRequest(ctx, merchantId, memberId, ref)
+  const made = (ref: string) => exchangeMadeByRequest(ctx, merchantId, memberId, ref)
   return onceForRequest(requestRef, made, () => postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
     const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
     if (userId !== undefined && member.user_id !== userId) throw new AppError('member_not_found', 'You have no membership with this id.')
-    const reward = await tx.selectFrom('rewards').selectAll().where('merchant_id', '=', merchantId).where('id', '=', rewardId).executeTakeFirst()
-    if (!reward || reward.member_card_id !== member.member_card_id) throw notFound()
+    const reward = await findReward(tx, merchantId, rewardId)
+    if (reward.member_card_id !== member.member_card_id) throw rewardNotFound()
     if (reward.status !== 'active') throw new AppError('reward_not_active', 'This reward is not being exchanged right now.')
     const exchangeId = newId('rex', now)
 
     if (reward.per_member_limit !== null) {
-      const allowance = await tx
-        .insertInto('reward_member_counts')
-        .values({ merchant_id: merchantId, reward_id: rewardId, member_id: memberId, exchanged: 1 })
-        .onConflict((oc) =>
-          oc
-            .columns(['merchant_id', 'reward_id', 'member_id'])
-            .doUpdateSet({ exchanged: sql`reward_member_counts.exchanged + 1` })
-            .where('reward_member_counts.exchanged', '<', reward.per_member_limit),
-        )
-        .returning('exchanged')
-        .executeTakeFirst()
-      if (!allowance) throw new AppError('exchange_limit_reached', `A member may exchange this reward ${reward.per_member_limit} time(s).`)
+      if (!(await countMemberExchange(tx, merchantId, rewardId, memberId, reward.per_member_limit))) throw new AppError('exchange_limit_reached', `A member may exchange this reward ${reward.per_member_limit} time(s).`)
     }
-    const stock = await tx
-      .updateTable('rewards')
-      .set((eb) => ({ stock_remaining: eb('stock_remaining', '-', 1), exchanged_count: eb('exchanged_count', '+', 1), updated_at: now }))
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', rewardId)
-      .where('stock_remaining', '>', 0)
-      .returningAll()
-      .executeTakeFirst()
+    const stock = await takeRewardStock(tx, merchantId, rewardId, now)
     if (!stock) throw new AppError('out_of_stock', 'The reward has no stock left.')
     if (member.points_balance < reward.points_cost) throw insufficientPoints(member.points_balance, reward.points_cost)
 
@@ -228,7 +209,7 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
       request_ref: requestRef,
       pickup_request_ref: null,
     }
-    await tx.insertInto('reward_exchanges').values(exchange).execute()
+    await insertExchange(tx, exchange)
     const data: RewardExchangedData = {
       exchange_id: exchangeId,
       reward_id: rewardId,
@@ -258,23 +239,14 @@ export async function pickUpExchange(ctx: AppContext, merchantId: string, rawCod
   if (!isWellFormedCode(code)) throw new AppError('pickup_code_not_found', 'This is not a valid pick-up code; check it was typed correctly.')
   const codeHash = ctx.secrets.codeLookupHash(code)
   const { db } = ctx.database
-  const pickedUp = (ref: string) =>
-    db.selectFrom('reward_exchanges').selectAll().where('merchant_id', '=', merchantId).where('pickup_request_ref', '=', ref).where('pickup_code_hash', '=', codeHash).executeTakeFirst()
+  const pickedUp = (ref: string) => findPickUpByRequest(db, merchantId, codeHash, ref)
   return onceForRequest(requestRef, pickedUp, () => db.transaction().execute(async (tx) => {
-    const picked = await tx
-      .updateTable('reward_exchanges')
-      .set({ picked_up_at: now, pickup_request_ref: requestRef })
-      .where('merchant_id', '=', merchantId)
-      .where('pickup_code_hash', '=', codeHash)
-      .where('picked_up_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst()
+    const picked = await markPickedUp(tx, merchantId, codeHash, requestRef, now)
     if (picked) {
       await recordEvent(tx, { merchantId, type: 'reward.picked_up', data: { exchange_id: picked.id, reward_id: picked.reward_id, member_id: picked.member_id }, now })
       return picked
     }
-    const existing = await tx.selectFrom('reward_exchanges').select('id').where('merchant_id', '=', merchantId).where('pickup_code_hash', '=', codeHash).executeTakeFirst()
-    if (!existing) throw new AppError('pickup_code_not_found', 'There is no exchange with this pick-up code.')
+    if (!(await pickUpCodeExists(tx, merchantId, codeHash))) throw new AppError('pickup_code_not_found', 'There is no exchange with this pick-up code.')
     throw new AppError('already_picked_up', 'These goods were already picked up.')
   }))
 }

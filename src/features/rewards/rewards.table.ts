@@ -1,10 +1,15 @@
 /** Rows of the rewards tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
+/** A coupon of one of the merchant's cards, or goods picked up with a code. */
+export type RewardType = 'coupon' | 'goods'
+/** Active rewards can be exchanged; paused ones cannot, until activated again. */
+export type RewardStatus = 'active' | 'paused'
+
 export interface RewardsTable {
   id: string
   merchant_id: string
   member_card_id: string
-  type: string
+  type: RewardType
   card_id: string | null
   title: string
   description: string | null
@@ -12,7 +17,7 @@ export interface RewardsTable {
   stock_remaining: number
   exchanged_count: number
   per_member_limit: number | null
-  status: string
+  status: RewardStatus
   created_at: number
   updated_at: number
   /** The Idempotency-Key request that made it (see idempotencyRefOf). */

@@ -1,0 +1,31 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { LANGUAGES, messageText, type Language } from './messages.ts'
+
+describe('notification messages', () => {
+  it('writes money as exact yuan with a sign, and every fallback title, in each language', () => {
+    const said = (language: Language) => [
+      messageText(language, 'stored_value.changed', { delta: -5, type: 'adjustment', reason: 'x', balance: 100_000_000_001 }),
+      messageText(language, 'points.changed', { delta: -3, type: 'adjustment', reason: 'x', balance: 0 }),
+      messageText(language, 'member.level_changed', { fromLevel: 'A', toLevel: 'B', up: false }),
+    ]
+    assert.deepEqual(said('en'), [
+      { title: 'Stored value adjusted', body: 'Stored value -¥0.05 (x). Balance: ¥1000000000.01.' },
+      { title: 'Points deducted', body: 'Points -3 (x). Balance: 0.' },
+      { title: 'Level changed', body: 'Your level is now “B” (was “A”).' },
+    ])
+    assert.deepEqual(said('zh-CN'), [
+      { title: '储值调整', body: '储值 -¥0.05（x），当前余额 ¥1000000000.01。' },
+      { title: '积分扣减', body: '积分 -3（x），当前积分 0。' },
+      { title: '会员等级变更', body: '您的会员等级已由“A”变为“B”。' },
+    ])
+  })
+
+  it('names the reasons Kabao writes itself in Chinese by their entry type, and quotes the merchant’s own', () => {
+    assert.equal(messageText('zh-CN', 'points.changed', { delta: 5, type: 'sign_in', reason: 'Daily sign-in 2026-03-01', balance: 5 }).body, '积分 +5（每日签到），当前积分 5。')
+    assert.equal(messageText('zh-CN', 'points.changed', { delta: 5, type: 'adjustment', reason: '客服补偿', balance: 5 }).body, '积分 +5（客服补偿），当前积分 5。')
+    assert.equal(messageText('en', 'points.changed', { delta: 5, type: 'sign_in', reason: 'Daily sign-in 2026-03-01', balance: 5 }).body, 'Points +5 (Daily sign-in 2026-03-01). Balance: 5.')
+  })
+
+  it('has both languages', () => assert.deepEqual([...LANGUAGES], ['zh-CN', 'en']))
+})
