@@ -29,7 +29,7 @@ export function onSessionEnded(listener: () => void): void {
 }
 
 export const api = createApiClient({
-  headers: () => (terminal.session ? { 'x-kabao-csrf': terminal.session.csrf_token } : {}),
+  headers: (): Record<string, string> => (terminal.session ? { 'x-kabao-csrf': terminal.session.csrf_token } : {}),
   onUnauthenticated: () => {
     if (!terminal.session) return
     terminal.session = null
