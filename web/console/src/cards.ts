@@ -1,6 +1,8 @@
 import type { CardValue } from '../../shared/card-value.ts'
+import type { ResponseOf } from '../../shared/api-schema.ts'
 
 /** A card as the API returns it. */
+// until the route declares its response
 export interface Card extends CardValue {
   id: string
   title: string
@@ -31,12 +33,4 @@ export const STATUS_TAG: Record<Card['status'], 'info' | 'success' | 'warning' |
   ended: 'danger',
 }
 
-export interface Store {
-  id: string
-  name: string
-  address: string | null
-  latitude: number | null
-  longitude: number | null
-  timezone: string
-  created_at: string
-}
+export type Store = ResponseOf<'/v1/stores/{store_id}', 'get'>
