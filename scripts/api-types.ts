@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import openapiTS, { astToString, type OpenAPI3, type SchemaObject } from 'openapi-typescript'
+import openapiTS, { astToString, type OpenAPI3, type ReferenceObject, type ResponseObject, type SchemaObject } from 'openapi-typescript'
 import { buildApp } from '../src/app.ts'
 import { openDatabase } from '../src/db/database.ts'
 import { systemClock } from '../src/ports/clock.ts'
@@ -55,26 +55,33 @@ function isProblem(schema: unknown): schema is SchemaObject {
 }
 
 /**
- * Every route repeats the problem body for each error status; one named `Problem` schema instead keeps
- * the types small and gives the web apps the closed list of error codes.
+ * Every route repeats the problem answers, one for each error status; named ones instead (a `Problem`
+ * schema, and a `ProblemNNN` response per status) keep the types small and give the web apps the closed
+ * list of error codes.
  */
 export function nameProblemSchema(document: OpenAPI3): OpenAPI3 {
   let problem: SchemaObject | undefined
+  const named: Record<string, ResponseObject> = {}
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations as Record<string, Json>)) {
-      for (const response of Object.values((operation.responses ?? {}) as Record<string, Json>)) {
-        const media = (response.content as Record<string, Json> | undefined)?.['application/json']
+      const responses = (operation.responses ?? {}) as Record<string, ResponseObject | ReferenceObject>
+      for (const [status, response] of Object.entries(responses)) {
+        const media = 'content' in response ? response.content?.['application/json'] : undefined
         if (!media || !isProblem(media.schema)) continue
         const { description: _description, ...shape } = media.schema
         problem ??= shape as SchemaObject
         if (!isDeepStrictEqual(problem, shape)) throw new Error('two routes declare different problem bodies')
         media.schema = { $ref: '#/components/schemas/Problem' }
+        const name = `Problem${status}`
+        named[name] ??= response as ResponseObject
+        if (isDeepStrictEqual(named[name], response)) responses[status] = { $ref: `#/components/responses/${name}` }
       }
     }
   }
   if (problem) {
     const components = (document.components ??= {})
     components.schemas = { ...components.schemas, Problem: { ...problem, description: 'A problem (RFC 9457); switch on `code`' } }
+    components.responses = { ...components.responses, ...named }
   }
   return document
 }
