@@ -92,7 +92,7 @@ describe('redeeming at the terminal across lost connections', () => {
     assert.equal(outcomeUnknown(new ApiError(0, 'network_error', '')), true)
     assert.equal(outcomeUnknown(new ApiError(500, 'internal_error', '')), true)
     assert.equal(outcomeUnknown(new ApiError(409, 'request_in_progress', '')), true)
-    for (const code of ['already_redeemed', 'expired', 'code_not_found', 'below_threshold']) assert.equal(outcomeUnknown(new ApiError(409, code, '')), false)
+    for (const code of ['already_redeemed', 'expired', 'code_not_found', 'below_threshold'] as const) assert.equal(outcomeUnknown(new ApiError(409, code, '')), false)
     assert.deepEqual([1, 2, 3, 4, 5, 9].map(retryDelay), [500, 1000, 2000, 4000, 5000, 5000])
   })
 })

@@ -1,3 +1,8 @@
+import type { ErrorCode, Schemas } from './api-schema.ts'
+
+/** The server's codes, and the client's own: no answer came (`network_error`), or one with no problem body. */
+export type ProblemCode = ErrorCode | 'network_error' | 'http_error'
+
 /** A field the server found wrong, as problem+json lists it. */
 export interface FieldProblem {
   field: string
@@ -8,10 +13,10 @@ export interface FieldProblem {
 /** An error answer of the API (RFC 9457 problem+json), or a request that never got an answer. */
 export class ApiError extends Error {
   readonly status: number
-  readonly code: string
+  readonly code: ProblemCode
   readonly detail: string
   readonly errors: FieldProblem[]
-  constructor(status: number, code: string, detail: string, errors: FieldProblem[] = []) {
+  constructor(status: number, code: ProblemCode, detail: string, errors: FieldProblem[] = []) {
     super(detail)
     this.status = status
     this.code = code
@@ -52,14 +57,16 @@ export function createApiClient(options: ApiClientOptions = {}) {
     }
     if (response.status === 204) return undefined as T
     const text = await response.text()
-    let parsed: any
+    let parsed: unknown
     try {
       parsed = text ? JSON.parse(text) : undefined
     } catch {
       parsed = undefined
     }
     if (!response.ok) {
-      const error = new ApiError(response.status, parsed?.code ?? 'http_error', parsed?.detail ?? `HTTP ${response.status}`, parsed?.errors ?? [])
+      // An error answer is problem+json, unless something before the server (a proxy) answered.
+      const problem: Partial<Schemas['Problem']> = typeof parsed === 'object' && parsed !== null ? parsed : {}
+      const error = new ApiError(response.status, problem.code ?? 'http_error', problem.detail ?? `HTTP ${response.status}`, problem.errors ?? [])
       if (response.status === 401) options.onUnauthenticated?.(error)
       throw error
     }

@@ -1,18 +1,9 @@
+import type { CardTerms } from '../../src/domain/types.ts'
 import { locale } from './i18n.ts'
 import { yuan } from './money.ts'
 
-/** What a card face needs to show its worth (the API's card fields). */
-export interface CardValue {
-  type: string
-  reduce_cost?: number | null
-  least_cost?: number | null
-  tiers?: { least_cost: number; reduce_cost: number }[] | null
-  percent_off?: number | null
-  max_discount?: number | null
-  gift?: string | null
-  deal_detail?: string | null
-  default_detail?: string | null
-}
+/** What a card face needs to show its worth: the value fields of the server's card terms, as far as known. */
+export type CardValue = { type: string } & Partial<Pick<CardTerms, 'reduce_cost' | 'least_cost' | 'tiers' | 'percent_off' | 'max_discount' | 'gift' | 'deal_detail' | 'default_detail'>>
 
 const zh = () => locale.value === 'zh-CN'
 

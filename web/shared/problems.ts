@@ -1,8 +1,35 @@
-import { ApiError, type FieldProblem } from './api.ts'
+import { ApiError, type FieldProblem, type ProblemCode } from './api.ts'
 import { locale } from './i18n.ts'
 
-/** The words people read for the API's stable error codes; the server's own detail is the fallback. */
-const PROBLEMS: Record<string, [string, string]> = {
+/**
+ * The words people read for every code the API answers with (the server's closed list) and for the
+ * client's own: the compiler sees to it that a new code gets its words here.
+ */
+const PROBLEMS: Record<ProblemCode, [string, string]> = {
+  http_error: ['服务器返回了无法识别的错误，请稍后再试', 'The server answered with an error it did not explain; try again shortly'],
+  malformed_request: ['请求格式有误，请刷新后重试', 'The request was malformed; reload and try again'],
+  method_not_allowed: ['不支持这种操作', 'This operation is not supported here'],
+  unsupported_media_type: ['请求格式不受支持', 'The request format is not supported'],
+  payload_too_large: ['提交的内容太大', 'What was sent is too large'],
+  uri_too_long: ['请求地址太长', 'The request address is too long'],
+  request_timeout: ['请求超时，请重试', 'The request took too long; try again'],
+  headers_too_large: ['请求头太大，请清除浏览器数据后重试', 'The request headers are too large; clear the site data and try again'],
+  redemption_not_found: ['找不到这笔核销记录', 'The redemption does not exist'],
+  order_not_found: ['找不到该订单', 'The order does not exist'],
+  pickup_code_not_found: ['提货码不存在，请核对', 'No exchange has this pick-up code; check it'],
+  payment_not_found: ['找不到该付款记录', 'The payment does not exist'],
+  payment_rule_not_found: ['找不到该支付规则', 'The payment rule does not exist'],
+  order_conflict: ['该订单号已用于不同的订单', 'This order reference was already used for a different order'],
+  already_reversed: ['这笔核销已经撤销过了', 'This redemption has already been reversed'],
+  stored_value_not_enabled: ['这张会员卡未开通储值', 'This member card does not take stored value'],
+  refund_not_allowed: ['这笔款项不能退', 'This cannot be refunded'],
+  refund_exceeds_order: ['退款金额超过了订单金额', 'The refund is more than the order'],
+  exchange_limit_reached: ['已达到每人兑换次数上限', 'The most exchanges allowed for one member are done'],
+  already_picked_up: ['这件商品已经领取过了', 'This has already been picked up'],
+  already_signed_in: ['今天已经签到过了', 'Already signed in today'],
+  sign_in_not_offered: ['这张会员卡没有签到活动', 'This member card offers no daily sign-in'],
+  duplicate_payment_ref: ['这笔付款已经记过了', 'A payment was already recorded for this reference'],
+  duplicate_order_ref: ['这个订单号已经用过了', 'This order reference was already used'],
   network_error: ['网络连接失败，请检查网络后重试', 'The network is unavailable; check the connection and try again'],
   unauthenticated: ['登录已失效，请重新登录', 'Your session has ended; please sign in again'],
   forbidden: ['您没有权限进行此操作', 'You are not allowed to do this'],

@@ -1,19 +1,10 @@
-import type { CardValue } from '../../shared/card-value.ts'
+import type { CardTerms } from '../../../src/domain/types.ts'
+import type { ResponseOf } from '../../shared/api-schema.ts'
 
-/** A card as the API returns it. */
-export interface Card extends CardValue {
+/** A card as the API returns it: its terms (the server's own type) and its state. */
+// until the route declares its response
+export interface Card extends CardTerms {
   id: string
-  title: string
-  subtitle: string | null
-  color: string | null
-  logo_url: string | null
-  notice: string
-  description: string | null
-  validity: { type: 'fixed_range' | 'fixed_term'; begin_at?: string; end_at?: string; days?: number; start_after_days?: number }
-  usable_hours: { days: number[]; start: string; end: string }[] | null
-  store_ids: string[]
-  can_share: boolean
-  can_gift: boolean
   status: 'draft' | 'active' | 'paused' | 'ended'
   version: number
   stock_remaining: number
@@ -31,12 +22,4 @@ export const STATUS_TAG: Record<Card['status'], 'info' | 'success' | 'warning' |
   ended: 'danger',
 }
 
-export interface Store {
-  id: string
-  name: string
-  address: string | null
-  latitude: number | null
-  longitude: number | null
-  timezone: string
-  created_at: string
-}
+export type Store = ResponseOf<'/v1/stores/{store_id}', 'get'>

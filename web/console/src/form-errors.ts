@@ -1,7 +1,8 @@
-import { reactive } from 'vue'
-import { ElMessage } from 'element-plus'
+import { reactive, ref, type Ref } from 'vue'
+import { ElMessage, type FormInstance } from 'element-plus'
 import { ApiError } from '../../shared/api.ts'
 import { fieldProblems, problemText } from '../../shared/problems.ts'
+import { useSubmission } from '../../shared/submission.ts'
 
 /**
  * The server's problems shown where they belong: field errors on their form items (by JSON path, e.g.
@@ -26,4 +27,38 @@ export function useServerErrors() {
 
 export function notifyError(error: unknown): void {
   ElMessage.error({ message: problemText(error), grouping: true })
+}
+
+export interface SubmitOptions {
+  /** A form on the page whose own rules are checked first (a FormDialog checks its own). */
+  form?: Ref<FormInstance | undefined>
+  /** The problem in words goes to `failure`, for the page to show in place, instead of a message. */
+  inline?: boolean
+}
+
+/**
+ * Sending a form: `busy` while it goes, the server's field problems on their form items (`errors`), the
+ * rest as a message (or in `failure`), and a success message when it went through. `run` resolves
+ * whether it did, so the page can close its dialog or reload its list.
+ */
+export function useSubmit(options: SubmitOptions = {}) {
+  const server = useServerErrors()
+  const failure = ref('')
+  const submission = useSubmission((error) => {
+    if (options.inline) failure.value = problemText(error)
+    else server.show(error)
+  })
+  async function run(action: () => Promise<unknown>, success?: string): Promise<boolean> {
+    server.clear()
+    failure.value = ''
+    if (options.form && !(await options.form.value?.validate().catch(() => false))) return false
+    const done = await submission.run(action)
+    if (done && success) ElMessage.success(success)
+    return done
+  }
+  function clear(): void {
+    server.clear()
+    failure.value = ''
+  }
+  return reactive({ busy: submission.busy, errors: server.errors, failure, clear, run })
 }

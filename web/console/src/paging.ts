@@ -61,4 +61,4 @@ export function usePagedList<T>(load: (cursor: string | undefined, limit: number
   })
 }
 
-export type PagedList = ReturnType<typeof usePagedList>
+export type PagedList<T = unknown> = ReturnType<typeof usePagedList<T>>

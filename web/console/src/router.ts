@@ -1,50 +1,41 @@
-import { createRouter, createWebHistory } from 'vue-router'
+import { createAppRouter, once } from '../../shared/router.ts'
 import { api } from './api.ts'
 import { applySession, onSessionEnded, session, type SessionInfo } from './session-state.ts'
 import { detectOptionalFeatures } from './features.ts'
 
 /** Every page is its own chunk: a visit loads the layout and the page it opens, nothing else. */
-export const router = createRouter({
-  history: createWebHistory('/console/'),
-  routes: [
-    { path: '/setup', name: 'setup', component: () => import('./pages/SetupPage.vue'), meta: { public: true } },
-    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
-    {
-      path: '/',
-      component: () => import('./layouts/ConsoleLayout.vue'),
-      children: [
-        { path: '', name: 'dashboard', component: () => import('./pages/DashboardPage.vue') },
-        { path: 'cards', name: 'cards', component: () => import('./pages/CardsPage.vue') },
-        { path: 'cards/new', name: 'card-new', component: () => import('./pages/CardEditPage.vue') },
-        { path: 'cards/:id', name: 'card', component: () => import('./pages/CardDetailPage.vue') },
-        { path: 'cards/:id/edit', name: 'card-edit', component: () => import('./pages/CardEditPage.vue') },
-        { path: 'coupons', name: 'coupons', component: () => import('./pages/CouponsPage.vue') },
-        { path: 'stores', name: 'stores', component: () => import('./pages/StoresPage.vue') },
-        { path: 'staff', name: 'staff', component: () => import('./pages/StaffPage.vue') },
-        { path: 'api-keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue') },
-        { path: 'webhooks', name: 'webhooks', component: () => import('./pages/WebhooksPage.vue') },
-        { path: 'members', name: 'members', component: () => import('./pages/MembersPage.vue') },
-        { path: 'rewards', name: 'rewards', component: () => import('./pages/RewardsPage.vue') },
-        { path: 'settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
-      ],
-    },
-    { path: '/:rest(.*)*', redirect: '/' },
-  ],
-})
+export const router = createAppRouter('console', [
+  { path: '/setup', name: 'setup', component: () => import('./pages/SetupPage.vue'), meta: { public: true } },
+  { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./layouts/ConsoleLayout.vue'),
+    children: [
+      { path: '', name: 'dashboard', component: () => import('./pages/DashboardPage.vue') },
+      { path: 'cards', name: 'cards', component: () => import('./pages/CardsPage.vue') },
+      { path: 'cards/new', name: 'card-new', component: () => import('./pages/CardEditPage.vue') },
+      { path: 'cards/:id', name: 'card', component: () => import('./pages/CardDetailPage.vue') },
+      { path: 'cards/:id/edit', name: 'card-edit', component: () => import('./pages/CardEditPage.vue') },
+      { path: 'coupons', name: 'coupons', component: () => import('./pages/CouponsPage.vue') },
+      { path: 'stores', name: 'stores', component: () => import('./pages/StoresPage.vue') },
+      { path: 'staff', name: 'staff', component: () => import('./pages/StaffPage.vue') },
+      { path: 'api-keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue') },
+      { path: 'webhooks', name: 'webhooks', component: () => import('./pages/WebhooksPage.vue') },
+      { path: 'members', name: 'members', component: () => import('./pages/MembersPage.vue') },
+      { path: 'rewards', name: 'rewards', component: () => import('./pages/RewardsPage.vue') },
+      { path: 'settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
+    ],
+  },
+])
 
-let checked = false
+const loadSession = once(async () => {
+  applySession(await api.get<SessionInfo>('/v1/staff/session'))
+  void detectOptionalFeatures()
+})
 
 /** Loads the session once; an unknown visitor is sent to sign in, or to the first-run page on a new installation. */
 router.beforeEach(async (to) => {
-  if (!checked) {
-    checked = true
-    try {
-      applySession(await api.get<SessionInfo>('/v1/staff/session'))
-      void detectOptionalFeatures()
-    } catch {
-      // Not signed in.
-    }
-  }
+  await loadSession()
   if (to.meta.public) {
     if (session.staff) return { name: 'dashboard' }
     if (to.name === 'login') {

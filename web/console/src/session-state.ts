@@ -1,5 +1,6 @@
 import { reactive } from 'vue'
 
+// until the route declares its response
 export interface Staff {
   id: string
   login: string
@@ -11,6 +12,7 @@ export interface Staff {
   created_at: string
 }
 
+// until the route declares its response
 export interface SessionInfo {
   staff: Staff
   merchant: { id: string; name: string; timezone: string }

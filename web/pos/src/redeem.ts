@@ -8,6 +8,7 @@ export interface RedeemBody {
   channel: 'scan' | 'manual'
 }
 
+// until the route declares its response
 export interface Redemption {
   id: string
   code: string

@@ -1,26 +1,15 @@
-import { createRouter, createWebHistory } from 'vue-router'
+import { createAppRouter, once } from '../../shared/router.ts'
 import { api, onSessionEnded, startSession, terminal, type StaffSession } from './session.ts'
 
-export const router = createRouter({
-  history: createWebHistory('/pos/'),
-  routes: [
-    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
-    { path: '/store', name: 'store', component: () => import('./pages/StorePage.vue') },
-    { path: '/', name: 'terminal', component: () => import('./pages/TerminalPage.vue') },
-    { path: '/:rest(.*)*', redirect: '/' },
-  ],
-})
+export const router = createAppRouter('pos', [
+  { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+  { path: '/store', name: 'store', component: () => import('./pages/StorePage.vue') },
+  { path: '/', name: 'terminal', component: () => import('./pages/TerminalPage.vue') },
+])
 
-let checked = false
+const loadSession = once(async () => startSession(await api.get<StaffSession>('/v1/staff/session')))
 router.beforeEach(async (to) => {
-  if (!checked) {
-    checked = true
-    try {
-      await startSession(await api.get<StaffSession>('/v1/staff/session'))
-    } catch {
-      // Not signed in.
-    }
-  }
+  await loadSession()
   if (to.meta.public) return terminal.session ? { name: 'terminal' } : true
   if (!terminal.session) return { name: 'login' }
   // A terminal redeems in one store: owners and operators choose it first.

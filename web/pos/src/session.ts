@@ -1,16 +1,16 @@
 import { reactive } from 'vue'
 import { createApiClient } from '../../shared/api.ts'
+import type { ResponseOf } from '../../shared/api-schema.ts'
 
+// until the route declares its response
 export interface StaffSession {
   staff: { id: string; name: string; role: 'owner' | 'operator' | 'clerk' | 'analyst'; store_id: string | null }
   merchant: { id: string; name: string; timezone: string }
   csrf_token: string
 }
 
-export interface Store {
-  id: string
-  name: string
-}
+/** What the terminal keeps of its store. */
+export type Store = Pick<ResponseOf<'/v1/stores/{store_id}', 'get'>, 'id' | 'name'>
 
 const STORE_KEY = 'kabao.pos.store'
 
@@ -29,7 +29,7 @@ export function onSessionEnded(listener: () => void): void {
 }
 
 export const api = createApiClient({
-  headers: () => (terminal.session ? { 'x-kabao-csrf': terminal.session.csrf_token } : {}),
+  headers: (): Record<string, string> => (terminal.session ? { 'x-kabao-csrf': terminal.session.csrf_token } : {}),
   onUnauthenticated: () => {
     if (!terminal.session) return
     terminal.session = null

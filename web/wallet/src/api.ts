@@ -9,7 +9,7 @@ export function onSignedOut(listener: () => void): void {
 }
 
 export const api = createApiClient({
-  headers: () => (wallet.token ? { authorization: `Bearer ${wallet.token}` } : {}),
+  headers: (): Record<string, string> => (wallet.token ? { authorization: `Bearer ${wallet.token}` } : {}),
   onUnauthenticated: () => {
     if (!wallet.token) return
     signOut()

@@ -1,6 +1,7 @@
 import type { CardValue } from '../../shared/card-value.ts'
 
 /** A coupon in the wallet, as /v1/wallet/coupons answers. */
+// until the route declares its response
 export interface WalletCoupon {
   id: string
   code: string

@@ -4,6 +4,7 @@ import { api } from './api.ts'
 /** How many notifications the customer has not read: the badge on the inbox tab. */
 export const inbox = reactive({ unread: 0 })
 
+// until the route declares its response
 export interface Notification {
   id: string
   kind: string
@@ -13,6 +14,7 @@ export interface Notification {
   read_at: string | null
 }
 
+// until the route declares its response
 export interface NotificationPage {
   data: Notification[]
   next_cursor: string | null

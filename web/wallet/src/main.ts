@@ -1,5 +1,6 @@
 import { createApp } from 'vue'
 import 'vant/lib/index.css'
+import '../../shared/base.css'
 import './theme.css'
 import App from './App.vue'
 import { router } from './router.ts'

@@ -1,4 +1,5 @@
 /** A membership as the wallet API shows it to its member (GET /v1/wallet/members). */
+// until the route declares its response
 export interface WalletMember {
   id: string
   member_card_id: string
@@ -21,6 +22,7 @@ export interface WalletMember {
 export type ProfileField = 'name' | 'phone' | 'birthday'
 
 /** What a customer sees of a member card before joining. */
+// until the route declares its response
 export interface MemberCardView {
   id: string
   title: string

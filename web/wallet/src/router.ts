@@ -1,12 +1,12 @@
-import { createRouter, createWebHistory } from 'vue-router'
+import { createAppRouter } from '../../shared/router.ts'
 import { signIn, wallet } from './wallet-session.ts'
 import { detectFeatures } from './features.ts'
 import { onSignedOut } from './api.ts'
 
 /** Every page is its own chunk: opening a claim link loads the claim page and little else. */
-export const router = createRouter({
-  history: createWebHistory('/wallet/'),
-  routes: [
+export const router = createAppRouter(
+  'wallet',
+  [
     { path: '/', name: 'coupons', component: () => import('./pages/CouponsPage.vue'), meta: { tabs: true } },
     { path: '/coupons/:id', name: 'coupon', component: () => import('./pages/CouponPage.vue') },
     { path: '/claim/:token', name: 'claim', component: () => import('./pages/ClaimPage.vue'), meta: { public: true } },
@@ -16,10 +16,9 @@ export const router = createRouter({
     { path: '/member', name: 'member', component: () => import('./pages/MemberPage.vue'), meta: { tabs: true } },
     { path: '/member-cards/:id', name: 'join', component: () => import('./pages/JoinPage.vue') },
     { path: '/inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue'), meta: { tabs: true } },
-    { path: '/:rest(.*)*', redirect: '/' },
   ],
-  scrollBehavior: () => ({ top: 0 }),
-})
+  { scrollBehavior: () => ({ top: 0 }) },
+)
 
 /**
  * A merchant's page may link any wallet page with the customer's wallet token in the fragment
