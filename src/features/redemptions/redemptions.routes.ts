@@ -9,6 +9,7 @@ import { formatInstant } from '../../domain/time.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import { previewMemberAtTill } from '../member-orders/member-orders.service.ts'
 import { checkRedemption, findRedemption, redeem, reverseRedemption, type Channel, type RedemptionRow } from './redemptions.service.ts'
+import { findRedeemedCode, listRedemptions } from './redemptions.repository.ts'
 
 const RedeemBody = Type.Object(
   {
@@ -99,8 +100,7 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const row = await findRedemption(db, merchantId, (request.params as { redemption_id: string }).redemption_id)
-      const coupon = await db.selectFrom('coupons').select('code_enc').where('merchant_id', '=', merchantId).where('id', '=', row.coupon_id).executeTakeFirstOrThrow()
-      return presentRedemption(row, ctx.secrets.decryptCode(coupon.code_enc), merchantTz)
+      return presentRedemption(row, ctx.secrets.decryptCode(await findRedeemedCode(db, merchantId, row.coupon_id)), merchantTz)
     },
   )
 
@@ -118,19 +118,9 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
       const { merchantId, merchantTz, storeId } = merchantOf(request)
       const query = request.query as { limit?: number; cursor?: string; store_id?: string; card_id?: string }
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
-      let q = db
-        .selectFrom('redemptions')
-        .innerJoin('coupons', (join) => join.onRef('coupons.merchant_id', '=', 'redemptions.merchant_id').onRef('coupons.id', '=', 'redemptions.coupon_id'))
-        .selectAll('redemptions')
-        .select('coupons.code_enc')
-        .where('redemptions.merchant_id', '=', merchantId)
       // A till key sees its own store's redemptions only.
-      const store = storeId ?? query.store_id
-      if (store) q = q.where('redemptions.store_id', '=', store)
-      if (query.card_id) q = q.where('redemptions.card_id', '=', query.card_id)
-      if (before) q = q.where('redemptions.id', '<', before)
-      const rows = await q.orderBy('redemptions.id', 'desc').limit(limit + 1).execute()
+      const filter = { storeId: storeId ?? query.store_id ?? null, cardId: query.card_id ?? null }
+      const rows = await listRedemptions(db, merchantId, filter, decodeCursor(query.cursor), limit + 1)
       return page(rows, limit, ({ code_enc, ...row }) => presentRedemption(row, ctx.secrets.decryptCode(code_enc), merchantTz))
     },
   )
