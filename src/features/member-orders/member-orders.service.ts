@@ -1,8 +1,7 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import type { MemberOrderRefundsTable, MemberOrdersTable } from '../../db/schema.ts'
-import { computeOrderRefund, computeSpendGrowth, computeSpendPoints, multiplierPercent } from '../../domain/points-rules.ts'
-import { percentOfFloor } from '../../domain/pricing.ts'
+import { computeOrderRefund, computePaidAtTill, computeSpendGrowth, computeSpendPoints, multiplierPercent } from '../../domain/points-rules.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import type { MerchantPrincipal } from '../../principals.ts'
 import { newId } from '../../ports/ids.ts'
@@ -213,19 +212,24 @@ export async function refundOrder(
   })
 }
 
-/** What the till shows for a member when checking a coupon: the level's discount on what is left to pay, and the points the order would earn. */
+/**
+ * What the till shows for a member when checking a coupon: the level's discount on what is left to pay,
+ * what the member then pays, and the points that earns.
+ */
 export async function previewMemberAtTill(db: Db, merchantId: string, memberId: string, orderAmount: number | null, couponDiscount: number) {
   const found = await findMemberWithCard(db, merchantId, memberId)
   const { member, card } = found
   const level = card.terms.levels[member.level_index]
+  const atTill = orderAmount === null ? null : computePaidAtTill(orderAmount, couponDiscount, level.percent_off)
   return {
     id: member.id,
     member_number: member.member_number,
     level: level.name,
     percent_off: level.percent_off,
     /** The level discount on the order after the coupon; the till applies it. */
-    member_discount_amount: orderAmount === null ? null : percentOfFloor(orderAmount - couponDiscount, level.percent_off),
-    points_to_earn: orderAmount === null ? 0 : earningsFor(found, orderAmount).points,
+    member_discount_amount: atTill === null ? null : atTill.level_discount,
+    paid_amount: atTill === null ? null : atTill.paid,
+    points_to_earn: atTill === null ? 0 : earningsFor(found, atTill.paid).points,
     points_balance: member.points_balance,
     stored_value_balance: member.stored_value_balance,
   }
@@ -238,7 +242,7 @@ export async function redemptionEarningOf(db: Db, merchantId: string, redemption
   const { member, card } = await findMemberWithCard(db, merchantId, order.member_id)
   const earned = order.points_lot_id === null ? undefined : await db.selectFrom('points_entries').select('balance_after').where('merchant_id', '=', merchantId).where('id', '=', order.points_lot_id).executeTakeFirst()
   const pointsBalance = earned?.balance_after ?? member.points_balance
-  return { id: member.id, member_number: member.member_number, level: card.terms.levels[member.level_index].name, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: pointsBalance }
+  return { id: member.id, member_number: member.member_number, level: card.terms.levels[member.level_index].name, paid_amount: order.order_amount, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: pointsBalance }
 }
 
 /** What a member earned with a redemption, shown with it at the till. */
@@ -246,26 +250,33 @@ export interface MemberEarning {
   id: string
   member_number: string
   level: string
+  /** What the member paid: the order less the coupon's and the level's discounts; it earned the points. */
+  paid_amount: number
   points_earned: number
   growth_earned: number
   points_balance: number
 }
 
-/** The member's earnings for a redemption, recorded as an order named by the redemption id, in the redemption's transaction. */
+/**
+ * The member's earnings for a redemption, recorded in the redemption's transaction as an order named by
+ * the redemption id, for what the member paid (the order less the coupon's and the level's discounts).
+ */
 export async function earnForRedemptionInTx(
   tx: Db,
-  input: { notifier: Notifier; merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; storeId: string | null; now: number },
+  input: { notifier: Notifier; merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; discountAmount: number; storeId: string | null; now: number },
 ): Promise<MemberEarning> {
   const locked = await lockMemberWithCard(tx, input.merchantId, input.memberId)
+  const level = locked.card.terms.levels[locked.member.level_index]
+  const { paid } = computePaidAtTill(input.orderAmount ?? 0, input.discountAmount, level.percent_off)
   const { order, member } = await recordOrderInTx(
     tx,
     input.notifier,
     locked,
-    { orderRef: input.redemptionId, orderAmount: input.orderAmount ?? 0, storedValueAmount: 0, storeId: input.storeId, redemptionId: input.redemptionId },
+    { orderRef: input.redemptionId, orderAmount: paid, storedValueAmount: 0, storeId: input.storeId, redemptionId: input.redemptionId },
     input.merchantTz,
     input.now,
   )
-  return { id: member.id, member_number: member.member_number, level: locked.card.terms.levels[member.level_index].name, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: member.points_balance }
+  return { id: member.id, member_number: member.member_number, level: locked.card.terms.levels[member.level_index].name, paid_amount: order.order_amount, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: member.points_balance }
 }
 
 /** A reversed redemption takes back what its member earned (whatever is left unrefunded of its order). */

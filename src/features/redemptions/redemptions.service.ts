@@ -123,7 +123,7 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
       const decision = await decide(ctx, principal, input, now, tx)
       const result = await writeRedemption(ctx, principal, input, decision, now, tx)
       const member = input.memberId
-        ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, storeId: result.redemption.store_id, now })
+        ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, discountAmount: result.redemption.discount_amount, storeId: result.redemption.store_id, now })
         : null
       return { ...result, member }
     })
