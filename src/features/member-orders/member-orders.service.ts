@@ -10,7 +10,7 @@ import { findStore } from '../stores/stores.repository.ts'
 import { applyGrowthInTx } from '../members/member-levels.ts'
 import { findMemberWithCard, lockMemberWithCard, type MemberRow, type MemberWithCard } from '../members/members.repository.ts'
 import { postPointsInTx } from '../points/points.ledger.ts'
-import { postingOnce } from '../points/points.service.ts'
+import { postingOnce } from '../ledger/ledger.ts'
 import { postStoredValueInTx } from '../stored-value/stored-value.ledger.ts'
 
 export type MemberOrderRow = MemberOrdersTable
