@@ -49,3 +49,8 @@ export async function takeFromLot(tx: Db, merchantId: string, lotId: string, tak
     .executeTakeFirst()
   return Number(taken.numUpdatedRows) === 1
 }
+
+/** The balance right after an entry. */
+export async function findBalanceAfter(db: Db, merchantId: string, entryId: string): Promise<number | undefined> {
+  return (await db.selectFrom('points_entries').select('balance_after').where('merchant_id', '=', merchantId).where('id', '=', entryId).executeTakeFirst())?.balance_after
+}
