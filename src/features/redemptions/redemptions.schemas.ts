@@ -1,10 +1,14 @@
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Money, Nullable, Timestamp } from '../../http/schemas.ts'
 import { MemberAtTillSchema, MemberEarningSchema } from '../member-orders/member-orders.schemas.ts'
+import type { RedemptionChannel } from './redemptions.table.ts'
 
 export const ChannelSchema = Type.Union([Type.Literal('scan'), Type.Literal('manual'), Type.Literal('api'), Type.Literal('self_service')], {
   description: 'How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer',
 })
+// The schema lists exactly the table's channels.
+const sameChannels: [Static<typeof ChannelSchema>, RedemptionChannel] extends [RedemptionChannel, Static<typeof ChannelSchema>] ? true : never = true
+void sameChannels
 
 export const RedeemBody = Type.Object(
   {
