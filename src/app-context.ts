@@ -16,4 +16,6 @@ export interface AppContext {
    * metadata, …): WEBHOOK_ALLOW_PRIVATE_DESTINATIONS, true unless set to false.
    */
   readonly allowPrivateWebhookDestinations: boolean
+  /** NODE_ENV=production: stricter defaults (a sign-in code with no provider to send it is refused). */
+  readonly production?: boolean
 }

@@ -14,6 +14,7 @@ import { FEATURES } from './features/index.ts'
 import type { FeatureApp } from './features/feature.ts'
 import { registerWebApps } from './http/web-apps.ts'
 import { registerRateLimits } from './http/rate-limits.ts'
+import { docsCsp, registerSecurityHeaders } from './http/security-headers.ts'
 import type { RateLimitSettings } from './rate-limit-rules.ts'
 import type { RateLimits } from './ports/rate-limits.ts'
 
@@ -88,6 +89,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     return payload
   })
 
+  await registerSecurityHeaders(app)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -123,7 +125,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     docs.addHook('onRoute', (route) => {
       route.config = { ...route.config, auth: 'none' }
     })
-    await docs.register(swaggerUi, { routePrefix: '/docs' })
+    await docs.register(swaggerUi, { routePrefix: '/docs', ...docsCsp })
   })
 
   // Staff of the web apps sign in with a session cookie.

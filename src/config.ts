@@ -36,6 +36,8 @@ export interface Config {
   readonly webhookLogRetentionDays: number
   /** Whether webhook endpoints may be at private or internal addresses (loopback, 10/8, 169.254/16, …). */
   readonly webhookAllowPrivateDestinations: boolean
+  /** NODE_ENV=production. */
+  readonly production: boolean
   readonly databasePoolSize: number
   /** Base URL that claim links and QR codes point at. */
   readonly publicUrl: string
@@ -194,7 +196,9 @@ export function loadConfig(env: Env = process.env): Config {
     webhookRetrySchedule: Object.freeze(parseRetrySchedule(readSetting(env, 'WEBHOOK_RETRY_SCHEDULE'))),
     webhookTimeoutMs: intSetting(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
     webhookLogRetentionDays: intSetting(env, 'WEBHOOK_LOG_RETENTION_DAYS', DEFAULT_WEBHOOK_LOG_RETENTION_DAYS, 1, 36_500),
-    webhookAllowPrivateDestinations: booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_DESTINATIONS', true),
+    // Allowed while developing (a receiver on the same machine); refused in production unless allowed.
+    webhookAllowPrivateDestinations: booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_DESTINATIONS', readSetting(env, 'NODE_ENV') !== 'production'),
+    production: readSetting(env, 'NODE_ENV') === 'production',
     databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
     metricsToken: readSetting(env, 'METRICS_TOKEN') ?? null,
     publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),

@@ -76,6 +76,8 @@ export type ErrorCode =
   | 'otp_rate_limited'
   | 'rate_limited'
   | 'capability_not_allowed'
+  | 'message_channel_not_found'
+  | 'delivery_unavailable'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -152,6 +154,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   otp_rate_limited: 429,
   rate_limited: 429,
   capability_not_allowed: 403,
+  message_channel_not_found: 404,
+  delivery_unavailable: 503,
   service_unavailable: 503,
   internal_error: 500,
 }

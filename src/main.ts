@@ -1,12 +1,11 @@
 import { fileURLToPath } from 'node:url'
-import type pino from 'pino'
 import { loadConfig, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { buildApp, type App } from './app.ts'
 import { systemClock, type Clock } from './ports/clock.ts'
 import { createSecrets } from './ports/secrets.ts'
-import { logNotifier } from './ports/notifier.ts'
+import { messagingNotifier } from './features/messaging/messaging.service.ts'
 import type { AppContext } from './app-context.ts'
 import { startJobs } from './jobs/runner.ts'
 import { createLogger } from './http/logging.ts'
@@ -17,14 +16,17 @@ export function openConfiguredDatabase(config: Config): Database {
   return openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.databasePoolSize })
 }
 
-export function contextFor(config: Config, database: Database, log: pino.Logger, clock: Clock = systemClock): AppContext {
+export function contextFor(config: Config, database: Database, clock: Clock = systemClock): AppContext {
+  const secrets = createSecrets(config.secretKey)
+  const options = { production: config.production, allowPrivateDestinations: config.webhookAllowPrivateDestinations }
   return {
     database,
     clock,
-    secrets: createSecrets(config.secretKey),
-    notifier: logNotifier(log),
+    secrets,
+    notifier: messagingNotifier({ database, secrets, clock }, options),
     publicUrl: config.publicUrl,
     allowPrivateWebhookDestinations: config.webhookAllowPrivateDestinations,
+    production: config.production,
   }
 }
 
@@ -33,7 +35,7 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   const log = createLogger(config.logLevel)
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
-  const ctx = contextFor(config, database, log)
+  const ctx = contextFor(config, database)
   const rateLimits = createRateLimits({ redisUrl: config.redisUrl, prefix: config.rateLimitPrefix, log })
   // Counting starts in Redis once it answers; a Redis that does not answer delays the start by a second
   // at most, and requests are then counted in this process until it does.

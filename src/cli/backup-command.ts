@@ -3,6 +3,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { loadConfig } from '../config.ts'
+import { createPrivateFile } from '../db/private-files.ts'
 import { sqliteFileOf, userTables } from './sqlite-files.ts'
 
 const USAGE = `usage: kabao backup --to FILE [--force] [--json]
@@ -51,6 +52,8 @@ export async function runBackupCommand(args: string[]): Promise<number> {
 
   const partial = `${target}.partial`
   rmSync(partial, { force: true })
+  // VACUUM INTO fills an empty file and keeps its permissions: the copy is as private as the database.
+  createPrivateFile(partial)
   const db = new DatabaseSync(source, { timeout: 5000 })
   try {
     db.prepare('VACUUM INTO ?').run(partial)

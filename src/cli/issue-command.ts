@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util'
 import { open, type FileHandle } from 'node:fs/promises'
-import pino from 'pino'
 import { loadConfig } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { contextFor, openConfiguredDatabase } from '../main.ts'
@@ -117,7 +116,7 @@ async function issueFromFile(options: Options, users: { file: FileHandle; size: 
       console.error(`kabao issue: there is no card ${options.cardId}${options.merchantId ? ` of merchant ${options.merchantId}` : ''}`)
       return 2
     }
-    const ctx = contextFor(config, database, pino({ level: config.logLevel }, pino.destination(2)))
+    const ctx = contextFor(config, database)
     const runKey = options.resumeKey ?? `cli-${randomToken(12)}`
     if (options.resumeKey === null) console.error(`kabao issue: resume key ${runKey} (run again with --resume-key ${runKey} to issue only the rows still missing)`)
 

@@ -3,6 +3,9 @@ import type { DB } from './schema.ts'
 import type { Statement } from './statements.ts'
 import { openSqlite, isSqliteUniqueViolation } from './dialect/sqlite.ts'
 import { openPostgres, isPostgresUniqueViolation } from './dialect/postgres.ts'
+import { takeOneFromStockPostgres, takeOneFromStockSqlite, type StockTake } from './dialect/stock.ts'
+
+export type { StockTake } from './dialect/stock.ts'
 
 export type Engine = 'sqlite' | 'postgres'
 export type Db = Kysely<DB>
@@ -20,6 +23,14 @@ export interface Database {
    * (BEGIN IMMEDIATE) already run one at a time.
    */
   claimRows<TB extends keyof DB & string, O>(query: SelectQueryBuilder<DB, TB, O>, of?: TB): SelectQueryBuilder<DB, TB, O>
+  /**
+   * Takes one coupon from an active card's stock and records the issue's event (its `stock_remaining`
+   * filled in with what is left), in the caller's transaction; false, with nothing written, when the
+   * stock is gone or the card is no longer active. On PostgreSQL both are one statement: the update
+   * locks the card's row until commit, and parallel issues queue on it, so each round trip saved while
+   * holding it counts. SQLite runs one writer at a time and has no round trips: two statements.
+   */
+  takeOneFromStock(tx: Db, take: StockTake): Promise<boolean>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -48,6 +59,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
       db,
       isUniqueViolation: isSqliteUniqueViolation,
       claimRows: (query) => query,
+      takeOneFromStock: takeOneFromStockSqlite,
       ping: async () => {
         await sql`select 1`.execute(db)
       },
@@ -65,6 +77,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     db,
     isUniqueViolation: isPostgresUniqueViolation,
     claimRows: (query, of) => query.forUpdate(of).skipLocked(),
+    takeOneFromStock: takeOneFromStockPostgres,
     ping: async () => {
       await sql`select 1`.execute(db)
     },

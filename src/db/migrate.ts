@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008-stats-indexes.ts'
 import * as m0009 from './migrations/0009-more-request-refs.ts'
 import * as m0010 from './migrations/0010-retention-indexes.ts'
 import * as m0011 from './migrations/0011-api-key-request-refs.ts'
+import * as m0015 from './migrations/0015-messaging.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0009-more-request-refs': m0009,
   '0010-retention-indexes': m0010,
   '0011-api-key-request-refs': m0011,
+  '0015-messaging': m0015,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

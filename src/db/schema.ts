@@ -23,9 +23,10 @@ import type { NotificationsTable } from '../features/notifications/notifications
 import type { PaymentsTable, PaymentRulesTable } from '../features/payments/payments.table.ts'
 import type { DailyStatsTable } from '../features/stats/stats.table.ts'
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
+import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
 
 export type { Json } from './json.ts'
-export type { MerchantsTable, ApiKeysTable, StoresTable, CardsTable, CardVersionsTable, CardUserClaimsTable, CouponsTable, RedemptionsTable, IdempotencyKeysTable, EventsTable, ClaimLinksTable, CustomersTable, OtpChallengesTable, JobLeasesTable, MemberCardsTable, MembersTable, PointsEntriesTable, PointsLotsTable, StoredValueEntriesTable, MemberOrdersTable, MemberOrderRefundsTable, RewardsTable, RewardMemberCountsTable, RewardExchangesTable, WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable, NotificationsTable, PaymentsTable, PaymentRulesTable, JobRunsTable, DailyStatsTable, StaffTable, StaffSessionsTable, LoginAttemptsTable }
+export type { MerchantsTable, ApiKeysTable, StoresTable, CardsTable, CardVersionsTable, CardUserClaimsTable, CouponsTable, RedemptionsTable, IdempotencyKeysTable, EventsTable, ClaimLinksTable, CustomersTable, OtpChallengesTable, JobLeasesTable, MemberCardsTable, MembersTable, PointsEntriesTable, PointsLotsTable, StoredValueEntriesTable, MemberOrdersTable, MemberOrderRefundsTable, RewardsTable, RewardMemberCountsTable, RewardExchangesTable, WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable, NotificationsTable, PaymentsTable, PaymentRulesTable, JobRunsTable, DailyStatsTable, StaffTable, StaffSessionsTable, LoginAttemptsTable, MessageChannelsTable, SentMessagesTable }
 
 export interface DB {
   merchants: MerchantsTable
@@ -63,4 +64,6 @@ export interface DB {
   staff: StaffTable
   staff_sessions: StaffSessionsTable
   login_attempts: LoginAttemptsTable
+  message_channels: MessageChannelsTable
+  sent_messages: SentMessagesTable
 }

@@ -21,6 +21,7 @@ import { notificationsRoutes } from './notifications/notifications.routes.ts'
 import { paymentsRoutes } from './payments/payments.routes.ts'
 import { staffRoutes } from './staff/staff.routes.ts'
 import { statsRoutes } from './stats/stats.routes.ts'
+import { messagingRoutes } from './messaging/messaging.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -48,6 +49,8 @@ export const FEATURES: Feature[] = [
   notificationsRoutes,
   paymentsRoutes,
   statsRoutes,
+  // How customers are reached, and what was sent to them
+  messagingRoutes,
   // Staff accounts and sessions (console, store terminal)
   staffRoutes,
 ]

@@ -22,9 +22,31 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
     return (data: unknown) => {
       // A missing body is checked as an empty object: the client learns which fields are required.
       const value = httpPart === 'body' && (data === undefined || data === null) ? {} : data
-      return validate(value) ? { value } : { error: validationError(validate.errors ?? []) }
+      if (!validate(value)) return { error: validationError(validate.errors ?? []) }
+      const nul = nulCharacters(value)
+      return nul.length === 0 ? { value } : { error: validationError(nul) }
     }
   }
+}
+
+/**
+ * Every string and key holding U+0000, as schema issues. PostgreSQL cannot store that character in
+ * text or jsonb (SQLite can), so it is refused up front on both engines instead of failing at the write.
+ */
+function nulCharacters(value: unknown, path = '', found: object[] = []): object[] {
+  const issue = (at: string) => found.push({ instancePath: at, keyword: 'nul_character', message: 'must not contain the NUL character (U+0000)', params: {} })
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) issue(path)
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => nulCharacters(item, `${path}/${i}`, found))
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+      if (key.includes('\u0000')) issue(at)
+      else nulCharacters(item, at, found)
+    }
+  }
+  return found
 }
 
 /**

@@ -7,6 +7,7 @@ import { purgeIdempotencyKeys } from './purge-idempotency-keys.job.ts'
 import { purgeLoginAttempts } from './purge-login-attempts.job.ts'
 import { purgeOtpChallenges } from './purge-otp-challenges.job.ts'
 import { purgeWebhookLog } from './purge-webhook-log.job.ts'
+import { purgeSentMessagesJob } from './purge-sent-messages.job.ts'
 import { MEMBER_JOBS } from './member-jobs.ts'
 import { remindExpiringCoupons } from './remind-expiring-coupons.job.ts'
 import { alertLowStock } from './stock-low.job.ts'
@@ -38,7 +39,7 @@ export interface JobSettings {
 
 /** Every scheduled job, in the order a tick runs them; the member cards' jobs include points expiry. */
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
-  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeWebhookLog(settings.webhookLogRetentionDays)]
+  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
   return [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS]
 }
 

@@ -1,13 +1,12 @@
-import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../db/database.ts'
 import { writeToInbox, type CustomerNotification } from '../features/notifications/inbox.ts'
 
 export type { CustomerNotification }
 
 /**
- * How customers are reached. By default sign-in codes go to the log (what development needs) and
- * notifications to the customer's inbox in the wallet, with a `notification.created` event that the
- * merchant's webhook receives to push them through its own channels.
+ * How customers are reached: sign-in codes on the merchant's e-mail or SMS channel (a running server uses
+ * features/messaging's notifier; codes never go to the log), notifications to the customer's inbox in the
+ * wallet, with a `notification.created` event that the merchant's webhook receives to push them on.
  */
 export interface Notifier {
   sendOneTimeCode(input: { merchantId: string; channel: 'phone' | 'email'; destination: string; code: string }): Promise<void>
@@ -17,15 +16,6 @@ export interface Notifier {
    * used already (nothing is sent twice).
    */
   notifyCustomer(tx: Db, notification: CustomerNotification): Promise<string | null>
-}
-
-export function logNotifier(log: Pick<FastifyBaseLogger, 'info'>): Notifier {
-  return {
-    async sendOneTimeCode({ merchantId, channel, destination, code }) {
-      log.info({ merchant_id: merchantId, channel, destination, one_time_code: code }, 'one-time sign-in code')
-    },
-    notifyCustomer: writeToInbox,
-  }
 }
 
 /** Keeps the sign-in codes it sent, for tests and for a development inbox; notifications go to the inbox. */

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { DatabaseSync } from 'node:sqlite'
+import { statSync } from 'node:fs'
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -92,6 +93,7 @@ describe('kabao backup of a live SQLite database', () => {
     const file = path.join(dir, 'quiet.db')
     const run = await runCli(['backup', '--to', file], env())
     assert.equal(run.code, 0, run.stderr)
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'the copy holds personal data: readable by its owner only')
     assert.match(run.stdout, /coupons\s+\d+ rows/)
     assert.deepEqual(countRows(file), countRows(database.url.slice('sqlite:'.length)))
 

@@ -362,6 +362,30 @@ for (const engine of ENGINES) {
       }
     })
 
+    it('refuses the NUL character in any string, key or id with 422 and writes nothing', async () => {
+      const before = await snapshot(a.merchantId)
+      for (const route of bodyRoutes(a)) {
+        for (const [field, value] of Object.entries(route.valid)) {
+          if (typeof value !== 'string') continue
+          const body = { ...route.valid, [field]: `${value}\u0000` }
+          // An enumerated or formatted field fails its own rule first; either way the field is named.
+          assertInvalidFields(await t.request(route.method, route.url, { key: route.key ?? a.key, body }), [field])
+        }
+      }
+      // Open routes too, and names, titles and keys deep inside a body.
+      assertInvalidFields(await t.request('POST', '/v1/staff/sessions', { body: { login: 'owner\u0000', password: 'x' } }), ['login'], 'nul_character')
+      assertInvalidFields(await t.request('POST', '/v1/stores', { key: a.key, body: { name: 'Tea\u0000House' } }), ['name'], 'nul_character')
+      assertInvalidFields(await t.request('POST', '/v1/cards', { key: a.key, body: cashCard({ title: '\u0000' }) }), ['title'], 'nul_character')
+      assertInvalidFields(await t.request('POST', '/v1/cards', { key: a.key, body: cashCard({ store_ids: [a.storeId, 'sto\u0000'] }) }), ['store_ids[1]'], 'nul_character')
+      const nulIds = Object.fromEntries(Object.entries(UNKNOWN).map(([name, id]) => [name, encodeURIComponent(`${id}\u0000`)])) as Ids
+      for (const route of idRoutes(nulIds, a)) {
+        const body = route.body && JSON.parse(JSON.stringify(route.body).replaceAll('%00', '\\u0000'))
+        const res = await t.request(route.method, route.url, { key: route.key ?? a.key, body })
+        assertProblem(res, 422, 'validation_failed')
+      }
+      assert.deepEqual(await snapshot(a.merchantId), before)
+    })
+
     it('names the JSON path of a value of the wrong type on every route', async () => {
       for (const route of bodyRoutes(a)) {
         const [body, field] = route.wrongType

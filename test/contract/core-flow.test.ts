@@ -23,7 +23,7 @@ for (const engine of ENGINES) {
       const issued = await t.request('POST', `/v1/cards/${card.body.id}/issue`, { key, body: { user_id: 'u1' } })
       assert.equal(issued.status, 201, issued.text)
       assert.equal(issued.body.state, 'available')
-      assert.match(issued.body.code, /^[0-9A-Z*~$=]{14}$/)
+      assert.match(issued.body.code, /^[0-9A-HJKMNP-TV-Z]{15}$/)
 
       const got = await t.request('GET', `/v1/cards/${card.body.id}`, { key })
       assert.equal(got.body.stock_remaining, 4)

@@ -179,7 +179,7 @@ for (const engine of ENGINES) {
         const day = clock.now() - (200 - Math.floor(i / 20)) * DAY
         return {
           id: `cpn_${String(i).padStart(26, '0')}`, merchant_id: merchantId, card_id: `crd_${i % 3}`, card_version_id: 'crv_x', code_hash: `plan-${i}`, code_enc: 'x',
-          user_id: `u${i}`, state: i % 40 === 0 ? 'voided' : 'available', source: 'api', source_ref: null, valid_from: day, valid_until: day + 30 * DAY, issued_at: day,
+          user_id: `u${i}`, state: i % 40 === 0 ? ('voided' as const) : ('available' as const), source: 'api' as const, source_ref: null, valid_from: day, valid_until: day + 30 * DAY, issued_at: day,
           redeemed_at: null, redemption_id: null, voided_at: i % 40 === 0 ? day + 1000 : null, updated_at: day,
         }
       })

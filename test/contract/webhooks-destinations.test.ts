@@ -26,12 +26,14 @@ const PRIVATE_URLS = [
 ]
 
 describe('WEBHOOK_ALLOW_PRIVATE_DESTINATIONS', () => {
-  const config = (value?: string) => loadConfig({ DATABASE_URL: 'sqlite::memory:', ...(value === undefined ? {} : { WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: value }) })
-  it('is true unless set (the API contract registers any URL; a deployment open to untrusted integrators sets it false)', () => {
+  const config = (env: Record<string, string> = {}) => loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env })
+  it('allows private destinations while developing and refuses them in production, unless set', () => {
     assert.equal(config().webhookAllowPrivateDestinations, true)
-    assert.equal(config('true').webhookAllowPrivateDestinations, true)
-    assert.equal(config('false').webhookAllowPrivateDestinations, false)
-    assert.throws(() => config('maybe'), /WEBHOOK_ALLOW_PRIVATE_DESTINATIONS must be true or false/)
+    assert.equal(config({ NODE_ENV: 'development' }).webhookAllowPrivateDestinations, true)
+    assert.equal(config({ NODE_ENV: 'production' }).webhookAllowPrivateDestinations, false)
+    assert.equal(config({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'true' }).webhookAllowPrivateDestinations, true)
+    assert.equal(config({ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'false' }).webhookAllowPrivateDestinations, false)
+    assert.throws(() => config({ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'maybe' }), /WEBHOOK_ALLOW_PRIVATE_DESTINATIONS must be true or false/)
   })
 })
 

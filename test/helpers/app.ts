@@ -8,6 +8,7 @@ import { ManualClock, systemClock, type Clock } from '../../src/ports/clock.ts'
 import { MemoryNotifier } from '../../src/ports/notifier.ts'
 import { createSecrets } from '../../src/ports/secrets.ts'
 import { createMerchant } from '../../src/features/merchants/merchants.service.ts'
+import { messagingNotifier } from '../../src/features/messaging/messaging.service.ts'
 import { createTestDatabase, type TestDatabase } from './databases.ts'
 
 /** A key shared by test servers so that several processes read each other's codes. */
@@ -49,18 +50,31 @@ export interface TestApp {
  */
 export async function startTestApp(
   engine: Engine,
-  options: { clock?: ManualClock; sqliteFile?: boolean; build?: BuildOptions; allowPrivateWebhookDestinations?: boolean } = {},
+  options: {
+    clock?: ManualClock
+    sqliteFile?: boolean
+    build?: BuildOptions
+    allowPrivateWebhookDestinations?: boolean
+    /** Send sign-in codes as a running server does (features/messaging) instead of keeping them in `notifier`. */
+    realMessaging?: boolean
+    /** NODE_ENV=production. */
+    production?: boolean
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(engine, { sqliteFile: options.sqliteFile })
   const clock: Clock = options.clock ?? systemClock
   const notifier = new MemoryNotifier()
+  const secrets = createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex'))
+  const allowPrivateWebhookDestinations = options.allowPrivateWebhookDestinations ?? true
+  const production = options.production ?? false
   const ctx: AppContext = {
     database: db.database,
     clock,
-    secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')),
-    notifier,
+    secrets,
+    notifier: options.realMessaging ? messagingNotifier({ database: db.database, secrets, clock }, { production, allowPrivateDestinations: allowPrivateWebhookDestinations }) : notifier,
     publicUrl: 'http://kabao.test',
-    allowPrivateWebhookDestinations: options.allowPrivateWebhookDestinations ?? true,
+    allowPrivateWebhookDestinations,
+    production,
   }
   const app = await buildApp(ctx, { checkResponses: true, ...options.build })
   return {

@@ -1,8 +1,7 @@
 import { DatabaseSync } from 'node:sqlite'
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import { SqliteDialect, type Driver } from 'kysely'
 import { GroupCommitSqliteDriver } from './sqlite-group-commit.ts'
+import { createPrivateFile } from '../private-files.ts'
 
 /** Kysely's SQLite dialect (its SQL, adapter and introspection) over node:sqlite with group commit. */
 class NodeSqliteDialect extends SqliteDialect {
@@ -20,7 +19,7 @@ class NodeSqliteDialect extends SqliteDialect {
 const SQLITE_CACHE_KIB = 32 * 1024
 
 export function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): { dialect: SqliteDialect; raw: DatabaseSync } {
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  if (file !== ':memory:') createPrivateFile(file)
   const raw = new DatabaseSync(file, { timeout: 5000 })
   raw.exec('PRAGMA journal_mode = WAL')
   raw.exec(`PRAGMA synchronous = ${synchronous}`)

@@ -1,5 +1,5 @@
 import { formatInstant } from '../../domain/time.ts'
-import { effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
+import { effectiveCouponState } from '../../domain/redemption-rules.ts'
 import type { Secrets } from '../../ports/secrets.ts'
 import type { CouponRow } from './coupons.repository.ts'
 
@@ -12,7 +12,7 @@ export function presentCoupon(coupon: CouponRow, tz: string, now: number, secret
     card_id: coupon.card_id,
     card_version_id: coupon.card_version_id,
     user_id: coupon.user_id,
-    state: effectiveCouponState({ state: coupon.state as CouponState, valid_until: coupon.valid_until }, now),
+    state: effectiveCouponState(coupon, now),
     source: coupon.source,
     valid_from: formatInstant(coupon.valid_from, tz),
     valid_until: formatInstant(coupon.valid_until, tz),

@@ -1,8 +1,10 @@
+import { sql, type ExpressionBuilder, type ExpressionWrapper, type SqlBool } from 'kysely'
 import type { Database, Db } from '../../db/database.ts'
 import { columnList, runStatement, statement } from '../../db/statements.ts'
-import type { CouponsTable } from '../../db/schema.ts'
+import type { DB } from '../../db/schema.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
+import type { CouponsTable, CouponState } from './coupons.table.ts'
 
 export type CouponRow = CouponsTable
 
@@ -71,4 +73,96 @@ export async function findCouponByCodeHash(
   const redeemedStoreId = row.redemption_id === null ? null : ((await runStatement<{ store_id: string | null }>(database, REDEEMED_STORE, [merchantId, row.redemption_id], tx))[0]?.store_id ?? null)
   const store = found_store_id === null || found_store_timezone === null ? null : { id: found_store_id, timezone: found_store_timezone }
   return { coupon: coupon as unknown as CouponRow, code, terms, redeemedStoreId, store }
+}
+
+/** The coupon a source reference (an issue's idempotency reference) issued, if any. */
+export async function findCouponBySourceRef(db: Db, merchantId: string, sourceRef: string): Promise<CouponRow | undefined> {
+  return db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRef).executeTakeFirst()
+}
+
+/**
+ * Counts one more coupon of the card against the user's allowance, unless `limit` (the card's get_limit)
+ * is already reached: one conditional upsert, so parallel issues can never pass the limit. No limit
+ * (null) counts it anyway. False when the limit was reached and nothing was written.
+ */
+export async function takeFromAllowance(tx: Db, merchantId: string, cardId: string, userId: string, limit: number | null): Promise<boolean> {
+  const allowance = await tx
+    .insertInto('card_user_claims')
+    .values({ merchant_id: merchantId, card_id: cardId, user_id: userId, claimed: 1 })
+    .onConflict((oc) => {
+      const counted = oc.columns(['merchant_id', 'card_id', 'user_id']).doUpdateSet({ claimed: sql`card_user_claims.claimed + 1` })
+      return limit === null ? counted : counted.where('card_user_claims.claimed', '<', limit)
+    })
+    .returning('claimed')
+    .executeTakeFirst()
+  return allowance !== undefined
+}
+
+/** How many coupons of the card the user has been issued (what counts against get_limit). */
+export async function claimedCount(db: Db, merchantId: string, cardId: string, userId: string): Promise<number> {
+  const claims = await db
+    .selectFrom('card_user_claims')
+    .select('claimed')
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', '=', cardId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  return claims?.claimed ?? 0
+}
+
+/** Inserts a coupon; false, with nothing written, when the merchant already has a coupon with its code. */
+export async function insertCouponUnlessCodeTaken(tx: Db, row: CouponRow): Promise<boolean> {
+  const result = await tx
+    .insertInto('coupons')
+    .values(row)
+    .onConflict((oc) => oc.columns(['merchant_id', 'code_hash']).doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
+}
+
+/** Voids the coupon if it is still stored as available; the voided row, or undefined when it was not. */
+export async function markCouponVoided(tx: Db, merchantId: string, couponId: string, now: number): Promise<CouponRow | undefined> {
+  return tx
+    .updateTable('coupons')
+    .set({ state: 'voided', voided_at: now, updated_at: now })
+    .where('merchant_id', '=', merchantId)
+    .where('id', '=', couponId)
+    .where('state', '=', 'available')
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/**
+ * A filter on the state a coupon reads as at `now`: a stored `available` past its last valid second is
+ * expired even before the expiry job has written that down.
+ */
+export function couponStateFilter(state: CouponState, now: number) {
+  // valid_until is the last valid second: expired from valid_until + 1 s on.
+  const lastValidSecond = now - 1000
+  return (eb: ExpressionBuilder<DB, 'coupons'>): ExpressionWrapper<DB, 'coupons', SqlBool> => {
+    if (state === 'available') return eb.and([eb('state', '=', 'available'), eb('valid_until', '>', lastValidSecond)])
+    if (state === 'expired') {
+      return eb.or([eb('state', '=', 'expired'), eb.and([eb('state', '=', 'available'), eb('valid_until', '<=', lastValidSecond)])])
+    }
+    return eb('state', '=', state)
+  }
+}
+
+export interface UserCouponsQuery {
+  /** The state they read as at `now`. */
+  state?: CouponState
+  cardId?: string
+  now: number
+  /** The id the page starts below (newest first). */
+  before: string | null
+  limit: number
+}
+
+/** A page of a user's coupons with the merchant, newest first. */
+export async function listUserCoupons(db: Db, merchantId: string, userId: string, query: UserCouponsQuery): Promise<CouponRow[]> {
+  let q = db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('user_id', '=', userId)
+  if (query.state) q = q.where(couponStateFilter(query.state, query.now))
+  if (query.cardId) q = q.where('card_id', '=', query.cardId)
+  if (query.before) q = q.where('id', '<', query.before)
+  return q.orderBy('id', 'desc').limit(query.limit).execute()
 }

@@ -1,18 +1,17 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
-import { IdParam, ListQuery, Nullable, UserId } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, UserId, listOf, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { findCouponByCode, findIssued, issueCoupon, voidCoupon } from './coupons.service.ts'
 import { presentCoupon } from './coupons.presenter.ts'
-import { couponStateFilter } from './coupons.queries.ts'
+import { listUserCoupons } from './coupons.repository.ts'
+import { CouponSchema, CouponStateSchema } from './coupons.schemas.ts'
 
-const CouponState = Type.Union(['available', 'redeemed', 'expired', 'voided'].map((s) => Type.Literal(s)))
-
-export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function couponsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
 
   app.post(
@@ -23,12 +22,13 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         summary: 'Issue a coupon of this card to a user',
         params: IdParam('card_id'),
         body: Type.Object({ user_id: UserId }, { additionalProperties: false }),
+        response: responses({ 201: CouponSchema }),
       },
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { card_id } = request.params as { card_id: string }
-      const { user_id } = request.body as { user_id: string }
+      const { card_id } = request.params
+      const { user_id } = request.body
       // The request's reference names the coupon, so that a retry after a crash finds it instead of issuing another.
       const sourceRefOf = (ref: string) => `api:${ref}`
       const requestRef = idempotencyRefOf(request)
@@ -40,10 +40,10 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get(
     '/v1/coupons/:code',
-    { schema: { tags: ['coupons'], summary: 'Look a coupon up by its code', params: IdParam('code') }, config: { till: true } },
+    { schema: { tags: ['coupons'], summary: 'Look a coupon up by its code', params: IdParam('code'), response: responses({ 200: CouponSchema }) }, config: { till: true } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { coupon, code } = await findCouponByCode(ctx, merchantId, (request.params as { code: string }).code)
+      const { coupon, code } = await findCouponByCode(ctx, merchantId, request.params.code)
       return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code)
     },
   )
@@ -56,12 +56,12 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         summary: 'Void an available coupon',
         params: IdParam('code'),
         body: Type.Optional(Type.Object({ reason: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) }, { additionalProperties: false })),
+        response: responses({ 200: CouponSchema }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const body = (request.body ?? {}) as { reason?: string | null }
-      const coupon = await voidCoupon(ctx, merchantId, (request.params as { code: string }).code, body.reason ?? null)
+      const coupon = await voidCoupon(ctx, merchantId, request.params.code, request.body?.reason ?? null)
       return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets)
     },
   )
@@ -73,21 +73,17 @@ export async function couponsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         tags: ['coupons'],
         summary: 'A user’s coupons with this merchant, newest first',
         params: Type.Object({ user_id: UserId }),
-        querystring: Type.Intersect([ListQuery, Type.Object({ state: Type.Optional(CouponState), card_id: Type.Optional(Type.String({ maxLength: 100 })) })]),
+        querystring: Type.Intersect([ListQuery, Type.Object({ state: Type.Optional(CouponStateSchema), card_id: Type.Optional(Type.String({ maxLength: 100 })) })]),
+        response: responses({ 200: listOf(CouponSchema) }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { user_id } = request.params as { user_id: string }
-      const query = request.query as { limit?: number; cursor?: string; state?: string; card_id?: string }
+      const { user_id } = request.params
+      const { query } = request
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
       const now = ctx.clock.now()
-      let q = db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('user_id', '=', user_id)
-      if (query.state) q = q.where(couponStateFilter(query.state, now))
-      if (query.card_id) q = q.where('card_id', '=', query.card_id)
-      if (before) q = q.where('id', '<', before)
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute()
+      const rows = await listUserCoupons(db, merchantId, user_id, { state: query.state, cardId: query.card_id, now, before: decodeCursor(query.cursor), limit: limit + 1 })
       return page(rows, limit, (row) => presentCoupon(row, merchantTz, now, ctx.secrets))
     },
   )

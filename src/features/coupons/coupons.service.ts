@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { codeFromRandomBytes, CODE_RANDOM_BYTES, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
 import { computeCouponValidity, type CouponValidity } from '../../domain/validity.ts'
-import { effectiveCouponState, type CouponState } from '../../domain/redemption-rules.ts'
+import { effectiveCouponState } from '../../domain/redemption-rules.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
-import { outboxRow, recordEvent, type NewEvent } from '../events/events.repository.ts'
-import { runStatement, statement } from '../../db/statements.ts'
+import { recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
-import { findCouponByCodeHash, type CouponRow, type CouponWithTerms, type StoreRef } from './coupons.repository.ts'
-
-/** How a coupon reached its owner. */
-export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
+import {
+  claimedCount, findCouponByCodeHash, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
+  type CouponRow, type CouponWithTerms, type StoreRef,
+} from './coupons.repository.ts'
+import type { CouponSource } from './coupons.table.ts'
 
 /** Coupons a member is owed (bought with points, a birthday gift) follow their own limits, not the card's per-user allowance. */
 const OWED_SOURCES: readonly CouponSource[] = ['points_exchange', 'birthday']
@@ -98,81 +97,32 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
 
   if (card.stock_remaining <= 0) return refuseWithoutStock(tx, input, card.get_limit)
 
-  const allowance = await tx
-    .insertInto('card_user_claims')
-    .values({ merchant_id: merchantId, card_id: cardId, user_id: userId, claimed: 1 })
-    .onConflict((oc) => {
-      const counted = oc.columns(['merchant_id', 'card_id', 'user_id']).doUpdateSet({ claimed: sql`card_user_claims.claimed + 1` })
-      return OWED_SOURCES.includes(input.source) ? counted : counted.where('card_user_claims.claimed', '<', card.get_limit)
-    })
-    .returning('claimed')
-    .executeTakeFirst()
-  if (!allowance) throw getLimitReached(card.get_limit)
+  const owed = OWED_SOURCES.includes(input.source)
+  if (!(await takeFromAllowance(tx, merchantId, cardId, userId, owed ? null : card.get_limit))) throw getLimitReached(card.get_limit)
 
   const couponId = newId('cpn', now)
   let drafted: { values: CouponRow; code: string } | null = null
-  // Codes carry 65 random bits, so a clash is astronomically rare; should one happen, draw again.
+  // Codes carry 70 random bits, so a clash is astronomically rare; should one happen, draw again.
   for (let attempt = 0; attempt < 3 && drafted === null; attempt++) {
     const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
-    const result = await tx
-      .insertInto('coupons')
-      .values(draft.values)
-      .onConflict((oc) => oc.columns(['merchant_id', 'code_hash']).doNothing())
-      .executeTakeFirst()
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) drafted = draft
+    if (await insertCouponUnlessCodeTaken(tx, draft.values)) drafted = draft
   }
   if (drafted === null) throw new Error('could not draw a unique coupon code')
 
   // Stock is taken last, so that on PostgreSQL parallel issues queue on the card's row for the shortest time.
-  const taken = await takeOneFromStock(ctx, tx, {
+  const taken = await ctx.database.takeOneFromStock(tx, {
     merchantId,
-    type: 'coupon.issued',
-    data: { coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source, stock_remaining: null },
+    cardId,
     now,
-  }, cardId)
+    event: { id: newId('evt', now), type: 'coupon.issued', data: { coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source } },
+  })
   if (!taken) throw new AppError('out_of_stock', 'The card has no stock left.')
   return { coupon: drafted.values, code: drafted.code, created: true }
 }
 
-/** PostgreSQL: one from stock and the issue's event in one statement, so the card's row stays locked one round trip less. */
-const TAKE_ONE_AND_RECORD = statement(`
-  with taken as (
-    update cards set stock_remaining = stock_remaining - 1, issued_count = issued_count + 1, updated_at = ?::bigint
-    where merchant_id = ?::text and id = ?::text and status = 'active' and stock_remaining > 0
-    returning stock_remaining
-  )
-  insert into events (id, merchant_id, type, data, created_at)
-  select ?::text, ?::text, ?::text, jsonb_set(?::jsonb, '{stock_remaining}', to_jsonb(taken.stock_remaining)), ?::bigint from taken
-  returning id`)
-
-/**
- * Takes one from the card's stock and records the event (its `stock_remaining` filled in with what is left);
- * false, with nothing written, when the stock is gone or the card no longer active.
- */
-async function takeOneFromStock(ctx: AppContext, tx: Db, event: NewEvent & { data: { stock_remaining: number | null; [field: string]: unknown } }, cardId: string): Promise<boolean> {
-  const { merchantId, now } = event
-  if (ctx.database.engine === 'postgres') {
-    const row = outboxRow(event)
-    const recorded = await runStatement(ctx.database, TAKE_ONE_AND_RECORD, [now, merchantId, cardId, row.id, row.merchant_id, row.type, row.data, row.created_at], tx)
-    return recorded.length === 1
-  }
-  const stock = await tx
-    .updateTable('cards')
-    .set((eb) => ({ stock_remaining: eb('stock_remaining', '-', 1), issued_count: eb('issued_count', '+', 1), updated_at: now }))
-    .where('merchant_id', '=', merchantId)
-    .where('id', '=', cardId)
-    .where('status', '=', 'active')
-    .where('stock_remaining', '>', 0)
-    .returning('stock_remaining')
-    .executeTakeFirst()
-  if (!stock) return false
-  await recordEvent(tx, { ...event, data: { ...event.data, stock_remaining: stock.stock_remaining } })
-  return true
-}
-
 /** The coupon a source reference already issued, if it did. */
 export async function findIssued(ctx: AppContext, db: Db, merchantId: string, sourceRef: string): Promise<IssuedCoupon | undefined> {
-  const existing = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRef).executeTakeFirst()
+  const existing = await findCouponBySourceRef(db, merchantId, sourceRef)
   return existing && { coupon: existing, code: ctx.secrets.decryptCode(existing.code_enc), created: false }
 }
 
@@ -185,14 +135,7 @@ function getLimitReached(limit: number): AppError {
  * reached (the reason given first), else for stock.
  */
 async function refuseWithoutStock(tx: Db, input: IssueInput, getLimit: number): Promise<never> {
-  const claims = await tx
-    .selectFrom('card_user_claims')
-    .select('claimed')
-    .where('merchant_id', '=', input.merchantId)
-    .where('card_id', '=', input.cardId)
-    .where('user_id', '=', input.userId)
-    .executeTakeFirst()
-  if ((claims?.claimed ?? 0) >= getLimit) throw getLimitReached(getLimit)
+  if ((await claimedCount(tx, input.merchantId, input.cardId, input.userId)) >= getLimit) throw getLimitReached(getLimit)
   throw new AppError('out_of_stock', 'The card has no stock left.')
 }
 
@@ -225,7 +168,7 @@ export async function findCouponByCode(ctx: AppContext, merchantId: string, rawC
 
 /** False when the coupon is already voided (voiding again is a no-op); throws when it can no longer be voided. */
 function isVoidable(coupon: CouponRow, now: number): boolean {
-  const state = effectiveCouponState({ state: coupon.state as CouponState, valid_until: coupon.valid_until }, now)
+  const state = effectiveCouponState(coupon, now)
   if (state === 'voided') return false
   if (state === 'redeemed') throw new AppError('already_redeemed', 'A redeemed coupon cannot be voided; reverse the redemption first.')
   if (state === 'expired') throw new AppError('expired', 'The coupon has already expired.')
@@ -238,14 +181,7 @@ export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: s
   return ctx.database.db.transaction().execute(async (tx) => {
     const { coupon } = await findCouponByCode(ctx, merchantId, rawCode, null, tx)
     if (!isVoidable(coupon, now)) return coupon
-    const updated = await tx
-      .updateTable('coupons')
-      .set({ state: 'voided', voided_at: now, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', coupon.id)
-      .where('state', '=', 'available')
-      .returningAll()
-      .executeTakeFirst()
+    const updated = await markCouponVoided(tx, merchantId, coupon.id, now)
     if (!updated) {
       // A redemption or another void won the race between our read and our write: answer as if we came second.
       const { coupon: changed } = await findCouponByCode(ctx, merchantId, rawCode, null, tx)

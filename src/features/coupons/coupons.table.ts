@@ -1,5 +1,14 @@
 /** Rows of the coupons tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
+/**
+ * The state stored for a coupon. An `available` coupon past its validity reads as `expired` before the
+ * expiry job writes that down (see effectiveCouponState).
+ */
+export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided'
+
+/** How a coupon reached its owner. */
+export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
+
 export interface CouponsTable {
   id: string
   merchant_id: string
@@ -8,8 +17,8 @@ export interface CouponsTable {
   code_hash: string
   code_enc: string
   user_id: string
-  state: string
-  source: string
+  state: CouponState
+  source: CouponSource
   source_ref: string | null
   valid_from: number
   valid_until: number

@@ -1,7 +1,7 @@
-import { UserId } from '../../http/schemas.ts'
+import { Nullable, Timestamp, UserId, responses } from '../../http/schemas.ts'
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
+import type { FeatureApp } from '../feature.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { validationFailed } from '../../errors.ts'
@@ -12,11 +12,25 @@ import { rotateWalletSecret } from './wallet-secrets.ts'
 
 const MerchantId = Type.String({ minLength: 1, maxLength: 100, description: 'The merchant whose wallet this is' })
 
+const WalletTokenSchema = Type.Object({
+  token: Type.String({ description: 'Send as `Authorization: Bearer <token>` to the wallet API' }),
+  user_id: Type.String(),
+  expires_at: Timestamp,
+})
+const RotatedSecretSchema = Type.Object({
+  secret: Type.String({ description: 'The new signing secret; shown only here' }),
+  previous_secret_valid_until: Nullable(Timestamp),
+})
+const ChallengeSchema = Type.Object({
+  challenge_id: Type.String({ description: 'Send back with the code to sign in' }),
+  expires_at: Timestamp,
+})
+
 function presentToken(issued: IssuedWalletToken) {
   return { token: issued.token, user_id: issued.userId, expires_at: formatInstant(issued.expiresAt, issued.merchantTz) }
 }
 
-export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function customersRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   app.post(
     '/v1/wallet-tokens',
     {
@@ -27,11 +41,12 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
           { user_id: UserId, ttl_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: 'Lifetime in seconds' })) },
           { additionalProperties: false },
         ),
+        response: responses({ 201: WalletTokenSchema }),
       },
     },
     async (request, reply) => {
       const { merchantId } = merchantOf(request)
-      const body = request.body as { user_id: string; ttl_seconds?: number }
+      const { body } = request
       const issued = await issueWalletToken(ctx, merchantId, body.user_id, body.ttl_seconds ?? 3600)
       return reply.code(201).send(presentToken(issued))
     },
@@ -44,6 +59,7 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
       schema: {
         tags: ['wallet identity'],
         summary: 'Replace the wallet signing secret; shown only in this response. The previous one keeps verifying for 24 hours',
+        response: responses({ 200: RotatedSecretSchema }),
       },
     },
     async (request) => {
@@ -72,10 +88,11 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
           },
           { additionalProperties: false },
         ),
+        response: responses({ 202: ChallengeSchema }),
       },
     },
     async (request, reply) => {
-      const body = request.body as { merchant_id: string; phone?: string; email?: string }
+      const { body } = request
       const contact = contactFrom(body)
       if (!contact.ok) throw validationFailed(contact.errors)
       try {
@@ -104,10 +121,11 @@ export async function customersRoutes(app: FastifyInstance, ctx: AppContext): Pr
           },
           { additionalProperties: false },
         ),
+        response: responses({ 201: WalletTokenSchema }),
       },
     },
     async (request, reply) => {
-      const body = request.body as { merchant_id: string; challenge_id: string; code: string }
+      const { body } = request
       const issued = await startWalletSession(ctx, { merchantId: body.merchant_id, challengeId: body.challenge_id, code: body.code })
       return reply.code(201).send(presentToken(issued))
     },

@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import type { CustomersTable } from '../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { safeEqual } from '../../ports/secrets.ts'
@@ -9,6 +8,9 @@ import { channelOf, type Contact } from './contact.ts'
 import { OTP_MAX_ATTEMPTS, OTP_TTL_MS, OTP_WINDOW_MS, decideOtpIssue } from './otp-rules.ts'
 import { currentWalletSecret, loadWalletSigning, type WalletSigning } from './wallet-secrets.ts'
 import { MAX_TOKEN_LIFETIME_SECONDS, mintWalletToken } from './wallet-token.ts'
+import {
+  consumeOtpChallenge, countOtpAttempt, findCustomerByContact, insertCustomerUnlessExists, insertOtpChallenge, otpSentSince, type CustomerRow,
+} from './customers.repository.ts'
 
 /** A customer who signed in with a one-time code stays signed in this long. */
 export const SESSION_TTL_SECONDS = MAX_TOKEN_LIFETIME_SECONDS
@@ -60,43 +62,32 @@ export async function requestOneTimeCode(ctx: AppContext, merchantId: string, co
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
   const expiresAt = now + OTP_TTL_MS
   const decision = await ctx.database.db.transaction().execute(async (tx) => {
-    const sent = await tx
-      .selectFrom('otp_challenges')
-      .select('created_at')
-      .where('merchant_id', '=', merchantId)
-      .where('destination', '=', contact.destination)
-      .where('created_at', '>', now - OTP_WINDOW_MS)
-      .execute()
-    const decided = decideOtpIssue(sent.map((row) => row.created_at), now)
+    const decided = decideOtpIssue(await otpSentSince(tx, merchantId, contact.destination, now - OTP_WINDOW_MS), now)
     if (!decided.ok) return decided
-    await tx
-      .insertInto('otp_challenges')
-      .values({ id: challengeId, merchant_id: merchantId, destination: contact.destination, code_hash: codeHash(ctx, challengeId, code), attempts: 0, expires_at: expiresAt, consumed_at: null, created_at: now })
-      .execute()
+    await insertOtpChallenge(tx, {
+      id: challengeId, merchant_id: merchantId, destination: contact.destination, code_hash: codeHash(ctx, challengeId, code), attempts: 0, expires_at: expiresAt, consumed_at: null, created_at: now,
+    })
     return decided
   })
   if (!decision.ok) throw new OtpRateLimited(Math.ceil(decision.retryAfterMs / 1000))
   try {
     await ctx.notifier.sendOneTimeCode({ merchantId, channel: contact.channel, destination: contact.destination, code })
-  } catch {
-    throw new AppError('service_unavailable', 'The sign-in code could not be sent; try again shortly.')
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw new AppError('delivery_unavailable', 'The sign-in code could not be sent; try again shortly.')
   }
   return { challengeId, expiresAt, merchantTz: merchant.timezone }
 }
 
 /** The customer with this phone or e-mail at the merchant, created on first sign-in with a stable `cus_…` user id. */
-async function findOrCreateCustomer(tx: Db, merchantId: string, destination: string, now: number): Promise<CustomersTable> {
+async function findOrCreateCustomer(tx: Db, merchantId: string, destination: string, now: number): Promise<CustomerRow> {
   const column = channelOf(destination)
-  const find = () => tx.selectFrom('customers').selectAll().where('merchant_id', '=', merchantId).where(column, '=', destination).executeTakeFirst()
+  const find = () => findCustomerByContact(tx, merchantId, column, destination)
   const existing = await find()
   if (existing) return existing
   const id = newId('cus', now)
   // A parallel first sign-in of the same contact may insert first; then we take theirs.
-  await tx
-    .insertInto('customers')
-    .values({ id, merchant_id: merchantId, user_id: id, phone: column === 'phone' ? destination : null, email: column === 'email' ? destination : null, created_at: now })
-    .onConflict((oc) => oc.doNothing())
-    .execute()
+  await insertCustomerUnlessExists(tx, { id, merchant_id: merchantId, user_id: id, phone: column === 'phone' ? destination : null, email: column === 'email' ? destination : null, created_at: now })
   const customer = await find()
   if (!customer) throw new Error('customer vanished right after it was created')
   return customer
@@ -111,26 +102,10 @@ export async function startWalletSession(ctx: AppContext, input: { merchantId: s
   await requireWalletMerchant(ctx, merchantId)
   const now = ctx.clock.now()
   const customer = await ctx.database.db.transaction().execute(async (tx) => {
-    const challenge = await tx
-      .updateTable('otp_challenges')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', challengeId)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where('attempts', '<', OTP_MAX_ATTEMPTS)
-      .returningAll()
-      .executeTakeFirst()
+    const challenge = await countOtpAttempt(tx, merchantId, challengeId, now, OTP_MAX_ATTEMPTS)
     // A wrong code returns (rather than throws) so that the counted attempt is committed.
     if (!challenge || !safeEqual(codeHash(ctx, challenge.id, code), challenge.code_hash)) return null
-    const consumed = await tx
-      .updateTable('otp_challenges')
-      .set({ consumed_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', challengeId)
-      .where('consumed_at', 'is', null)
-      .executeTakeFirst()
-    if (Number(consumed.numUpdatedRows) !== 1) return null
+    if (!(await consumeOtpChallenge(tx, merchantId, challengeId, now))) return null
     return findOrCreateCustomer(tx, merchantId, challenge.destination, now)
   })
   if (!customer) throw new AppError('otp_invalid', 'The code is wrong, has expired or was already used; request a new one.')

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { findWalletSecretSetBy, findWalletSecretState, findWalletSigningRow, replaceWalletSecret, setFirstWalletSecret } from './customers.repository.ts'
 
 /** After a rotation the previous secret keeps verifying this long, so merchant backends can switch over. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000
@@ -65,11 +66,7 @@ export function signingSecretsAt(signing: WalletSigning, now: number): string[] 
 export async function loadWalletSigning(ctx: AppContext, merchantId: string, options: { fresh?: boolean } = {}): Promise<WalletSigning | null> {
   const entry = cacheOf(ctx).get(merchantId)
   if (entry && !options.fresh && ctx.clock.now() - entry.loadedAt < CACHE_TTL_MS) return entry.signing
-  const row = await ctx.database.db
-    .selectFrom('merchants')
-    .select(['id', 'name', 'timezone', 'wallet_secret_enc', 'wallet_secret_prev_enc', 'wallet_secret_prev_until'])
-    .where('id', '=', merchantId)
-    .executeTakeFirst()
+  const row = await findWalletSigningRow(ctx.database.db, merchantId)
   if (!row) {
     cacheOf(ctx).delete(merchantId)
     return null
@@ -92,12 +89,7 @@ export async function currentWalletSecret(ctx: AppContext, merchantId: string): 
   const signing = await loadWalletSigning(ctx, merchantId)
   if (!signing) throw new AppError('merchant_not_found', 'There is no merchant with this id.')
   if (signing.current !== null) return { secret: signing.current, signing }
-  await ctx.database.db
-    .updateTable('merchants')
-    .set({ wallet_secret_enc: ctx.secrets.seal(newWalletSecret()), updated_at: ctx.clock.now() })
-    .where('id', '=', merchantId)
-    .where('wallet_secret_enc', 'is', null)
-    .execute()
+  await setFirstWalletSecret(ctx.database.db, merchantId, ctx.secrets.seal(newWalletSecret()), ctx.clock.now())
   // Whoever wrote first won; read what is stored now.
   const fresh = await loadWalletSigning(ctx, merchantId, { fresh: true })
   if (!fresh || fresh.current === null) throw new Error(`merchant ${merchantId} has no wallet secret after creating one`)
@@ -114,7 +106,7 @@ export async function currentWalletSecret(ctx: AppContext, merchantId: string): 
 export async function rotateWalletSecret(ctx: AppContext, merchantId: string, requestRef: string | null = null): Promise<{ secret: string; previousValidUntil: number | null }> {
   const { db } = ctx.database
   const rotatedBy = async (ref: string) => {
-    const row = await db.selectFrom('merchants').select(['wallet_secret_enc', 'wallet_secret_prev_until']).where('id', '=', merchantId).where('wallet_secret_request_ref', '=', ref).executeTakeFirst()
+    const row = await findWalletSecretSetBy(db, merchantId, ref)
     return row && { secret: ctx.secrets.unseal(row.wallet_secret_enc as string), previousValidUntil: row.wallet_secret_prev_until }
   }
   return onceForRequest(requestRef, rotatedBy, () => rotate(ctx, merchantId, requestRef))
@@ -127,18 +119,13 @@ async function rotate(ctx: AppContext, merchantId: string, requestRef: string | 
   const now = ctx.clock.now()
   const secret = newWalletSecret()
   const previousValidUntil = await ctx.database.db.transaction().execute(async (tx) => {
-    const row = await tx.selectFrom('merchants').select(['wallet_secret_enc', 'wallet_secret_request_ref', 'timezone']).where('id', '=', merchantId).executeTakeFirst()
+    const row = await findWalletSecretState(tx, merchantId)
     if (!row) throw new AppError('merchant_not_found', 'There is no merchant with this id.')
     if (requestRef !== null && row.wallet_secret_request_ref === requestRef) throw rotatedMeanwhile()
     const previousUntil = row.wallet_secret_enc === null ? null : now + SECRET_ROTATION_GRACE_MS
-    let update = tx
-      .updateTable('merchants')
-      .set({ wallet_secret_enc: ctx.secrets.seal(secret), wallet_secret_prev_enc: row.wallet_secret_enc, wallet_secret_prev_until: previousUntil, wallet_secret_request_ref: requestRef, updated_at: now })
-      .where('id', '=', merchantId)
     // Only if nobody rotated in between: otherwise their new secret would be dropped without a grace period.
-    update = row.wallet_secret_enc === null ? update.where('wallet_secret_enc', 'is', null) : update.where('wallet_secret_enc', '=', row.wallet_secret_enc)
-    const result = await update.executeTakeFirst()
-    if (Number(result.numUpdatedRows) !== 1) throw rotatedMeanwhile()
+    const replaced = await replaceWalletSecret(tx, merchantId, { replaced: row.wallet_secret_enc, sealedSecret: ctx.secrets.seal(secret), previousUntil, requestRef, now })
+    if (!replaced) throw rotatedMeanwhile()
     await recordEvent(tx, { merchantId, type: 'wallet_secret.rotated', data: { previous_secret_valid_until: previousUntil === null ? null : formatInstant(previousUntil, row.timezone) }, now })
     return previousUntil
   })

@@ -1,6 +1,9 @@
-import type { Db } from '../../db/database.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { describeUsableHours } from '../../domain/usable-hours.ts'
+import type { StoreSummary } from './wallet.repository.ts'
+
+// Claim links read the stores of a card too; the query lives in the wallet repository.
+export { storesOf, type StoreSummary } from './wallet.repository.ts'
 
 /** What a customer sees on the face of a card or coupon: its look and what it is worth. */
 export function presentCardFace(terms: CardTerms) {
@@ -20,27 +23,6 @@ export function presentCardFace(terms: CardTerms) {
     deal_detail: terms.deal_detail,
     default_detail: terms.default_detail,
   }
-}
-
-export interface StoreSummary {
-  id: string
-  name: string
-  address: string | null
-  latitude: number | null
-  longitude: number | null
-}
-
-/** The stores a card names, in the card's order (ids of stores since removed are left out). */
-export async function storesOf(db: Db, merchantId: string, storeIds: string[]): Promise<StoreSummary[]> {
-  if (storeIds.length === 0) return []
-  const rows = await db
-    .selectFrom('stores')
-    .select(['id', 'name', 'address', 'latitude', 'longitude'])
-    .where('merchant_id', '=', merchantId)
-    .where('id', 'in', storeIds)
-    .execute()
-  const byId = new Map(rows.map((row) => [row.id, row]))
-  return storeIds.flatMap((id) => byId.get(id) ?? [])
 }
 
 /** The face plus every term the customer was promised: details, validity, hours and where it can be used. */

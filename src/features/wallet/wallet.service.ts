@@ -4,11 +4,12 @@ import type { CardTerms } from '../../domain/types.ts'
 import { AppError } from '../../errors.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
 import { decodeCursor, encodeCursor } from '../../pagination.ts'
-import type { CouponRow } from '../coupons/coupons.repository.ts'
+import { listUserCoupons, type CouponRow } from '../coupons/coupons.repository.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
-import { couponStateFilter } from '../coupons/coupons.queries.ts'
-import { presentCardFace, presentCardTerms, storesOf } from './card-terms.ts'
+import type { CouponState } from '../coupons/coupons.table.ts'
+import { presentCardFace, presentCardTerms } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
+import { cardCodeTypes, findUserCoupon, listUserCouponsByExpiry, storesOf } from './wallet.repository.ts'
 
 /** A coupon with the terms it was issued under and how its code is shown (QR code, barcode or text). */
 export interface WalletCoupon {
@@ -22,11 +23,7 @@ async function withTerms(db: Db, merchantId: string, coupons: CouponRow[]): Prom
   if (coupons.length === 0) return []
   const versionIds = [...new Set(coupons.map((c) => c.card_version_id))]
   const cardIds = [...new Set(coupons.map((c) => c.card_id))]
-  const [terms, cards] = await Promise.all([
-    findVersionTerms(db, merchantId, versionIds),
-    db.selectFrom('cards').select(['id', 'code_type']).where('merchant_id', '=', merchantId).where('id', 'in', cardIds).execute(),
-  ])
-  const codeTypes = new Map(cards.map((c) => [c.id, c.code_type]))
+  const [terms, codeTypes] = await Promise.all([findVersionTerms(db, merchantId, versionIds), cardCodeTypes(db, merchantId, cardIds)])
   return coupons.map((coupon) => ({ coupon, terms: terms.get(coupon.card_version_id) as CardTerms, codeType: codeTypes.get(coupon.card_id) ?? 'qrcode' }))
 }
 
@@ -55,25 +52,15 @@ function decodeExpiryCursor(cursor: string): { validUntil: number; id: string } 
 export async function listWalletCoupons(
   ctx: AppContext,
   customer: CustomerPrincipal,
-  query: { state?: string; limit: number; cursor?: string },
+  query: { state?: CouponState; limit: number; cursor?: string },
 ): Promise<{ coupons: WalletCoupon[]; nextCursor: string | null }> {
   const { db } = ctx.database
   const now = ctx.clock.now()
-  let q = db.selectFrom('coupons').selectAll().where('merchant_id', '=', customer.merchantId).where('user_id', '=', customer.userId)
-  if (query.state) q = q.where(couponStateFilter(query.state, now))
+  const { merchantId, userId } = customer
   const byExpiry = query.state === 'available'
-  if (byExpiry) {
-    if (query.cursor !== undefined) {
-      const after = decodeExpiryCursor(query.cursor)
-      q = q.where((eb) => eb.or([eb('valid_until', '>', after.validUntil), eb.and([eb('valid_until', '=', after.validUntil), eb('id', '>', after.id)])]))
-    }
-    q = q.orderBy('valid_until').orderBy('id')
-  } else {
-    const before = decodeCursor(query.cursor)
-    if (before) q = q.where('id', '<', before)
-    q = q.orderBy('id', 'desc')
-  }
-  const rows = await q.limit(query.limit + 1).execute()
+  const rows = byExpiry
+    ? await listUserCouponsByExpiry(db, merchantId, userId, { state: 'available', now, after: query.cursor === undefined ? null : decodeExpiryCursor(query.cursor), limit: query.limit + 1 })
+    : await listUserCoupons(db, merchantId, userId, { state: query.state, now, before: decodeCursor(query.cursor), limit: query.limit + 1 })
   const more = rows.length > query.limit
   const slice = more ? rows.slice(0, query.limit) : rows
   const last = slice[slice.length - 1]
@@ -84,13 +71,7 @@ export async function listWalletCoupons(
 /** One of the customer's own coupons; anyone else's reads as not found. */
 export async function getWalletCoupon(ctx: AppContext, customer: CustomerPrincipal, couponId: string): Promise<WalletCoupon> {
   const { db } = ctx.database
-  const coupon = await db
-    .selectFrom('coupons')
-    .selectAll()
-    .where('merchant_id', '=', customer.merchantId)
-    .where('id', '=', couponId)
-    .where('user_id', '=', customer.userId)
-    .executeTakeFirst()
+  const coupon = await findUserCoupon(db, customer.merchantId, customer.userId, couponId)
   if (!coupon) throw new AppError('coupon_not_found', 'You have no coupon with this id.')
   const [found] = await withTerms(db, customer.merchantId, [coupon])
   return found

@@ -1,0 +1,65 @@
+import { Type } from 'typebox'
+import { Money, Nullable, listOf } from '../../http/schemas.ts'
+import { CouponSchema } from '../coupons/coupons.schemas.ts'
+
+const CardType = Type.Union([Type.Literal('cash'), Type.Literal('discount'), Type.Literal('gift'), Type.Literal('groupon'), Type.Literal('general_coupon')])
+
+/** The face of a card or coupon (presentCardFace): its look and what it is worth. Money in fen. */
+export const CardFaceSchema = Type.Object({
+  type: CardType,
+  title: Type.String(),
+  subtitle: Nullable(Type.String()),
+  color: Nullable(Type.String()),
+  logo_url: Nullable(Type.String()),
+  notice: Type.String(),
+  reduce_cost: Nullable(Money),
+  least_cost: Nullable(Money),
+  tiers: Nullable(Type.Array(Type.Object({ least_cost: Money, reduce_cost: Money }))),
+  percent_off: Nullable(Type.Integer()),
+  max_discount: Nullable(Money),
+  gift: Nullable(Type.String()),
+  deal_detail: Nullable(Type.String()),
+  default_detail: Nullable(Type.String()),
+})
+
+export const StoreSummarySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  address: Nullable(Type.String()),
+  latitude: Nullable(Type.Number()),
+  longitude: Nullable(Type.Number()),
+})
+
+const ValiditySchema = Type.Union([
+  Type.Object({ type: Type.Literal('fixed_range'), begin_at: Type.String({ format: 'date-time' }), end_at: Type.String({ format: 'date-time', description: 'Inclusive to the second' }) }),
+  Type.Object({ type: Type.Literal('fixed_term'), days: Type.Integer(), start_after_days: Type.Integer() }, { description: 'Counted from the claim day in the merchant’s zone' }),
+])
+
+/** The face plus every term the customer was promised (presentCardTerms). */
+export const CardTermsSchema = Type.Object({
+  ...CardFaceSchema.properties,
+  description: Nullable(Type.String()),
+  validity: ValiditySchema,
+  usable_hours: Nullable(Type.Array(Type.Object({ days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })), start: Type.String(), end: Type.String() }))),
+  usable_hours_text: Nullable(Type.String({ description: 'e.g. Mon-Fri 10:00-22:00; null when usable at any hour' })),
+  store_ids: Type.Array(Type.String()),
+  all_stores: Type.Boolean({ description: 'Good in every store of the merchant (then `stores` is empty)' }),
+  stores: Type.Array(StoreSummarySchema),
+  can_share: Type.Boolean(),
+  can_gift: Type.Boolean(),
+})
+
+const CodeType = Type.String({ description: 'How the wallet shows the code: qrcode, barcode or text' })
+
+/** A coupon in its owner's wallet: the coupon, how its code is shown and the card face. */
+export const WalletCouponSchema = Type.Object({ ...CouponSchema.properties, code_type: CodeType, card: CardFaceSchema })
+
+/** One of the owner's coupons with every term it was issued under, the stores it is good in included. */
+export const WalletCouponDetailSchema = Type.Object({ ...CouponSchema.properties, code_type: CodeType, card: CardTermsSchema })
+
+export const WalletCouponList = listOf(WalletCouponSchema)
+
+export const WalletMeSchema = Type.Object({
+  merchant: Type.Object({ id: Type.String(), name: Type.String() }),
+  user_id: Type.String({ description: 'The signed-in customer’s user id with this merchant' }),
+})
