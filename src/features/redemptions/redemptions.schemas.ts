@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Money, Nullable, Timestamp } from '../../http/schemas.ts'
+import { CouponSchema } from '../coupons/coupons.schemas.ts'
 import { MemberAtTillSchema, MemberEarningSchema } from '../member-orders/member-orders.schemas.ts'
 import type { RedemptionChannel } from './redemptions.table.ts'
 
@@ -20,23 +21,6 @@ export const RedeemBody = Type.Object(
   },
   { additionalProperties: false },
 )
-
-/** A coupon as presentCoupon shows it (the coupons feature's own schema says the same). */
-const CouponSchema = Type.Object({
-  id: Type.String(),
-  code: Type.String(),
-  card_id: Type.String(),
-  card_version_id: Type.String(),
-  user_id: Type.String(),
-  state: Type.String({ description: 'available, redeemed, expired or voided, as of now' }),
-  source: Type.String(),
-  valid_from: Timestamp,
-  valid_until: Timestamp,
-  issued_at: Timestamp,
-  redeemed_at: Nullable(Timestamp),
-  redemption_id: Nullable(Type.String()),
-  voided_at: Nullable(Timestamp),
-})
 
 const RedemptionFields = {
   id: Type.String(),

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import { decideRedemption, type CouponState } from '../../domain/redemption-rules.ts'
+import { decideRedemption } from '../../domain/redemption-rules.ts'
 import { evaluateValidityWindow } from '../../domain/validity.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
@@ -71,7 +71,7 @@ async function decide(ctx: AppContext, principal: MerchantPrincipal, input: Rede
   const { store, coupon } = found
   const decision = decideRedemption({
     coupon: {
-      state: coupon.state as CouponState,
+      state: coupon.state,
       valid_from: coupon.valid_from,
       valid_until: coupon.valid_until,
       redeemed_at: coupon.redeemed_at,
