@@ -1,5 +1,6 @@
-import { Kysely, sql, type SelectQueryBuilder, type Transaction } from 'kysely'
+import { CompiledQuery, Kysely, sql, type SelectQueryBuilder, type Transaction } from 'kysely'
 import type { DB } from './schema.ts'
+import type { Statement } from './statements.ts'
 import { openSqlite, isSqliteUniqueViolation } from './dialect/sqlite.ts'
 import { openPostgres, isPostgresUniqueViolation } from './dialect/postgres.ts'
 import { takeOneFromStockPostgres, takeOneFromStockSqlite, type StockTake } from './dialect/stock.ts'
@@ -35,6 +36,13 @@ export interface Database {
   close(): Promise<void>
   /** PostgreSQL only: runs a named prepared statement on a pooled connection (see db/statements.ts). */
   prepared?<R>(name: string, text: string, parameters: readonly unknown[]): Promise<R[]>
+  /**
+   * Runs a write to several tables as one data-modifying `WITH` statement: atomic by itself, so it needs no
+   * transaction around it (outside one it runs prepared on the pool, inside `tx` when given). PostgreSQL
+   * only: SQLite's `WITH` cannot write, so there this is undefined and the caller writes the tables one by
+   * one inside a transaction.
+   */
+  writeAtOnce?<R>(st: Statement, parameters: readonly unknown[], tx?: Db): Promise<R[]>
 }
 
 export interface OpenOptions {
@@ -60,9 +68,12 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
   }
   const { dialect, pool } = openPostgres(url, options.poolSize ?? 10)
   const db = new Kysely<DB>({ dialect })
+  const prepared = async <R>(name: string, text: string, parameters: readonly unknown[]) => (await pool.query({ name, text, values: [...parameters] })).rows as R[]
   return {
     engine: 'postgres',
-    prepared: async <R>(name: string, text: string, parameters: readonly unknown[]) => (await pool.query({ name, text, values: [...parameters] })).rows as R[],
+    prepared,
+    writeAtOnce: async <R>(st: Statement, parameters: readonly unknown[], tx?: Db) =>
+      tx === undefined ? prepared<R>(st.name, st.sql.postgres, parameters) : (await tx.executeQuery<R>(CompiledQuery.raw(st.sql.postgres, [...parameters]))).rows,
     db,
     isUniqueViolation: isPostgresUniqueViolation,
     claimRows: (query, of) => query.forUpdate(of).skipLocked(),

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  allocateBurn, compareLots, computeExpiry, computeLotExpiry, computeOrderRefund, computeSpendGrowth, computeSpendPoints, multiplierPercent,
+  allocateBurn, compareLots, computeExpiry, computeLotExpiry, computeOrderRefund, computePaidAtTill, computeSpendGrowth, computeSpendPoints, multiplierPercent,
   type OrderAccount, type PointsExpiryRule, type PointsLot,
 } from './points-rules.ts'
 import { formatInstant } from './time.ts'
@@ -11,6 +11,19 @@ const SH = 'Asia/Shanghai'
 test('multiplierPercent: up to two decimals, exactly', () => {
   const cases: [number, number | null][] = [[1, 100], [1.5, 150], [1.15, 115], [2.01, 201], [0, 0], [10, 1000], [1.005, null], [1.333, null], [-1, null], [Number.NaN, null]]
   for (const [multiplier, percent] of cases) assert.equal(multiplierPercent(multiplier), percent, String(multiplier))
+})
+
+test('computePaidAtTill: the order less the coupon, less the level’s percent off what is left, rounded down', () => {
+  const cases: [string, number, number, number, number, number][] = [
+    ['满100减20 on ¥128, no level discount', 12_800, 2_000, 0, 0, 10_800],
+    ['满100减20 on ¥128 at 5% off: 108 − 5.40', 12_800, 2_000, 5, 540, 10_260],
+    ['no coupon at 10% off', 10_000, 0, 10, 1_000, 9_000],
+    ['the level discount rounds down: 5% of ¥0.99', 99, 0, 5, 4, 95],
+    ['a coupon worth the whole order leaves nothing', 1_000, 1_000, 5, 0, 0],
+    ['nothing ordered', 0, 0, 5, 0, 0],
+  ]
+  for (const [name, order, coupon, percent, level, paid] of cases) assert.deepEqual(computePaidAtTill(order, coupon, percent), { level_discount: level, paid }, name)
+  assert.throws(() => computePaidAtTill(-1, 0, 0), RangeError)
 })
 
 test('computeSpendPoints: per ¥1 times the multiplier, rounded down, at the boundaries', () => {

@@ -2,6 +2,7 @@
 // integer arithmetic (BigInt where a product could pass 2^53), always rounded DOWN, so a member is never
 // promised a fraction of a point and the merchant never gives more than its rule says.
 
+import { percentOfFloor } from './pricing.ts'
 import type { Result } from './types.ts'
 import { addCalendarDays, localDate, zonedStartOfDay } from './time.ts'
 
@@ -26,6 +27,26 @@ export function multiplierPercent(multiplier: number): number | null {
 export function computeSpendPoints(amount: number, perYuan: number, percent = 100): number {
   if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError('amount must be a non-negative integer (fen)')
   return Number((BigInt(amount) * BigInt(perYuan) * BigInt(percent)) / 10_000n)
+}
+
+/** What a member pays at the till (实付) for an order a coupon was used on, and the level's share of the discount. */
+export interface PaidAtTill {
+  /** The level's percent off what is left after the coupon, rounded down (the till applies it). */
+  level_discount: number
+  /** The order less the coupon's discount and the level's: what points and growth are earned on. */
+  paid: number
+}
+
+/**
+ * The member pays the order less the coupon's discount, less the level's percent off what is then left:
+ * ¥128 with 满100减20 at 5% off pays 108 − 5.40 = ¥102.60. Points are earned on what is paid (1 元 实付
+ * earns `per_yuan`), not on the order before its discounts.
+ */
+export function computePaidAtTill(orderAmount: number, couponDiscount: number, levelPercentOff: number): PaidAtTill {
+  if (!Number.isSafeInteger(orderAmount) || orderAmount < 0) throw new RangeError('orderAmount must be a non-negative integer (fen)')
+  const afterCoupon = Math.max(0, orderAmount - couponDiscount)
+  const levelDiscount = percentOfFloor(afterCoupon, levelPercentOff)
+  return { level_discount: levelDiscount, paid: afterCoupon - levelDiscount }
 }
 
 /** Growth for spending `amount` fen at `perYuan` growth per ¥1; no multiplier. */

@@ -187,7 +187,7 @@ for (const engine of ENGINES) {
         }
       })
       const redemptions = coupons.filter((_, i) => i % 2 === 1).map((c, i) => ({
-        id: `rdm_${c.id.slice(4)}`, merchant_id: merchantId, coupon_id: c.id, card_id: c.card_id, store_id: null, api_key_id: null, channel: 'api',
+        id: `rdm_${c.id.slice(4)}`, merchant_id: merchantId, coupon_id: c.id, card_id: c.card_id, store_id: null, api_key_id: null, channel: 'api' as const,
         order_amount: 10_000, discount_amount: 1_000, redeemed_at: c.issued_at + 1000, reversed_at: i % 50 === 0 ? c.issued_at + 2000 : null, reversal_reason: null, request_ref: null,
       }))
       for (let i = 0; i < coupons.length; i += 500) await db.insertInto('coupons').values(coupons.slice(i, i + 500)).execute()

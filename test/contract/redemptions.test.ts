@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/ports/clock.ts'
 import { CODE_RANDOM_CHARS } from '../../src/domain/codes.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
 import { expectProblem, expectStatus, merchantApi, ms, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
+import { assertLedgersConsistent, createMemberCard, getMember, join, order } from '../helpers/member-api.ts'
 
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 /** Coupons in the usable-hours tests are claimed before any moment they are tried at. */
@@ -425,6 +426,37 @@ for (const engine of ENGINES) {
         ])
         assert.deepEqual(await fresh.events(undefined, events[3].id), [])
         assert.deepEqual((await fresh.events('coupon.reversed')).map((e) => e.id), [events[2].id])
+      })
+
+      it('earns the member’s points on what they paid: the order less the coupon’s discount and the level’s', async () => {
+        clock.set(START)
+        const fresh = await newMerchant(t)
+        const memberCard = await createMemberCard(fresh) // 1 point and 1 growth per ¥1; Silver: 5% off, 1.5x
+        const card = await fresh.createCard(cashCard()) // 满100减20
+        const body = (member: { id: string }, code: string) => ({ code, order_amount: 12_800, member_id: member.id })
+
+        // ¥128 less ¥20 is ¥108 paid: 108 points, not 128.
+        const plain = await join(fresh, memberCard.id, 'plain')
+        const first = (await fresh.issue(card.id, 'plain')).code
+        const checked = expectStatus(await fresh.post('/v1/redemptions/check', body(plain, first)), 200)
+        assert.deepEqual([checked.member.member_discount_amount, checked.member.paid_amount, checked.member.points_to_earn], [0, 10_800, 108])
+        const redeemed = expectStatus(await fresh.redeem(body(plain, first)), 201)
+        assert.deepEqual([redeemed.discount_amount, redeemed.member.paid_amount, redeemed.member.points_earned, redeemed.member.growth_earned], [2_000, 10_800, 108, 108])
+        assert.deepEqual([(await getMember(fresh, plain.id)).points_balance, (await getMember(fresh, plain.id)).growth], [108, 108])
+
+        // At Silver, 5% off the ¥108 left: ¥102.60 paid, times 1.5 = 153 points.
+        const silver = await join(fresh, memberCard.id, 'silver')
+        await order(fresh, silver.id, { order_ref: 'lift', order_amount: 100_000 })
+        const second = (await fresh.issue(card.id, 'silver')).code
+        const check = expectStatus(await fresh.post('/v1/redemptions/check', body(silver, second)), 200)
+        assert.deepEqual([check.member.member_discount_amount, check.member.paid_amount, check.member.points_to_earn], [540, 10_260, 153])
+        const earned = expectStatus(await fresh.redeem(body(silver, second)), 201)
+        assert.deepEqual([earned.member.paid_amount, earned.member.points_earned, earned.member.growth_earned, earned.member.points_balance], [10_260, 153, 102, 1_153])
+
+        // A reversal takes back exactly what was earned.
+        expectStatus(await fresh.post(`/v1/redemptions/${earned.id}/reverse`), 200)
+        assert.deepEqual([(await getMember(fresh, silver.id)).points_balance, (await getMember(fresh, silver.id)).growth], [1_000, 1_000])
+        await assertLedgersConsistent(t.db.database.db, silver.id)
       })
     })
   })

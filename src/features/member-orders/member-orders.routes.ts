@@ -1,10 +1,11 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
-import { IdParam, Money, Nullable, PositiveMoney } from '../../http/schemas.ts'
+import { IdParam, Money, Nullable, PositiveMoney, responses } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
+import type { FeatureApp } from '../feature.ts'
 import { presentMember } from '../members/members.presenter.ts'
+import { OrderRefundSchema, RecordedOrderSchema } from './member-orders.schemas.ts'
 import { recordOrder, refundOrder, type MemberOrderRefundRow, type MemberOrderRow } from './member-orders.service.ts'
 
 const OrderRef = Type.String({ minLength: 1, maxLength: 100, description: 'Your id of the order; an order is recorded once' })
@@ -41,7 +42,7 @@ function presentRefund(refund: MemberOrderRefundRow, tz: string) {
 }
 
 /** The till: a member's purchase earns points and growth, may be paid with stored value, and may be refunded. */
-export async function memberOrdersRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function memberOrdersRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   app.post(
     '/v1/members/:member_id/orders',
     {
@@ -52,19 +53,20 @@ export async function memberOrdersRoutes(app: FastifyInstance, ctx: AppContext):
         body: Type.Object(
           {
             order_ref: OrderRef,
-            order_amount: Money,
+            order_amount: { ...Money, description: 'What the member paid, in fen: points and growth are earned on it' },
             stored_value_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Fen of the order paid from stored value' })),
             store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
           },
           { additionalProperties: false },
         ),
+        response: responses({ 201: RecordedOrderSchema, 200: { ...RecordedOrderSchema, description: 'The order_ref was already recorded: the first order, nothing moved' } }),
       },
       config: { permission: 'redeem' },
     },
     async (request, reply) => {
       const principal = merchantOf(request)
-      const body = request.body as { order_ref: string; order_amount: number; stored_value_amount?: number; store_id?: string | null }
-      const { order, member, replayed } = await recordOrder(ctx, principal, (request.params as { member_id: string }).member_id, {
+      const { body } = request
+      const { order, member, replayed } = await recordOrder(ctx, principal, request.params.member_id, {
         orderRef: body.order_ref,
         orderAmount: body.order_amount,
         storedValueAmount: body.stored_value_amount ?? 0,
@@ -89,13 +91,13 @@ export async function memberOrdersRoutes(app: FastifyInstance, ctx: AppContext):
           },
           { additionalProperties: false },
         ),
+        response: responses({ 201: OrderRefundSchema, 200: { ...OrderRefundSchema, description: 'The refund_ref was already refunded: the first refund, nothing moved' } }),
       },
       config: { permission: 'redeem' },
     },
     async (request, reply) => {
       const principal = merchantOf(request)
-      const params = request.params as { member_id: string; order_ref: string }
-      const body = request.body as { refund_ref: string; amount?: number }
+      const { params, body } = request
       const { refund, order, member, replayed } = await refundOrder(ctx, principal, params.member_id, params.order_ref, { refundRef: body.refund_ref, amount: body.amount ?? null })
       const tz = principal.merchantTz
       return reply.code(replayed ? 200 : 201).send({ ...presentRefund(refund, tz), order: presentOrder(order, tz), member: presentMember(member.member, member.card.terms, tz) })

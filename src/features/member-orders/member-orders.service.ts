@@ -1,8 +1,6 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import type { MemberOrderRefundsTable, MemberOrdersTable } from '../../db/schema.ts'
-import { computeOrderRefund, computeSpendGrowth, computeSpendPoints, multiplierPercent } from '../../domain/points-rules.ts'
-import { percentOfFloor } from '../../domain/pricing.ts'
+import { computeOrderRefund, computePaidAtTill, computeSpendGrowth, computeSpendPoints, multiplierPercent } from '../../domain/points-rules.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import type { MerchantPrincipal } from '../../principals.ts'
 import { newId } from '../../ports/ids.ts'
@@ -11,11 +9,22 @@ import { findStore } from '../stores/stores.repository.ts'
 import { applyGrowthInTx } from '../members/member-levels.ts'
 import { findMemberWithCard, lockMemberWithCard, type MemberRow, type MemberWithCard } from '../members/members.repository.ts'
 import { postPointsInTx } from '../points/points.ledger.ts'
-import { postingOnce } from '../points/points.service.ts'
+import { postingOnce } from '../ledger/ledger.ts'
 import { postStoredValueInTx } from '../stored-value/stored-value.ledger.ts'
+import { findBalanceAfter } from '../points/points.repository.ts'
+import {
+  addRefundToOrder,
+  findOrder,
+  findOrderByRef,
+  findOrderOfRedemption,
+  findRefund,
+  insertOrder,
+  insertRefund,
+  type MemberOrderRefundRow,
+  type MemberOrderRow,
+} from './member-orders.repository.ts'
 
-export type MemberOrderRow = MemberOrdersTable
-export type MemberOrderRefundRow = MemberOrderRefundsTable
+export type { MemberOrderRefundRow, MemberOrderRow }
 
 export interface OrderInput {
   orderRef: string
@@ -88,7 +97,7 @@ export async function recordOrderInTx(
     created_at: now,
     updated_at: now,
   }
-  await tx.insertInto('member_orders').values(order).execute()
+  await insertOrder(tx, order)
   return { order, member }
 }
 
@@ -121,21 +130,15 @@ export async function refundOrderInTx(
   if (refund.stored_value > 0) {
     member = (await postStoredValueInTx(tx, { notifier, member, delta: refund.stored_value, type: 'order_refund', reason, paymentRef: null, sourceRef, now })).member
   }
-  const updated = await tx
-    .updateTable('member_orders')
-    .set((eb) => ({
-      refunded_amount: eb('refunded_amount', '+', input.amount),
-      points_reversed: eb('points_reversed', '+', refund.points + refund.points_unrecovered),
-      points_unrecovered: eb('points_unrecovered', '+', refund.points_unrecovered),
-      growth_reversed: eb('growth_reversed', '+', refund.growth + refund.growth_unrecovered),
-      stored_value_returned: eb('stored_value_returned', '+', refund.stored_value),
-      updated_at: now,
-    }))
-    .where('merchant_id', '=', order.merchant_id)
-    .where('id', '=', order.id)
-    .where('refunded_amount', '=', order.refunded_amount)
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  const updated = await addRefundToOrder(tx, order, {
+    amount: input.amount,
+    points_reversed: refund.points + refund.points_unrecovered,
+    points_unrecovered: refund.points_unrecovered,
+    growth_reversed: refund.growth + refund.growth_unrecovered,
+    stored_value_returned: refund.stored_value,
+  }, now)
+  // The member is locked, so no other refund of the order ran since it was read.
+  if (!updated) throw new Error(`order ${order.id} was refunded by another transaction`)
   const row: MemberOrderRefundRow = {
     id: newId('mrf', now),
     merchant_id: order.merchant_id,
@@ -148,7 +151,7 @@ export async function refundOrderInTx(
     stored_value_returned: refund.stored_value,
     created_at: now,
   }
-  await tx.insertInto('member_order_refunds').values(row).execute()
+  await insertRefund(tx, row)
   return { refund: row, member, order: updated }
 }
 
@@ -160,10 +163,6 @@ async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: strin
   const id = storeId ?? principal.storeId
   if (id !== null && !(await findStore(db, principal.merchantId, id))) throw new AppError('store_not_found', `There is no store ${id}.`)
   return id
-}
-
-function findOrder(db: Db, merchantId: string, orderRef: string): Promise<MemberOrderRow | undefined> {
-  return db.selectFrom('member_orders').selectAll().where('merchant_id', '=', merchantId).where('order_ref', '=', orderRef).executeTakeFirst()
 }
 
 /** A member's order at the till; the same order_ref again returns the first and moves nothing. */
@@ -178,7 +177,7 @@ export async function recordOrder(
   return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
     const storeId = await resolveStore(tx, principal, input.storeId)
     const locked = await lockMemberWithCard(tx, merchantId, memberId)
-    const existing = await findOrder(tx, merchantId, input.orderRef)
+    const existing = await findOrderByRef(tx, merchantId, input.orderRef)
     if (existing && existing.member_id !== memberId) throw new AppError('duplicate_order_ref', 'This order_ref was already recorded for another member.')
     if (existing) return { order: existing, member: locked, replayed: true }
     const recorded = await recordOrderInTx(tx, ctx.notifier, locked, { ...input, storeId, redemptionId: null }, merchantTz, now)
@@ -198,34 +197,33 @@ export async function refundOrder(
   const { merchantId, merchantTz } = principal
   return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
     const locked = await lockMemberWithCard(tx, merchantId, memberId)
-    const order = await findOrder(tx, merchantId, orderRef)
+    const order = await findOrderByRef(tx, merchantId, orderRef)
     if (!order || order.member_id !== memberId) throw new AppError('order_not_found', 'This member has no order with this order_ref.')
-    const existing = await tx
-      .selectFrom('member_order_refunds')
-      .selectAll()
-      .where('merchant_id', '=', merchantId)
-      .where('order_id', '=', order.id)
-      .where('refund_ref', '=', input.refundRef)
-      .executeTakeFirst()
+    const existing = await findRefund(tx, merchantId, order.id, input.refundRef)
     if (existing) return { refund: existing, order, member: locked, replayed: true }
     const refunded = await refundOrderInTx(tx, ctx.notifier, locked, order, { refundRef: input.refundRef, amount: input.amount ?? order.order_amount - order.refunded_amount }, merchantTz, now)
     return { refund: refunded.refund, order: refunded.order, member: { member: refunded.member, card: locked.card }, replayed: false }
   })
 }
 
-/** What the till shows for a member when checking a coupon: the level's discount on what is left to pay, and the points the order would earn. */
+/**
+ * What the till shows for a member when checking a coupon: the level's discount on what is left to pay,
+ * what the member then pays, and the points that earns.
+ */
 export async function previewMemberAtTill(db: Db, merchantId: string, memberId: string, orderAmount: number | null, couponDiscount: number) {
   const found = await findMemberWithCard(db, merchantId, memberId)
   const { member, card } = found
   const level = card.terms.levels[member.level_index]
+  const atTill = orderAmount === null ? null : computePaidAtTill(orderAmount, couponDiscount, level.percent_off)
   return {
     id: member.id,
     member_number: member.member_number,
     level: level.name,
     percent_off: level.percent_off,
     /** The level discount on the order after the coupon; the till applies it. */
-    member_discount_amount: orderAmount === null ? null : percentOfFloor(orderAmount - couponDiscount, level.percent_off),
-    points_to_earn: orderAmount === null ? 0 : earningsFor(found, orderAmount).points,
+    member_discount_amount: atTill === null ? null : atTill.level_discount,
+    paid_amount: atTill === null ? null : atTill.paid,
+    points_to_earn: atTill === null ? 0 : earningsFor(found, atTill.paid).points,
     points_balance: member.points_balance,
     stored_value_balance: member.stored_value_balance,
   }
@@ -233,12 +231,11 @@ export async function previewMemberAtTill(db: Db, merchantId: string, memberId: 
 
 /** What a redemption's member earned, as earnForRedemptionInTx answered it (the level as it is now), or null for a redemption without a member. */
 export async function redemptionEarningOf(db: Db, merchantId: string, redemptionId: string): Promise<MemberEarning | null> {
-  const order = await db.selectFrom('member_orders').selectAll().where('merchant_id', '=', merchantId).where('redemption_id', '=', redemptionId).executeTakeFirst()
+  const order = await findOrderOfRedemption(db, merchantId, redemptionId)
   if (!order) return null
   const { member, card } = await findMemberWithCard(db, merchantId, order.member_id)
-  const earned = order.points_lot_id === null ? undefined : await db.selectFrom('points_entries').select('balance_after').where('merchant_id', '=', merchantId).where('id', '=', order.points_lot_id).executeTakeFirst()
-  const pointsBalance = earned?.balance_after ?? member.points_balance
-  return { id: member.id, member_number: member.member_number, level: card.terms.levels[member.level_index].name, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: pointsBalance }
+  const pointsBalance = (order.points_lot_id === null ? undefined : await findBalanceAfter(db, merchantId, order.points_lot_id)) ?? member.points_balance
+  return { id: member.id, member_number: member.member_number, level: card.terms.levels[member.level_index].name, paid_amount: order.order_amount, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: pointsBalance }
 }
 
 /** What a member earned with a redemption, shown with it at the till. */
@@ -246,26 +243,33 @@ export interface MemberEarning {
   id: string
   member_number: string
   level: string
+  /** What the member paid: the order less the coupon's and the level's discounts; it earned the points. */
+  paid_amount: number
   points_earned: number
   growth_earned: number
   points_balance: number
 }
 
-/** The member's earnings for a redemption, recorded as an order named by the redemption id, in the redemption's transaction. */
+/**
+ * The member's earnings for a redemption, recorded in the redemption's transaction as an order named by
+ * the redemption id, for what the member paid (the order less the coupon's and the level's discounts).
+ */
 export async function earnForRedemptionInTx(
   tx: Db,
-  input: { notifier: Notifier; merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; storeId: string | null; now: number },
+  input: { notifier: Notifier; merchantId: string; merchantTz: string; memberId: string; redemptionId: string; orderAmount: number | null; discountAmount: number; storeId: string | null; now: number },
 ): Promise<MemberEarning> {
   const locked = await lockMemberWithCard(tx, input.merchantId, input.memberId)
+  const level = locked.card.terms.levels[locked.member.level_index]
+  const { paid } = computePaidAtTill(input.orderAmount ?? 0, input.discountAmount, level.percent_off)
   const { order, member } = await recordOrderInTx(
     tx,
     input.notifier,
     locked,
-    { orderRef: input.redemptionId, orderAmount: input.orderAmount ?? 0, storedValueAmount: 0, storeId: input.storeId, redemptionId: input.redemptionId },
+    { orderRef: input.redemptionId, orderAmount: paid, storedValueAmount: 0, storeId: input.storeId, redemptionId: input.redemptionId },
     input.merchantTz,
     input.now,
   )
-  return { id: member.id, member_number: member.member_number, level: locked.card.terms.levels[member.level_index].name, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: member.points_balance }
+  return { id: member.id, member_number: member.member_number, level: locked.card.terms.levels[member.level_index].name, paid_amount: order.order_amount, points_earned: order.points_earned, growth_earned: order.growth_earned, points_balance: member.points_balance }
 }
 
 /** A reversed redemption takes back what its member earned (whatever is left unrefunded of its order). */
@@ -273,11 +277,11 @@ export async function reverseRedemptionEarningInTx(
   tx: Db,
   input: { notifier: Notifier; merchantId: string; merchantTz: string; redemptionId: string; now: number },
 ): Promise<void> {
-  const order = await tx.selectFrom('member_orders').selectAll().where('merchant_id', '=', input.merchantId).where('redemption_id', '=', input.redemptionId).executeTakeFirst()
+  const order = await findOrderOfRedemption(tx, input.merchantId, input.redemptionId)
   if (!order || order.refunded_amount === order.order_amount) return
   const locked = await lockMemberWithCard(tx, input.merchantId, order.member_id)
   // Read again under the member's lock: a refund through the orders API may have just finished.
-  const current = await tx.selectFrom('member_orders').selectAll().where('merchant_id', '=', input.merchantId).where('id', '=', order.id).executeTakeFirstOrThrow()
+  const current = await findOrder(tx, input.merchantId, order.id)
   const left = current.order_amount - current.refunded_amount
   if (left > 0) await refundOrderInTx(tx, input.notifier, locked, current, { refundRef: `reversal:${input.redemptionId}`, amount: left }, input.merchantTz, input.now)
 }

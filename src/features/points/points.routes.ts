@@ -1,31 +1,19 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery } from '../../http/schemas.ts'
+import { responses } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
-import { findMember } from '../members/members.repository.ts'
-import { decodeSeqCursor, seqPage } from '../members/ledger-cursor.ts'
+import type { FeatureApp } from '../feature.ts'
+import { ledgerPage, MemberParams, memberLedgerRoute, type LedgerQuery } from '../ledger/ledger.routes.ts'
+import { listPointsEntryRows } from './points.repository.ts'
+import { PointsEntrySchema, PointsPostedSchema } from './points.schemas.ts'
 import { adjustPoints } from './points.service.ts'
 
-const MemberParams = IdParam('member_id')
-
 /** A member's points entries, newest first, each with the expiry of the points it earned. */
-export async function listPointsEntries(db: Db, merchantId: string, memberId: string, query: { limit?: number; cursor?: string }, tz: string) {
-  const limit = query.limit ?? 50
-  const before = decodeSeqCursor(query.cursor)
-  let q = db
-    .selectFrom('points_entries')
-    .leftJoin('points_lots', (join) => join.onRef('points_lots.merchant_id', '=', 'points_entries.merchant_id').onRef('points_lots.id', '=', 'points_entries.id'))
-    .selectAll('points_entries')
-    .select(['points_lots.expires_at', 'points_lots.remaining'])
-    .where('points_entries.merchant_id', '=', merchantId)
-    .where('points_entries.member_id', '=', memberId)
-  if (before !== null) q = q.where('points_entries.seq', '<', before)
-  const rows = await q.orderBy('points_entries.seq', 'desc').limit(limit + 1).execute()
-  return seqPage(rows, limit, (row) => ({
+export async function listPointsEntries(db: Db, merchantId: string, memberId: string, query: LedgerQuery, tz: string) {
+  return ledgerPage(query, (before, limit) => listPointsEntryRows(db, merchantId, memberId, before, limit), (row) => ({
     id: row.id,
     type: row.type,
     delta: row.delta,
@@ -39,9 +27,7 @@ export async function listPointsEntries(db: Db, merchantId: string, memberId: st
   }))
 }
 
-export async function pointsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { db } = ctx.database
-
+export async function pointsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   app.post(
     '/v1/members/:member_id/points',
     {
@@ -57,12 +43,12 @@ export async function pointsRoutes(app: FastifyInstance, ctx: AppContext): Promi
           },
           { additionalProperties: false },
         ),
+        response: responses({ 201: PointsPostedSchema, 200: { ...PointsPostedSchema, description: 'The source_ref had already posted: its first entry, nothing moved' } }),
       },
     },
     async (request, reply) => {
-      const scope = merchantOf(request)
-      const body = request.body as { delta: number; reason: string; source_ref?: string }
-      const { entry, replayed } = await adjustPoints(ctx, scope, (request.params as { member_id: string }).member_id, {
+      const { body } = request
+      const { entry, replayed } = await adjustPoints(ctx, merchantOf(request), request.params.member_id, {
         delta: body.delta,
         reason: body.reason,
         sourceRef: body.source_ref ?? null,
@@ -73,13 +59,5 @@ export async function pointsRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   )
 
-  app.get(
-    '/v1/members/:member_id/points',
-    { schema: { tags: ['points'], summary: 'The member’s points ledger, newest first', params: MemberParams, querystring: ListQuery } },
-    async (request) => {
-      const { merchantId, merchantTz } = merchantOf(request)
-      const member = await findMember(db, merchantId, (request.params as { member_id: string }).member_id)
-      return listPointsEntries(db, merchantId, member.id, request.query as { limit?: number; cursor?: string }, merchantTz)
-    },
-  )
+  memberLedgerRoute(app, ctx, { path: 'points', tag: 'points', summary: 'The member’s points ledger, newest first', item: PointsEntrySchema, list: listPointsEntries })
 }

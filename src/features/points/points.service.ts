@@ -1,10 +1,10 @@
 import type { AppContext } from '../../app-context.ts'
-import type { Db } from '../../db/database.ts'
 import { AppError, validationFailed } from '../../errors.ts'
-import { onceForRequest } from '../idempotency/request-refs.ts'
+import { postOncePerSource } from '../ledger/ledger.ts'
 import type { MerchantScope } from '../members/members.service.ts'
-import { lockMemberWithCard } from '../members/members.repository.ts'
-import { findPointsEntryByRequest, findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from './points.ledger.ts'
+import { POINTS_LEDGER, postPointsInTx, type PointsEntryRow } from './points.ledger.ts'
+
+export { postingOnce } from '../ledger/ledger.ts'
 
 export interface Adjustment {
   delta: number
@@ -26,16 +26,6 @@ export interface AdjustedPoints {
   replayed: boolean
 }
 
-/** Turns a unique-key clash between two postings of one business event into a clean conflict. */
-export async function postingOnce<T>(db: Db, isUniqueViolation: (error: unknown) => boolean, work: (tx: Db) => Promise<T>): Promise<T> {
-  try {
-    return await db.transaction().execute(work)
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError('duplicate_source_ref', 'This business event was posted at the same time by another request.')
-    throw error
-  }
-}
-
 /**
  * A manual adjustment with a reason: a positive delta adds a lot of points (expiring under the card's
  * rule), a negative one burns the oldest points; a burn beyond the balance is refused.
@@ -46,19 +36,17 @@ export async function adjustPoints(ctx: AppContext, scope: MerchantScope, member
   const now = ctx.clock.now()
   const requestRef = input.requestRef ?? null
   const sourceRef = input.sourceRef !== null ? `merchant:${input.sourceRef}` : requestRef !== null ? `api:${requestRef}` : null
-  const { db } = ctx.database
-  const posted = async (ref: string) => {
-    const entry = await findPointsEntryByRequest(db, merchantId, memberId, ref)
-    return entry && { entry, replayed: false }
+  const once = {
+    merchantId,
+    memberId,
+    sourceRef,
+    requestRef,
+    // A repeat of the merchant's own source_ref is a replay; one named by the request is the request going on.
+    replaysSource: input.sourceRef !== null,
+    clash: () => new AppError('duplicate_source_ref', 'This source_ref already posted points to another member.'),
   }
-  return onceForRequest(requestRef, posted, () => postingOnce(db, ctx.database.isUniqueViolation, async (tx) => {
-    const { member, card } = await lockMemberWithCard(tx, merchantId, memberId)
-    if (sourceRef !== null) {
-      const existing = await findPointsEntryBySource(tx, merchantId, sourceRef)
-      if (existing && existing.member_id !== memberId) throw new AppError('duplicate_source_ref', 'This source_ref already posted points to another member.')
-      if (existing) return { entry: existing, replayed: input.sourceRef !== null }
-    }
+  return postOncePerSource(ctx.database, POINTS_LEDGER, once, async (tx, { member, card }) => {
     const { entry } = await postPointsInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, delta: input.delta, type: 'adjustment', reason: input.reason, sourceRef, requestRef, now })
-    return { entry, replayed: false }
-  }))
+    return entry
+  })
 }

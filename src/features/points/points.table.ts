@@ -1,19 +1,11 @@
 /** Rows of the points tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
+import type { LedgerEntryColumns } from '../ledger/ledger.table.ts'
 
-export interface PointsEntriesTable {
-  id: string
-  merchant_id: string
-  member_id: string
-  seq: number
-  type: string
-  delta: number
-  balance_after: number
-  reason: string
-  source_ref: string | null
-  created_at: number
-  /** The Idempotency-Key request that made it (see idempotencyRefOf). */
-  request_ref: string | null
-}
+/** Why points moved. */
+export const POINTS_ENTRY_TYPES = ['purchase', 'sign_in', 'profile_completed', 'referral', 'adjustment', 'exchange', 'expiry', 'refund'] as const
+export type PointsEntryType = (typeof POINTS_ENTRY_TYPES)[number]
+
+export interface PointsEntriesTable extends LedgerEntryColumns<PointsEntryType> {}
 
 export interface PointsLotsTable {
   /** The id of the entry that earned the points. */

@@ -1,3 +1,126 @@
-import type { RedemptionsTable } from '../../db/schema.ts'
+import type { Database, Db } from '../../db/database.ts'
+import { runStatement, statement } from '../../db/statements.ts'
+import { COUPON_COLUMNS, type CouponRow } from '../coupons/coupons.repository.ts'
+import type { outboxRow } from '../events/events.repository.ts'
+import type { RedemptionsTable } from './redemptions.table.ts'
 
 export type RedemptionRow = RedemptionsTable
+type OutboxRow = ReturnType<typeof outboxRow>
+
+const REDEMPTION_COLUMNS = 'id, merchant_id, coupon_id, card_id, store_id, api_key_id, staff_id, channel, order_amount, discount_amount, redeemed_at, request_ref'
+
+/** The coupon, the redemption and the event in one statement; no row when the coupon was no longer available. */
+const REDEEM_AT_ONCE = statement(`
+  with redeemed as (
+    update coupons set state = 'redeemed', redeemed_at = ?::bigint, redemption_id = ?::text, updated_at = ?::bigint
+    where merchant_id = ?::text and id = ?::text and state = 'available'
+    returning ${COUPON_COLUMNS.join(', ')}
+  ), recorded as (
+    insert into redemptions (${REDEMPTION_COLUMNS})
+    select ?::text, merchant_id, id, card_id, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::text from redeemed
+  ), announced as (
+    insert into events (id, merchant_id, type, data, created_at)
+    select ?::text, merchant_id, ?::text, ?::jsonb, ?::bigint from redeemed
+  )
+  select ${COUPON_COLUMNS.join(', ')} from redeemed`)
+
+/** Where the engine cannot write several tables in one statement (inside the transaction): the same write as three. */
+const MARK_REDEEMED = statement(`update coupons set state = 'redeemed', redeemed_at = ?, redemption_id = ?, updated_at = ? where merchant_id = ? and id = ? and state = 'available' returning id`)
+const INSERT_REDEMPTION = statement(`insert into redemptions (${REDEMPTION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+const INSERT_EVENT = statement('insert into events (id, merchant_id, type, data, created_at) values (?, ?, ?, ?, ?)')
+
+/** Whether a redemption's write is one statement on this database, and so needs no transaction around it. */
+export function redeemsAtOnce(database: Database): boolean {
+  return database.writeAtOnce !== undefined
+}
+
+/**
+ * Marks the coupon `read` redeemed, if it is still available, and inserts the redemption and its event
+ * with it; without `tx` only where redeemsAtOnce. Answers the redeemed coupon, or undefined when another
+ * redemption took the coupon since it was read (then nothing is written).
+ */
+export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, tx?: Db): Promise<CouponRow | undefined> {
+  if (database.writeAtOnce) {
+    const [coupon] = await database.writeAtOnce<CouponRow>(REDEEM_AT_ONCE, [
+      r.redeemed_at, r.id, r.redeemed_at, r.merchant_id, r.coupon_id,
+      r.id, r.store_id, r.api_key_id, r.staff_id, r.channel, r.order_amount, r.discount_amount, r.redeemed_at, r.request_ref,
+      event.id, event.type, event.data, event.created_at,
+    ], tx)
+    return coupon
+  }
+  if (tx === undefined) throw new Error('a redemption is written in a transaction on this database')
+  const [updated] = await runStatement(database, MARK_REDEEMED, [r.redeemed_at, r.id, r.redeemed_at, r.merchant_id, r.coupon_id], tx)
+  if (!updated) return undefined
+  await runStatement(database, INSERT_REDEMPTION, [r.id, r.merchant_id, r.coupon_id, r.card_id, r.store_id, r.api_key_id, r.staff_id, r.channel, r.order_amount, r.discount_amount, r.redeemed_at, r.request_ref], tx)
+  await runStatement(database, INSERT_EVENT, [event.id, event.merchant_id, event.type, event.data, event.created_at], tx)
+  // Read in this same transaction, so the rest of the row is as read.
+  return { ...read, state: 'redeemed', redeemed_at: r.redeemed_at, redemption_id: r.id, updated_at: r.redeemed_at }
+}
+
+export function findRedemption(db: Db, merchantId: string, redemptionId: string): Promise<RedemptionRow | undefined> {
+  return db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemptionId).executeTakeFirst()
+}
+
+/** The redemption an Idempotency-Key request made. */
+export function findRedemptionByRequest(db: Db, merchantId: string, requestRef: string): Promise<RedemptionRow | undefined> {
+  return db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
+}
+
+/** The redemption, if an Idempotency-Key request reversed it. */
+export function findRedemptionReversedBy(db: Db, merchantId: string, redemptionId: string, requestRef: string): Promise<RedemptionRow | undefined> {
+  return db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('reversal_request_ref', '=', requestRef).where('id', '=', redemptionId).executeTakeFirst()
+}
+
+/** The coupon a redemption redeemed. */
+export function findRedeemedCoupon(db: Db, merchantId: string, couponId: string): Promise<CouponRow> {
+  return db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', couponId).executeTakeFirstOrThrow()
+}
+
+/** The encrypted code of the coupon a redemption redeemed. */
+export async function findRedeemedCode(db: Db, merchantId: string, couponId: string): Promise<string> {
+  return (await db.selectFrom('coupons').select('code_enc').where('merchant_id', '=', merchantId).where('id', '=', couponId).executeTakeFirstOrThrow()).code_enc
+}
+
+/** A page of redemptions, newest first, before the cursor's id, each with its coupon's encrypted code. */
+export function listRedemptions(
+  db: Db,
+  merchantId: string,
+  filter: { storeId: string | null; cardId: string | null },
+  before: string | null,
+  limit: number,
+): Promise<(RedemptionRow & { code_enc: string })[]> {
+  let q = db
+    .selectFrom('redemptions')
+    .innerJoin('coupons', (join) => join.onRef('coupons.merchant_id', '=', 'redemptions.merchant_id').onRef('coupons.id', '=', 'redemptions.coupon_id'))
+    .selectAll('redemptions')
+    .select('coupons.code_enc')
+    .where('redemptions.merchant_id', '=', merchantId)
+  if (filter.storeId) q = q.where('redemptions.store_id', '=', filter.storeId)
+  if (filter.cardId) q = q.where('redemptions.card_id', '=', filter.cardId)
+  if (before) q = q.where('redemptions.id', '<', before)
+  return q.orderBy('redemptions.id', 'desc').limit(limit).execute()
+}
+
+/** Marks a redemption reversed, if it is not yet; undefined when it already was. */
+export function markReversed(tx: Db, merchantId: string, redemptionId: string, reversal: { now: number; reason: string | null; requestRef: string | null }): Promise<RedemptionRow | undefined> {
+  return tx
+    .updateTable('redemptions')
+    .set({ reversed_at: reversal.now, reversal_reason: reversal.reason, reversal_request_ref: reversal.requestRef })
+    .where('merchant_id', '=', merchantId)
+    .where('id', '=', redemptionId)
+    .where('reversed_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Gives a reversed redemption's coupon back, in `state`. */
+export function restoreCoupon(tx: Db, merchantId: string, couponId: string, redemptionId: string, state: 'available' | 'expired', now: number): Promise<CouponRow> {
+  return tx
+    .updateTable('coupons')
+    .set({ state, redeemed_at: null, redemption_id: null, updated_at: now })
+    .where('merchant_id', '=', merchantId)
+    .where('id', '=', couponId)
+    .where('redemption_id', '=', redemptionId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}

@@ -1,33 +1,18 @@
-import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Money, Nullable } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import { previewMemberAtTill } from '../member-orders/member-orders.service.ts'
-import { checkRedemption, findRedemption, redeem, reverseRedemption, type Channel, type RedemptionRow } from './redemptions.service.ts'
+import { checkRedemption, findRedemption, redeem, reverseRedemption, type RedemptionRow } from './redemptions.service.ts'
+import { findRedeemedCode, listRedemptions } from './redemptions.repository.ts'
+import { CheckSchema, RedeemBody, RedeemedSchema, RedemptionSchema, ReversedSchema } from './redemptions.schemas.ts'
+import type { FeatureApp } from '../feature.ts'
 
-const RedeemBody = Type.Object(
-  {
-    code: Type.String({ minLength: 1, maxLength: 64, description: 'As scanned or typed; spaces, hyphens and case are ignored' }),
-    store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
-    order_amount: Type.Optional(Nullable(Money)),
-    channel: Type.Optional(Type.Union(['scan', 'manual', 'api', 'self_service'].map((c) => Type.Literal(c)))),
-    member_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The member whose order this is: the check shows their level discount, the redemption earns their points' }))),
-  },
-  { additionalProperties: false },
-)
-
-interface RedeemBodyType {
-  code: string
-  store_id?: string | null
-  order_amount?: number | null
-  channel?: Channel
-  member_id?: string | null
-}
+type RedeemBodyType = Static<typeof RedeemBody>
 
 function inputOf(body: RedeemBodyType) {
   return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api', memberId: body.member_id ?? null }
@@ -51,18 +36,18 @@ export function presentRedemption(row: RedemptionRow, code: string, tz: string) 
   }
 }
 
-export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function redemptionsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
 
   app.post(
     '/v1/redemptions/check',
     {
-      schema: { tags: ['redemptions'], summary: 'Preview what a code would take off an order, without redeeming it', body: RedeemBody },
+      schema: { tags: ['redemptions'], summary: 'Preview what a code would take off an order, without redeeming it', body: RedeemBody, response: responses({ 200: CheckSchema }) },
       config: { permission: 'redeem' },
     },
     async (request) => {
       const principal = merchantOf(request)
-      const input = inputOf(request.body as RedeemBodyType)
+      const input = inputOf(request.body)
       const decision = await checkRedemption(ctx, principal, input)
       const { coupon, code, terms } = decision.found
       const member = input.memberId ? await previewMemberAtTill(db, principal.merchantId, input.memberId, input.orderAmount, decision.discountAmount) : null
@@ -71,7 +56,7 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
         code,
         card_id: coupon.card_id,
         store_id: decision.store?.id ?? null,
-        order_amount: (request.body as RedeemBodyType).order_amount ?? null,
+        order_amount: input.orderAmount,
         discount_amount: decision.discountAmount,
         coupon: presentCoupon(coupon, principal.merchantTz, ctx.clock.now(), ctx.secrets, code),
         card: { type: terms.type, title: terms.title, notice: terms.notice, least_cost: terms.least_cost, reduce_cost: terms.reduce_cost, percent_off: terms.percent_off, max_discount: terms.max_discount, tiers: terms.tiers },
@@ -83,24 +68,23 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post(
     '/v1/redemptions',
     {
-      schema: { tags: ['redemptions'], summary: 'Redeem a code, exactly once (send an Idempotency-Key to retry safely)', body: RedeemBody },
+      schema: { tags: ['redemptions'], summary: 'Redeem a code, exactly once (send an Idempotency-Key to retry safely)', body: RedeemBody, response: responses({ 201: RedeemedSchema }) },
       config: { permission: 'redeem' },
     },
     async (request, reply) => {
       const principal = merchantOf(request)
-      const { redemption, code, member } = await redeem(ctx, principal, { ...inputOf(request.body as RedeemBodyType), requestRef: idempotencyRefOf(request) })
+      const { redemption, code, member } = await redeem(ctx, principal, { ...inputOf(request.body), requestRef: idempotencyRefOf(request) })
       return reply.code(201).send({ ...presentRedemption(redemption, code, principal.merchantTz), ...(member ? { member } : {}) })
     },
   )
 
   app.get(
     '/v1/redemptions/:redemption_id',
-    { schema: { tags: ['redemptions'], summary: 'Get a redemption', params: IdParam('redemption_id') }, config: { till: true } },
+    { schema: { tags: ['redemptions'], summary: 'Get a redemption', params: IdParam('redemption_id'), response: responses({ 200: RedemptionSchema }) }, config: { till: true } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const row = await findRedemption(db, merchantId, (request.params as { redemption_id: string }).redemption_id)
-      const coupon = await db.selectFrom('coupons').select('code_enc').where('merchant_id', '=', merchantId).where('id', '=', row.coupon_id).executeTakeFirstOrThrow()
-      return presentRedemption(row, ctx.secrets.decryptCode(coupon.code_enc), merchantTz)
+      const row = await findRedemption(db, merchantId, request.params.redemption_id)
+      return presentRedemption(row, ctx.secrets.decryptCode(await findRedeemedCode(db, merchantId, row.coupon_id)), merchantTz)
     },
   )
 
@@ -110,27 +94,18 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
       schema: {
         tags: ['redemptions'],
         summary: 'List redemptions, newest first',
-        querystring: Type.Intersect([ListQuery, Type.Object({ store_id: Type.Optional(Type.String({ maxLength: 100 })), card_id: Type.Optional(Type.String({ maxLength: 100 })) })]),
+        querystring: Type.Object({ ...ListQuery.properties, store_id: Type.Optional(Type.String({ maxLength: 100 })), card_id: Type.Optional(Type.String({ maxLength: 100 })) }),
+        response: responses({ 200: listOf(RedemptionSchema) }),
       },
       config: { till: true },
     },
     async (request) => {
       const { merchantId, merchantTz, storeId } = merchantOf(request)
-      const query = request.query as { limit?: number; cursor?: string; store_id?: string; card_id?: string }
+      const { query } = request
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
-      let q = db
-        .selectFrom('redemptions')
-        .innerJoin('coupons', (join) => join.onRef('coupons.merchant_id', '=', 'redemptions.merchant_id').onRef('coupons.id', '=', 'redemptions.coupon_id'))
-        .selectAll('redemptions')
-        .select('coupons.code_enc')
-        .where('redemptions.merchant_id', '=', merchantId)
       // A till key sees its own store's redemptions only.
-      const store = storeId ?? query.store_id
-      if (store) q = q.where('redemptions.store_id', '=', store)
-      if (query.card_id) q = q.where('redemptions.card_id', '=', query.card_id)
-      if (before) q = q.where('redemptions.id', '<', before)
-      const rows = await q.orderBy('redemptions.id', 'desc').limit(limit + 1).execute()
+      const filter = { storeId: storeId ?? query.store_id ?? null, cardId: query.card_id ?? null }
+      const rows = await listRedemptions(db, merchantId, filter, decodeCursor(query.cursor), limit + 1)
       return page(rows, limit, ({ code_enc, ...row }) => presentRedemption(row, ctx.secrets.decryptCode(code_enc), merchantTz))
     },
   )
@@ -143,13 +118,13 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
         summary: 'Reverse a redemption once; the coupon is available again if still valid, else expired',
         params: IdParam('redemption_id'),
         body: Type.Optional(Type.Object({ reason: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) }, { additionalProperties: false })),
+        response: responses({ 200: ReversedSchema }),
       },
       config: { permission: 'redeem' },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const body = (request.body ?? {}) as { reason?: string | null }
-      const { redemption, coupon } = await reverseRedemption(ctx, merchantId, merchantTz, (request.params as { redemption_id: string }).redemption_id, body.reason ?? null, idempotencyRefOf(request))
+      const { redemption, coupon } = await reverseRedemption(ctx, merchantId, merchantTz, request.params.redemption_id, request.body?.reason ?? null, idempotencyRefOf(request))
       const code = ctx.secrets.decryptCode(coupon.code_enc)
       return { ...presentRedemption(redemption, code, merchantTz), coupon: presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code) }
     },

@@ -1,23 +1,33 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import { decideRedemption, type CouponState } from '../../domain/redemption-rules.ts'
+import { decideRedemption } from '../../domain/redemption-rules.ts'
 import { evaluateValidityWindow } from '../../domain/validity.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import type { MerchantPrincipal } from '../../principals.ts'
 import { newId } from '../../ports/ids.ts'
 import { outboxRow, recordEvent } from '../events/events.repository.ts'
-import { runStatement, statement } from '../../db/statements.ts'
-import type { RedemptionRow } from './redemptions.repository.ts'
+import {
+  findRedeemedCoupon,
+  findRedemption as findRedemptionRow,
+  findRedemptionByRequest,
+  findRedemptionReversedBy,
+  insertRedemption,
+  markReversed,
+  redeemsAtOnce,
+  restoreCoupon,
+  type RedemptionRow,
+} from './redemptions.repository.ts'
+import type { RedemptionChannel } from './redemptions.table.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
-import { COUPON_COLUMNS, type CouponRow, type CouponWithTerms } from '../coupons/coupons.repository.ts'
+import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 import { earnForRedemptionInTx, redemptionEarningOf, reverseRedemptionEarningInTx, type MemberEarning } from '../member-orders/member-orders.service.ts'
 
 export type { RedemptionRow }
-export type Channel = 'scan' | 'manual' | 'api' | 'self_service'
+export type Channel = RedemptionChannel
 
 export interface RedeemInput {
   code: string
@@ -61,7 +71,7 @@ async function decide(ctx: AppContext, principal: MerchantPrincipal, input: Rede
   const { store, coupon } = found
   const decision = decideRedemption({
     coupon: {
-      state: coupon.state as CouponState,
+      state: coupon.state,
       valid_from: coupon.valid_from,
       valid_until: coupon.valid_until,
       redeemed_at: coupon.redeemed_at,
@@ -94,9 +104,10 @@ type RedeemResult = { redemption: RedemptionRow; coupon: CouponRow; code: string
  * two tills redeeming the same code at the same moment one wins and the other is told it was redeemed.
  * The rules are applied to the coupon as read; the write then holds only if it is still available.
  *
- * The write is the coupon, the redemption and its event, together. On PostgreSQL that is one statement
- * (atomic by itself), so a redemption without a member is one read and one write, with no transaction
- * around them; with a member, the member's points are earned in the same transaction as the write.
+ * The write is the coupon, the redemption and its event, together. Where that is one statement (atomic
+ * by itself: PostgreSQL, see redeemsAtOnce), a redemption without a member is one read and one write,
+ * with no transaction around them; with a member, or elsewhere, it runs in a transaction, the member's
+ * points earned in the same transaction as the write.
  */
 export async function redeem(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<RedeemResult> {
   const now = ctx.clock.now()
@@ -104,7 +115,7 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
   const { database } = ctx
   // A retry of a request whose answer was lost finds what the first run did.
   return onceForRequest(input.requestRef, (ref) => findByRequestRef(ctx, database.db, merchantId, ref), async () => {
-    if (database.engine === 'postgres' && !input.memberId) {
+    if (!input.memberId && redeemsAtOnce(database)) {
       const decision = await decide(ctx, principal, input, now)
       return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
     }
@@ -112,34 +123,12 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
       const decision = await decide(ctx, principal, input, now, tx)
       const result = await writeRedemption(ctx, principal, input, decision, now, tx)
       const member = input.memberId
-        ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, storeId: result.redemption.store_id, now })
+        ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, discountAmount: result.redemption.discount_amount, storeId: result.redemption.store_id, now })
         : null
       return { ...result, member }
     })
   })
 }
-
-const REDEMPTION_COLUMNS = 'id, merchant_id, coupon_id, card_id, store_id, api_key_id, staff_id, channel, order_amount, discount_amount, redeemed_at, request_ref'
-
-/** PostgreSQL: the coupon, the redemption and the event in one statement; no row when the coupon was no longer available. */
-const REDEEM_AT_ONCE = statement(`
-  with redeemed as (
-    update coupons set state = 'redeemed', redeemed_at = ?::bigint, redemption_id = ?::text, updated_at = ?::bigint
-    where merchant_id = ?::text and id = ?::text and state = 'available'
-    returning ${COUPON_COLUMNS.join(', ')}
-  ), recorded as (
-    insert into redemptions (${REDEMPTION_COLUMNS})
-    select ?::text, merchant_id, id, card_id, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::text from redeemed
-  ), announced as (
-    insert into events (id, merchant_id, type, data, created_at)
-    select ?::text, merchant_id, ?::text, ?::jsonb, ?::bigint from redeemed
-  )
-  select ${COUPON_COLUMNS.join(', ')} from redeemed`)
-
-/** SQLite (inside the transaction): the same write as three statements. */
-const MARK_REDEEMED = statement(`update coupons set state = 'redeemed', redeemed_at = ?, redemption_id = ?, updated_at = ? where merchant_id = ? and id = ? and state = 'available' returning id`)
-const INSERT_REDEMPTION = statement(`insert into redemptions (${REDEMPTION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-const INSERT_EVENT = statement('insert into events (id, merchant_id, type, data, created_at) values (?, ?, ?, ?, ?)')
 
 /** Writes the redemption decided on; if another till redeemed the coupon since it was read, throws what that till did. */
 async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, decision: Decision, now: number, tx?: Db): Promise<Omit<RedeemResult, 'member'>> {
@@ -169,23 +158,7 @@ async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, in
     data: { redemption_id: redemption.id, coupon_id: read.id, card_id: read.card_id, user_id: read.user_id, store_id: redemption.store_id, order_amount: input.orderAmount, discount_amount: discountAmount, channel: input.channel },
     now,
   })
-  const r = redemption
-  let coupon: CouponRow | undefined
-  if (database.engine === 'postgres') {
-    ;[coupon] = await runStatement<CouponRow>(database, REDEEM_AT_ONCE, [
-      now, r.id, now, r.merchant_id, r.coupon_id,
-      r.id, r.store_id, r.api_key_id, r.staff_id, r.channel, r.order_amount, r.discount_amount, r.redeemed_at, r.request_ref,
-      event.id, event.type, event.data, event.created_at,
-    ], tx)
-  } else {
-    const [updated] = await runStatement(database, MARK_REDEEMED, [now, r.id, now, r.merchant_id, r.coupon_id], tx)
-    if (updated) {
-      await runStatement(database, INSERT_REDEMPTION, [r.id, r.merchant_id, r.coupon_id, r.card_id, r.store_id, r.api_key_id, r.staff_id, r.channel, r.order_amount, r.discount_amount, r.redeemed_at, r.request_ref], tx)
-      await runStatement(database, INSERT_EVENT, [event.id, event.merchant_id, event.type, event.data, event.created_at], tx)
-      // Read in this same transaction, so the rest of the row is as read.
-      coupon = { ...read, state: 'redeemed', redeemed_at: now, redemption_id: r.id, updated_at: now }
-    }
-  }
+  const coupon = await insertRedemption(database, read, redemption, event, tx)
   if (!coupon) {
     // Another till won the race between our read and our write: report what it did.
     const again = await decide(ctx, principal, input, now, tx)
@@ -197,14 +170,14 @@ async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, in
 
 /** The redemption an earlier run of the same Idempotency-Key request made, with its coupon and what its member earned. */
 async function findByRequestRef(ctx: AppContext, db: Db, merchantId: string, requestRef: string): Promise<RedeemResult | undefined> {
-  const redemption = await db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
+  const redemption = await findRedemptionByRequest(db, merchantId, requestRef)
   if (!redemption) return undefined
-  const coupon = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemption.coupon_id).executeTakeFirstOrThrow()
+  const coupon = await findRedeemedCoupon(db, merchantId, redemption.coupon_id)
   return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member: await redemptionEarningOf(db, merchantId, redemption.id) }
 }
 
 export async function findRedemption(db: Db, merchantId: string, redemptionId: string): Promise<RedemptionRow> {
-  const row = await db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemptionId).executeTakeFirst()
+  const row = await findRedemptionRow(db, merchantId, redemptionId)
   if (!row) throw new AppError('redemption_not_found', 'There is no redemption with this id.')
   return row
 }
@@ -218,34 +191,20 @@ export async function reverseRedemption(ctx: AppContext, merchantId: string, mer
   const now = ctx.clock.now()
   const { db } = ctx.database
   const reversedBy = async (ref: string) => {
-    const redemption = await db.selectFrom('redemptions').selectAll().where('merchant_id', '=', merchantId).where('reversal_request_ref', '=', ref).where('id', '=', redemptionId).executeTakeFirst()
+    const redemption = await findRedemptionReversedBy(db, merchantId, redemptionId, ref)
     if (!redemption) return undefined
-    const coupon = await db.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', redemption.coupon_id).executeTakeFirstOrThrow()
+    const coupon = await findRedeemedCoupon(db, merchantId, redemption.coupon_id)
     return { redemption, coupon }
   }
   return onceForRequest(requestRef, reversedBy, () => db.transaction().execute(async (tx) => {
-    const reversed = await tx
-      .updateTable('redemptions')
-      .set({ reversed_at: now, reversal_reason: reason, reversal_request_ref: requestRef })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', redemptionId)
-      .where('reversed_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst()
+    const reversed = await markReversed(tx, merchantId, redemptionId, { now, reason, requestRef })
     if (!reversed) {
       const existing = await findRedemption(tx, merchantId, redemptionId)
       throw new AppError('already_reversed', `This redemption was already reversed at ${formatInstant(existing.reversed_at ?? now, merchantTz)}.`)
     }
-    const current = await tx.selectFrom('coupons').selectAll().where('merchant_id', '=', merchantId).where('id', '=', reversed.coupon_id).executeTakeFirstOrThrow()
+    const current = await findRedeemedCoupon(tx, merchantId, reversed.coupon_id)
     const state = evaluateValidityWindow(now, Number.NEGATIVE_INFINITY, current.valid_until) === 'expired' ? 'expired' : 'available'
-    const coupon = await tx
-      .updateTable('coupons')
-      .set({ state, redeemed_at: null, redemption_id: null, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', reversed.coupon_id)
-      .where('redemption_id', '=', redemptionId)
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    const coupon = await restoreCoupon(tx, merchantId, reversed.coupon_id, redemptionId, state, now)
     await recordEvent(tx, {
       merchantId,
       type: 'coupon.reversed',

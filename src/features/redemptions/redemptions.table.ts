@@ -1,5 +1,8 @@
 /** Rows of the redemptions tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
+/** How the code reached us: scanned or typed at a till, sent by an integration, or redeemed by the customer. */
+export type RedemptionChannel = 'scan' | 'manual' | 'api' | 'self_service'
+
 export interface RedemptionsTable {
   id: string
   merchant_id: string
@@ -7,7 +10,7 @@ export interface RedemptionsTable {
   card_id: string
   store_id: string | null
   api_key_id: string | null
-  channel: string
+  channel: RedemptionChannel
   order_amount: number | null
   discount_amount: number
   redeemed_at: number

@@ -1,39 +1,28 @@
 import type { Db } from '../../db/database.ts'
-import type { StoredValueEntriesTable } from '../../db/schema.ts'
 import { AppError } from '../../errors.ts'
-import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { insertLedgerEntry, type Ledger, type Posting } from '../ledger/ledger.ts'
 import { notifyStoredValueChanged, type StoredValueChangedData } from '../members/member-notices.ts'
-import { moveMemberBalance, type MemberRow } from '../members/members.repository.ts'
+import type { MemberRow } from '../members/members.repository.ts'
+import { findStoredValueEntryByRequest, findStoredValueEntryBySource, insertStoredValueEntry, type StoredValueEntryRow } from './stored-value.repository.ts'
+import type { StoredValueEntryType } from './stored-value.table.ts'
 
-export type StoredValueEntryRow = StoredValueEntriesTable
+export { findStoredValueEntryByRequest, findStoredValueEntryBySource, type StoredValueEntryRow, type StoredValueEntryType }
 
-/** Why stored value moved: a top-up, a payment, an order refund paid back to the card, a refund paid out to the member, a correction. */
-export type StoredValueEntryType = 'top_up' | 'payment' | 'order_refund' | 'refund' | 'adjustment'
+/** The stored-value ledger: the member's balance in fen and its entries. */
+export const STORED_VALUE_LEDGER: Ledger<StoredValueEntryRow> = {
+  balance: 'stored_value',
+  idPrefix: 'sve',
+  insertEntry: insertStoredValueEntry,
+  findEntryBySource: findStoredValueEntryBySource,
+  findEntryByRequest: findStoredValueEntryByRequest,
+}
 
-export interface PostStoredValue {
+export interface PostStoredValue extends Posting<StoredValueEntryType> {
   /** Tells the member of the change. */
   notifier: Notifier
-  /** The member, locked by `lockMember` in this transaction. */
-  member: MemberRow
-  delta: number
-  type: StoredValueEntryType
-  reason: string
   paymentRef: string | null
-  sourceRef: string | null
-  /** The Idempotency-Key request posting it, if any (see onceForRequest). */
-  requestRef?: string | null
-  now: number
-}
-
-export function findStoredValueEntryBySource(db: Db, merchantId: string, sourceRef: string): Promise<StoredValueEntryRow | undefined> {
-  return db.selectFrom('stored_value_entries').selectAll().where('merchant_id', '=', merchantId).where('source_ref', '=', sourceRef).executeTakeFirst()
-}
-
-/** The entry an Idempotency-Key request posted to this member, if it did. */
-export function findStoredValueEntryByRequest(db: Db, merchantId: string, memberId: string, requestRef: string): Promise<StoredValueEntryRow | undefined> {
-  return db.selectFrom('stored_value_entries').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).where('member_id', '=', memberId).executeTakeFirst()
 }
 
 /**
@@ -43,24 +32,8 @@ export function findStoredValueEntryByRequest(db: Db, merchantId: string, member
  */
 export async function postStoredValueInTx(tx: Db, input: PostStoredValue): Promise<{ entry: StoredValueEntryRow; member: MemberRow }> {
   const { member, delta, now } = input
-  if (!Number.isSafeInteger(delta) || delta === 0) throw new RangeError('a stored-value entry moves a non-zero whole number of fen')
-  const updated = await moveMemberBalance(tx, member, 'stored_value', delta, now)
-  if (!updated) throw new AppError('insufficient_balance', `The stored value balance is ${member.stored_value_balance}; ${-delta} cannot be taken from it.`)
-  const entry: StoredValueEntryRow = {
-    id: newId('sve', now),
-    merchant_id: member.merchant_id,
-    member_id: member.id,
-    seq: updated.stored_value_seq,
-    type: input.type,
-    delta,
-    balance_after: updated.stored_value_balance,
-    reason: input.reason,
-    payment_ref: input.paymentRef,
-    source_ref: input.sourceRef,
-    created_at: now,
-    request_ref: input.requestRef ?? null,
-  }
-  await tx.insertInto('stored_value_entries').values(entry).execute()
+  const short = () => new AppError('insufficient_balance', `The stored value balance is ${member.stored_value_balance}; ${-delta} cannot be taken from it.`)
+  const { entry, member: updated } = await insertLedgerEntry(tx, STORED_VALUE_LEDGER, input, { payment_ref: input.paymentRef }, short)
   const data: StoredValueChangedData = {
     member_id: member.id,
     member_card_id: member.member_card_id,

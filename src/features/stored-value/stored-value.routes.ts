@@ -1,17 +1,16 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, PositiveMoney } from '../../http/schemas.ts'
+import { PositiveMoney, responses } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
-import { findMember } from '../members/members.repository.ts'
-import { decodeSeqCursor, seqPage } from '../members/ledger-cursor.ts'
+import type { FeatureApp } from '../feature.ts'
+import { ledgerPage, MemberParams, memberLedgerRoute, type LedgerQuery } from '../ledger/ledger.routes.ts'
+import { listStoredValueEntryRows, type StoredValueEntryRow } from './stored-value.repository.ts'
+import { StoredValueEntrySchema, StoredValuePostedSchema, StoredValueRefundedSchema } from './stored-value.schemas.ts'
 import { changeStoredValue, refundStoredValue } from './stored-value.service.ts'
-import type { StoredValueEntryRow } from './stored-value.ledger.ts'
 
-const MemberParams = IdParam('member_id')
 const PaymentRef = Type.String({ minLength: 1, maxLength: 200 })
 
 export function presentStoredValueEntry(row: StoredValueEntryRow, tz: string) {
@@ -27,18 +26,11 @@ export function presentStoredValueEntry(row: StoredValueEntryRow, tz: string) {
 }
 
 /** A member's stored-value movements, newest first. */
-export async function listStoredValueEntries(db: Db, merchantId: string, memberId: string, query: { limit?: number; cursor?: string }, tz: string) {
-  const limit = query.limit ?? 50
-  const before = decodeSeqCursor(query.cursor)
-  let q = db.selectFrom('stored_value_entries').selectAll().where('merchant_id', '=', merchantId).where('member_id', '=', memberId)
-  if (before !== null) q = q.where('seq', '<', before)
-  const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute()
-  return seqPage(rows, limit, (row) => presentStoredValueEntry(row, tz))
+export async function listStoredValueEntries(db: Db, merchantId: string, memberId: string, query: LedgerQuery, tz: string) {
+  return ledgerPage(query, (before, limit) => listStoredValueEntryRows(db, merchantId, memberId, before, limit), (row) => presentStoredValueEntry(row, tz))
 }
 
-export async function storedValueRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { db } = ctx.database
-
+export async function storedValueRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   app.post(
     '/v1/members/:member_id/stored-value',
     {
@@ -54,12 +46,12 @@ export async function storedValueRoutes(app: FastifyInstance, ctx: AppContext): 
           },
           { additionalProperties: false },
         ),
+        response: responses({ 201: StoredValuePostedSchema, 200: { ...StoredValuePostedSchema, description: 'The payment_ref had already topped up: its first entry, nothing moved' } }),
       },
     },
     async (request, reply) => {
-      const scope = merchantOf(request)
-      const body = request.body as { delta: number; reason: string; payment_ref?: string | null }
-      const { entry, replayed } = await changeStoredValue(ctx, scope, (request.params as { member_id: string }).member_id, {
+      const { body } = request
+      const { entry, replayed } = await changeStoredValue(ctx, merchantOf(request), request.params.member_id, {
         delta: body.delta,
         reason: body.reason,
         paymentRef: body.payment_ref ?? null,
@@ -69,15 +61,7 @@ export async function storedValueRoutes(app: FastifyInstance, ctx: AppContext): 
     },
   )
 
-  app.get(
-    '/v1/members/:member_id/stored-value',
-    { schema: { tags: ['stored value'], summary: 'The member’s stored-value ledger, newest first', params: MemberParams, querystring: ListQuery } },
-    async (request) => {
-      const { merchantId, merchantTz } = merchantOf(request)
-      const member = await findMember(db, merchantId, (request.params as { member_id: string }).member_id)
-      return listStoredValueEntries(db, merchantId, member.id, request.query as { limit?: number; cursor?: string }, merchantTz)
-    },
-  )
+  memberLedgerRoute(app, ctx, { path: 'stored-value', tag: 'stored value', summary: 'The member’s stored-value ledger, newest first', item: StoredValueEntrySchema, list: listStoredValueEntries })
 
   app.post(
     '/v1/members/:member_id/stored-value/refunds',
@@ -94,12 +78,12 @@ export async function storedValueRoutes(app: FastifyInstance, ctx: AppContext): 
           },
           { additionalProperties: false },
         ),
+        response: responses({ 201: StoredValueRefundedSchema }),
       },
     },
     async (request, reply) => {
-      const scope = merchantOf(request)
-      const body = request.body as { amount?: number; reason: string; payment_ref?: string | null }
-      const { entry, refund } = await refundStoredValue(ctx, scope, (request.params as { member_id: string }).member_id, {
+      const { body } = request
+      const { entry, refund } = await refundStoredValue(ctx, merchantOf(request), request.params.member_id, {
         amount: body.amount ?? null,
         reason: body.reason,
         paymentRef: body.payment_ref ?? null,

@@ -4,8 +4,8 @@ import { AppError, validationFailed } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import type { MerchantScope } from '../members/members.service.ts'
 import { findMemberWithCard, lockMemberWithCard, type MemberWithCard } from '../members/members.repository.ts'
-import { postingOnce } from '../points/points.service.ts'
-import { findStoredValueEntryByRequest, findStoredValueEntryBySource, postStoredValueInTx, type StoredValueEntryRow } from './stored-value.ledger.ts'
+import { postingOnce, postOncePerSource } from '../ledger/ledger.ts'
+import { findStoredValueEntryByRequest, postStoredValueInTx, STORED_VALUE_LEDGER, type StoredValueEntryRow } from './stored-value.ledger.ts'
 
 function requireStoredValue({ card }: MemberWithCard): void {
   if (!card.terms.stored_value.enabled) throw new AppError('stored_value_not_enabled', 'This member card does not take stored value.')
@@ -26,19 +26,16 @@ export async function changeStoredValue(
   if (input.delta === 0) throw validationFailed([{ field: 'delta', code: 'zero', message: 'must not be 0' }])
   const now = ctx.clock.now()
   const sourceRef = input.paymentRef === null ? null : `payment:${input.paymentRef}`
-  const { db } = ctx.database
-  const posted = async (ref: string) => {
-    const entry = await findStoredValueEntryByRequest(db, scope.merchantId, memberId, ref)
-    return entry && { entry, replayed: false }
+  const once = {
+    merchantId: scope.merchantId,
+    memberId,
+    sourceRef,
+    requestRef: input.requestRef,
+    replaysSource: true,
+    clash: () => new AppError('duplicate_payment_ref', 'This payment_ref was already used for another member.'),
+    check: requireStoredValue,
   }
-  return onceForRequest(input.requestRef, posted, () => postingOnce(db, ctx.database.isUniqueViolation, async (tx) => {
-    const locked = await lockMemberWithCard(tx, scope.merchantId, memberId)
-    requireStoredValue(locked)
-    if (sourceRef !== null) {
-      const existing = await findStoredValueEntryBySource(tx, scope.merchantId, sourceRef)
-      if (existing && existing.member_id !== memberId) throw new AppError('duplicate_payment_ref', 'This payment_ref was already used for another member.')
-      if (existing) return { entry: existing, replayed: true }
-    }
+  return postOncePerSource(ctx.database, STORED_VALUE_LEDGER, once, async (tx, locked) => {
     const { entry } = await postStoredValueInTx(tx, {
       notifier: ctx.notifier,
       member: locked.member,
@@ -50,8 +47,8 @@ export async function changeStoredValue(
       requestRef: input.requestRef,
       now,
     })
-    return { entry, replayed: false }
-  }))
+    return entry
+  })
 }
 
 /**
