@@ -100,6 +100,7 @@ A clerk needs --store, the store they redeem in.`
 /** Opens the configured database (migrated) for one command and closes it afterwards. */
 async function withDatabase<T>(work: (ctx: { database: Database; clock: typeof systemClock; secrets: Secrets }) => Promise<T>): Promise<T> {
   const config = loadConfig()
+  for (const warning of config.warnings) console.error(`kabao: warning: ${warning}`)
   const database = openConfiguredDatabase(config)
   try {
     await migrateToLatest(database)
