@@ -36,3 +36,42 @@ test('TRUST_PROXY: off by default; on; or the addresses of the proxies', () => {
     assert.throws(() => loadConfig({ ...base, TRUST_PROXY: bad }), ConfigError, bad)
   }
 })
+
+test('the default key file is in the data directory, not beside an SQLite file elsewhere; creating it in a git work tree warns', async () => {
+  const { mkdtempSync, mkdirSync, existsSync, readFileSync, writeFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const path = await import('node:path')
+  const root = mkdtempSync(path.join(tmpdir(), 'kabao-config-'))
+  try {
+    // A checkout: the database in its root, as with DATABASE_URL=sqlite:./kabao.db.
+    mkdirSync(path.join(root, '.git'))
+    const env = { DATABASE_URL: `sqlite:${path.join(root, 'kabao.db')}`, KABAO_DATA_DIR: path.join(root, 'data') }
+    const first = loadConfig(env)
+    assert.ok(!existsSync(path.join(root, 'secret.key')), 'no key file beside the database')
+    assert.equal(readFileSync(path.join(root, 'data', 'secret.key'), 'utf8').trim(), first.secretKey.toString('hex'))
+    assert.equal(first.warnings.length, 1)
+    assert.match(first.warnings[0], /inside the git work tree/)
+    assert.ok(first.warnings[0].includes(root))
+    const again = loadConfig(env)
+    assert.deepEqual(again.secretKey, first.secretKey, 'the same key on the next start')
+    assert.deepEqual(again.warnings, [], 'only writing the file warns')
+
+    // An installation made before keeps the key file it has beside its database.
+    const old = path.join(root, 'old')
+    mkdirSync(old)
+    writeFileSync(path.join(old, 'secret.key'), 'ab'.repeat(32) + '\n')
+    assert.equal(loadConfig({ DATABASE_URL: `sqlite:${path.join(old, 'kabao.db')}`, KABAO_DATA_DIR: path.join(root, 'data') }).secretKey.toString('hex'), 'ab'.repeat(32))
+
+    // Outside any work tree nothing is said.
+    const outside = mkdtempSync(path.join(tmpdir(), 'kabao-config-'))
+    try {
+      assert.equal(existsSync(path.join(outside, '.git')), false)
+      assert.deepEqual(loadConfig({ DATABASE_URL: `sqlite:${path.join(outside, 'kabao.db')}`, KABAO_DATA_DIR: path.join(outside, 'data') }).warnings, [])
+      assert.ok(existsSync(path.join(outside, 'data', 'secret.key')))
+    } finally {
+      rmSync(outside, { recursive: true, force: true })
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+})

@@ -43,6 +43,8 @@ export interface Config {
   readonly publicUrl: string
   /** When set, `GET /metrics` asks for it as a bearer token. */
   readonly metricsToken: string | null
+  /** Things the operator should know about the configuration, logged at start. */
+  readonly warnings: readonly string[]
 }
 
 type Env = Record<string, string | undefined>
@@ -136,20 +138,35 @@ function parseRetrySchedule(raw: string | undefined): number[] {
   return parts
 }
 
+/** The git work tree `dir` is in (the nearest directory at or above it holding `.git`), or null. */
+export function gitWorkTreeOf(dir: string): string | null {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (existsSync(path.join(current, '.git'))) return current
+    if (path.dirname(current) === current) return null
+  }
+}
+
 /**
  * The secret key: KABAO_SECRET_KEY (64 hex chars or base64 of 32 bytes), or KABAO_SECRET_KEY_FILE;
- * for the embedded default a key file is created next to the database on first start.
+ * for the embedded default, `secret.key` in the data directory (KABAO_DATA_DIR, default ./data), created
+ * on first start. An SQLite file elsewhere (say `sqlite:./kabao.db` in a checkout) does not get a key file
+ * beside it, where it would sit untracked next to the code; but a key file already beside the database,
+ * from an installation made before, is still the one used.
  */
-function resolveSecretKey(env: Env, databaseUrl: string): Buffer {
+function resolveSecretKey(env: Env, databaseUrl: string, dataDir: string, warnings: string[]): Buffer {
   const raw = readSetting(env, 'KABAO_SECRET_KEY')
   if (raw !== undefined) return decodeKey(raw)
   if (databaseUrl === 'sqlite::memory:') return randomBytes(32)
   if (!databaseUrl.startsWith('sqlite:')) {
     throw new ConfigError('KABAO_SECRET_KEY (or KABAO_SECRET_KEY_FILE) is required with PostgreSQL: every process must share it')
   }
-  const dataDir = path.dirname(path.resolve(databaseUrl.slice('sqlite:'.length)))
-  const keyFile = path.join(dataDir, 'secret.key')
+  const besideDatabase = path.join(path.dirname(path.resolve(databaseUrl.slice('sqlite:'.length))), 'secret.key')
+  const keyFile = existsSync(besideDatabase) ? besideDatabase : path.join(dataDir, 'secret.key')
   if (!existsSync(keyFile)) {
+    const workTree = gitWorkTreeOf(dataDir)
+    if (workTree !== null) {
+      warnings.push(`the secret key file ${keyFile} is created inside the git work tree ${workTree}: never commit it (keep it ignored), or set KABAO_DATA_DIR or KABAO_SECRET_KEY_FILE to a place outside`)
+    }
     mkdirSync(dataDir, { recursive: true })
     try {
       writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
@@ -175,6 +192,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const sync = (readSetting(env, 'SQLITE_SYNCHRONOUS') ?? 'NORMAL').toUpperCase()
   if (sync !== 'NORMAL' && sync !== 'FULL') throw new ConfigError('SQLITE_SYNCHRONOUS must be NORMAL or FULL')
+  const warnings: string[] = []
+  const secretKey = resolveSecretKey(env, databaseUrl, dataDir, warnings)
   return Object.freeze({
     port: intSetting(env, 'PORT', 8080, 0, 65535),
     host: readSetting(env, 'HOST') ?? '127.0.0.1',
@@ -188,7 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     rateLimitPrefix: rateLimitPrefixSetting(env),
     trustProxy: trustProxySetting(env),
-    secretKey: resolveSecretKey(env, databaseUrl),
+    secretKey,
     sqliteSynchronous: sync,
     logLevel: readSetting(env, 'LOG_LEVEL') ?? 'info',
     jobsEnabled: booleanSetting(env, 'KABAO_JOBS', true),
@@ -201,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     production: readSetting(env, 'NODE_ENV') === 'production',
     databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
     metricsToken: readSetting(env, 'METRICS_TOKEN') ?? null,
+    warnings: Object.freeze(warnings),
     publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),
   })
 }

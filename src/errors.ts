@@ -71,6 +71,7 @@ export type ErrorCode =
   | 'duplicate_order_ref'
   | 'login_taken'
   | 'setup_closed'
+  | 'setup_done'
   | 'invalid_credentials'
   | 'otp_invalid'
   | 'otp_rate_limited'
@@ -149,6 +150,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   duplicate_order_ref: 409,
   login_taken: 409,
   setup_closed: 409,
+  setup_done: 409,
   invalid_credentials: 401,
   otp_invalid: 401,
   otp_rate_limited: 429,

@@ -33,6 +33,7 @@ export function contextFor(config: Config, database: Database, clock: Clock = sy
 /** load config → open db → migrate → build app → start jobs → listen; closes gracefully on SIGTERM/SIGINT. */
 export async function serve(config: Config = loadConfig()): Promise<App> {
   const log = createLogger(config.logLevel)
+  for (const warning of config.warnings) log.warn(warning)
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
   const ctx = contextFor(config, database)

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import { text } from 'node:stream/consumers'
 import pino from 'pino'
 import { loadConfig, ConfigError } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
@@ -6,6 +8,9 @@ import { createSecrets } from '../ports/secrets.ts'
 import { systemClock } from '../ports/clock.ts'
 import { openConfiguredDatabase, serve } from '../main.ts'
 import { createMerchant, setCapabilities, type Capabilities } from '../features/merchants/merchants.service.ts'
+import { findMerchantRow } from '../features/merchants/merchants.repository.ts'
+import { createStaff } from '../features/staff/staff.service.ts'
+import { STAFF_ROLES, type StaffRole } from '../principals.ts'
 import type { Database } from '../db/database.ts'
 import type { Secrets } from '../ports/secrets.ts'
 import { AppError } from '../errors.ts'
@@ -19,6 +24,11 @@ Usage:
                                                 create a merchant and its first API key (full scope)
   kabao merchant set-capabilities --id ID [--card-types cash,…] [--store-limited-cards true|false]
                                                 restrict or widen what a merchant may create
+  kabao staff create --merchant ID --role owner|operator|clerk|analyst --login NAME [--name NAME]
+                     [--store STORE_ID] [--password-stdin] [--json]
+                                                make a staff account for the web apps, e.g. the owner of
+                                                a merchant made with \`merchant create\`; without
+                                                --password-stdin a password is generated and printed
   kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--format csv|ndjson|json] [--json]
                                                 issue one coupon to each user id in FILE (CSV, NDJSON or
                                                 JSON), with progress; --resume-key resumes a cut-short run
@@ -54,6 +64,13 @@ const commands: Record<string, Command> = {
     return 2
   },
 
+  async staff(args) {
+    const [sub, ...rest] = args
+    if (sub === 'create') return createStaffCommand(rest)
+    console.error(STAFF_USAGE)
+    return 2
+  },
+
   async issue(args) {
     const { runBulkIssueCommand } = await import('./issue-command.ts')
     return runBulkIssueCommand(args)
@@ -73,9 +90,17 @@ const commands: Record<string, Command> = {
 const MERCHANT_USAGE = `usage: kabao merchant create --name NAME [--timezone TZ] [--json]
        kabao merchant set-capabilities --id MERCHANT_ID [--card-types cash,discount,…] [--store-limited-cards true|false]`
 
+const STAFF_USAGE = `usage: kabao staff create --merchant MERCHANT_ID --role owner|operator|clerk|analyst --login NAME
+                          [--name NAME] [--store STORE_ID] [--password-stdin] [--json]
+
+Without --password-stdin a password is generated and printed once; with it the password is read from
+standard input (one line), e.g. \`printf '%s' "$PASSWORD" | kabao staff create … --password-stdin\`.
+A clerk needs --store, the store they redeem in.`
+
 /** Opens the configured database (migrated) for one command and closes it afterwards. */
 async function withDatabase<T>(work: (ctx: { database: Database; clock: typeof systemClock; secrets: Secrets }) => Promise<T>): Promise<T> {
   const config = loadConfig()
+  for (const warning of config.warnings) console.error(`kabao: warning: ${warning}`)
   const database = openConfiguredDatabase(config)
   try {
     await migrateToLatest(database)
@@ -96,6 +121,41 @@ async function createMerchantCommand(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({ merchant_id: created.merchant_id, api_key: created.api_key }) + '\n')
   } else {
     console.log(`merchant_id: ${created.merchant_id}\napi_key:     ${created.api_key}\n\nKeep the API key safe: it is shown only once.`)
+  }
+  return 0
+}
+
+async function createStaffCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      merchant: { type: 'string' },
+      role: { type: 'string' },
+      login: { type: 'string' },
+      name: { type: 'string' },
+      store: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  })
+  const role = values.role as StaffRole | undefined
+  if (!values.merchant || !values.login || !role || !STAFF_ROLES.includes(role)) {
+    console.error(STAFF_USAGE)
+    return 2
+  }
+  const merchantId = values.merchant
+  // Only a trailing line end is not part of the password.
+  const generated = values['password-stdin'] ? null : randomBytes(12).toString('base64url')
+  const password = generated ?? (await text(process.stdin)).replace(/\r?\n$/, '')
+  const staff = await withDatabase(async (ctx) => {
+    if (!(await findMerchantRow(ctx.database.db, merchantId))) throw new AppError('merchant_not_found', `There is no merchant ${merchantId}.`)
+    return createStaff(ctx, merchantId, { login: values.login as string, name: values.name, password, role, store_id: values.store ?? null })
+  })
+  const created = { staff_id: staff.id, merchant_id: staff.merchant_id, login: staff.login, role: staff.role, store_id: staff.store_id, ...(generated ? { password: generated } : {}) }
+  if (values.json) {
+    process.stdout.write(JSON.stringify(created) + '\n')
+  } else {
+    console.log(`staff_id: ${staff.id}\nlogin:    ${staff.login}\nrole:     ${staff.role}` + (generated ? `\npassword: ${generated}\n\nThe password is shown only once; sign in at /console/ and change it.` : ''))
   }
   return 0
 }

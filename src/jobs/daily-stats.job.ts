@@ -1,9 +1,8 @@
-import type { ExpressionBuilder } from 'kysely'
 import type { Job } from './runner.ts'
-import type { DB } from '../db/schema.ts'
 import type { AppContext } from '../app-context.ts'
 import type { Db } from '../db/database.ts'
 import { addCalendarDays, localDate, zonedStartOfDay, type LocalDate } from '../domain/time.ts'
+import { couponActivity, merchantsAfter, replaceDailyStats } from '../features/stats/stats.repository.ts'
 
 const MERCHANT_BATCH = 100
 /** Yesterday and the day before: a day missed (the servers were down) or changed late is caught up once. */
@@ -26,7 +25,7 @@ export const rollUpDailyStats: Job = {
     let rows = 0
     let after = ''
     for (;;) {
-      const merchants = await ctx.database.db.selectFrom('merchants').select(['id', 'timezone']).where('id', '>', after).orderBy('id').limit(MERCHANT_BATCH).execute()
+      const merchants = await merchantsAfter(ctx.database.db, after, MERCHANT_BATCH)
       if (merchants.length === 0) return rows
       for (const merchant of merchants) rows += await rollUpMerchant(ctx, merchant.id, merchant.timezone, now)
       after = merchants[merchants.length - 1].id
@@ -43,12 +42,12 @@ async function rollUpMerchant(ctx: AppContext, merchantId: string, tz: string, n
       const next = addCalendarDays(day, 1)
       const range = { start: zonedStartOfDay(day.year, day.month, day.day, tz), end: zonedStartOfDay(next.year, next.month, next.day, tz) }
       const stats = await countDay(tx, merchantId, range)
-      await tx.deleteFrom('daily_stats').where('merchant_id', '=', merchantId).where('day', '=', dayKey(day)).execute()
-      if (stats.length === 0) continue
-      await tx
-        .insertInto('daily_stats')
-        .values(stats.map((s) => ({ merchant_id: merchantId, day: dayKey(day), ...s, updated_at: now })))
-        .execute()
+      await replaceDailyStats(
+        tx,
+        merchantId,
+        dayKey(day),
+        stats.map((s) => ({ merchant_id: merchantId, day: dayKey(day), ...s, updated_at: now })),
+      )
       written += stats.length
     }
     return written
@@ -73,28 +72,15 @@ async function countDay(tx: Db, merchantId: string, { start, end }: { start: num
     if (!row) byCard.set(cardId, (row = { card_id: cardId, issued: 0, redeemed: 0, reversed: 0, expired: 0, voided: 0, discount_amount: 0 }))
     row[field] += Number(n ?? 0)
   }
-  const coupons = tx.selectFrom('coupons').where('merchant_id', '=', merchantId).groupBy('card_id')
-  const count = <T extends keyof DB>(eb: ExpressionBuilder<DB, T>) => eb.fn.countAll<number>().as('n')
-  for (const row of await coupons.select(['card_id', count]).where('issued_at', '>=', start).where('issued_at', '<', end).execute()) add(row.card_id, 'issued', row.n)
-  for (const row of await coupons.select(['card_id', count]).where('voided_at', '>=', start).where('voided_at', '<', end).execute()) add(row.card_id, 'voided', row.n)
-  // A coupon expires the second after its last valid one.
-  for (const row of await coupons.select(['card_id', count]).where('state', '=', 'expired').where('valid_until', '>=', start - 1000).where('valid_until', '<', end - 1000).execute()) {
-    add(row.card_id, 'expired', row.n)
-  }
-  const redemptions = tx.selectFrom('redemptions').where('merchant_id', '=', merchantId).groupBy('card_id')
-  for (const row of await redemptions
-    .select(['card_id', count, (eb) => eb.fn.sum<number>('discount_amount').as('discount')])
-    .where('redeemed_at', '>=', start)
-    .where('redeemed_at', '<', end)
-    .execute()) {
+  const activity = await couponActivity(tx, merchantId, { start, end })
+  for (const row of activity.issued) add(row.card_id, 'issued', row.n)
+  for (const row of activity.voided) add(row.card_id, 'voided', row.n)
+  for (const row of activity.expired) add(row.card_id, 'expired', row.n)
+  for (const row of activity.redeemed) {
     add(row.card_id, 'redeemed', row.n)
     add(row.card_id, 'discount_amount', row.discount)
   }
-  for (const row of await redemptions
-    .select(['card_id', count, (eb) => eb.fn.sum<number>('discount_amount').as('discount')])
-    .where('reversed_at', '>=', start)
-    .where('reversed_at', '<', end)
-    .execute()) {
+  for (const row of activity.reversed) {
     add(row.card_id, 'reversed', row.n)
     add(row.card_id, 'discount_amount', -Number(row.discount ?? 0))
   }

@@ -1,8 +1,8 @@
 import type { Job } from './runner.ts'
 import { IDEMPOTENCY_WINDOW_MS } from '../features/idempotency/request-refs.ts'
-import { purgeOldest } from './purge.ts'
+import { purgeOldest } from './jobs.repository.ts'
 
-export { PURGE_BATCH } from './purge.ts'
+export { PURGE_BATCH } from './jobs.repository.ts'
 
 /**
  * Forgets idempotency keys once their 24-hour replay window has passed, oldest first, a bounded batch per

@@ -1,5 +1,5 @@
 import type { Job } from './runner.ts'
-import { purgeOldest } from './purge.ts'
+import { purgeOldest } from './jobs.repository.ts'
 import { LOGIN_WINDOW_MS } from '../features/staff/staff-rules.ts'
 
 /**

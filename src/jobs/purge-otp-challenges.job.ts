@@ -1,5 +1,5 @@
 import type { Job } from './runner.ts'
-import { purgeOldest } from './purge.ts'
+import { purgeOldest } from './jobs.repository.ts'
 import { OTP_TTL_MS, OTP_WINDOW_MS } from '../features/customers/otp-rules.ts'
 
 /** A sign-in code challenge is kept this long after it expired; it can no longer be used nor count. */

@@ -1,12 +1,9 @@
-import { sql } from 'kysely'
 import type { Job } from './runner.ts'
-import { PURGE_BATCH } from './purge.ts'
+import { PURGE_BATCH } from './jobs.repository.ts'
 import { DEFAULT_WEBHOOK_LOG_RETENTION_DAYS } from '../config.ts'
+import { deleteAttemptsOfDeliveries, deleteFinishedDeliveries } from '../features/webhooks/webhooks.repository.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
-
-/** Matches the partial index `webhook_deliveries_finished_idx` word for word (a bound parameter would not). */
-const finished = sql<boolean>`status <> 'pending'`
 
 /**
  * Forgets finished webhook deliveries (delivered, or failed for good) `retentionDays` after they finished,
@@ -22,33 +19,14 @@ export function purgeWebhookLog(retentionDays: number = DEFAULT_WEBHOOK_LOG_RETE
     async run(ctx, now) {
       const finishedBy = now - retentionDays * DAY_MS
       return ctx.database.db.transaction().execute(async (tx) => {
-        const deleted = await tx
-          .deleteFrom('webhook_deliveries')
-          .where(finished)
-          .where('updated_at', '<=', finishedBy)
-          .where((eb) =>
-            eb(
-              eb.refTuple('merchant_id', 'id'),
-              'in',
-              eb
-                .selectFrom('webhook_deliveries')
-                .select(['merchant_id', 'id'])
-                .where(finished)
-                .where('updated_at', '<=', finishedBy)
-                .orderBy('updated_at')
-                .limit(PURGE_BATCH)
-                .$asTuple('merchant_id', 'id'),
-            ),
-          )
-          .returning(['merchant_id', 'id'])
-          .execute()
+        const deleted = await deleteFinishedDeliveries(tx, finishedBy, PURGE_BATCH)
         const byMerchant = Map.groupBy(deleted, (row) => row.merchant_id)
         for (const [merchantId, rows] of byMerchant) {
-          await tx
-            .deleteFrom('webhook_attempts')
-            .where('merchant_id', '=', merchantId)
-            .where('delivery_id', 'in', rows.map((row) => row.id))
-            .execute()
+          await deleteAttemptsOfDeliveries(
+            tx,
+            merchantId,
+            rows.map((row) => row.id),
+          )
         }
         return deleted.length
       })

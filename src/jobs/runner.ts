@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { AppContext } from '../app-context.ts'
 import { newId } from '../ports/ids.ts'
 import { webhookSettings, type WebhookSettings } from '../features/webhooks/webhook-delivery.ts'
@@ -13,6 +12,7 @@ import { remindExpiringCoupons } from './remind-expiring-coupons.job.ts'
 import { alertLowStock } from './stock-low.job.ts'
 import { rollUpDailyStats } from './daily-stats.job.ts'
 import { nudgeWebhooks, startWebhookWorker } from './webhook-worker.ts'
+import { finishJobRun, releaseJobLease, startJobRun, takeJobLease } from './jobs.repository.ts'
 
 export interface Job {
   name: string
@@ -55,22 +55,11 @@ const holder = newId('proc')
  * database, only one runs a job at a time. A process that dies mid-job loses the lease when it times out.
  */
 export async function acquireLease(ctx: AppContext, name: string, now: number, leaseMs = DEFAULT_LEASE_MS): Promise<boolean> {
-  const row = await ctx.database.db
-    .insertInto('job_leases')
-    .values({ name, holder, locked_until: now + leaseMs, last_run_at: null })
-    .onConflict((oc) =>
-      oc
-        .column('name')
-        .doUpdateSet({ holder, locked_until: now + leaseMs })
-        .where(sql<boolean>`job_leases.locked_until <= ${now} or job_leases.holder = ${holder}`),
-    )
-    .returning('holder')
-    .executeTakeFirst()
-  return row?.holder === holder
+  return takeJobLease(ctx.database.db, name, holder, now, now + leaseMs)
 }
 
 export async function releaseLease(ctx: AppContext, name: string, now: number): Promise<void> {
-  await ctx.database.db.updateTable('job_leases').set({ locked_until: now, last_run_at: now }).where('name', '=', name).where('holder', '=', holder).execute()
+  await releaseJobLease(ctx.database.db, name, holder, now)
 }
 
 /** Runs `work` under the job's lease, renewing it while the work lasts; null when someone else holds it. */
@@ -90,18 +79,7 @@ async function withLease<T>(ctx: AppContext, name: string, leaseMs: number, work
  * process died during the first). False when the period is done.
  */
 async function startPeriod(ctx: AppContext, job: string, periodKey: string, now: number): Promise<boolean> {
-  const row = await ctx.database.db
-    .insertInto('job_runs')
-    .values({ job, period_key: periodKey, holder, attempts: 1, started_at: now, finished_at: null, handled: null })
-    .onConflict((oc) =>
-      oc
-        .columns(['job', 'period_key'])
-        .doUpdateSet({ holder, attempts: sql`job_runs.attempts + 1`, started_at: now })
-        .where('job_runs.finished_at', 'is', null),
-    )
-    .returning('holder')
-    .executeTakeFirst()
-  return row?.holder === holder
+  return startJobRun(ctx.database.db, job, periodKey, holder, now)
 }
 
 async function runPeriod(ctx: AppContext, job: Job & { periodOf(now: number): string }): Promise<number | null> {
@@ -109,7 +87,7 @@ async function runPeriod(ctx: AppContext, job: Job & { periodOf(now: number): st
   const periodKey = job.periodOf(now)
   if (!(await startPeriod(ctx, job.name, periodKey, now))) return null
   const handled = await job.run(ctx, now)
-  await ctx.database.db.updateTable('job_runs').set({ finished_at: ctx.clock.now(), handled }).where('job', '=', job.name).where('period_key', '=', periodKey).execute()
+  await finishJobRun(ctx.database.db, job.name, periodKey, ctx.clock.now(), handled)
   return handled
 }
 

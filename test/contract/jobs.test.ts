@@ -15,6 +15,7 @@ import { purgeWebhookLog } from '../../src/jobs/purge-webhook-log.job.ts'
 import { LOGIN_WINDOW_MS } from '../../src/features/staff/staff-rules.ts'
 import { deliverWebhooksOnce, webhookSettings } from '../../src/features/webhooks/webhook-delivery.ts'
 import type { Job } from '../../src/jobs/runner.ts'
+import type { DeliveryStatus } from '../../src/features/webhooks/webhooks.table.ts'
 
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 const DAY = 86_400_000
@@ -311,7 +312,7 @@ for (const engine of ENGINES) {
       const finishedBy = clock.now() - retentionDays * DAY
       let n = 0
       /** A delivery of `status` last updated at `updatedAt`, with `attempts` attempts. */
-      const delivery = (tag: string, status: string, updatedAt: number, attempts = 2) => {
+      const delivery = (tag: string, status: DeliveryStatus, updatedAt: number, attempts = 2) => {
         const merchantId = merchants[n % 2]
         const id = `whd_${tag}_${n++}`
         return {

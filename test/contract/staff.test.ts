@@ -33,7 +33,7 @@ for (const engine of ENGINES) {
 
     describe('first run', () => {
       it('creates the merchant and its owner once, signed in with an HttpOnly SameSite=Lax cookie, then closes', async () => {
-        assert.deepEqual((await t.request('GET', '/v1/setup')).body, { setup_required: true })
+        assert.deepEqual((await t.request('GET', '/v1/setup')).body, { setup_required: true, merchants_exist: false })
         assertInvalidFields(await t.request('POST', '/v1/setup', { body: { merchant_name: 'Tea House', login: 'owner', password: 'short' } }), ['password'])
         assertInvalidFields(await t.request('POST', '/v1/setup', { body: { merchant_name: ' ', login: 'x', password: PASSWORD } }), ['merchant_name', 'login'])
         assertInvalidFields(await t.request('POST', '/v1/setup', { body: { merchant_name: 'Tea House', login: 'owner@tea.example', password: PASSWORD, timezone: 'Mars/Olympus' } }), ['timezone'])
@@ -53,9 +53,22 @@ for (const engine of ENGINES) {
         assert.doesNotMatch(cookie.attributes, /Secure/, 'not Secure over plain http')
         owner = { ...staffClient(t, cookie.pair, res.body.csrf_token), session: res.body }
 
-        assert.deepEqual((await t.request('GET', '/v1/setup')).body, { setup_required: false })
+        assert.deepEqual((await t.request('GET', '/v1/setup')).body, { setup_required: false, merchants_exist: true })
         assertProblem(await t.request('POST', '/v1/setup', { body: { merchant_name: 'Intruder', login: 'intruder', password: PASSWORD } }), 409, 'setup_closed')
         assertProblem(await t.request('POST', '/v1/staff/sessions', { body: { login: 'intruder', password: PASSWORD } }), 401, 'invalid_credentials')
+      })
+
+      it('refuses a first run once a merchant exists, and says so to the first-run page', async () => {
+        const fresh = await startTestApp(engine)
+        try {
+          await fresh.merchant('Made by the CLI')
+          assert.deepEqual((await fresh.request('GET', '/v1/setup')).body, { setup_required: true, merchants_exist: true })
+          assertProblem(await fresh.request('POST', '/v1/setup', { body: { merchant_name: 'Second', login: 'owner', password: PASSWORD } }), 409, 'setup_done')
+          assert.equal((await fresh.db.database.db.selectFrom('merchants').select('id').execute()).length, 1, 'no second merchant')
+          assert.equal((await fresh.db.database.db.selectFrom('staff').select('id').execute()).length, 0)
+        } finally {
+          await fresh.close()
+        }
       })
 
       it('lets exactly one of several simultaneous first runs succeed', async () => {

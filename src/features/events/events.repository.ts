@@ -1,4 +1,5 @@
-import type { Db } from '../../db/database.ts'
+import type { Database, Db } from '../../db/database.ts'
+import type { EventsTable } from './events.table.ts'
 import { toJson } from '../../db/database.ts'
 import { newId } from '../../ports/ids.ts'
 
@@ -39,4 +40,39 @@ export async function recordEvent(db: Db, event: NewEvent): Promise<string> {
 export async function changedByRequest(db: Db, merchantId: string, requestRef: string): Promise<boolean> {
   const event = await db.selectFrom('events').select('id').where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
   return event !== undefined
+}
+
+export type EventRow = EventsTable
+
+/** A page of the merchant's events in id order, after `after` (an event id), of one type when given. */
+export async function listEvents(db: Db, merchantId: string, filter: { type?: string; after?: string }, limit: number): Promise<EventRow[]> {
+  let q = db.selectFrom('events').selectAll().where('merchant_id', '=', merchantId)
+  if (filter.type) q = q.where('type', '=', filter.type)
+  if (filter.after) q = q.where('id', '>', filter.after)
+  return q.orderBy('id').limit(limit).execute()
+}
+
+export async function eventExists(db: Db, merchantId: string, eventId: string): Promise<boolean> {
+  return (await db.selectFrom('events').select('id').where('merchant_id', '=', merchantId).where('id', '=', eventId).executeTakeFirst()) !== undefined
+}
+
+/** The merchant's events created at or after `since`, in id order after `after`: their ids and types. */
+export async function listEventTypesSince(db: Db, merchantId: string, since: number, after: string | null, limit: number): Promise<Pick<EventRow, 'id' | 'type'>[]> {
+  let q = db.selectFrom('events').select(['id', 'type']).where('merchant_id', '=', merchantId).where('created_at', '>=', since)
+  if (after !== null) q = q.where('id', '>', after)
+  return q.orderBy('id').limit(limit).execute()
+}
+
+/** Whether any committed event is still to be fanned out to webhook endpoints. */
+export async function anyUndispatchedEvent(db: Db): Promise<boolean> {
+  return (await db.selectFrom('events').select('id').where('dispatched_at', 'is', null).limit(1).executeTakeFirst()) !== undefined
+}
+
+/** Up to `limit` events still to fan out, oldest id first, claimed for the caller's transaction (see Database.claimRows). */
+export async function claimUndispatchedEvents(database: Pick<Database, 'claimRows'>, tx: Db, limit: number): Promise<Pick<EventRow, 'merchant_id' | 'id' | 'type' | 'created_at'>[]> {
+  return database.claimRows(tx.selectFrom('events').select(['merchant_id', 'id', 'type', 'created_at']).where('dispatched_at', 'is', null).orderBy('id').limit(limit)).execute()
+}
+
+export async function markEventsDispatched(db: Db, merchantId: string, eventIds: string[], now: number): Promise<void> {
+  await db.updateTable('events').set({ dispatched_at: now }).where('merchant_id', '=', merchantId).where('id', 'in', eventIds).execute()
 }

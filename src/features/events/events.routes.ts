@@ -1,12 +1,23 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { fromJson } from '../../db/database.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { AppError } from '../../errors.ts'
+import { Nullable, Timestamp, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
+import { listEvents } from './events.repository.ts'
 
-export async function eventsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+/** An event as GET /v1/events lists it and as webhook receivers get it. */
+const EventSchema = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  created_at: Timestamp,
+  merchant_id: Type.String(),
+  data: Type.Object({}, { additionalProperties: true, description: 'What happened; its shape depends on the type' }),
+})
+
+export async function eventsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
   app.get(
     '/v1/events',
@@ -23,11 +34,14 @@ export async function eventsRoutes(app: FastifyInstance, ctx: AppContext): Promi
           },
           { additionalProperties: false },
         ),
+        response: responses({
+          200: Type.Object({ data: Type.Array(EventSchema), next_cursor: Nullable(Type.String({ description: 'The last event id of the page; pass it as cursor (or since) to read on' })) }),
+        }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const query = request.query as { type?: string; since?: string; cursor?: string; limit?: number }
+      const { query } = request
       const limit = query.limit ?? 50
       // Like every list, it pages with ?cursor=; a cursor here is the last event id seen, as `since` is.
       const field = query.cursor !== undefined ? 'cursor' : 'since'
@@ -35,10 +49,7 @@ export async function eventsRoutes(app: FastifyInstance, ctx: AppContext): Promi
       if (since !== undefined && !/^evt_[0-9a-z]{26}$/.test(since)) {
         throw new AppError('validation_failed', `${field} must be an event id.`, [{ field, code: 'invalid', message: 'must be an event id' }])
       }
-      let q = db.selectFrom('events').selectAll().where('merchant_id', '=', merchantId)
-      if (query.type) q = q.where('type', '=', query.type)
-      if (since) q = q.where('id', '>', since)
-      const rows = await q.orderBy('id').limit(limit + 1).execute()
+      const rows = await listEvents(db, merchantId, { type: query.type, after: since }, limit + 1)
       const more = rows.length > limit
       const data = rows.slice(0, limit).map((row) => ({
         id: row.id,

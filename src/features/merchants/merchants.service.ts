@@ -11,6 +11,7 @@ import { hashApiKey } from '../../ports/secrets.ts'
 import type { Scope } from '../../principals.ts'
 import { newWalletSecret } from '../customers/wallet-secrets.ts'
 import { DEFAULT_LANGUAGE, type Language } from '../notifications/messages.ts'
+import { findApiKeyByRequest, findMerchantRow, insertApiKeyRow, insertMerchantRow, revokeApiKeyOfRequest, updateMerchant } from './merchants.repository.ts'
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai'
 
@@ -34,7 +35,7 @@ export interface MerchantRow {
 }
 
 export async function loadMerchant(db: Db, merchantId: string): Promise<MerchantRow> {
-  const row = await db.selectFrom('merchants').selectAll().where('id', '=', merchantId).executeTakeFirst()
+  const row = await findMerchantRow(db, merchantId)
   if (!row) throw new AppError('not_found', 'The merchant does not exist.')
   return {
     id: row.id,
@@ -67,22 +68,19 @@ export async function insertApiKey(
 ): Promise<NewApiKey> {
   const apiKey = generateApiKey()
   const id = newId('key', input.now)
-  await db
-    .insertInto('api_keys')
-    .values({
-      id,
-      merchant_id: input.merchantId,
-      name: input.name,
-      scope: input.scope,
-      store_id: input.storeId,
-      key_hash: hashApiKey(apiKey),
-      key_hint: apiKey.slice(-4),
-      created_at: input.now,
-      revoked_at: null,
-      expires_at: input.expiresAt ?? null,
-      request_ref: input.requestRef ?? null,
-    })
-    .execute()
+  await insertApiKeyRow(db, {
+    id,
+    merchant_id: input.merchantId,
+    name: input.name,
+    scope: input.scope,
+    store_id: input.storeId,
+    key_hash: hashApiKey(apiKey),
+    key_hint: apiKey.slice(-4),
+    created_at: input.now,
+    revoked_at: null,
+    expires_at: input.expiresAt ?? null,
+    request_ref: input.requestRef ?? null,
+  })
   return { id, name: input.name, scope: input.scope, store_id: input.storeId, created_at: input.now, api_key: apiKey }
 }
 
@@ -104,18 +102,11 @@ export async function apiKeyOnce(
   const { merchantId, now } = input
   const inProgress = () => new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
   const replaceLost = async (requestRef: string): Promise<NewApiKey | undefined> => {
-    const lost = await db.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId).where('request_ref', '=', requestRef).executeTakeFirst()
+    const lost = await findApiKeyByRequest(db, merchantId, requestRef)
     if (!lost) return undefined
     if (!(await input.holdsLease())) throw inProgress()
     return db.transaction().execute(async (tx) => {
-      const taken = await tx
-        .updateTable('api_keys')
-        .set({ revoked_at: lost.revoked_at ?? now, request_ref: null })
-        .where('merchant_id', '=', merchantId)
-        .where('id', '=', lost.id)
-        .where('request_ref', '=', requestRef)
-        .executeTakeFirst()
-      if (Number(taken.numUpdatedRows) !== 1) throw inProgress()
+      if (!(await revokeApiKeyOfRequest(tx, merchantId, lost.id, requestRef, lost.revoked_at ?? now))) throw inProgress()
       return insertApiKey(tx, { merchantId, name: lost.name, scope: lost.scope as Scope, storeId: lost.store_id, now, requestRef })
     })
   }
@@ -136,20 +127,17 @@ export function merchantInput(input: { name: string; timezone?: string }): { nam
 /** Inserts a merchant with every capability, the default policy and its own wallet secret. */
 export async function insertMerchant(db: Db, secrets: AppContext['secrets'], input: { name: string; timezone: string }, now: number): Promise<string> {
   const merchantId = newId('mch', now)
-  await db
-    .insertInto('merchants')
-    .values({
-      id: merchantId,
-      name: input.name,
-      timezone: input.timezone,
-      language: DEFAULT_LANGUAGE,
-      capabilities: toJson(FULL_CAPABILITIES),
-      policy: toJson(DEFAULT_POLICY),
-      wallet_secret_enc: secrets.seal(newWalletSecret()),
-      created_at: now,
-      updated_at: now,
-    })
-    .execute()
+  await insertMerchantRow(db, {
+    id: merchantId,
+    name: input.name,
+    timezone: input.timezone,
+    language: DEFAULT_LANGUAGE,
+    capabilities: toJson(FULL_CAPABILITIES),
+    policy: toJson(DEFAULT_POLICY),
+    wallet_secret_enc: secrets.seal(newWalletSecret()),
+    created_at: now,
+    updated_at: now,
+  })
   return merchantId
 }
 
@@ -183,7 +171,7 @@ export async function setCapabilities(
     throw validationFailed([{ field: 'card_types', code: 'invalid', message: `unknown card types: ${unknown.join(', ')}` }])
   }
   const capabilities = { ...current.capabilities, ...change }
-  await db.updateTable('merchants').set({ capabilities: toJson(capabilities), updated_at: ctx.clock.now() }).where('id', '=', merchantId).execute()
+  await updateMerchant(db, merchantId, { capabilities: toJson(capabilities), updated_at: ctx.clock.now() })
   return capabilities
 }
 

@@ -1,9 +1,9 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Money, Nullable, UserId } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Money, NoContent, Nullable, UserId, listOf, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { fromJson } from '../../db/database.ts'
 import { formatInstant } from '../../domain/time.ts'
@@ -20,6 +20,8 @@ import {
   type PaymentRow,
   type PaymentRuleRow,
 } from './payments.service.ts'
+import { findCouponsByIds, listPaymentRules, listPayments } from './payments.repository.ts'
+import { PaymentItemSchema, PaymentRuleSchema, PaymentSchema } from './payments.schemas.ts'
 
 const Id = Type.String({ minLength: 1, maxLength: 100 })
 const PaymentBody = Type.Object(
@@ -28,22 +30,7 @@ const PaymentBody = Type.Object(
     amount: Money,
     user_id: UserId,
     store_id: Type.Optional(Nullable(Id)),
-    items: Type.Optional(
-      Nullable(
-        Type.Array(
-          Type.Object(
-            {
-              sku: Type.Optional(Type.String({ maxLength: 100 })),
-              name: Type.Optional(Type.String({ maxLength: 200 })),
-              quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-              amount: Type.Optional(Money),
-            },
-            { additionalProperties: false },
-          ),
-          { maxItems: 500 },
-        ),
-      ),
-    ),
+    items: Type.Optional(Nullable(Type.Array(PaymentItemSchema, { maxItems: 500 }))),
   },
   { additionalProperties: false },
 )
@@ -64,8 +51,7 @@ function presentRule(rule: PaymentRuleRow, tz: string) {
 async function presentPayment(ctx: AppContext, payment: PaymentRow, tz: string) {
   const outcome = paymentOutcome(payment)
   const ids = outcome.coupons.map((c) => c.coupon_id)
-  const coupons =
-    ids.length === 0 ? [] : await ctx.database.db.selectFrom('coupons').selectAll().where('merchant_id', '=', payment.merchant_id).where('id', 'in', ids).execute()
+  const coupons = await findCouponsByIds(ctx.database.db, payment.merchant_id, ids)
   const byId = new Map(coupons.map((coupon) => [coupon.id, coupon]))
   const now = ctx.clock.now()
   return {
@@ -84,7 +70,7 @@ async function presentPayment(ctx: AppContext, payment: PaymentRow, tz: string) 
   }
 }
 
-export async function paymentsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function paymentsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
 
   app.post(
@@ -95,11 +81,12 @@ export async function paymentsRoutes(app: FastifyInstance, ctx: AppContext): Pro
         tags: ['payments'],
         summary: 'Report a paid order; coupons are issued by the issue-after-payment rules. The same order again answers 200 with the first payment',
         body: PaymentBody,
+        response: responses({ 201: PaymentSchema, 200: { ...PaymentSchema, description: 'The order was reported before: the first payment' } }),
       },
     },
     async (request, reply) => {
       const principal = merchantOf(request)
-      const body = request.body as { order_id: string; amount: number; user_id: string; store_id?: string | null; items?: PaymentItem[] | null }
+      const { body } = request
       const { payment, created } = await reportPayment(ctx, principal, {
         orderId: body.order_id,
         amount: body.amount,
@@ -118,56 +105,67 @@ export async function paymentsRoutes(app: FastifyInstance, ctx: AppContext): Pro
         tags: ['payments'],
         summary: 'Reported payments, newest first',
         querystring: Type.Intersect([ListQuery, Type.Object({ user_id: Type.Optional(UserId), order_id: Type.Optional(Type.String({ maxLength: 128 })) })]),
+        response: responses({ 200: listOf(PaymentSchema) }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const query = request.query as { limit?: number; cursor?: string; user_id?: string; order_id?: string }
+      const { query } = request
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
-      let q = db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId)
-      if (query.user_id) q = q.where('user_id', '=', query.user_id)
-      if (query.order_id) q = q.where('order_id', '=', query.order_id)
-      if (before) q = q.where('id', '<', before)
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute()
+      const rows = await listPayments(db, merchantId, { userId: query.user_id, orderId: query.order_id, before: decodeCursor(query.cursor) }, limit + 1)
       const listed = page(rows, limit, (row) => row)
       return { data: await Promise.all(listed.data.map((row) => presentPayment(ctx, row, merchantTz))), next_cursor: listed.next_cursor }
     },
   )
 
-  app.get('/v1/payments/:payment_id', { schema: { tags: ['payments'], summary: 'A payment and what it issued', params: IdParam('payment_id') } }, async (request) => {
-    const { merchantId, merchantTz } = merchantOf(request)
-    return presentPayment(ctx, await findPayment(db, merchantId, (request.params as { payment_id: string }).payment_id), merchantTz)
-  })
+  app.get(
+    '/v1/payments/:payment_id',
+    { schema: { tags: ['payments'], summary: 'A payment and what it issued', params: IdParam('payment_id'), response: responses({ 200: PaymentSchema }) } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      return presentPayment(ctx, await findPayment(db, merchantId, request.params.payment_id), merchantTz)
+    },
+  )
 
   app.post(
     '/v1/payment-rules',
-    { schema: { tags: ['payments'], summary: 'Issue a card after payments of at least min_amount (once per order)', body: Type.Object(RuleFields, { additionalProperties: false }) } },
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Issue a card after payments of at least min_amount (once per order)',
+        body: Type.Object(RuleFields, { additionalProperties: false }),
+        response: responses({ 201: PaymentRuleSchema }),
+      },
+    },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return reply.code(201).send(presentRule(await createPaymentRule(ctx, merchantId, request.body as { card_id: string; min_amount: number; active?: boolean }, idempotencyRefOf(request)), merchantTz))
+      return reply.code(201).send(presentRule(await createPaymentRule(ctx, merchantId, request.body, idempotencyRefOf(request)), merchantTz))
     },
   )
 
   app.get(
     '/v1/payment-rules',
-    { schema: { tags: ['payments'], summary: 'The issue-after-payment rules, oldest first', querystring: Type.Intersect([ListQuery, Type.Object({ active: Type.Optional(Type.Boolean()) })]) } },
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'The issue-after-payment rules, oldest first',
+        querystring: Type.Intersect([ListQuery, Type.Object({ active: Type.Optional(Type.Boolean()) })]),
+        response: responses({ 200: listOf(PaymentRuleSchema) }),
+      },
+    },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const query = request.query as { limit?: number; cursor?: string; active?: boolean }
+      const { query } = request
       const limit = query.limit ?? 50
-      const after = decodeCursor(query.cursor)
-      let q = db.selectFrom('payment_rules').selectAll().where('merchant_id', '=', merchantId)
-      if (query.active !== undefined) q = q.where('active', '=', query.active ? 1 : 0)
-      if (after) q = q.where('id', '>', after)
-      return page(await q.orderBy('id').limit(limit + 1).execute(), limit, (row) => presentRule(row, merchantTz))
+      const rows = await listPaymentRules(db, merchantId, { active: query.active, after: decodeCursor(query.cursor) }, limit + 1)
+      return page(rows, limit, (row) => presentRule(row, merchantTz))
     },
   )
 
-  const RuleParams = IdParam('payment_rule_id')
-  const ruleId = (request: { params: unknown }) => (request.params as { payment_rule_id: string }).payment_rule_id
+  const RuleParams = Type.Object({ payment_rule_id: IdParam('payment_rule_id').properties.payment_rule_id })
+  const ruleId = (request: { params: { payment_rule_id: string } }) => request.params.payment_rule_id
 
-  app.get('/v1/payment-rules/:payment_rule_id', { schema: { tags: ['payments'], summary: 'An issue-after-payment rule', params: RuleParams } }, async (request) => {
+  app.get('/v1/payment-rules/:payment_rule_id', { schema: { tags: ['payments'], summary: 'An issue-after-payment rule', params: RuleParams, response: responses({ 200: PaymentRuleSchema }) } }, async (request) => {
     const { merchantId, merchantTz } = merchantOf(request)
     return presentRule(await findPaymentRule(db, merchantId, ruleId(request)), merchantTz)
   })
@@ -183,16 +181,21 @@ export async function paymentsRoutes(app: FastifyInstance, ctx: AppContext): Pro
           { card_id: Type.Optional(RuleFields.card_id), min_amount: Type.Optional(RuleFields.min_amount), active: RuleFields.active },
           { additionalProperties: false, minProperties: 1 },
         ),
+        response: responses({ 200: PaymentRuleSchema }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return presentRule(await updatePaymentRule(ctx, merchantId, ruleId(request), request.body as { card_id?: string; min_amount?: number; active?: boolean }), merchantTz)
+      return presentRule(await updatePaymentRule(ctx, merchantId, ruleId(request), request.body), merchantTz)
     },
   )
 
-  app.delete('/v1/payment-rules/:payment_rule_id', { schema: { tags: ['payments'], summary: 'Delete a rule', params: RuleParams } }, async (request, reply) => {
-    await deletePaymentRule(ctx, merchantOf(request).merchantId, ruleId(request))
-    return reply.code(204).send()
-  })
+  app.delete(
+    '/v1/payment-rules/:payment_rule_id',
+    { schema: { tags: ['payments'], summary: 'Delete a rule', params: RuleParams, response: responses({ 204: NoContent }) } },
+    async (request, reply) => {
+      await deletePaymentRule(ctx, merchantOf(request).merchantId, ruleId(request))
+      return reply.code(204).send(null)
+    },
+  )
 }

@@ -1,8 +1,6 @@
-import { sql } from 'kysely'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
-import type { PaymentRulesTable, PaymentsTable } from '../../db/schema.ts'
 import type { MerchantPrincipal } from '../../principals.ts'
 import { AppError } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
@@ -11,9 +9,23 @@ import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { issueCouponInTx } from '../coupons/coupons.service.ts'
 import { findStore } from '../stores/stores.repository.ts'
+import {
+  activeRulesReachedBy,
+  cardExists,
+  deletePaymentRuleRow,
+  findPaymentByOrder,
+  findPaymentRow,
+  findPaymentRuleRow,
+  insertPaymentOnce,
+  insertPaymentRule,
+  savepoint,
+  setPaymentOutcome,
+  updatePaymentRuleRow,
+  type PaymentRow,
+  type PaymentRuleRow,
+} from './payments.repository.ts'
 
-export type PaymentRow = PaymentsTable
-export type PaymentRuleRow = PaymentRulesTable
+export type { PaymentRow, PaymentRuleRow }
 
 export interface PaymentItem {
   sku?: string
@@ -57,10 +69,6 @@ function checkSameOrder(existing: PaymentRow, input: PaymentInput): PaymentRow {
   return existing
 }
 
-function findPaymentByOrder(db: Db, merchantId: string, orderId: string): Promise<PaymentRow | undefined> {
-  return db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId).where('order_id', '=', orderId).executeTakeFirst()
-}
-
 /**
  * Records a paid order and issues what the merchant's issue-after-payment rules (支付后自动发放) promise:
  * one coupon per active rule whose minimum the amount reaches, at most once per order and rule (the coupon's
@@ -86,27 +94,19 @@ export async function reportPayment(ctx: AppContext, principal: MerchantPrincipa
       outcome: toJson({ coupons: [], failures: [] }),
       created_at: now,
     }
-    const inserted = await tx.insertInto('payments').values(payment).onConflict((oc) => oc.columns(['merchant_id', 'order_id']).doNothing()).executeTakeFirst()
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) {
+    if (!(await insertPaymentOnce(tx, payment))) {
       // The same order reported at the same moment by another request, which committed first.
       const first = await findPaymentByOrder(tx, merchantId, input.orderId)
       if (!first) throw new AppError('request_in_progress', 'This order is being reported by another request; retry shortly.')
       return { payment: checkSameOrder(first, input), created: false }
     }
 
-    const rules = await tx
-      .selectFrom('payment_rules')
-      .selectAll()
-      .where('merchant_id', '=', merchantId)
-      .where('active', '=', 1)
-      .where('min_amount', '<=', input.amount)
-      .orderBy('id')
-      .execute()
+    const rules = await activeRulesReachedBy(tx, merchantId, input.amount)
     const outcome: PaymentOutcome = { coupons: [], failures: [] }
     for (const [i, rule] of rules.entries()) {
       // Each rule in a savepoint: a refused issue undoes its own partial writes (the user's allowance) only.
-      const savepoint = sql.raw(`payment_rule_${i}`)
-      await sql`savepoint ${savepoint}`.execute(tx)
+      const name = `payment_rule_${i}`
+      await savepoint(tx, name, 'savepoint')
       try {
         const issued = await issueCouponInTx(
           ctx,
@@ -114,15 +114,15 @@ export async function reportPayment(ctx: AppContext, principal: MerchantPrincipa
           { merchantId, merchantTz, cardId: rule.card_id, userId: input.userId, source: 'payment', sourceRef: `payment:${input.orderId}:${rule.id}` },
           now,
         )
-        await sql`release savepoint ${savepoint}`.execute(tx)
+        await savepoint(tx, name, 'release')
         outcome.coupons.push({ rule_id: rule.id, card_id: rule.card_id, coupon_id: issued.coupon.id })
       } catch (error) {
         if (!(error instanceof AppError)) throw error
-        await sql`rollback to savepoint ${savepoint}`.execute(tx)
+        await savepoint(tx, name, 'rollback')
         outcome.failures.push({ rule_id: rule.id, card_id: rule.card_id, code: error.code, message: error.detail })
       }
     }
-    await tx.updateTable('payments').set({ outcome: toJson(outcome) }).where('merchant_id', '=', merchantId).where('id', '=', payment.id).execute()
+    await setPaymentOutcome(tx, merchantId, payment.id, toJson(outcome))
     await recordEvent(tx, {
       merchantId,
       type: 'payment.received',
@@ -138,20 +138,19 @@ export function paymentOutcome(payment: PaymentRow): PaymentOutcome {
 }
 
 export async function findPayment(db: Db, merchantId: string, paymentId: string): Promise<PaymentRow> {
-  const row = await db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId).where('id', '=', paymentId).executeTakeFirst()
+  const row = await findPaymentRow(db, merchantId, paymentId)
   if (!row) throw new AppError('payment_not_found', 'There is no payment with this id.')
   return row
 }
 
 export async function findPaymentRule(db: Db, merchantId: string, ruleId: string): Promise<PaymentRuleRow> {
-  const row = await db.selectFrom('payment_rules').selectAll().where('merchant_id', '=', merchantId).where('id', '=', ruleId).executeTakeFirst()
+  const row = await findPaymentRuleRow(db, merchantId, ruleId)
   if (!row) throw new AppError('payment_rule_not_found', 'There is no payment rule with this id.')
   return row
 }
 
 async function requireCard(db: Db, merchantId: string, cardId: string): Promise<void> {
-  const card = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()
-  if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+  if (!(await cardExists(db, merchantId, cardId))) throw new AppError('card_not_found', 'There is no card with this id.')
 }
 
 /** Makes an issue-after-payment rule; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
@@ -170,7 +169,7 @@ export async function createPaymentRule(ctx: AppContext, merchantId: string, inp
       updated_at: now,
       request_ref: requestRef,
     }
-    await db.insertInto('payment_rules').values(rule).execute()
+    await insertPaymentRule(db, rule)
     return rule
   })
 }
@@ -183,11 +182,11 @@ export async function updatePaymentRule(ctx: AppContext, merchantId: string, rul
   if (input.card_id !== undefined) changes.card_id = input.card_id
   if (input.min_amount !== undefined) changes.min_amount = input.min_amount
   if (input.active !== undefined) changes.active = input.active ? 1 : 0
-  await db.updateTable('payment_rules').set(changes).where('merchant_id', '=', merchantId).where('id', '=', ruleId).execute()
+  await updatePaymentRuleRow(db, merchantId, ruleId, changes)
   return findPaymentRule(db, merchantId, ruleId)
 }
 
 export async function deletePaymentRule(ctx: AppContext, merchantId: string, ruleId: string): Promise<void> {
   await findPaymentRule(ctx.database.db, merchantId, ruleId)
-  await ctx.database.db.deleteFrom('payment_rules').where('merchant_id', '=', merchantId).where('id', '=', ruleId).execute()
+  await deletePaymentRuleRow(ctx.database.db, merchantId, ruleId)
 }

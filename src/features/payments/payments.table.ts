@@ -19,7 +19,8 @@ export interface PaymentRulesTable {
   merchant_id: string
   card_id: string
   min_amount: number
-  active: number
+  /** 1 while the rule issues. */
+  active: 0 | 1
   created_at: number
   updated_at: number
   /** The Idempotency-Key request that made it (see idempotencyRefOf). */

@@ -4,6 +4,7 @@ import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import type { StaffRole } from '../../principals.ts'
+import { findSessionByTokenHash, insertSession, revokeSessionsOfStaff } from './staff.repository.ts'
 
 /** The cookie that carries a staff member's session token; the token itself is never stored. */
 export const SESSION_COOKIE = 'kabao_session'
@@ -38,29 +39,20 @@ export function csrfTokenFor(ctx: Pick<AppContext, 'secrets'>, token: string): s
 export async function startSession(db: Db, staff: { merchantId: string; staffId: string }, now: number): Promise<{ token: string; expiresAt: number }> {
   const token = randomToken(32)
   const expiresAt = now + SESSION_TTL_MS
-  await db
-    .insertInto('staff_sessions')
-    .values({ id: newId('ses', now), merchant_id: staff.merchantId, staff_id: staff.staffId, token_hash: hashSessionToken(token), created_at: now, expires_at: expiresAt, revoked_at: null })
-    .execute()
+  await insertSession(db, { id: newId('ses', now), merchant_id: staff.merchantId, staff_id: staff.staffId, token_hash: hashSessionToken(token), created_at: now, expires_at: expiresAt, revoked_at: null })
   return { token, expiresAt }
 }
 
 /** The live session of this token: not revoked, not expired, its account not disabled. */
 export async function findSession(ctx: AppContext, token: string): Promise<StaffSession | null> {
-  const row = await ctx.database.db
-    .selectFrom('staff_sessions')
-    .innerJoin('staff', (join) => join.onRef('staff.merchant_id', '=', 'staff_sessions.merchant_id').onRef('staff.id', '=', 'staff_sessions.staff_id'))
-    .innerJoin('merchants', 'merchants.id', 'staff_sessions.merchant_id')
-    .select(['staff_sessions.id', 'staff_sessions.merchant_id', 'staff_sessions.expires_at', 'staff_sessions.revoked_at', 'staff.id as staff_id', 'staff.role', 'staff.store_id', 'staff.disabled_at', 'merchants.timezone'])
-    .where('staff_sessions.token_hash', '=', hashSessionToken(token))
-    .executeTakeFirst()
+  const row = await findSessionByTokenHash(ctx.database.db, hashSessionToken(token))
   if (!row || row.revoked_at !== null || row.expires_at <= ctx.clock.now() || row.disabled_at !== null) return null
   return {
     sessionId: row.id,
     merchantId: row.merchant_id,
     merchantTz: row.timezone,
     staffId: row.staff_id,
-    role: row.role as StaffRole,
+    role: row.role,
     storeId: row.store_id,
     expiresAt: row.expires_at,
   }
@@ -68,9 +60,7 @@ export async function findSession(ctx: AppContext, token: string): Promise<Staff
 
 /** Signs out every session of an account (but `except`, the caller's own, when given). */
 export async function revokeSessionsOf(db: Db, merchantId: string, staffId: string, now: number, except?: string): Promise<void> {
-  let q = db.updateTable('staff_sessions').set({ revoked_at: now }).where('merchant_id', '=', merchantId).where('staff_id', '=', staffId).where('revoked_at', 'is', null)
-  if (except) q = q.where('id', '!=', except)
-  await q.execute()
+  await revokeSessionsOfStaff(db, merchantId, staffId, now, except)
 }
 
 /** HttpOnly (scripts never see the token), SameSite=Lax, and Secure whenever the site is served over https. */

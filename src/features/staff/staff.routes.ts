@@ -17,7 +17,7 @@ import {
   createStaff,
   findStaff,
   runFirstSetup,
-  setupRequired,
+  setupStatus,
   signIn,
   updateStaff,
   type NewStaff,
@@ -85,8 +85,8 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get(
     '/v1/setup',
-    { config: open, schema: { tags: ['staff'], summary: 'Whether this installation still needs its first owner (the first-run page)', security: [] } },
-    async () => ({ setup_required: await setupRequired(db) }),
+    { config: open, schema: { tags: ['staff'], summary: 'Whether this installation still needs its first owner (the first-run page), and whether it has merchants already', security: [] } },
+    async () => setupStatus(db),
   )
 
   app.post(
@@ -95,7 +95,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
       config: { ...open, idempotency: false, rateLimit: 'sign_in' },
       schema: {
         tags: ['staff'],
-        summary: 'First run: create the merchant and its owner, signed in at once. Only while no staff account exists',
+        summary: 'First run: create the merchant and its owner, signed in at once. Only while no staff account (setup_closed) and no merchant (setup_done) exists',
         security: [],
         body: Type.Object(
           {

@@ -1,12 +1,12 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import type { StaffTable } from '../../db/schema.ts'
 import type { FieldError } from '../../domain/types.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import { newId } from '../../ports/ids.ts'
 import { insertMerchant, merchantInput } from '../merchants/merchants.service.ts'
+import { anyMerchantExists } from '../merchants/merchants.repository.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, decoyHash, hashPassword, verifyPassword } from './passwords.ts'
 import { revokeSessionsOf, startSession } from './sessions.ts'
@@ -20,8 +20,21 @@ import {
   storeBindingErrors,
 } from './staff-rules.ts'
 import type { StaffRole } from '../../principals.ts'
+import {
+  anyStaffExists,
+  deleteLoginAttemptsBefore,
+  deleteLoginAttemptsOf,
+  failedLoginTimes,
+  findStaffByLogin,
+  findStaffRow,
+  insertLoginAttempts,
+  insertStaff,
+  otherActiveOwnerExists,
+  updateStaffRow,
+  type StaffRow,
+} from './staff.repository.ts'
 
-export type StaffRow = StaffTable
+export type { StaffRow }
 
 export interface SignedIn {
   staff: StaffRow
@@ -36,20 +49,28 @@ function passwordErrors(password: string, field = 'password'): FieldError[] {
 }
 
 export async function findStaff(db: Db, merchantId: string, staffId: string): Promise<StaffRow> {
-  const row = await db.selectFrom('staff').selectAll().where('merchant_id', '=', merchantId).where('id', '=', staffId).executeTakeFirst()
+  const row = await findStaffRow(db, merchantId, staffId)
   if (!row) throw new AppError('staff_not_found', 'There is no staff member with this id.')
   return row
 }
 
 /** True until the first staff account exists: then the first-run page has done its job and closes. */
 export async function setupRequired(db: Db): Promise<boolean> {
-  return (await db.selectFrom('staff').select('id').limit(1).executeTakeFirst()) === undefined
+  return !(await anyStaffExists(db))
+}
+
+/**
+ * What the first-run page shows: the form while the installation is empty; once a merchant exists
+ * (say made by `kabao merchant create`) but nobody can sign in yet, how to make its owner with the CLI.
+ */
+export async function setupStatus(db: Db): Promise<{ setup_required: boolean; merchants_exist: boolean }> {
+  return { setup_required: await setupRequired(db), merchants_exist: await anyMerchantExists(db) }
 }
 
 /**
  * The first run of a new installation: creates a merchant and its owner and signs the owner in. Only
- * while no staff account exists at all; the owner's unique setup slot makes sure that of two first
- * runs at the same moment exactly one succeeds.
+ * while no staff account and no merchant exists at all (a second merchant would be made otherwise);
+ * the owner's unique setup slot makes sure that of two first runs at the same moment exactly one succeeds.
  */
 export async function runFirstSetup(
   ctx: AppContext,
@@ -67,6 +88,9 @@ export async function runFirstSetup(
   if (errors.length > 0 || !merchant) throw validationFailed(errors)
   const closed = () => new AppError('setup_closed', 'This installation is already set up; sign in, or ask an owner for an account.')
   if (!(await setupRequired(db))) throw closed()
+  if (await anyMerchantExists(db)) {
+    throw new AppError('setup_done', 'This installation already has a merchant; make its owner with `kabao staff create --merchant ID --role owner --login NAME`.')
+  }
   const passwordHash = await hashPassword(input.password)
   const now = ctx.clock.now()
   const login = normalizeLogin(input.login)
@@ -88,7 +112,7 @@ export async function runFirstSetup(
         updated_at: now,
         request_ref: null,
       }
-      await tx.insertInto('staff').values(row).execute()
+      await insertStaff(tx, row)
       return row
     })
     return { staff, ...(await startSession(db, { merchantId: staff.merchant_id, staffId: staff.id }, now)) }
@@ -107,9 +131,8 @@ export class LoginRateLimited extends AppError {
   }
 }
 
-async function failuresOf(db: Db, subject: string, now: number): Promise<number[]> {
-  const rows = await db.selectFrom('login_attempts').select('created_at').where('subject', '=', subject).where('created_at', '>', now - LOGIN_WINDOW_MS).execute()
-  return rows.map((r) => r.created_at)
+function failuresOf(db: Db, subject: string, now: number): Promise<number[]> {
+  return failedLoginTimes(db, subject, now - LOGIN_WINDOW_MS)
 }
 
 /**
@@ -129,18 +152,18 @@ export async function signIn(ctx: AppContext, input: { login: string; password: 
   const wait = Math.max(...limits.map((l) => (l.ok ? 0 : l.retryAfterMs)))
   if (wait > 0) throw new LoginRateLimited(Math.ceil(wait / 1000))
 
-  const staff = await db.selectFrom('staff').selectAll().where('login', '=', login).executeTakeFirst()
+  const staff = await findStaffByLogin(db, login)
   const matches = await verifyPassword(input.password, staff?.password_hash ?? (await decoyHash()))
   if (!staff || !matches || staff.disabled_at !== null) {
     await db.transaction().execute(async (tx) => {
       // Old attempts no longer count; clear them while we are here.
-      await tx.deleteFrom('login_attempts').where('created_at', '<=', now - LOGIN_WINDOW_MS).execute()
-      await tx.insertInto('login_attempts').values(subjects.map((subject) => ({ id: newId('lga', now), subject, created_at: now }))).execute()
+      await deleteLoginAttemptsBefore(tx, now - LOGIN_WINDOW_MS)
+      await insertLoginAttempts(tx, subjects.map((subject) => ({ id: newId('lga', now), subject, created_at: now })))
     })
     throw new AppError('invalid_credentials', 'The name or the password is wrong, or the account is disabled.')
   }
-  await db.deleteFrom('login_attempts').where('subject', '=', subjects[0]).execute()
-  await db.updateTable('staff').set({ last_login_at: now }).where('merchant_id', '=', staff.merchant_id).where('id', '=', staff.id).execute()
+  await deleteLoginAttemptsOf(db, subjects[0])
+  await updateStaffRow(db, staff.merchant_id, staff.id, { last_login_at: now })
   return { staff, ...(await startSession(db, { merchantId: staff.merchant_id, staffId: staff.id }, now)) }
 }
 
@@ -159,12 +182,12 @@ export interface NewStaff {
 }
 
 /** Makes a staff account; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it rather than answering login_taken. */
-export async function createStaff(ctx: AppContext, merchantId: string, input: NewStaff, requestRef: string | null = null): Promise<StaffRow> {
+export async function createStaff(ctx: Pick<AppContext, 'database' | 'clock'>, merchantId: string, input: NewStaff, requestRef: string | null = null): Promise<StaffRow> {
   const { db } = ctx.database
   return onceForRequest(requestRef, madeByRequest(db, 'staff', merchantId, (id) => findStaff(db, merchantId, id)), () => makeStaff(ctx, merchantId, input, requestRef))
 }
 
-async function makeStaff(ctx: AppContext, merchantId: string, input: NewStaff, requestRef: string | null): Promise<StaffRow> {
+async function makeStaff(ctx: Pick<AppContext, 'database' | 'clock'>, merchantId: string, input: NewStaff, requestRef: string | null): Promise<StaffRow> {
   const { db } = ctx.database
   const storeId = input.store_id ?? null
   const errors = [...loginErrors(input.login), ...passwordErrors(input.password), ...(await storeErrors(db, merchantId, input.role, storeId))]
@@ -187,7 +210,7 @@ async function makeStaff(ctx: AppContext, merchantId: string, input: NewStaff, r
     request_ref: requestRef,
   }
   try {
-    await db.insertInto('staff').values(row).execute()
+    await insertStaff(db, row)
   } catch (error) {
     if (ctx.database.isUniqueViolation(error)) throw new AppError('login_taken', `The sign-in name ${login} is already taken; choose another.`)
     throw error
@@ -204,17 +227,8 @@ export interface StaffChange {
 }
 
 /** Whether another active owner than `staffId` exists: a merchant must keep one who can manage it. */
-async function hasOtherOwner(db: Db, merchantId: string, staffId: string): Promise<boolean> {
-  const other = await db
-    .selectFrom('staff')
-    .select('id')
-    .where('merchant_id', '=', merchantId)
-    .where('role', '=', 'owner')
-    .where('disabled_at', 'is', null)
-    .where('id', '!=', staffId)
-    .limit(1)
-    .executeTakeFirst()
-  return other !== undefined
+function hasOtherOwner(db: Db, merchantId: string, staffId: string): Promise<boolean> {
+  return otherActiveOwnerExists(db, merchantId, staffId)
 }
 
 /**
@@ -224,7 +238,7 @@ async function hasOtherOwner(db: Db, merchantId: string, staffId: string): Promi
 export async function updateStaff(ctx: AppContext, merchantId: string, staffId: string, change: StaffChange, callerSessionId?: string): Promise<StaffRow> {
   const { db } = ctx.database
   const current = await findStaff(db, merchantId, staffId)
-  const role = change.role ?? (current.role as StaffRole)
+  const role = change.role ?? current.role
   // A clerk made operator leaves their store; a new clerk must be given one.
   const storeId = change.store_id !== undefined ? change.store_id : role === 'clerk' ? current.store_id : null
   const errors = [...(change.password !== undefined ? passwordErrors(change.password) : []), ...(await storeErrors(db, merchantId, role, storeId))]
@@ -240,7 +254,7 @@ export async function updateStaff(ctx: AppContext, merchantId: string, staffId: 
   if (change.disabled !== undefined) updates.disabled_at = change.disabled ? (current.disabled_at ?? now) : null
   const signOut = change.password !== undefined || role !== current.role || storeId !== current.store_id || change.disabled === true
   await db.transaction().execute(async (tx) => {
-    await tx.updateTable('staff').set(updates).where('merchant_id', '=', merchantId).where('id', '=', staffId).execute()
+    await updateStaffRow(tx, merchantId, staffId, updates)
     if (signOut) await revokeSessionsOf(tx, merchantId, staffId, now, callerSessionId)
   })
   return { ...current, ...updates }

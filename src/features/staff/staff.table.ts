@@ -1,4 +1,10 @@
+import type { StaffRole } from '../../principals.ts'
+
 /** Rows of the staff tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
+
+export type { StaffRole }
+/** The first-run owner holds the one `first_owner` slot (unique), so only one first run can succeed. */
+export type SetupSlot = 'first_owner'
 
 export interface StaffTable {
   id: string
@@ -8,10 +14,10 @@ export interface StaffTable {
   name: string
   /** scrypt with a per-account salt (see staff/passwords.ts). */
   password_hash: string
-  role: string
+  role: StaffRole
   /** The store a clerk works in. */
   store_id: string | null
-  setup_slot: string | null
+  setup_slot: SetupSlot | null
   disabled_at: number | null
   last_login_at: number | null
   created_at: number

@@ -2,6 +2,22 @@ import { randomBytes } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson } from '../../db/database.ts'
+import { anyUndispatchedEvent, claimUndispatchedEvents, markEventsDispatched } from '../events/events.repository.ts'
+import {
+  anyDeliveryDue,
+  claimDueDeliveryCandidates,
+  deliveriesInFlight,
+  enabledEndpointsOf,
+  findDeliveryToSend,
+  findEndpointRow,
+  insertAttempt,
+  insertDeliveries,
+  leaseDelivery,
+  markEndpointFailing,
+  nextDeliveryDue,
+  settleDelivery,
+  updateEndpointRow,
+} from './webhooks.repository.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { decideAttemptOutcome, matchesSubscription } from '../../domain/webhooks.ts'
 import { hmacHex } from '../../ports/secrets.ts'
@@ -41,20 +57,12 @@ const LEASE_MARGIN_MS = 5_000
 export async function dispatchEvents(ctx: AppContext, now: number, limit = DISPATCH_BATCH): Promise<number> {
   const { database } = ctx
   // A read first: on SQLite every transaction here takes the write lock, which an idle look must not.
-  const pending = await database.db.selectFrom('events').select('id').where('dispatched_at', 'is', null).limit(1).executeTakeFirst()
-  if (!pending) return 0
+  if (!(await anyUndispatchedEvent(database.db))) return 0
   return database.db.transaction().execute(async (tx) => {
-    const events = await database.claimRows(
-      tx.selectFrom('events').select(['merchant_id', 'id', 'type', 'created_at']).where('dispatched_at', 'is', null).orderBy('id').limit(limit),
-    ).execute()
+    const events = await claimUndispatchedEvents(database, tx, limit)
     if (events.length === 0) return 0
     const merchantIds = [...new Set(events.map((event) => event.merchant_id))]
-    const endpoints = await tx
-      .selectFrom('webhook_endpoints')
-      .select(['merchant_id', 'id', 'events', 'created_at'])
-      .where('merchant_id', 'in', merchantIds)
-      .where('status', '=', 'enabled')
-      .execute()
+    const endpoints = await enabledEndpointsOf(tx, merchantIds)
     const deliveries = []
     for (const event of events) {
       for (const endpoint of endpoints) {
@@ -63,16 +71,9 @@ export async function dispatchEvents(ctx: AppContext, now: number, limit = DISPA
         if (matchesSubscription(endpointEvents(endpoint), event.type)) deliveries.push(newDelivery(event.merchant_id, endpoint.id, event.id, now))
       }
     }
-    for (let i = 0; i < deliveries.length; i += DISPATCH_BATCH) {
-      await tx
-        .insertInto('webhook_deliveries')
-        .values(deliveries.slice(i, i + DISPATCH_BATCH))
-        .onConflict((oc) => oc.columns(['merchant_id', 'endpoint_id', 'event_id']).doNothing())
-        .execute()
-    }
+    for (let i = 0; i < deliveries.length; i += DISPATCH_BATCH) await insertDeliveries(tx, deliveries.slice(i, i + DISPATCH_BATCH))
     for (const merchantId of merchantIds) {
-      const ids = events.filter((event) => event.merchant_id === merchantId).map((event) => event.id)
-      await tx.updateTable('events').set({ dispatched_at: now }).where('merchant_id', '=', merchantId).where('id', 'in', ids).execute()
+      await markEventsDispatched(tx, merchantId, events.filter((event) => event.merchant_id === merchantId).map((event) => event.id), now)
     }
     return events.length
   })
@@ -101,54 +102,20 @@ export interface ClaimedDelivery {
 export async function claimDueDeliveries(ctx: AppContext, settings: WebhookSettings, now: number, slots: number): Promise<ClaimedDelivery[]> {
   if (slots <= 0) return []
   const { database } = ctx
-  const due = await database.db
-    .selectFrom('webhook_deliveries')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-    .limit(1)
-    .executeTakeFirst()
-  if (!due) return []
+  if (!(await anyDeliveryDue(database.db, now))) return []
   const leaseToken = randomBytes(12).toString('base64url')
   const lockedUntil = now + settings.timeoutMs + LEASE_MARGIN_MS
   return database.db.transaction().execute(async (tx) => {
-    const busy = await tx
-      .selectFrom('webhook_deliveries')
-      .select(['endpoint_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('status', '=', 'pending')
-      .where('locked_until', '>', now)
-      .groupBy('endpoint_id')
-      .execute()
-    const inFlight = new Map(busy.map((row) => [row.endpoint_id, Number(row.n)]))
+    const inFlight = await deliveriesInFlight(tx, now)
     const full = [...inFlight].filter(([, n]) => n >= settings.maxPerEndpoint).map(([id]) => id)
-    let query = tx
-      .selectFrom('webhook_deliveries')
-      .innerJoin('webhook_endpoints', (join) =>
-        join.onRef('webhook_endpoints.merchant_id', '=', 'webhook_deliveries.merchant_id').onRef('webhook_endpoints.id', '=', 'webhook_deliveries.endpoint_id'),
-      )
-      .select(['webhook_deliveries.merchant_id', 'webhook_deliveries.id', 'webhook_deliveries.endpoint_id'])
-      .where('webhook_deliveries.status', '=', 'pending')
-      .where('webhook_deliveries.next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('webhook_deliveries.locked_until', 'is', null), eb('webhook_deliveries.locked_until', '<=', now)]))
-      .where('webhook_endpoints.status', '=', 'enabled')
-    if (full.length > 0) query = query.where('webhook_deliveries.endpoint_id', 'not in', full)
-    const candidates = await database.claimRows(query.orderBy('webhook_deliveries.next_attempt_at').limit(slots * 4), 'webhook_deliveries').execute()
+    const candidates = await claimDueDeliveryCandidates(database, tx, now, full, slots * 4)
 
     const picked: typeof candidates = []
     for (const candidate of candidates) {
       if (picked.length === slots) break
       const n = inFlight.get(candidate.endpoint_id) ?? 0
       if (n >= settings.maxPerEndpoint) continue
-      const taken = await tx
-        .updateTable('webhook_deliveries')
-        .set({ locked_until: lockedUntil, lease_token: leaseToken })
-        .where('merchant_id', '=', candidate.merchant_id)
-        .where('id', '=', candidate.id)
-        .where('status', '=', 'pending')
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-        .executeTakeFirst()
-      if (Number(taken.numUpdatedRows) !== 1) continue
+      if (!(await leaseDelivery(tx, candidate.merchant_id, candidate.id, { lockedUntil, leaseToken }, now))) continue
       inFlight.set(candidate.endpoint_id, n + 1)
       picked.push(candidate)
     }
@@ -159,29 +126,7 @@ export async function claimDueDeliveries(ctx: AppContext, settings: WebhookSetti
 }
 
 async function loadClaimed(ctx: AppContext, tx: Db, delivery: { merchant_id: string; id: string }, leaseToken: string, now: number): Promise<ClaimedDelivery> {
-  const row = await tx
-    .selectFrom('webhook_deliveries')
-    .innerJoin('webhook_endpoints', (join) =>
-      join.onRef('webhook_endpoints.merchant_id', '=', 'webhook_deliveries.merchant_id').onRef('webhook_endpoints.id', '=', 'webhook_deliveries.endpoint_id'),
-    )
-    .innerJoin('events', (join) => join.onRef('events.merchant_id', '=', 'webhook_deliveries.merchant_id').onRef('events.id', '=', 'webhook_deliveries.event_id'))
-    .innerJoin('merchants', 'merchants.id', 'webhook_deliveries.merchant_id')
-    .select([
-      'webhook_deliveries.endpoint_id',
-      'webhook_deliveries.event_id',
-      'webhook_deliveries.attempts',
-      'webhook_endpoints.url',
-      'webhook_endpoints.secret_enc',
-      'webhook_endpoints.prev_secret_enc',
-      'webhook_endpoints.prev_secret_until',
-      'events.type',
-      'events.data',
-      'events.created_at',
-      'merchants.timezone',
-    ])
-    .where('webhook_deliveries.merchant_id', '=', delivery.merchant_id)
-    .where('webhook_deliveries.id', '=', delivery.id)
-    .executeTakeFirstOrThrow()
+  const row = await findDeliveryToSend(tx, delivery.merchant_id, delivery.id)
   const body = JSON.stringify({
     id: row.event_id,
     type: row.type,
@@ -242,29 +187,21 @@ async function recordAttempt(
   const now = ctx.clock.now()
   const attempts = claimed.attempts + 1
   await ctx.database.db.transaction().execute(async (tx) => {
-    const endpoint = await tx
-      .selectFrom('webhook_endpoints')
-      .select(['merchant_id', 'id', 'url', 'failing_since'])
-      .where('merchant_id', '=', claimed.merchantId)
-      .where('id', '=', claimed.endpointId)
-      .executeTakeFirst()
+    const endpoint = await findEndpointRow(tx, claimed.merchantId, claimed.endpointId)
     // The endpoint was deleted meanwhile, and its log with it.
     if (!endpoint) return
-    await tx
-      .insertInto('webhook_attempts')
-      .values({
-        id: newId('wha', now),
-        merchant_id: claimed.merchantId,
-        endpoint_id: claimed.endpointId,
-        delivery_id: claimed.deliveryId,
-        event_id: claimed.eventId,
-        attempt: attempts,
-        attempted_at: response.attemptedAt,
-        status_code: response.statusCode,
-        latency_ms: response.latencyMs,
-        error: response.error,
-      })
-      .execute()
+    await insertAttempt(tx, {
+      id: newId('wha', now),
+      merchant_id: claimed.merchantId,
+      endpoint_id: claimed.endpointId,
+      delivery_id: claimed.deliveryId,
+      event_id: claimed.eventId,
+      attempt: attempts,
+      attempted_at: response.attemptedAt,
+      status_code: response.statusCode,
+      latency_ms: response.latencyMs,
+      error: response.error,
+    })
     const outcome = decideAttemptOutcome({
       statusCode: response.statusCode,
       attempts,
@@ -274,31 +211,21 @@ async function recordAttempt(
       random: Math.random(),
     })
     const delivery = outcome.delivery
-    await tx
-      .updateTable('webhook_deliveries')
-      .set({
-        status: delivery.status,
-        attempts,
-        next_attempt_at: delivery.status === 'pending' ? delivery.nextAttemptAt : now,
-        locked_until: null,
-        lease_token: null,
-        last_attempt_at: response.attemptedAt,
-        last_status_code: response.statusCode,
-        last_error: response.error ?? (response.statusCode === null || delivery.status === 'delivered' ? null : `answered ${response.statusCode}`),
-        delivered_at: delivery.status === 'delivered' ? now : null,
-        updated_at: now,
-      })
-      .where('merchant_id', '=', claimed.merchantId)
-      .where('id', '=', claimed.deliveryId)
-      // A worker whose lease ran out (and was taken over) must not overwrite the newer attempt's outcome.
-      .where('lease_token', '=', claimed.leaseToken)
-      .execute()
+    await settleDelivery(tx, claimed.merchantId, claimed.deliveryId, claimed.leaseToken, {
+      status: delivery.status,
+      attempts,
+      next_attempt_at: delivery.status === 'pending' ? delivery.nextAttemptAt : now,
+      last_attempt_at: response.attemptedAt,
+      last_status_code: response.statusCode,
+      last_error: response.error ?? (response.statusCode === null || delivery.status === 'delivered' ? null : `answered ${response.statusCode}`),
+      delivered_at: delivery.status === 'delivered' ? now : null,
+      updated_at: now,
+    })
     const health = outcome.endpoint
-    const endpointRow = tx.updateTable('webhook_endpoints').where('merchant_id', '=', claimed.merchantId).where('id', '=', claimed.endpointId)
     if (health.health === 'healthy') {
-      await endpointRow.set({ failing_since: null, last_success_at: now }).execute()
+      await updateEndpointRow(tx, claimed.merchantId, claimed.endpointId, { failing_since: null, last_success_at: now })
     } else {
-      await endpointRow.set({ failing_since: health.failingSince }).where('failing_since', 'is', null).execute()
+      await markEndpointFailing(tx, claimed.merchantId, claimed.endpointId, health.failingSince)
       if (health.health === 'disable') await disableEndpointInTx(tx, endpoint, { code: health.code, reason: health.reason }, now)
     }
   })
@@ -306,17 +233,7 @@ async function recordAttempt(
 
 /** The next moment a pending delivery of an enabled endpoint falls due after `now`, if any. */
 export async function nextDeliveryDueAfter(ctx: AppContext, now: number): Promise<number | null> {
-  const row = await ctx.database.db
-    .selectFrom('webhook_deliveries')
-    .innerJoin('webhook_endpoints', (join) =>
-      join.onRef('webhook_endpoints.merchant_id', '=', 'webhook_deliveries.merchant_id').onRef('webhook_endpoints.id', '=', 'webhook_deliveries.endpoint_id'),
-    )
-    .select((eb) => eb.fn.min('webhook_deliveries.next_attempt_at').as('due'))
-    .where('webhook_deliveries.status', '=', 'pending')
-    .where('webhook_deliveries.next_attempt_at', '>', now)
-    .where('webhook_endpoints.status', '=', 'enabled')
-    .executeTakeFirst()
-  return row?.due === null || row?.due === undefined ? null : Number(row.due)
+  return nextDeliveryDue(ctx.database.db, now)
 }
 
 /**

@@ -1,10 +1,10 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { validationFailed } from '../../errors.ts'
-import { IdParam, ListQuery, Nullable, Timestamp } from '../../http/schemas.ts'
+import { IdParam, ListQuery, NoContent, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, parseInstant } from '../../domain/time.ts'
 import { EVENT_PATTERN } from '../../domain/webhooks.ts'
@@ -18,9 +18,10 @@ import {
   rotateEndpointSecret,
   setEndpointEnabled,
   updateEndpoint,
-  type EndpointInput,
   type EndpointRow,
 } from './webhooks.service.ts'
+import { listAttempts, listDeliveries, listEndpoints } from './webhooks.repository.ts'
+import { DELIVERY_STATUSES, ENDPOINT_STATUSES } from './webhooks.table.ts'
 
 const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'Where deliveries are POSTed: an absolute http(s) URL; a private or internal address is refused (422 webhook_url_not_allowed) where the server is set to refuse them' })
 const Events = Type.Array(Type.String({ pattern: EVENT_PATTERN, maxLength: 100 }), {
@@ -29,7 +30,49 @@ const Events = Type.Array(Type.String({ pattern: EVENT_PATTERN, maxLength: 100 }
   description: 'Event types to receive: exact (`coupon.redeemed`), a family (`coupon.*`) or `*` for all; all when absent',
 })
 const Description = Nullable(Type.String({ maxLength: 500 }))
-const EndpointParams = IdParam('webhook_endpoint_id')
+const EndpointParams = Type.Object({ webhook_endpoint_id: IdParam('webhook_endpoint_id').properties.webhook_endpoint_id })
+
+const EndpointSchema = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  description: Nullable(Type.String()),
+  status: Type.Enum(ENDPOINT_STATUSES),
+  disabled_code: Nullable(Type.Enum(['gone', 'failing', 'manual'], { description: 'Why it is disabled: `gone` (410), `failing` (no success for 5 days) or `manual`' })),
+  disabled_reason: Nullable(Type.String()),
+  disabled_at: Nullable(Timestamp),
+  failing_since: Nullable(Timestamp),
+  last_success_at: Nullable(Timestamp),
+  previous_secret_expires_at: Nullable(Type.String({ format: 'date-time', description: 'Until when deliveries also carry a signature with the secret before the last rotation' })),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
+const EndpointWithSecret = Type.Object({ ...EndpointSchema.properties, secret: Type.String({ description: 'The signing secret (whsec_…): shown only in this answer' }) })
+
+const DeliverySchema = Type.Object({
+  id: Type.String(),
+  event_id: Type.String(),
+  event_type: Type.String(),
+  status: Type.Enum(DELIVERY_STATUSES),
+  attempts: Type.Integer(),
+  next_attempt_at: Nullable(Timestamp),
+  last_attempt_at: Nullable(Timestamp),
+  last_status_code: Nullable(Type.Integer()),
+  last_error: Nullable(Type.String()),
+  delivered_at: Nullable(Timestamp),
+  created_at: Timestamp,
+})
+
+const AttemptSchema = Type.Object({
+  id: Type.String(),
+  delivery_id: Type.String(),
+  event_id: Type.String(),
+  attempt: Type.Integer({ minimum: 1 }),
+  attempted_at: Timestamp,
+  status_code: Nullable(Type.Integer({ description: 'null when the receiver did not answer in time or could not be reached' })),
+  latency_ms: Type.Integer(),
+  error: Nullable(Type.String()),
+})
 
 function presentEndpoint(endpoint: EndpointRow, tz: string, now: number) {
   const at = (ms: number | null) => (ms === null ? null : formatInstant(ms, tz))
@@ -52,10 +95,10 @@ function presentEndpoint(endpoint: EndpointRow, tz: string, now: number) {
   }
 }
 
-export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function webhooksRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
   const tags = ['webhooks']
-  const endpointId = (request: { params: unknown }) => (request.params as { webhook_endpoint_id: string }).webhook_endpoint_id
+  const endpointId = (request: { params: { webhook_endpoint_id: string } }) => request.params.webhook_endpoint_id
 
   // Events committed by a write request go out within moments, not at the next poll of the worker.
   app.addHook('onResponse', async (request) => {
@@ -69,27 +112,28 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
         tags,
         summary: 'Register a webhook endpoint; its signing secret is shown only in this answer',
         body: Type.Object({ url: Url, events: Type.Optional(Events), description: Type.Optional(Description) }, { additionalProperties: false }),
+        response: responses({ 201: EndpointWithSecret }),
       },
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { endpoint, secret } = await createEndpoint(ctx, merchantId, request.body as EndpointInput & { url: string }, idempotencyRefOf(request))
+      const { endpoint, secret } = await createEndpoint(ctx, merchantId, request.body, idempotencyRefOf(request))
       return reply.code(201).send({ ...presentEndpoint(endpoint, merchantTz, ctx.clock.now()), secret })
     },
   )
 
-  app.get('/v1/webhook-endpoints', { schema: { tags, summary: 'The webhook endpoints, oldest first', querystring: ListQuery } }, async (request) => {
-    const { merchantId, merchantTz } = merchantOf(request)
-    const query = request.query as { limit?: number; cursor?: string }
-    const limit = query.limit ?? 50
-    const after = decodeCursor(query.cursor)
-    let q = db.selectFrom('webhook_endpoints').selectAll().where('merchant_id', '=', merchantId)
-    if (after) q = q.where('id', '>', after)
-    const now = ctx.clock.now()
-    return page(await q.orderBy('id').limit(limit + 1).execute(), limit, (row) => presentEndpoint(row, merchantTz, now))
-  })
+  app.get(
+    '/v1/webhook-endpoints',
+    { schema: { tags, summary: 'The webhook endpoints, oldest first', querystring: ListQuery, response: responses({ 200: listOf(EndpointSchema) }) } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const limit = request.query.limit ?? 50
+      const now = ctx.clock.now()
+      return page(await listEndpoints(db, merchantId, decodeCursor(request.query.cursor), limit + 1), limit, (row) => presentEndpoint(row, merchantTz, now))
+    },
+  )
 
-  app.get('/v1/webhook-endpoints/:webhook_endpoint_id', { schema: { tags, summary: 'A webhook endpoint and its health', params: EndpointParams } }, async (request) => {
+  app.get('/v1/webhook-endpoints/:webhook_endpoint_id', { schema: { tags, summary: 'A webhook endpoint and its health', params: EndpointParams, response: responses({ 200: EndpointSchema }) } }, async (request) => {
     const { merchantId, merchantTz } = merchantOf(request)
     return presentEndpoint(await findEndpoint(db, merchantId, endpointId(request)), merchantTz, ctx.clock.now())
   })
@@ -102,22 +146,27 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
         summary: 'Change the URL, the event types or the description',
         params: EndpointParams,
         body: Type.Object({ url: Type.Optional(Url), events: Type.Optional(Events), description: Type.Optional(Description) }, { additionalProperties: false, minProperties: 1 }),
+        response: responses({ 200: EndpointSchema }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      return presentEndpoint(await updateEndpoint(ctx, merchantId, endpointId(request), request.body as EndpointInput), merchantTz, ctx.clock.now())
+      return presentEndpoint(await updateEndpoint(ctx, merchantId, endpointId(request), request.body), merchantTz, ctx.clock.now())
     },
   )
 
-  app.delete('/v1/webhook-endpoints/:webhook_endpoint_id', { schema: { tags, summary: 'Delete an endpoint with its deliveries and log', params: EndpointParams } }, async (request, reply) => {
-    await deleteEndpoint(ctx, merchantOf(request).merchantId, endpointId(request))
-    return reply.code(204).send()
-  })
+  app.delete(
+    '/v1/webhook-endpoints/:webhook_endpoint_id',
+    { schema: { tags, summary: 'Delete an endpoint with its deliveries and log', params: EndpointParams, response: responses({ 204: NoContent }) } },
+    async (request, reply) => {
+      await deleteEndpoint(ctx, merchantOf(request).merchantId, endpointId(request))
+      return reply.code(204).send(null)
+    },
+  )
 
   app.post(
     '/v1/webhook-endpoints/:webhook_endpoint_id/rotate-secret',
-    { schema: { tags, summary: 'A new signing secret (shown only here); the old one keeps signing for 24 h', params: EndpointParams } },
+    { schema: { tags, summary: 'A new signing secret (shown only here); the old one keeps signing for 24 h', params: EndpointParams, response: responses({ 200: EndpointWithSecret }) } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const { endpoint, secret } = await rotateEndpointSecret(ctx, merchantId, endpointId(request), idempotencyRefOf(request))
@@ -133,6 +182,7 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
           tags,
           summary: action === 'enable' ? 'Enable the endpoint again; its pending deliveries resume' : 'Stop delivering to the endpoint',
           params: EndpointParams,
+          response: responses({ 200: EndpointSchema }),
         },
       },
       async (request) => {
@@ -153,16 +203,17 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
           { event_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), since: Type.Optional(Timestamp) },
           { additionalProperties: false },
         ),
+        response: responses({ 202: Type.Object({ queued: Type.Integer({ minimum: 0, description: 'Deliveries queued' }) }) }),
       },
     },
     async (request, reply) => {
       const { merchantId } = merchantOf(request)
-      const body = request.body as { event_id?: string; since?: string }
-      if ((body.event_id === undefined) === (body.since === undefined)) {
+      const { event_id, since } = request.body
+      if ((event_id === undefined) === (since === undefined)) {
         const message = 'give either event_id or since'
-        throw validationFailed([{ field: body.event_id === undefined ? 'event_id' : 'since', code: 'required', message }], `Redeliver takes exactly one of event_id and since.`)
+        throw validationFailed([{ field: event_id === undefined ? 'event_id' : 'since', code: 'required', message }], `Redeliver takes exactly one of event_id and since.`)
       }
-      const what = body.event_id !== undefined ? { eventId: body.event_id } : { since: parseInstant(body.since as string) as number }
+      const what = event_id !== undefined ? { eventId: event_id } : { since: parseInstant(since ?? '') as number }
       const queued = await redeliver(ctx, merchantId, endpointId(request), what)
       return reply.code(202).send({ queued })
     },
@@ -175,26 +226,18 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
         tags,
         summary: 'Deliveries to the endpoint, newest first',
         params: EndpointParams,
-        querystring: Type.Intersect([ListQuery, Type.Object({ status: Type.Optional(Type.Union(['pending', 'delivered', 'failed'].map((s) => Type.Literal(s)))) })]),
+        querystring: Type.Intersect([ListQuery, Type.Object({ status: Type.Optional(Type.Enum(DELIVERY_STATUSES)) })]),
+        response: responses({ 200: listOf(DeliverySchema) }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const endpoint = await findEndpoint(db, merchantId, endpointId(request))
-      const query = request.query as { limit?: number; cursor?: string; status?: string }
+      const { query } = request
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
-      let q = db
-        .selectFrom('webhook_deliveries')
-        .innerJoin('events', (join) => join.onRef('events.merchant_id', '=', 'webhook_deliveries.merchant_id').onRef('events.id', '=', 'webhook_deliveries.event_id'))
-        .selectAll('webhook_deliveries')
-        .select('events.type as event_type')
-        .where('webhook_deliveries.merchant_id', '=', merchantId)
-        .where('webhook_deliveries.endpoint_id', '=', endpoint.id)
-      if (query.status) q = q.where('webhook_deliveries.status', '=', query.status)
-      if (before) q = q.where('webhook_deliveries.id', '<', before)
+      const rows = await listDeliveries(db, merchantId, endpoint.id, { status: query.status, before: decodeCursor(query.cursor) }, limit + 1)
       const at = (ms: number | null) => (ms === null ? null : formatInstant(ms, merchantTz))
-      return page(await q.orderBy('webhook_deliveries.id', 'desc').limit(limit + 1).execute(), limit, (row) => ({
+      return page(rows, limit, (row) => ({
         id: row.id,
         event_id: row.event_id,
         event_type: row.event_type,
@@ -218,18 +261,16 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: AppContext): Pro
         summary: 'The delivery log: every attempt (time, status code, latency, error), newest first',
         params: EndpointParams,
         querystring: Type.Intersect([ListQuery, Type.Object({ event_id: Type.Optional(Type.String({ maxLength: 100 })) })]),
+        response: responses({ 200: listOf(AttemptSchema) }),
       },
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const endpoint = await findEndpoint(db, merchantId, endpointId(request))
-      const query = request.query as { limit?: number; cursor?: string; event_id?: string }
+      const { query } = request
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
-      let q = db.selectFrom('webhook_attempts').selectAll().where('merchant_id', '=', merchantId).where('endpoint_id', '=', endpoint.id)
-      if (query.event_id) q = q.where('event_id', '=', query.event_id)
-      if (before) q = q.where('id', '<', before)
-      return page(await q.orderBy('id', 'desc').limit(limit + 1).execute(), limit, (row) => ({
+      const rows = await listAttempts(db, merchantId, endpoint.id, { eventId: query.event_id, before: decodeCursor(query.cursor) }, limit + 1)
+      return page(rows, limit, (row) => ({
         id: row.id,
         delivery_id: row.delivery_id,
         event_id: row.event_id,

@@ -1,16 +1,27 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
-import type { WebhookEndpointsTable } from '../../db/schema.ts'
 import { matchesSubscription } from '../../domain/webhooks.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
-import { recordEvent } from '../events/events.repository.ts'
+import { eventExists, listEventTypesSince, recordEvent } from '../events/events.repository.ts'
+import type { EndpointDisabledCode } from './webhooks.table.ts'
+import {
+  deleteEndpointWithLog,
+  disableEnabledEndpoint,
+  findEndpointRow,
+  insertEndpoint,
+  insertOrRestartDeliveries,
+  replaceEndpointSecret,
+  updateEndpointRow,
+  type DeliveryRow,
+  type EndpointRow,
+} from './webhooks.repository.ts'
 import { destinationRefusal } from '../../ports/webhook-client.ts'
 
-export type EndpointRow = WebhookEndpointsTable
+export type { EndpointRow }
 
 /** After a rotation the old secret keeps signing (next to the new one) this long. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000
@@ -66,7 +77,7 @@ export function endpointEvents(endpoint: Pick<EndpointRow, 'events'>): string[] 
 }
 
 export async function findEndpoint(db: Db, merchantId: string, endpointId: string): Promise<EndpointRow> {
-  const row = await db.selectFrom('webhook_endpoints').selectAll().where('merchant_id', '=', merchantId).where('id', '=', endpointId).executeTakeFirst()
+  const row = await findEndpointRow(db, merchantId, endpointId)
   if (!row) throw new AppError('webhook_endpoint_not_found', 'There is no webhook endpoint with this id.')
   return row
 }
@@ -118,7 +129,7 @@ async function makeEndpoint(ctx: AppContext, merchantId: string, input: Endpoint
     request_ref: requestRef,
     secret_request_ref: requestRef,
   }
-  await ctx.database.db.insertInto('webhook_endpoints').values(endpoint).execute()
+  await insertEndpoint(ctx.database.db, endpoint)
   return { endpoint: await findEndpoint(ctx.database.db, merchantId, endpoint.id), secret }
 }
 
@@ -130,7 +141,7 @@ export async function updateEndpoint(ctx: AppContext, merchantId: string, endpoi
   if (url !== undefined) changes.url = url
   if (input.events !== undefined) changes.events = toJson(subscriptions(input.events))
   if (input.description !== undefined) changes.description = input.description
-  await db.updateTable('webhook_endpoints').set(changes).where('merchant_id', '=', merchantId).where('id', '=', endpointId).execute()
+  await updateEndpointRow(db, merchantId, endpointId, changes)
   return findEndpoint(db, merchantId, endpointId)
 }
 
@@ -138,10 +149,7 @@ export async function updateEndpoint(ctx: AppContext, merchantId: string, endpoi
 export async function deleteEndpoint(ctx: AppContext, merchantId: string, endpointId: string): Promise<void> {
   await ctx.database.db.transaction().execute(async (tx) => {
     await findEndpoint(tx, merchantId, endpointId)
-    for (const table of ['webhook_attempts', 'webhook_deliveries'] as const) {
-      await tx.deleteFrom(table).where('merchant_id', '=', merchantId).where('endpoint_id', '=', endpointId).execute()
-    }
-    await tx.deleteFrom('webhook_endpoints').where('merchant_id', '=', merchantId).where('id', '=', endpointId).execute()
+    await deleteEndpointWithLog(tx, merchantId, endpointId)
   })
 }
 
@@ -169,15 +177,15 @@ export async function rotateEndpointSecret(ctx: AppContext, merchantId: string, 
       const meanwhile = new AppError('request_in_progress', 'The secret was rotated at the same moment; retry.')
       // A run of this request that committed meanwhile rotated it already (onceForRequest then finds it).
       if (requestRef !== null && current.secret_request_ref === requestRef) throw meanwhile
-      const rotated = await tx
-        .updateTable('webhook_endpoints')
-        .set({ secret_enc: ctx.secrets.seal(secret), prev_secret_enc: current.secret_enc, prev_secret_until: now + SECRET_ROTATION_GRACE_MS, secret_request_ref: requestRef, updated_at: now })
-        .where('merchant_id', '=', merchantId)
-        .where('id', '=', endpointId)
-        // Only if nobody rotated in between: their new secret would otherwise be dropped without a grace period.
-        .where('secret_enc', '=', current.secret_enc)
-        .executeTakeFirst()
-      if (Number(rotated.numUpdatedRows) !== 1) throw meanwhile
+      // Only if nobody rotated in between: their new secret would otherwise be dropped without a grace period.
+      const rotated = await replaceEndpointSecret(tx, merchantId, endpointId, current.secret_enc, {
+        secret_enc: ctx.secrets.seal(secret),
+        prev_secret_enc: current.secret_enc,
+        prev_secret_until: now + SECRET_ROTATION_GRACE_MS,
+        secret_request_ref: requestRef,
+        updated_at: now,
+      })
+      if (!rotated) throw meanwhile
     })
     return { endpoint: await findEndpoint(db, merchantId, endpointId), secret }
   })
@@ -187,15 +195,8 @@ export async function rotateEndpointSecret(ctx: AppContext, merchantId: string, 
  * Disables an enabled endpoint and records `webhook_endpoint.disabled` with the reason, in the caller's
  * transaction. False when it was disabled already.
  */
-export async function disableEndpointInTx(tx: Db, endpoint: Pick<EndpointRow, 'merchant_id' | 'id' | 'url'>, reason: { code: string; reason: string }, now: number): Promise<boolean> {
-  const disabled = await tx
-    .updateTable('webhook_endpoints')
-    .set({ status: 'disabled', disabled_code: reason.code, disabled_reason: reason.reason, disabled_at: now, updated_at: now })
-    .where('merchant_id', '=', endpoint.merchant_id)
-    .where('id', '=', endpoint.id)
-    .where('status', '=', 'enabled')
-    .executeTakeFirst()
-  if (Number(disabled.numUpdatedRows) !== 1) return false
+export async function disableEndpointInTx(tx: Db, endpoint: Pick<EndpointRow, 'merchant_id' | 'id' | 'url'>, reason: { code: EndpointDisabledCode; reason: string }, now: number): Promise<boolean> {
+  if (!(await disableEnabledEndpoint(tx, endpoint.merchant_id, endpoint.id, reason, now))) return false
   await recordEvent(tx, {
     merchantId: endpoint.merchant_id,
     type: 'webhook_endpoint.disabled',
@@ -214,12 +215,7 @@ export async function setEndpointEnabled(ctx: AppContext, merchantId: string, en
       await disableEndpointInTx(tx, endpoint, { code: 'manual', reason: 'Disabled by the merchant.' }, now)
       return
     }
-    await tx
-      .updateTable('webhook_endpoints')
-      .set({ status: 'enabled', disabled_code: null, disabled_reason: null, disabled_at: null, failing_since: null, updated_at: now })
-      .where('merchant_id', '=', merchantId)
-      .where('id', '=', endpointId)
-      .execute()
+    await updateEndpointRow(tx, merchantId, endpointId, { status: 'enabled', disabled_code: null, disabled_reason: null, disabled_at: null, failing_since: null, updated_at: now })
   })
   return findEndpoint(ctx.database.db, merchantId, endpointId)
 }
@@ -233,18 +229,16 @@ export async function redeliver(ctx: AppContext, merchantId: string, endpointId:
   const endpoint = await findEndpoint(db, merchantId, endpointId)
   if (endpoint.status !== 'enabled') throw new AppError('invalid_state', 'The endpoint is disabled; enable it before redelivering.')
   if ('eventId' in what) {
-    const event = await db.selectFrom('events').select('id').where('merchant_id', '=', merchantId).where('id', '=', what.eventId).executeTakeFirst()
-    if (!event) throw new AppError('event_not_found', 'There is no event with this id.')
-    await db.transaction().execute((tx) => queueDeliveries(tx, endpoint, [event.id], ctx.clock.now()))
+    const eventId = what.eventId
+    if (!(await eventExists(db, merchantId, eventId))) throw new AppError('event_not_found', 'There is no event with this id.')
+    await db.transaction().execute((tx) => queueDeliveries(tx, endpoint, [eventId], ctx.clock.now()))
     return 1
   }
   const patterns = endpointEvents(endpoint)
   let queued = 0
   let after: string | null = null
   for (;;) {
-    let q = db.selectFrom('events').select(['id', 'type']).where('merchant_id', '=', merchantId).where('created_at', '>=', what.since)
-    if (after !== null) q = q.where('id', '>', after)
-    const events = await q.orderBy('id').limit(REDELIVER_BATCH).execute()
+    const events = await listEventTypesSince(db, merchantId, what.since, after, REDELIVER_BATCH)
     if (events.length === 0) return queued
     after = events[events.length - 1].id
     const ids = events.filter((event) => matchesSubscription(patterns, event.type)).map((event) => event.id)
@@ -256,16 +250,10 @@ export async function redeliver(ctx: AppContext, merchantId: string, endpointId:
 /** A delivery due now for each event: new, or an earlier one started over. */
 async function queueDeliveries(tx: Db, endpoint: EndpointRow, eventIds: string[], now: number): Promise<void> {
   if (eventIds.length === 0) return
-  await tx
-    .insertInto('webhook_deliveries')
-    .values(eventIds.map((eventId) => newDelivery(endpoint.merchant_id, endpoint.id, eventId, now)))
-    .onConflict((oc) =>
-      oc.columns(['merchant_id', 'endpoint_id', 'event_id']).doUpdateSet({ status: 'pending', attempts: 0, next_attempt_at: now, delivered_at: null, updated_at: now }),
-    )
-    .execute()
+  await insertOrRestartDeliveries(tx, eventIds.map((eventId) => newDelivery(endpoint.merchant_id, endpoint.id, eventId, now)), now)
 }
 
-export function newDelivery(merchantId: string, endpointId: string, eventId: string, now: number) {
+export function newDelivery(merchantId: string, endpointId: string, eventId: string, now: number): DeliveryRow {
   return {
     id: newId('whd', now),
     merchant_id: merchantId,

@@ -2,6 +2,13 @@ import type { Json } from '../../db/json.ts'
 
 /** Rows of the webhooks tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
+export const ENDPOINT_STATUSES = ['enabled', 'disabled'] as const
+export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number]
+/** Why an endpoint is disabled: `gone` (it answered 410), `failing` (no success for 5 days) or `manual`. */
+export type EndpointDisabledCode = 'gone' | 'failing' | 'manual'
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
 export interface WebhookEndpointsTable {
   id: string
   merchant_id: string
@@ -13,8 +20,8 @@ export interface WebhookEndpointsTable {
   /** The secret before the last rotation, still signing until `prev_secret_until`. */
   prev_secret_enc: string | null
   prev_secret_until: number | null
-  status: string
-  disabled_code: string | null
+  status: EndpointStatus
+  disabled_code: EndpointDisabledCode | null
   disabled_reason: string | null
   disabled_at: number | null
   /** First failed attempt since the last success; null while healthy. */
@@ -33,7 +40,7 @@ export interface WebhookDeliveriesTable {
   merchant_id: string
   endpoint_id: string
   event_id: string
-  status: string
+  status: DeliveryStatus
   attempts: number
   next_attempt_at: number
   locked_until: number | null

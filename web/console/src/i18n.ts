@@ -43,6 +43,7 @@ const zh: Messages = {
   'setup.mismatch': '两次输入的密码不一致',
   'setup.ownerNote': '店主拥有全部权限，可以添加员工和 API 密钥。',
   'setup.submit': '创建并登录',
+  'setup.merchantsExist': '此安装已有商户，但还没有员工账号。请在服务器上运行以下命令创建店主账号（ID 为商户 ID），然后登录：',
 
   'login.title': '商户后台登录',
   'login.lead': '请使用员工账号登录。',
@@ -444,6 +445,7 @@ const en: Messages = {
   'setup.mismatch': 'The passwords differ',
   'setup.ownerNote': 'The owner may do everything, including adding staff and API keys.',
   'setup.submit': 'Create and sign in',
+  'setup.merchantsExist': 'This installation already has a merchant but no staff account yet. On the server, make its owner with this command (ID is the merchant id), then sign in:',
 
   'login.title': 'Sign in to the console',
   'login.lead': 'Sign in with your staff account.',

@@ -1,0 +1,124 @@
+import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
+import type { Db } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
+import type { DailyStatsTable } from './stats.table.ts'
+
+export type DailyStatsRow = DailyStatsTable
+
+/**
+ * Which of the days an instant falls in, as SQL: `case when t < <start of day 2> then 0 … end`. Day
+ * boundaries are the merchant's local midnights (computed by the caller, so daylight saving is handled),
+ * which lets both engines group by local day without knowing time zones.
+ */
+function dayIndex(column: string, starts: number[]): RawBuilder<number> {
+  const whens = starts.slice(1).map((start, i) => sql`when ${sql.ref(column)} < ${sql.lit(start)} then ${sql.lit(i)}`)
+  return sql<number>`case ${sql.join(whens, sql` `)} else ${sql.lit(starts.length - 1)} end`
+}
+
+/** Coupons claimed per day (index into `dayStarts`) in [from, until), and how many of them are redeemed now. */
+export async function claimsPerDay(db: Db, merchantId: string, dayStarts: number[], from: number, until: number) {
+  const claimDay = dayIndex('issued_at', dayStarts)
+  return db
+    .selectFrom('coupons')
+    .select([
+      claimDay.as('day'),
+      (eb) => eb.fn.countAll<number | string>().as('claims'),
+      sql<number | string>`sum(case when state = 'redeemed' then 1 else 0 end)`.as('redeemed'),
+    ])
+    .where('merchant_id', '=', merchantId)
+    .where('issued_at', '>=', from)
+    .where('issued_at', '<', until)
+    .groupBy(claimDay)
+    .execute()
+}
+
+/** Redemptions not reversed, per day (index into `dayStarts`) in [from, until). */
+export async function redemptionsPerDay(db: Db, merchantId: string, dayStarts: number[], from: number, until: number) {
+  const redemptionDay = dayIndex('redeemed_at', dayStarts)
+  return db
+    .selectFrom('redemptions')
+    .select([redemptionDay.as('day'), (eb) => eb.fn.countAll<number | string>().as('redemptions')])
+    .where('merchant_id', '=', merchantId)
+    .where('redeemed_at', '>=', from)
+    .where('redeemed_at', '<', until)
+    .where('reversed_at', 'is', null)
+    .groupBy(redemptionDay)
+    .execute()
+}
+
+/** Up to `limit` cards not ended, newest first, with their current terms and stock. */
+export async function cardsStillIssuing(db: Db, merchantId: string, limit: number) {
+  return db
+    .selectFrom('cards')
+    .innerJoin('card_versions', (join) =>
+      join.onRef('card_versions.merchant_id', '=', 'cards.merchant_id').onRef('card_versions.card_id', '=', 'cards.id').onRef('card_versions.version', '=', 'cards.version'),
+    )
+    .select(['cards.id', 'cards.status', 'cards.stock_remaining', 'cards.issued_count', 'card_versions.terms'])
+    .where('cards.merchant_id', '=', merchantId)
+    .where('cards.status', '!=', 'ended')
+    .orderBy('cards.id', 'desc')
+    .limit(limit)
+    .execute()
+}
+
+/** How many coupons of each of these cards are redeemed. */
+export async function redeemedCouponsByCard(db: Db, merchantId: string, cardIds: string[]): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('coupons')
+    .select(['card_id', (eb) => eb.fn.countAll<number | string>().as('redeemed')])
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', 'in', cardIds)
+    .where('state', '=', 'redeemed')
+    .groupBy('card_id')
+    .execute()
+  return new Map(rows.map((r) => [r.card_id, Number(r.redeemed)]))
+}
+
+/** A page of merchants in id order after `after`, with their time zones. */
+export async function merchantsAfter(db: Db, after: string, limit: number): Promise<{ id: string; timezone: string }[]> {
+  return db.selectFrom('merchants').select(['id', 'timezone']).where('id', '>', after).orderBy('id').limit(limit).execute()
+}
+
+type Count = number | string | bigint | null
+
+/** What happened to a merchant's coupons in [start, end), per card: each list is (card, count[, discount]). */
+export async function couponActivity(db: Db, merchantId: string, { start, end }: { start: number; end: number }) {
+  const coupons = db.selectFrom('coupons').where('merchant_id', '=', merchantId).groupBy('card_id')
+  const count = <T extends keyof DB>(eb: ExpressionBuilder<DB, T>) => eb.fn.countAll<number>().as('n')
+  const issued: { card_id: string; n: Count }[] = await coupons.select(['card_id', count]).where('issued_at', '>=', start).where('issued_at', '<', end).execute()
+  const voided: { card_id: string; n: Count }[] = await coupons.select(['card_id', count]).where('voided_at', '>=', start).where('voided_at', '<', end).execute()
+  // A coupon expires the second after its last valid one.
+  const expired: { card_id: string; n: Count }[] = await coupons
+    .select(['card_id', count])
+    .where('state', '=', 'expired')
+    .where('valid_until', '>=', start - 1000)
+    .where('valid_until', '<', end - 1000)
+    .execute()
+  const redemptions = db.selectFrom('redemptions').where('merchant_id', '=', merchantId).groupBy('card_id')
+  const redeemed: { card_id: string; n: Count; discount: Count }[] = await redemptions
+    .select(['card_id', count, (eb) => eb.fn.sum<number>('discount_amount').as('discount')])
+    .where('redeemed_at', '>=', start)
+    .where('redeemed_at', '<', end)
+    .execute()
+  const reversed: { card_id: string; n: Count; discount: Count }[] = await redemptions
+    .select(['card_id', count, (eb) => eb.fn.sum<number>('discount_amount').as('discount')])
+    .where('reversed_at', '>=', start)
+    .where('reversed_at', '<', end)
+    .execute()
+  return { issued, voided, expired, redeemed, reversed }
+}
+
+/** Writes a merchant's roll-up of one day afresh: the day's rows are replaced by `rows`. */
+export async function replaceDailyStats(db: Db, merchantId: string, day: string, rows: DailyStatsRow[]): Promise<void> {
+  await db.deleteFrom('daily_stats').where('merchant_id', '=', merchantId).where('day', '=', day).execute()
+  if (rows.length > 0) await db.insertInto('daily_stats').values(rows).execute()
+}
+
+/** The merchant's daily roll-ups in day and card order, filtered, at most `limit`. */
+export async function listDailyStats(db: Db, merchantId: string, filter: { from?: string; to?: string; cardId?: string }, limit: number): Promise<DailyStatsRow[]> {
+  let q = db.selectFrom('daily_stats').selectAll().where('merchant_id', '=', merchantId)
+  if (filter.from) q = q.where('day', '>=', filter.from)
+  if (filter.to) q = q.where('day', '<=', filter.to)
+  if (filter.cardId) q = q.where('card_id', '=', filter.cardId)
+  return q.orderBy('day').orderBy('card_id').limit(limit).execute()
+}
