@@ -92,7 +92,7 @@ describe('the web apps in a browser', () => {
       }
       await delay(100)
     }
-    throw new Error('no one-time code among the sent messages')
+    throw new Error(`no one-time code among the sent messages: ${JSON.stringify(await (await fetch(`${server.base}/v1/sent-messages?limit=5`, { headers: { authorization: `Bearer ${journey.apiKey}` } })).json())}\n${server.output().slice(since).split('\n').filter((l) => l.includes('otp') || l.includes('error')).join('\n').slice(0, 3000)}`)
   }
 
   before(async () => {

@@ -204,7 +204,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the merchant name or time zone */
+        /** Change the merchant name, time zone or the language its customers are told in */
         patch: {
             parameters: {
                 query?: never;
@@ -217,6 +217,8 @@ export interface paths {
                     "application/json": {
                         name?: string;
                         timezone?: string;
+                        /** @description Of customer notifications; zh-CN until changed */
+                        language?: "zh-CN" | "en";
                     };
                 };
             };
@@ -273,6 +275,8 @@ export interface paths {
                         max_reduce_ratio_percent?: number | null;
                         max_percent_off?: number | null;
                         require_notice?: boolean;
+                        /** @description Cash coupons without a spend threshold (least_cost) are allowed */
+                        allow_no_threshold?: boolean;
                     };
                 };
             };
@@ -713,6 +717,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
+                    /** @description Only cards of this status */
                     status?: string;
                 };
                 header?: never;
@@ -726,8 +731,102 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分), > 0 */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                    days: number;
+                                    /** @description Days after the claim day the term starts; 0 = at the claim */
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                /** @description Empty = every store of the merchant */
+                                store_ids: string[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                                status: "draft" | "active" | "paused" | "ended";
+                                /** @description Version of the terms; coupons keep the one they were issued under */
+                                version: number;
+                                /** @description Still to be issued (what `POST …/stock` changes) */
+                                stock: number;
+                                /** @description The same as `stock` */
+                                stock_remaining: number;
+                                issued_count: number;
+                                get_limit: number;
+                                code_type: "qrcode" | "barcode" | "text";
+                                stock_low_threshold: number | null;
+                                remind_days_before: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -792,12 +891,103 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string;
+                            reduce_cost: number | null;
+                            least_cost: number | null;
+                            tiers: {
+                                /** @description Integer fen (分) */
+                                least_cost: number;
+                                /** @description Integer fen (分), > 0 */
+                                reduce_cost: number;
+                            }[] | null;
+                            percent_off: number | null;
+                            max_discount: number | null;
+                            gift: string | null;
+                            deal_detail: string | null;
+                            default_detail: string | null;
+                            description: string | null;
+                            validity: {
+                                /** @enum {string} */
+                                type: "fixed_range";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                begin_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                end_at: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "fixed_term";
+                                /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                days: number;
+                                /** @description Days after the claim day the term starts; 0 = at the claim */
+                                start_after_days: number;
+                            };
+                            usable_hours: {
+                                days: number[];
+                                start: string;
+                                end: string;
+                            }[] | null;
+                            /** @description Empty = every store of the merchant */
+                            store_ids: string[];
+                            can_share: boolean;
+                            can_gift: boolean;
+                            status: "draft" | "active" | "paused" | "ended";
+                            /** @description Version of the terms; coupons keep the one they were issued under */
+                            version: number;
+                            /** @description Still to be issued (what `POST …/stock` changes) */
+                            stock: number;
+                            /** @description The same as `stock` */
+                            stock_remaining: number;
+                            issued_count: number;
+                            get_limit: number;
+                            code_type: "qrcode" | "barcode" | "text";
+                            stock_low_threshold: number | null;
+                            remind_days_before: number | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -830,8 +1020,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string;
+                            reduce_cost: number | null;
+                            least_cost: number | null;
+                            tiers: {
+                                /** @description Integer fen (分) */
+                                least_cost: number;
+                                /** @description Integer fen (分), > 0 */
+                                reduce_cost: number;
+                            }[] | null;
+                            percent_off: number | null;
+                            max_discount: number | null;
+                            gift: string | null;
+                            deal_detail: string | null;
+                            default_detail: string | null;
+                            description: string | null;
+                            validity: {
+                                /** @enum {string} */
+                                type: "fixed_range";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                begin_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                end_at: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "fixed_term";
+                                /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                days: number;
+                                /** @description Days after the claim day the term starts; 0 = at the claim */
+                                start_after_days: number;
+                            };
+                            usable_hours: {
+                                days: number[];
+                                start: string;
+                                end: string;
+                            }[] | null;
+                            /** @description Empty = every store of the merchant */
+                            store_ids: string[];
+                            can_share: boolean;
+                            can_gift: boolean;
+                            status: "draft" | "active" | "paused" | "ended";
+                            /** @description Version of the terms; coupons keep the one they were issued under */
+                            version: number;
+                            /** @description Still to be issued (what `POST …/stock` changes) */
+                            stock: number;
+                            /** @description The same as `stock` */
+                            stock_remaining: number;
+                            issued_count: number;
+                            get_limit: number;
+                            code_type: "qrcode" | "barcode" | "text";
+                            stock_low_threshold: number | null;
+                            remind_days_before: number | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -902,8 +1183,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string;
+                            reduce_cost: number | null;
+                            least_cost: number | null;
+                            tiers: {
+                                /** @description Integer fen (分) */
+                                least_cost: number;
+                                /** @description Integer fen (分), > 0 */
+                                reduce_cost: number;
+                            }[] | null;
+                            percent_off: number | null;
+                            max_discount: number | null;
+                            gift: string | null;
+                            deal_detail: string | null;
+                            default_detail: string | null;
+                            description: string | null;
+                            validity: {
+                                /** @enum {string} */
+                                type: "fixed_range";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                begin_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                end_at: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "fixed_term";
+                                /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                days: number;
+                                /** @description Days after the claim day the term starts; 0 = at the claim */
+                                start_after_days: number;
+                            };
+                            usable_hours: {
+                                days: number[];
+                                start: string;
+                                end: string;
+                            }[] | null;
+                            /** @description Empty = every store of the merchant */
+                            store_ids: string[];
+                            can_share: boolean;
+                            can_gift: boolean;
+                            status: "draft" | "active" | "paused" | "ended";
+                            /** @description Version of the terms; coupons keep the one they were issued under */
+                            version: number;
+                            /** @description Still to be issued (what `POST …/stock` changes) */
+                            stock: number;
+                            /** @description The same as `stock` */
+                            stock_remaining: number;
+                            issued_count: number;
+                            get_limit: number;
+                            code_type: "qrcode" | "barcode" | "text";
+                            stock_low_threshold: number | null;
+                            remind_days_before: number | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;
@@ -940,8 +1312,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string;
+                            reduce_cost: number | null;
+                            least_cost: number | null;
+                            tiers: {
+                                /** @description Integer fen (分) */
+                                least_cost: number;
+                                /** @description Integer fen (分), > 0 */
+                                reduce_cost: number;
+                            }[] | null;
+                            percent_off: number | null;
+                            max_discount: number | null;
+                            gift: string | null;
+                            deal_detail: string | null;
+                            default_detail: string | null;
+                            description: string | null;
+                            validity: {
+                                /** @enum {string} */
+                                type: "fixed_range";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                begin_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                end_at: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "fixed_term";
+                                /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                days: number;
+                                /** @description Days after the claim day the term starts; 0 = at the claim */
+                                start_after_days: number;
+                            };
+                            usable_hours: {
+                                days: number[];
+                                start: string;
+                                end: string;
+                            }[] | null;
+                            /** @description Empty = every store of the merchant */
+                            store_ids: string[];
+                            can_share: boolean;
+                            can_gift: boolean;
+                            status: "draft" | "active" | "paused" | "ended";
+                            /** @description Version of the terms; coupons keep the one they were issued under */
+                            version: number;
+                            /** @description Still to be issued (what `POST …/stock` changes) */
+                            stock: number;
+                            /** @description The same as `stock` */
+                            stock_remaining: number;
+                            issued_count: number;
+                            get_limit: number;
+                            code_type: "qrcode" | "barcode" | "text";
+                            stock_low_threshold: number | null;
+                            remind_days_before: number | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -976,8 +1439,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string;
+                            reduce_cost: number | null;
+                            least_cost: number | null;
+                            tiers: {
+                                /** @description Integer fen (分) */
+                                least_cost: number;
+                                /** @description Integer fen (分), > 0 */
+                                reduce_cost: number;
+                            }[] | null;
+                            percent_off: number | null;
+                            max_discount: number | null;
+                            gift: string | null;
+                            deal_detail: string | null;
+                            default_detail: string | null;
+                            description: string | null;
+                            validity: {
+                                /** @enum {string} */
+                                type: "fixed_range";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                begin_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                end_at: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "fixed_term";
+                                /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                days: number;
+                                /** @description Days after the claim day the term starts; 0 = at the claim */
+                                start_after_days: number;
+                            };
+                            usable_hours: {
+                                days: number[];
+                                start: string;
+                                end: string;
+                            }[] | null;
+                            /** @description Empty = every store of the merchant */
+                            store_ids: string[];
+                            can_share: boolean;
+                            can_gift: boolean;
+                            status: "draft" | "active" | "paused" | "ended";
+                            /** @description Version of the terms; coupons keep the one they were issued under */
+                            version: number;
+                            /** @description Still to be issued (what `POST …/stock` changes) */
+                            stock: number;
+                            /** @description The same as `stock` */
+                            stock_remaining: number;
+                            issued_count: number;
+                            get_limit: number;
+                            code_type: "qrcode" | "barcode" | "text";
+                            stock_low_threshold: number | null;
+                            remind_days_before: number | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1012,8 +1566,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string;
+                            reduce_cost: number | null;
+                            least_cost: number | null;
+                            tiers: {
+                                /** @description Integer fen (分) */
+                                least_cost: number;
+                                /** @description Integer fen (分), > 0 */
+                                reduce_cost: number;
+                            }[] | null;
+                            percent_off: number | null;
+                            max_discount: number | null;
+                            gift: string | null;
+                            deal_detail: string | null;
+                            default_detail: string | null;
+                            description: string | null;
+                            validity: {
+                                /** @enum {string} */
+                                type: "fixed_range";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                begin_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                end_at: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "fixed_term";
+                                /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                days: number;
+                                /** @description Days after the claim day the term starts; 0 = at the claim */
+                                start_after_days: number;
+                            };
+                            usable_hours: {
+                                days: number[];
+                                start: string;
+                                end: string;
+                            }[] | null;
+                            /** @description Empty = every store of the merchant */
+                            store_ids: string[];
+                            can_share: boolean;
+                            can_gift: boolean;
+                            status: "draft" | "active" | "paused" | "ended";
+                            /** @description Version of the terms; coupons keep the one they were issued under */
+                            version: number;
+                            /** @description Still to be issued (what `POST …/stock` changes) */
+                            stock: number;
+                            /** @description The same as `stock` */
+                            stock_remaining: number;
+                            issued_count: number;
+                            get_limit: number;
+                            code_type: "qrcode" | "barcode" | "text";
+                            stock_low_threshold: number | null;
+                            remind_days_before: number | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1048,8 +1693,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string;
+                            reduce_cost: number | null;
+                            least_cost: number | null;
+                            tiers: {
+                                /** @description Integer fen (分) */
+                                least_cost: number;
+                                /** @description Integer fen (分), > 0 */
+                                reduce_cost: number;
+                            }[] | null;
+                            percent_off: number | null;
+                            max_discount: number | null;
+                            gift: string | null;
+                            deal_detail: string | null;
+                            default_detail: string | null;
+                            description: string | null;
+                            validity: {
+                                /** @enum {string} */
+                                type: "fixed_range";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                begin_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                end_at: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "fixed_term";
+                                /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                days: number;
+                                /** @description Days after the claim day the term starts; 0 = at the claim */
+                                start_after_days: number;
+                            };
+                            usable_hours: {
+                                days: number[];
+                                start: string;
+                                end: string;
+                            }[] | null;
+                            /** @description Empty = every store of the merchant */
+                            store_ids: string[];
+                            can_share: boolean;
+                            can_gift: boolean;
+                            status: "draft" | "active" | "paused" | "ended";
+                            /** @description Version of the terms; coupons keep the one they were issued under */
+                            version: number;
+                            /** @description Still to be issued (what `POST …/stock` changes) */
+                            stock: number;
+                            /** @description The same as `stock` */
+                            stock_remaining: number;
+                            issued_count: number;
+                            get_limit: number;
+                            code_type: "qrcode" | "barcode" | "text";
+                            stock_low_threshold: number | null;
+                            remind_days_before: number | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1087,12 +1823,58 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                            code: string;
+                            card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1125,8 +1907,54 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                            code: string;
+                            card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1169,8 +1997,54 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                            code: string;
+                            card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1209,8 +2083,57 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                                code: string;
+                                card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
+                                card_version_id: string;
+                                user_id: string;
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1245,6 +2168,7 @@ export interface paths {
                         code: string;
                         store_id?: string | null;
                         order_amount?: number | null;
+                        /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
                     };
@@ -1256,8 +2180,91 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            redeemable: true;
+                            code: string;
+                            card_id: string;
+                            store_id: string | null;
+                            order_amount: number | null;
+                            /** @description Integer fen (分) */
+                            discount_amount: number;
+                            coupon: {
+                                id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                                code: string;
+                                card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
+                                card_version_id: string;
+                                user_id: string;
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            };
+                            card: {
+                                type: string;
+                                title: string;
+                                notice: string;
+                                least_cost: number | null;
+                                reduce_cost: number | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                            };
+                            member?: {
+                                id: string;
+                                member_number: string;
+                                level: string;
+                                percent_off: number;
+                                member_discount_amount: number | null;
+                                paid_amount: number | null;
+                                points_to_earn: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1293,8 +2300,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                code: string;
+                                coupon_id: string;
+                                card_id: string;
+                                store_id: string | null;
+                                order_amount: number | null;
+                                /** @description Integer fen (分) */
+                                discount_amount: number;
+                                /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
+                                channel: "scan" | "manual" | "api" | "self_service";
+                                api_key_id: string | null;
+                                staff_id: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                redeemed_at: string;
+                                reversed_at: string | null;
+                                reversal_reason: string | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1313,19 +2360,67 @@ export interface paths {
                         code: string;
                         store_id?: string | null;
                         order_amount?: number | null;
+                        /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
                     };
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description The redemption, with what its member earned when it named one */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            code: string;
+                            coupon_id: string;
+                            card_id: string;
+                            store_id: string | null;
+                            order_amount: number | null;
+                            /** @description Integer fen (分) */
+                            discount_amount: number;
+                            /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
+                            channel: "scan" | "manual" | "api" | "self_service";
+                            api_key_id: string | null;
+                            staff_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            redeemed_at: string;
+                            reversed_at: string | null;
+                            reversal_reason: string | null;
+                            member?: {
+                                id: string;
+                                member_number: string;
+                                level: string;
+                                /** @description Integer fen (分) */
+                                paid_amount: number;
+                                points_earned: number;
+                                growth_earned: number;
+                                points_balance: number;
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1358,8 +2453,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            code: string;
+                            coupon_id: string;
+                            card_id: string;
+                            store_id: string | null;
+                            order_amount: number | null;
+                            /** @description Integer fen (分) */
+                            discount_amount: number;
+                            /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
+                            channel: "scan" | "manual" | "api" | "self_service";
+                            api_key_id: string | null;
+                            staff_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            redeemed_at: string;
+                            reversed_at: string | null;
+                            reversal_reason: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1397,13 +2529,80 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The reversed redemption and its coupon as it now is */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            code: string;
+                            coupon_id: string;
+                            card_id: string;
+                            store_id: string | null;
+                            order_amount: number | null;
+                            /** @description Integer fen (分) */
+                            discount_amount: number;
+                            /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
+                            channel: "scan" | "manual" | "api" | "self_service";
+                            api_key_id: string | null;
+                            staff_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            redeemed_at: string;
+                            reversed_at: string | null;
+                            reversal_reason: string | null;
+                            coupon: {
+                                id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                                code: string;
+                                card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
+                                card_version_id: string;
+                                user_id: string;
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1444,12 +2643,38 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description Send as `Authorization: Bearer <token>` to the wallet API */
+                            token: string;
+                            user_id: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1482,8 +2707,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description The new signing secret; shown only here */
+                            secret: string;
+                            previous_secret_valid_until: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1522,12 +2768,37 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description Send back with the code to sign in */
+                            challenge_id: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1566,12 +2837,38 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description Send as `Authorization: Bearer <token>` to the wallet API */
+                            token: string;
+                            user_id: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1609,12 +2906,46 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            token: string;
+                            /** @description The wallet’s claim page for the link */
+                            url: string;
+                            qr_png_url: string;
+                            qr_svg_url: string;
+                            status: "active" | "disabled" | "expired" | "exhausted";
+                            claimed_count: number;
+                            max_claims: number | null;
+                            expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1649,8 +2980,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                card_id: string;
+                                token: string;
+                                /** @description The wallet’s claim page for the link */
+                                url: string;
+                                qr_png_url: string;
+                                qr_svg_url: string;
+                                status: "active" | "disabled" | "expired" | "exhausted";
+                                claimed_count: number;
+                                max_claims: number | null;
+                                expires_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1685,8 +3053,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            token: string;
+                            /** @description The wallet’s claim page for the link */
+                            url: string;
+                            qr_png_url: string;
+                            qr_svg_url: string;
+                            status: "active" | "disabled" | "expired" | "exhausted";
+                            claimed_count: number;
+                            max_claims: number | null;
+                            expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1723,8 +3125,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            token: string;
+                            /** @description The wallet’s claim page for the link */
+                            url: string;
+                            qr_png_url: string;
+                            qr_svg_url: string;
+                            status: "active" | "disabled" | "expired" | "exhausted";
+                            claimed_count: number;
+                            max_claims: number | null;
+                            expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1755,13 +3191,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description PNG image (image/png) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": string;
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1794,13 +3247,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description SVG image (image/svg+xml) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": string;
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1835,8 +3305,100 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            token: string;
+                            status: "active" | "disabled" | "expired" | "exhausted";
+                            claimable: boolean;
+                            unavailable_reason: ("disabled" | "expired" | "exhausted" | "card_not_active" | "out_of_stock") | null;
+                            expires_at: string | null;
+                            remaining: number | null;
+                            merchant: {
+                                id: string;
+                                name: string;
+                            };
+                            card: {
+                                id: string;
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分), > 0 */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                    days: number;
+                                    /** @description Days after the claim day the term starts; 0 = at the claim */
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                /** @description Empty = every store of the merchant */
+                                store_ids: string[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                                usable_hours_text: string | null;
+                                /** @description Good in every store of the merchant (then `stores` is empty) */
+                                all_stores: boolean;
+                                stores: {
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                }[];
+                                get_limit: number;
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1853,12 +3415,118 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            code: string;
+                            card_id: string;
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided";
+                            source: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                            code_type: string;
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分), > 0 */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    /** @description Days of validity, the day of claim (or of the delayed start) being day 1 */
+                                    days: number;
+                                    /** @description Days after the claim day the term starts; 0 = at the claim */
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                /** @description Empty = every store of the merchant */
+                                store_ids: string[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                                usable_hours_text: string | null;
+                                /** @description Good in every store of the merchant (then `stores` is empty) */
+                                all_stores: boolean;
+                                stores: {
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                }[];
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -1889,8 +3557,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            merchant: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description The signed-in customer’s user id with this merchant */
+                            user_id: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1927,8 +3619,80 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                                code: string;
+                                card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
+                                card_version_id: string;
+                                user_id: string;
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                                /** @description How the wallet shows the code: qrcode, barcode or text */
+                                code_type: string;
+                                card: {
+                                    type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                    title: string;
+                                    subtitle: string | null;
+                                    color: string | null;
+                                    logo_url: string | null;
+                                    notice: string;
+                                    reduce_cost: number | null;
+                                    least_cost: number | null;
+                                    tiers: {
+                                        /** @description Integer fen (分) */
+                                        least_cost: number;
+                                        /** @description Integer fen (分) */
+                                        reduce_cost: number;
+                                    }[] | null;
+                                    percent_off: number | null;
+                                    max_discount: number | null;
+                                    gift: string | null;
+                                    deal_detail: string | null;
+                                    default_detail: string | null;
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1963,8 +3727,112 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                            code: string;
+                            card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                            /** @description How the wallet shows the code: qrcode, barcode or text */
+                            code_type: string;
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /** Format: date-time */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description Inclusive to the second
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    days: number;
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                usable_hours_text: string | null;
+                                store_ids: string[];
+                                /** @description Good in every store of the merchant (then `stores` is empty) */
+                                all_stores: boolean;
+                                stores: {
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                }[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -1997,13 +3865,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description PNG image */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": string;
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2036,13 +3921,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description SVG image */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": string;
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2149,6 +4051,21 @@ export interface paths {
                         };
                     };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2182,8 +4099,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                status: "active" | "paused";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string | null;
+                                description: string | null;
+                                privacy_notice: string | null;
+                                member_number_prefix: string;
+                                levels: {
+                                    name: string;
+                                    min_growth: number;
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    perks: string[];
+                                    birthday_card_id: string | null;
+                                }[];
+                                profile_fields: {
+                                    name: "off" | "optional" | "required";
+                                    phone: "off" | "optional" | "required";
+                                    birthday: "off" | "optional" | "required";
+                                };
+                                points_rules: {
+                                    per_yuan: number;
+                                    sign_in: number;
+                                    profile_completed: number;
+                                    referral: number;
+                                };
+                                growth_rules: {
+                                    per_yuan: number;
+                                    sign_in: number;
+                                    profile_completed: number;
+                                    referral: number;
+                                };
+                                points_expiry: {
+                                    /** @enum {string} */
+                                    type: "never";
+                                } | {
+                                    /** @enum {string} */
+                                    type: "end_of_year";
+                                    years_after: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "days";
+                                    days: number;
+                                };
+                                points_expiry_notice_days: number;
+                                level_review: "none" | "monthly" | "quarterly" | "half_yearly" | "yearly";
+                                stored_value: {
+                                    enabled: boolean;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                };
+                                /** @description The wallet page where customers join, to share as a link or a QR code */
+                                join_url: string;
+                                member_count: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2273,12 +4281,100 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: "active" | "paused";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string | null;
+                            description: string | null;
+                            privacy_notice: string | null;
+                            member_number_prefix: string;
+                            levels: {
+                                name: string;
+                                min_growth: number;
+                                percent_off: number;
+                                points_multiplier: number;
+                                perks: string[];
+                                birthday_card_id: string | null;
+                            }[];
+                            profile_fields: {
+                                name: "off" | "optional" | "required";
+                                phone: "off" | "optional" | "required";
+                                birthday: "off" | "optional" | "required";
+                            };
+                            points_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            growth_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            points_expiry: {
+                                /** @enum {string} */
+                                type: "never";
+                            } | {
+                                /** @enum {string} */
+                                type: "end_of_year";
+                                years_after: number;
+                            } | {
+                                /** @enum {string} */
+                                type: "days";
+                                days: number;
+                            };
+                            points_expiry_notice_days: number;
+                            level_review: "none" | "monthly" | "quarterly" | "half_yearly" | "yearly";
+                            stored_value: {
+                                enabled: boolean;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                            };
+                            /** @description The wallet page where customers join, to share as a link or a QR code */
+                            join_url: string;
+                            member_count: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2311,8 +4407,96 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: "active" | "paused";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string | null;
+                            description: string | null;
+                            privacy_notice: string | null;
+                            member_number_prefix: string;
+                            levels: {
+                                name: string;
+                                min_growth: number;
+                                percent_off: number;
+                                points_multiplier: number;
+                                perks: string[];
+                                birthday_card_id: string | null;
+                            }[];
+                            profile_fields: {
+                                name: "off" | "optional" | "required";
+                                phone: "off" | "optional" | "required";
+                                birthday: "off" | "optional" | "required";
+                            };
+                            points_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            growth_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            points_expiry: {
+                                /** @enum {string} */
+                                type: "never";
+                            } | {
+                                /** @enum {string} */
+                                type: "end_of_year";
+                                years_after: number;
+                            } | {
+                                /** @enum {string} */
+                                type: "days";
+                                days: number;
+                            };
+                            points_expiry_notice_days: number;
+                            level_review: "none" | "monthly" | "quarterly" | "half_yearly" | "yearly";
+                            stored_value: {
+                                enabled: boolean;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                            };
+                            /** @description The wallet page where customers join, to share as a link or a QR code */
+                            join_url: string;
+                            member_count: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2349,8 +4533,96 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: "active" | "paused";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string | null;
+                            description: string | null;
+                            privacy_notice: string | null;
+                            member_number_prefix: string;
+                            levels: {
+                                name: string;
+                                min_growth: number;
+                                percent_off: number;
+                                points_multiplier: number;
+                                perks: string[];
+                                birthday_card_id: string | null;
+                            }[];
+                            profile_fields: {
+                                name: "off" | "optional" | "required";
+                                phone: "off" | "optional" | "required";
+                                birthday: "off" | "optional" | "required";
+                            };
+                            points_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            growth_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            points_expiry: {
+                                /** @enum {string} */
+                                type: "never";
+                            } | {
+                                /** @enum {string} */
+                                type: "end_of_year";
+                                years_after: number;
+                            } | {
+                                /** @enum {string} */
+                                type: "days";
+                                days: number;
+                            };
+                            points_expiry_notice_days: number;
+                            level_review: "none" | "monthly" | "quarterly" | "half_yearly" | "yearly";
+                            stored_value: {
+                                enabled: boolean;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                            };
+                            /** @description The wallet page where customers join, to share as a link or a QR code */
+                            join_url: string;
+                            member_count: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2385,8 +4657,96 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: "active" | "paused";
+                            title: string;
+                            subtitle: string | null;
+                            color: string | null;
+                            logo_url: string | null;
+                            notice: string | null;
+                            description: string | null;
+                            privacy_notice: string | null;
+                            member_number_prefix: string;
+                            levels: {
+                                name: string;
+                                min_growth: number;
+                                percent_off: number;
+                                points_multiplier: number;
+                                perks: string[];
+                                birthday_card_id: string | null;
+                            }[];
+                            profile_fields: {
+                                name: "off" | "optional" | "required";
+                                phone: "off" | "optional" | "required";
+                                birthday: "off" | "optional" | "required";
+                            };
+                            points_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            growth_rules: {
+                                per_yuan: number;
+                                sign_in: number;
+                                profile_completed: number;
+                                referral: number;
+                            };
+                            points_expiry: {
+                                /** @enum {string} */
+                                type: "never";
+                            } | {
+                                /** @enum {string} */
+                                type: "end_of_year";
+                                years_after: number;
+                            } | {
+                                /** @enum {string} */
+                                type: "days";
+                                days: number;
+                            };
+                            points_expiry_notice_days: number;
+                            level_review: "none" | "monthly" | "quarterly" | "half_yearly" | "yearly";
+                            stored_value: {
+                                enabled: boolean;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                            };
+                            /** @description The wallet page where customers join, to share as a link or a QR code */
+                            join_url: string;
+                            member_count: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2435,12 +4795,75 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            user_id: string;
+                            member_number: string;
+                            /** @description The level’s name */
+                            level: string;
+                            level_index: number;
+                            level_benefits: {
+                                percent_off: number;
+                                points_multiplier: number;
+                                birthday_gift: boolean;
+                                perks: string[];
+                            };
+                            next_level: {
+                                name: string;
+                                min_growth: number;
+                                growth_needed: number;
+                            } | null;
+                            growth: number;
+                            points_balance: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                            profile: {
+                                name?: string;
+                                phone?: string;
+                                birthday?: string;
+                            };
+                            consented_at: string | null;
+                            referrer_member_id: string | null;
+                            next_review_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            joined_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            level_changed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2477,8 +4900,74 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                member_card_id: string;
+                                user_id: string;
+                                member_number: string;
+                                /** @description The level’s name */
+                                level: string;
+                                level_index: number;
+                                level_benefits: {
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    birthday_gift: boolean;
+                                    perks: string[];
+                                };
+                                next_level: {
+                                    name: string;
+                                    min_growth: number;
+                                    growth_needed: number;
+                                } | null;
+                                growth: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                                profile: {
+                                    name?: string;
+                                    phone?: string;
+                                    birthday?: string;
+                                };
+                                consented_at: string | null;
+                                referrer_member_id: string | null;
+                                next_review_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                level_changed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2513,8 +5002,71 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            user_id: string;
+                            member_number: string;
+                            /** @description The level’s name */
+                            level: string;
+                            level_index: number;
+                            level_benefits: {
+                                percent_off: number;
+                                points_multiplier: number;
+                                birthday_gift: boolean;
+                                perks: string[];
+                            };
+                            next_level: {
+                                name: string;
+                                min_growth: number;
+                                growth_needed: number;
+                            } | null;
+                            growth: number;
+                            points_balance: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                            profile: {
+                                name?: string;
+                                phone?: string;
+                                birthday?: string;
+                            };
+                            consented_at: string | null;
+                            referrer_member_id: string | null;
+                            next_review_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            joined_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            level_changed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2553,8 +5105,71 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            user_id: string;
+                            member_number: string;
+                            /** @description The level’s name */
+                            level: string;
+                            level_index: number;
+                            level_benefits: {
+                                percent_off: number;
+                                points_multiplier: number;
+                                birthday_gift: boolean;
+                                perks: string[];
+                            };
+                            next_level: {
+                                name: string;
+                                min_growth: number;
+                                growth_needed: number;
+                            } | null;
+                            growth: number;
+                            points_balance: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                            profile: {
+                                name?: string;
+                                phone?: string;
+                                birthday?: string;
+                            };
+                            consented_at: string | null;
+                            referrer_member_id: string | null;
+                            next_review_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            joined_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            level_changed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;
@@ -2581,12 +5196,34 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            entry_id: string;
+                            delta: number;
+                            points_balance: number;
+                            growth: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2619,8 +5256,205 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            card: {
+                                id: string;
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string | null;
+                                description: string | null;
+                                privacy_notice: string | null;
+                                levels: {
+                                    name: string;
+                                    min_growth: number;
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    perks: string[];
+                                    birthday_gift: boolean;
+                                }[];
+                                profile_fields: {
+                                    name: "off" | "optional" | "required";
+                                    phone: "off" | "optional" | "required";
+                                    birthday: "off" | "optional" | "required";
+                                };
+                                points_rules: {
+                                    per_yuan: number;
+                                    sign_in: number;
+                                    profile_completed: number;
+                                    referral: number;
+                                };
+                                points_expiry: {
+                                    /** @enum {string} */
+                                    type: "never";
+                                } | {
+                                    /** @enum {string} */
+                                    type: "end_of_year";
+                                    years_after: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "days";
+                                    days: number;
+                                };
+                                stored_value: {
+                                    enabled: boolean;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                };
+                            };
+                            member: {
+                                id: string;
+                                member_card_id: string;
+                                user_id: string;
+                                member_number: string;
+                                /** @description The level’s name */
+                                level: string;
+                                level_index: number;
+                                level_benefits: {
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    birthday_gift: boolean;
+                                    perks: string[];
+                                };
+                                next_level: {
+                                    name: string;
+                                    min_growth: number;
+                                    growth_needed: number;
+                                } | null;
+                                growth: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                                profile: {
+                                    name?: string;
+                                    phone?: string;
+                                    birthday?: string;
+                                };
+                                consented_at: string | null;
+                                referrer_member_id: string | null;
+                                next_review_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                level_changed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                                card: {
+                                    id: string;
+                                    title: string;
+                                    subtitle: string | null;
+                                    color: string | null;
+                                    logo_url: string | null;
+                                    notice: string | null;
+                                    description: string | null;
+                                    privacy_notice: string | null;
+                                    levels: {
+                                        name: string;
+                                        min_growth: number;
+                                        percent_off: number;
+                                        points_multiplier: number;
+                                        perks: string[];
+                                        birthday_gift: boolean;
+                                    }[];
+                                    profile_fields: {
+                                        name: "off" | "optional" | "required";
+                                        phone: "off" | "optional" | "required";
+                                        birthday: "off" | "optional" | "required";
+                                    };
+                                    points_rules: {
+                                        per_yuan: number;
+                                        sign_in: number;
+                                        profile_completed: number;
+                                        referral: number;
+                                    };
+                                    points_expiry: {
+                                        /** @enum {string} */
+                                        type: "never";
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "end_of_year";
+                                        years_after: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "days";
+                                        days: number;
+                                    };
+                                    stored_value: {
+                                        enabled: boolean;
+                                        refund_rule: {
+                                            description: string;
+                                            refundable: boolean;
+                                            fee_percent: number;
+                                        } | null;
+                                    };
+                                };
+                                points_expiring: {
+                                    points: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    expires_at: string;
+                                } | null;
+                                stored_value: {
+                                    enabled: boolean;
+                                    /** @description Integer fen (分) */
+                                    balance: number;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                    /** @description The latest movements */
+                                    entries: {
+                                        id: string;
+                                        type: string;
+                                        /** @description Integer fen (分), + in, − out */
+                                        delta: number;
+                                        reason: string;
+                                        payment_ref: string | null;
+                                        /** @description Integer fen (分) */
+                                        balance_after: number;
+                                        /**
+                                         * Format: date-time
+                                         * @description ISO 8601 with offset
+                                         */
+                                        created_at: string;
+                                    }[];
+                                };
+                            } | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2669,12 +5503,158 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            user_id: string;
+                            member_number: string;
+                            /** @description The level’s name */
+                            level: string;
+                            level_index: number;
+                            level_benefits: {
+                                percent_off: number;
+                                points_multiplier: number;
+                                birthday_gift: boolean;
+                                perks: string[];
+                            };
+                            next_level: {
+                                name: string;
+                                min_growth: number;
+                                growth_needed: number;
+                            } | null;
+                            growth: number;
+                            points_balance: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                            profile: {
+                                name?: string;
+                                phone?: string;
+                                birthday?: string;
+                            };
+                            consented_at: string | null;
+                            referrer_member_id: string | null;
+                            next_review_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            joined_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            level_changed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card: {
+                                id: string;
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string | null;
+                                description: string | null;
+                                privacy_notice: string | null;
+                                levels: {
+                                    name: string;
+                                    min_growth: number;
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    perks: string[];
+                                    birthday_gift: boolean;
+                                }[];
+                                profile_fields: {
+                                    name: "off" | "optional" | "required";
+                                    phone: "off" | "optional" | "required";
+                                    birthday: "off" | "optional" | "required";
+                                };
+                                points_rules: {
+                                    per_yuan: number;
+                                    sign_in: number;
+                                    profile_completed: number;
+                                    referral: number;
+                                };
+                                points_expiry: {
+                                    /** @enum {string} */
+                                    type: "never";
+                                } | {
+                                    /** @enum {string} */
+                                    type: "end_of_year";
+                                    years_after: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "days";
+                                    days: number;
+                                };
+                                stored_value: {
+                                    enabled: boolean;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                };
+                            };
+                            points_expiring: {
+                                points: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                expires_at: string;
+                            } | null;
+                            stored_value: {
+                                enabled: boolean;
+                                /** @description Integer fen (分) */
+                                balance: number;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                                /** @description The latest movements */
+                                entries: {
+                                    id: string;
+                                    type: string;
+                                    /** @description Integer fen (分), + in, − out */
+                                    delta: number;
+                                    reason: string;
+                                    payment_ref: string | null;
+                                    /** @description Integer fen (分) */
+                                    balance_after: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    created_at: string;
+                                }[];
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2705,8 +5685,157 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                member_card_id: string;
+                                user_id: string;
+                                member_number: string;
+                                /** @description The level’s name */
+                                level: string;
+                                level_index: number;
+                                level_benefits: {
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    birthday_gift: boolean;
+                                    perks: string[];
+                                };
+                                next_level: {
+                                    name: string;
+                                    min_growth: number;
+                                    growth_needed: number;
+                                } | null;
+                                growth: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                                profile: {
+                                    name?: string;
+                                    phone?: string;
+                                    birthday?: string;
+                                };
+                                consented_at: string | null;
+                                referrer_member_id: string | null;
+                                next_review_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                level_changed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                                card: {
+                                    id: string;
+                                    title: string;
+                                    subtitle: string | null;
+                                    color: string | null;
+                                    logo_url: string | null;
+                                    notice: string | null;
+                                    description: string | null;
+                                    privacy_notice: string | null;
+                                    levels: {
+                                        name: string;
+                                        min_growth: number;
+                                        percent_off: number;
+                                        points_multiplier: number;
+                                        perks: string[];
+                                        birthday_gift: boolean;
+                                    }[];
+                                    profile_fields: {
+                                        name: "off" | "optional" | "required";
+                                        phone: "off" | "optional" | "required";
+                                        birthday: "off" | "optional" | "required";
+                                    };
+                                    points_rules: {
+                                        per_yuan: number;
+                                        sign_in: number;
+                                        profile_completed: number;
+                                        referral: number;
+                                    };
+                                    points_expiry: {
+                                        /** @enum {string} */
+                                        type: "never";
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "end_of_year";
+                                        years_after: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "days";
+                                        days: number;
+                                    };
+                                    stored_value: {
+                                        enabled: boolean;
+                                        refund_rule: {
+                                            description: string;
+                                            refundable: boolean;
+                                            fee_percent: number;
+                                        } | null;
+                                    };
+                                };
+                                points_expiring: {
+                                    points: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    expires_at: string;
+                                } | null;
+                                stored_value: {
+                                    enabled: boolean;
+                                    /** @description Integer fen (分) */
+                                    balance: number;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                    /** @description The latest movements */
+                                    entries: {
+                                        id: string;
+                                        type: string;
+                                        /** @description Integer fen (分), + in, − out */
+                                        delta: number;
+                                        reason: string;
+                                        payment_ref: string | null;
+                                        /** @description Integer fen (分) */
+                                        balance_after: number;
+                                        /**
+                                         * Format: date-time
+                                         * @description ISO 8601 with offset
+                                         */
+                                        created_at: string;
+                                    }[];
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2741,8 +5870,154 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            user_id: string;
+                            member_number: string;
+                            /** @description The level’s name */
+                            level: string;
+                            level_index: number;
+                            level_benefits: {
+                                percent_off: number;
+                                points_multiplier: number;
+                                birthday_gift: boolean;
+                                perks: string[];
+                            };
+                            next_level: {
+                                name: string;
+                                min_growth: number;
+                                growth_needed: number;
+                            } | null;
+                            growth: number;
+                            points_balance: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                            profile: {
+                                name?: string;
+                                phone?: string;
+                                birthday?: string;
+                            };
+                            consented_at: string | null;
+                            referrer_member_id: string | null;
+                            next_review_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            joined_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            level_changed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card: {
+                                id: string;
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string | null;
+                                description: string | null;
+                                privacy_notice: string | null;
+                                levels: {
+                                    name: string;
+                                    min_growth: number;
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    perks: string[];
+                                    birthday_gift: boolean;
+                                }[];
+                                profile_fields: {
+                                    name: "off" | "optional" | "required";
+                                    phone: "off" | "optional" | "required";
+                                    birthday: "off" | "optional" | "required";
+                                };
+                                points_rules: {
+                                    per_yuan: number;
+                                    sign_in: number;
+                                    profile_completed: number;
+                                    referral: number;
+                                };
+                                points_expiry: {
+                                    /** @enum {string} */
+                                    type: "never";
+                                } | {
+                                    /** @enum {string} */
+                                    type: "end_of_year";
+                                    years_after: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "days";
+                                    days: number;
+                                };
+                                stored_value: {
+                                    enabled: boolean;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                };
+                            };
+                            points_expiring: {
+                                points: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                expires_at: string;
+                            } | null;
+                            stored_value: {
+                                enabled: boolean;
+                                /** @description Integer fen (分) */
+                                balance: number;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                                /** @description The latest movements */
+                                entries: {
+                                    id: string;
+                                    type: string;
+                                    /** @description Integer fen (分), + in, − out */
+                                    delta: number;
+                                    reason: string;
+                                    payment_ref: string | null;
+                                    /** @description Integer fen (分) */
+                                    balance_after: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    created_at: string;
+                                }[];
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2781,8 +6056,154 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            user_id: string;
+                            member_number: string;
+                            /** @description The level’s name */
+                            level: string;
+                            level_index: number;
+                            level_benefits: {
+                                percent_off: number;
+                                points_multiplier: number;
+                                birthday_gift: boolean;
+                                perks: string[];
+                            };
+                            next_level: {
+                                name: string;
+                                min_growth: number;
+                                growth_needed: number;
+                            } | null;
+                            growth: number;
+                            points_balance: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                            profile: {
+                                name?: string;
+                                phone?: string;
+                                birthday?: string;
+                            };
+                            consented_at: string | null;
+                            referrer_member_id: string | null;
+                            next_review_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            joined_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            level_changed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card: {
+                                id: string;
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string | null;
+                                description: string | null;
+                                privacy_notice: string | null;
+                                levels: {
+                                    name: string;
+                                    min_growth: number;
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    perks: string[];
+                                    birthday_gift: boolean;
+                                }[];
+                                profile_fields: {
+                                    name: "off" | "optional" | "required";
+                                    phone: "off" | "optional" | "required";
+                                    birthday: "off" | "optional" | "required";
+                                };
+                                points_rules: {
+                                    per_yuan: number;
+                                    sign_in: number;
+                                    profile_completed: number;
+                                    referral: number;
+                                };
+                                points_expiry: {
+                                    /** @enum {string} */
+                                    type: "never";
+                                } | {
+                                    /** @enum {string} */
+                                    type: "end_of_year";
+                                    years_after: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "days";
+                                    days: number;
+                                };
+                                stored_value: {
+                                    enabled: boolean;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                };
+                            };
+                            points_expiring: {
+                                points: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                expires_at: string;
+                            } | null;
+                            stored_value: {
+                                enabled: boolean;
+                                /** @description Integer fen (分) */
+                                balance: number;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                                /** @description The latest movements */
+                                entries: {
+                                    id: string;
+                                    type: string;
+                                    /** @description Integer fen (分), + in, − out */
+                                    delta: number;
+                                    reason: string;
+                                    payment_ref: string | null;
+                                    /** @description Integer fen (分) */
+                                    balance_after: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    created_at: string;
+                                }[];
+                            };
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;
@@ -2814,8 +6235,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                type: string;
+                                delta: number;
+                                reason: string;
+                                balance_after: number;
+                                source_ref: string | null;
+                                expires_at: string | null;
+                                remaining: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2853,8 +6308,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                type: string;
+                                /** @description Integer fen (分), + in, − out */
+                                delta: number;
+                                reason: string;
+                                payment_ref: string | null;
+                                /** @description Integer fen (分) */
+                                balance_after: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2887,12 +6376,34 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            entry_id: string;
+                            delta: number;
+                            points_balance: number;
+                            growth: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -2925,8 +6436,52 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                member_card_id: string;
+                                type: "coupon" | "goods";
+                                title: string;
+                                description: string | null;
+                                points_cost: number;
+                                /** @description The stock left (the same as stock_remaining) */
+                                stock: number;
+                                stock_remaining: number;
+                                per_member_limit: number | null;
+                                status: "active" | "paused";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                                /** @description The member has the points and the reward has stock */
+                                affordable: boolean;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -2965,12 +6520,70 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            reward_id: string;
+                            member_id: string;
+                            points_cost: number;
+                            coupon_id: string | null;
+                            pickup_code: string | null;
+                            picked_up_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            coupon: {
+                                id: string;
+                                code: string;
+                                card_id: string;
+                                card_version_id: string;
+                                user_id: string;
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                source: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            } | null;
+                            points_balance: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3006,8 +6619,47 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /**
+                                 * @description Why the points moved
+                                 * @enum {unknown}
+                                 */
+                                type: "purchase" | "sign_in" | "profile_completed" | "referral" | "adjustment" | "exchange" | "expiry" | "refund";
+                                /** @description + earned, − burned */
+                                delta: number;
+                                reason: string;
+                                balance_after: number;
+                                source_ref: string | null;
+                                expires_at: string | null;
+                                remaining: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3033,13 +6685,49 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The source_ref had already posted: its first entry, nothing moved */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            entry_id: string;
+                            /** @description + added, − taken */
+                            delta: number;
+                            points_balance: number;
+                        };
+                    };
                 };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entry_id: string;
+                            /** @description + added, − taken */
+                            delta: number;
+                            points_balance: number;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3075,8 +6763,46 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /**
+                                 * @description Why the stored value moved
+                                 * @enum {unknown}
+                                 */
+                                type: "top_up" | "payment" | "order_refund" | "refund" | "adjustment";
+                                /** @description Fen: + added, − taken */
+                                delta: number;
+                                reason: string;
+                                payment_ref: string | null;
+                                /** @description Integer fen (分) */
+                                balance_after: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3102,13 +6828,51 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The payment_ref had already topped up: its first entry, nothing moved */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            entry_id: string;
+                            /** @description + added, − taken */
+                            delta: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                        };
+                    };
                 };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entry_id: string;
+                            /** @description + added, − taken */
+                            delta: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3149,12 +6913,39 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            entry_id: string;
+                            /** @description Integer fen (分) */
+                            amount: number;
+                            /** @description Integer fen (分) */
+                            fee: number;
+                            /** @description Integer fen (分) */
+                            payout: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3187,7 +6978,7 @@ export interface paths {
                     "application/json": {
                         /** @description Your id of the order; an order is recorded once */
                         order_ref: string;
-                        /** @description Integer fen (分) */
+                        /** @description What the member paid, in fen: points and growth are earned on it */
                         order_amount: number;
                         /** @description Fen of the order paid from stored value */
                         stored_value_amount?: number;
@@ -3196,13 +6987,175 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The order_ref was already recorded: the first order, nothing moved */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            order_ref: string;
+                            member_id: string;
+                            store_id: string | null;
+                            redemption_id: string | null;
+                            /** @description Integer fen (分) */
+                            order_amount: number;
+                            /** @description Integer fen (分) */
+                            stored_value_amount: number;
+                            /** @description Integer fen (分) */
+                            refunded_amount: number;
+                            points_earned: number;
+                            points_reversed: number;
+                            /** @description Points refunds should have taken back but the member had already spent */
+                            points_unrecovered: number;
+                            growth_earned: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            member: {
+                                id: string;
+                                member_card_id: string;
+                                user_id: string;
+                                member_number: string;
+                                level: string;
+                                level_index: number;
+                                level_benefits: {
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    birthday_gift: boolean;
+                                    perks: string[];
+                                };
+                                next_level: {
+                                    name: string;
+                                    min_growth: number;
+                                    growth_needed: number;
+                                } | null;
+                                growth: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                                profile: {
+                                    name?: string;
+                                    phone?: string;
+                                    birthday?: string;
+                                };
+                                consented_at: string | null;
+                                referrer_member_id: string | null;
+                                next_review_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                level_changed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            };
+                        };
+                    };
                 };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            order_ref: string;
+                            member_id: string;
+                            store_id: string | null;
+                            redemption_id: string | null;
+                            /** @description Integer fen (分) */
+                            order_amount: number;
+                            /** @description Integer fen (分) */
+                            stored_value_amount: number;
+                            /** @description Integer fen (分) */
+                            refunded_amount: number;
+                            points_earned: number;
+                            points_reversed: number;
+                            /** @description Points refunds should have taken back but the member had already spent */
+                            points_unrecovered: number;
+                            growth_earned: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            member: {
+                                id: string;
+                                member_card_id: string;
+                                user_id: string;
+                                member_number: string;
+                                level: string;
+                                level_index: number;
+                                level_benefits: {
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    birthday_gift: boolean;
+                                    perks: string[];
+                                };
+                                next_level: {
+                                    name: string;
+                                    min_growth: number;
+                                    growth_needed: number;
+                                } | null;
+                                growth: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                                profile: {
+                                    name?: string;
+                                    phone?: string;
+                                    birthday?: string;
+                                };
+                                consented_at: string | null;
+                                referrer_member_id: string | null;
+                                next_review_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                level_changed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3243,13 +7196,207 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The refund_ref was already refunded: the first refund, nothing moved */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            refund_ref: string;
+                            /** @description Integer fen (分) */
+                            amount: number;
+                            points_reversed: number;
+                            points_unrecovered: number;
+                            growth_reversed: number;
+                            /** @description Integer fen (分) */
+                            stored_value_returned: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            order: {
+                                id: string;
+                                order_ref: string;
+                                member_id: string;
+                                store_id: string | null;
+                                redemption_id: string | null;
+                                /** @description Integer fen (分) */
+                                order_amount: number;
+                                /** @description Integer fen (分) */
+                                stored_value_amount: number;
+                                /** @description Integer fen (分) */
+                                refunded_amount: number;
+                                points_earned: number;
+                                points_reversed: number;
+                                /** @description Points refunds should have taken back but the member had already spent */
+                                points_unrecovered: number;
+                                growth_earned: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            member: {
+                                id: string;
+                                member_card_id: string;
+                                user_id: string;
+                                member_number: string;
+                                level: string;
+                                level_index: number;
+                                level_benefits: {
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    birthday_gift: boolean;
+                                    perks: string[];
+                                };
+                                next_level: {
+                                    name: string;
+                                    min_growth: number;
+                                    growth_needed: number;
+                                } | null;
+                                growth: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                                profile: {
+                                    name?: string;
+                                    phone?: string;
+                                    birthday?: string;
+                                };
+                                consented_at: string | null;
+                                referrer_member_id: string | null;
+                                next_review_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                level_changed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            };
+                        };
+                    };
                 };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            refund_ref: string;
+                            /** @description Integer fen (分) */
+                            amount: number;
+                            points_reversed: number;
+                            points_unrecovered: number;
+                            growth_reversed: number;
+                            /** @description Integer fen (分) */
+                            stored_value_returned: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            order: {
+                                id: string;
+                                order_ref: string;
+                                member_id: string;
+                                store_id: string | null;
+                                redemption_id: string | null;
+                                /** @description Integer fen (分) */
+                                order_amount: number;
+                                /** @description Integer fen (分) */
+                                stored_value_amount: number;
+                                /** @description Integer fen (分) */
+                                refunded_amount: number;
+                                points_earned: number;
+                                points_reversed: number;
+                                /** @description Points refunds should have taken back but the member had already spent */
+                                points_unrecovered: number;
+                                growth_earned: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            member: {
+                                id: string;
+                                member_card_id: string;
+                                user_id: string;
+                                member_number: string;
+                                level: string;
+                                level_index: number;
+                                level_benefits: {
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    birthday_gift: boolean;
+                                    perks: string[];
+                                };
+                                next_level: {
+                                    name: string;
+                                    min_growth: number;
+                                    growth_needed: number;
+                                } | null;
+                                growth: number;
+                                points_balance: number;
+                                /** @description Integer fen (分) */
+                                stored_value_balance: number;
+                                profile: {
+                                    name?: string;
+                                    phone?: string;
+                                    birthday?: string;
+                                };
+                                consented_at: string | null;
+                                referrer_member_id: string | null;
+                                next_review_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                level_changed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3284,8 +7431,52 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                member_card_id: string;
+                                type: "coupon" | "goods";
+                                title: string;
+                                description: string | null;
+                                points_cost: number;
+                                /** @description The stock left (the same as stock_remaining) */
+                                stock: number;
+                                stock_remaining: number;
+                                per_member_limit: number | null;
+                                status: "active" | "paused";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                                card_id: string | null;
+                                exchanged_count: number;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3315,12 +7506,53 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            type: "coupon" | "goods";
+                            title: string;
+                            description: string | null;
+                            points_cost: number;
+                            /** @description The stock left (the same as stock_remaining) */
+                            stock: number;
+                            stock_remaining: number;
+                            per_member_limit: number | null;
+                            status: "active" | "paused";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card_id: string | null;
+                            exchanged_count: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3353,8 +7585,49 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            type: "coupon" | "goods";
+                            title: string;
+                            description: string | null;
+                            points_cost: number;
+                            /** @description The stock left (the same as stock_remaining) */
+                            stock: number;
+                            stock_remaining: number;
+                            per_member_limit: number | null;
+                            status: "active" | "paused";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card_id: string | null;
+                            exchanged_count: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3397,8 +7670,49 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            type: "coupon" | "goods";
+                            title: string;
+                            description: string | null;
+                            points_cost: number;
+                            /** @description The stock left (the same as stock_remaining) */
+                            stock: number;
+                            stock_remaining: number;
+                            per_member_limit: number | null;
+                            status: "active" | "paused";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card_id: string | null;
+                            exchanged_count: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3433,8 +7747,49 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            type: "coupon" | "goods";
+                            title: string;
+                            description: string | null;
+                            points_cost: number;
+                            /** @description The stock left (the same as stock_remaining) */
+                            stock: number;
+                            stock_remaining: number;
+                            per_member_limit: number | null;
+                            status: "active" | "paused";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card_id: string | null;
+                            exchanged_count: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3469,8 +7824,49 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            member_card_id: string;
+                            type: "coupon" | "goods";
+                            title: string;
+                            description: string | null;
+                            points_cost: number;
+                            /** @description The stock left (the same as stock_remaining) */
+                            stock: number;
+                            stock_remaining: number;
+                            per_member_limit: number | null;
+                            status: "active" | "paused";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card_id: string | null;
+                            exchanged_count: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3506,8 +7902,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                reward_id: string;
+                                member_id: string;
+                                points_cost: number;
+                                coupon_id: string | null;
+                                pickup_code: string | null;
+                                picked_up_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3530,12 +7959,70 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            reward_id: string;
+                            member_id: string;
+                            points_cost: number;
+                            coupon_id: string | null;
+                            pickup_code: string | null;
+                            picked_up_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            coupon: {
+                                id: string;
+                                code: string;
+                                card_id: string;
+                                card_version_id: string;
+                                user_id: string;
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                source: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            } | null;
+                            points_balance: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3574,8 +8061,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            reward_id: string;
+                            member_id: string;
+                            points_cost: number;
+                            coupon_id: string | null;
+                            pickup_code: string | null;
+                            picked_up_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3613,8 +8130,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                type: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                merchant_id: string;
+                                /** @description What happened; its shape depends on the type */
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3650,8 +8200,51 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                url: string;
+                                events: string[];
+                                description: string | null;
+                                /** @enum {unknown} */
+                                status: "enabled" | "disabled";
+                                disabled_code: ("gone" | "failing" | "manual") | null;
+                                disabled_reason: string | null;
+                                disabled_at: string | null;
+                                failing_since: string | null;
+                                last_success_at: string | null;
+                                previous_secret_expires_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3676,12 +8269,54 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            /** @enum {unknown} */
+                            status: "enabled" | "disabled";
+                            disabled_code: ("gone" | "failing" | "manual") | null;
+                            disabled_reason: string | null;
+                            disabled_at: string | null;
+                            failing_since: string | null;
+                            last_success_at: string | null;
+                            previous_secret_expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            /** @description The signing secret (whsec_…): shown only in this answer */
+                            secret: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3714,8 +8349,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            /** @enum {unknown} */
+                            status: "enabled" | "disabled";
+                            disabled_code: ("gone" | "failing" | "manual") | null;
+                            disabled_reason: string | null;
+                            disabled_at: string | null;
+                            failing_since: string | null;
+                            last_success_at: string | null;
+                            previous_secret_expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3732,13 +8407,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         options?: never;
@@ -3770,8 +8460,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            /** @enum {unknown} */
+                            status: "enabled" | "disabled";
+                            disabled_code: ("gone" | "failing" | "manual") | null;
+                            disabled_reason: string | null;
+                            disabled_at: string | null;
+                            failing_since: string | null;
+                            last_success_at: string | null;
+                            previous_secret_expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;
@@ -3802,8 +8532,50 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            /** @enum {unknown} */
+                            status: "enabled" | "disabled";
+                            disabled_code: ("gone" | "failing" | "manual") | null;
+                            disabled_reason: string | null;
+                            disabled_at: string | null;
+                            failing_since: string | null;
+                            last_success_at: string | null;
+                            previous_secret_expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            /** @description The signing secret (whsec_…): shown only in this answer */
+                            secret: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3838,8 +8610,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            /** @enum {unknown} */
+                            status: "enabled" | "disabled";
+                            disabled_code: ("gone" | "failing" | "manual") | null;
+                            disabled_reason: string | null;
+                            disabled_at: string | null;
+                            failing_since: string | null;
+                            last_success_at: string | null;
+                            previous_secret_expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3874,8 +8686,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            /** @enum {unknown} */
+                            status: "enabled" | "disabled";
+                            disabled_code: ("gone" | "failing" | "manual") | null;
+                            disabled_reason: string | null;
+                            disabled_at: string | null;
+                            failing_since: string | null;
+                            last_success_at: string | null;
+                            previous_secret_expires_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3917,12 +8769,32 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description Deliveries queued */
+                            queued: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -3959,8 +8831,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                event_id: string;
+                                event_type: string;
+                                /** @enum {unknown} */
+                                status: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                next_attempt_at: string | null;
+                                last_attempt_at: string | null;
+                                last_status_code: number | null;
+                                last_error: string | null;
+                                delivered_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -3999,8 +8908,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                delivery_id: string;
+                                event_id: string;
+                                attempt: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                attempted_at: string;
+                                status_code: number | null;
+                                latency_ms: number;
+                                error: string | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4038,8 +8980,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @description What it is about, in the event catalogue’s words */
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                /** @description In the merchant’s language */
+                                title: string;
+                                /** @description In the merchant’s language */
+                                body: string;
+                                /** @description The data of the event it tells of */
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                read_at: string | null;
+                            }[];
+                            next_cursor: string | null;
+                            /** @description Unread notifications in all */
+                            unread_count: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4076,8 +9058,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description What it is about, in the event catalogue’s words */
+                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                            /** @description In the merchant’s language */
+                            title: string;
+                            /** @description In the merchant’s language */
+                            body: string;
+                            /** @description The data of the event it tells of */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            read_at: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -4110,8 +9127,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            marked_read: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -4150,8 +9186,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @description What it is about, in the event catalogue’s words */
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                /** @description In the merchant’s language */
+                                title: string;
+                                /** @description In the merchant’s language */
+                                body: string;
+                                /** @description The data of the event it tells of */
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                read_at: string | null;
+                            }[];
+                            next_cursor: string | null;
+                            /** @description Unread notifications in all */
+                            unread_count: number;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4190,8 +9266,84 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                order_id: string;
+                                /** @description Integer fen (分) */
+                                amount: number;
+                                user_id: string;
+                                store_id: string | null;
+                                items: {
+                                    sku?: string;
+                                    name?: string;
+                                    quantity?: number;
+                                    /** @description Integer fen (分) */
+                                    amount?: number;
+                                }[] | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                coupons: {
+                                    rule_id: string;
+                                    id: string;
+                                    code: string;
+                                    card_id: string;
+                                    card_version_id: string;
+                                    user_id: string;
+                                    /** @enum {unknown} */
+                                    state: "available" | "redeemed" | "expired" | "voided";
+                                    source: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    valid_from: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    valid_until: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    issued_at: string;
+                                    redeemed_at: string | null;
+                                    redemption_id: string | null;
+                                    voided_at: string | null;
+                                }[];
+                                /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
+                                failures: {
+                                    rule_id: string;
+                                    card_id: string;
+                                    /** @description The error code the issue answered with */
+                                    code: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4224,13 +9376,151 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The order was reported before: the first payment */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            order_id: string;
+                            /** @description Integer fen (分) */
+                            amount: number;
+                            user_id: string;
+                            store_id: string | null;
+                            items: {
+                                sku?: string;
+                                name?: string;
+                                quantity?: number;
+                                /** @description Integer fen (分) */
+                                amount?: number;
+                            }[] | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            coupons: {
+                                rule_id: string;
+                                id: string;
+                                code: string;
+                                card_id: string;
+                                card_version_id: string;
+                                user_id: string;
+                                /** @enum {unknown} */
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                source: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            }[];
+                            /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
+                            failures: {
+                                rule_id: string;
+                                card_id: string;
+                                /** @description The error code the issue answered with */
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
                 };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            order_id: string;
+                            /** @description Integer fen (分) */
+                            amount: number;
+                            user_id: string;
+                            store_id: string | null;
+                            items: {
+                                sku?: string;
+                                name?: string;
+                                quantity?: number;
+                                /** @description Integer fen (分) */
+                                amount?: number;
+                            }[] | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            coupons: {
+                                rule_id: string;
+                                id: string;
+                                code: string;
+                                card_id: string;
+                                card_version_id: string;
+                                user_id: string;
+                                /** @enum {unknown} */
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                source: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            }[];
+                            /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
+                            failures: {
+                                rule_id: string;
+                                card_id: string;
+                                /** @description The error code the issue answered with */
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -4263,8 +9553,81 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            order_id: string;
+                            /** @description Integer fen (分) */
+                            amount: number;
+                            user_id: string;
+                            store_id: string | null;
+                            items: {
+                                sku?: string;
+                                name?: string;
+                                quantity?: number;
+                                /** @description Integer fen (分) */
+                                amount?: number;
+                            }[] | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            coupons: {
+                                rule_id: string;
+                                id: string;
+                                code: string;
+                                card_id: string;
+                                card_version_id: string;
+                                user_id: string;
+                                /** @enum {unknown} */
+                                state: "available" | "redeemed" | "expired" | "voided";
+                                source: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_from: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                valid_until: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                issued_at: string;
+                                redeemed_at: string | null;
+                                redemption_id: string | null;
+                                voided_at: string | null;
+                            }[];
+                            /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
+                            failures: {
+                                rule_id: string;
+                                card_id: string;
+                                /** @description The error code the issue answered with */
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4301,8 +9664,44 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                card_id: string;
+                                /** @description Integer fen (分) */
+                                min_amount: number;
+                                active: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4326,12 +9725,45 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Integer fen (分) */
+                            min_amount: number;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -4364,8 +9796,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Integer fen (分) */
+                            min_amount: number;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4382,13 +9847,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         options?: never;
@@ -4419,8 +9899,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Integer fen (分) */
+                            min_amount: number;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;
@@ -4449,8 +9962,69 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            timezone: string;
+                            days: number;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            from: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            to: string;
+                            today: {
+                                /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                                date: string;
+                                /** @description Coupons claimed (issued) that day */
+                                claims: number;
+                                /** @description Redemptions made that day and not reversed */
+                                redemptions: number;
+                                /** @description Of the coupons claimed that day, how many are redeemed now */
+                                redeemed: number;
+                                redemption_rate: number | null;
+                            };
+                            totals: {
+                                claims: number;
+                                redemptions: number;
+                                redeemed: number;
+                                redemption_rate: number | null;
+                            };
+                            daily: {
+                                /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                                date: string;
+                                /** @description Coupons claimed (issued) that day */
+                                claims: number;
+                                /** @description Redemptions made that day and not reversed */
+                                redemptions: number;
+                                /** @description Of the coupons claimed that day, how many are redeemed now */
+                                redeemed: number;
+                                redemption_rate: number | null;
+                            }[];
+                            /** @description Cards still issuing (not ended), newest first, at most 50 */
+                            cards: {
+                                card_id: string;
+                                title: string;
+                                status: string;
+                                stock_remaining: number;
+                                issued_count: number;
+                                redeemed_count: number;
+                            }[];
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4489,8 +10063,435 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                                day: string;
+                                card_id: string;
+                                issued: number;
+                                redeemed: number;
+                                reversed: number;
+                                expired: number;
+                                voided: number;
+                                /** @description Net discount given that day, integer fen (reversals subtracted) */
+                                discount_amount: number;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The channels customers are reached on */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                channel: "email" | "sms";
+                                /** @description E-mail: the sender address */
+                                from?: string;
+                                /** @description E-mail: the mail server (its password is never shown) */
+                                smtp_host?: string;
+                                /** @description SMS: the merchant’s gateway hook */
+                                url?: string;
+                                /** @description SMS: the hook’s signing secret, shown when it is made only */
+                                secret?: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-channels/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Send customers e-mail through this SMTP server */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description smtp://user:password@host:587 or smtps://…:465 */
+                        smtp_url: string;
+                        from: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description How customers are reached on one channel */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            channel: "email" | "sms";
+                            /** @description E-mail: the sender address */
+                            from?: string;
+                            /** @description E-mail: the mail server (its password is never shown) */
+                            smtp_host?: string;
+                            /** @description SMS: the merchant’s gateway hook */
+                            url?: string;
+                            /** @description SMS: the hook’s signing secret, shown when it is made only */
+                            secret?: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-channels/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Send customers SMS through the merchant’s own gateway, called with a signed POST */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        url: string;
+                        /** @default false */
+                        rotate_secret?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description How customers are reached on one channel */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            channel: "email" | "sms";
+                            /** @description E-mail: the sender address */
+                            from?: string;
+                            /** @description E-mail: the mail server (its password is never shown) */
+                            smtp_host?: string;
+                            /** @description SMS: the merchant’s gateway hook */
+                            url?: string;
+                            /** @description SMS: the hook’s signing secret, shown when it is made only */
+                            secret?: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-channels/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop sending on a channel */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    channel: "email" | "sms";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
                     content?: never;
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-channels/{channel}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message; the answer says whether the provider took it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    channel: "email" | "sms";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A phone number or e-mail address */
+                        to: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            channel: "email" | "sms";
+                            destination: string;
+                            kind: "one_time_code" | "test";
+                            text: string;
+                            /** @description `not_sent`: no provider is set up for the channel */
+                            status: "sent" | "failed" | "not_sent";
+                            error: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sent-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What was sent to customers, or would have been with no provider (发送记录), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                channel: "email" | "sms";
+                                destination: string;
+                                kind: "one_time_code" | "test";
+                                text: string;
+                                /** @description `not_sent`: no provider is set up for the channel */
+                                status: "sent" | "failed" | "not_sent";
+                                error: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -4508,7 +10509,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether this installation still needs its first owner (the first-run page) */
+        /** Whether this installation still needs its first owner (the first-run page), and whether it has merchants already */
         get: {
             parameters: {
                 query?: never;
@@ -4528,7 +10529,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** First run: create the merchant and its owner, signed in at once. Only while no staff account exists */
+        /** First run: create the merchant and its owner, signed in at once. Only while no staff account (setup_closed) and no merchant (setup_done) exists */
         post: {
             parameters: {
                 query?: never;
@@ -4843,7 +10844,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -4880,7 +10881,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found */
+        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -4907,7 +10908,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done */
         Problem409: {
             headers: {
                 [name: string]: unknown;
@@ -4979,7 +10980,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: service_unavailable */
+        /** @description Problem: delivery_unavailable, service_unavailable */
         Problem503: {
             headers: {
                 [name: string]: unknown;

@@ -37,6 +37,7 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   invalid_credentials: ['账号或密码错误', 'The name or the password is wrong'],
   rate_limited: ['尝试次数过多，请稍后再试', 'Too many attempts; please wait and try again'],
   setup_closed: ['系统已完成初始化，请直接登录', 'This installation is already set up; please sign in'],
+  setup_done: ['已有商户：请用 kabao staff create 为其创建店主账号', 'A merchant exists already: create its owner with kabao staff create'],
   login_taken: ['该登录名已被使用', 'This sign-in name is already taken'],
   validation_failed: ['请检查填写的内容', 'Please check the highlighted fields'],
   not_found: ['找不到该内容', 'Not found'],
@@ -79,6 +80,8 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   insufficient_balance: ['储值余额不足', 'The stored-value balance is not that high'],
   duplicate_source_ref: ['这笔积分已经记过了', 'Points were already posted for this reference'],
   reward_not_active: ['该商品已暂停兑换', 'This reward cannot be exchanged now'],
+  message_channel_not_found: ['尚未设置该发送渠道', 'This channel is not set up'],
+  delivery_unavailable: ['验证码暂时无法发送，请稍后再试', 'The code could not be sent; try again shortly'],
   service_unavailable: ['服务暂时不可用，请稍后再试', 'The service is unavailable; try again shortly'],
   internal_error: ['系统出错了，请稍后再试', 'Something went wrong on our side; try again shortly'],
 }
