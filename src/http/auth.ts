@@ -7,6 +7,7 @@ import { verifyWalletToken } from '../features/customers/wallet-token.ts'
 import { CSRF_HEADER, SESSION_COOKIE, csrfTokenFor, findSession } from '../features/staff/sessions.ts'
 import { scopeOfRole } from '../features/staff/staff-rules.ts'
 import type { CustomerPrincipal, MerchantPrincipal, Permission, Scope, StaffPrincipal } from '../principals.ts'
+import { findApiKeyByHash } from '../features/merchants/merchants.repository.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -80,12 +81,7 @@ async function findKey(database: Database, keyHash: string): Promise<KeyRow | un
   const cached = cache.get(keyHash)
   const at = performance.now()
   if (cached && cached.until > at) return cached.row
-  const row = await database.db
-    .selectFrom('api_keys')
-    .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
-    .select(['api_keys.id', 'api_keys.merchant_id', 'api_keys.scope', 'api_keys.store_id', 'api_keys.revoked_at', 'api_keys.expires_at', 'merchants.timezone'])
-    .where('api_keys.key_hash', '=', keyHash)
-    .executeTakeFirst()
+  const row = await findApiKeyByHash(database.db, keyHash)
   cache.delete(keyHash)
   if (row) {
     if (cache.size >= KEY_CACHE_SIZE) cache.delete(cache.keys().next().value as string)

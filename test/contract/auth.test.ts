@@ -60,6 +60,9 @@ function isStaffSessionRoute(route: RouteEntry): boolean {
   return route.url.startsWith('/v1/staff/session')
 }
 
+/** Reads that hold customers' sign-in codes and the merchant's provider settings: full keys only. */
+const FULL_KEY_READS = new Set(['/v1/message-channels', '/v1/sent-messages'])
+
 const label = (route: RouteEntry) => `${route.method} ${route.url}`
 
 for (const engine of ENGINES) {
@@ -186,7 +189,7 @@ for (const engine of ENGINES) {
       const read = await newKey('read')
       for (const route of merchantRoutes) {
         const res = await call(route, read.api_key)
-        if (route.method === 'GET') {
+        if (route.method === 'GET' && !FULL_KEY_READS.has(route.url)) {
           assert.ok(res.status !== 401 && res.status !== 403, `${label(route)} with a read key: ${res.status} ${res.text}`)
         } else {
           assertProblem(res, 403, 'forbidden')

@@ -43,6 +43,9 @@ export function kabaoEnv(databaseUrl: string, extra: Record<string, string> = {}
   }
   // The child is not part of this test run.
   delete env.NODE_TEST_CONTEXT
+  // A web build in this process (Vite) sets NODE_ENV=production; the servers under test run as developed
+  // unless a test says otherwise.
+  if (extra.NODE_ENV === undefined) delete env.NODE_ENV
   return env
 }
 

@@ -62,3 +62,13 @@ export async function revokeApiKey(db: Db, merchantId: string, keyId: string, re
 export async function setApiKeyExpiry(db: Db, merchantId: string, keyId: string, expiresAt: number): Promise<void> {
   await db.updateTable('api_keys').set({ expires_at: expiresAt }).where('merchant_id', '=', merchantId).where('id', '=', keyId).execute()
 }
+
+/** The key with this hash and its merchant's time zone, whatever its state (authentication checks that). */
+export async function findApiKeyByHash(db: Db, keyHash: string) {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
+    .select(['api_keys.id', 'api_keys.merchant_id', 'api_keys.scope', 'api_keys.store_id', 'api_keys.revoked_at', 'api_keys.expires_at', 'merchants.timezone'])
+    .where('api_keys.key_hash', '=', keyHash)
+    .executeTakeFirst()
+}

@@ -1,18 +1,16 @@
 import { Type } from 'typebox'
-import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { forgetApiKeys, merchantOf } from '../../http/auth.ts'
-import { type Scope } from '../../principals.ts'
 import { AppError, validationFailed } from '../../errors.ts'
-import { IdParam, ListQuery, Nullable, listOf } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
 import { toJson } from '../../db/database.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { apiKeyOnce, insertApiKey, loadMerchant, type MerchantRow } from './merchants.service.ts'
 import { holdsLease, idempotencyRefOf } from '../../http/idempotency.ts'
-import type { ApiKeysTable } from '../../db/schema.ts'
-import type { Language } from '../notifications/messages.ts'
+import { findApiKey, listApiKeys, revokeApiKey, setApiKeyExpiry, updateMerchant, type ApiKeyListRow } from './merchants.repository.ts'
 
 const PolicySchema = Type.Object(
   {
@@ -34,6 +32,42 @@ const ApiKeyBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** The policy as it is stored and answered: every rule present, null where switched off. */
+const PolicyAnswer = Type.Object({
+  min_validity_days: Nullable(Type.Number()),
+  max_reduce_ratio_percent: Nullable(Type.Integer()),
+  max_percent_off: Nullable(Type.Integer()),
+  require_notice: Type.Boolean(),
+  allow_no_threshold: Type.Boolean(),
+})
+
+const MerchantSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  timezone: Type.String(),
+  language: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { description: 'Of customer notifications' }),
+  capabilities: Type.Object({
+    card_types: Type.Array(Type.String(), { description: 'The card types the merchant may create' }),
+    store_limited_cards: Type.Boolean({ description: 'Whether its coupons may be limited to a list of stores' }),
+  }),
+  policy: PolicyAnswer,
+  created_at: Timestamp,
+})
+
+const ScopeSchema = Type.Enum(['full', 'redeem', 'read'])
+const ApiKeySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scope: ScopeSchema,
+  store_id: Nullable(Type.String()),
+  key_hint: Type.String({ description: 'The key’s last four characters, after …' }),
+  created_at: Timestamp,
+  revoked_at: Nullable(Timestamp),
+  expires_at: Nullable(Timestamp),
+})
+const NewApiKeySchema = Type.Object({ ...ApiKeySchema.properties, api_key: Type.String({ description: 'The key itself: shown only in this answer' }) })
+const RotatedApiKeySchema = Type.Object({ ...NewApiKeySchema.properties, replaces: Type.String({ description: 'The key this one replaces, which keeps working for 24 hours' }) })
+
 function presentMerchant(m: MerchantRow) {
   return {
     id: m.id,
@@ -46,7 +80,7 @@ function presentMerchant(m: MerchantRow) {
   }
 }
 
-function presentKey(row: Pick<ApiKeysTable, 'id' | 'name' | 'scope' | 'store_id' | 'key_hint' | 'created_at' | 'revoked_at' | 'expires_at'>, tz: string) {
+function presentKey(row: ApiKeyListRow, tz: string) {
   return {
     id: row.id,
     name: row.name,
@@ -62,10 +96,10 @@ function presentKey(row: Pick<ApiKeysTable, 'id' | 'name' | 'scope' | 'store_id'
 /** How long a rotated key keeps working, so tills can be switched over without downtime. */
 const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000
 
-export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function merchantsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
 
-  app.get('/v1/merchant', { schema: { tags: ['merchant'], summary: 'The merchant this key belongs to' } }, async (request) =>
+  app.get('/v1/merchant', { schema: { tags: ['merchant'], summary: 'The merchant this key belongs to', response: responses({ 200: MerchantSchema }) } }, async (request) =>
     presentMerchant(await loadMerchant(db, merchantOf(request).merchantId)),
   )
 
@@ -83,46 +117,46 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
           },
           { additionalProperties: false },
         ),
+        response: responses({ 200: MerchantSchema }),
       },
     },
     async (request) => {
       const { merchantId } = merchantOf(request)
-      const body = request.body as { name?: string; timezone?: string; language?: Language }
+      const { body } = request
       const timezone = body.timezone === undefined ? undefined : canonicalTimeZone(body.timezone)
       if (timezone === null) throw validationFailed([{ field: 'timezone', code: 'invalid', message: 'is not an IANA time zone' }])
-      await db
-        .updateTable('merchants')
-        .set({ ...(body.name ? { name: body.name } : {}), ...(timezone ? { timezone } : {}), ...(body.language ? { language: body.language } : {}), updated_at: ctx.clock.now() })
-        .where('id', '=', merchantId)
-        .execute()
+      await updateMerchant(db, merchantId, { ...(body.name ? { name: body.name } : {}), ...(timezone ? { timezone } : {}), ...(body.language ? { language: body.language } : {}), updated_at: ctx.clock.now() })
       // Keys carry their merchant's time zone.
       forgetApiKeys(ctx.database)
       return presentMerchant(await loadMerchant(db, merchantId))
     },
   )
 
-  app.get('/v1/merchant/policy', { schema: { tags: ['merchant'], summary: 'The compliance policy cards are checked against' } }, async (request) =>
+  app.get('/v1/merchant/policy', { schema: { tags: ['merchant'], summary: 'The compliance policy cards are checked against', response: responses({ 200: PolicyAnswer }) } }, async (request) =>
     (await loadMerchant(db, merchantOf(request).merchantId)).policy,
   )
 
   app.put(
     '/v1/merchant/policy',
-    { schema: { tags: ['merchant'], summary: 'Change the compliance policy (null switches a rule off)', body: PolicySchema } },
+    { schema: { tags: ['merchant'], summary: 'Change the compliance policy (null switches a rule off)', body: PolicySchema, response: responses({ 200: PolicyAnswer }) } },
     async (request) => {
       const { merchantId } = merchantOf(request)
       const merchant = await loadMerchant(db, merchantId)
-      const policy = { ...merchant.policy, ...(request.body as object) }
-      await db.updateTable('merchants').set({ policy: toJson(policy), updated_at: ctx.clock.now() }).where('id', '=', merchantId).execute()
+      const policy = { ...merchant.policy, ...request.body }
+      await updateMerchant(db, merchantId, { policy: toJson(policy), updated_at: ctx.clock.now() })
       return policy
     },
   )
 
   app.post(
     '/v1/api-keys',
-    { config: { ownerOnly: true }, schema: { tags: ['api keys'], summary: 'Create an API key; the key is shown only in this response', body: ApiKeyBody } },
+    {
+      config: { ownerOnly: true },
+      schema: { tags: ['api keys'], summary: 'Create an API key; the key is shown only in this response', body: ApiKeyBody, response: responses({ 201: NewApiKeySchema }) },
+    },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const body = request.body as { name: string; scope: Scope; store_id?: string | null }
+      const { body } = request
       const storeId = body.store_id ?? null
       if (storeId !== null && !(await findStore(db, merchantId, storeId))) {
         throw validationFailed([{ field: 'store_id', code: 'not_found', message: 'is not a store of this merchant' }])
@@ -136,33 +170,33 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
   )
 
-  app.get('/v1/api-keys', { schema: { tags: ['api keys'], summary: 'List API keys (never their secrets)', querystring: ListQuery } }, async (request) => {
-    const { merchantId, merchantTz } = merchantOf(request)
-    const query = request.query as { limit?: number; cursor?: string }
-    const limit = query.limit ?? 50
-    const after = decodeCursor(query.cursor)
-    let q = db.selectFrom('api_keys').select(['id', 'name', 'scope', 'store_id', 'key_hint', 'created_at', 'revoked_at', 'expires_at']).where('merchant_id', '=', merchantId)
-    if (after) q = q.where('id', '>', after)
-    const rows = await q.orderBy('id').limit(limit + 1).execute()
-    return page(rows, limit, (row) => presentKey(row, merchantTz))
-  })
+  app.get(
+    '/v1/api-keys',
+    { schema: { tags: ['api keys'], summary: 'List API keys (never their secrets)', querystring: ListQuery, response: responses({ 200: listOf(ApiKeySchema) }) } },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const limit = request.query.limit ?? 50
+      return page(await listApiKeys(db, merchantId, decodeCursor(request.query.cursor), limit + 1), limit, (row) => presentKey(row, merchantTz))
+    },
+  )
 
+  const KeyParams = Type.Object({ key_id: IdParam('key_id').properties.key_id })
   const findKey = async (merchantId: string, keyId: string) => {
-    const row = await db.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId).where('id', '=', keyId).executeTakeFirst()
+    const row = await findApiKey(db, merchantId, keyId)
     if (!row) throw new AppError('api_key_not_found', 'There is no API key with this id.')
     return row
   }
 
   app.post(
     '/v1/api-keys/:key_id/revoke',
-    { config: { ownerOnly: true }, schema: { tags: ['api keys'], summary: 'Revoke an API key at once', params: IdParam('key_id') } },
+    { config: { ownerOnly: true }, schema: { tags: ['api keys'], summary: 'Revoke an API key at once', params: KeyParams, response: responses({ 200: ApiKeySchema }) } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { key_id } = request.params as { key_id: string }
+      const { key_id } = request.params
       const row = await findKey(merchantId, key_id)
       if (row.revoked_at === null) {
         row.revoked_at = ctx.clock.now()
-        await db.updateTable('api_keys').set({ revoked_at: row.revoked_at }).where('merchant_id', '=', merchantId).where('id', '=', key_id).where('revoked_at', 'is', null).execute()
+        await revokeApiKey(db, merchantId, key_id, row.revoked_at)
         forgetApiKeys(ctx.database)
       }
       return presentKey(row, merchantTz)
@@ -176,22 +210,23 @@ export async function merchantsRoutes(app: FastifyInstance, ctx: AppContext): Pr
       schema: {
         tags: ['api keys'],
         summary: 'Replace a key by a new one with the same scope; the old one keeps working for 24 hours',
-        params: IdParam('key_id'),
+        params: KeyParams,
+        response: responses({ 201: RotatedApiKeySchema }),
       },
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const { key_id } = request.params as { key_id: string }
+      const { key_id } = request.params
       const now = ctx.clock.now()
       // A retry after a crash replaces the key its first run made and leaves the old key's grace period as it was.
       const created = await apiKeyOnce(db, { merchantId, requestRef: idempotencyRefOf(request), now, holdsLease: () => holdsLease(db, request) }, (requestRef) =>
         db.transaction().execute(async (tx) => {
-          const old = await tx.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId).where('id', '=', key_id).executeTakeFirst()
+          const old = await findApiKey(tx, merchantId, key_id)
           if (!old) throw new AppError('api_key_not_found', 'There is no API key with this id.')
           if (old.revoked_at !== null) throw new AppError('invalid_state', 'A revoked key cannot be rotated.')
           const expiresAt = Math.min(old.expires_at ?? Infinity, now + ROTATION_GRACE_MS)
-          await tx.updateTable('api_keys').set({ expires_at: expiresAt }).where('merchant_id', '=', merchantId).where('id', '=', key_id).execute()
-          return insertApiKey(tx, { merchantId, name: old.name, scope: old.scope as Scope, storeId: old.store_id, now, requestRef })
+          await setApiKeyExpiry(tx, merchantId, key_id, expiresAt)
+          return insertApiKey(tx, { merchantId, name: old.name, scope: old.scope, storeId: old.store_id, now, requestRef })
         }),
       )
       forgetApiKeys(ctx.database)

@@ -107,7 +107,7 @@ export async function apiKeyOnce(
     if (!(await input.holdsLease())) throw inProgress()
     return db.transaction().execute(async (tx) => {
       if (!(await revokeApiKeyOfRequest(tx, merchantId, lost.id, requestRef, lost.revoked_at ?? now))) throw inProgress()
-      return insertApiKey(tx, { merchantId, name: lost.name, scope: lost.scope as Scope, storeId: lost.store_id, now, requestRef })
+      return insertApiKey(tx, { merchantId, name: lost.name, scope: lost.scope, storeId: lost.store_id, now, requestRef })
     })
   }
   return onceForRequest(input.requestRef, replaceLost, () => make(input.requestRef))

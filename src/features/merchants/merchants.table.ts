@@ -1,5 +1,6 @@
 import type { Json } from '../../db/json.ts'
 import type { Language } from '../notifications/messages.ts'
+import type { Scope } from '../../principals.ts'
 
 /** Rows of the merchants tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
@@ -25,7 +26,7 @@ export interface ApiKeysTable {
   id: string
   merchant_id: string
   name: string
-  scope: string
+  scope: Scope
   store_id: string | null
   key_hash: string
   key_hint: string

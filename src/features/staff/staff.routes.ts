@@ -25,6 +25,7 @@ import {
   type StaffChange,
   type StaffRow,
 } from './staff.service.ts'
+import { listStaff, revokeSession } from './staff.repository.ts'
 
 const Login = Type.String({ minLength: 1, maxLength: 100, description: 'An e-mail address or a user name; case does not matter' })
 const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
@@ -147,7 +148,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.delete('/v1/staff/session', { config: sessionOnly, schema: { tags: ['staff'], summary: 'Sign out: ends this session' } }, async (request, reply) => {
     const session = staffOf(request)
-    await db.updateTable('staff_sessions').set({ revoked_at: ctx.clock.now() }).where('merchant_id', '=', session.merchantId).where('id', '=', session.sessionId).execute()
+    await revokeSession(db, session.merchantId, session.sessionId, ctx.clock.now())
     clearSessionCookie(reply)
     return reply.code(204).send()
   })
@@ -173,10 +174,7 @@ export async function staffRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const { merchantId, merchantTz } = merchantOf(request)
     const query = request.query as { limit?: number; cursor?: string }
     const limit = query.limit ?? 50
-    const after = decodeCursor(query.cursor)
-    let q = db.selectFrom('staff').selectAll().where('merchant_id', '=', merchantId)
-    if (after) q = q.where('id', '>', after)
-    return page(await q.orderBy('id').limit(limit + 1).execute(), limit, (row) => presentStaff(row, merchantTz))
+    return page(await listStaff(db, merchantId, decodeCursor(query.cursor), limit + 1), limit, (row) => presentStaff(row, merchantTz))
   })
 
   app.post(
