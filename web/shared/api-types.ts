@@ -195,8 +195,49 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            timezone: string;
+                            /** @description Of customer notifications */
+                            language: "zh-CN" | "en";
+                            capabilities: {
+                                /** @description The card types the merchant may create */
+                                card_types: string[];
+                                /** @description Whether its coupons may be limited to a list of stores */
+                                store_limited_cards: boolean;
+                            };
+                            policy: {
+                                min_validity_days: number | null;
+                                max_reduce_ratio_percent: number | null;
+                                max_percent_off: number | null;
+                                require_notice: boolean;
+                                allow_no_threshold: boolean;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -228,8 +269,49 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            timezone: string;
+                            /** @description Of customer notifications */
+                            language: "zh-CN" | "en";
+                            capabilities: {
+                                /** @description The card types the merchant may create */
+                                card_types: string[];
+                                /** @description Whether its coupons may be limited to a list of stores */
+                                store_limited_cards: boolean;
+                            };
+                            policy: {
+                                min_validity_days: number | null;
+                                max_reduce_ratio_percent: number | null;
+                                max_percent_off: number | null;
+                                require_notice: boolean;
+                                allow_no_threshold: boolean;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;
@@ -256,8 +338,31 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            min_validity_days: number | null;
+                            max_reduce_ratio_percent: number | null;
+                            max_percent_off: number | null;
+                            require_notice: boolean;
+                            allow_no_threshold: boolean;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         /** Change the compliance policy (null switches a rule off) */
@@ -286,8 +391,31 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            min_validity_days: number | null;
+                            max_reduce_ratio_percent: number | null;
+                            max_percent_off: number | null;
+                            require_notice: boolean;
+                            allow_no_threshold: boolean;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         post?: never;
@@ -322,8 +450,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                name: string;
+                                /** @enum {unknown} */
+                                scope: "full" | "redeem" | "read";
+                                store_id: string | null;
+                                /** @description The key’s last four characters, after … */
+                                key_hint: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                revoked_at: string | null;
+                                expires_at: string | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -346,12 +509,46 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {unknown} */
+                            scope: "full" | "redeem" | "read";
+                            store_id: string | null;
+                            /** @description The key’s last four characters, after … */
+                            key_hint: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            revoked_at: string | null;
+                            expires_at: string | null;
+                            /** @description The key itself: shown only in this answer */
+                            api_key: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -386,8 +583,40 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {unknown} */
+                            scope: "full" | "redeem" | "read";
+                            store_id: string | null;
+                            /** @description The key’s last four characters, after … */
+                            key_hint: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            revoked_at: string | null;
+                            expires_at: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -418,12 +647,48 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {unknown} */
+                            scope: "full" | "redeem" | "read";
+                            store_id: string | null;
+                            /** @description The key’s last four characters, after … */
+                            key_hint: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            revoked_at: string | null;
+                            expires_at: string | null;
+                            /** @description The key itself: shown only in this answer */
+                            api_key: string;
+                            /** @description The key this one replaces, which keeps working for 24 hours */
+                            replaces: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
