@@ -17,7 +17,7 @@ export async function up(db: Kysely<any>, types: ColumnTypes): Promise<void> {
     .execute()
   await db.schema
     .createTable('sent_messages')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
     .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('destination', 'text', (c) => c.notNull())
@@ -26,8 +26,8 @@ export async function up(db: Kysely<any>, types: ColumnTypes): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('error', 'text')
     .addColumn('created_at', types.bigint, (c) => c.notNull())
+    .addPrimaryKeyConstraint('sent_messages_pk', ['merchant_id', 'id'])
     .execute()
-  await db.schema.createIndex('sent_messages_merchant_id_idx').on('sent_messages').columns(['merchant_id', 'id']).execute()
   await db.schema.createIndex('sent_messages_created_at_idx').on('sent_messages').column('created_at').execute()
 }
 
