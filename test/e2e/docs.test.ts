@@ -25,10 +25,10 @@ describe('the API reference in a browser', () => {
   it('renders the document under its content security policy', async () => {
     const page = await browser.newPage()
     const console = watchConsole(page)
-    await page.goto(`${base}/docs/`)
+    await page.goto(`${base}/docs/`, { timeout: 180_000 })
     // Swagger UI renders the document's operations as the page scrolls: the first ones show it read it.
-    await page.locator('.swagger-ui .info h1.title', { hasText: 'Kabao API' }).waitFor({ timeout: 60_000 })
-    await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 60_000 })
+    await page.locator('.swagger-ui .info h1.title', { hasText: 'Kabao API' }).waitFor({ timeout: 180_000 })
+    await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 180_000 })
     await screenshot(page, 'api-docs')
     assert.deepEqual(console.errors, [])
   })
