@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildCard, cardProblems, emptyForm, formOf } from '../../web/console/src/card-form.ts'
+import { buildCard, cardProblems, emptyForm, formOf, shownProblems } from '../../web/console/src/card-form.ts'
+import { formProp } from '../../web/shared/problems.ts'
 import { DEFAULT_POLICY } from '../../src/domain/types.ts'
 
 const NOW = Date.parse('2030-03-01T02:00:00Z')
@@ -27,7 +28,7 @@ describe('the card editor checks a card as the server will', () => {
 
   it('refuses amounts that are not money, and a missing title', () => {
     const problems = cardProblems(buildCard(form({ title: '', reduce_cost: '12.345', least_cost: 'abc' }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW)
-    assert.deepEqual(problems.map((p) => `${p.code}@${p.field}`).sort(), ['money@least_cost', 'money@reduce_cost'])
+    assert.deepEqual(problems.map((p) => `${p.code}@${p.field}`).sort(), ['money@least_cost', 'money@reduce_cost', 'required@title'])
     const untitled = cardProblems(buildCard(form({ title: ' ' }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW)
     assert.deepEqual(untitled.map((p) => `${p.code}@${p.field}`), ['required@title'])
   })
@@ -48,5 +49,48 @@ describe('the card editor checks a card as the server will', () => {
     assert.equal(again.use_tiers, true)
     assert.deepEqual(again.tiers, [{ least_cost: '100', reduce_cost: '10' }])
     assert.equal(again.stock, 5)
+  })
+
+  it('marks the amount off of every value that is not one, once, whatever else is wrong', () => {
+    const at = (reduce_cost: string) => cardProblems(buildCard(form({ reduce_cost }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW).map((p) => `${p.code}@${p.field}`)
+    assert.deepEqual(at('-5'), ['negative@reduce_cost'])
+    assert.deepEqual(at('0'), ['positive@reduce_cost'])
+    assert.deepEqual(at('abc'), ['money@reduce_cost'])
+    assert.deepEqual(at(''), ['required@reduce_cost'])
+    const tier = cardProblems(buildCard(form({ use_tiers: true, tiers: [{ least_cost: '100', reduce_cost: '0' }] }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW)
+    assert.deepEqual(tier.map((p) => `${p.code}@${p.field}`), ['positive@tiers.0.reduce_cost'])
+  })
+
+  it('asks for the percent off of a discount card', () => {
+    const problems = cardProblems(buildCard(form({ type: 'discount', percent_off: null }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW)
+    assert.deepEqual(problems.map((p) => `${p.code}@${p.field}`), ['required@percent_off'])
+    assert.deepEqual(cardProblems(buildCard(form({ type: 'discount', percent_off: 15 }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW), [])
+  })
+
+  it('keeps a last day before the first and says so on the last day', () => {
+    const built = buildCard(form({ validity: { type: 'fixed_range', days: 30, start_after_days: 0, range: ['2030-03-20', '2030-03-10'] } }), 'Asia/Shanghai')
+    assert.deepEqual(cardProblems(built, DEFAULT_POLICY, NOW).map((p) => `${p.code}@${p.field}`), ['end_before_start@validity.end_at'])
+    const missingEnd = buildCard(form({ validity: { type: 'fixed_range', days: 30, start_after_days: 0, range: ['2030-03-20'] } }), 'Asia/Shanghai')
+    assert.deepEqual(cardProblems(missingEnd, DEFAULT_POLICY, NOW).map((p) => `${p.code}@${p.field}`), ['required@validity.end_at'])
+    const sameDay = buildCard(form({ validity: { type: 'fixed_range', days: 30, start_after_days: 0, range: ['2030-03-20', '2030-03-20'] } }), 'Asia/Shanghai')
+    assert.deepEqual(cardProblems(sameDay, null, NOW), [])
+  })
+
+  it('shows nothing on a form nobody touched, a left field’s problem, and everything once sent', () => {
+    const problems = cardProblems(buildCard(emptyForm(), 'Asia/Shanghai'), DEFAULT_POLICY, NOW)
+    assert.ok(problems.some((p) => p.code === 'notice_required'), 'the pristine form does break the policy')
+    const text = (p: { code: string }) => p.code
+    assert.deepEqual(shownProblems(problems, { attempted: false, touched: new Set() }, {}, text), {})
+    assert.deepEqual(shownProblems(problems, { attempted: false, touched: new Set(['notice']) }, {}, text), { notice: 'notice_required' })
+    const sent = shownProblems(problems, { attempted: true, touched: new Set() }, {}, text)
+    assert.deepEqual(Object.keys(sent).sort(), problems.map((p) => p.field).sort())
+    assert.deepEqual(shownProblems([], { attempted: true, touched: new Set() }, { 'validity.days': 'too short' }, text), { 'validity.days': 'too short' })
+  })
+
+  it('puts the server’s field problems on the form items, named by path or by JSON pointer', () => {
+    assert.equal(formProp('tiers[1].reduce_cost'), 'tiers.1.reduce_cost')
+    assert.equal(formProp('/tiers/1/reduce_cost'), 'tiers.1.reduce_cost')
+    assert.equal(formProp('/validity/end_at'), 'validity.end_at')
+    assert.equal(formProp('reduce_cost'), 'reduce_cost')
   })
 })

@@ -117,6 +117,9 @@ const FIELD_RULES_ZH: Record<string, (message: string) => string> = {
   unknown_field: () => '不支持的字段',
   in_past: () => '必须是将来的时间',
   money: () => '请输入金额（元），最多两位小数',
+  negative: () => '不能是负数',
+  positive: () => '必须大于 0',
+  end_before_start: () => '结束日期不能早于开始日期',
   min_validity_days: (m) => `合规要求：有效期至少 ${firstNumber(m)} 天`,
   max_reduce_ratio: (m) => `合规要求：优惠金额不能超过最低消费的 ${firstNumber(m)}%`,
   max_percent_off: (m) => `合规要求：折扣不能超过 ${firstNumber(m)}% 的优惠`,
@@ -129,8 +132,12 @@ export function fieldProblemText(problem: FieldProblem): string {
   return FIELD_RULES_ZH[problem.code]?.(problem.message) ?? problem.message
 }
 
-/** `tiers[1].reduce_cost` → `tiers.1.reduce_cost`, the way form items name nested fields. */
+/**
+ * The form prop of a field the API names, as a path (`tiers[1].reduce_cost`) or a JSON pointer
+ * (`/tiers/1/reduce_cost`): `tiers.1.reduce_cost`, the way form items name nested fields.
+ */
 export function formProp(field: string): string {
+  if (field.startsWith('/')) return field.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~')).join('.')
   return field.replace(/\[(\d+)\]/g, '.$1')
 }
 

@@ -103,17 +103,26 @@ export function formOf(card: Card): CardForm {
   }
 }
 
-/** The first instant of a local date and the last second of another, in the merchant's zone. */
-function dayRange(range: string[], tz: string): { begin_at: string; end_at: string } | null {
-  const [from, to] = range
-  if (!from || !to) return null
-  const [y1, m1, d1] = from.split('-').map(Number)
-  const [y2, m2, d2] = to.split('-').map(Number)
-  const after = addCalendarDays({ year: y2, month: m2, day: d2 }, 1)
-  return {
-    begin_at: formatInstant(zonedStartOfDay(y1, m1, d1, tz), tz),
-    end_at: formatInstant(zonedStartOfDay(after.year, after.month, after.day, tz) - 1000, tz),
-  }
+/** The first instant of a local date (`YYYY-MM-DD`) in the merchant's zone. */
+function firstSecond(date: string, tz: string): string {
+  const [y, m, d] = date.split('-').map(Number)
+  return formatInstant(zonedStartOfDay(y, m, d, tz), tz)
+}
+
+/** The last second of a local date in the merchant's zone. */
+function lastSecond(date: string, tz: string): string {
+  const [y, m, d] = date.split('-').map(Number)
+  const after = addCalendarDays({ year: y, month: m, day: d }, 1)
+  return formatInstant(zonedStartOfDay(after.year, after.month, after.day, tz) - 1000, tz)
+}
+
+/** What is wrong with a chosen first and last day, on the field to change (dates are `YYYY-MM-DD`, so they compare as text). */
+function rangeErrors(from: string | undefined, to: string | undefined): FieldError[] {
+  const errors: FieldError[] = []
+  if (!from) errors.push({ field: 'validity.begin_at', code: 'required', message: 'choose the first day' })
+  if (!to) errors.push({ field: 'validity.end_at', code: 'required', message: 'choose the last day' })
+  if (from && to && to < from) errors.push({ field: 'validity.end_at', code: 'end_before_start', message: 'the last day must not be before the first day' })
+  return errors
 }
 
 const VALUE_FIELDS: Record<string, readonly string[]> = {
@@ -136,34 +145,36 @@ export interface BuiltCard {
 /** Turns the form into the API's body and terms; amounts typed in yuan become fen. */
 export function buildCard(form: CardForm, tz: string): BuiltCard {
   const inputErrors: FieldError[] = []
-  const money = (field: string, text: string): number | null => {
+  /** Yuan typed as text → fen; `positive` for the amounts a card takes off, where 0 means nothing. */
+  const money = (field: string, text: string, positive = false): number | null => {
     if (text.trim() === '') return null
     const fen = toFen(text)
-    if (fen === null) inputErrors.push({ field, code: 'money', message: 'must be an amount in yuan with at most 2 decimals' })
+    if (fen === null) inputErrors.push(/^\s*-/.test(text) ? { field, code: 'negative', message: 'must not be negative' } : { field, code: 'money', message: 'must be an amount in yuan with at most 2 decimals' })
+    else if (positive && fen === 0) inputErrors.push({ field, code: 'positive', message: 'must be more than 0' })
     return fen
   }
   const allowed = VALUE_FIELDS[form.type]
   const tiers =
     form.type === 'cash' && form.use_tiers
-      ? form.tiers.map((tier, i) => ({ least_cost: money(`tiers[${i}].least_cost`, tier.least_cost) ?? 0, reduce_cost: money(`tiers[${i}].reduce_cost`, tier.reduce_cost) ?? 0 }))
+      ? form.tiers.map((tier, i) => ({ least_cost: money(`tiers[${i}].least_cost`, tier.least_cost) ?? 0, reduce_cost: money(`tiers[${i}].reduce_cost`, tier.reduce_cost, true) ?? 0 }))
       : null
   const values: Record<string, unknown> = {
-    reduce_cost: form.type === 'cash' && !form.use_tiers ? money('reduce_cost', form.reduce_cost) : null,
+    reduce_cost: form.type === 'cash' && !form.use_tiers ? money('reduce_cost', form.reduce_cost, true) : null,
     // Tiers carry their own thresholds.
     least_cost: form.type === 'cash' && form.use_tiers ? null : money('least_cost', form.least_cost),
     tiers,
     percent_off: form.type === 'discount' ? form.percent_off : null,
-    max_discount: form.type === 'discount' ? money('max_discount', form.max_discount) : null,
+    max_discount: form.type === 'discount' ? money('max_discount', form.max_discount, true) : null,
     gift: form.type === 'gift' ? form.gift.trim() || null : null,
     deal_detail: form.type === 'groupon' ? form.deal_detail.trim() || null : null,
     default_detail: form.type === 'general_coupon' ? form.default_detail.trim() || null : null,
   }
-  const range = dayRange(form.validity.range, tz)
+  const [from, to] = form.validity.range
+  if (form.validity.type === 'fixed_range') inputErrors.push(...rangeErrors(from, to))
   const validity =
     form.validity.type === 'fixed_term'
       ? { type: 'fixed_term' as const, days: form.validity.days, start_after_days: form.validity.start_after_days }
-      : { type: 'fixed_range' as const, begin_at: range?.begin_at ?? '', end_at: range?.end_at ?? '' }
-  if (form.validity.type === 'fixed_range' && !range) inputErrors.push({ field: 'validity.end_at', code: 'required', message: 'choose the first and the last day' })
+      : { type: 'fixed_range' as const, begin_at: from ? firstSecond(from, tz) : '', end_at: to ? lastSecond(to, tz) : '' }
   const usableHours = form.limit_hours ? form.usable_hours.map((w) => ({ days: [...w.days].sort((a, b) => a - b), start: w.start, end: w.end })) : null
   const terms: CardTerms = {
     type: form.type,
@@ -210,11 +221,36 @@ export function buildCard(form: CardForm, tz: string): BuiltCard {
 }
 
 /**
- * Everything the server would refuse, found before sending: amounts, the card rules and the merchant's
- * compliance policy (the very rules the server applies), keyed by form prop.
+ * Everything the server would refuse, found before sending: amounts and dates as typed, the card rules
+ * and the merchant's compliance policy (the very rules the server applies), keyed by form prop, one
+ * problem per field: what was typed comes first, since a rule about a value that is not one says less.
  */
 export function cardProblems(built: BuiltCard, policy: CompliancePolicy | null, now: number): FieldError[] {
-  const rules = built.inputErrors.length > 0 ? [] : validateCardTerms(built.terms, now)
-  const compliance = policy && built.inputErrors.length === 0 ? evaluateCompliance(built.terms, policy) : []
-  return [...built.inputErrors, ...rules, ...compliance].map((e) => ({ ...e, field: formProp(e.field) }))
+  const rules = validateCardTerms(built.terms, now)
+  const compliance = policy ? evaluateCompliance(built.terms, policy) : []
+  const byField = new Map<string, FieldError>()
+  for (const problem of [...built.inputErrors, ...rules, ...compliance]) {
+    const field = formProp(problem.field)
+    if (!byField.has(field)) byField.set(field, { ...problem, field })
+  }
+  return [...byField.values()]
+}
+
+/** What the person has done with the form so far: the fields they left, and whether they tried to send it. */
+export interface FormProgress {
+  attempted: boolean
+  touched: ReadonlySet<string>
+}
+
+/**
+ * The message each field shows: the server's verdict after a send (by form prop), else the problems
+ * found here on the fields already left, and on every field once a send was tried. A form nobody has
+ * touched shows nothing, compliance included.
+ */
+export function shownProblems(problems: FieldError[], progress: FormProgress, server: Record<string, string>, text: (problem: FieldError) => string): Record<string, string> {
+  const shown: Record<string, string> = {}
+  for (const problem of problems) {
+    if (progress.attempted || progress.touched.has(problem.field)) shown[problem.field] ??= text(problem)
+  }
+  return { ...shown, ...server }
 }
