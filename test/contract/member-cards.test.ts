@@ -5,6 +5,7 @@ import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant } from '../helpers/merchant-api.ts'
 import { assertInvalidFields } from '../helpers/problem.ts'
 import { assertLedgersConsistent, createMemberCard, getMember, join, memberCardBody, order } from '../helpers/member-api.ts'
+import QRCode from 'qrcode'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { runJobsOnce } from '../../src/jobs/runner.ts'
 import { reviewMemberLevels } from '../../src/jobs/review-member-levels.job.ts'
@@ -36,6 +37,26 @@ for (const engine of ENGINES) {
       assert.deepEqual(expectStatus(await m.get(`/v1/member-cards/${card.id}`), 200), card)
       assert.deepEqual(expectStatus(await m.get('/v1/member-cards'), 200).data.map((c: { id: string }) => c.id), [card.id])
       assert.equal((await m.events('member_card.created'))[0].data.member_card_id, card.id)
+    })
+
+    it('draws the join link as a QR code for the merchant alone', async () => {
+      const m = await newMerchant(t)
+      const card = await createMemberCard(m)
+      const svg = await m.get(`/v1/member-cards/${card.id}/qr.svg`)
+      assert.equal(svg.status, 200, svg.text)
+      assert.match(String(svg.headers['content-type']), /^image\/svg\+xml/)
+      assert.match(String(svg.headers['cache-control']), /^private/)
+      // The very picture of join_url that the QR library draws, so a scan opens the join page.
+      assert.equal(svg.text, await QRCode.toString(card.join_url, { type: 'svg', width: 512, margin: 2, errorCorrectionLevel: 'M' }))
+      const png = await t.app.inject({ method: 'GET', url: `/v1/member-cards/${card.id}/qr.png?size=200`, headers: { authorization: `Bearer ${m.key}` } })
+      assert.equal(png.statusCode, 200)
+      assert.equal(png.headers['content-type'], 'image/png')
+      assert.equal(png.rawPayload.subarray(1, 4).toString('ascii'), 'PNG')
+      // Width in the IHDR chunk, after the 8-byte signature and the chunk's length and type.
+      assert.equal(png.rawPayload.readUInt32BE(16), 200)
+      assert.equal((await m.get(`/v1/member-cards/${card.id}/qr.png?size=10`)).body.errors[0].field, 'size')
+      expectProblem(await (await newMerchant(t)).get(`/v1/member-cards/${card.id}/qr.png`), 404, 'member_card_not_found')
+      assert.equal((await t.request('GET', `/v1/member-cards/${card.id}/qr.png`)).status, 401)
     })
 
     it('refuses more than 5 levels, a first level above 0, levels out of order and other broken rules', async () => {

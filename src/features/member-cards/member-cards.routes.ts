@@ -6,7 +6,9 @@ import { decodeCursor, page } from '../../pagination.ts'
 import type { FeatureApp } from '../feature.ts'
 import { listMemberCards, withTerms } from './member-cards.repository.ts'
 import { CreateMemberCardBody, MemberCardSchema } from './member-cards.schemas.ts'
-import { createMemberCard, findMemberCard, presentMemberCard, setMemberCardStatus } from './member-cards.service.ts'
+import { createMemberCard, findMemberCard, joinUrl, presentMemberCard, setMemberCardStatus } from './member-cards.service.ts'
+import { QR_FORMATS, QrQuery, sendQr } from '../claim-links/qr-image.ts'
+import { QrImage } from '../claim-links/claim-links.schemas.ts'
 
 export async function memberCardsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
@@ -47,6 +49,27 @@ export async function memberCardsRoutes(app: FeatureApp, ctx: AppContext): Promi
       return presentMemberCard(await findMemberCard(db, merchantId, request.params.member_card_id), merchantTz, ctx.publicUrl)
     },
   )
+
+  for (const format of QR_FORMATS) {
+    app.get(
+      `/v1/member-cards/:member_card_id/qr.${format}`,
+      {
+        schema: {
+          tags: ['member cards'],
+          summary: `The join link (\`join_url\`) as a QR code (${format.toUpperCase()}), to print or show at the counter`,
+          params: IdParam('member_card_id'),
+          querystring: QrQuery,
+          response: responses({ 200: QrImage(format) }),
+        },
+      },
+      async (request, reply) => {
+        const { merchantId } = merchantOf(request)
+        const { row } = await findMemberCard(db, merchantId, request.params.member_card_id)
+        // The join link of a card never changes; the image is the merchant's, so only their browser keeps it.
+        return sendQr(reply, joinUrl(ctx.publicUrl, row.merchant_id, row.id), format, request.query.size ?? 512, 'private, max-age=86400')
+      },
+    )
+  }
 
   for (const [action, status] of [['pause', 'paused'], ['activate', 'active']] as const) {
     app.post(

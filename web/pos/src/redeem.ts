@@ -6,6 +6,8 @@ export interface RedeemBody {
   order_amount?: number
   store_id?: string
   channel: 'scan' | 'manual'
+  /** The member whose order this is: they earn the points on what they pay. */
+  member_id?: string
 }
 
 // until the route declares its response
@@ -17,6 +19,8 @@ export interface Redemption {
   discount_amount: number
   order_amount: number | null
   redeemed_at: string
+  /** What the member named earned. */
+  member?: { member_number: string; paid_amount: number; points_earned: number; points_balance: number }
 }
 
 /** A redemption sent but whose outcome is not known yet: kept so that a reload goes on with the same key. */
