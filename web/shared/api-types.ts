@@ -4772,6 +4772,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/member-cards/{member_card_id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The join link (`join_url`) as a QR code (PNG), to print or show at the counter */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Width and height in pixels (64–2048) */
+                    size?: number;
+                };
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description PNG image (image/png) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-cards/{member_card_id}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The join link (`join_url`) as a QR code (SVG), to print or show at the counter */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Width and height in pixels (64–2048) */
+                    size?: number;
+                };
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description SVG image (image/svg+xml) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/member-cards/{member_card_id}/pause": {
         parameters: {
             query?: never;
