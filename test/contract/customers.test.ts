@@ -171,6 +171,26 @@ for (const engine of ENGINES) {
         assert.equal(secondSession.body.user_id, session.body.user_id)
       })
 
+      it('shows staff who holds a coupon by the masked contact they signed in with, never the whole of it', async () => {
+        const phone = nextPhone()
+        const requested = await requestCode({ phone })
+        const { user_id: userId } = (await signIn(requested.body.challenge_id, lastCode())).body
+        const card = await t.request('POST', '/v1/cards', { key, body: { type: 'cash', title: 'Tea', notice: 'Show at the till', reduce_cost: 500, least_cost: 2000, validity: { type: 'fixed_term', days: 30 }, stock: 10 } })
+        assert.equal(card.status, 201, card.text)
+        const lookUp = async (user: string) => {
+          const issued = await t.request('POST', `/v1/cards/${card.body.id}/issue`, { key, body: { user_id: user } })
+          assert.equal(issued.status, 201, issued.text)
+          return t.request('GET', `/v1/coupons/${issued.body.code}`, { key })
+        }
+        const held = await lookUp(userId)
+        assert.equal(held.status, 200, held.text)
+        assert.equal(held.body.user_id, userId)
+        assert.equal(held.body.customer_contact, `${phone.slice(0, 3)}****${phone.slice(-4)}`)
+        assert.ok(!held.text.includes(phone), 'the whole number is not in the answer')
+        // A user of the merchant's own system has no wallet contact to show.
+        assert.equal((await lookUp('openid-7')).body.customer_contact, null)
+      })
+
       it('signs in by e-mail, case and spaces aside', async () => {
         const requested = await requestCode({ email: '  Bob@Example.COM ' })
         assert.equal(requested.status, 202, requested.text)

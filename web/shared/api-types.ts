@@ -2155,7 +2155,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Look a coupon up by its code */
+        /** Look a coupon up by its code, with its holder’s masked wallet contact */
         get: {
             parameters: {
                 query?: never;
@@ -2202,6 +2202,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            customer_contact: string | null;
                         };
                     };
                 };

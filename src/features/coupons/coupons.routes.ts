@@ -9,7 +9,8 @@ import { decodeCursor, page } from '../../pagination.ts'
 import { findCouponByCode, findIssued, issueCoupon, voidCoupon } from './coupons.service.ts'
 import { presentCoupon } from './coupons.presenter.ts'
 import { listUserCoupons } from './coupons.repository.ts'
-import { CouponSchema, CouponStateSchema } from './coupons.schemas.ts'
+import { CouponLookupSchema, CouponSchema, CouponStateSchema } from './coupons.schemas.ts'
+import { maskedContactOf } from '../customers/customers.service.ts'
 
 export async function couponsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
@@ -40,11 +41,11 @@ export async function couponsRoutes(app: FeatureApp, ctx: AppContext): Promise<v
 
   app.get(
     '/v1/coupons/:code',
-    { schema: { tags: ['coupons'], summary: 'Look a coupon up by its code', params: IdParam('code'), response: responses({ 200: CouponSchema }) }, config: { till: true } },
+    { schema: { tags: ['coupons'], summary: 'Look a coupon up by its code, with its holder’s masked wallet contact', params: IdParam('code'), response: responses({ 200: CouponLookupSchema }) }, config: { till: true } },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const { coupon, code } = await findCouponByCode(ctx, merchantId, request.params.code)
-      return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code)
+      return { ...presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code), customer_contact: await maskedContactOf(db, merchantId, coupon.user_id) }
     },
   )
 

@@ -17,8 +17,7 @@ const sameSources: [Static<typeof CouponSourceSchema>, CouponSource] extends [Co
 void sameStates
 void sameSources
 
-/** A coupon as the API shows it (presentCoupon), its timestamps in the merchant's zone. */
-export const CouponSchema = Type.Object({
+const CouponFields = {
   id: Type.String(),
   code: Type.String({ description: 'The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven' }),
   card_id: Type.String(),
@@ -32,4 +31,15 @@ export const CouponSchema = Type.Object({
   redeemed_at: Nullable(Timestamp),
   redemption_id: Nullable(Type.String()),
   voided_at: Nullable(Timestamp),
+}
+
+/** A coupon as the API shows it (presentCoupon), its timestamps in the merchant's zone. */
+export const CouponSchema = Type.Object(CouponFields)
+
+/** A coupon looked up by its code: with who holds it, as far as their words can be shown to staff. */
+export const CouponLookupSchema = Type.Object({
+  ...CouponFields,
+  customer_contact: Nullable(
+    Type.String({ description: 'The phone number or e-mail address the holder signed in to the wallet with, masked (`138****0000`, `a***@example.com`); null for a user of your own system' }),
+  ),
 })

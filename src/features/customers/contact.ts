@@ -50,3 +50,18 @@ export function contactFrom(input: { phone?: string; email?: string }): { ok: tr
   if (destination === null) return { ok: false, errors: [{ field: 'email', code: 'invalid', message: 'is not an e-mail address' }] }
   return { ok: true, contact: { channel: 'email', destination } }
 }
+
+/**
+ * A contact as staff may read it: enough to recognise the customer, not to call or write to them.
+ * `+8613800138000` → `138****8000`, other numbers keep their country code's first digits, e-mail
+ * addresses their first character and domain.
+ */
+export function maskContact(destination: string): string {
+  if (channelOf(destination) === 'email') {
+    const at = destination.lastIndexOf('@')
+    return `${destination.slice(0, 1)}***${destination.slice(at)}`
+  }
+  const digits = destination.replace(/^\+/, '')
+  if (digits.startsWith('86') && MAINLAND_MOBILE.test(digits.slice(2))) return `${digits.slice(2, 5)}****${digits.slice(-4)}`
+  return `+${digits.slice(0, 3)}****${digits.slice(-4)}`
+}

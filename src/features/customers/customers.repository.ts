@@ -55,6 +55,11 @@ export async function findCustomerByContact(db: Db, merchantId: string, channel:
   return db.selectFrom('customers').selectAll().where('merchant_id', '=', merchantId).where(channel, '=', destination).executeTakeFirst()
 }
 
+/** The wallet customer behind a user id, if the user signed in to the wallet (not a user of the merchant's own system). */
+export async function findCustomerByUserId(db: Db, merchantId: string, userId: string): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customers').selectAll().where('merchant_id', '=', merchantId).where('user_id', '=', userId).executeTakeFirst()
+}
+
 /** Inserts a customer; nothing when one with the same key (say, the same contact) exists already. */
 export async function insertCustomerUnlessExists(db: Db, row: CustomerRow): Promise<void> {
   await db.insertInto('customers').values(row).onConflict((oc) => oc.doNothing()).execute()

@@ -4,12 +4,12 @@ import type { Db } from '../../db/database.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { safeEqual } from '../../ports/secrets.ts'
-import { channelOf, type Contact } from './contact.ts'
+import { channelOf, maskContact, type Contact } from './contact.ts'
 import { OTP_MAX_ATTEMPTS, OTP_TTL_MS, OTP_WINDOW_MS, decideOtpIssue } from './otp-rules.ts'
 import { currentWalletSecret, loadWalletSigning, type WalletSigning } from './wallet-secrets.ts'
 import { MAX_TOKEN_LIFETIME_SECONDS, mintWalletToken } from './wallet-token.ts'
 import {
-  consumeOtpChallenge, countOtpAttempt, findCustomerByContact, insertCustomerUnlessExists, insertOtpChallenge, otpSentSince, type CustomerRow,
+  consumeOtpChallenge, countOtpAttempt, findCustomerByContact, findCustomerByUserId, insertCustomerUnlessExists, insertOtpChallenge, otpSentSince, type CustomerRow,
 } from './customers.repository.ts'
 
 /** A customer who signed in with a one-time code stays signed in this long. */
@@ -23,6 +23,13 @@ export interface IssuedWalletToken {
 }
 
 /** The merchant a public wallet call names; 404 when there is none. */
+/** How staff may see who holds a user id: the wallet contact masked, null for a user of the merchant's own system. */
+export async function maskedContactOf(db: Db, merchantId: string, userId: string): Promise<string | null> {
+  const customer = await findCustomerByUserId(db, merchantId, userId)
+  const contact = customer?.phone ?? customer?.email
+  return contact ? maskContact(contact) : null
+}
+
 export async function requireWalletMerchant(ctx: AppContext, merchantId: string): Promise<WalletSigning> {
   const signing = await loadWalletSigning(ctx, merchantId)
   if (!signing) throw new AppError('merchant_not_found', 'There is no merchant with this id.')

@@ -1,0 +1,210 @@
+/**
+ * What a merchant meets in the first week, in a real browser against a real `kabao serve` (SQLite): the
+ * dashboard before anything happened, the card form's checks (every bad field marked with its words,
+ * nothing red on an untouched form, a last day before the first kept and flagged), the member card's
+ * join link with its copy button and QR code, and the till naming a member who earns the points.
+ * Console errors and basic accessibility are checked as in journey.test.ts.
+ */
+import { describe, it, before, after, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
+import { ensureWebBuilt } from './support/web-build.ts'
+import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import { assertAccessible } from './support/ui.ts'
+
+const OWNER = { login: 'owner@noodles.example', password: 'owner-password-1' }
+const CLERK = { login: 'clerk-xuhui', password: 'clerk-password-1' }
+
+describe('a merchant’s first week in a browser', () => {
+  let server: ServerProcess
+  let browser: Browser
+  let dataDir: string
+  const contexts: BrowserContext[] = []
+  const watches = new Map<Page, ConsoleWatch>()
+  /** The owner's session for setting things up through the API. */
+  const owner = { cookie: '', csrf: '' }
+
+  async function openPage(options: { permissions?: string[] } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN' })
+    if (options.permissions) await context.grantPermissions(options.permissions, { origin: server.base })
+    contexts.push(context)
+    const page = await context.newPage()
+    page.setDefaultTimeout(30_000)
+    watches.set(page, watchConsole(page))
+    return page
+  }
+
+  async function signInToConsole(to: string): Promise<Page> {
+    const page = await openPage({ permissions: ['clipboard-read', 'clipboard-write'] })
+    await page.goto(`${server.base}/console/login?redirect=${encodeURIComponent(to)}`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
+    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL((url) => url.pathname === `/console${to}`)
+    return page
+  }
+
+  async function call(url: string, body: unknown): Promise<any> {
+    const res = await fetch(`${server.base}${url}`, { method: 'POST', headers: { cookie: owner.cookie, 'x-kabao-csrf': owner.csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    assert.equal(res.status, 201, await res.clone().text())
+    return res.json()
+  }
+
+  function assertNoConsoleErrors(page: Page): void {
+    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
+  }
+
+  /** The form item with this label, and the message it shows. */
+  const item = (page: Page, label: string): Locator => page.locator('.el-form-item', { has: page.locator('.el-form-item__label', { hasText: new RegExp(`^${label.replace(/[()（）%]/g, '\\$&')}$`) }) })
+  const errorOf = (page: Page, label: string): Locator => item(page, label).locator('.el-form-item__error')
+
+  before(async () => {
+    await ensureWebBuilt()
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-first-week-'))
+    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`))
+    browser = await launchBrowser()
+    const setup = await fetch(`${server.base}/v1/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ merchant_name: '徐汇面馆', login: OWNER.login, password: OWNER.password }),
+    })
+    assert.equal(setup.status, 201, await setup.clone().text())
+    owner.cookie = setup.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
+    owner.csrf = ((await setup.json()) as { csrf_token: string }).csrf_token
+  })
+
+  afterEach(async (t) => {
+    const page = [...watches.keys()].at(-1)
+    if (page && !page.isClosed()) await screenshot(page, `first-week-last-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
+  })
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined)
+    await browser?.close()
+    await server?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('shows an empty state instead of bare axes on a dashboard with nothing to count yet', async () => {
+    const page = await signInToConsole('/')
+    await page.getByRole('heading', { name: '数据概览' }).waitFor()
+    for (const chart of ['trend-empty', 'stock-empty']) {
+      const empty = page.locator(`[data-test=${chart}]`)
+      await empty.waitFor()
+      assert.match((await empty.textContent()) ?? '', /暂无数据/)
+    }
+    assert.equal(await page.locator('.chart__canvas').count(), 0, 'no chart is drawn')
+    await assertAccessible(page, 'empty dashboard')
+    await screenshot(page, 'first-week-01-dashboard-empty')
+    assertNoConsoleErrors(page)
+  })
+
+  it('marks every bad field of the card form with its words, and nothing on a form nobody touched', async () => {
+    const page = await signInToConsole('/cards/new')
+    await page.getByRole('heading', { name: '创建卡券' }).waitFor()
+    // The pristine form breaks the compliance policy (no notice yet) but says nothing before it is touched.
+    await page.getByLabel('使用须知').waitFor()
+    assert.equal(await page.locator('.el-form-item__error').count(), 0, 'no red error on a pristine form')
+    await assertAccessible(page, 'pristine card form')
+
+    await page.getByLabel('卡券标题').fill('满50减5')
+    await page.getByLabel('使用须知').fill('结账时出示券码')
+    await page.getByLabel('最低消费').fill('50')
+    for (const [typed, words] of [['-5', '不能是负数'], ['0', '必须大于 0'], ['abc', '请输入金额（元），最多两位小数']]) {
+      await page.getByLabel('减免金额').fill(typed)
+      await page.getByRole('button', { name: '创建卡券' }).click()
+      await page.locator('.el-alert', { hasText: '有 1 处需要修改' }).waitFor()
+      // Marked after the send, and still marked once the field is left again.
+      await errorOf(page, '减免金额').filter({ hasText: words }).waitFor()
+      await page.getByLabel('减免金额').focus()
+      await page.getByLabel('最低消费').focus()
+      await errorOf(page, '减免金额').filter({ hasText: words }).waitFor()
+      assert.equal(await page.locator('.el-form-item__error').count(), 1, `only the amount off is marked for ${typed}`)
+    }
+    await screenshot(page, 'first-week-02-card-form-amount')
+    await page.getByLabel('减免金额').fill('5')
+    await errorOf(page, '减免金额').waitFor({ state: 'detached' })
+
+    // A discount card with no percent off.
+    await page.getByRole('radio', { name: '折扣券' }).click({ force: true })
+    await page.getByRole('button', { name: '创建卡券' }).click()
+    await errorOf(page, '优惠比例（%）').filter({ hasText: '必填' }).waitFor()
+    await page.getByLabel('优惠比例（%）').fill('15')
+    await page.getByLabel('优惠比例（%）').blur()
+    await errorOf(page, '优惠比例（%）').waitFor({ state: 'detached' })
+
+    // Fixed dates, the last before the first: both kept, the last day flagged.
+    await page.getByRole('radio', { name: '固定日期' }).click({ force: true })
+    await page.getByLabel('开始日期').fill('2035-03-20')
+    await page.getByLabel('开始日期').press('Enter')
+    await page.getByLabel('结束日期').fill('2035-03-10')
+    await page.getByLabel('结束日期').press('Enter')
+    await page.getByRole('button', { name: '创建卡券' }).click()
+    await errorOf(page, '结束日期').filter({ hasText: '结束日期不能早于开始日期' }).waitFor()
+    assert.equal(await page.getByLabel('开始日期').inputValue(), '2035-03-20')
+    assert.equal(await page.getByLabel('结束日期').inputValue(), '2035-03-10')
+    assert.equal(await errorOf(page, '开始日期').count(), 0, 'the first day is not the one to change')
+    await screenshot(page, 'first-week-03-card-form-dates')
+
+    await page.getByLabel('结束日期').fill('2035-04-30')
+    await page.getByLabel('结束日期').press('Enter')
+    await errorOf(page, '结束日期').waitFor({ state: 'detached' })
+    await page.getByRole('button', { name: '创建卡券' }).click()
+    await page.getByRole('heading', { name: '满50减5' }).waitFor()
+    assertNoConsoleErrors(page)
+  })
+
+  it('names member cards as such and gives each join link a copy button and a QR code', async () => {
+    const card = await call('/v1/member-cards', { title: '面馆会员', levels: [{ name: '普通会员', min_growth: 0 }], points_rules: { per_yuan: 1 }, stored_value: { enabled: false } })
+    const page = await signInToConsole('/members')
+    await page.getByRole('columnheader', { name: '会员卡名称' }).waitFor()
+    const qr = page.getByRole('img', { name: '开通“面馆会员”的二维码' })
+    await qr.waitFor()
+    assert.ok(await qr.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth > 0 : new Promise<boolean>((resolve) => img.addEventListener('load', () => resolve(img.naturalWidth > 0))))), 'the QR code image loads')
+    await page.getByRole('button', { name: '复制“面馆会员”的开卡链接' }).click()
+    await page.getByText('已复制').waitFor()
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), card.join_url)
+    await assertAccessible(page, 'member cards')
+    await screenshot(page, 'first-week-04-join-link')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets the clerk name a member at the till, who earns the points on what they pay', async () => {
+    const store = await call('/v1/stores', { name: '徐汇店' })
+    await call('/v1/staff', { ...CLERK, role: 'clerk', name: '陈店员', store_id: store.id })
+    const memberCard = await call('/v1/member-cards', { title: '积分卡', levels: [{ name: '普通会员', min_growth: 0 }], points_rules: { per_yuan: 1 }, stored_value: { enabled: false } })
+    const member = await call(`/v1/member-cards/${memberCard.id}/members`, { user_id: 'diner-0001' })
+    const card = await call('/v1/cards', { type: 'cash', title: '满100减20', notice: '结账时出示券码', reduce_cost: 2000, least_cost: 10000, stock: 10, validity: { type: 'fixed_term', days: 30 } })
+    const coupon = await call(`/v1/cards/${card.id}/issue`, { user_id: 'diner-0001' })
+
+    const page = await openPage()
+    await page.goto(`${server.base}/pos/login`)
+    await page.getByLabel('登录名').fill(CLERK.login)
+    await page.getByLabel('密码').fill(CLERK.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByLabel('会员号（选填）').waitFor()
+
+    // A number nobody has is said on the member field, and nothing is redeemed.
+    await page.getByLabel('订单金额（元）').fill('128')
+    await page.getByLabel('会员号（选填）').fill('99999999')
+    await page.getByLabel('券码').fill(coupon.code)
+    await page.getByRole('button', { name: '查询' }).click()
+    await page.locator('[data-test=member-error]', { hasText: '找不到这个会员号' }).waitFor()
+
+    await page.getByLabel('会员号（选填）').fill(member.member_number.toLowerCase())
+    await page.getByRole('button', { name: '查询' }).click()
+    await page.locator('[data-test=member]', { hasText: `会员 ${member.member_number}` }).waitFor()
+    await assertAccessible(page, 'till with a member')
+    await screenshot(page, 'first-week-05-till-member')
+    await page.getByRole('button', { name: '确认核销' }).click()
+    // 128 less 20 off is 108 paid: 108 points at one a yuan.
+    await page.locator('[data-test=points-earned]', { hasText: `会员 ${member.member_number} 获得 108 积分，现有 108 积分` }).waitFor()
+    const after = await fetch(`${server.base}/v1/members/${member.id}`, { headers: { cookie: owner.cookie } })
+    assert.equal(((await after.json()) as { points_balance: number }).points_balance, 108)
+    assertNoConsoleErrors(page)
+  })
+})
