@@ -100,7 +100,7 @@ describe('the web apps in a browser', () => {
     assert.ok(!(await page.getByText(PHONE, { exact: false }).count()), 'the record shows the phone number masked')
     assert.doesNotMatch(server.output().slice(since), new RegExp(`(?<!\\d)${code}(?!\\d)`), 'the sign-in code is not in the log')
     await assertAccessible(page, 'sent messages')
-    await screenshot(page, 'console-12-sent-messages')
+    await screenshot(page, 'console-10c-sent-messages')
     assertNoConsoleErrors(page)
     return code
   }
@@ -217,7 +217,7 @@ describe('the web apps in a browser', () => {
     await emailCard.getByText('已设置').waitFor()
     await emailCard.getByText(new URL(smtp.url).host).waitFor()
     assert.equal(await page.getByText('s3cret').count(), 0, 'the mail server’s password is not shown')
-    await screenshot(page, 'console-11-message-channels')
+    await screenshot(page, 'console-05b-message-channels')
 
     await emailCard.getByRole('button', { name: '测试发送' }).click()
     await page.getByRole('dialog').getByLabel('收件邮箱').fill('owner@tea.example')
@@ -226,7 +226,7 @@ describe('the web apps in a browser', () => {
     const mail = smtp.mails.at(-1)
     assert.deepEqual([mail?.from, mail?.to], ['shop@tea.example', ['owner@tea.example']])
     assert.match(mailText(mail!.raw), /Kabao 测试消息/)
-    await screenshot(page, 'console-11b-test-sent')
+    await screenshot(page, 'console-05c-test-sent')
     await page.getByRole('dialog').getByRole('button', { name: '取消' }).click()
 
     await page.getByRole('menuitem', { name: '发送记录' }).click()
