@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010-retention-indexes.ts'
 import * as m0011 from './migrations/0011-api-key-request-refs.ts'
 import * as m0012 from './migrations/0012-merchant-language.ts'
 import * as m0015 from './migrations/0015-messaging.ts'
+import * as m0016 from './migrations/0016-customer-messages.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0011-api-key-request-refs': m0011,
   '0012-merchant-language': m0012,
   '0015-messaging': m0015,
+  '0016-customer-messages': m0016,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

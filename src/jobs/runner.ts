@@ -9,6 +9,7 @@ import { purgeWebhookLog } from './purge-webhook-log.job.ts'
 import { purgeSentMessagesJob } from './purge-sent-messages.job.ts'
 import { MEMBER_JOBS } from './member-jobs.ts'
 import { remindExpiringCoupons } from './remind-expiring-coupons.job.ts'
+import { sendCustomerMessages } from './send-customer-messages.job.ts'
 import { alertLowStock } from './stock-low.job.ts'
 import { rollUpDailyStats } from './daily-stats.job.ts'
 import { nudgeWebhooks, startWebhookWorker } from './webhook-worker.ts'
@@ -37,10 +38,13 @@ export interface JobSettings {
   webhookLogRetentionDays?: number
 }
 
-/** Every scheduled job, in the order a tick runs them; the member cards' jobs include points expiry. */
+/**
+ * Every scheduled job, in the order a tick runs them; the member cards' jobs include points expiry. Customer
+ * messages go last, so what this tick told customers goes out in the same tick.
+ */
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
   const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
-  return [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS]
+  return [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
 }
 
 /** The scheduled jobs with the default settings. */

@@ -6,7 +6,8 @@ export type { CustomerNotification }
 /**
  * How customers are reached: sign-in codes on the merchant's e-mail or SMS channel (a running server uses
  * features/messaging's notifier; codes never go to the log), notifications to the customer's inbox in the
- * wallet, with a `notification.created` event that the merchant's webhook receives to push them on.
+ * wallet, with a `notification.created` event that the merchant's webhook receives to push them on; a running
+ * server also queues reminders, points and level notices for the customer's phone or e-mail.
  */
 export interface Notifier {
   sendOneTimeCode(input: { merchantId: string; channel: 'phone' | 'email'; destination: string; code: string }): Promise<void>

@@ -1,54 +1,14 @@
-import { describe, it, before, after } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import pino from 'pino'
-import { SMTPServer } from 'smtp-server'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { useTestApp, type TestApp } from '../helpers/app.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { useReceiver, verifySignature } from '../helpers/webhook-receiver.ts'
 import { signInStaff } from '../helpers/staff-session.ts'
+import { mailText, useSmtp } from '../helpers/smtp.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
-
-interface Mail {
-  from: string
-  to: string[]
-  user: string | undefined
-  raw: string
-}
-
-/** A real SMTP server that wants `shop` / `s3cret` and keeps what it is sent. */
-async function startSmtp(): Promise<{ url: string; mails: Mail[]; close(): Promise<void> }> {
-  const mails: Mail[] = []
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === 'shop' && auth.password === 's3cret') return callback(null, { user: 'shop' })
-      callback(new Error('Invalid username or password'))
-    },
-    onData(stream, session, callback) {
-      let raw = ''
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')))
-      stream.on('end', () => {
-        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), user: session.user as string | undefined, raw })
-        callback()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.server.address() as AddressInfo
-  return { url: `smtp://shop:s3cret@127.0.0.1:${port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
-}
-
-/** Decodes the quoted-printable / base64 body nodemailer writes, enough to find the code in it. */
-function mailText(raw: string): string {
-  const body = raw.slice(raw.indexOf('\r\n\r\n') + 4)
-  if (/Content-Transfer-Encoding: base64/i.test(raw)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
-  return body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
-}
 
 const START = '2030-03-01T02:00:00Z'
 
@@ -59,11 +19,7 @@ for (const engine of ENGINES) {
     const clock = new ManualClock(START)
     const t = useTestApp(engine, { clock, realMessaging: true, build: { logger } })
     const receiver = useReceiver()
-    let smtp: Awaited<ReturnType<typeof startSmtp>>
-    before(async () => {
-      smtp = await startSmtp()
-    })
-    after(() => smtp.close())
+    const smtp = useSmtp()
 
     const requestCode = (merchantId: string, contact: Record<string, string>, app: TestApp = t) => app.request('POST', '/v1/wallet/otp', { body: { merchant_id: merchantId, ...contact } })
     const sentMessages = async (key: string) => {

@@ -20,6 +20,7 @@ import { ensureWebBuilt } from './support/web-build.ts'
 import { ARTIFACTS, launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
 import { tabOrder } from './support/a11y.ts'
 import { assertAccessible, choose } from './support/ui.ts'
+import { mailText, startSmtp, type SmtpServer } from '../helpers/smtp.ts'
 
 const OWNER = { login: 'owner@tea.example', password: 'owner-password-1' }
 const OPERATOR = { login: 'operator@tea.example', password: 'operator-password-1' }
@@ -34,6 +35,10 @@ describe('the web apps in a browser', () => {
   const watches = new Map<Page, ConsoleWatch>()
   /** What the journey hands from one step to the next. */
   const journey = { claimUrl: '', code: '', apiKey: '', storeName: '静安寺店', cardTitle: '满100减20' }
+  /** The owner's console, once signed in (it reads the record of sent messages). */
+  let owner: Page | undefined
+  /** The merchant's mail server, a real SMTP server. */
+  let smtp: SmtpServer
   /** How long each app took to first show something, recorded (not asserted: this machine is shared). */
   const firstRender: Record<string, number | null> = {}
 
@@ -78,21 +83,26 @@ describe('the web apps in a browser', () => {
 
   /**
    * The one-time code the server would have sent to this phone: with no SMS provider set up it is only
-   * recorded for the owner (发送记录, GET /v1/sent-messages), and it never reaches the log.
+   * recorded for the owner, who reads it in the console's 发送记录 page; it never reaches the log.
    */
   async function oneTimeCode(since: number): Promise<string> {
-    for (let i = 0; i < 100; i++) {
-      const res = await fetch(`${server.base}/v1/sent-messages?limit=5`, { headers: { authorization: `Bearer ${journey.apiKey}` } })
-      const sent = ((await res.json()) as { data: { destination: string; kind: string; text: string }[] }).data
-      const message = sent.find((m) => m.kind === 'one_time_code' && /^\+86138\d{8}$/.test(m.destination))
-      const code = message && /(\d{6})/.exec(message.text)?.[1]
-      if (code) {
-        assert.doesNotMatch(server.output().slice(since), new RegExp(`(?<!\\d)${code}(?!\\d)`), 'the sign-in code is not in the log')
-        return code
-      }
+    const page = owner ?? (owner = await signInToConsole(OWNER))
+    await page.goto(`${server.base}/console/sent-messages`)
+    await page.getByRole('heading', { name: '发送记录' }).waitFor()
+    const row = page.locator('[data-test=sent-messages] .el-table__row', { hasText: '登录验证码' }).filter({ hasText: `+86 ${PHONE.slice(0, 3)}****${PHONE.slice(-4)}` })
+    for (let i = 0; i < 50 && (await row.count()) === 0; i++) {
       await delay(100)
+      await page.getByRole('button', { name: '刷新' }).click()
     }
-    throw new Error(`no one-time code among the sent messages: ${JSON.stringify(await (await fetch(`${server.base}/v1/sent-messages?limit=5`, { headers: { authorization: `Bearer ${journey.apiKey}` } })).json())}\n${server.output().slice(since).split('\n').filter((l) => l.includes('otp') || l.includes('error')).join('\n').slice(0, 3000)}`)
+    const text = await row.first().locator('[data-test=sent-text]').textContent()
+    const code = /(\d{6})/.exec(text ?? '')?.[1]
+    assert.ok(code, `no sign-in code in the record: ${text}`)
+    assert.ok(!(await page.getByText(PHONE, { exact: false }).count()), 'the record shows the phone number masked')
+    assert.doesNotMatch(server.output().slice(since), new RegExp(`(?<!\\d)${code}(?!\\d)`), 'the sign-in code is not in the log')
+    await assertAccessible(page, 'sent messages')
+    await screenshot(page, 'console-10c-sent-messages')
+    assertNoConsoleErrors(page)
+    return code
   }
 
   before(async () => {
@@ -100,6 +110,7 @@ describe('the web apps in a browser', () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-'))
     server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`, { LOG_LEVEL: 'info' }))
     browser = await launchBrowser()
+    smtp = await startSmtp()
   })
 
   // The last page of every step, whatever happened: what to look at when a step fails.
@@ -114,6 +125,7 @@ describe('the web apps in a browser', () => {
     for (const context of contexts) await context.close().catch(() => undefined)
     await browser?.close()
     await server?.stop()
+    await smtp?.close()
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   })
 
@@ -183,6 +195,45 @@ describe('the web apps in a browser', () => {
     await page.getByRole('cell', { name: `…${journey.apiKey.slice(-4)}` }).waitFor()
     assert.equal(await page.getByText(journey.apiKey).count(), 0, 'the key is not shown again')
     await assertAccessible(page, 'API keys')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets the owner send customers e-mail through the merchant’s mail server, with a test message', async () => {
+    owner = await signInToConsole(OWNER)
+    const page = owner
+    await page.getByRole('menuitem', { name: '消息渠道' }).click()
+    await page.getByRole('heading', { name: '消息渠道' }).waitFor()
+    const emailCard = page.locator('[data-test=channel-email]')
+    await emailCard.getByText('未设置').waitFor()
+    await assertAccessible(page, 'message channels')
+    await emailCard.getByRole('button', { name: '设置' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByLabel('SMTP 地址').fill('ftp://wrong')
+    await dialog.getByLabel('发件人').fill('shop@tea.example')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await dialog.locator('.el-form-item__error', { hasText: '请填写以 smtp:// 或 smtps:// 开头的地址' }).waitFor()
+    await dialog.getByLabel('SMTP 地址').fill(smtp.url)
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await emailCard.getByText('已设置').waitFor()
+    await emailCard.getByText(new URL(smtp.url).host).waitFor()
+    assert.equal(await page.getByText('s3cret').count(), 0, 'the mail server’s password is not shown')
+    await screenshot(page, 'console-05b-message-channels')
+
+    await emailCard.getByRole('button', { name: '测试发送' }).click()
+    await page.getByRole('dialog').getByLabel('收件邮箱').fill('owner@tea.example')
+    await page.getByRole('dialog').getByRole('button', { name: '发送测试消息' }).click()
+    await page.locator('[data-test=test-result]', { hasText: '测试消息已发送到 owner@tea.example' }).waitFor()
+    const mail = smtp.mails.at(-1)
+    assert.deepEqual([mail?.from, mail?.to], ['shop@tea.example', ['owner@tea.example']])
+    assert.match(mailText(mail!.raw), /Kabao 测试消息/)
+    await screenshot(page, 'console-05c-test-sent')
+    await page.getByRole('dialog').getByRole('button', { name: '取消' }).click()
+
+    await page.getByRole('menuitem', { name: '发送记录' }).click()
+    const row = page.locator('[data-test=sent-messages] .el-table__row').first()
+    await row.getByText('测试消息', { exact: true }).waitFor()
+    await row.getByText('已发送').waitFor()
+    await row.getByText('o****@tea.example').waitFor()
     assertNoConsoleErrors(page)
   })
 

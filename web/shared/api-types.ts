@@ -10773,10 +10773,11 @@ export interface paths {
                             id: string;
                             channel: "email" | "sms";
                             destination: string;
-                            kind: "one_time_code" | "test";
+                            /** @description `one_time_code` (a wallet sign-in code), `test`, or the kind of the customer notification it passes on */
+                            kind: "one_time_code" | "test" | "coupon.expiring" | "points.expiring" | "points.changed" | "member.level_changed";
                             text: string;
-                            /** @description `not_sent`: no provider is set up for the channel */
-                            status: "sent" | "failed" | "not_sent";
+                            /** @description `pending`: queued or waiting to be tried again; `failed`: the provider refused it for good; `not_sent`: no provider is set up for the channel */
+                            status: "pending" | "sent" | "failed" | "not_sent";
                             error: string | null;
                             /**
                              * Format: date-time
@@ -10840,10 +10841,11 @@ export interface paths {
                                 id: string;
                                 channel: "email" | "sms";
                                 destination: string;
-                                kind: "one_time_code" | "test";
+                                /** @description `one_time_code` (a wallet sign-in code), `test`, or the kind of the customer notification it passes on */
+                                kind: "one_time_code" | "test" | "coupon.expiring" | "points.expiring" | "points.changed" | "member.level_changed";
                                 text: string;
-                                /** @description `not_sent`: no provider is set up for the channel */
-                                status: "sent" | "failed" | "not_sent";
+                                /** @description `pending`: queued or waiting to be tried again; `failed`: the provider refused it for good; `not_sent`: no provider is set up for the channel */
+                                status: "pending" | "sent" | "failed" | "not_sent";
                                 error: string | null;
                                 /**
                                  * Format: date-time

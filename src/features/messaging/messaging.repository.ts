@@ -41,3 +41,44 @@ export async function purgeSentMessages(db: Db, cutoff: number, batch = 1000): P
   const result = await db.deleteFrom('sent_messages').where('id', 'in', oldest).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/** How the merchant reaches this customer (their sign-in contact), with the merchant's name and language; undefined for a user with no customer record. */
+export async function findCustomerContact(db: Db, merchantId: string, userId: string) {
+  return db
+    .selectFrom('customers')
+    .innerJoin('merchants', 'merchants.id', 'customers.merchant_id')
+    .select(['customers.phone', 'customers.email', 'merchants.name as merchant_name', 'merchants.language'])
+    .where('customers.merchant_id', '=', merchantId)
+    .where('customers.user_id', '=', userId)
+    .executeTakeFirst()
+}
+
+/** Pending messages due by `now`, the longest waiting first (a partial index holds only pending ones). */
+export async function listDueMessages(db: Db, now: number, limit: number): Promise<Pick<SentMessagesTable, 'merchant_id' | 'id'>[]> {
+  return db.selectFrom('sent_messages').select(['merchant_id', 'id']).where('status', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit).execute()
+}
+
+/**
+ * Takes a due message for one try: counts the try and holds the message until `leaseUntil`, so no other
+ * process tries it meanwhile and a process that dies mid-try leaves it due again. Undefined when it is no
+ * longer due (someone else took it).
+ */
+export async function claimDueMessage(db: Db, merchantId: string, id: string, now: number, leaseUntil: number): Promise<SentMessagesTable | undefined> {
+  return db
+    .updateTable('sent_messages')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: leaseUntil }))
+    .where('merchant_id', '=', merchantId)
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/**
+ * What the try numbered `attempts` came to: settled (`next_attempt_at` null) or pending again until
+ * `next_attempt_at`. A try whose lease ran out and was taken over records nothing.
+ */
+export async function recordMessageTry(db: Db, tried: Pick<SentMessagesTable, 'merchant_id' | 'id' | 'attempts'>, outcome: Pick<SentMessagesTable, 'status' | 'error' | 'next_attempt_at'>): Promise<void> {
+  await db.updateTable('sent_messages').set(outcome).where('merchant_id', '=', tried.merchant_id).where('id', '=', tried.id).where('attempts', '=', tried.attempts).execute()
+}

@@ -10,7 +10,7 @@ import type { FeatureApp } from '../feature.ts'
 import type { ChannelSettings } from './channels.ts'
 import { listMessageChannels, listSentMessages } from './messaging.repository.ts'
 import { deliver, messagingOptions, openChannel, removeChannel, saveEmailChannel, saveSmsChannel } from './messaging.service.ts'
-import type { MessageChannel, SentMessagesTable } from './messaging.table.ts'
+import { SENT_MESSAGE_KINDS, SENT_MESSAGE_STATUSES, type MessageChannel, type SentMessagesTable } from './messaging.table.ts'
 
 const ChannelName = Type.Union([Type.Literal('email'), Type.Literal('sms')])
 
@@ -29,10 +29,15 @@ const SentMessageSchema = Type.Object({
   id: Type.String(),
   channel: ChannelName,
   destination: Type.String(),
-  kind: Type.Union([Type.Literal('one_time_code'), Type.Literal('test')]),
+  kind: Type.Union(
+    SENT_MESSAGE_KINDS.map((kind) => Type.Literal(kind)),
+    { description: '`one_time_code` (a wallet sign-in code), `test`, or the kind of the customer notification it passes on' },
+  ),
   text: Type.String(),
-  status: Type.Union([Type.Literal('sent'), Type.Literal('failed'), Type.Literal('not_sent')], { description: '`not_sent`: no provider is set up for the channel' }),
-  error: Nullable(Type.String()),
+  status: Type.Union(SENT_MESSAGE_STATUSES.map((status) => Type.Literal(status)), {
+    description: '`pending`: queued or waiting to be tried again; `failed`: the provider refused it for good; `not_sent`: no provider is set up for the channel',
+  }),
+  error: Nullable(Type.String({ description: 'Why the provider refused it (the last try’s reason while pending)' })),
   created_at: Timestamp,
 })
 

@@ -1,16 +1,20 @@
 import type { AppContext } from '../../app-context.ts'
-import type { Database } from '../../db/database.ts'
+import type { Database, Db } from '../../db/database.ts'
+import { nextAttemptAt } from '../../domain/webhooks.ts'
 import { AppError } from '../../errors.ts'
 import type { Clock } from '../../ports/clock.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import type { Secrets } from '../../ports/secrets.ts'
-import { writeToInbox } from '../notifications/inbox.ts'
+import { writeToInbox, type CustomerNotification } from '../notifications/inbox.ts'
+import { channelMessage } from '../notifications/messages.ts'
 import { OTP_TTL_MS } from '../customers/otp-rules.ts'
 import { loadMerchant } from '../merchants/merchants.service.ts'
 import { sendOnChannel, type ChannelSettings, type EmailSettings, type SmsHookSettings } from './channels.ts'
-import { deleteMessageChannel, findMessageChannel, insertSentMessage, saveMessageChannel } from './messaging.repository.ts'
-import type { MessageChannel, MessageChannelsTable, SentMessageKind, SentMessageStatus } from './messaging.table.ts'
+import {
+  claimDueMessage, deleteMessageChannel, findCustomerContact, findMessageChannel, insertSentMessage, listDueMessages, recordMessageTry, saveMessageChannel,
+} from './messaging.repository.ts'
+import { CUSTOMER_MESSAGE_KINDS, type CustomerMessageKind, type MessageChannel, type MessageChannelsTable, type SentMessageKind, type SentMessageStatus } from './messaging.table.ts'
 
 export interface MessagingContext {
   database: Database
@@ -67,8 +71,30 @@ export interface Delivery {
   error: string | null
 }
 
+interface Outgoing {
+  id: string
+  merchantId: string
+  channel: MessageChannel
+  destination: string
+  kind: SentMessageKind
+  subject: string
+  text: string
+  createdAt: number
+}
+
+/** One try on the merchant's channel: sent, failed with the provider's reason, or not sent for want of a provider. */
+async function tryOnChannel(configured: ChannelSettings | null, options: MessagingOptions, message: Outgoing): Promise<Omit<Delivery, 'id'>> {
+  if (!configured) return { status: 'not_sent', error: `no ${message.channel === 'sms' ? 'SMS' : 'e-mail'} provider is set up` }
+  try {
+    await sendOnChannel(configured, message, { timeoutMs: options.timeoutMs ?? 10_000, allowPrivateDestinations: options.allowPrivateDestinations })
+    return { status: 'sent', error: null }
+  } catch (failure) {
+    return { status: 'failed', error: String((failure as Error).message ?? failure).slice(0, 500) }
+  }
+}
+
 /**
- * Sends a message to a customer on the merchant's channel and records it (sealed) for the owner's
+ * Sends a message to a customer on the merchant's channel now and records it (sealed) for the owner's
  * 发送记录, whatever happened: sent, failed with the provider's reason, or not sent for want of a provider.
  * `hidden` is what the record shows in place of a secret the message carries when it was not sent in
  * production (nobody may read a code the customer never got).
@@ -81,36 +107,84 @@ export async function deliver(
   const now = ctx.clock.now()
   const id = newId('msg', now)
   const configured = await channelSettings(ctx, message.merchantId, message.channel)
-  let status: SentMessageStatus = 'sent'
-  let error: string | null = null
-  let recorded = message.text
-  if (!configured) {
-    status = 'not_sent'
-    error = `no ${message.channel === 'sms' ? 'SMS' : 'e-mail'} provider is set up`
-    if (options.production && message.hidden) recorded = recorded.replaceAll(...message.hidden)
-  } else {
-    try {
-      await sendOnChannel(configured, { id, merchantId: message.merchantId, destination: message.destination, subject: message.subject, text: message.text, kind: message.kind, createdAt: now }, {
-        timeoutMs: options.timeoutMs ?? 10_000,
-        allowPrivateDestinations: options.allowPrivateDestinations,
-      })
-    } catch (failure) {
-      status = 'failed'
-      error = String((failure as Error).message ?? failure).slice(0, 500)
-    }
-  }
+  const { status, error } = await tryOnChannel(configured, options, { ...message, id, createdAt: now })
+  const recorded = status === 'not_sent' && options.production && message.hidden ? message.text.replaceAll(...message.hidden) : message.text
   await insertSentMessage(ctx.database.db, {
     id,
     merchant_id: message.merchantId,
     channel: message.channel,
     destination: message.destination,
     kind: message.kind,
+    subject: message.subject,
     text_sealed: ctx.secrets.seal(recorded),
     status,
     error,
+    attempts: configured ? 1 : 0,
+    next_attempt_at: null,
     created_at: now,
   })
   return { id, status, error }
+}
+
+/**
+ * Queues a notification for the customer's own contacts (phone → SMS, e-mail → e-mail), in the caller's
+ * transaction: the messages exist exactly when the notification does. A user without a customer record
+ * (no sign-in contact) is sent nothing. `sendDueMessages` sends them, outside any transaction.
+ */
+export async function queueCustomerMessages(tx: Db, secrets: Secrets, notification: CustomerNotification): Promise<void> {
+  const kind = notification.kind as CustomerMessageKind
+  if (!CUSTOMER_MESSAGE_KINDS.includes(kind)) return
+  const contact = await findCustomerContact(tx, notification.merchantId, notification.userId)
+  if (!contact) return
+  const { subject, text } = channelMessage(contact.language, contact.merchant_name, notification)
+  const destinations: [MessageChannel, string | null][] = [['sms', contact.phone], ['email', contact.email]]
+  for (const [channel, destination] of destinations) {
+    if (!destination) continue
+    await insertSentMessage(tx, {
+      id: newId('msg', notification.now),
+      merchant_id: notification.merchantId,
+      channel,
+      destination,
+      kind,
+      subject,
+      text_sealed: secrets.seal(text),
+      status: 'pending',
+      error: null,
+      attempts: 0,
+      next_attempt_at: notification.now,
+      created_at: notification.now,
+    })
+  }
+}
+
+/** After a failed try, the next comes this many seconds later; after the last, the message is failed for good. */
+export const MESSAGE_RETRY_SCHEDULE = [60, 300, 1800, 7200]
+/** A try holds its message this long: a process that dies mid-try leaves it due again after. */
+const TRY_LEASE_MS = 60_000
+const SEND_BATCH = 20
+
+/**
+ * Sends a batch of queued messages that are due, one after another, each recorded as it settles (sent,
+ * not sent for want of a provider, failed for good) or put back for a later try. Returns how many were tried.
+ */
+export async function sendDueMessages(ctx: MessagingContext, options: MessagingOptions, now: number): Promise<number> {
+  const due = await listDueMessages(ctx.database.db, now, SEND_BATCH)
+  const channels = new Map<string, Promise<ChannelSettings | null>>()
+  let tried = 0
+  for (const { merchant_id, id } of due) {
+    const message = await claimDueMessage(ctx.database.db, merchant_id, id, now, now + TRY_LEASE_MS)
+    if (!message) continue
+    tried++
+    const key = `${merchant_id} ${message.channel}`
+    if (!channels.has(key)) channels.set(key, channelSettings(ctx, merchant_id, message.channel))
+    const outcome = await tryOnChannel(await channels.get(key)!, options, {
+      id, merchantId: merchant_id, channel: message.channel, destination: message.destination, kind: message.kind,
+      subject: message.subject ?? '', text: ctx.secrets.unseal(message.text_sealed), createdAt: message.created_at,
+    })
+    const retryAt = outcome.status === 'failed' ? nextAttemptAt(MESSAGE_RETRY_SCHEDULE, message.attempts, ctx.clock.now(), Math.random()) : null
+    await recordMessageTry(ctx.database.db, message, retryAt === null ? { ...outcome, next_attempt_at: null } : { status: 'pending', error: outcome.error, next_attempt_at: retryAt })
+  }
+  return tried
 }
 
 const MINUTES = OTP_TTL_MS / 60_000
@@ -126,7 +200,8 @@ export function oneTimeCodeMessage(merchantName: string, code: string): { subjec
 /**
  * The notifier of a running server: sign-in codes go out on the merchant's e-mail or SMS channel, or,
  * with no provider, only to the owner's 发送记录 (in production they are refused: 503
- * delivery_unavailable). Codes never reach the log. Notifications go to the customer's inbox.
+ * delivery_unavailable). Codes never reach the log. Notifications go to the customer's inbox and, for
+ * the kinds in CUSTOMER_MESSAGE_KINDS, are queued for the customer's contacts (`queueCustomerMessages`).
  */
 export function messagingNotifier(ctx: MessagingContext, options: MessagingOptions): Notifier {
   return {
@@ -139,6 +214,10 @@ export function messagingNotifier(ctx: MessagingContext, options: MessagingOptio
         throw new AppError('delivery_unavailable', `Sign-in codes cannot be sent: the merchant has no ${kind === 'sms' ? 'SMS' : 'e-mail'} provider set up.`)
       }
     },
-    notifyCustomer: writeToInbox,
+    async notifyCustomer(tx, notification) {
+      const id = await writeToInbox(tx, notification)
+      if (id !== null) await queueCustomerMessages(tx, ctx.secrets, notification)
+      return id
+    },
   }
 }

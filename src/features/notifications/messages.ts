@@ -110,3 +110,12 @@ const CATALOGUES: Record<Language, Catalogue> = { 'zh-CN': zhCN, en }
 export function messageText<Id extends MessageId>(language: Language, id: Id, params: MessageParams[Id]): MessageText {
   return (CATALOGUES[language] ?? CATALOGUES[DEFAULT_LANGUAGE])[id](params)
 }
+
+/**
+ * A notification as the e-mail or SMS it also becomes: the merchant's name first, in 【】 as Chinese SMS
+ * gateways want their signature, then the title and the body.
+ */
+export function channelMessage(language: Language, merchantName: string, { title, body }: MessageText): { subject: string; text: string } {
+  if (language === 'en') return { subject: `[${merchantName}] ${title}`, text: `[${merchantName}] ${title}: ${body}` }
+  return { subject: `【${merchantName}】${title}`, text: `【${merchantName}】${title}：${body}` }
+}

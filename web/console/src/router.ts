@@ -23,6 +23,8 @@ export const router = createAppRouter('console', [
       { path: 'webhooks', name: 'webhooks', component: () => import('./pages/WebhooksPage.vue') },
       { path: 'members', name: 'members', component: () => import('./pages/MembersPage.vue') },
       { path: 'rewards', name: 'rewards', component: () => import('./pages/RewardsPage.vue') },
+      { path: 'message-channels', name: 'message-channels', component: () => import('./pages/MessageChannelsPage.vue') },
+      { path: 'sent-messages', name: 'sent-messages', component: () => import('./pages/SentMessagesPage.vue') },
       { path: 'settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
     ],
   },
