@@ -81,7 +81,7 @@ for (const engine of ENGINES) {
       })
       assert.deepEqual(texts.sort(), [
         ['+8613800138000', 'member.level_changed', '【Tea House】会员升级：您的会员等级已由“Member”变为“Silver”。'],
-        ['+8613800138000', 'points.changed', '【Tea House】积分到账：积分 +1500（Order big），当前积分 1500。'],
+        ['+8613800138000', 'points.changed', '【Tea House】积分到账：积分 +1500（订单 big），当前积分 1500。'],
       ])
       assert.deepEqual(notCodes(await sentMessages(m)).map((s) => [s.kind, s.status, s.error]).sort(), [['member.level_changed', 'sent', null], ['points.changed', 'sent', null]])
       assert.equal(await sendDue(), 0, 'each message goes once')

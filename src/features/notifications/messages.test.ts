@@ -27,5 +27,11 @@ describe('notification messages', () => {
     assert.equal(messageText('en', 'points.changed', { delta: 5, type: 'sign_in', reason: 'Daily sign-in 2026-03-01', balance: 5 }).body, 'Points +5 (Daily sign-in 2026-03-01). Balance: 5.')
   })
 
+  it('names order entries in Chinese with their references', () => {
+    assert.equal(messageText('zh-CN', 'points.changed', { delta: 15, type: 'purchase', reason: 'Order A1', balance: 15 }).body, '积分 +15（订单 A1），当前积分 15。')
+    assert.equal(messageText('zh-CN', 'points.changed', { delta: -15, type: 'refund', reason: 'Refund R1 of order A1', balance: 0 }).body, '积分 -15（订单 A1 退款 R1），当前积分 0。')
+    assert.equal(messageText('zh-CN', 'stored_value.changed', { delta: -500, type: 'payment', reason: 'Order A1', balance: 0 }).body, '储值 -¥5.00（订单 A1），当前余额 ¥0.00。')
+  })
+
   it('has both languages', () => assert.deepEqual([...LANGUAGES], ['zh-CN', 'en']))
 })

@@ -52,6 +52,15 @@ const EN_STORED_VALUE: Record<string, string> = {
 const ZH_POINTS_SPENT: Record<string, string> = { exchange: '积分已兑换', expiry: '积分已过期', refund: '积分已退回' }
 /** Entries whose reason is written by Kabao itself (in English, in the ledger) are named in Chinese by their type. */
 const ZH_OWN_REASONS: Record<string, string> = { sign_in: '每日签到', profile_completed: '完善资料', referral: '推荐新会员', expiry: '积分到期', exchange: '积分兑换' }
+/** Order reasons are written by member orders in English (`Order A1`, `Refund R1 of order A1`); Chinese texts name them in Chinese. */
+function zhReason(type: string, reason: string): string {
+  const own = ZH_OWN_REASONS[type]
+  if (own) return own
+  const refund = /^Refund (.+) of order (.+)$/.exec(reason)
+  if (refund) return `订单 ${refund[2]} 退款 ${refund[1]}`
+  const order = /^Order (.+)$/.exec(reason)
+  return order ? `订单 ${order[1]}` : reason
+}
 const ZH_STORED_VALUE: Record<string, string> = { top_up: '储值已到账', payment: '储值消费', order_refund: '储值退款到账', refund: '储值已退款' }
 
 const en: Catalogue = {
@@ -82,7 +91,7 @@ const en: Catalogue = {
 const zhCN: Catalogue = {
   'points.changed': ({ delta, type, reason, balance }) => ({
     title: delta > 0 ? '积分到账' : (ZH_POINTS_SPENT[type] ?? '积分扣减'),
-    body: `积分 ${signed(delta)}（${ZH_OWN_REASONS[type] ?? reason}），当前积分 ${balance}。`,
+    body: `积分 ${signed(delta)}（${zhReason(type, reason)}），当前积分 ${balance}。`,
   }),
   'points.expiring': ({ points, expiresAt }) => ({
     title: '积分即将过期',
@@ -94,7 +103,7 @@ const zhCN: Catalogue = {
   }),
   'stored_value.changed': ({ delta, type, reason, balance }) => ({
     title: ZH_STORED_VALUE[type] ?? '储值调整',
-    body: `储值 ${yuan(delta, true)}（${reason}），当前余额 ${yuan(balance)}。`,
+    body: `储值 ${yuan(delta, true)}（${zhReason(type, reason)}），当前余额 ${yuan(balance)}。`,
   }),
   'member.birthday_gift': ({ title }) => ({ title: '生日快乐', body: `生日礼券“${title}”已放入您的卡包。` }),
   'reward.exchanged': ({ title, pointsCost, coupon }) => ({
