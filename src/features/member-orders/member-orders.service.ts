@@ -157,7 +157,7 @@ export async function refundOrderInTx(
 
 /** The store an order happens in: a till key's own store, else the one named (which must exist). */
 async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: string | null): Promise<string | null> {
-  if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
+  if (storeId !== null && !reachesStore(principal, storeId)) {
     throw new AppError('forbidden', `This key records orders in store ${principal.storeId} only.`)
   }
   const id = storeId ?? principal.storeId

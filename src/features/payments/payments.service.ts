@@ -50,7 +50,7 @@ export interface PaymentOutcome {
 
 /** The store the order was paid in: a till key's own store, else the one named (which must exist). */
 async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: string | null): Promise<string | null> {
-  if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
+  if (storeId !== null && !reachesStore(principal, storeId)) {
     throw new AppError('forbidden', `This key reports payments of store ${principal.storeId} only.`)
   }
   const id = storeId ?? principal.storeId

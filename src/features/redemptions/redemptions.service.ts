@@ -48,7 +48,7 @@ export interface Decision {
 
 /** The store the redemption happens in: the key's own store for a till key, else the one named. */
 function storeIdFor(principal: MerchantPrincipal, storeId: string | null): string | null {
-  if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
+  if (storeId !== null && !reachesStore(principal, storeId)) {
     throw new AppError('forbidden', `This key redeems in store ${principal.storeId} only.`)
   }
   return storeId ?? principal.storeId
