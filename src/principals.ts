@@ -42,3 +42,20 @@ export interface CustomerPrincipal {
   merchantTz: string
   userId: string
 }
+
+/** What a credential's store binding is: a till key or a clerk works in one store, everyone else in all. */
+export type StoreBinding = Pick<MerchantPrincipal, 'storeId'>
+
+/**
+ * Whether a credential reaches a record of this store (a redemption, a member order, a payment). A
+ * store-bound credential reaches its own store's records only: one of another store, or of none, is
+ * answered as if it did not exist. Unbound credentials reach every store's.
+ */
+export function reachesStore(principal: StoreBinding, recordStoreId: string | null): boolean {
+  return principal.storeId === null || principal.storeId === recordStoreId
+}
+
+/** The store a list of store-scoped records is narrowed to: a bound credential's own, whatever was asked; else the one asked for (null: all). */
+export function listedStore(principal: StoreBinding, asked: string | null): string | null {
+  return principal.storeId ?? asked
+}

@@ -420,7 +420,7 @@ for (const engine of ENGINES) {
       const cashback = await t.request('POST', '/v1/cards', { key, body: cashCard({ least_cost: null, reduce_cost: 500 }) })
       const coupon = await t.request('POST', `/v1/cards/${cashback.body.id}/issue`, { key, body: { user_id: 'u15' } })
       const redeemed = await t.request('POST', '/v1/redemptions', { key, body: { code: coupon.body.code } })
-      await bothRuns((ref) => reverseRedemption(ctx, merchantId, scope.merchantTz, redeemed.body.id, null, ref), 'k:reverse-u15@1')
+      await bothRuns((ref) => reverseRedemption(ctx, { merchantId, merchantTz: scope.merchantTz, storeId: null }, redeemed.body.id, null, ref), 'k:reverse-u15@1')
       const events = await db().selectFrom('events').select('type').where('merchant_id', '=', merchantId).where('type', '=', 'coupon.reversed').execute()
       assert.equal(events.length, 2, 'this reversal and the one of the earlier test')
 

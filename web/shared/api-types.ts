@@ -2546,7 +2546,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List redemptions, newest first */
+        /** List redemptions, newest first; a store-bound key or clerk lists its own store’s only */
         get: {
             parameters: {
                 query?: {
@@ -9623,7 +9623,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reported payments, newest first */
+        /** Reported payments, newest first; a store-bound key lists its own store’s only */
         get: {
             parameters: {
                 query?: {

@@ -2,7 +2,7 @@ import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { computeOrderRefund, computePaidAtTill, computeSpendGrowth, computeSpendPoints, multiplierPercent } from '../../domain/points-rules.ts'
 import { AppError, validationFailed } from '../../errors.ts'
-import type { MerchantPrincipal } from '../../principals.ts'
+import { reachesStore, type MerchantPrincipal } from '../../principals.ts'
 import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { findStore } from '../stores/stores.repository.ts'
@@ -157,7 +157,7 @@ export async function refundOrderInTx(
 
 /** The store an order happens in: a till key's own store, else the one named (which must exist). */
 async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: string | null): Promise<string | null> {
-  if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
+  if (storeId !== null && !reachesStore(principal, storeId)) {
     throw new AppError('forbidden', `This key records orders in store ${principal.storeId} only.`)
   }
   const id = storeId ?? principal.storeId
@@ -178,6 +178,8 @@ export async function recordOrder(
     const storeId = await resolveStore(tx, principal, input.storeId)
     const locked = await lockMemberWithCard(tx, merchantId, memberId)
     const existing = await findOrderByRef(tx, merchantId, input.orderRef)
+    // Another store's order is not shown to a store-bound credential, only that the reference is taken.
+    if (existing && !reachesStore(principal, existing.store_id)) throw new AppError('duplicate_order_ref', 'This order_ref was already recorded elsewhere.')
     if (existing && existing.member_id !== memberId) throw new AppError('duplicate_order_ref', 'This order_ref was already recorded for another member.')
     if (existing) return { order: existing, member: locked, replayed: true }
     const recorded = await recordOrderInTx(tx, ctx.notifier, locked, { ...input, storeId, redemptionId: null }, merchantTz, now)
@@ -185,7 +187,10 @@ export async function recordOrder(
   })
 }
 
-/** Refunds an order (all that is left of it when no amount is given); the same refund_ref again returns the first. */
+/**
+ * Refunds an order (all that is left of it when no amount is given); the same refund_ref again returns the
+ * first. A store-bound credential refunds its own store's orders only.
+ */
 export async function refundOrder(
   ctx: AppContext,
   principal: MerchantPrincipal,
@@ -198,7 +203,7 @@ export async function refundOrder(
   return postingOnce(ctx.database.db, ctx.database.isUniqueViolation, async (tx) => {
     const locked = await lockMemberWithCard(tx, merchantId, memberId)
     const order = await findOrderByRef(tx, merchantId, orderRef)
-    if (!order || order.member_id !== memberId) throw new AppError('order_not_found', 'This member has no order with this order_ref.')
+    if (!order || order.member_id !== memberId || !reachesStore(principal, order.store_id)) throw new AppError('order_not_found', 'This member has no order with this order_ref.')
     const existing = await findRefund(tx, merchantId, order.id, input.refundRef)
     if (existing) return { refund: existing, order, member: locked, replayed: true }
     const refunded = await refundOrderInTx(tx, ctx.notifier, locked, order, { refundRef: input.refundRef, amount: input.amount ?? order.order_amount - order.refunded_amount }, merchantTz, now)

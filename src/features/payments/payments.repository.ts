@@ -26,9 +26,10 @@ export async function setPaymentOutcome(db: Db, merchantId: string, paymentId: s
   await db.updateTable('payments').set({ outcome }).where('merchant_id', '=', merchantId).where('id', '=', paymentId).execute()
 }
 
-/** A page of the merchant's payments, newest first, before the cursor's id, for one user or order when given. */
-export async function listPayments(db: Db, merchantId: string, filter: { userId?: string; orderId?: string; before: string | null }, limit: number): Promise<PaymentRow[]> {
+/** A page of the merchant's payments, newest first, before the cursor's id, for one store, user or order when given. */
+export async function listPayments(db: Db, merchantId: string, filter: { storeId: string | null; userId?: string; orderId?: string; before: string | null }, limit: number): Promise<PaymentRow[]> {
   let q = db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId)
+  if (filter.storeId) q = q.where('store_id', '=', filter.storeId)
   if (filter.userId) q = q.where('user_id', '=', filter.userId)
   if (filter.orderId) q = q.where('order_id', '=', filter.orderId)
   if (filter.before) q = q.where('id', '<', filter.before)

@@ -7,6 +7,7 @@ import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { fromJson } from '../../db/database.ts'
 import { formatInstant } from '../../domain/time.ts'
+import { listedStore } from '../../principals.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import {
   createPaymentRule,
@@ -103,16 +104,18 @@ export async function paymentsRoutes(app: FeatureApp, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['payments'],
-        summary: 'Reported payments, newest first',
+        summary: 'Reported payments, newest first; a store-bound key lists its own store’s only',
         querystring: Type.Intersect([ListQuery, Type.Object({ user_id: Type.Optional(UserId), order_id: Type.Optional(Type.String({ maxLength: 128 })) })]),
         response: responses({ 200: listOf(PaymentSchema) }),
       },
     },
     async (request) => {
-      const { merchantId, merchantTz } = merchantOf(request)
+      const principal = merchantOf(request)
+      const { merchantId, merchantTz } = principal
       const { query } = request
       const limit = query.limit ?? 50
-      const rows = await listPayments(db, merchantId, { userId: query.user_id, orderId: query.order_id, before: decodeCursor(query.cursor) }, limit + 1)
+      const filter = { storeId: listedStore(principal, null), userId: query.user_id, orderId: query.order_id, before: decodeCursor(query.cursor) }
+      const rows = await listPayments(db, merchantId, filter, limit + 1)
       const listed = page(rows, limit, (row) => row)
       return { data: await Promise.all(listed.data.map((row) => presentPayment(ctx, row, merchantTz))), next_cursor: listed.next_cursor }
     },
@@ -122,8 +125,8 @@ export async function paymentsRoutes(app: FeatureApp, ctx: AppContext): Promise<
     '/v1/payments/:payment_id',
     { schema: { tags: ['payments'], summary: 'A payment and what it issued', params: IdParam('payment_id'), response: responses({ 200: PaymentSchema }) } },
     async (request) => {
-      const { merchantId, merchantTz } = merchantOf(request)
-      return presentPayment(ctx, await findPayment(db, merchantId, request.params.payment_id), merchantTz)
+      const principal = merchantOf(request)
+      return presentPayment(ctx, await findPayment(db, principal, request.params.payment_id), principal.merchantTz)
     },
   )
 

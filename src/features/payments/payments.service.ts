@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
-import type { MerchantPrincipal } from '../../principals.ts'
+import { reachesStore, type MerchantPrincipal, type StoreBinding } from '../../principals.ts'
 import { AppError } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
@@ -50,7 +50,7 @@ export interface PaymentOutcome {
 
 /** The store the order was paid in: a till key's own store, else the one named (which must exist). */
 async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: string | null): Promise<string | null> {
-  if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
+  if (storeId !== null && !reachesStore(principal, storeId)) {
     throw new AppError('forbidden', `This key reports payments of store ${principal.storeId} only.`)
   }
   const id = storeId ?? principal.storeId
@@ -58,8 +58,12 @@ async function resolveStore(db: Db, principal: MerchantPrincipal, storeId: strin
   return id
 }
 
-/** A second report of an order must be the same order: a different amount or customer is a mistake to surface. */
-function checkSameOrder(existing: PaymentRow, input: PaymentInput): PaymentRow {
+/**
+ * A second report of an order must be the same order: a different amount or customer is a mistake to
+ * surface. Another store's payment is not shown to a store-bound credential, only that the order is taken.
+ */
+function checkSameOrder(principal: StoreBinding, existing: PaymentRow, input: PaymentInput): PaymentRow {
+  if (!reachesStore(principal, existing.store_id)) throw new AppError('order_conflict', `Order ${input.orderId} was already reported elsewhere; an order is reported once.`)
   if (existing.amount !== input.amount || existing.user_id !== input.userId) {
     throw new AppError(
       'order_conflict',
@@ -82,7 +86,7 @@ export async function reportPayment(ctx: AppContext, principal: MerchantPrincipa
   const now = ctx.clock.now()
   return ctx.database.db.transaction().execute(async (tx) => {
     const existing = await findPaymentByOrder(tx, merchantId, input.orderId)
-    if (existing) return { payment: checkSameOrder(existing, input), created: false }
+    if (existing) return { payment: checkSameOrder(principal, existing, input), created: false }
     const payment: PaymentRow = {
       id: newId('pay', now),
       merchant_id: merchantId,
@@ -98,7 +102,7 @@ export async function reportPayment(ctx: AppContext, principal: MerchantPrincipa
       // The same order reported at the same moment by another request, which committed first.
       const first = await findPaymentByOrder(tx, merchantId, input.orderId)
       if (!first) throw new AppError('request_in_progress', 'This order is being reported by another request; retry shortly.')
-      return { payment: checkSameOrder(first, input), created: false }
+      return { payment: checkSameOrder(principal, first, input), created: false }
     }
 
     const rules = await activeRulesReachedBy(tx, merchantId, input.amount)
@@ -137,9 +141,10 @@ export function paymentOutcome(payment: PaymentRow): PaymentOutcome {
   return fromJson<PaymentOutcome>(payment.outcome)
 }
 
-export async function findPayment(db: Db, merchantId: string, paymentId: string): Promise<PaymentRow> {
-  const row = await findPaymentRow(db, merchantId, paymentId)
-  if (!row) throw new AppError('payment_not_found', 'There is no payment with this id.')
+/** The payment, if the credential reaches it: one of another store is answered as unknown to a store-bound credential. */
+export async function findPayment(db: Db, scope: Pick<MerchantPrincipal, 'merchantId' | 'storeId'>, paymentId: string): Promise<PaymentRow> {
+  const row = await findPaymentRow(db, scope.merchantId, paymentId)
+  if (!row || !reachesStore(scope, row.store_id)) throw new AppError('payment_not_found', 'There is no payment with this id.')
   return row
 }
 

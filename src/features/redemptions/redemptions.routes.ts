@@ -5,6 +5,7 @@ import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant } from '../../domain/time.ts'
+import { listedStore } from '../../principals.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import { previewMemberAtTill } from '../member-orders/member-orders.service.ts'
 import { checkRedemption, findRedemption, redeem, reverseRedemption, type RedemptionRow } from './redemptions.service.ts'
@@ -82,9 +83,9 @@ export async function redemptionsRoutes(app: FeatureApp, ctx: AppContext): Promi
     '/v1/redemptions/:redemption_id',
     { schema: { tags: ['redemptions'], summary: 'Get a redemption', params: IdParam('redemption_id'), response: responses({ 200: RedemptionSchema }) }, config: { till: true } },
     async (request) => {
-      const { merchantId, merchantTz } = merchantOf(request)
-      const row = await findRedemption(db, merchantId, request.params.redemption_id)
-      return presentRedemption(row, ctx.secrets.decryptCode(await findRedeemedCode(db, merchantId, row.coupon_id)), merchantTz)
+      const principal = merchantOf(request)
+      const row = await findRedemption(db, principal, request.params.redemption_id)
+      return presentRedemption(row, ctx.secrets.decryptCode(await findRedeemedCode(db, principal.merchantId, row.coupon_id)), principal.merchantTz)
     },
   )
 
@@ -93,18 +94,18 @@ export async function redemptionsRoutes(app: FeatureApp, ctx: AppContext): Promi
     {
       schema: {
         tags: ['redemptions'],
-        summary: 'List redemptions, newest first',
+        summary: 'List redemptions, newest first; a store-bound key or clerk lists its own store’s only',
         querystring: Type.Object({ ...ListQuery.properties, store_id: Type.Optional(Type.String({ maxLength: 100 })), card_id: Type.Optional(Type.String({ maxLength: 100 })) }),
         response: responses({ 200: listOf(RedemptionSchema) }),
       },
       config: { till: true },
     },
     async (request) => {
-      const { merchantId, merchantTz, storeId } = merchantOf(request)
+      const principal = merchantOf(request)
+      const { merchantId, merchantTz } = principal
       const { query } = request
       const limit = query.limit ?? 50
-      // A till key sees its own store's redemptions only.
-      const filter = { storeId: storeId ?? query.store_id ?? null, cardId: query.card_id ?? null }
+      const filter = { storeId: listedStore(principal, query.store_id ?? null), cardId: query.card_id ?? null }
       const rows = await listRedemptions(db, merchantId, filter, decodeCursor(query.cursor), limit + 1)
       return page(rows, limit, ({ code_enc, ...row }) => presentRedemption(row, ctx.secrets.decryptCode(code_enc), merchantTz))
     },
@@ -123,8 +124,9 @@ export async function redemptionsRoutes(app: FeatureApp, ctx: AppContext): Promi
       config: { permission: 'redeem' },
     },
     async (request) => {
-      const { merchantId, merchantTz } = merchantOf(request)
-      const { redemption, coupon } = await reverseRedemption(ctx, merchantId, merchantTz, request.params.redemption_id, request.body?.reason ?? null, idempotencyRefOf(request))
+      const principal = merchantOf(request)
+      const { merchantTz } = principal
+      const { redemption, coupon } = await reverseRedemption(ctx, principal, request.params.redemption_id, request.body?.reason ?? null, idempotencyRefOf(request))
       const code = ctx.secrets.decryptCode(coupon.code_enc)
       return { ...presentRedemption(redemption, code, merchantTz), coupon: presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets, code) }
     },

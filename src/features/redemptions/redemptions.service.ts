@@ -4,7 +4,7 @@ import { decideRedemption } from '../../domain/redemption-rules.ts'
 import { evaluateValidityWindow } from '../../domain/validity.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
-import type { MerchantPrincipal } from '../../principals.ts'
+import { reachesStore, type MerchantPrincipal } from '../../principals.ts'
 import { newId } from '../../ports/ids.ts'
 import { outboxRow, recordEvent } from '../events/events.repository.ts'
 import {
@@ -48,7 +48,7 @@ export interface Decision {
 
 /** The store the redemption happens in: the key's own store for a till key, else the one named. */
 function storeIdFor(principal: MerchantPrincipal, storeId: string | null): string | null {
-  if (principal.storeId !== null && storeId !== null && storeId !== principal.storeId) {
+  if (storeId !== null && !reachesStore(principal, storeId)) {
     throw new AppError('forbidden', `This key redeems in store ${principal.storeId} only.`)
   }
   return storeId ?? principal.storeId
@@ -176,9 +176,13 @@ async function findByRequestRef(ctx: AppContext, db: Db, merchantId: string, req
   return { redemption, coupon, code: ctx.secrets.decryptCode(coupon.code_enc), member: await redemptionEarningOf(db, merchantId, redemption.id) }
 }
 
-export async function findRedemption(db: Db, merchantId: string, redemptionId: string): Promise<RedemptionRow> {
-  const row = await findRedemptionRow(db, merchantId, redemptionId)
-  if (!row) throw new AppError('redemption_not_found', 'There is no redemption with this id.')
+/** Who acts on a redemption: its merchant, and the store a bound credential works in. */
+export type RedemptionScope = Pick<MerchantPrincipal, 'merchantId' | 'merchantTz' | 'storeId'>
+
+/** The redemption, if the credential reaches it: one of another store is answered as unknown to a store-bound credential. */
+export async function findRedemption(db: Db, scope: Pick<RedemptionScope, 'merchantId' | 'storeId'>, redemptionId: string): Promise<RedemptionRow> {
+  const row = await findRedemptionRow(db, scope.merchantId, redemptionId)
+  if (!row || !reachesStore(scope, row.store_id)) throw new AppError('redemption_not_found', 'There is no redemption with this id.')
   return row
 }
 
@@ -186,20 +190,24 @@ export async function findRedemption(db: Db, merchantId: string, redemptionId: s
  * Undoes a redemption once: the coupon is available again if still within its validity, else expired.
  * The redemption records the Idempotency-Key request reversing it (`requestRef`), so that a retry after a
  * crash between the commit and the stored response is answered with the reversal, not already_reversed.
+ * A store-bound credential reverses its own store's redemptions only.
  */
-export async function reverseRedemption(ctx: AppContext, merchantId: string, merchantTz: string, redemptionId: string, reason: string | null, requestRef: string | null = null) {
+export async function reverseRedemption(ctx: AppContext, scope: RedemptionScope, redemptionId: string, reason: string | null, requestRef: string | null = null) {
   const now = ctx.clock.now()
   const { db } = ctx.database
+  const { merchantId, merchantTz } = scope
   const reversedBy = async (ref: string) => {
     const redemption = await findRedemptionReversedBy(db, merchantId, redemptionId, ref)
-    if (!redemption) return undefined
+    if (!redemption || !reachesStore(scope, redemption.store_id)) return undefined
     const coupon = await findRedeemedCoupon(db, merchantId, redemption.coupon_id)
     return { redemption, coupon }
   }
   return onceForRequest(requestRef, reversedBy, () => db.transaction().execute(async (tx) => {
+    // Refused before anything is written; a redemption's store never changes.
+    await findRedemption(tx, scope, redemptionId)
     const reversed = await markReversed(tx, merchantId, redemptionId, { now, reason, requestRef })
     if (!reversed) {
-      const existing = await findRedemption(tx, merchantId, redemptionId)
+      const existing = await findRedemption(tx, scope, redemptionId)
       throw new AppError('already_reversed', `This redemption was already reversed at ${formatInstant(existing.reversed_at ?? now, merchantTz)}.`)
     }
     const current = await findRedeemedCoupon(tx, merchantId, reversed.coupon_id)
