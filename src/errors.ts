@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'validation_failed'
   | 'webhook_url_not_allowed'
   | 'below_threshold'
+  | 'order_amount_too_large'
   | 'idempotency_key_reused'
   | 'request_in_progress'
   | 'out_of_stock'
@@ -58,6 +59,7 @@ export type ErrorCode =
   | 'member_card_not_active'
   | 'insufficient_points'
   | 'insufficient_balance'
+  | 'balance_limit_exceeded'
   | 'stored_value_not_enabled'
   | 'refund_not_allowed'
   | 'refund_exceeds_order'
@@ -118,6 +120,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation_failed: 422,
   webhook_url_not_allowed: 422,
   below_threshold: 422,
+  order_amount_too_large: 422,
   idempotency_key_reused: 422,
   request_in_progress: 409,
   out_of_stock: 409,
@@ -137,6 +140,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   member_card_not_active: 409,
   insufficient_points: 409,
   insufficient_balance: 409,
+  balance_limit_exceeded: 409,
   stored_value_not_enabled: 409,
   refund_not_allowed: 409,
   refund_exceeds_order: 409,
@@ -169,16 +173,26 @@ export function statusOf(code: ErrorCode): number {
   return STATUS_BY_CODE[code]
 }
 
+/** Members a problem carries beyond the standard ones, for a client to act on without parsing `detail`. */
+export interface ProblemExtensions {
+  /** The limit a request went past (balance_limit_exceeded). */
+  limit?: number
+  /** The balance when the request was refused (balance_limit_exceeded). */
+  balance?: number
+}
+
 /** A business or request error with a stable `code` that clients switch on. */
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly detail: string
   readonly errors: FieldError[] | undefined
-  constructor(code: ErrorCode, detail: string, errors?: FieldError[]) {
+  readonly extensions: ProblemExtensions | undefined
+  constructor(code: ErrorCode, detail: string, errors?: FieldError[], extensions?: ProblemExtensions) {
     super(detail)
     this.code = code
     this.detail = detail
     this.errors = errors
+    this.extensions = extensions
   }
 }
 

@@ -8,6 +8,7 @@ import { createSecrets } from './ports/secrets.ts'
 import { messagingNotifier } from './features/messaging/messaging.service.ts'
 import type { AppContext } from './app-context.ts'
 import { startJobs } from './jobs/runner.ts'
+import { sealLegacyClaimLinkTokens } from './features/claim-links/claim-links.service.ts'
 import { createLogger } from './http/logging.ts'
 import { createRateLimits } from './ports/rate-limits.ts'
 import { describeRateLimit } from './rate-limit-rules.ts'
@@ -37,6 +38,7 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
   const ctx = contextFor(config, database)
+  await sealLegacyClaimLinkTokens(database, ctx.secrets)
   const rateLimits = createRateLimits({ redisUrl: config.redisUrl, prefix: config.rateLimitPrefix, log })
   // Counting starts in Redis once it answers; a Redis that does not answer delays the start by a second
   // at most, and requests are then counted in this process until it does.

@@ -14,6 +14,7 @@ import { STAFF_ROLES, type StaffRole } from '../principals.ts'
 import type { Database } from '../db/database.ts'
 import type { Secrets } from '../ports/secrets.ts'
 import { AppError } from '../errors.ts'
+import { sealLegacyClaimLinkTokens } from '../features/claim-links/claim-links.service.ts'
 
 const HELP = `kabao: the Kabao card & coupon platform
 
@@ -104,7 +105,9 @@ async function withDatabase<T>(work: (ctx: { database: Database; clock: typeof s
   const database = openConfiguredDatabase(config)
   try {
     await migrateToLatest(database)
-    return await work({ database, clock: systemClock, secrets: createSecrets(config.secretKey) })
+    const secrets = createSecrets(config.secretKey)
+    await sealLegacyClaimLinkTokens(database, secrets)
+    return await work({ database, clock: systemClock, secrets })
   } finally {
     await database.close()
   }

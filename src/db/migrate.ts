@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009-more-request-refs.ts'
 import * as m0010 from './migrations/0010-retention-indexes.ts'
 import * as m0011 from './migrations/0011-api-key-request-refs.ts'
 import * as m0012 from './migrations/0012-merchant-language.ts'
+import * as m0014 from './migrations/0014-claim-link-token-hashes.ts'
 import * as m0015 from './migrations/0015-messaging.ts'
 import * as m0016 from './migrations/0016-customer-messages.ts'
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0010-retention-indexes': m0010,
   '0011-api-key-request-refs': m0011,
   '0012-merchant-language': m0012,
+  '0014-claim-link-token-hashes': m0014,
   '0015-messaging': m0015,
   '0016-customer-messages': m0016,
 }

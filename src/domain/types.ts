@@ -1,6 +1,8 @@
 // Shared shapes of the domain. Field names are snake_case like the API so terms can be stored and
 // returned as they are.
 
+import { DEFAULT_LIMITS, type AmountLimits } from './limits.ts'
+
 export type CardType = 'cash' | 'discount' | 'gift' | 'groupon' | 'general_coupon'
 
 export const CARD_TYPES: readonly CardType[] = ['cash', 'discount', 'gift', 'groupon', 'general_coupon']
@@ -58,6 +60,9 @@ export interface CompliancePolicy {
   allow_no_threshold: boolean
 }
 
+/** Everything a merchant's policy sets: the compliance rules for cards and the limits on amounts (limits.ts). */
+export type MerchantPolicy = CompliancePolicy & AmountLimits
+
 export const DEFAULT_POLICY: CompliancePolicy = Object.freeze({
   min_validity_days: 3,
   max_reduce_ratio_percent: 50,
@@ -65,6 +70,8 @@ export const DEFAULT_POLICY: CompliancePolicy = Object.freeze({
   require_notice: true,
   allow_no_threshold: false,
 })
+
+export const DEFAULT_MERCHANT_POLICY: MerchantPolicy = Object.freeze({ ...DEFAULT_POLICY, ...DEFAULT_LIMITS })
 
 /** field is a JSON path like 'validity.days' or 'tiers[1].reduce_cost'. */
 export interface FieldError { field: string; code: string; message: string }

@@ -3,6 +3,9 @@ import { ERROR_CODES, statusOf } from '../errors.ts'
 
 /** Shared pieces of route schemas. */
 export const Money = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Integer fen (分)' })
+export const ORDER_AMOUNT_LIMIT = 'At most the merchant’s policy max_order_amount (¥100,000 unless changed): above it 422 order_amount_too_large'
+/** An order's amount: within the schema's bound, and then within the merchant's limit (domain/limits.ts). */
+export const OrderAmount = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: `Integer fen (分). ${ORDER_AMOUNT_LIMIT}` })
 export const PositiveMoney = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Integer fen (分), > 0' })
 export const IdParam = (name: string) => Type.Object({ [name]: Type.String({ minLength: 1, maxLength: 100 }) })
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 with offset' })
@@ -23,6 +26,8 @@ export const ProblemSchema = Type.Object(
     detail: Type.String(),
     code: Type.Union(ERROR_CODES.map((code) => Type.Literal(code))),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), code: Type.String(), message: Type.String() }))),
+    limit: Type.Optional(Type.Integer({ description: 'balance_limit_exceeded: the most the balance may hold under the merchant’s policy' })),
+    balance: Type.Optional(Type.Integer({ description: 'balance_limit_exceeded: the balance when the posting was refused' })),
     request_id: Type.Optional(Type.String()),
   },
   { $id: undefined, description: 'A problem (RFC 9457); switch on `code`' },

@@ -55,7 +55,12 @@ export function createSecrets(masterKey: Buffer): Secrets {
  * slow every request down without making a 192-bit secret any harder to guess.
  */
 export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex')
+  return hashToken(apiKey)
+}
+
+/** Random tokens (API keys, claim links: 192 bits) are stored as their SHA-256, for the reason above. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
 }
 
 export function hmacHex(secret: string | Buffer, message: string): string {

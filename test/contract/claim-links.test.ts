@@ -1,8 +1,11 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, useTestApp } from '../helpers/app.ts'
+import { cashCard, startTestApp, useTestApp } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
+import { hashToken } from '../../src/ports/secrets.ts'
+import { migrateDown, migrateToLatest } from '../../src/db/migrate.ts'
+import { sealLegacyClaimLinkTokens } from '../../src/features/claim-links/claim-links.service.ts'
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
@@ -287,6 +290,64 @@ for (const engine of ENGINES) {
       const readKey = (await t.request('POST', '/v1/api-keys', { key, body: { name: 'analyst', scope: 'read' } })).body.api_key
       assert.equal((await t.request('POST', `/v1/cards/${cardId}/claim-links`, { key: readKey, body: {} })).status, 403)
       assert.equal((await t.request('GET', '/v1/claim-links', { key: readKey })).status, 200)
+    })
+
+    it('stores no plain token: the link is found by its token’s hash and shown from its sealed form', async () => {
+      const created = await link(await card())
+      const row = await t.db.database.db.selectFrom('claim_links').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow()
+      assert.ok(!JSON.stringify(row).includes(created.token), 'no column holds the token')
+      assert.equal(row.token_hash, hashToken(created.token))
+      assert.equal(row.legacy_token, null)
+      assert.equal(t.ctx.secrets.unseal(row.token_sealed ?? ''), created.token)
+      assert.equal((await claim(created.token, await walletToken('hashed-1'))).status, 201)
+      assert.equal((await t.request('GET', `/v1/claim-links/${created.id}`, { key })).body.url, `http://kabao.test/wallet/claim/${created.token}`)
+    })
+  })
+
+  describe(`claim links made before tokens were hashed, on ${engine}`, await engineOptions(engine), () => {
+    it('still claim and show their URL and QR, before and after their token is sealed', async () => {
+      const t = await startTestApp(engine, { clock: new ManualClock('2030-03-01T02:00:00Z') })
+      try {
+        const { database } = t.ctx
+        const { apiKey: key, merchantId } = await t.merchant('Old Bakery')
+        const cardId = (await t.request('POST', '/v1/cards', { key, body: cashCard() })).body.id
+        const applied = async () => (await database.db.selectFrom('kabao_migrations' as any).select('name').execute()).map((r: any) => r.name as string)
+        while ((await applied()).includes('0014-claim-link-token-hashes')) await migrateDown(database)
+        // A link as the code before the upgrade made it: the token in plain text.
+        const token = 'L'.repeat(31) + 'g'
+        await database.db
+          .insertInto('claim_links' as any)
+          .values({ id: 'cll_legacy', merchant_id: merchantId, card_id: cardId, token, status: 'active', claimed_count: 0, max_claims: null, expires_at: null, created_at: Date.parse('2030-02-01T00:00:00Z') })
+          .execute()
+        await migrateToLatest(database)
+
+        const row = () => database.db.selectFrom('claim_links').selectAll().where('id', '=', 'cll_legacy').executeTakeFirstOrThrow()
+        assert.equal((await row()).token_hash, hashToken(token))
+        const walletToken = async (userId: string) => (await t.request('POST', '/v1/wallet-tokens', { key, body: { user_id: userId } })).body.token
+        const shows = async () => {
+          const got = await t.request('GET', '/v1/claim-links/cll_legacy', { key })
+          assert.equal(got.status, 200, got.text)
+          assert.deepEqual([got.body.token, got.body.url], [token, `http://kabao.test/wallet/claim/${token}`])
+          const png = await t.app.inject({ method: 'GET', url: `/v1/claim-links/${token}/qr.png` })
+          assert.equal(png.statusCode, 200)
+          assert.ok(png.rawPayload.subarray(0, 8).equals(PNG_MAGIC))
+          assert.equal((await t.request('GET', `/v1/claim/${token}`)).body.token, token)
+        }
+        await shows()
+        assert.equal((await t.request('POST', `/v1/claim/${token}`, { key: await walletToken('before-sealing') })).status, 201)
+
+        // The first start with the secret key seals it: no plain token is left, and the link works as before.
+        assert.equal(await sealLegacyClaimLinkTokens(database, t.ctx.secrets), 1)
+        const sealed = await row()
+        assert.ok(!JSON.stringify(sealed).includes(token), 'no column holds the token')
+        assert.equal(t.ctx.secrets.unseal(sealed.token_sealed ?? ''), token)
+        assert.equal(await sealLegacyClaimLinkTokens(database, t.ctx.secrets), 0, 'sealed once')
+        await shows()
+        assert.equal((await t.request('POST', `/v1/claim/${token}`, { key: await walletToken('after-sealing') })).status, 201)
+        assert.equal((await row()).claimed_count, 2)
+      } finally {
+        await t.close()
+      }
     })
   })
 }

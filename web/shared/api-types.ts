@@ -214,6 +214,12 @@ export interface paths {
                                 max_percent_off: number | null;
                                 require_notice: boolean;
                                 allow_no_threshold: boolean;
+                                /** @description Fen; 10000000 (¥100,000) unless changed */
+                                max_order_amount: number;
+                                /** @description 100000000 unless changed */
+                                max_points_balance: number;
+                                /** @description Fen; 10000000 (¥100,000) unless changed */
+                                max_stored_value_balance: number;
                             };
                             /**
                              * Format: date-time
@@ -288,6 +294,12 @@ export interface paths {
                                 max_percent_off: number | null;
                                 require_notice: boolean;
                                 allow_no_threshold: boolean;
+                                /** @description Fen; 10000000 (¥100,000) unless changed */
+                                max_order_amount: number;
+                                /** @description 100000000 unless changed */
+                                max_points_balance: number;
+                                /** @description Fen; 10000000 (¥100,000) unless changed */
+                                max_stored_value_balance: number;
                             };
                             /**
                              * Format: date-time
@@ -323,7 +335,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The compliance policy cards are checked against */
+        /** The policy: compliance rules cards are checked against, limits on order amounts and balances */
         get: {
             parameters: {
                 query?: never;
@@ -345,6 +357,12 @@ export interface paths {
                             max_percent_off: number | null;
                             require_notice: boolean;
                             allow_no_threshold: boolean;
+                            /** @description Fen; 10000000 (¥100,000) unless changed */
+                            max_order_amount: number;
+                            /** @description 100000000 unless changed */
+                            max_points_balance: number;
+                            /** @description Fen; 10000000 (¥100,000) unless changed */
+                            max_stored_value_balance: number;
                         };
                     };
                 };
@@ -365,7 +383,7 @@ export interface paths {
                 503: components["responses"]["Problem503"];
             };
         };
-        /** Change the compliance policy (null switches a rule off) */
+        /** Change the policy (null switches a compliance rule off; the limits are always on) */
         put: {
             parameters: {
                 query?: never;
@@ -382,6 +400,12 @@ export interface paths {
                         require_notice?: boolean;
                         /** @description Cash coupons without a spend threshold (least_cost) are allowed */
                         allow_no_threshold?: boolean;
+                        /** @description The largest order amount in fen a redemption, member order or payment may name; above it 422 order_amount_too_large (1 to 1000000000000) */
+                        max_order_amount?: number;
+                        /** @description The most points a member may hold; a posting past it is 409 balance_limit_exceeded (1 to 1000000000000) */
+                        max_points_balance?: number;
+                        /** @description The most stored value in fen a member may hold; a posting past it is 409 balance_limit_exceeded (1 to 1000000000000) */
+                        max_stored_value_balance?: number;
                     };
                 };
             };
@@ -398,6 +422,12 @@ export interface paths {
                             max_percent_off: number | null;
                             require_notice: boolean;
                             allow_no_threshold: boolean;
+                            /** @description Fen; 10000000 (¥100,000) unless changed */
+                            max_order_amount: number;
+                            /** @description 100000000 unless changed */
+                            max_points_balance: number;
+                            /** @description Fen; 10000000 (¥100,000) unless changed */
+                            max_stored_value_balance: number;
                         };
                     };
                 };
@@ -7041,7 +7071,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Adjust points with a reason: + adds, − burns the oldest points (409 insufficient_points beyond the balance) */
+        /** Adjust points with a reason: + adds, − burns the oldest points (409 insufficient_points beyond the balance, 409 balance_limit_exceeded past the policy’s max_points_balance) */
         post: {
             parameters: {
                 query?: never;
@@ -7184,7 +7214,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Top up (+, with the payment reference) or pay with (−) stored value; 409 insufficient_balance beyond the balance */
+        /** Top up (+, with the payment reference) or pay with (−) stored value; 409 insufficient_balance beyond the balance, 409 balance_limit_exceeded past the policy’s max_stored_value_balance */
         post: {
             parameters: {
                 query?: never;
@@ -7356,7 +7386,7 @@ export interface paths {
                     "application/json": {
                         /** @description Your id of the order; an order is recorded once */
                         order_ref: string;
-                        /** @description What the member paid, in fen: points and growth are earned on it */
+                        /** @description What the member paid, in fen: points and growth are earned on it. At most the merchant’s policy max_order_amount (¥100,000 unless changed): above it 422 order_amount_too_large */
                         order_amount: number;
                         /** @description Fen of the order paid from stored value */
                         stored_value_amount?: number;
@@ -9738,7 +9768,7 @@ export interface paths {
                     "application/json": {
                         /** @description The merchant’s order id: an order is reported once */
                         order_id: string;
-                        /** @description Integer fen (分) */
+                        /** @description Integer fen (分). At most the merchant’s policy max_order_amount (¥100,000 unless changed): above it 422 order_amount_too_large */
                         amount: number;
                         /** @description The merchant’s own id for its customer (like an openid) */
                         user_id: string;
@@ -11224,12 +11254,16 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
                 message: string;
             }[];
+            /** @description balance_limit_exceeded: the most the balance may hold under the merchant’s policy */
+            limit?: number;
+            /** @description balance_limit_exceeded: the balance when the posting was refused */
+            balance?: number;
             request_id?: string;
         };
     };
@@ -11288,7 +11322,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done */
         Problem409: {
             headers: {
                 [name: string]: unknown;
@@ -11324,7 +11358,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: validation_failed, webhook_url_not_allowed, below_threshold, idempotency_key_reused */
+        /** @description Problem: validation_failed, webhook_url_not_allowed, below_threshold, order_amount_too_large, idempotency_key_reused */
         Problem422: {
             headers: {
                 [name: string]: unknown;

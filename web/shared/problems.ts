@@ -56,6 +56,8 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   outside_usable_hours: ['现在不在这张券的可用时段', 'This coupon cannot be used at this time of day'],
   store_not_allowed: ['这张券不能在本店使用', 'This coupon cannot be used in this store'],
   below_threshold: ['订单金额未达到这张券的使用门槛', 'The order is below this coupon’s minimum spend'],
+  order_amount_too_large: ['订单金额超过了商户设定的单笔上限', 'The order amount is above the merchant’s limit for one order'],
+  balance_limit_exceeded: ['超过了会员余额上限，无法入账', 'This would take the member’s balance above its limit'],
   out_of_stock: ['已经领完了', 'All gone: none left to claim'],
   get_limit_reached: ['您已领过这张券了', 'You already have as many of these as allowed'],
   card_not_active: ['活动已暂停或结束', 'This offer is paused or has ended'],

@@ -11,9 +11,25 @@ export async function findClaimLink(db: Db | Tx, merchantId: string, id: string)
   return db.selectFrom('claim_links').selectAll().where('merchant_id', '=', merchantId).where('id', '=', id).executeTakeFirst()
 }
 
-/** A link by its public token, whichever merchant it belongs to. */
-export async function findClaimLinkWithToken(db: Db | Tx, token: string): Promise<ClaimLinkRow | undefined> {
-  return db.selectFrom('claim_links').selectAll().where('token', '=', token).executeTakeFirst()
+/** A link by the hash of its public token, whichever merchant it belongs to. */
+export async function findClaimLinkWithTokenHash(db: Db | Tx, tokenHash: string): Promise<ClaimLinkRow | undefined> {
+  return db.selectFrom('claim_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+}
+
+/** Links made before tokens were hashed whose token is not sealed yet. */
+export async function listLegacyTokens(db: Db): Promise<Pick<ClaimLinkRow, 'merchant_id' | 'id' | 'legacy_token'>[]> {
+  return db.selectFrom('claim_links').select(['merchant_id', 'id', 'legacy_token']).where('legacy_token', 'is not', null).execute()
+}
+
+/** Replaces a link's plain token by its sealed form, unless another process did so first. */
+export async function sealLegacyToken(db: Db, link: { merchant_id: string; id: string; legacy_token: string }, tokenSealed: string): Promise<void> {
+  await db
+    .updateTable('claim_links')
+    .set({ token_sealed: tokenSealed, legacy_token: null })
+    .where('merchant_id', '=', link.merchant_id)
+    .where('id', '=', link.id)
+    .where('legacy_token', '=', link.legacy_token)
+    .execute()
 }
 
 /** A page of the merchant's links in id order, after the cursor's id, optionally of one card. */

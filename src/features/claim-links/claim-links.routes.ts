@@ -10,7 +10,7 @@ import { formatInstant, parseInstant } from '../../domain/time.ts'
 import { presentCardTerms } from '../wallet/card-terms.ts'
 import { presentWalletCouponDetail } from '../wallet/wallet.service.ts'
 import { claimLinkStatus } from './claim-link-rules.ts'
-import { claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, type ClaimLinkRow } from './claim-links.service.ts'
+import { claimLinkToken, claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, type ClaimLinkRow } from './claim-links.service.ts'
 import { listClaimLinks } from './claim-links.repository.ts'
 import { ClaimedCouponSchema, ClaimLinkSchema, ClaimPageSchema, QrImage } from './claim-links.schemas.ts'
 import { QR_FORMATS, QrQuery, sendQr } from './qr-image.ts'
@@ -33,12 +33,13 @@ export function claimUrl(ctx: AppContext, token: string): string {
 }
 
 function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: number) {
-  const qrBase = `${ctx.publicUrl}/v1/claim-links/${link.token}/qr`
+  const token = claimLinkToken(ctx.secrets, link)
+  const qrBase = `${ctx.publicUrl}/v1/claim-links/${token}/qr`
   return {
     id: link.id,
     card_id: link.card_id,
-    token: link.token,
-    url: claimUrl(ctx, link.token),
+    token,
+    url: claimUrl(ctx, token),
     qr_png_url: `${qrBase}.png`,
     qr_svg_url: `${qrBase}.svg`,
     status: claimLinkStatus(link, now),
@@ -150,7 +151,7 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
       const { link, card, merchant, stores, unavailableReason } = await claimPageOf(ctx, request.params.token)
       const tz = merchant.timezone
       return {
-        token: link.token,
+        token: request.params.token,
         status: claimLinkStatus(link, ctx.clock.now()),
         claimable: unavailableReason === null,
         unavailable_reason: unavailableReason,

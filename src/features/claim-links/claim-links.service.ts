@@ -6,13 +6,15 @@ import { madeByRequest } from '../idempotency/idempotency.repository.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
+import { hashToken, type Secrets } from '../../ports/secrets.ts'
+import type { Database } from '../../db/database.ts'
 import { cardExists, findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
 import { findIssued, issueCouponInTx } from '../coupons/coupons.service.ts'
 import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
 import { storesOf, type StoreSummary } from '../wallet/card-terms.ts'
 import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
-import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithToken, insertClaimLink, type ClaimLinkRow } from './claim-links.repository.ts'
+import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithTokenHash, insertClaimLink, listLegacyTokens, sealLegacyToken, type ClaimLinkRow } from './claim-links.repository.ts'
 
 export type { ClaimLinkRow }
 
@@ -35,11 +37,14 @@ export async function createClaimLink(
   return onceForRequest(requestRef, madeByRequest(db, 'claim_links', merchantId, (id) => getClaimLink(db, merchantId, id)), async () => {
     if (!(await cardExists(db, merchantId, cardId))) throw new AppError('card_not_found', 'There is no card with this id.')
     const now = ctx.clock.now()
+    const token = randomToken()
     const row: ClaimLinkRow = {
       id: newId('cll', now),
       merchant_id: merchantId,
       card_id: cardId,
-      token: randomToken(),
+      token_hash: hashToken(token),
+      token_sealed: ctx.secrets.seal(token),
+      legacy_token: null,
       status: 'active',
       claimed_count: 0,
       max_claims: input.maxClaims,
@@ -69,7 +74,27 @@ export async function disableClaimLink(ctx: AppContext, merchantId: string, id: 
 /** A link by its public token, whichever merchant it belongs to. */
 export async function findClaimLinkByToken(db: Db | Tx, token: string): Promise<ClaimLinkRow | undefined> {
   if (!TOKEN_SHAPE.test(token)) return undefined
-  return findClaimLinkWithToken(db, token)
+  return findClaimLinkWithTokenHash(db, hashToken(token))
+}
+
+/** The public token of a link, for its URL and QR codes: unsealed, or as stored before tokens were hashed. */
+export function claimLinkToken(secrets: Secrets, link: ClaimLinkRow): string {
+  if (link.token_sealed !== null) return secrets.unseal(link.token_sealed)
+  if (link.legacy_token !== null) return link.legacy_token
+  throw new Error(`claim link ${link.id} has no token`)
+}
+
+/**
+ * Seals the tokens of links made before tokens were hashed (migration 0014 hashed them, but sealing needs
+ * the secret key, which migrations do not have). Run after migrating, by every process that starts with
+ * the key; processes starting together may both seal a link, and one of them wins. Returns how many.
+ */
+export async function sealLegacyClaimLinkTokens(database: Database, secrets: Secrets): Promise<number> {
+  const links = await listLegacyTokens(database.db)
+  for (const link of links) {
+    if (link.legacy_token !== null) await sealLegacyToken(database.db, { ...link, legacy_token: link.legacy_token }, secrets.seal(link.legacy_token))
+  }
+  return links.length
 }
 
 /** Why a customer could not claim through the link right now, or null when they can. */

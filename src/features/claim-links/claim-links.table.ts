@@ -7,7 +7,12 @@ export interface ClaimLinksTable {
   id: string
   merchant_id: string
   card_id: string
-  token: string
+  /** SHA-256 (hex) of the public token: links are looked up by it; no plain token is stored. */
+  token_hash: string
+  /** The token sealed (AES-GCM, Secrets.seal), so the console can show the link's URL and QR again. */
+  token_sealed: string | null
+  /** The plain token of a link made before tokens were hashed, until the first start after the upgrade seals it. */
+  legacy_token: string | null
   status: ClaimLinkSetting
   claimed_count: number
   max_claims: number | null

@@ -4,6 +4,8 @@ import { newId } from '../../ports/ids.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import { lockMemberWithCard, moveMemberBalance, type MemberRow, type MemberWithCard } from '../members/members.repository.ts'
 import type { LedgerEntryColumns } from './ledger.table.ts'
+import { decideBalanceMove } from '../../domain/limits.ts'
+import { loadLimits } from '../merchants/merchants.service.ts'
 
 /**
  * A member's ledgers, points and stored value, have one shape: a balance on the member row moved by a
@@ -23,9 +25,22 @@ export interface Ledger<Entry extends LedgerEntryColumns<string>> {
 }
 
 const BALANCE_COLUMNS = {
-  points: { balance: 'points_balance', seq: 'points_seq' },
-  stored_value: { balance: 'stored_value_balance', seq: 'stored_value_seq' },
+  points: { balance: 'points_balance', seq: 'points_seq', limit: 'max_points_balance' },
+  stored_value: { balance: 'stored_value_balance', seq: 'stored_value_seq', limit: 'max_stored_value_balance' },
 } as const
+
+/**
+ * Refuses a posting that would take the balance above the merchant's limit (409 balance_limit_exceeded,
+ * with the limit and the balance), before the balance moves: the member is locked, so its balance as read
+ * is the one the posting adds to, on either engine.
+ */
+async function ensureWithinLimit(tx: Db, ledger: 'points' | 'stored_value', member: MemberRow, delta: number): Promise<void> {
+  if (delta <= 0) return
+  const { balance, limit } = BALANCE_COLUMNS[ledger]
+  const max = (await loadLimits(tx, member.merchant_id))[limit]
+  const decided = decideBalanceMove(member[balance], delta, max)
+  if (!decided.ok) throw new AppError(decided.error, decided.detail, undefined, { limit: max, balance: member[balance] })
+}
 
 export interface Posting<Type extends string> {
   /** The member, locked by `lockMember` in this transaction. */
@@ -52,6 +67,7 @@ export async function insertLedgerEntry<Type extends string, Extra extends objec
   short: () => AppError,
 ): Promise<{ entry: LedgerEntryColumns<Type> & Extra; member: MemberRow }> {
   const { member, delta, now } = posting
+  await ensureWithinLimit(tx, ledger.balance, member, delta)
   if (!Number.isSafeInteger(delta) || delta === 0) throw new RangeError(`a ${ledger.balance} entry moves a non-zero whole number`)
   const updated = await moveMemberBalance(tx, member, ledger.balance, delta, now)
   if (!updated) throw short()

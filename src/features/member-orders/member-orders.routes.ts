@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
-import { IdParam, Money, Nullable, PositiveMoney, responses } from '../../http/schemas.ts'
+import { IdParam, Nullable, ORDER_AMOUNT_LIMIT, OrderAmount, PositiveMoney, responses } from '../../http/schemas.ts'
 import { formatInstant } from '../../domain/time.ts'
 import type { FeatureApp } from '../feature.ts'
 import { presentMember } from '../members/members.presenter.ts'
@@ -53,7 +53,7 @@ export async function memberOrdersRoutes(app: FeatureApp, ctx: AppContext): Prom
         body: Type.Object(
           {
             order_ref: OrderRef,
-            order_amount: { ...Money, description: 'What the member paid, in fen: points and growth are earned on it' },
+            order_amount: { ...OrderAmount, description: `What the member paid, in fen: points and growth are earned on it. ${ORDER_AMOUNT_LIMIT}` },
             stored_value_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Fen of the order paid from stored value' })),
             store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
           },

@@ -6,6 +6,7 @@ import { reachesStore, type MerchantPrincipal } from '../../principals.ts'
 import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { findStore } from '../stores/stores.repository.ts'
+import { ensureOrderAmountAllowed } from '../merchants/merchants.service.ts'
 import { applyGrowthInTx } from '../members/member-levels.ts'
 import { findMemberWithCard, lockMemberWithCard, type MemberRow, type MemberWithCard } from '../members/members.repository.ts'
 import { postPointsInTx } from '../points/points.ledger.ts'
@@ -182,6 +183,7 @@ export async function recordOrder(
     if (existing && !reachesStore(principal, existing.store_id)) throw new AppError('duplicate_order_ref', 'This order_ref was already recorded elsewhere.')
     if (existing && existing.member_id !== memberId) throw new AppError('duplicate_order_ref', 'This order_ref was already recorded for another member.')
     if (existing) return { order: existing, member: locked, replayed: true }
+    await ensureOrderAmountAllowed(tx, merchantId, input.orderAmount)
     const recorded = await recordOrderInTx(tx, ctx.notifier, locked, { ...input, storeId, redemptionId: null }, merchantTz, now)
     return { order: recorded.order, member: { member: recorded.member, card: locked.card }, replayed: false }
   })

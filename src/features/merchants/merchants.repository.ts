@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts'
+import type { Json } from '../../db/json.ts'
 import type { ApiKeysTable, MerchantsTable } from './merchants.table.ts'
 
 export type MerchantTableRow = MerchantsTable
@@ -8,6 +9,12 @@ export type ApiKeyListRow = Pick<ApiKeysTable, 'id' | 'name' | 'scope' | 'store_
 
 export async function findMerchantRow(db: Db, merchantId: string): Promise<MerchantTableRow | undefined> {
   return db.selectFrom('merchants').selectAll().where('id', '=', merchantId).executeTakeFirst()
+}
+
+/** Only the merchant's policy, as stored: what checking an amount needs. */
+export async function findMerchantPolicy(db: Db, merchantId: string): Promise<Json | undefined> {
+  const row = await db.selectFrom('merchants').select('policy').where('id', '=', merchantId).executeTakeFirst()
+  return row?.policy
 }
 
 /** Whether the installation has any merchant at all (made by the first run or by `kabao merchant create`). */

@@ -6,11 +6,14 @@ import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../.
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
+import { DEFAULT_LIMITS, LIMIT_CEILING } from '../../domain/limits.ts'
 import { toJson } from '../../db/database.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { apiKeyOnce, insertApiKey, loadMerchant, type MerchantRow } from './merchants.service.ts'
 import { holdsLease, idempotencyRefOf } from '../../http/idempotency.ts'
 import { findApiKey, listApiKeys, revokeApiKey, setApiKeyExpiry, updateMerchant, type ApiKeyListRow } from './merchants.repository.ts'
+
+const Limit = (description: string) => Type.Integer({ minimum: 1, maximum: LIMIT_CEILING, description: `${description} (1 to ${LIMIT_CEILING})` })
 
 const PolicySchema = Type.Object(
   {
@@ -19,6 +22,9 @@ const PolicySchema = Type.Object(
     max_percent_off: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 100 }))),
     require_notice: Type.Optional(Type.Boolean()),
     allow_no_threshold: Type.Optional(Type.Boolean({ description: 'Cash coupons without a spend threshold (least_cost) are allowed' })),
+    max_order_amount: Type.Optional(Limit('The largest order amount in fen a redemption, member order or payment may name; above it 422 order_amount_too_large')),
+    max_points_balance: Type.Optional(Limit('The most points a member may hold; a posting past it is 409 balance_limit_exceeded')),
+    max_stored_value_balance: Type.Optional(Limit('The most stored value in fen a member may hold; a posting past it is 409 balance_limit_exceeded')),
   },
   { additionalProperties: false },
 )
@@ -39,6 +45,9 @@ const PolicyAnswer = Type.Object({
   max_percent_off: Nullable(Type.Integer()),
   require_notice: Type.Boolean(),
   allow_no_threshold: Type.Boolean(),
+  max_order_amount: Type.Integer({ description: `Fen; ${DEFAULT_LIMITS.max_order_amount} (¥100,000) unless changed` }),
+  max_points_balance: Type.Integer({ description: `${DEFAULT_LIMITS.max_points_balance} unless changed` }),
+  max_stored_value_balance: Type.Integer({ description: `Fen; ${DEFAULT_LIMITS.max_stored_value_balance} (¥100,000) unless changed` }),
 })
 
 const MerchantSchema = Type.Object({
@@ -132,13 +141,13 @@ export async function merchantsRoutes(app: FeatureApp, ctx: AppContext): Promise
     },
   )
 
-  app.get('/v1/merchant/policy', { schema: { tags: ['merchant'], summary: 'The compliance policy cards are checked against', response: responses({ 200: PolicyAnswer }) } }, async (request) =>
+  app.get('/v1/merchant/policy', { schema: { tags: ['merchant'], summary: 'The policy: compliance rules cards are checked against, limits on order amounts and balances', response: responses({ 200: PolicyAnswer }) } }, async (request) =>
     (await loadMerchant(db, merchantOf(request).merchantId)).policy,
   )
 
   app.put(
     '/v1/merchant/policy',
-    { schema: { tags: ['merchant'], summary: 'Change the compliance policy (null switches a rule off)', body: PolicySchema, response: responses({ 200: PolicyAnswer }) } },
+    { schema: { tags: ['merchant'], summary: 'Change the policy (null switches a compliance rule off; the limits are always on)', body: PolicySchema, response: responses({ 200: PolicyAnswer }) } },
     async (request) => {
       const { merchantId } = merchantOf(request)
       const merchant = await loadMerchant(db, merchantId)

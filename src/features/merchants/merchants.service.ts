@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
-import { CARD_TYPES, DEFAULT_POLICY, type CompliancePolicy, type FieldError } from '../../domain/types.ts'
+import { CARD_TYPES, DEFAULT_MERCHANT_POLICY, type FieldError, type MerchantPolicy } from '../../domain/types.ts'
 import { isValidTimeZone } from '../../domain/time.ts'
+import { decideOrderAmount, type AmountLimits } from '../../domain/limits.ts'
+import type { Json } from '../../db/json.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import { newId } from '../../ports/ids.ts'
@@ -11,7 +13,7 @@ import { hashApiKey } from '../../ports/secrets.ts'
 import type { Scope } from '../../principals.ts'
 import { newWalletSecret } from '../customers/wallet-secrets.ts'
 import { DEFAULT_LANGUAGE, type Language } from '../notifications/messages.ts'
-import { findApiKeyByRequest, findMerchantRow, insertApiKeyRow, insertMerchantRow, revokeApiKeyOfRequest, updateMerchant } from './merchants.repository.ts'
+import { findApiKeyByRequest, findMerchantPolicy, findMerchantRow, insertApiKeyRow, insertMerchantRow, revokeApiKeyOfRequest, updateMerchant } from './merchants.repository.ts'
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai'
 
@@ -30,8 +32,27 @@ export interface MerchantRow {
   timezone: string
   language: Language
   capabilities: Capabilities
-  policy: CompliancePolicy
+  policy: MerchantPolicy
   created_at: number
+}
+
+/** The stored policy with every rule present: a rule added since it was stored has its default. */
+function policyOf(stored: Json): MerchantPolicy {
+  return { ...DEFAULT_MERCHANT_POLICY, ...fromJson<Partial<MerchantPolicy>>(stored) }
+}
+
+/** The limits of the merchant's policy on order amounts and balances. */
+export async function loadLimits(db: Db, merchantId: string): Promise<AmountLimits> {
+  const stored = await findMerchantPolicy(db, merchantId)
+  if (stored === undefined) throw new AppError('not_found', 'The merchant does not exist.')
+  const { max_order_amount, max_points_balance, max_stored_value_balance } = policyOf(stored)
+  return { max_order_amount, max_points_balance, max_stored_value_balance }
+}
+
+/** Refuses an order amount above the merchant's limit (422 order_amount_too_large), before anything is written. */
+export async function ensureOrderAmountAllowed(db: Db, merchantId: string, amount: number): Promise<void> {
+  const decided = decideOrderAmount(amount, (await loadLimits(db, merchantId)).max_order_amount)
+  if (!decided.ok) throw new AppError(decided.error, decided.detail)
 }
 
 export async function loadMerchant(db: Db, merchantId: string): Promise<MerchantRow> {
@@ -43,7 +64,7 @@ export async function loadMerchant(db: Db, merchantId: string): Promise<Merchant
     timezone: row.timezone,
     language: row.language,
     capabilities: fromJson<Capabilities>(row.capabilities),
-    policy: { ...DEFAULT_POLICY, ...fromJson<Partial<CompliancePolicy>>(row.policy) },
+    policy: policyOf(row.policy),
     created_at: row.created_at,
   }
 }
@@ -133,7 +154,7 @@ export async function insertMerchant(db: Db, secrets: AppContext['secrets'], inp
     timezone: input.timezone,
     language: DEFAULT_LANGUAGE,
     capabilities: toJson(FULL_CAPABILITIES),
-    policy: toJson(DEFAULT_POLICY),
+    policy: toJson(DEFAULT_MERCHANT_POLICY),
     wallet_secret_enc: secrets.seal(newWalletSecret()),
     created_at: now,
     updated_at: now,

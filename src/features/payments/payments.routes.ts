@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Money, NoContent, Nullable, UserId, listOf, responses } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Money, NoContent, OrderAmount, Nullable, UserId, listOf, responses } from '../../http/schemas.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { fromJson } from '../../db/database.ts'
@@ -28,7 +28,7 @@ const Id = Type.String({ minLength: 1, maxLength: 100 })
 const PaymentBody = Type.Object(
   {
     order_id: Type.String({ minLength: 1, maxLength: 128, description: 'The merchant’s order id: an order is reported once' }),
-    amount: Money,
+    amount: OrderAmount,
     user_id: UserId,
     store_id: Type.Optional(Nullable(Id)),
     items: Type.Optional(Nullable(Type.Array(PaymentItemSchema, { maxItems: 500 }))),

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
+import { ensureOrderAmountAllowed } from '../merchants/merchants.service.ts'
 import { reachesStore, type MerchantPrincipal, type StoreBinding } from '../../principals.ts'
 import { AppError } from '../../errors.ts'
 import { madeByRequest } from '../idempotency/idempotency.repository.ts'
@@ -87,6 +88,7 @@ export async function reportPayment(ctx: AppContext, principal: MerchantPrincipa
   return ctx.database.db.transaction().execute(async (tx) => {
     const existing = await findPaymentByOrder(tx, merchantId, input.orderId)
     if (existing) return { payment: checkSameOrder(principal, existing, input), created: false }
+    await ensureOrderAmountAllowed(tx, merchantId, input.amount)
     const payment: PaymentRow = {
       id: newId('pay', now),
       merchant_id: merchantId,

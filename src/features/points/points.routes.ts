@@ -33,7 +33,7 @@ export async function pointsRoutes(app: FeatureApp, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['points'],
-        summary: 'Adjust points with a reason: + adds, − burns the oldest points (409 insufficient_points beyond the balance)',
+        summary: 'Adjust points with a reason: + adds, − burns the oldest points (409 insufficient_points beyond the balance, 409 balance_limit_exceeded past the policy’s max_points_balance)',
         params: MemberParams,
         body: Type.Object(
           {

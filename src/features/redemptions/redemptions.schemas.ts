@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Money, Nullable, Timestamp } from '../../http/schemas.ts'
+import { Money, Nullable, OrderAmount, Timestamp } from '../../http/schemas.ts'
 import { CouponSchema } from '../coupons/coupons.schemas.ts'
 import { MemberAtTillSchema, MemberEarningSchema } from '../member-orders/member-orders.schemas.ts'
 import type { RedemptionChannel } from './redemptions.table.ts'
@@ -15,7 +15,7 @@ export const RedeemBody = Type.Object(
   {
     code: Type.String({ minLength: 1, maxLength: 64, description: 'As scanned or typed; spaces, hyphens and case are ignored' }),
     store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
-    order_amount: Type.Optional(Nullable(Money)),
+    order_amount: Type.Optional(Nullable(OrderAmount)),
     channel: Type.Optional(ChannelSchema),
     member_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The member whose order this is: the check shows their level discount, the redemption earns their points on what they pay' }))),
   },

@@ -20,6 +20,7 @@ import {
 } from './redemptions.repository.ts'
 import type { RedemptionChannel } from './redemptions.table.ts'
 import { findStore } from '../stores/stores.repository.ts'
+import { ensureOrderAmountAllowed } from '../merchants/merchants.service.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
@@ -59,6 +60,7 @@ const storeNotFound = (id: string) => new AppError('store_not_found', `There is 
 /** Loads the coupon (and the store, in the same query) and applies every rule; throws the reason a code can't be used. No writes. */
 async function decide(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, now: number, tx?: Db): Promise<Decision> {
   const storeId = storeIdFor(principal, input.storeId)
+  if (input.orderAmount !== null) await ensureOrderAmountAllowed(tx ?? ctx.database.db, principal.merchantId, input.orderAmount)
   let found: Awaited<ReturnType<typeof findCouponByCode>>
   try {
     found = await findCouponByCode(ctx, principal.merchantId, input.code, storeId, tx)

@@ -36,7 +36,7 @@ export async function storedValueRoutes(app: FeatureApp, ctx: AppContext): Promi
     {
       schema: {
         tags: ['stored value'],
-        summary: 'Top up (+, with the payment reference) or pay with (−) stored value; 409 insufficient_balance beyond the balance',
+        summary: 'Top up (+, with the payment reference) or pay with (−) stored value; 409 insufficient_balance beyond the balance, 409 balance_limit_exceeded past the policy’s max_stored_value_balance',
         params: MemberParams,
         body: Type.Object(
           {

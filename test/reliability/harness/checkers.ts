@@ -4,7 +4,7 @@
  * what the database holds.
  */
 import type { Db } from '../../../src/db/database.ts'
-import type { Secrets } from '../../../src/ports/secrets.ts'
+import { hashToken, type Secrets } from '../../../src/ports/secrets.ts'
 import type { Attempt } from './history.ts'
 import type { Card, World } from './client.ts'
 import { parseInsufficient } from '../operations/points.ts'
@@ -41,7 +41,7 @@ export const nothingOverIssued: Checker = async ({ world, db }) => {
       if (claimed.get(user) !== n) violations.push(`card ${card.id}: user ${user} holds ${n} coupons but the allowance counts ${claimed.get(user)}`)
     }
   }
-  const link = await db.selectFrom('claim_links').select('claimed_count').where('token', '=', world.claimLink.token).executeTakeFirstOrThrow()
+  const link = await db.selectFrom('claim_links').select('claimed_count').where('token_hash', '=', hashToken(world.claimLink.token)).executeTakeFirstOrThrow()
   const viaLink = await db.selectFrom('coupons').select('id').where('card_id', '=', world.claimLink.card.id).where('source', '=', 'claim_link').execute()
   if (link.claimed_count > world.claimLink.maxClaims) violations.push(`claim link: ${link.claimed_count} claims over its cap of ${world.claimLink.maxClaims}`)
   if (link.claimed_count !== viaLink.length) violations.push(`claim link: counts ${link.claimed_count} claims but ${viaLink.length} coupons came through it`)
