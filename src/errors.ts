@@ -1,4 +1,4 @@
-import type { FieldError } from './domain/types.ts'
+import type { FieldError, ProblemParams } from './domain/types.ts'
 
 /**
  * Every stable error code the API answers with: clients switch on these, so the list is closed. A code
@@ -174,11 +174,14 @@ export class AppError extends Error {
   readonly code: ErrorCode
   readonly detail: string
   readonly errors: FieldError[] | undefined
-  constructor(code: ErrorCode, detail: string, errors?: FieldError[]) {
+  /** What the refusal is about (amounts, times, ids), answered beside `detail` for apps to word. */
+  readonly params: ProblemParams | undefined
+  constructor(code: ErrorCode, detail: string, errors?: FieldError[], params?: ProblemParams) {
     super(detail)
     this.code = code
     this.detail = detail
     this.errors = errors
+    this.params = params
   }
 }
 

@@ -69,6 +69,20 @@ export const DEFAULT_POLICY: CompliancePolicy = Object.freeze({
 /** field is a JSON path like 'validity.days' or 'tiers[1].reduce_cost'. */
 export interface FieldError { field: string; code: string; message: string }
 
+/**
+ * What a refusal is about, as problem+json extension members, so that an app can word it in its own
+ * language: amounts in fen, times ISO 8601 with offset, ids (see ProblemSchema in src/http/schemas.ts).
+ */
+export interface ProblemParams {
+  order_amount?: number
+  threshold?: number
+  store_id?: string | null
+  redeemed_at?: string | null
+  valid_from?: string
+  valid_until?: string
+  usable_hours?: UsableWindow[]
+}
+
 export type Result<T, E extends string = string> =
   | ({ ok: true } & T)
-  | { ok: false; error: E; detail: string; errors?: FieldError[] }
+  | { ok: false; error: E; detail: string; errors?: FieldError[]; params?: ProblemParams }

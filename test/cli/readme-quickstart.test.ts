@@ -79,7 +79,7 @@ describe('the README quick start, pasted into a fresh clone', { timeout: RUN_DEA
     shell.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
     shell.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
     const exited = new Promise<number | null>((resolve) => shell!.once('exit', resolve))
-    const code = await Promise.race([exited, delay(RUN_DEADLINE_MS).then(() => 'hung' as const)])
+    const code = await Promise.race([exited, delay(RUN_DEADLINE_MS, 'hung' as const, { ref: false })])
     assert.equal(code, 0, `the quick start ${code === 'hung' ? `did not finish within ${RUN_DEADLINE_MS} ms` : `exited with ${code}`}:\n${output.slice(-6000)}`)
 
     const tail = `\n${output.slice(-6000)}`
