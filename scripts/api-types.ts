@@ -15,6 +15,7 @@ import { openDatabase } from '../src/db/database.ts'
 import { systemClock } from '../src/ports/clock.ts'
 import { MemoryNotifier } from '../src/ports/notifier.ts'
 import { createSecrets } from '../src/ports/secrets.ts'
+import { ProblemSchema } from '../src/http/schemas.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const API_TYPES_FILE = path.join(ROOT, 'web/shared/api-types.ts')
@@ -46,7 +47,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
 }
 
 type Json = Record<string, unknown>
-const PROBLEM_PROPERTIES = ['type', 'title', 'status', 'detail', 'code', 'errors', 'limit', 'balance', 'request_id']
+const PROBLEM_PROPERTIES = Object.keys(ProblemSchema.properties)
 
 /** Whether a response schema is the problem+json body (src/http/schemas.ts ProblemSchema). */
 function isProblem(schema: unknown): schema is SchemaObject {

@@ -1,4 +1,4 @@
-import type { FieldError } from './domain/types.ts'
+import type { FieldError, ProblemParams } from './domain/types.ts'
 
 /**
  * Every stable error code the API answers with: clients switch on these, so the list is closed. A code
@@ -174,25 +174,19 @@ export function statusOf(code: ErrorCode): number {
 }
 
 /** Members a problem carries beyond the standard ones, for a client to act on without parsing `detail`. */
-export interface ProblemExtensions {
-  /** The limit a request went past (balance_limit_exceeded). */
-  limit?: number
-  /** The balance when the request was refused (balance_limit_exceeded). */
-  balance?: number
-}
-
 /** A business or request error with a stable `code` that clients switch on. */
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly detail: string
   readonly errors: FieldError[] | undefined
-  readonly extensions: ProblemExtensions | undefined
-  constructor(code: ErrorCode, detail: string, errors?: FieldError[], extensions?: ProblemExtensions) {
+  /** What the refusal is about (amounts, times, ids), answered beside `detail` for apps to word. */
+  readonly params: ProblemParams | undefined
+  constructor(code: ErrorCode, detail: string, errors?: FieldError[], params?: ProblemParams) {
     super(detail)
     this.code = code
     this.detail = detail
     this.errors = errors
-    this.extensions = extensions
+    this.params = params
   }
 }
 

@@ -5,29 +5,12 @@ import path from 'node:path'
 import { loadConfig } from '../config.ts'
 import { createPrivateFile } from '../db/private-files.ts'
 import { sqliteFileOf, userTables } from './sqlite-files.ts'
-
-const USAGE = `usage: kabao backup --to FILE [--force] [--json]
-
-Copies the SQLite database of DATABASE_URL into FILE while the server keeps running: the copy is one
-consistent snapshot (SQLite's VACUUM INTO, in a read transaction that does not hold writers up), written
-next to FILE and renamed into place when complete. To restore, stop the server, put the copy where
-DATABASE_URL points (removing any -wal and -shm files beside it) and start again.
-
-On PostgreSQL use pg_dump and pg_restore (see docs/operations.md).
-
-  --force   replace FILE if it exists
-  --json    print {"file", "bytes", "tables": {name: rows}} on stdout
-
-Exit status: 0 backed up, 1 the copy failed, 2 usage error.`
+import { USAGE } from './usage.ts'
 
 export async function runBackupCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { to: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
-  if (values.help) {
-    console.log(USAGE)
-    return 0
-  }
+  const { values } = parseArgs({ args, options: { to: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } } })
   if (!values.to) {
-    console.error(`kabao backup: --to is required\n\n${USAGE}`)
+    console.error(`kabao backup: --to is required\n\n${USAGE.backup}`)
     return 2
   }
   const { databaseUrl } = loadConfig()

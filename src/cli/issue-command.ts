@@ -8,22 +8,7 @@ import { randomToken } from '../ports/ids.ts'
 import { readUpload, uploadFormatOfFile, type UploadFormat } from '../features/bulk-issue/bulk-issue.parse.ts'
 import { findCardOwner } from '../features/bulk-issue/bulk-issue.repository.ts'
 import { bulkIssue, BulkIssueInterrupted, type BulkIssueReport, type BulkProgress } from '../features/bulk-issue/bulk-issue.service.ts'
-
-const USAGE = `usage: kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--merchant MERCHANT_ID] [--format csv|ndjson|json] [--json]
-
-Issues one coupon of the card to each user id in FILE, directly in the database of DATABASE_URL, under the
-same rules as the API (card active, per-user limit, stock).
-
-  FILE                CSV: one user id per line, or a header row with a user_id column (other columns
-                      are ignored); NDJSON (.ndjson, .jsonl): a JSON string or {"user_id": …} per line;
-                      JSON (.json): {"user_ids": [...]}, read whole
-  --resume-key KEY    names the run: running the same file again with the same key issues only the rows
-                      still missing. Without it a key is made up and shown, so a run cut short can be resumed.
-  --merchant ID       only a card of this merchant
-  --format FORMAT     csv, ndjson or json when the file's extension does not say
-  --json              print the report as JSON on stdout (the shape POST /v1/cards/{id}/bulk-issue answers)
-
-Exit status: 0 every row issued, 1 some rows failed, 2 usage error (bad flags, unknown card, unreadable file).`
+import { USAGE } from './usage.ts'
 
 const FORMATS: UploadFormat[] = ['csv', 'ndjson', 'json']
 /** Failures the summary lists; --json lists them all. */
@@ -40,7 +25,7 @@ interface Options {
   json: boolean
 }
 
-function optionsFrom(args: string[]): Options | 'help' {
+function optionsFrom(args: string[]): Options {
   let values
   try {
     ;({ values } = parseArgs({
@@ -52,13 +37,11 @@ function optionsFrom(args: string[]): Options | 'help' {
         merchant: { type: 'string' },
         format: { type: 'string' },
         json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
       },
     }))
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
-  if (values.help) return 'help'
   if (!values.card) throw new UsageError('--card is required')
   if (!values.users) throw new UsageError('--users is required')
   const format = (values.format ?? uploadFormatOfFile(values.users)) as UploadFormat
@@ -85,18 +68,14 @@ async function openUsersFile(path: string): Promise<{ file: FileHandle; size: nu
 
 /** `kabao issue`: bulk issuing from a file, with a progress bar on a terminal. */
 export async function runBulkIssueCommand(args: string[]): Promise<number> {
-  let options: Options | 'help'
+  let options: Options
   let users: { file: FileHandle; size: number }
   try {
     options = optionsFrom(args)
-    if (options === 'help') {
-      console.log(USAGE)
-      return 0
-    }
     users = await openUsersFile(options.usersFile)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    console.error(`kabao issue: ${error.message}\n\n${USAGE}`)
+    console.error(`kabao issue: ${error.message}\n\n${USAGE.issue}`)
     return 2
   }
   try {

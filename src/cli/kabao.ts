@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { text } from 'node:stream/consumers'
 import pino from 'pino'
@@ -15,33 +16,7 @@ import type { Database } from '../db/database.ts'
 import type { Secrets } from '../ports/secrets.ts'
 import { AppError } from '../errors.ts'
 import { sealLegacyClaimLinkTokens } from '../features/claim-links/claim-links.service.ts'
-
-const HELP = `kabao: the Kabao card & coupon platform
-
-Usage:
-  kabao serve                                   start the server (what \`npm start\` runs)
-  kabao migrate                                 bring the database schema up to date
-  kabao merchant create --name NAME [--timezone TZ] [--json]
-                                                create a merchant and its first API key (full scope)
-  kabao merchant set-capabilities --id ID [--card-types cash,…] [--store-limited-cards true|false]
-                                                restrict or widen what a merchant may create
-  kabao staff create --merchant ID --role owner|operator|clerk|analyst --login NAME [--name NAME]
-                     [--store STORE_ID] [--password-stdin] [--json]
-                                                make a staff account for the web apps, e.g. the owner of
-                                                a merchant made with \`merchant create\`; without
-                                                --password-stdin a password is generated and printed
-  kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--format csv|ndjson|json] [--json]
-                                                issue one coupon to each user id in FILE (CSV, NDJSON or
-                                                JSON), with progress; --resume-key resumes a cut-short run
-  kabao backup --to FILE [--force] [--json]     copy the SQLite database into FILE while the server runs
-  kabao migrate-data --to postgres://… [--json]
-                                                copy every row of the SQLite database into an empty
-                                                PostgreSQL database, verified by count and checksum
-  kabao --help                                  this text
-
-Environment: DATABASE_URL (default sqlite:./data/kabao.db), PORT, HOST, KABAO_SECRET_KEY[_FILE],
-DATABASE_POOL_SIZE, METRICS_TOKEN, TRUST_PROXY; rate limits: REDIS_URL, RATE_LIMIT_PREFIX, API_RATE_LIMIT,
-CLAIM_RATE_LIMIT, OTP_RATE_LIMIT, SIGN_IN_RATE_LIMIT (e.g. 60/min or off). See docs/operations.md.`
+import { OVERVIEW, USAGE, asksForHelp, usageOf } from './usage.ts'
 
 type Command = (args: string[]) => Promise<number>
 
@@ -61,14 +36,14 @@ const commands: Record<string, Command> = {
     const [sub, ...rest] = args
     if (sub === 'create') return createMerchantCommand(rest)
     if (sub === 'set-capabilities') return setCapabilitiesCommand(rest)
-    console.error(MERCHANT_USAGE)
+    console.error(USAGE.merchant)
     return 2
   },
 
   async staff(args) {
     const [sub, ...rest] = args
     if (sub === 'create') return createStaffCommand(rest)
-    console.error(STAFF_USAGE)
+    console.error(USAGE.staff)
     return 2
   },
 
@@ -88,16 +63,6 @@ const commands: Record<string, Command> = {
   },
 }
 
-const MERCHANT_USAGE = `usage: kabao merchant create --name NAME [--timezone TZ] [--json]
-       kabao merchant set-capabilities --id MERCHANT_ID [--card-types cash,discount,…] [--store-limited-cards true|false]`
-
-const STAFF_USAGE = `usage: kabao staff create --merchant MERCHANT_ID --role owner|operator|clerk|analyst --login NAME
-                          [--name NAME] [--store STORE_ID] [--password-stdin] [--json]
-
-Without --password-stdin a password is generated and printed once; with it the password is read from
-standard input (one line), e.g. \`printf '%s' "$PASSWORD" | kabao staff create … --password-stdin\`.
-A clerk needs --store, the store they redeem in.`
-
 /** Opens the configured database (migrated) for one command and closes it afterwards. */
 async function withDatabase<T>(work: (ctx: { database: Database; clock: typeof systemClock; secrets: Secrets }) => Promise<T>): Promise<T> {
   const config = loadConfig()
@@ -116,7 +81,7 @@ async function withDatabase<T>(work: (ctx: { database: Database; clock: typeof s
 async function createMerchantCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { name: { type: 'string' }, timezone: { type: 'string' }, json: { type: 'boolean' } } })
   if (!values.name) {
-    console.error('kabao merchant create: --name is required')
+    console.error(`kabao merchant create: --name is required\n\n${USAGE['merchant create']}`)
     return 2
   }
   const created = await withDatabase((ctx) => createMerchant(ctx, { name: values.name as string, timezone: values.timezone }))
@@ -143,7 +108,7 @@ async function createStaffCommand(args: string[]): Promise<number> {
   })
   const role = values.role as StaffRole | undefined
   if (!values.merchant || !values.login || !role || !STAFF_ROLES.includes(role)) {
-    console.error(STAFF_USAGE)
+    console.error(USAGE.staff)
     return 2
   }
   const merchantId = values.merchant
@@ -167,7 +132,7 @@ async function setCapabilitiesCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { id: { type: 'string' }, 'card-types': { type: 'string' }, 'store-limited-cards': { type: 'string' } } })
   const storeLimited = values['store-limited-cards']
   if (!values.id || (storeLimited !== undefined && storeLimited !== 'true' && storeLimited !== 'false')) {
-    console.error(MERCHANT_USAGE)
+    console.error(USAGE['merchant set-capabilities'])
     return 2
   }
   const change: Partial<Capabilities> = {}
@@ -178,16 +143,32 @@ async function setCapabilitiesCommand(args: string[]): Promise<number> {
   return 0
 }
 
+/** The version in package.json. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv
+  if (name === '--version' || name === '-v') {
+    console.log(version())
+    return 0
+  }
+  // `kabao help [COMMAND]` is `kabao [COMMAND] --help`.
+  if (name === 'help' && args.length > 0) return main([...args, '--help'])
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(HELP)
+    console.log(OVERVIEW)
     return name ? 0 : 2
   }
   const command = commands[name]
   if (!command) {
-    console.error(`kabao: unknown command "${name}"\n\n${HELP}`)
+    console.error(`kabao: unknown command "${name}"\n\n${OVERVIEW}`)
     return 2
+  }
+  // Help does nothing else: no server, no migration, no database file.
+  if (asksForHelp(args)) {
+    console.log(usageOf(name, args))
+    return 0
   }
   try {
     return await command(args)

@@ -7,18 +7,7 @@ import { openDatabase } from '../db/database.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openConfiguredDatabase } from '../main.ts'
 import { sqliteFileOf, userTables } from './sqlite-files.ts'
-
-const USAGE = `usage: kabao migrate-data --to postgres://… [--json]
-
-Copies every row of the SQLite database of DATABASE_URL into an empty PostgreSQL database: brings both
-schemas up to date, refuses a target that holds any row, copies each table in primary-key order in batches,
-all in one PostgreSQL transaction, and commits only once every table's row count and checksum match the
-source. The source is read as one consistent snapshot; stop the servers first so that no write made after
-the snapshot is left behind. Then point DATABASE_URL at PostgreSQL (same KABAO_SECRET_KEY) and start.
-
-  --json    print {"tables": [{"table", "rows", "checksum"}], "seconds"} on stdout
-
-Exit status: 0 copied and verified, 1 refused or failed (nothing is kept in the target), 2 usage error.`
+import { USAGE } from './usage.ts'
 
 /** Values bound per INSERT, under PostgreSQL's limit of 65,535 parameters. */
 const MAX_PARAMETERS = 60_000
@@ -139,13 +128,9 @@ async function copyTable(source: DatabaseSync, tx: Transaction<any>, table: stri
 }
 
 export async function runMigrateDataCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { to: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
-  if (values.help) {
-    console.log(USAGE)
-    return 0
-  }
+  const { values } = parseArgs({ args, options: { to: { type: 'string' }, json: { type: 'boolean' } } })
   if (!values.to || !/^postgres(ql)?:\/\//.test(values.to)) {
-    console.error(`kabao migrate-data: --to must be a postgres:// URL\n\n${USAGE}`)
+    console.error(`kabao migrate-data: --to must be a postgres:// URL\n\n${USAGE['migrate-data']}`)
     return 2
   }
   const config = loadConfig()

@@ -22,6 +22,7 @@ const belowThreshold = (order: number, threshold: number): DiscountResult => ({
   ok: false,
   error: 'below_threshold',
   detail: `The order amount ${order} is below the threshold ${threshold}.`,
+  params: { order_amount: order, threshold },
 })
 
 /** floor(amount * percent / 100) without floating point. */

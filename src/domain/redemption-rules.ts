@@ -1,7 +1,7 @@
 // Whether a coupon may be redeemed now, here, on this order, and for how much. The service loads
 // the coupon, calls decideRedemption, and only then makes its conditional update.
 
-import type { CardTerms, Result } from './types.ts'
+import type { CardTerms, ProblemParams, Result } from './types.ts'
 import { formatInstant, zonedParts } from './time.ts'
 import { evaluateValidityWindow } from './validity.ts'
 import { describeUsableHours, isWithinUsableHours, weekdayName } from './usable-hours.ts'
@@ -43,7 +43,7 @@ export interface RedemptionInput {
   now: number
 }
 
-const fail = (error: RedeemError, detail: string): Result<{ discount_amount: number }, RedeemError> => ({ ok: false, error, detail })
+const fail = (error: RedeemError, detail: string, params?: ProblemParams): Result<{ discount_amount: number }, RedeemError> => ({ ok: false, error, detail, params })
 
 /**
  * Checks in this order, the first failure wins: voided, already_redeemed, expired, not_yet_valid,
@@ -59,26 +59,32 @@ export function decideRedemption(input: RedemptionInput): Result<{ discount_amou
   if (coupon.state === 'redeemed') {
     const when = coupon.redeemed_at === null ? '' : ` at ${formatInstant(coupon.redeemed_at, tz)}`
     const where = coupon.redeemed_store_id === null ? '' : ` in store ${coupon.redeemed_store_id}`
-    return fail('already_redeemed', `This coupon was already redeemed${when}${where}.`)
+    return fail('already_redeemed', `This coupon was already redeemed${when}${where}.`, {
+      redeemed_at: coupon.redeemed_at === null ? null : formatInstant(coupon.redeemed_at, tz),
+      store_id: coupon.redeemed_store_id,
+    })
   }
 
   const window = evaluateValidityWindow(now, coupon.valid_from, coupon.valid_until)
   if (coupon.state === 'expired' || window === 'expired') {
-    return fail('expired', `This coupon expired: it was valid until ${formatInstant(coupon.valid_until, tz)}.`)
+    const validUntil = formatInstant(coupon.valid_until, tz)
+    return fail('expired', `This coupon expired: it was valid until ${validUntil}.`, { valid_until: validUntil })
   }
   if (window === 'not_yet_valid') {
-    return fail('not_yet_valid', `This coupon is not valid yet: it can be used from ${formatInstant(coupon.valid_from, tz)}.`)
+    const validFrom = formatInstant(coupon.valid_from, tz)
+    return fail('not_yet_valid', `This coupon is not valid yet: it can be used from ${validFrom}.`, { valid_from: validFrom })
   }
 
   if (terms.store_ids.length > 0) {
-    if (store === null) return fail('store_not_allowed', 'This coupon can only be used in certain stores; the store must be given.')
-    if (!terms.store_ids.includes(store.id)) return fail('store_not_allowed', `This coupon cannot be used in store ${store.id}.`)
+    if (store === null) return fail('store_not_allowed', 'This coupon can only be used in certain stores; the store must be given.', { store_id: null })
+    if (!terms.store_ids.includes(store.id)) return fail('store_not_allowed', `This coupon cannot be used in store ${store.id}.`, { store_id: store.id })
   }
 
   if (!isWithinUsableHours(terms.usable_hours, now, tz)) {
     const p = zonedParts(now, tz)
     const nowText = `${weekdayName(p.weekday)} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`
-    return fail('outside_usable_hours', `This coupon cannot be used now (${nowText}); it can be used ${describeUsableHours(terms.usable_hours ?? [])}.`)
+    const hours = terms.usable_hours ?? []
+    return fail('outside_usable_hours', `This coupon cannot be used now (${nowText}); it can be used ${describeUsableHours(hours)}.`, { usable_hours: hours })
   }
 
   const discount = computeDiscount(terms, orderAmount)

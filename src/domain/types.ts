@@ -76,6 +76,24 @@ export const DEFAULT_MERCHANT_POLICY: MerchantPolicy = Object.freeze({ ...DEFAUL
 /** field is a JSON path like 'validity.days' or 'tiers[1].reduce_cost'. */
 export interface FieldError { field: string; code: string; message: string }
 
+/**
+ * What a refusal is about, as problem+json extension members, so that an app can word it in its own
+ * language: amounts in fen, times ISO 8601 with offset, ids (see ProblemSchema in src/http/schemas.ts).
+ */
+export interface ProblemParams {
+  order_amount?: number
+  threshold?: number
+  store_id?: string | null
+  redeemed_at?: string | null
+  valid_from?: string
+  valid_until?: string
+  usable_hours?: UsableWindow[]
+  /** The limit a request went past (balance_limit_exceeded). */
+  limit?: number
+  /** The balance when the request was refused (balance_limit_exceeded). */
+  balance?: number
+}
+
 export type Result<T, E extends string = string> =
   | ({ ok: true } & T)
-  | { ok: false; error: E; detail: string; errors?: FieldError[] }
+  | { ok: false; error: E; detail: string; errors?: FieldError[]; params?: ProblemParams }

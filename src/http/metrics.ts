@@ -98,7 +98,9 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext, options: 
     const route = request.routeOptions.url ?? 'unmatched'
     requests.inc({ method: request.method, route, status: reply.statusCode })
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
-    if (request.redemptionOutcome !== null) redemptions.inc({ outcome: request.redemptionOutcome })
+    // Only the redemption route sets an outcome; routes of contexts registered before this hook's
+    // decorator (the API reference under /docs) read it as undefined, not null.
+    if (typeof request.redemptionOutcome === 'string') redemptions.inc({ outcome: request.redemptionOutcome })
   })
 
   const token = options.token ?? null

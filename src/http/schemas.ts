@@ -29,6 +29,19 @@ export const ProblemSchema = Type.Object(
     limit: Type.Optional(Type.Integer({ description: 'balance_limit_exceeded: the most the balance may hold under the merchant’s policy' })),
     balance: Type.Optional(Type.Integer({ description: 'balance_limit_exceeded: the balance when the posting was refused' })),
     request_id: Type.Optional(Type.String()),
+    // What a refusal is about, for apps to word in their own language (src/domain/types.ts ProblemParams).
+    order_amount: Type.Optional(Type.Integer({ description: 'below_threshold: the order amount, fen' })),
+    threshold: Type.Optional(Type.Integer({ description: 'below_threshold: the least order amount the coupon needs, fen' })),
+    store_id: Type.Optional(Nullable(Type.String({ description: 'already_redeemed: the store it was redeemed in; store_not_allowed: the store it cannot be used in (null: no store was given)' }))),
+    redeemed_at: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'already_redeemed: when, in the store’s zone' }))),
+    valid_from: Type.Optional(Type.String({ format: 'date-time', description: 'not_yet_valid: the first moment it can be used' })),
+    valid_until: Type.Optional(Type.String({ format: 'date-time', description: 'expired: the last moment it could be used' })),
+    usable_hours: Type.Optional(
+      Type.Array(
+        Type.Object({ days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })), start: Type.String(), end: Type.String() }),
+        { description: 'outside_usable_hours: when in the week it can be used, in the store’s zone (days 1 = Monday … 7 = Sunday)' },
+      ),
+    ),
   },
   { $id: undefined, description: 'A problem (RFC 9457); switch on `code`' },
 )

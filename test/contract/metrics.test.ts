@@ -64,6 +64,19 @@ for (const engine of ENGINES) {
       assert.equal(sample(text, 'kabao_redemptions_total', { outcome: 'code_not_found' }), 1)
     })
 
+    it('counts only redemptions as redemptions, not the API reference loading its assets', async () => {
+      for (const asset of ['/docs/static/swagger-ui.css', '/docs/static/swagger-initializer.js']) {
+        const res = await t.request('GET', asset)
+        assert.equal(res.status, 200, `${asset}: ${res.status}`)
+      }
+
+      const text = await metrics()
+      assert.equal(sample(text, 'kabao_http_requests_total', { method: 'GET', route: '/docs/static/*', status: '200' }), 1, 'the assets are counted as requests')
+      const outcomes = [...text.matchAll(/^kabao_redemptions_total\{outcome="([^"]*)"\}/gm)].map((m) => m[1])
+      assert.deepEqual(outcomes.filter((o) => !['redeemed', 'replayed', 'already_redeemed', 'code_not_found'].includes(o)), [])
+      assert.doesNotMatch(text, /kabao_redemptions_total\{(?!outcome=)|outcome="undefined"/)
+    })
+
     it('reports how many events the outbox holds', async () => {
       const row = await t.db.database.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
       assert.ok(Number(row.n) > 0)

@@ -287,6 +287,50 @@ for (const engine of ENGINES) {
         expectProblem(await londonTill.redeem({ code: (await issue(card.id)).code }), 409, 'store_not_allowed')
       })
 
+      it('says what each refusal is about in members an app can word: amounts in fen, times, stores', async () => {
+        /** The refusal of the check and of the redemption, which must agree, without the members every problem has. */
+        const refusal = async (body: Record<string, unknown>, status: number, code: string) => {
+          const check = expectProblem(await m.post('/v1/redemptions/check', body), status, code)
+          const redeem = expectProblem(await m.redeem(body), status, code)
+          const { type, title, status: _, detail, code: __, ...params } = redeem
+          assert.deepEqual({ ...check, detail: undefined }, { ...redeem, detail: undefined })
+          assert.ok(type && title && detail)
+          return params
+        }
+        clock.set(START)
+        const threshold = await m.createCard(cashCard({ reduce_cost: 2000, least_cost: 10000 }))
+        assert.deepEqual(await refusal({ code: (await issue(threshold.id)).code, order_amount: 5000 }, 422, 'below_threshold'), { order_amount: 5000, threshold: 10000 })
+        const tiered = await m.createCard(cashCard({ reduce_cost: undefined, least_cost: undefined, tiers: [{ least_cost: 10000, reduce_cost: 1000 }, { least_cost: 20000, reduce_cost: 3000 }] }))
+        assert.deepEqual(await refusal({ code: (await issue(tiered.id)).code, order_amount: 9999 }, 422, 'below_threshold'), { order_amount: 9999, threshold: 10000 })
+
+        const delayed = await m.createCard(cashCard({ least_cost: undefined, validity: { type: 'fixed_term', days: 3, start_after_days: 1 } }))
+        const later = await issue(delayed.id)
+        assert.deepEqual(await refusal({ code: later.code, store_id: london.id }, 409, 'not_yet_valid'), { valid_from: '2026-03-10T16:00:00+00:00' })
+        clock.set(ms(later.valid_until) + 1000)
+        assert.deepEqual(await refusal({ code: later.code }, 409, 'expired'), { valid_until: '2026-03-13T23:59:59+08:00' })
+
+        clock.set(START)
+        const plain = await m.createCard(cashCard({ least_cost: undefined }))
+        const used = await issue(plain.id)
+        expectStatus(await m.redeem({ code: used.code, store_id: shanghai.id }), 201)
+        assert.deepEqual(await refusal({ code: used.code, store_id: london.id }, 409, 'already_redeemed'), { redeemed_at: '2026-03-10T02:00:00+00:00', store_id: shanghai.id })
+        const usedNowhere = await issue(plain.id)
+        expectStatus(await m.redeem({ code: usedNowhere.code }), 201)
+        assert.deepEqual(await refusal({ code: usedNowhere.code }, 409, 'already_redeemed'), { redeemed_at: '2026-03-10T10:00:00+08:00', store_id: null })
+        const voided = await issue(plain.id)
+        expectStatus(await m.post(`/v1/coupons/${encodeURIComponent(voided.code)}/void`), 200)
+        assert.deepEqual(await refusal({ code: voided.code }, 409, 'voided'), {})
+
+        clock.set(START)
+        const onlyShanghai = await m.createCard(cashCard({ least_cost: undefined, store_ids: [shanghai.id] }))
+        assert.deepEqual(await refusal({ code: (await issue(onlyShanghai.id)).code, store_id: london.id }, 409, 'store_not_allowed'), { store_id: london.id })
+        assert.deepEqual(await refusal({ code: (await issue(onlyShanghai.id)).code }, 409, 'store_not_allowed'), { store_id: null })
+
+        const hours = [{ days: [1, 2, 3, 4, 5], start: '11:00', end: '14:00' }]
+        const lunch = await m.createCard(cashCard({ least_cost: undefined, usable_hours: hours }))
+        assert.deepEqual(await refusal({ code: (await issue(lunch.id)).code, store_id: shanghai.id }, 409, 'outside_usable_hours'), { usable_hours: hours })
+      })
+
       it('answers store_not_found for a store that is not the merchant’s', async () => {
         clock.set(START)
         const { code } = await issue((await m.createCard(cashCard({ least_cost: undefined }))).id)

@@ -435,6 +435,14 @@ describe('the web apps in a browser', () => {
     await codeField.press('Enter')
     const refusal = page.getByRole('alert')
     await refusal.filter({ hasText: '这张券已经核销过了' }).waitFor()
+    // When and where, in Chinese with the store's name: never the server's English or an id.
+    const detail = (await refusal.locator('.result__detail').textContent()) ?? ''
+    assert.match(detail, new RegExp(`^已于 \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} 在${journey.storeName}核销$`), detail)
+    await page.getByLabel('语言').selectOption('en')
+    await refusal.filter({ hasText: 'This coupon has already been used' }).waitFor()
+    assert.equal(await page.title(), 'Kabao · Store terminal')
+    await page.getByLabel('Language').selectOption('zh-CN')
+    await refusal.filter({ hasText: '这张券已经核销过了' }).waitFor()
     assert.ok(Number.parseFloat(await refusal.locator('.result__big').evaluate((el) => getComputedStyle(el).fontSize)) >= 28, 'the refusal is large')
     await assertAccessible(page, 'terminal refusal')
     await screenshot(page, 'pos-04-refused')

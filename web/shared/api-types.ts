@@ -11265,6 +11265,28 @@ export interface components {
             /** @description balance_limit_exceeded: the balance when the posting was refused */
             balance?: number;
             request_id?: string;
+            /** @description below_threshold: the order amount, fen */
+            order_amount?: number;
+            /** @description below_threshold: the least order amount the coupon needs, fen */
+            threshold?: number;
+            store_id?: string | null;
+            redeemed_at?: string | null;
+            /**
+             * Format: date-time
+             * @description not_yet_valid: the first moment it can be used
+             */
+            valid_from?: string;
+            /**
+             * Format: date-time
+             * @description expired: the last moment it could be used
+             */
+            valid_until?: string;
+            /** @description outside_usable_hours: when in the week it can be used, in the store’s zone (days 1 = Monday … 7 = Sunday) */
+            usable_hours?: {
+                days: number[];
+                start: string;
+                end: string;
+            }[];
         };
     };
     responses: {

@@ -10,18 +10,23 @@ export interface FieldProblem {
   message: string
 }
 
+/** What a refusal is about (amounts in fen, times, store ids): the problem's extension members. */
+export type ProblemParams = Omit<Partial<Schemas['Problem']>, 'type' | 'title' | 'status' | 'detail' | 'code' | 'errors' | 'request_id'>
+
 /** An error answer of the API (RFC 9457 problem+json), or a request that never got an answer. */
 export class ApiError extends Error {
   readonly status: number
   readonly code: ProblemCode
   readonly detail: string
   readonly errors: FieldProblem[]
-  constructor(status: number, code: ProblemCode, detail: string, errors: FieldProblem[] = []) {
+  readonly params: ProblemParams
+  constructor(status: number, code: ProblemCode, detail: string, errors: FieldProblem[] = [], params: ProblemParams = {}) {
     super(detail)
     this.status = status
     this.code = code
     this.detail = detail
     this.errors = errors
+    this.params = params
   }
   /** No answer came: the connection failed or dropped, so the outcome is unknown. */
   get isNetwork(): boolean {
@@ -66,7 +71,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
     if (!response.ok) {
       // An error answer is problem+json, unless something before the server (a proxy) answered.
       const problem: Partial<Schemas['Problem']> = typeof parsed === 'object' && parsed !== null ? parsed : {}
-      const error = new ApiError(response.status, problem.code ?? 'http_error', problem.detail ?? `HTTP ${response.status}`, problem.errors ?? [])
+      const { type: _type, title: _title, status: _status, detail, code, errors, request_id: _requestId, ...params } = problem
+      const error = new ApiError(response.status, code ?? 'http_error', detail ?? `HTTP ${response.status}`, errors ?? [], params)
       if (response.status === 401) options.onUnauthenticated?.(error)
       throw error
     }

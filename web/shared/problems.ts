@@ -1,5 +1,6 @@
-import { ApiError, type FieldProblem, type ProblemCode } from './api.ts'
+import { ApiError, type FieldProblem, type ProblemCode, type ProblemParams } from './api.ts'
 import { locale } from './i18n.ts'
+import { price } from './money.ts'
 
 /**
  * The words people read for every code the API answers with (the server's closed list) and for the
@@ -90,12 +91,73 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
 
 const zh = () => locale.value === 'zh-CN'
 
-/** A sentence for an error: the known code in the reader's language, else the server's detail. */
-export function problemText(error: unknown): string {
+/** What the app knows that the problem names by id. */
+export interface ProblemContext {
+  storeName?: (storeId: string) => string | undefined
+}
+
+/** '2026-03-10T10:00:00+08:00' → '2026-03-10 10:00', the time as the store's clock read it. */
+const localTime = (iso: string) => iso.replace('T', ' ').slice(0, 16)
+
+const WEEKDAYS: [string[], string[]] = [
+  ['周一', '周二', '周三', '周四', '周五', '周六', '周日'],
+  ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+]
+
+/** [1, 2, 3, 4, 5] → 周一至周五 / Mon–Fri; every day → 每天 / every day; else the days listed. */
+function daysText(days: number[], lang: 0 | 1): string {
+  const sorted = [...new Set(days)].sort((a, b) => a - b)
+  if (sorted.length === 7) return lang === 0 ? '每天' : 'every day'
+  const names = WEEKDAYS[lang]
+  const consecutive = sorted.every((day, i) => i === 0 || day === sorted[i - 1] + 1)
+  if (consecutive && sorted.length >= 3) return `${names[sorted[0] - 1]}${lang === 0 ? '至' : '–'}${names[sorted[sorted.length - 1] - 1]}`
+  return sorted.map((day) => names[day - 1]).join(lang === 0 ? '、' : ', ')
+}
+
+/** The words for what a refusal is about, from the problem's members: [Chinese, English], or null. */
+const DETAILS: Partial<Record<ProblemCode, (p: ProblemParams, context: ProblemContext) => [string, string] | null>> = {
+  below_threshold: (p) =>
+    p.order_amount === undefined || p.threshold === undefined
+      ? null
+      : [`订单金额 ${price(p.order_amount)}，满 ${price(p.threshold)} 才能使用`, `The order is ${price(p.order_amount)}; this coupon needs ${price(p.threshold)} or more`],
+  already_redeemed: (p, context) => {
+    if (p.redeemed_at === undefined || p.redeemed_at === null) return null
+    const name = p.store_id ? context.storeName?.(p.store_id) : undefined
+    const where: [string, string] = !p.store_id ? ['', ''] : name ? [`在${name}`, ` at ${name}`] : ['在其他门店', ' at another store']
+    return [`已于 ${localTime(p.redeemed_at)} ${where[0]}核销`, `Redeemed on ${localTime(p.redeemed_at)}${where[1]}`]
+  },
+  expired: (p) => (p.valid_until ? [`有效期至 ${localTime(p.valid_until)}`, `It was valid until ${localTime(p.valid_until)}`] : null),
+  not_yet_valid: (p) => (p.valid_from ? [`${localTime(p.valid_from)} 起可以使用`, `It can be used from ${localTime(p.valid_from)}`] : null),
+  store_not_allowed: (p) => (p.store_id === null ? ['这张券只能在指定门店使用，请先选择门店', 'This coupon is for certain stores only; choose the store first'] : null),
+  outside_usable_hours: (p) =>
+    p.usable_hours && p.usable_hours.length > 0
+      ? [
+          `可用时段：${p.usable_hours.map((w) => `${daysText(w.days, 0)} ${w.start}–${w.end}`).join('；')}`,
+          `It can be used ${p.usable_hours.map((w) => `${daysText(w.days, 1)} ${w.start}–${w.end}`).join('; ')}`,
+        ]
+      : null,
+}
+
+/** The headline for an error: the known code in the reader's language, else the server's detail. */
+export function problemHeadline(error: unknown): string {
   if (!(error instanceof ApiError)) return zh() ? '出错了，请重试' : 'Something went wrong; please try again'
   const known = PROBLEMS[error.code]
   if (!known) return error.detail
   return zh() ? known[0] : known[1]
+}
+
+/** What the refusal is about (amounts in 元, times, store names), in the reader's language; '' when it names nothing. */
+export function problemDetail(error: unknown, context: ProblemContext = {}): string {
+  if (!(error instanceof ApiError)) return ''
+  const words = DETAILS[error.code]?.(error.params, context)
+  return words ? (zh() ? words[0] : words[1]) : ''
+}
+
+/** A sentence for an error: its headline and, when the problem names something, what. */
+export function problemText(error: unknown, context: ProblemContext = {}): string {
+  const headline = problemHeadline(error)
+  const detail = problemDetail(error, context)
+  return detail ? `${headline}${zh() ? '：' : ': '}${detail}` : headline
 }
 
 /** The numbers a server message names ("at most 27 characters" → 27), to say the same in Chinese. */

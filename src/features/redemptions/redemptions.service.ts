@@ -89,7 +89,7 @@ async function decide(ctx: AppContext, principal: MerchantPrincipal, input: Rede
     if (decision.error === 'order_amount_required') {
       throw validationFailed([{ field: 'order_amount', code: 'required', message: decision.detail }], decision.detail)
     }
-    throw new AppError(decision.error, decision.detail)
+    throw new AppError(decision.error, decision.detail, undefined, decision.params)
   }
   return { found, store, discountAmount: decision.discount_amount }
 }

@@ -1,6 +1,7 @@
 import { createTranslator, type Locale, type Messages } from '../../shared/i18n.ts'
 
 const zh: Messages = {
+  'app.title': '卡包 · 门店核销',
   'common.language': '语言',
   'common.cancel': '取消',
   'common.close': '关闭',
@@ -66,6 +67,7 @@ const zh: Messages = {
 }
 
 const en: Messages = {
+  'app.title': 'Kabao · Store terminal',
   'common.language': 'Language',
   'common.cancel': 'Cancel',
   'common.close': 'Close',
