@@ -10789,8 +10789,28 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            setup_required: boolean;
+                            merchants_exist: boolean;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -10816,12 +10836,60 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            staff: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            merchant: {
+                                id: string;
+                                name: string;
+                                timezone: string;
+                            };
+                            /** @description Send it in X-Kabao-Csrf with every write */
+                            csrf_token: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -10858,12 +10926,60 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            staff: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            merchant: {
+                                id: string;
+                                name: string;
+                                timezone: string;
+                            };
+                            /** @description Send it in X-Kabao-Csrf with every write */
+                            csrf_token: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -10894,8 +11010,56 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            staff: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            merchant: {
+                                id: string;
+                                name: string;
+                                timezone: string;
+                            };
+                            /** @description Send it in X-Kabao-Csrf with every write */
+                            csrf_token: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -10910,13 +11074,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         options?: never;
@@ -10950,13 +11129,28 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -10990,8 +11184,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -11010,7 +11241,10 @@ export interface paths {
                         login: string;
                         name?: string;
                         password: string;
-                        /** @description owner | operator | clerk (redeems in store_id) | analyst (reads) */
+                        /**
+                         * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                         * @enum {unknown}
+                         */
                         role: "owner" | "operator" | "clerk" | "analyst";
                         store_id?: string | null;
                     };
@@ -11018,12 +11252,46 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            login: string;
+                            name: string;
+                            /**
+                             * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                             * @enum {unknown}
+                             */
+                            role: "owner" | "operator" | "clerk" | "analyst";
+                            store_id: string | null;
+                            disabled: boolean;
+                            last_login_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -11056,8 +11324,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            login: string;
+                            name: string;
+                            /**
+                             * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                             * @enum {unknown}
+                             */
+                            role: "owner" | "operator" | "clerk" | "analyst";
+                            store_id: string | null;
+                            disabled: boolean;
+                            last_login_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -11079,7 +11381,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        /** @description owner | operator | clerk (redeems in store_id) | analyst (reads) */
+                        /**
+                         * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                         * @enum {unknown}
+                         */
                         role?: "owner" | "operator" | "clerk" | "analyst";
                         store_id?: string | null;
                         password?: string;
@@ -11093,8 +11398,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            login: string;
+                            name: string;
+                            /**
+                             * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                             * @enum {unknown}
+                             */
+                            role: "owner" | "operator" | "clerk" | "analyst";
+                            store_id: string | null;
+                            disabled: boolean;
+                            last_login_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;
