@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppContext } from '../app-context.ts'
 import { safeEqual } from '../ports/secrets.ts'
 import { AppError } from '../errors.ts'
+import { responses, textBody } from './schemas.ts'
 
 export interface MetricsOptions {
   /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`; open otherwise. */
@@ -106,7 +107,11 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext, options: 
     '/metrics',
     {
       config: { auth: 'none' },
-      schema: { tags: ['service'], summary: 'Prometheus metrics (asks for the METRICS_TOKEN as a bearer token when one is configured)' },
+      schema: {
+        tags: ['service'],
+        summary: 'Prometheus metrics (asks for the METRICS_TOKEN as a bearer token when one is configured)',
+        response: responses({ 200: textBody('text/plain', 'Prometheus text exposition format') }),
+      },
     },
     async (request, reply) => {
       if (token !== null) {
