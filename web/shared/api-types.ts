@@ -3811,12 +3811,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                             code: string;
                             card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided";
-                            source: string;
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -6929,12 +6932,15 @@ export interface paths {
                             created_at: string;
                             coupon: {
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -7409,6 +7415,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -7486,6 +7493,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -7634,6 +7642,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -7727,6 +7736,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -8368,12 +8378,15 @@ export interface paths {
                             created_at: string;
                             coupon: {
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9679,13 +9692,15 @@ export interface paths {
                                 coupons: {
                                     rule_id: string;
                                     id: string;
+                                    /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                     code: string;
                                     card_id: string;
+                                    /** @description The card version whose terms the coupon was issued under */
                                     card_version_id: string;
                                     user_id: string;
-                                    /** @enum {unknown} */
                                     state: "available" | "redeemed" | "expired" | "voided";
-                                    source: string;
+                                    /** @description How the coupon reached its owner */
+                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                     /**
                                      * Format: date-time
                                      * @description ISO 8601 with offset
@@ -9793,13 +9808,15 @@ export interface paths {
                             coupons: {
                                 rule_id: string;
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                /** @enum {unknown} */
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9858,13 +9875,15 @@ export interface paths {
                             coupons: {
                                 rule_id: string;
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                /** @enum {unknown} */
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9965,13 +9984,15 @@ export interface paths {
                             coupons: {
                                 rule_id: string;
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                /** @enum {unknown} */
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset

@@ -18,7 +18,7 @@ void sameStates
 void sameSources
 
 /** A coupon as the API shows it (presentCoupon), its timestamps in the merchant's zone. */
-export const CouponSchema = Type.Object({
+export const CouponFields = {
   id: Type.String(),
   code: Type.String({ description: 'The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven' }),
   card_id: Type.String(),
@@ -32,4 +32,6 @@ export const CouponSchema = Type.Object({
   redeemed_at: Nullable(Timestamp),
   redemption_id: Nullable(Type.String()),
   voided_at: Nullable(Timestamp),
-})
+}
+
+export const CouponSchema = Type.Object(CouponFields)
