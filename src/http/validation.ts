@@ -1,4 +1,4 @@
-import { Ajv, type Options } from 'ajv'
+import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifyInstance, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify'
 import { AppError } from '../errors.ts'
@@ -56,19 +56,34 @@ function nulCharacters(value: unknown, path = '', found: object[] = []): object[
  * The check treats every object as closed, so a field a handler sends must be in the schema too.
  */
 export function serializerCompiler(check: boolean): FastifySerializerCompiler<unknown> {
-  const exact = makeAjv({ coerceTypes: false, useDefaults: false })
   return ({ schema, method, url, httpStatus }) => {
     if (!check) return (data) => JSON.stringify(data)
-    const validate = exact.compile(closed(schema) as object)
+    // Compiled on the first answer, and once per schema for every app in the process: a test app
+    // declares several hundred answers and sends few of them.
+    let validate: ValidateFunction | undefined
     return (data) => {
+      validate ??= closedValidator(schema as object)
       // What is sent is what JSON makes of the body (dates as strings, undefined fields gone).
       const text = JSON.stringify(data)
       if (!validate(text === undefined ? null : JSON.parse(text))) {
-        throw new Error(`The ${httpStatus} response of ${method} ${url} does not match its schema: ${exact.errorsText(validate.errors)}`)
+        throw new Error(`The ${httpStatus} response of ${method} ${url} does not match its schema: ${exactAjv().errorsText(validate.errors)}`)
       }
       return text
     }
   }
+}
+
+let exact: Ajv | undefined
+const closedValidators = new WeakMap<object, ValidateFunction>()
+
+function exactAjv(): Ajv {
+  return (exact ??= makeAjv({ coerceTypes: false, useDefaults: false }))
+}
+
+function closedValidator(schema: object): ValidateFunction {
+  let validate = closedValidators.get(schema)
+  if (!validate) closedValidators.set(schema, (validate = exactAjv().compile(closed(schema) as object)))
+  return validate
 }
 
 /** A copy of the schema in which objects that do not say otherwise allow no undeclared properties. */

@@ -1183,6 +1183,7 @@ export interface paths {
                                 stock_remaining: number;
                                 issued_count: number;
                                 get_limit: number;
+                                /** @description How the code is shown: qrcode, barcode or text */
                                 code_type: "qrcode" | "barcode" | "text";
                                 stock_low_threshold: number | null;
                                 remind_days_before: number | null;
@@ -1253,6 +1254,7 @@ export interface paths {
                         stock: number;
                         /** @description Coupons per user; 1 when absent at creation */
                         get_limit?: number;
+                        /** @description How the code is shown: qrcode, barcode or text */
                         code_type?: "qrcode" | "barcode" | "text";
                         validity: {
                             type: "fixed_range" | "fixed_term";
@@ -1346,6 +1348,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1471,6 +1474,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1543,6 +1547,7 @@ export interface paths {
                         default_detail?: string | null;
                         /** @description Coupons per user; 1 when absent at creation */
                         get_limit?: number;
+                        /** @description How the code is shown: qrcode, barcode or text */
                         code_type?: "qrcode" | "barcode" | "text";
                         validity?: {
                             type: "fixed_range" | "fixed_term";
@@ -1634,6 +1639,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1763,6 +1769,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1890,6 +1897,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -2017,6 +2025,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -2144,6 +2153,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -3838,7 +3848,8 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
-                            code_type: string;
+                            /** @description How the code is shown: qrcode, barcode or text */
+                            code_type: "qrcode" | "barcode" | "text";
                             card: {
                                 type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
                                 title: string;
@@ -4042,8 +4053,8 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
-                                /** @description How the wallet shows the code: qrcode, barcode or text */
-                                code_type: string;
+                                /** @description How the code is shown: qrcode, barcode or text */
+                                code_type: "qrcode" | "barcode" | "text";
                                 card: {
                                     type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
                                     title: string;
@@ -4149,8 +4160,8 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
-                            /** @description How the wallet shows the code: qrcode, barcode or text */
-                            code_type: string;
+                            /** @description How the code is shown: qrcode, barcode or text */
+                            code_type: "qrcode" | "barcode" | "text";
                             card: {
                                 type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
                                 title: string;

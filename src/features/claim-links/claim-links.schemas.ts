@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import { CouponFields } from '../coupons/coupons.schemas.ts'
 import { Nullable, Timestamp } from '../../http/schemas.ts'
-import { CardTermsFields } from '../cards/cards.schemas.ts'
+import { CardTermsFields, CodeTypeSchema } from '../cards/cards.schemas.ts'
 
 export const ClaimLinkStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('expired'), Type.Literal('exhausted')])
 
@@ -49,7 +49,7 @@ export const ClaimPageSchema = Type.Object({
 /** The coupon claimed, as the wallet shows it: with every term it was issued under. */
 export const ClaimedCouponSchema = Type.Object({
   ...CouponFields,
-  code_type: Type.String(),
+  code_type: CodeTypeSchema,
   card: Type.Object(CustomerCardTermsFields),
 })
 

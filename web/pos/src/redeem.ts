@@ -1,3 +1,4 @@
+import type { ItemOf } from '../../shared/api-schema.ts'
 import { ApiError, newIdempotencyKey } from '../../shared/api.ts'
 
 /** What the terminal sends to redeem (and to preview). */
@@ -8,16 +9,7 @@ export interface RedeemBody {
   channel: 'scan' | 'manual'
 }
 
-// until the route declares its response
-export interface Redemption {
-  id: string
-  code: string
-  card_id: string
-  store_id: string | null
-  discount_amount: number
-  order_amount: number | null
-  redeemed_at: string
-}
+export type Redemption = ItemOf<'/v1/redemptions'>
 
 /** A redemption sent but whose outcome is not known yet: kept so that a reload goes on with the same key. */
 export interface PendingRedemption {
