@@ -13,6 +13,8 @@ import { registerMetrics, type MetricsOptions } from './http/metrics.ts'
 import { FEATURES } from './features/index.ts'
 import type { FeatureApp } from './features/feature.ts'
 import { registerWebApps } from './http/web-apps.ts'
+import { Type, type TSchema } from 'typebox'
+import { Nullable, ScopeSchema, responses } from './http/schemas.ts'
 import { registerRateLimits } from './http/rate-limits.ts'
 import { docsCsp, registerSecurityHeaders } from './http/security-headers.ts'
 import type { RateLimitSettings } from './rate-limit-rules.ts'
@@ -136,21 +138,36 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   registerIdempotency(app, ctx)
   registerMetrics(app, ctx, options.metrics)
 
-  const service = (summary: string) => ({ config: { auth: 'none' as const }, schema: { tags: ['service'], summary } })
-  app.get('/healthz', service('200 while the process is up'), async () => ({ status: 'ok' }))
-  app.get('/readyz', service('200 when the database answers, else 503'), async (_request, reply) => {
+  const service = <Ok extends Record<number, TSchema>>(summary: string, ok: Ok) => ({
+    config: { auth: 'none' as const },
+    schema: { tags: ['service'], summary, response: responses(ok) },
+  })
+  const status = <S extends string>(value: S) => Type.Object({ status: Type.Literal(value) })
+  app.get('/healthz', service('200 while the process is up', { 200: status('ok') }), async () => ({ status: 'ok' as const }))
+  app.get('/readyz', service('200 when the database answers, else 503', { 200: status('ready'), 503: status('unavailable') }), async (_request, reply) => {
     try {
       await ctx.database.ping()
-      return { status: 'ready' }
+      return { status: 'ready' as const }
     } catch {
       return reply.code(503).send({ status: 'unavailable' })
     }
   })
-  app.get('/openapi.json', service('This OpenAPI 3.1 document'), async () => app.swagger())
+  app.get(
+    '/openapi.json',
+    service('This OpenAPI 3.1 document', { 200: Type.Object({}, { additionalProperties: true, description: 'An OpenAPI 3.1 document' }) }),
+    async () => app.swagger(),
+  )
   // Touches no data: a client checks its key with it, and the benchmarks measure the cost of a bare request.
   app.get(
     '/v1/ping',
-    { config: { till: true }, schema: { tags: ['service'], summary: 'Who this API key belongs to; reads nothing but the key' } },
+    {
+      config: { till: true },
+      schema: {
+        tags: ['service'],
+        summary: 'Who this API key belongs to; reads nothing but the key',
+        response: responses({ 200: Type.Object({ merchant_id: Type.String(), key_id: Nullable(Type.String({ description: 'null for a signed-in staff member' })), scope: ScopeSchema }) }),
+      },
+    },
     async (request) => {
       const { merchantId, keyId, scope } = merchantOf(request)
       return { merchant_id: merchantId, key_id: keyId, scope }

@@ -4,6 +4,15 @@ import type { AppContext } from '../app-context.ts'
 import type { Db } from '../db/database.ts'
 import { AppError } from '../errors.ts'
 import { IDEMPOTENCY_WINDOW_MS } from '../features/idempotency/request-refs.ts'
+import {
+  dropIdempotencyKey,
+  findIdempotencyKey,
+  finishIdempotencyKey,
+  holdsIdempotencyLease,
+  insertIdempotencyKey,
+  takeOverIdempotencyKey,
+  type IdempotencyKeyRow,
+} from '../features/idempotency/idempotency.repository.ts'
 
 /** A request still marked running after this long is taken to have died with its process. */
 const RUNNING_LEASE_MS = 60 * 1000
@@ -43,16 +52,7 @@ export function idempotencyRefOf(request: FastifyRequest): string | null {
  */
 export async function holdsLease(db: Db, request: FastifyRequest): Promise<boolean> {
   const scope = request.idempotency
-  if (!scope) return true
-  const row = await db
-    .selectFrom('idempotency_keys')
-    .select('key')
-    .where('merchant_id', '=', scope.merchantId)
-    .where('key', '=', scope.key)
-    .where('state', '=', 'running')
-    .where('locked_until', '=', scope.lockedUntil)
-    .executeTakeFirst()
-  return row !== undefined
+  return scope === null || holdsIdempotencyLease(db, scope)
 }
 
 /** The request's `Idempotency-Key` (1 to 255 characters), or null when it has none. */
@@ -110,32 +110,16 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const now = ctx.clock.now()
     const hash = requestHash(request)
     const lockedUntil = now + RUNNING_LEASE_MS
-    const fresh = { merchant_id: scope.merchantId, key: scope.key, request_hash: hash, state: 'running', status_code: null, response_body: null, created_at: now, locked_until: lockedUntil }
-    const inserted = await db.insertInto('idempotency_keys').values(fresh).onConflict((oc) => oc.doNothing()).executeTakeFirst()
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+    const fresh: IdempotencyKeyRow = { merchant_id: scope.merchantId, key: scope.key, request_hash: hash, state: 'running', status_code: null, response_body: null, created_at: now, locked_until: lockedUntil }
+    if (await insertIdempotencyKey(db, fresh)) {
       request.idempotency = { ...scope, createdAt: now, lockedUntil }
       return
     }
-    const existing = await db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('merchant_id', '=', scope.merchantId)
-      .where('key', '=', scope.key)
-      .executeTakeFirst()
+    const existing = await findIdempotencyKey(db, scope.merchantId, scope.key)
     if (!existing) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
-    const claim = (set: Partial<typeof fresh>) =>
-      db
-        .updateTable('idempotency_keys')
-        .set(set)
-        .where('merchant_id', '=', scope.merchantId)
-        .where('key', '=', scope.key)
-        .where('created_at', '=', existing.created_at)
-        .where('state', '=', existing.state)
-        .where('locked_until', '=', existing.locked_until)
-        .executeTakeFirst()
     if (existing.created_at + IDEMPOTENCY_WINDOW_MS <= now) {
       // Past its replay window the key starts a new request.
-      if (Number((await claim(fresh)).numUpdatedRows) === 1) {
+      if (await takeOverIdempotencyKey(db, existing, fresh)) {
         request.idempotency = { ...scope, createdAt: now, lockedUntil }
         return
       }
@@ -146,7 +130,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     }
     if (existing.state === 'running') {
       // Still running after its lease: the process died. This retry continues the same logical request.
-      if (existing.locked_until <= now && Number((await claim({ locked_until: lockedUntil })).numUpdatedRows) === 1) {
+      if (existing.locked_until <= now && (await takeOverIdempotencyKey(db, existing, { locked_until: lockedUntil }))) {
         request.idempotency = { ...scope, createdAt: existing.created_at, lockedUntil }
         return
       }
@@ -159,15 +143,13 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const scope = request.idempotency
     if (!scope) return payload
     request.idempotency = null
-    const ours = { merchant_id: scope.merchantId, key: scope.key, state: 'running', locked_until: scope.lockedUntil }
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
       // Not kept: a retry after a server error runs again.
-      await db.deleteFrom('idempotency_keys').where((eb) => eb.and(ours)).execute()
+      await dropIdempotencyKey(db, scope)
       return payload
     }
     // Sealed: responses carry secrets (coupon codes, new API keys) that the database must not hold in clear.
-    const sealed = ctx.secrets.seal(payload)
-    await db.updateTable('idempotency_keys').set({ state: 'done', status_code: reply.statusCode, response_body: sealed }).where((eb) => eb.and(ours)).execute()
+    await finishIdempotencyKey(db, scope, { statusCode: reply.statusCode, sealedBody: ctx.secrets.seal(payload) })
     return payload
   })
 }

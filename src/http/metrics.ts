@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppContext } from '../app-context.ts'
 import { safeEqual } from '../ports/secrets.ts'
 import { AppError } from '../errors.ts'
+import { responses, textBody } from './schemas.ts'
+import { countEvents, countUndispatchedEvents } from '../features/events/events.repository.ts'
 
 export interface MetricsOptions {
   /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`; open otherwise. */
@@ -66,8 +68,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext, options: 
     help: 'Events recorded in the outbox (every merchant)',
     registers: [registry],
     async collect() {
-      const row = await ctx.database.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-      this.set(Number(row.n))
+      this.set(await countEvents(ctx.database.db))
     },
   })
 
@@ -76,12 +77,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext, options: 
     help: 'Events not yet fanned out to webhook endpoints (every merchant)',
     registers: [registry],
     async collect() {
-      const row = await ctx.database.db
-        .selectFrom('events')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('dispatched_at', 'is', null)
-        .executeTakeFirstOrThrow()
-      this.set(Number(row.n))
+      this.set(await countUndispatchedEvents(ctx.database.db))
     },
   })
 
@@ -108,7 +104,11 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext, options: 
     '/metrics',
     {
       config: { auth: 'none' },
-      schema: { tags: ['service'], summary: 'Prometheus metrics (asks for the METRICS_TOKEN as a bearer token when one is configured)' },
+      schema: {
+        tags: ['service'],
+        summary: 'Prometheus metrics (asks for the METRICS_TOKEN as a bearer token when one is configured)',
+        response: responses({ 200: textBody('text/plain', 'Prometheus text exposition format') }),
+      },
     },
     async (request, reply) => {
       if (token !== null) {

@@ -11,6 +11,7 @@ export const IdParam = (name: string) => Type.Object({ [name]: Type.String({ min
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 with offset' })
 export const UserId = Type.String({ minLength: 1, maxLength: 128, description: 'The merchant’s own id for its customer (like an openid)' })
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+export const ScopeSchema = Type.Enum(['full', 'redeem', 'read'], { description: 'full | redeem (till work) | read' })
 
 export const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
@@ -55,11 +56,21 @@ const PROBLEM_RESPONSES = (() => {
   return Object.fromEntries([...statuses].sort(([a], [b]) => a - b).map(([status, codes]) => [status, { ...ProblemSchema, description: codes.length > 0 ? `Problem: ${codes.join(', ')}` : 'Problem' }]))
 })() as Record<number, typeof ProblemSchema>
 
+/** A success body that is not JSON, by its media type: `{ 200: textBody('text/plain', 'Prometheus metrics') }`. */
+interface MediaBody {
+  description: string
+  content: Record<string, { schema: TSchema }>
+}
+
+export function textBody(mediaType: string, description: string): MediaBody {
+  return { description, content: { [mediaType]: { schema: Type.String() } } }
+}
+
 /**
  * A route's `response` schema: its success bodies plus the problem answers, so `/openapi.json` tells a
  * client every shape it can get back. A body-less success is `{ 204: NoContent }`.
  */
-export function responses<Ok extends Record<number, TSchema>>(ok: Ok): Ok & Record<number, TSchema> {
+export function responses<Ok extends Record<number, TSchema | MediaBody>>(ok: Ok): Ok & Record<number, TSchema | MediaBody> {
   return { ...PROBLEM_RESPONSES, ...ok }
 }
 

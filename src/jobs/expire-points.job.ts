@@ -1,6 +1,7 @@
 import type { Job } from './runner.ts'
 import { computeExpiry } from '../domain/points-rules.ts'
-import { listLotsExpired, lockMemberWithCard } from '../features/members/members.repository.ts'
+import { lockMemberWithCard } from '../features/members/members.repository.ts'
+import { listLotsExpired } from '../features/points/points.repository.ts'
 import { heldLots, postPointsInTx } from '../features/points/points.ledger.ts'
 
 const BATCH = 200

@@ -2,7 +2,7 @@ import type { Job } from './runner.ts'
 import { formatInstant } from '../domain/time.ts'
 import { recordEvent } from '../features/events/events.repository.ts'
 import { notifyPointsExpiring, type PointsExpiringData } from '../features/members/member-notices.ts'
-import { listLotsDueNotice, markLotNoticed } from '../features/members/members.repository.ts'
+import { listLotsDueNotice, markLotNoticed } from '../features/points/points.repository.ts'
 
 const BATCH = 500
 
@@ -29,7 +29,7 @@ export const notifyExpiringPoints: Job = {
           member_card_id: lot.member_card_id,
           user_id: lot.user_id,
           points,
-          expires_at: formatInstant(lot.expires_at as number, lot.timezone),
+          expires_at: formatInstant(lot.expires_at, lot.timezone),
         }
         await recordEvent(tx, { merchantId: lot.merchant_id, type: 'points.expiring', data, now })
         await notifyPointsExpiring(ctx.notifier, tx, lot.merchant_id, data, lot.id, now)

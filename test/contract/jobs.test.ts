@@ -230,7 +230,7 @@ for (const engine of ENGINES) {
           merchant_id: merchantId,
           key: `${prefix}-${i}`,
           request_hash: 'h',
-          state: 'done',
+          state: 'done' as const,
           status_code: 201,
           response_body: '{}',
           created_at: expiredBy + offset(i),

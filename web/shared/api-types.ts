@@ -20,13 +20,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Prometheus text exposition format */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -59,8 +76,28 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -93,7 +130,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready";
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -122,13 +190,32 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description An OpenAPI 3.1 document */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -161,8 +248,33 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            merchant_id: string;
+                            key_id: string | null;
+                            /**
+                             * @description full | redeem (till work) | read
+                             * @enum {unknown}
+                             */
+                            scope: "full" | "redeem" | "read";
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -485,7 +597,10 @@ export interface paths {
                             data: {
                                 id: string;
                                 name: string;
-                                /** @enum {unknown} */
+                                /**
+                                 * @description full | redeem (till work) | read
+                                 * @enum {unknown}
+                                 */
                                 scope: "full" | "redeem" | "read";
                                 store_id: string | null;
                                 /** @description The key’s last four characters, after … */
@@ -547,7 +662,10 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description full | redeem (till work) | read
+                             * @enum {unknown}
+                             */
                             scope: "full" | "redeem" | "read";
                             store_id: string | null;
                             /** @description The key’s last four characters, after … */
@@ -617,7 +735,10 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description full | redeem (till work) | read
+                             * @enum {unknown}
+                             */
                             scope: "full" | "redeem" | "read";
                             store_id: string | null;
                             /** @description The key’s last four characters, after … */
@@ -685,7 +806,10 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description full | redeem (till work) | read
+                             * @enum {unknown}
+                             */
                             scope: "full" | "redeem" | "read";
                             store_id: string | null;
                             /** @description The key’s last four characters, after … */
@@ -1089,6 +1213,7 @@ export interface paths {
                                 stock_remaining: number;
                                 issued_count: number;
                                 get_limit: number;
+                                /** @description How the code is shown: qrcode, barcode or text */
                                 code_type: "qrcode" | "barcode" | "text";
                                 stock_low_threshold: number | null;
                                 remind_days_before: number | null;
@@ -1159,6 +1284,7 @@ export interface paths {
                         stock: number;
                         /** @description Coupons per user; 1 when absent at creation */
                         get_limit?: number;
+                        /** @description How the code is shown: qrcode, barcode or text */
                         code_type?: "qrcode" | "barcode" | "text";
                         validity: {
                             type: "fixed_range" | "fixed_term";
@@ -1252,6 +1378,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1377,6 +1504,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1449,6 +1577,7 @@ export interface paths {
                         default_detail?: string | null;
                         /** @description Coupons per user; 1 when absent at creation */
                         get_limit?: number;
+                        /** @description How the code is shown: qrcode, barcode or text */
                         code_type?: "qrcode" | "barcode" | "text";
                         validity?: {
                             type: "fixed_range" | "fixed_term";
@@ -1540,6 +1669,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1669,6 +1799,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1796,6 +1927,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -1923,6 +2055,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -2050,6 +2183,7 @@ export interface paths {
                             stock_remaining: number;
                             issued_count: number;
                             get_limit: number;
+                            /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
@@ -3718,12 +3852,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                             code: string;
                             card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided";
-                            source: string;
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3742,7 +3879,8 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
-                            code_type: string;
+                            /** @description How the code is shown: qrcode, barcode or text */
+                            code_type: "qrcode" | "barcode" | "text";
                             card: {
                                 type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
                                 title: string;
@@ -3946,8 +4084,8 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
-                                /** @description How the wallet shows the code: qrcode, barcode or text */
-                                code_type: string;
+                                /** @description How the code is shown: qrcode, barcode or text */
+                                code_type: "qrcode" | "barcode" | "text";
                                 card: {
                                     type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
                                     title: string;
@@ -4053,8 +4191,8 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
-                            /** @description How the wallet shows the code: qrcode, barcode or text */
-                            code_type: string;
+                            /** @description How the code is shown: qrcode, barcode or text */
+                            code_type: "qrcode" | "barcode" | "text";
                             card: {
                                 type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
                                 title: string;
@@ -6948,12 +7086,15 @@ export interface paths {
                             created_at: string;
                             coupon: {
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -7428,6 +7569,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -7505,6 +7647,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -7653,6 +7796,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -7746,6 +7890,7 @@ export interface paths {
                                 member_card_id: string;
                                 user_id: string;
                                 member_number: string;
+                                /** @description The level’s name */
                                 level: string;
                                 level_index: number;
                                 level_benefits: {
@@ -8387,12 +8532,15 @@ export interface paths {
                             created_at: string;
                             coupon: {
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9698,13 +9846,15 @@ export interface paths {
                                 coupons: {
                                     rule_id: string;
                                     id: string;
+                                    /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                     code: string;
                                     card_id: string;
+                                    /** @description The card version whose terms the coupon was issued under */
                                     card_version_id: string;
                                     user_id: string;
-                                    /** @enum {unknown} */
                                     state: "available" | "redeemed" | "expired" | "voided";
-                                    source: string;
+                                    /** @description How the coupon reached its owner */
+                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                     /**
                                      * Format: date-time
                                      * @description ISO 8601 with offset
@@ -9812,13 +9962,15 @@ export interface paths {
                             coupons: {
                                 rule_id: string;
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                /** @enum {unknown} */
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9877,13 +10029,15 @@ export interface paths {
                             coupons: {
                                 rule_id: string;
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                /** @enum {unknown} */
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9984,13 +10138,15 @@ export interface paths {
                             coupons: {
                                 rule_id: string;
                                 id: string;
+                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
                                 code: string;
                                 card_id: string;
+                                /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                /** @enum {unknown} */
                                 state: "available" | "redeemed" | "expired" | "voided";
-                                source: string;
+                                /** @description How the coupon reached its owner */
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -10934,8 +11090,28 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            setup_required: boolean;
+                            merchants_exist: boolean;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -10961,12 +11137,60 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            staff: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            merchant: {
+                                id: string;
+                                name: string;
+                                timezone: string;
+                            };
+                            /** @description Send it in X-Kabao-Csrf with every write */
+                            csrf_token: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -11003,12 +11227,60 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            staff: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            merchant: {
+                                id: string;
+                                name: string;
+                                timezone: string;
+                            };
+                            /** @description Send it in X-Kabao-Csrf with every write */
+                            csrf_token: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -11039,8 +11311,56 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            staff: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            };
+                            merchant: {
+                                id: string;
+                                name: string;
+                                timezone: string;
+                            };
+                            /** @description Send it in X-Kabao-Csrf with every write */
+                            csrf_token: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -11055,13 +11375,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         options?: never;
@@ -11095,13 +11430,28 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -11135,8 +11485,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                /**
+                                 * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                                 * @enum {unknown}
+                                 */
+                                role: "owner" | "operator" | "clerk" | "analyst";
+                                store_id: string | null;
+                                disabled: boolean;
+                                last_login_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -11155,7 +11542,10 @@ export interface paths {
                         login: string;
                         name?: string;
                         password: string;
-                        /** @description owner | operator | clerk (redeems in store_id) | analyst (reads) */
+                        /**
+                         * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                         * @enum {unknown}
+                         */
                         role: "owner" | "operator" | "clerk" | "analyst";
                         store_id?: string | null;
                     };
@@ -11163,12 +11553,46 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            login: string;
+                            name: string;
+                            /**
+                             * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                             * @enum {unknown}
+                             */
+                            role: "owner" | "operator" | "clerk" | "analyst";
+                            store_id: string | null;
+                            disabled: boolean;
+                            last_login_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         delete?: never;
@@ -11201,8 +11625,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            login: string;
+                            name: string;
+                            /**
+                             * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                             * @enum {unknown}
+                             */
+                            role: "owner" | "operator" | "clerk" | "analyst";
+                            store_id: string | null;
+                            disabled: boolean;
+                            last_login_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         put?: never;
@@ -11224,7 +11682,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        /** @description owner | operator | clerk (redeems in store_id) | analyst (reads) */
+                        /**
+                         * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                         * @enum {unknown}
+                         */
                         role?: "owner" | "operator" | "clerk" | "analyst";
                         store_id?: string | null;
                         password?: string;
@@ -11238,8 +11699,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            login: string;
+                            name: string;
+                            /**
+                             * @description owner | operator | clerk (redeems in store_id) | analyst (reads)
+                             * @enum {unknown}
+                             */
+                            role: "owner" | "operator" | "clerk" | "analyst";
+                            store_id: string | null;
+                            disabled: boolean;
+                            last_login_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
                 };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
             };
         };
         trace?: never;

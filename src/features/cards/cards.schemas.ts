@@ -3,7 +3,7 @@ import { Money, Nullable, PositiveMoney, Timestamp } from '../../http/schemas.ts
 import type { CardType, CodeType, ValidityType } from './cards.table.ts'
 
 const Text = (max: number) => Type.String({ maxLength: max })
-const CodeTypeSchema = Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')])
+export const CodeTypeSchema = Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')], { description: 'How the code is shown: qrcode, barcode or text' })
 
 /** Everything a card promises (versioned) plus its issuing settings. */
 export const cardFields = {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
+import { CouponFields } from '../coupons/coupons.schemas.ts'
 import { Nullable, Timestamp } from '../../http/schemas.ts'
-import { CardTermsFields } from '../cards/cards.schemas.ts'
+import { CardTermsFields, CodeTypeSchema } from '../cards/cards.schemas.ts'
 
 export const ClaimLinkStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('expired'), Type.Literal('exhausted')])
 
@@ -47,20 +48,8 @@ export const ClaimPageSchema = Type.Object({
 
 /** The coupon claimed, as the wallet shows it: with every term it was issued under. */
 export const ClaimedCouponSchema = Type.Object({
-  id: Type.String(),
-  code: Type.String(),
-  card_id: Type.String(),
-  card_version_id: Type.String(),
-  user_id: Type.String(),
-  state: Type.Union([Type.Literal('available'), Type.Literal('redeemed'), Type.Literal('expired'), Type.Literal('voided')]),
-  source: Type.String(),
-  valid_from: Timestamp,
-  valid_until: Timestamp,
-  issued_at: Timestamp,
-  redeemed_at: Nullable(Timestamp),
-  redemption_id: Nullable(Type.String()),
-  voided_at: Nullable(Timestamp),
-  code_type: Type.String(),
+  ...CouponFields,
+  code_type: CodeTypeSchema,
   card: Type.Object(CustomerCardTermsFields),
 })
 

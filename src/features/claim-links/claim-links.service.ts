@@ -12,7 +12,7 @@ import { cardExists, findCardWithTerms, type CardWithTerms } from '../cards/card
 import { findIssued, issueCouponInTx } from '../coupons/coupons.service.ts'
 import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
-import { storesOf, type StoreSummary } from '../wallet/card-terms.ts'
+import { storesOf, type StoreSummary } from '../wallet/wallet.repository.ts'
 import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
 import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithTokenHash, insertClaimLink, listLegacyTokens, sealLegacyToken, type ClaimLinkRow } from './claim-links.repository.ts'
 

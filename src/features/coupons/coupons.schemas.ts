@@ -17,7 +17,8 @@ const sameSources: [Static<typeof CouponSourceSchema>, CouponSource] extends [Co
 void sameStates
 void sameSources
 
-const CouponFields = {
+/** A coupon as the API shows it (presentCoupon), its timestamps in the merchant's zone. */
+export const CouponFields = {
   id: Type.String(),
   code: Type.String({ description: 'The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven' }),
   card_id: Type.String(),
@@ -33,7 +34,6 @@ const CouponFields = {
   voided_at: Nullable(Timestamp),
 }
 
-/** A coupon as the API shows it (presentCoupon), its timestamps in the merchant's zone. */
 export const CouponSchema = Type.Object(CouponFields)
 
 /** A coupon looked up by its code: with who holds it, as far as their words can be shown to staff. */

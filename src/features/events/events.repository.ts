@@ -76,3 +76,15 @@ export async function claimUndispatchedEvents(database: Pick<Database, 'claimRow
 export async function markEventsDispatched(db: Db, merchantId: string, eventIds: string[], now: number): Promise<void> {
   await db.updateTable('events').set({ dispatched_at: now }).where('merchant_id', '=', merchantId).where('id', 'in', eventIds).execute()
 }
+
+/** Events in the outbox, of every merchant (the metrics gauge). */
+export async function countEvents(db: Db): Promise<number> {
+  const row = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Events not yet fanned out to webhook endpoints, of every merchant (the metrics gauge). */
+export async function countUndispatchedEvents(db: Db): Promise<number> {
+  const row = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('dispatched_at', 'is', null).executeTakeFirstOrThrow()
+  return Number(row.n)
+}

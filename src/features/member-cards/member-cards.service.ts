@@ -29,7 +29,8 @@ function earningRules(input: MemberCardInput['points_rules']): EarningRules {
 function expiryRule(input: MemberCardInput['points_expiry']): PointsExpiryRule {
   if (!input || input.type === 'never') return { type: 'never' }
   if (input.type === 'end_of_year') return { type: 'end_of_year', years_after: input.years_after ?? 1 }
-  return { type: 'days', days: input.days as number }
+  if (input.days === undefined) throw validationFailed([{ field: 'points_expiry.days', code: 'required', message: 'is required when points expire after a number of days' }])
+  return { type: 'days', days: input.days }
 }
 
 /** The card's terms from a request body, with every default written out. */
@@ -77,19 +78,13 @@ async function unknownBirthdayCards(db: Db, merchantId: string, terms: MemberCar
   )
 }
 
-function missingExpiryFields(input: MemberCardInput): FieldError[] {
-  return input.points_expiry?.type === 'days' && input.points_expiry.days === undefined
-    ? [{ field: 'points_expiry.days', code: 'required', message: 'is required when points expire after a number of days' }]
-    : []
-}
-
 /** Makes a member card; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
 export async function createMemberCard(ctx: AppContext, merchantId: string, input: MemberCardInput, requestRef: string | null = null): Promise<MemberCard> {
   const { db } = ctx.database
   return onceForRequest(requestRef, madeByRequest(db, 'member_cards', merchantId, (id) => findMemberCard(db, merchantId, id)), async () => {
     const now = ctx.clock.now()
     const terms = termsFrom(input)
-    const errors = [...missingExpiryFields(input), ...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms))]
+    const errors = [...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms))]
     if (errors.length > 0) throw validationFailed(errors, 'The member card breaks one or more rules; see errors.')
     const row: MemberCardRow = {
       id: newId('mcd', now),

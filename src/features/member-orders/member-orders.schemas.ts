@@ -1,27 +1,6 @@
 import { Type } from 'typebox'
 import { Money, Nullable, Timestamp } from '../../http/schemas.ts'
-
-/** A member as presentMember shows it. */
-export const MemberSchema = Type.Object({
-  id: Type.String(),
-  member_card_id: Type.String(),
-  user_id: Type.String(),
-  member_number: Type.String(),
-  level: Type.String(),
-  level_index: Type.Integer({ minimum: 0 }),
-  level_benefits: Type.Object({ percent_off: Type.Integer(), points_multiplier: Type.Number(), birthday_gift: Type.Boolean(), perks: Type.Array(Type.String()) }),
-  next_level: Nullable(Type.Object({ name: Type.String(), min_growth: Type.Integer(), growth_needed: Type.Integer() })),
-  growth: Type.Integer(),
-  points_balance: Type.Integer(),
-  stored_value_balance: Money,
-  profile: Type.Object({ name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()), birthday: Type.Optional(Type.String()) }),
-  consented_at: Nullable(Timestamp),
-  referrer_member_id: Nullable(Type.String()),
-  next_review_at: Nullable(Timestamp),
-  joined_at: Timestamp,
-  level_changed_at: Timestamp,
-  updated_at: Timestamp,
-})
+import { MemberSchema } from '../members/members.schemas.ts'
 
 const OrderFields = {
   id: Type.String(),

@@ -29,7 +29,7 @@ const MemberFields = {
   user_id: Type.String(),
   member_number: Type.String(),
   level: Type.String({ description: 'The level’s name' }),
-  level_index: Type.Integer(),
+  level_index: Type.Integer({ minimum: 0 }),
   level_benefits: Type.Object({ percent_off: Type.Integer(), points_multiplier: Type.Number(), birthday_gift: Type.Boolean(), perks: Type.Array(Type.String()) }),
   next_level: Nullable(Type.Object({ name: Type.String(), min_growth: Type.Integer(), growth_needed: Type.Integer() })),
   growth: Type.Integer(),
@@ -44,6 +44,7 @@ const MemberFields = {
   updated_at: Timestamp,
 }
 
+/** A member as presentMember shows it. */
 export const MemberSchema = Type.Object(MemberFields)
 
 export const SignInSchema = Type.Object({ entry_id: Type.String(), delta: Type.Integer(), points_balance: Type.Integer(), growth: Type.Integer() })

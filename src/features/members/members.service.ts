@@ -183,6 +183,8 @@ export async function signIn(ctx: AppContext, scope: MerchantScope, memberId: st
     const sourceRef = `sign_in:${memberId}:${date}`
     if (await findPointsEntryBySource(tx, merchantId, sourceRef)) throw new AppError('already_signed_in', `The member already signed in on ${date}.`)
     const awarded = await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms: card.terms, merchantTz, behaviour: 'sign_in', sourceRef, requestRef, reason: `Daily sign-in ${date}`, now })
-    return { member: awarded.member, card, entry: awarded.entry as PointsEntryRow }
+    // The card gives points for signing in (checked above), so the sign-in posted an entry.
+    if (awarded.entry === null) throw new Error('a sign-in that gives points posted no entry')
+    return { member: awarded.member, card, entry: awarded.entry }
   }))
 }

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import { forgetApiKeys, merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
-import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, ScopeSchema, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
@@ -63,7 +63,6 @@ const MerchantSchema = Type.Object({
   created_at: Timestamp,
 })
 
-const ScopeSchema = Type.Enum(['full', 'redeem', 'read'])
 const ApiKeySchema = Type.Object({
   id: Type.String(),
   name: Type.String(),

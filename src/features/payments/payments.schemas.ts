@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { CouponFields } from '../coupons/coupons.schemas.ts'
 import { Money, Nullable, Timestamp } from '../../http/schemas.ts'
 
 export const PaymentItemSchema = Type.Object(
@@ -12,22 +13,7 @@ export const PaymentItemSchema = Type.Object(
 )
 
 /** A coupon a payment issued, as it is now (see coupons.presenter.ts), with the rule that issued it. */
-export const IssuedCouponSchema = Type.Object({
-  rule_id: Type.String(),
-  id: Type.String(),
-  code: Type.String(),
-  card_id: Type.String(),
-  card_version_id: Type.String(),
-  user_id: Type.String(),
-  state: Type.Enum(['available', 'redeemed', 'expired', 'voided']),
-  source: Type.String(),
-  valid_from: Timestamp,
-  valid_until: Timestamp,
-  issued_at: Timestamp,
-  redeemed_at: Nullable(Timestamp),
-  redemption_id: Nullable(Type.String()),
-  voided_at: Nullable(Timestamp),
-})
+export const IssuedCouponSchema = Type.Object({ rule_id: Type.String(), ...CouponFields })
 
 export const PaymentSchema = Type.Object({
   id: Type.String(),

@@ -4,7 +4,6 @@ import { postOncePerSource } from '../ledger/ledger.ts'
 import type { MerchantScope } from '../members/members.service.ts'
 import { POINTS_LEDGER, postPointsInTx, type PointsEntryRow } from './points.ledger.ts'
 
-export { postingOnce } from '../ledger/ledger.ts'
 
 export interface Adjustment {
   delta: number

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { CouponSchema } from '../coupons/coupons.schemas.ts'
 import { Nullable, Timestamp } from '../../http/schemas.ts'
 
 export const RewardTypeSchema = Type.Union([Type.Literal('coupon'), Type.Literal('goods')])
@@ -53,22 +54,5 @@ export const ExchangeFields = {
 
 export const ExchangeSchema = Type.Object(ExchangeFields)
 
-/** The coupon an exchange issued, with its code. */
-const IssuedCouponSchema = Type.Object({
-  id: Type.String(),
-  code: Type.String(),
-  card_id: Type.String(),
-  card_version_id: Type.String(),
-  user_id: Type.String(),
-  state: Type.Union([Type.Literal('available'), Type.Literal('redeemed'), Type.Literal('expired'), Type.Literal('voided')]),
-  source: Type.String(),
-  valid_from: Timestamp,
-  valid_until: Timestamp,
-  issued_at: Timestamp,
-  redeemed_at: Nullable(Timestamp),
-  redemption_id: Nullable(Type.String()),
-  voided_at: Nullable(Timestamp),
-})
-
 /** A new exchange: the coupon it issued or the goods' pick-up code, and the points left. */
-export const NewExchangeSchema = Type.Object({ ...ExchangeFields, coupon: Nullable(IssuedCouponSchema), points_balance: Type.Integer() })
+export const NewExchangeSchema = Type.Object({ ...ExchangeFields, coupon: Nullable(CouponSchema), points_balance: Type.Integer() })

@@ -14,7 +14,7 @@ import type { MerchantScope } from '../members/members.service.ts'
 import { lockMemberWithCard } from '../members/members.repository.ts'
 import { notifyRewardExchanged, type RewardExchangedData } from '../members/member-notices.ts'
 import { insufficientPoints, postPointsInTx } from '../points/points.ledger.ts'
-import { postingOnce } from '../points/points.service.ts'
+import { postingOnce } from '../ledger/ledger.ts'
 import {
   addRewardStock,
   balanceAfterEntry,
@@ -64,25 +64,27 @@ async function makeReward(ctx: AppContext, merchantId: string, input: RewardInpu
   await findMemberCard(db, merchantId, input.member_card_id)
   const type = input.type ?? (input.card_id ? 'coupon' : 'goods')
   let title = input.title
+  let cardId: string | null = null
   if (type === 'coupon') {
     if (!input.card_id) throw validationFailed([{ field: 'card_id', code: 'required', message: 'is required for a coupon reward' }])
     const card = await findCardWithTerms(db, merchantId, input.card_id)
     if (!card) throw new AppError('card_not_found', 'There is no card with this id.')
+    cardId = input.card_id
     title ??= card.terms.title
   } else {
     const errors = [
       ...(title === undefined ? [{ field: 'title', code: 'required', message: 'is required for goods' }] : []),
       ...(input.card_id ? [{ field: 'card_id', code: 'not_allowed', message: 'goods are not a coupon: leave card_id out' }] : []),
     ]
-    if (errors.length > 0) throw validationFailed(errors)
+    if (errors.length > 0 || title === undefined) throw validationFailed(errors)
   }
   const row: RewardRow = {
     id: newId('rwd', now),
     merchant_id: merchantId,
     member_card_id: input.member_card_id,
     type,
-    card_id: type === 'coupon' ? (input.card_id as string) : null,
-    title: title as string,
+    card_id: cardId,
+    title,
     description: input.description ?? null,
     points_cost: input.points_cost,
     stock_remaining: input.stock,
@@ -188,8 +190,9 @@ export async function exchangeReward(ctx: AppContext, scope: MerchantScope, memb
     })
     let coupon: Exchange['coupon'] = null
     let pickupCode: string | null = null
-    if (reward.type === 'coupon') {
-      const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz, cardId: reward.card_id as string, userId: member.user_id, source: 'points_exchange', sourceRef }, now)
+    // A coupon reward names its card; goods name none.
+    if (reward.card_id !== null) {
+      const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz, cardId: reward.card_id, userId: member.user_id, source: 'points_exchange', sourceRef }, now)
       coupon = { row: issued.coupon, code: issued.code }
     } else {
       pickupCode = codeFromRandomBytes(randomBytes(CODE_RANDOM_BYTES))

@@ -3,7 +3,6 @@ import { describeUsableHours } from '../../domain/usable-hours.ts'
 import type { StoreSummary } from './wallet.repository.ts'
 
 // Claim links read the stores of a card too; the query lives in the wallet repository.
-export { storesOf, type StoreSummary } from './wallet.repository.ts'
 
 /** What a customer sees on the face of a card or coupon: its look and what it is worth. */
 export function presentCardFace(terms: CardTerms) {

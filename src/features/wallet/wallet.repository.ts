@@ -1,9 +1,10 @@
 import type { Db } from '../../db/database.ts'
+import type { CodeType } from '../cards/cards.table.ts'
 import { couponStateFilter, type CouponRow } from '../coupons/coupons.repository.ts'
 import type { CouponState } from '../coupons/coupons.table.ts'
 
 /** How each of these cards shows its coupons' codes (qrcode, barcode or text), by card id. */
-export async function cardCodeTypes(db: Db, merchantId: string, cardIds: string[]): Promise<Map<string, string>> {
+export async function cardCodeTypes(db: Db, merchantId: string, cardIds: string[]): Promise<Map<string, CodeType>> {
   if (cardIds.length === 0) return new Map()
   const cards = await db.selectFrom('cards').select(['id', 'code_type']).where('merchant_id', '=', merchantId).where('id', 'in', cardIds).execute()
   return new Map(cards.map((c) => [c.id, c.code_type]))

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { Money, Nullable, listOf } from '../../http/schemas.ts'
-import { CouponSchema } from '../coupons/coupons.schemas.ts'
+import { CouponFields } from '../coupons/coupons.schemas.ts'
+import { CodeTypeSchema } from '../cards/cards.schemas.ts'
 
 const CardType = Type.Union([Type.Literal('cash'), Type.Literal('discount'), Type.Literal('gift'), Type.Literal('groupon'), Type.Literal('general_coupon')])
 
@@ -49,13 +50,12 @@ export const CardTermsSchema = Type.Object({
   can_gift: Type.Boolean(),
 })
 
-const CodeType = Type.String({ description: 'How the wallet shows the code: qrcode, barcode or text' })
 
 /** A coupon in its owner's wallet: the coupon, how its code is shown and the card face. */
-export const WalletCouponSchema = Type.Object({ ...CouponSchema.properties, code_type: CodeType, card: CardFaceSchema })
+export const WalletCouponSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardFaceSchema })
 
 /** One of the owner's coupons with every term it was issued under, the stores it is good in included. */
-export const WalletCouponDetailSchema = Type.Object({ ...CouponSchema.properties, code_type: CodeType, card: CardTermsSchema })
+export const WalletCouponDetailSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardTermsSchema })
 
 export const WalletCouponList = listOf(WalletCouponSchema)
 

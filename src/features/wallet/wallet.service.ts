@@ -1,5 +1,6 @@
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
+import type { CodeType } from '../cards/cards.table.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { AppError } from '../../errors.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
@@ -15,7 +16,7 @@ import { cardCodeTypes, findUserCoupon, listUserCouponsByExpiry, storesOf } from
 export interface WalletCoupon {
   coupon: CouponRow
   terms: CardTerms
-  codeType: string
+  codeType: CodeType
 }
 
 /** Adds to each coupon its own card version's terms and its card's code type. */

@@ -1,24 +1,9 @@
+import type { ItemOf, ResponseOf } from '../../shared/api-schema.ts'
 import { reactive } from 'vue'
 
-// until the route declares its response
-export interface Staff {
-  id: string
-  login: string
-  name: string
-  role: 'owner' | 'operator' | 'clerk' | 'analyst'
-  store_id: string | null
-  disabled: boolean
-  last_login_at: string | null
-  created_at: string
-}
+export type Staff = ItemOf<'/v1/staff'>
 
-// until the route declares its response
-export interface SessionInfo {
-  staff: Staff
-  merchant: { id: string; name: string; timezone: string }
-  csrf_token: string
-  expires_at: string
-}
+export type SessionInfo = ResponseOf<'/v1/staff/session', 'get'>
 
 /** Who is signed in; empty when nobody is. */
 export const session = reactive({

@@ -1,3 +1,4 @@
+import type { ResponseOf } from '../../shared/api-schema.ts'
 import { ApiError, newIdempotencyKey } from '../../shared/api.ts'
 
 /** What the terminal sends to redeem (and to preview). */
@@ -10,18 +11,7 @@ export interface RedeemBody {
   member_id?: string
 }
 
-// until the route declares its response
-export interface Redemption {
-  id: string
-  code: string
-  card_id: string
-  store_id: string | null
-  discount_amount: number
-  order_amount: number | null
-  redeemed_at: string
-  /** What the member named earned. */
-  member?: { member_number: string; paid_amount: number; points_earned: number; points_balance: number }
-}
+export type Redemption = ResponseOf<'/v1/redemptions', 'post'>
 
 /** A redemption sent but whose outcome is not known yet: kept so that a reload goes on with the same key. */
 export interface PendingRedemption {

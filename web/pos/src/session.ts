@@ -2,12 +2,7 @@ import { reactive } from 'vue'
 import { createApiClient } from '../../shared/api.ts'
 import type { ResponseOf } from '../../shared/api-schema.ts'
 
-// until the route declares its response
-export interface StaffSession {
-  staff: { id: string; name: string; role: 'owner' | 'operator' | 'clerk' | 'analyst'; store_id: string | null }
-  merchant: { id: string; name: string; timezone: string }
-  csrf_token: string
-}
+export type StaffSession = ResponseOf<'/v1/staff/session', 'get'>
 
 /** What the terminal keeps of its store. */
 export type Store = Pick<ResponseOf<'/v1/stores/{store_id}', 'get'>, 'id' | 'name'>

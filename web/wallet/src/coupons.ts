@@ -1,30 +1,8 @@
+import type { ResponseOf } from '../../shared/api-schema.ts'
 import type { CardValue } from '../../shared/card-value.ts'
 
 /** A coupon in the wallet, as /v1/wallet/coupons answers. */
-// until the route declares its response
-export interface WalletCoupon {
-  id: string
-  code: string
-  card_id: string
-  state: 'available' | 'redeemed' | 'expired' | 'voided'
-  valid_from: string
-  valid_until: string
-  issued_at: string
-  redeemed_at: string | null
-  code_type: 'qrcode' | 'barcode' | 'text'
-  card: CardValue & {
-    title: string
-    subtitle: string | null
-    color: string | null
-    logo_url: string | null
-    notice: string
-    description?: string | null
-    validity?: { type: string; days?: number; start_after_days?: number; begin_at?: string; end_at?: string }
-    usable_hours?: { days: number[]; start: string; end: string }[] | null
-    all_stores?: boolean
-    stores?: { id: string; name: string; address: string | null }[]
-  }
-}
+export type WalletCoupon = ResponseOf<'/v1/wallet/coupons/{coupon_id}', 'get'>
 
 const DAY = 24 * 60 * 60 * 1000
 

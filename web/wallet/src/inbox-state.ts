@@ -1,25 +1,13 @@
+import type { ItemOf, ResponseOf } from '../../shared/api-schema.ts'
 import { reactive } from 'vue'
 import { api } from './api.ts'
 
 /** How many notifications the customer has not read: the badge on the inbox tab. */
 export const inbox = reactive({ unread: 0 })
 
-// until the route declares its response
-export interface Notification {
-  id: string
-  kind: string
-  title: string
-  body: string
-  created_at: string
-  read_at: string | null
-}
+export type Notification = ItemOf<'/v1/wallet/notifications'>
 
-// until the route declares its response
-export interface NotificationPage {
-  data: Notification[]
-  next_cursor: string | null
-  unread_count: number
-}
+export type NotificationPage = ResponseOf<'/v1/wallet/notifications', 'get'>
 
 export async function refreshUnread(): Promise<void> {
   try {
