@@ -5,6 +5,10 @@ import { cashCard, useTestApp } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { expectProblem, expectStatus, fieldErrors, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 
+const COMPLIANCE_DEFAULTS = { min_validity_days: 3, max_reduce_ratio_percent: 50, max_percent_off: 50, require_notice: true, allow_no_threshold: false }
+/** ¥100,000 per order, 100 million points, ¥100,000 of stored value. */
+const LIMIT_DEFAULTS = { max_order_amount: 10_000_000, max_points_balance: 100_000_000, max_stored_value_balance: 10_000_000 }
+
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 
 for (const engine of ENGINES) {
@@ -299,7 +303,7 @@ for (const engine of ENGINES) {
       it('lets such cards through once the merchant switches the rules off', async () => {
         const m = await newMerchant(t)
         const policy = expectStatus(await m.get('/v1/merchant/policy'), 200)
-        assert.deepEqual(policy, { min_validity_days: 3, max_reduce_ratio_percent: 50, max_percent_off: 50, require_notice: true, allow_no_threshold: false })
+        assert.deepEqual(policy, { ...COMPLIANCE_DEFAULTS, ...LIMIT_DEFAULTS })
 
         // One rule off: only the others are still reported.
         expectStatus(await m.put('/v1/merchant/policy', { max_percent_off: null }), 200)
@@ -310,7 +314,7 @@ for (const engine of ENGINES) {
           await m.put('/v1/merchant/policy', { min_validity_days: null, max_reduce_ratio_percent: null, max_percent_off: null, require_notice: false }),
           200,
         )
-        assert.deepEqual(off, { min_validity_days: null, max_reduce_ratio_percent: null, max_percent_off: null, require_notice: false, allow_no_threshold: false })
+        assert.deepEqual(off, { min_validity_days: null, max_reduce_ratio_percent: null, max_percent_off: null, require_notice: false, allow_no_threshold: false, ...LIMIT_DEFAULTS })
         assert.equal((await m.createCard(tieredBreakingThree())).tiers[1].reduce_cost, 10001)
         assert.equal((await m.createCard(discountBreakingThree())).percent_off, 60)
 

@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
+import { capturedLogger } from '../helpers/logs.ts'
 import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectStatus, merchantApi, ms, type MerchantApi } from '../helpers/merchant-api.ts'
 import { createMemberCard, join, order, postPoints } from '../helpers/member-api.ts'
@@ -30,8 +29,7 @@ interface SentMessage {
 
 for (const engine of ENGINES) {
   describe(`customer notifications on their channels on ${engine}`, await engineOptions(engine), () => {
-    const log: string[] = []
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (log.push(String(chunk)), done()) }))
+    const { lines: log, logger } = capturedLogger()
     const clock = new ManualClock(START)
     const t = useTestApp(engine, { clock, realMessaging: true, build: { logger } })
     const receiver = useReceiver()

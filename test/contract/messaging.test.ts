@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
+import { capturedLogger } from '../helpers/logs.ts'
 import { useTestApp, type TestApp } from '../helpers/app.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { useReceiver, verifySignature } from '../helpers/webhook-receiver.ts'
@@ -14,8 +13,7 @@ const START = '2030-03-01T02:00:00Z'
 
 for (const engine of ENGINES) {
   describe(`message delivery on ${engine}`, await engineOptions(engine), () => {
-    const log: string[] = []
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (log.push(String(chunk)), done()) }))
+    const { lines: log, logger } = capturedLogger()
     const clock = new ManualClock(START)
     const t = useTestApp(engine, { clock, realMessaging: true, build: { logger } })
     const receiver = useReceiver()

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import pg from 'pg'
 import { openDatabase, type Database, type Engine } from '../../src/db/database.ts'
 import { migrateToLatest } from '../../src/db/migrate.ts'
@@ -58,42 +59,39 @@ function withSearchPath(base: string, schema: string): string {
  * processes can share it) or its own schema on PostgreSQL.
  */
 export async function createTestDatabase(engine: Engine, options: { migrate?: boolean; sqliteFile?: boolean } = {}): Promise<TestDatabase> {
-  const migrate = options.migrate ?? true
-  if (engine === 'sqlite') {
-    const url = options.sqliteFile ? `sqlite:/tmp/kabao-test-${randomBytes(6).toString('hex')}/kabao.db` : 'sqlite::memory:'
-    const database = openDatabase(url)
-    if (migrate) await migrateToLatest(database)
-    return {
-      engine,
-      url,
-      database,
-      async drop() {
-        await database.close()
-        if (url !== 'sqlite::memory:') {
-          const { rm } = await import('node:fs/promises')
-          await rm(url.slice('sqlite:'.length).replace(/\/kabao\.db$/, ''), { recursive: true, force: true })
-        }
-      },
-    }
-  }
-  const schema = `t_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: POSTGRES_URL })
-  await admin.connect()
-  await admin.query(`create schema ${schema}`)
-  await admin.end()
-  const url = withSearchPath(POSTGRES_URL, schema)
-  const database = openDatabase(url, { poolSize: 20 })
-  if (migrate) await migrateToLatest(database)
+  const { url, removeData } = engine === 'sqlite' ? sqliteTestUrl(options.sqliteFile ?? false) : await postgresTestSchema()
+  const database = openDatabase(url, engine === 'postgres' ? { poolSize: 20 } : undefined)
+  if (options.migrate ?? true) await migrateToLatest(database)
   return {
     engine,
     url,
     database,
     async drop() {
       await database.close()
-      const cleanup = new pg.Client({ connectionString: POSTGRES_URL })
-      await cleanup.connect()
-      await cleanup.query(`drop schema if exists ${schema} cascade`)
-      await cleanup.end()
+      await removeData()
     },
   }
+}
+
+/** An in-memory database, or a file in a folder of its own that dropping removes. */
+function sqliteTestUrl(file: boolean): { url: string; removeData: () => Promise<void> } {
+  if (!file) return { url: 'sqlite::memory:', removeData: async () => undefined }
+  const folder = `/tmp/kabao-test-${randomBytes(6).toString('hex')}`
+  return { url: `sqlite:${folder}/kabao.db`, removeData: () => rm(folder, { recursive: true, force: true }) }
+}
+
+/** A schema of its own in the test PostgreSQL, dropped with everything in it. */
+async function postgresTestSchema(): Promise<{ url: string; removeData: () => Promise<void> }> {
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL })
+    await client.connect()
+    try {
+      await client.query(statement)
+    } finally {
+      await client.end()
+    }
+  }
+  await run(`create schema ${schema}`)
+  return { url: withSearchPath(POSTGRES_URL, schema), removeData: () => run(`drop schema if exists ${schema} cascade`) }
 }

@@ -121,9 +121,8 @@ const LevelFields = { name: Type.String(), min_growth: Type.Integer(), percent_o
 
 export const MemberCardStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('paused')])
 
-export const MemberCardSchema = Type.Object({
-  id: Type.String(),
-  status: MemberCardStatusSchema,
+/** What a member card shows of itself, to staff and to customers alike. */
+const FaceFields = {
   title: Type.String(),
   subtitle: Nullable(Type.String()),
   color: Nullable(Type.String()),
@@ -131,6 +130,12 @@ export const MemberCardSchema = Type.Object({
   notice: Nullable(Type.String()),
   description: Nullable(Type.String()),
   privacy_notice: Nullable(Type.String()),
+}
+
+export const MemberCardSchema = Type.Object({
+  id: Type.String(),
+  status: MemberCardStatusSchema,
+  ...FaceFields,
   member_number_prefix: Type.String(),
   levels: Type.Array(Type.Object({ ...LevelFields, birthday_card_id: Nullable(Type.String()) })),
   profile_fields: ProfileFieldsSchema,
@@ -149,13 +154,7 @@ export const MemberCardSchema = Type.Object({
 /** A member card as customers see it, before and after joining: its face, levels and published rules. */
 export const CustomerMemberCardSchema = Type.Object({
   id: Type.String(),
-  title: Type.String(),
-  subtitle: Nullable(Type.String()),
-  color: Nullable(Type.String()),
-  logo_url: Nullable(Type.String()),
-  notice: Nullable(Type.String()),
-  description: Nullable(Type.String()),
-  privacy_notice: Nullable(Type.String()),
+  ...FaceFields,
   levels: Type.Array(Type.Object({ ...LevelFields, birthday_gift: Type.Boolean() })),
   profile_fields: ProfileFieldsSchema,
   points_rules: EarningRulesSchema,

@@ -10,7 +10,8 @@ import { tellCustomer } from '../notifications/inbox.ts'
  * nothing is said twice.
  */
 
-export interface PointsChangedData {
+/** What every ledger change tells, whichever balance it moved. */
+export interface LedgerChange {
   member_id: string
   member_card_id: string
   user_id: string
@@ -18,6 +19,14 @@ export interface PointsChangedData {
   type: string
   delta: number
   reason: string
+}
+
+/** The shared part of a change's event and notice, from the posting and the entry it wrote. */
+export function ledgerChange(member: { id: string; member_card_id: string; user_id: string }, entry: { id: string; type: string; delta: number }, reason: string): LedgerChange {
+  return { member_id: member.id, member_card_id: member.member_card_id, user_id: member.user_id, entry_id: entry.id, type: entry.type, delta: entry.delta, reason }
+}
+
+export interface PointsChangedData extends LedgerChange {
   points_balance: number
 }
 
@@ -41,14 +50,7 @@ export interface LevelChangedData {
   reason: string
 }
 
-export interface StoredValueChangedData {
-  member_id: string
-  member_card_id: string
-  user_id: string
-  entry_id: string
-  type: string
-  delta: number
-  reason: string
+export interface StoredValueChangedData extends LedgerChange {
   payment_ref: string | null
   stored_value_balance: number
 }

@@ -5,7 +5,7 @@ import { AppError } from '../../errors.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { insertLedgerEntry, type Ledger, type Posting } from '../ledger/ledger.ts'
-import { notifyPointsChanged, type PointsChangedData } from '../members/member-notices.ts'
+import { ledgerChange, notifyPointsChanged, type PointsChangedData } from '../members/member-notices.ts'
 import type { MemberRow } from '../members/members.repository.ts'
 import {
   findPointsEntryByRequest,
@@ -94,16 +94,7 @@ export async function postPointsInTx(tx: Db, input: PostPoints): Promise<PostedP
     await takeFromLots(tx, input)
   }
 
-  const data: PointsChangedData = {
-    member_id: member.id,
-    member_card_id: member.member_card_id,
-    user_id: member.user_id,
-    entry_id: entry.id,
-    type: input.type,
-    delta,
-    reason: input.reason,
-    points_balance: updated.points_balance,
-  }
+  const data: PointsChangedData = { ...ledgerChange(member, entry, input.reason), points_balance: updated.points_balance }
   await recordEvent(tx, { merchantId: member.merchant_id, type: 'points.changed', data, now })
   await notifyPointsChanged(input.notifier, tx, member.merchant_id, data, now)
   return { entry, member: updated }

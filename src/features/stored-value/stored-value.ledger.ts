@@ -3,7 +3,7 @@ import { AppError } from '../../errors.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { insertLedgerEntry, type Ledger, type Posting } from '../ledger/ledger.ts'
-import { notifyStoredValueChanged, type StoredValueChangedData } from '../members/member-notices.ts'
+import { ledgerChange, notifyStoredValueChanged, type StoredValueChangedData } from '../members/member-notices.ts'
 import type { MemberRow } from '../members/members.repository.ts'
 import { findStoredValueEntryByRequest, findStoredValueEntryBySource, insertStoredValueEntry, type StoredValueEntryRow } from './stored-value.repository.ts'
 import type { StoredValueEntryType } from './stored-value.table.ts'
@@ -34,17 +34,7 @@ export async function postStoredValueInTx(tx: Db, input: PostStoredValue): Promi
   const { member, delta, now } = input
   const short = () => new AppError('insufficient_balance', `The stored value balance is ${member.stored_value_balance}; ${-delta} cannot be taken from it.`)
   const { entry, member: updated } = await insertLedgerEntry(tx, STORED_VALUE_LEDGER, input, { payment_ref: input.paymentRef }, short)
-  const data: StoredValueChangedData = {
-    member_id: member.id,
-    member_card_id: member.member_card_id,
-    user_id: member.user_id,
-    entry_id: entry.id,
-    type: input.type,
-    delta,
-    reason: input.reason,
-    payment_ref: input.paymentRef,
-    stored_value_balance: updated.stored_value_balance,
-  }
+  const data: StoredValueChangedData = { ...ledgerChange(member, entry, input.reason), payment_ref: input.paymentRef, stored_value_balance: updated.stored_value_balance }
   await recordEvent(tx, { merchantId: member.merchant_id, type: 'stored_value.changed', data, now })
   await notifyStoredValueChanged(input.notifier, tx, member.merchant_id, data, now)
   return { entry, member: updated }
