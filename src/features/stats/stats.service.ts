@@ -29,8 +29,6 @@ export interface DayStats {
   redemption_rate: number | null
 }
 
-const rate = ratio
-
 /**
  * Claims, redemptions and the redemption rate per local day for the last `days` days (today last),
  * and the stock left of each card still issuing.
@@ -52,7 +50,7 @@ export async function overviewStats(ctx: AppContext, merchantId: string, tz: str
     const day = daily[Number(row.day)]
     day.claims = Number(row.claims)
     day.redeemed = Number(row.redeemed ?? 0)
-    day.redemption_rate = rate(day.redeemed, day.claims)
+    day.redemption_rate = ratio(day.redeemed, day.claims)
   }
   for (const row of redeemedRows) daily[Number(row.day)].redemptions = Number(row.redemptions)
 
@@ -65,7 +63,7 @@ export async function overviewStats(ctx: AppContext, merchantId: string, tz: str
     from: daily[0].date,
     to: daily[days - 1].date,
     today: daily[days - 1],
-    totals: { ...totals, redemption_rate: rate(totals.redeemed, totals.claims) },
+    totals: { ...totals, redemption_rate: ratio(totals.redeemed, totals.claims) },
     daily,
     cards: await stockByCard(ctx, merchantId),
   }
