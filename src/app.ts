@@ -118,9 +118,15 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   // The document says who may call each route, from the route's `auth` setting.
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth
-    if (auth === 'none' || auth === 'customer' || auth === 'staff') {
-      route.schema = { ...route.schema, security: auth === 'none' ? [] : auth === 'customer' ? [{ walletToken: [] }] : [{ staffSession: [] }] }
+    const security: Record<string, Record<string, string[]>[]> = {
+      none: [],
+      customer: [{ walletToken: [] }],
+      staff: [{ staffSession: [] }],
+      // An empty requirement: calling without any token is allowed too.
+      optional_customer: [{}, { walletToken: [] }],
+      merchant_or_customer: [{ apiKey: [] }, { walletToken: [] }, { staffSession: [] }],
     }
+    if (auth !== undefined && auth !== 'merchant') route.schema = { ...route.schema, security: security[auth] }
   })
   // The docs are public, like the OpenAPI document they render.
   await app.register(async (docs) => {

@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012-merchant-language.ts'
 import * as m0014 from './migrations/0014-claim-link-token-hashes.ts'
 import * as m0015 from './migrations/0015-messaging.ts'
 import * as m0016 from './migrations/0016-customer-messages.ts'
+import * as m0017 from './migrations/0017-analytics.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0014-claim-link-token-hashes': m0014,
   '0015-messaging': m0015,
   '0016-customer-messages': m0016,
+  '0017-analytics': m0017,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

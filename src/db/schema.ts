@@ -21,12 +21,13 @@ import type { RewardsTable, RewardMemberCountsTable, RewardExchangesTable } from
 import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable } from '../features/webhooks/webhooks.table.ts'
 import type { NotificationsTable } from '../features/notifications/notifications.table.ts'
 import type { PaymentsTable, PaymentRulesTable } from '../features/payments/payments.table.ts'
-import type { DailyStatsTable } from '../features/stats/stats.table.ts'
+import type { DailyChannelStatsTable, DailyStatsTable } from '../features/stats/stats.table.ts'
+import type { CardDayViewersTable, CardViewDaysTable, TrackedEventsTable } from '../features/tracking/tracking.table.ts'
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
 
 export type { Json } from './json.ts'
-export type { MerchantsTable, ApiKeysTable, StoresTable, CardsTable, CardVersionsTable, CardUserClaimsTable, CouponsTable, RedemptionsTable, IdempotencyKeysTable, EventsTable, ClaimLinksTable, CustomersTable, OtpChallengesTable, JobLeasesTable, MemberCardsTable, MembersTable, PointsEntriesTable, PointsLotsTable, StoredValueEntriesTable, MemberOrdersTable, MemberOrderRefundsTable, RewardsTable, RewardMemberCountsTable, RewardExchangesTable, WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable, NotificationsTable, PaymentsTable, PaymentRulesTable, JobRunsTable, DailyStatsTable, StaffTable, StaffSessionsTable, LoginAttemptsTable, MessageChannelsTable, SentMessagesTable }
+export type { MerchantsTable, ApiKeysTable, StoresTable, CardsTable, CardVersionsTable, CardUserClaimsTable, CouponsTable, RedemptionsTable, IdempotencyKeysTable, EventsTable, ClaimLinksTable, CustomersTable, OtpChallengesTable, JobLeasesTable, MemberCardsTable, MembersTable, PointsEntriesTable, PointsLotsTable, StoredValueEntriesTable, MemberOrdersTable, MemberOrderRefundsTable, RewardsTable, RewardMemberCountsTable, RewardExchangesTable, WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable, NotificationsTable, PaymentsTable, PaymentRulesTable, JobRunsTable, DailyStatsTable, DailyChannelStatsTable, TrackedEventsTable, CardViewDaysTable, CardDayViewersTable, StaffTable, StaffSessionsTable, LoginAttemptsTable, MessageChannelsTable, SentMessagesTable }
 
 export interface DB {
   merchants: MerchantsTable
@@ -61,6 +62,10 @@ export interface DB {
   payment_rules: PaymentRulesTable
   job_runs: JobRunsTable
   daily_stats: DailyStatsTable
+  daily_channel_stats: DailyChannelStatsTable
+  tracked_events: TrackedEventsTable
+  card_view_days: CardViewDaysTable
+  card_day_viewers: CardDayViewersTable
   staff: StaffTable
   staff_sessions: StaffSessionsTable
   login_attempts: LoginAttemptsTable

@@ -21,6 +21,7 @@ import { notificationsRoutes } from './notifications/notifications.routes.ts'
 import { paymentsRoutes } from './payments/payments.routes.ts'
 import { staffRoutes } from './staff/staff.routes.ts'
 import { statsRoutes } from './stats/stats.routes.ts'
+import { trackingRoutes } from './tracking/tracking.routes.ts'
 import { messagingRoutes } from './messaging/messaging.routes.ts'
 
 /** Every feature's routes, registered in this order. */
@@ -49,6 +50,7 @@ export const FEATURES: Feature[] = [
   notificationsRoutes,
   paymentsRoutes,
   statsRoutes,
+  trackingRoutes,
   // How customers are reached, and what was sent to them
   messagingRoutes,
   // Staff accounts and sessions (console, store terminal)

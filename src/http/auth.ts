@@ -13,9 +13,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Who may call the route; `merchant` (an API key, or a staff session cookie with the same
-     * permissions) when absent; `staff` only a staff session.
+     * permissions) when absent; `staff` only a staff session; `optional_customer` anyone, the customer
+     * known when a valid wallet token is sent; `merchant_or_customer` a wallet token or what `merchant` takes.
      */
-    auth?: 'none' | 'merchant' | 'customer' | 'staff'
+    auth?: 'none' | 'merchant' | 'customer' | 'staff' | 'optional_customer' | 'merchant_or_customer'
     /** A write that only owners may make when signed in as staff (managing staff and keys). */
     ownerOnly?: boolean
     /** For merchant routes: what the key's scope must allow; `read` for GET, `write` otherwise when absent. */
@@ -130,6 +131,15 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     const mode = config?.auth ?? (request.routeOptions.url === undefined ? 'none' : 'merchant')
     if (mode === 'none') return
     const token = bearerToken(request)
+    if (mode === 'optional_customer' || mode === 'merchant_or_customer') {
+      const claims = token ? await verifyWalletToken(ctx, token) : null
+      if (claims) {
+        request.customer = { kind: 'customer', ...claims }
+        return
+      }
+      // A public page stays public with a stale token; the other mode goes on to API keys and sessions.
+      if (mode === 'optional_customer') return
+    }
     if (mode === 'customer') {
       if (!token) throw new AppError('unauthenticated', 'Sign in to the wallet first.')
       const claims = await verifyWalletToken(ctx, token)

@@ -3718,7 +3718,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed */
+        /** What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed; counts a view of the card (the wallet token when sent, else the Kabao-Device header, names the viewer) */
         get: {
             parameters: {
                 query?: never;
@@ -4144,7 +4144,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my coupons with all its terms and stores */
+        /** One of my coupons with all its terms and stores (counts a view of its card) */
         get: {
             parameters: {
                 query?: never;
@@ -10615,6 +10615,8 @@ export interface paths {
                     /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
                     to?: string;
                     card_id?: string;
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
                 };
                 header?: never;
                 path?: never;
@@ -10622,7 +10624,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10642,6 +10644,7 @@ export interface paths {
                                 discount_amount: number;
                             }[];
                         };
+                        "text/csv": string;
                     };
                 };
                 400: components["responses"]["Problem400"];
@@ -10663,6 +10666,269 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/cards/{card_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A card’s views, claims, redemptions, amounts and rates over local days, by day and by issue channel */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First local day (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last local day, included (default: today) */
+                    to?: string;
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                    /** @description Which list CSV answers (default by_day) */
+                    list?: "by_day" | "by_channel";
+                };
+                header?: never;
+                path: {
+                    card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A card’s figures over local days of the merchant’s zone, today live */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            card_id: string;
+                            timezone: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            from: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            to: string;
+                            views: number;
+                            /** @description Distinct viewers over the range */
+                            viewers: number;
+                            claims: number;
+                            /** @description Distinct customers who claimed in the range and hold a coupon not voided */
+                            claimers: number;
+                            shares: number;
+                            sharers: number;
+                            gifts: number;
+                            redemptions: number;
+                            /** @description Distinct customers with a redemption in the range, not reversed */
+                            redeemers: number;
+                            expired: number;
+                            /** @description Integer fen */
+                            discount_amount: number;
+                            /** @description Integer fen */
+                            order_amount: number;
+                            claim_rate: number | null;
+                            redemption_rate: number | null;
+                            share_rate: number | null;
+                            cost_per_redemption: number | null;
+                            roi: number | null;
+                            by_day: {
+                                /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                                date: string;
+                                views: number;
+                                /** @description Distinct viewers that day */
+                                viewers: number;
+                                /** @description Coupons claimed that day less those voided that day; net of reversals and voids, so a day may be negative */
+                                claims: number;
+                                /** @description Redemptions that day less reversals that day; net of reversals and voids, so a day may be negative */
+                                redemptions: number;
+                                expired: number;
+                                /** @description Discount given, integer fen; net of reversals and voids, so a day may be negative */
+                                discount_amount: number;
+                                /** @description Order amounts of the redemptions, integer fen; net of reversals and voids, so a day may be negative */
+                                order_amount: number;
+                            }[];
+                            /** @description Most claims first */
+                            by_channel: {
+                                /** @description How the coupons were issued: claim_link, api, bulk, payment, points_exchange, birthday … */
+                                channel: string;
+                                claims: number;
+                                redemptions: number;
+                                discount_amount: number;
+                                order_amount: number;
+                                redemption_rate: number | null;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Distinct people who viewed, claimed and redeemed, of one card or of all, over local days */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First local day (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last local day, included (default: today) */
+                    to?: string;
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                    card_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            card_id: string | null;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            from: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            to: string;
+                            steps: {
+                                name: "view" | "claim" | "redeem";
+                                users: number;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record one of the merchant’s own events (a click, a page view) for custom statistics; a wallet token records it for its customer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Lower case, digits and _ . : -, at most 64; `view` is Kabao’s own */
+                        event: string;
+                        card_id?: string;
+                        /** @description The merchant’s own id for its customer (like an openid) */
+                        user_id?: string;
+                        /** @description Anything the merchant wants kept with it, at most 2 KB of JSON */
+                        props?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            event: string;
+                            card_id: string | null;
+                            user_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            occurred_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

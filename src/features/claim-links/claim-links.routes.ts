@@ -9,6 +9,7 @@ import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, parseInstant } from '../../domain/time.ts'
 import { presentCardTerms } from '../wallet/card-terms.ts'
 import { presentWalletCouponDetail } from '../wallet/wallet.service.ts'
+import { countCardView } from '../tracking/tracking.routes.ts'
 import { claimLinkStatus } from './claim-link-rules.ts'
 import { claimLinkToken, claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, type ClaimLinkRow } from './claim-links.service.ts'
 import { listClaimLinks } from './claim-links.repository.ts'
@@ -138,10 +139,10 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
   app.get(
     '/v1/claim/:token',
     {
-      config: { auth: 'none', rateLimit: 'claim' },
+      config: { auth: 'optional_customer', rateLimit: 'claim' },
       schema: {
         tags: ['claim links'],
-        summary: 'What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed',
+        summary: 'What the claim page shows: the card, its terms, the merchant, and whether it can still be claimed; counts a view of the card (the wallet token when sent, else the Kabao-Device header, names the viewer)',
         security: [],
         params: TokenParams,
         response: responses({ 200: ClaimPageSchema }),
@@ -149,6 +150,7 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
     },
     async (request) => {
       const { link, card, merchant, stores, unavailableReason } = await claimPageOf(ctx, request.params.token)
+      await countCardView(ctx, request, merchant, card.card.id)
       const tz = merchant.timezone
       return {
         token: request.params.token,

@@ -1,7 +1,8 @@
 import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
-import type { DailyStatsTable } from './stats.table.ts'
+import type { CouponSource } from '../coupons/coupons.table.ts'
+import type { DailyChannelStatsTable, DailyStatsTable } from './stats.table.ts'
 
 export type DailyStatsRow = DailyStatsTable
 
@@ -81,31 +82,100 @@ export async function merchantsAfter(db: Db, after: string, limit: number): Prom
 
 type Count = number | string | bigint | null
 
-/** What happened to a merchant's coupons in [start, end), per card: each list is (card, count[, discount]). */
-export async function couponActivity(db: Db, merchantId: string, { start, end }: { start: number; end: number }) {
-  const coupons = db.selectFrom('coupons').where('merchant_id', '=', merchantId).groupBy('card_id')
+/**
+ * What happened to a merchant's coupons in [start, end) (of one card, when given), per card and issue
+ * channel: each list is (card, channel, count[, discount, order amount]).
+ */
+export async function couponActivity(db: Db, merchantId: string, { start, end }: { start: number; end: number }, cardId?: string) {
+  let coupons = db.selectFrom('coupons').where('merchant_id', '=', merchantId).groupBy(['card_id', 'source'])
+  if (cardId !== undefined) coupons = coupons.where('card_id', '=', cardId)
   const count = <T extends keyof DB>(eb: ExpressionBuilder<DB, T>) => eb.fn.countAll<number>().as('n')
-  const issued: { card_id: string; n: Count }[] = await coupons.select(['card_id', count]).where('issued_at', '>=', start).where('issued_at', '<', end).execute()
-  const voided: { card_id: string; n: Count }[] = await coupons.select(['card_id', count]).where('voided_at', '>=', start).where('voided_at', '<', end).execute()
+  const issued: ChannelCount[] = await coupons.select(['card_id', 'source as channel', count]).where('issued_at', '>=', start).where('issued_at', '<', end).execute()
+  const voided: ChannelCount[] = await coupons.select(['card_id', 'source as channel', count]).where('voided_at', '>=', start).where('voided_at', '<', end).execute()
   // A coupon expires the second after its last valid one.
-  const expired: { card_id: string; n: Count }[] = await coupons
-    .select(['card_id', count])
+  const expired: ChannelCount[] = await coupons
+    .select(['card_id', 'source as channel', count])
     .where('state', '=', 'expired')
     .where('valid_until', '>=', start - 1000)
     .where('valid_until', '<', end - 1000)
     .execute()
-  const redemptions = db.selectFrom('redemptions').where('merchant_id', '=', merchantId).groupBy('card_id')
-  const redeemed: { card_id: string; n: Count; discount: Count }[] = await redemptions
-    .select(['card_id', count, (eb) => eb.fn.sum<number>('discount_amount').as('discount')])
-    .where('redeemed_at', '>=', start)
-    .where('redeemed_at', '<', end)
-    .execute()
-  const reversed: { card_id: string; n: Count; discount: Count }[] = await redemptions
-    .select(['card_id', count, (eb) => eb.fn.sum<number>('discount_amount').as('discount')])
-    .where('reversed_at', '>=', start)
-    .where('reversed_at', '<', end)
-    .execute()
+  // A redemption's channel is how its coupon was issued.
+  let redemptions = db
+    .selectFrom('redemptions as r')
+    .innerJoin('coupons as c', (join) => join.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
+    .where('r.merchant_id', '=', merchantId)
+    .groupBy(['r.card_id', 'c.source'])
+    .select([
+      'r.card_id',
+      'c.source as channel',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('r.discount_amount').as('discount'),
+      (eb) => eb.fn.sum<number>('r.order_amount').as('order_amount'),
+    ])
+  if (cardId !== undefined) redemptions = redemptions.where('r.card_id', '=', cardId)
+  const redeemed: ChannelAmounts[] = await redemptions.where('r.redeemed_at', '>=', start).where('r.redeemed_at', '<', end).execute()
+  const reversed: ChannelAmounts[] = await redemptions.where('r.reversed_at', '>=', start).where('r.reversed_at', '<', end).execute()
   return { issued, voided, expired, redeemed, reversed }
+}
+
+interface ChannelCount {
+  card_id: string
+  channel: CouponSource
+  n: Count
+}
+
+interface ChannelAmounts extends ChannelCount {
+  discount: Count
+  order_amount: Count
+}
+
+/** Writes a merchant's roll-up per card and channel of one day afresh: the day's rows are replaced by `rows`. */
+export async function replaceDailyChannelStats(db: Db, merchantId: string, day: string, rows: DailyChannelStatsTable[]): Promise<void> {
+  await db.deleteFrom('daily_channel_stats').where('merchant_id', '=', merchantId).where('day', '=', day).execute()
+  if (rows.length > 0) await db.insertInto('daily_channel_stats').values(rows).execute()
+}
+
+/** A card's roll-ups per day and channel, for days in [fromDay, toDay]. */
+export async function cardChannelStats(db: Db, merchantId: string, cardId: string, fromDay: string, toDay: string): Promise<DailyChannelStatsTable[]> {
+  const rows = await db
+    .selectFrom('daily_channel_stats')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', '=', cardId)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .execute()
+  const numeric = ['issued', 'redeemed', 'reversed', 'expired', 'voided', 'discount_amount', 'order_amount'] as const
+  return rows.map((row) => ({ ...row, ...Object.fromEntries(numeric.map((k) => [k, Number(row[k])])) }))
+}
+
+/**
+ * People who claimed in [from, until) and still hold a coupon that is not voided, and people whose
+ * redemption in that range stands (not reversed): distinct users cannot be added up day by day, so they
+ * are counted from the card's own rows in the range (indexes by card and time), or the merchant's without a card.
+ */
+export async function distinctClaimersAndRedeemers(db: Db, merchantId: string, cardId: string | undefined, from: number, until: number) {
+  let claimers = db
+    .selectFrom('coupons')
+    .select(sql<number | string>`count(distinct user_id)`.as('n'))
+    .where('merchant_id', '=', merchantId)
+    .where('issued_at', '>=', from)
+    .where('issued_at', '<', until)
+    .where('state', '!=', 'voided')
+  let redeemers = db
+    .selectFrom('redemptions as r')
+    .innerJoin('coupons as c', (join) => join.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
+    .select(sql<number | string>`count(distinct c.user_id)`.as('n'))
+    .where('r.merchant_id', '=', merchantId)
+    .where('r.redeemed_at', '>=', from)
+    .where('r.redeemed_at', '<', until)
+    .where('r.reversed_at', 'is', null)
+  if (cardId !== undefined) {
+    claimers = claimers.where('card_id', '=', cardId)
+    redeemers = redeemers.where('r.card_id', '=', cardId)
+  }
+  const [claimed, redeemed] = [await claimers.executeTakeFirst(), await redeemers.executeTakeFirst()]
+  return { claimers: Number(claimed?.n ?? 0), redeemers: Number(redeemed?.n ?? 0) }
 }
 
 /** Writes a merchant's roll-up of one day afresh: the day's rows are replaced by `rows`. */

@@ -6,6 +6,7 @@ import type { FeatureApp } from '../feature.ts'
 import { QR_FORMATS, QrQuery, sendQr } from '../claim-links/qr-image.ts'
 import { CouponStateSchema } from '../coupons/coupons.schemas.ts'
 import { requireWalletMerchant } from '../customers/customers.service.ts'
+import { countCardView } from '../tracking/tracking.routes.ts'
 import { getWalletCoupon, listWalletCoupons, presentWalletCoupon, presentWalletCouponDetail } from './wallet.service.ts'
 import { WalletCouponDetailSchema, WalletCouponList, WalletMeSchema } from './wallet.schemas.ts'
 
@@ -48,11 +49,12 @@ export async function walletRoutes(app: FeatureApp, ctx: AppContext): Promise<vo
     '/v1/wallet/coupons/:coupon_id',
     {
       config: customerOnly,
-      schema: { tags: ['wallet'], summary: 'One of my coupons with all its terms and stores', params: CouponParams, response: responses({ 200: WalletCouponDetailSchema }) },
+      schema: { tags: ['wallet'], summary: 'One of my coupons with all its terms and stores (counts a view of its card)', params: CouponParams, response: responses({ 200: WalletCouponDetailSchema }) },
     },
     async (request) => {
       const customer = customerOf(request)
       const coupon = await getWalletCoupon(ctx, customer, request.params.coupon_id)
+      await countCardView(ctx, request, { id: customer.merchantId, timezone: customer.merchantTz }, coupon.coupon.card_id)
       return presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now())
     },
   )

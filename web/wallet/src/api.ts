@@ -8,8 +8,20 @@ export function onSignedOut(listener: () => void): void {
   whenEnded = listener
 }
 
+const DEVICE_KEY = 'kabao.device'
+
+/** A random id for this browser, kept in it: the claim page's views count it as one viewer before sign-in. */
+function deviceId(): string {
+  let id = localStorage.getItem(DEVICE_KEY)
+  if (!id) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+    localStorage.setItem(DEVICE_KEY, id)
+  }
+  return id
+}
+
 export const api = createApiClient({
-  headers: (): Record<string, string> => (wallet.token ? { authorization: `Bearer ${wallet.token}` } : {}),
+  headers: (): Record<string, string> => ({ 'kabao-device': deviceId(), ...(wallet.token ? { authorization: `Bearer ${wallet.token}` } : {}) }),
   onUnauthenticated: () => {
     if (!wallet.token) return
     signOut()
