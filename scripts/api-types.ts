@@ -46,7 +46,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
 }
 
 type Json = Record<string, unknown>
-const PROBLEM_PROPERTIES = ['type', 'title', 'status', 'detail', 'code', 'errors', 'request_id']
+const PROBLEM_PROPERTIES = ['type', 'title', 'status', 'detail', 'code', 'errors', 'request_id', 'challenge_id']
 
 /** Whether a response schema is the problem+json body (src/http/schemas.ts ProblemSchema). */
 function isProblem(schema: unknown): schema is SchemaObject {

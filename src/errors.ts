@@ -79,6 +79,9 @@ export type ErrorCode =
   | 'capability_not_allowed'
   | 'message_channel_not_found'
   | 'delivery_unavailable'
+  | 'risk_blocked'
+  | 'confirmation_required'
+  | 'risk_block_not_found'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -158,6 +161,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   capability_not_allowed: 403,
   message_channel_not_found: 404,
   delivery_unavailable: 503,
+  risk_blocked: 403,
+  confirmation_required: 428,
+  risk_block_not_found: 404,
   service_unavailable: 503,
   internal_error: 500,
 }
@@ -169,16 +175,24 @@ export function statusOf(code: ErrorCode): number {
   return STATUS_BY_CODE[code]
 }
 
+/** What a problem may carry besides its code: `challenge_id` of a 428 confirmation_required. */
+export interface ProblemExtensions {
+  challenge_id?: string
+}
+
 /** A business or request error with a stable `code` that clients switch on. */
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly detail: string
   readonly errors: FieldError[] | undefined
-  constructor(code: ErrorCode, detail: string, errors?: FieldError[]) {
+  /** Members the problem carries besides the standard ones (a challenge's id). */
+  readonly extensions: ProblemExtensions | undefined
+  constructor(code: ErrorCode, detail: string, errors?: FieldError[], extensions?: ProblemExtensions) {
     super(detail)
     this.code = code
     this.detail = detail
     this.errors = errors
+    this.extensions = extensions
   }
 }
 

@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011-api-key-request-refs.ts'
 import * as m0012 from './migrations/0012-merchant-language.ts'
 import * as m0015 from './migrations/0015-messaging.ts'
 import * as m0016 from './migrations/0016-customer-messages.ts'
+import * as m0018 from './migrations/0018-risk.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0012-merchant-language': m0012,
   '0015-messaging': m0015,
   '0016-customer-messages': m0016,
+  '0018-risk': m0018,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

@@ -24,6 +24,7 @@ import type { PaymentsTable, PaymentRulesTable } from '../features/payments/paym
 import type { DailyStatsTable } from '../features/stats/stats.table.ts'
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
+import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
 export type { MerchantsTable, ApiKeysTable, StoresTable, CardsTable, CardVersionsTable, CardUserClaimsTable, CouponsTable, RedemptionsTable, IdempotencyKeysTable, EventsTable, ClaimLinksTable, CustomersTable, OtpChallengesTable, JobLeasesTable, MemberCardsTable, MembersTable, PointsEntriesTable, PointsLotsTable, StoredValueEntriesTable, MemberOrdersTable, MemberOrderRefundsTable, RewardsTable, RewardMemberCountsTable, RewardExchangesTable, WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable, NotificationsTable, PaymentsTable, PaymentRulesTable, JobRunsTable, DailyStatsTable, StaffTable, StaffSessionsTable, LoginAttemptsTable, MessageChannelsTable, SentMessagesTable }
@@ -66,4 +67,9 @@ export interface DB {
   login_attempts: LoginAttemptsTable
   message_channels: MessageChannelsTable
   sent_messages: SentMessagesTable
+  risk_rules: RiskRulesTable
+  risk_blocks: RiskBlocksTable
+  risk_events: RiskEventsTable
+  risk_counters: RiskCountersTable
+  risk_counter_hits: RiskCounterHitsTable
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_RISK_RULES, activeBlockFor, countersFor, evaluateRisk, rulesWithDefaults, type CounterReading, type RiskActivity, type RiskRuleName, type RiskSubjectType } from './risk.ts'
+import { DEFAULT_RISK_RULES, activeBlockFor, countersFor, evaluateRisk, listedBlockOf, rulesWithDefaults, type CounterReading, type RiskActivity, type RiskRuleName, type RiskSubjectType } from './risk.ts'
 
 const NOW = Date.UTC(2030, 0, 1, 4)
 const DAY = 86_400_000
@@ -80,4 +80,11 @@ test('activeBlockFor: a block applies to its subject until it ends', () => {
   assert.equal(activeBlockFor(blocks, { address: '10.0.0.1' }, NOW), undefined)
   assert.equal(activeBlockFor(blocks, { userId: 'u9' }, NOW + 100 * DAY)?.id, 3)
   assert.equal(activeBlockFor(blocks, { userId: 'u1', deviceId: 'd2' }, NOW), undefined)
+})
+
+test('listedBlockOf: only too many wrong codes puts the key or address on the block list, for 15 minutes', () => {
+  const subject = { type: 'address' as const, value: '10.0.0.1' }
+  assert.deepEqual(listedBlockOf({ decision: 'block', rule: 'wrong_codes', subject }, NOW), { ...subject, until: NOW + 15 * 60_000 })
+  assert.equal(listedBlockOf({ decision: 'block', rule: 'claims_per_address', subject }, NOW), null)
+  assert.equal(listedBlockOf({ decision: 'allow' }, NOW), null)
 })

@@ -161,3 +161,9 @@ export function activeBlockFor<B extends RiskBlock>(blocks: readonly B[], subjec
   }
   return blocks.find((b) => (b.until === null || b.until > now) && values[b.type] != null && values[b.type] === b.value)
 }
+
+/** The block-list entry a decision adds: a key or address that guessed too many codes is refused for 15 minutes. */
+export function listedBlockOf(outcome: RiskOutcome, now: number): RiskBlock | null {
+  if (outcome.decision !== 'block' || outcome.rule !== 'wrong_codes') return null
+  return { ...outcome.subject, until: now + WRONG_CODE_BLOCK_MS }
+}

@@ -22,6 +22,7 @@ import { paymentsRoutes } from './payments/payments.routes.ts'
 import { staffRoutes } from './staff/staff.routes.ts'
 import { statsRoutes } from './stats/stats.routes.ts'
 import { messagingRoutes } from './messaging/messaging.routes.ts'
+import { riskRoutes } from './risk/risk.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -51,6 +52,8 @@ export const FEATURES: Feature[] = [
   statsRoutes,
   // How customers are reached, and what was sent to them
   messagingRoutes,
+  // Risk control: rules, block list, what was flagged
+  riskRoutes,
   // Staff accounts and sessions (console, store terminal)
   staffRoutes,
 ]

@@ -1,14 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { FieldError } from '../domain/types.ts'
-import { AppError, statusOf, type ErrorCode } from '../errors.ts'
+import { AppError, statusOf, type ErrorCode, type ProblemExtensions } from '../errors.ts'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 428: 'Precondition Required',
   429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
 }
 
-export interface Problem {
+export interface Problem extends ProblemExtensions {
   type: string
   title: string
   status: number
@@ -18,9 +18,9 @@ export interface Problem {
   request_id?: string
 }
 
-export function problemOf(code: ErrorCode, detail: string, errors?: FieldError[]): Problem {
+export function problemOf(code: ErrorCode, detail: string, errors?: FieldError[], extensions?: ProblemExtensions): Problem {
   const status = statusOf(code)
-  const problem: Problem = { type: `https://kabao.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, detail, code }
+  const problem: Problem = { type: `https://kabao.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, detail, code, ...extensions }
   if (errors && errors.length > 0) problem.errors = errors
   return problem
 }
@@ -177,7 +177,7 @@ function validationDetail(errors: FieldError[]): string {
 
 /** Maps anything thrown by a route to a problem+json response; internals never reach the client. */
 export function handleError(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof AppError) return sendProblem(reply, problemOf(error.code, error.detail, error.errors))
+  if (error instanceof AppError) return sendProblem(reply, problemOf(error.code, error.detail, error.errors, error.extensions))
   const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string }
   if (fastifyError.validation) {
     const errors = fieldErrorsFromAjv(fastifyError.validation, fastifyError.validationContext ?? 'body')

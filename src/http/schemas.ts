@@ -24,6 +24,7 @@ export const ProblemSchema = Type.Object(
     code: Type.Union(ERROR_CODES.map((code) => Type.Literal(code))),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), code: Type.String(), message: Type.String() }))),
     request_id: Type.Optional(Type.String()),
+    challenge_id: Type.Optional(Type.String({ description: 'confirmation_required: send the same request again with `confirm` set to it' })),
   },
   { $id: undefined, description: 'A problem (RFC 9457); switch on `code`' },
 )
@@ -50,3 +51,8 @@ export const NoContent = Type.Null({ description: 'No content' })
 export function listOf<T extends TSchema>(item: T) {
   return Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) })
 }
+
+/** The wallet's device id (`Kabao-Device`), which the risk rules count users per device by. */
+export const DeviceHeaders = Type.Object({
+  'kabao-device': Type.Optional(Type.String({ minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'The wallet’s device id (random, kept by the wallet)' })),
+})

@@ -234,6 +234,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -308,6 +309,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -359,6 +361,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -412,6 +415,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -483,6 +487,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -545,6 +550,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -613,6 +619,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -685,6 +692,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -757,6 +765,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -822,6 +831,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -890,6 +900,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -961,6 +972,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1088,6 +1100,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1249,6 +1262,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1374,6 +1388,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1537,6 +1552,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1666,6 +1682,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1793,6 +1810,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1920,6 +1938,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2047,6 +2066,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2136,6 +2156,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2217,6 +2238,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2307,6 +2329,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2396,6 +2419,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2437,6 +2461,8 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
+                        confirm?: string;
                     };
                 };
             };
@@ -2527,6 +2553,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2604,6 +2631,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2629,6 +2657,8 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
+                        confirm?: string;
                     };
                 };
             };
@@ -2683,6 +2713,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2754,6 +2785,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2865,6 +2897,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2937,6 +2970,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2992,6 +3026,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3061,6 +3096,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3131,6 +3167,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3208,6 +3245,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3281,6 +3319,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3351,6 +3390,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3423,6 +3463,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3477,6 +3518,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3533,6 +3575,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3661,6 +3704,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3672,7 +3716,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path: {
                     token: string;
                 };
@@ -3789,6 +3836,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3845,6 +3893,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3955,6 +4004,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4095,6 +4145,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4151,6 +4202,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4207,6 +4259,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4328,6 +4381,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4454,6 +4508,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4637,6 +4692,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4759,6 +4815,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4815,6 +4872,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4871,6 +4929,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4997,6 +5056,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5121,6 +5181,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5238,6 +5299,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5342,6 +5404,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5441,6 +5504,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5544,6 +5608,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5598,6 +5663,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5829,6 +5895,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6029,6 +6096,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6210,6 +6278,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6392,6 +6461,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6578,6 +6648,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6645,6 +6716,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6718,6 +6790,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6778,6 +6851,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6856,6 +6930,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6958,6 +7033,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7034,6 +7110,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7102,6 +7179,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7177,6 +7255,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7247,6 +7326,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7320,6 +7400,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7530,6 +7611,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7771,6 +7853,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7851,6 +7934,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7927,6 +8011,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8002,6 +8087,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8087,6 +8173,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8164,6 +8251,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8241,6 +8329,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8311,6 +8400,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8397,6 +8487,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8467,6 +8558,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8539,6 +8631,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8619,6 +8712,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8691,6 +8785,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8765,6 +8860,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8803,6 +8899,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8876,6 +8973,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8950,6 +9048,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9026,6 +9125,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9102,6 +9202,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9169,6 +9270,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9244,6 +9346,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9317,6 +9420,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9396,6 +9500,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9469,6 +9574,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9522,6 +9628,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9602,6 +9709,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9718,6 +9826,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9895,6 +10004,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10002,6 +10112,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10076,6 +10187,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10138,6 +10250,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10205,6 +10318,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10243,6 +10357,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10308,6 +10423,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10399,6 +10515,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10469,6 +10586,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10532,6 +10650,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10602,6 +10721,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10671,6 +10791,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10724,6 +10845,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10798,6 +10920,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10868,6 +10991,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10877,6 +11001,376 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s risk rules, defaults included */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                enabled: boolean;
+                                /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
+                                limit: number;
+                                window_seconds: number;
+                                action: "challenge" | "block";
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        /** Change the named rules; the others stay as they are */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rules: {
+                            name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                            enabled?: boolean;
+                            /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
+                            limit?: number;
+                            window_seconds?: number;
+                            action?: "challenge" | "block";
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                enabled: boolean;
+                                /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
+                                limit: number;
+                                window_seconds: number;
+                                action: "challenge" | "block";
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every challenge and block the rules decided, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    decision?: "challenge" | "block";
+                    rule?: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                    /** @description ISO 8601 with offset */
+                    since?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description Also the `challenge_id` of a challenge */
+                                id: string;
+                                decision: "challenge" | "block";
+                                rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift";
+                                subject: {
+                                    type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                                    value: string;
+                                };
+                                confirmed_at: string | null;
+                                confirmed_by: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The blocks in force */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                                value: string;
+                                until: string | null;
+                                rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        /** Refuse a user, device, address or phone (until a time, or until removed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        type: "user" | "device" | "address" | "phone";
+                        value: string;
+                        until?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                            value: string;
+                            until: string | null;
+                            rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/blocks/{block_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a block */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    block_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -11224,13 +11718,15 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
                 message: string;
             }[];
             request_id?: string;
+            /** @description confirmation_required: send the same request again with `confirm` set to it */
+            challenge_id?: string;
         };
     };
     responses: {
@@ -11252,7 +11748,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: forbidden, csrf_token_invalid, capability_not_allowed */
+        /** @description Problem: forbidden, csrf_token_invalid, capability_not_allowed, risk_blocked */
         Problem403: {
             headers: {
                 [name: string]: unknown;
@@ -11261,7 +11757,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found */
+        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -11326,6 +11822,15 @@ export interface components {
         };
         /** @description Problem: validation_failed, webhook_url_not_allowed, below_threshold, idempotency_key_reused */
         Problem422: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Problem: confirmation_required */
+        Problem428: {
             headers: {
                 [name: string]: unknown;
             };
