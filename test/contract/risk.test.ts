@@ -1,27 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, useTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
+import { DEVICE, claimSetup } from '../helpers/risk.ts'
 import { DEFAULT_RISK_RULES, RISK_RULE_NAMES } from '../../src/domain/risk.ts'
-
-const DEVICE = 'device-0123456789'
-
-/** A merchant with a claim link to a card each user may claim a few times. */
-export async function claimSetup(t: TestApp) {
-  const m = await newMerchant(t)
-  const card = await m.createCard(cashCard({ stock: 1000, get_limit: 5 }))
-  const link = expectStatus(await m.post(`/v1/cards/${card.id}/claim-links`, {}), 201)
-  const tokens = new Map<string, string>()
-  const walletToken = async (userId: string) => {
-    if (!tokens.has(userId)) tokens.set(userId, expectStatus(await m.post('/v1/wallet-tokens', { user_id: userId }), 201).token)
-    return tokens.get(userId) as string
-  }
-  const claim = async (userId: string, device: string | null = DEVICE) =>
-    t.request('POST', `/v1/claim/${link.token}`, { key: await walletToken(userId), headers: device ? { 'kabao-device': device } : {} })
-  return { m, claim, walletToken }
-}
 
 async function setRules(m: MerchantApi, rules: object[]) {
   return expectStatus(await m.put('/v1/risk/rules', { rules }), 200)
