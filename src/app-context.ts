@@ -2,6 +2,7 @@ import type { Database } from './db/database.ts'
 import type { Clock } from './ports/clock.ts'
 import type { Secrets } from './ports/secrets.ts'
 import type { Notifier } from './ports/notifier.ts'
+import type { SharedRiskCounters } from './ports/risk-counters.ts'
 
 /** What every feature is handed: the database and the ports. Built once in `main.ts` (or by a test). */
 export interface AppContext {
@@ -18,4 +19,6 @@ export interface AppContext {
   readonly allowPrivateWebhookDestinations: boolean
   /** NODE_ENV=production: stricter defaults (a sign-in code with no provider to send it is refused). */
   readonly production?: boolean
+  /** Risk counters shared by every process (Redis, with REDIS_URL); without them they count in the database. */
+  readonly riskCounters?: SharedRiskCounters
 }

@@ -81,6 +81,9 @@ export type ErrorCode =
   | 'capability_not_allowed'
   | 'message_channel_not_found'
   | 'delivery_unavailable'
+  | 'risk_blocked'
+  | 'confirmation_required'
+  | 'risk_block_not_found'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -162,6 +165,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   capability_not_allowed: 403,
   message_channel_not_found: 404,
   delivery_unavailable: 503,
+  risk_blocked: 403,
+  confirmation_required: 428,
+  risk_block_not_found: 404,
   service_unavailable: 503,
   internal_error: 500,
 }

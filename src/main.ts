@@ -11,6 +11,7 @@ import { startJobs } from './jobs/runner.ts'
 import { sealLegacyClaimLinkTokens } from './features/claim-links/claim-links.service.ts'
 import { createLogger } from './http/logging.ts'
 import { createRateLimits } from './ports/rate-limits.ts'
+import { createRedisRiskCounters } from './ports/risk-counters.ts'
 import { describeRateLimit } from './rate-limit-rules.ts'
 
 export function openConfiguredDatabase(config: Config): Database {
@@ -37,12 +38,14 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
   for (const warning of config.warnings) log.warn(warning)
   const database = openConfiguredDatabase(config)
   await migrateToLatest(database)
-  const ctx = contextFor(config, database)
+  // Risk counters are shared in Redis when there is one, else kept in the database (features/risk).
+  const riskCounters = config.redisUrl ? createRedisRiskCounters({ redisUrl: config.redisUrl, prefix: config.rateLimitPrefix, log }) : undefined
+  const ctx = { ...contextFor(config, database), riskCounters }
   await sealLegacyClaimLinkTokens(database, ctx.secrets)
   const rateLimits = createRateLimits({ redisUrl: config.redisUrl, prefix: config.rateLimitPrefix, log })
   // Counting starts in Redis once it answers; a Redis that does not answer delays the start by a second
   // at most, and requests are then counted in this process until it does.
-  await rateLimits.ready(1000)
+  await Promise.all([rateLimits.ready(1000), riskCounters?.ready(1000)])
   const app = await buildApp(ctx, {
     logger: log,
     webRoot: fileURLToPath(new URL('../web', import.meta.url)),
@@ -75,6 +78,7 @@ export async function serve(config: Config = loadConfig()): Promise<App> {
     try {
       await app.close()
       await jobs?.stop()
+      await riskCounters?.close()
       await database.close()
     } finally {
       process.exit(0)

@@ -25,6 +25,7 @@ import type { DailyChannelStatsTable, DailyStatsTable } from '../features/stats/
 import type { CardDayViewersTable, CardViewDaysTable, TrackedEventsTable } from '../features/tracking/tracking.table.ts'
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
+import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
 export type { MerchantsTable, ApiKeysTable, StoresTable, CardsTable, CardVersionsTable, CardUserClaimsTable, CouponsTable, RedemptionsTable, IdempotencyKeysTable, EventsTable, ClaimLinksTable, CustomersTable, OtpChallengesTable, JobLeasesTable, MemberCardsTable, MembersTable, PointsEntriesTable, PointsLotsTable, StoredValueEntriesTable, MemberOrdersTable, MemberOrderRefundsTable, RewardsTable, RewardMemberCountsTable, RewardExchangesTable, WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable, NotificationsTable, PaymentsTable, PaymentRulesTable, JobRunsTable, DailyStatsTable, DailyChannelStatsTable, TrackedEventsTable, CardViewDaysTable, CardDayViewersTable, StaffTable, StaffSessionsTable, LoginAttemptsTable, MessageChannelsTable, SentMessagesTable }
@@ -71,4 +72,9 @@ export interface DB {
   login_attempts: LoginAttemptsTable
   message_channels: MessageChannelsTable
   sent_messages: SentMessagesTable
+  risk_rules: RiskRulesTable
+  risk_blocks: RiskBlocksTable
+  risk_events: RiskEventsTable
+  risk_counters: RiskCountersTable
+  risk_counter_hits: RiskCounterHitsTable
 }

@@ -92,6 +92,8 @@ export interface ProblemParams {
   limit?: number
   /** The balance when the request was refused (balance_limit_exceeded). */
   balance?: number
+  /** confirmation_required: the challenge to name in `confirm` when the request is sent again. */
+  challenge_id?: string
 }
 
 export type Result<T, E extends string = string> =

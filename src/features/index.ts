@@ -23,6 +23,7 @@ import { staffRoutes } from './staff/staff.routes.ts'
 import { statsRoutes } from './stats/stats.routes.ts'
 import { trackingRoutes } from './tracking/tracking.routes.ts'
 import { messagingRoutes } from './messaging/messaging.routes.ts'
+import { riskRoutes } from './risk/risk.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -53,6 +54,8 @@ export const FEATURES: Feature[] = [
   trackingRoutes,
   // How customers are reached, and what was sent to them
   messagingRoutes,
+  // Risk control: rules, block list, what was flagged
+  riskRoutes,
   // Staff accounts and sessions (console, store terminal)
   staffRoutes,
 ]

@@ -43,6 +43,7 @@ export const ProblemSchema = Type.Object(
         { description: 'outside_usable_hours: when in the week it can be used, in the store’s zone (days 1 = Monday … 7 = Sunday)' },
       ),
     ),
+    challenge_id: Type.Optional(Type.String({ description: 'confirmation_required: send the same request again with `confirm` set to it' })),
   },
   { $id: undefined, description: 'A problem (RFC 9457); switch on `code`' },
 )
@@ -79,3 +80,8 @@ export const NoContent = Type.Null({ description: 'No content' })
 export function listOf<T extends TSchema>(item: T) {
   return Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) })
 }
+
+/** The wallet's device id (`Kabao-Device`), which the risk rules count users per device by. */
+export const DeviceHeaders = Type.Object({
+  'kabao-device': Type.Optional(Type.String({ minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'The wallet’s device id (random, kept by the wallet)' })),
+})

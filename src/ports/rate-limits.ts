@@ -5,6 +5,7 @@
  * counts on its own.
  */
 import { Redis } from 'ioredis'
+import { closeRedis, redisReady } from './redis.ts'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { RateLimit } from '../rate-limit-rules.ts'
 
@@ -141,31 +142,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
           insuranceLimiter: new Insurance(common),
         })
       }),
-    ready(timeoutMs = 1000) {
-      if (client.status === 'ready' || client.status === 'end') return Promise.resolve()
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer)
-          client.off('ready', done)
-          client.off('error', done)
-          resolve()
-        }
-        const timer = setTimeout(done, timeoutMs)
-        client.once('ready', done)
-        client.once('error', done)
-      })
-    },
-    async close() {
-      if (client.status === 'end') return
-      if (client.status === 'ready') {
-        try {
-          await client.quit()
-          return
-        } catch {
-          // Fall through: drop the connection.
-        }
-      }
-      client.disconnect()
-    },
+    ready: (timeoutMs = 1000) => redisReady(client, timeoutMs),
+    close: () => closeRedis(client),
   }
 }

@@ -10,6 +10,7 @@ import { createSecrets } from '../../src/ports/secrets.ts'
 import { createMerchant } from '../../src/features/merchants/merchants.service.ts'
 import { messagingNotifier } from '../../src/features/messaging/messaging.service.ts'
 import { createTestDatabase, type TestDatabase } from './databases.ts'
+import type { SharedRiskCounters } from '../../src/ports/risk-counters.ts'
 
 /** A key shared by test servers so that several processes read each other's codes. */
 export const TEST_SECRET_KEY = 'a3f1c0de5eed00112233445566778899aabbccddeeff00112233445566778899'
@@ -59,6 +60,8 @@ export async function startTestApp(
     realMessaging?: boolean
     /** NODE_ENV=production. */
     production?: boolean
+    /** Risk counters in Redis (they count in the database without). */
+    riskCounters?: SharedRiskCounters
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(engine, { sqliteFile: options.sqliteFile })
@@ -75,6 +78,7 @@ export async function startTestApp(
     publicUrl: 'http://kabao.test',
     allowPrivateWebhookDestinations,
     production,
+    riskCounters: options.riskCounters,
   }
   const app = await buildApp(ctx, { checkResponses: true, ...options.build })
   return {

@@ -40,6 +40,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -94,6 +95,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -148,6 +150,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -212,6 +215,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -271,6 +275,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -352,6 +357,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -432,6 +438,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -489,6 +496,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -554,6 +562,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -628,6 +637,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -693,6 +703,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -764,6 +775,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -839,6 +851,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -911,6 +924,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -976,6 +990,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1044,6 +1059,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1115,6 +1131,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1243,6 +1260,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1406,6 +1424,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1532,6 +1551,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1697,6 +1717,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1827,6 +1848,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -1955,6 +1977,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2083,6 +2106,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2211,6 +2235,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2300,6 +2325,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2381,6 +2407,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2471,6 +2498,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2560,6 +2588,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2601,6 +2630,8 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
+                        confirm?: string;
                     };
                 };
             };
@@ -2691,6 +2722,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2768,6 +2800,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2793,6 +2826,8 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
+                        confirm?: string;
                     };
                 };
             };
@@ -2847,6 +2882,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -2918,6 +2954,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3029,6 +3066,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3101,6 +3139,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3156,6 +3195,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3225,6 +3265,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3295,6 +3336,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3372,6 +3414,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3445,6 +3488,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3515,6 +3559,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3587,6 +3632,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3641,6 +3687,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3697,6 +3744,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3825,6 +3873,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -3836,7 +3885,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path: {
                     token: string;
                 };
@@ -3957,6 +4009,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4013,6 +4066,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4123,6 +4177,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4263,6 +4318,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4319,6 +4375,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4375,6 +4432,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4496,6 +4554,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4622,6 +4681,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4805,6 +4865,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4927,6 +4988,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -4983,6 +5045,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5039,6 +5102,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5165,6 +5229,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5289,6 +5354,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5406,6 +5472,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5510,6 +5577,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5609,6 +5677,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5712,6 +5781,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5766,6 +5836,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -5997,6 +6068,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6197,6 +6269,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6378,6 +6451,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6560,6 +6634,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6746,6 +6821,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6813,6 +6889,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6886,6 +6963,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -6946,6 +7024,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7024,6 +7103,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7129,6 +7209,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7205,6 +7286,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7273,6 +7355,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7348,6 +7431,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7418,6 +7502,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7491,6 +7576,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7703,6 +7789,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -7946,6 +8033,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8026,6 +8114,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8102,6 +8191,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8177,6 +8267,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8262,6 +8353,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8339,6 +8431,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8416,6 +8509,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8486,6 +8580,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8575,6 +8670,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8645,6 +8741,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8717,6 +8814,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8797,6 +8895,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8869,6 +8968,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8943,6 +9043,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -8981,6 +9082,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9054,6 +9156,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9128,6 +9231,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9204,6 +9308,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9280,6 +9385,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9347,6 +9453,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9422,6 +9529,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9495,6 +9603,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9574,6 +9683,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9647,6 +9757,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9700,6 +9811,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9780,6 +9892,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -9898,6 +10011,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10079,6 +10193,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10188,6 +10303,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10262,6 +10378,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10324,6 +10441,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10391,6 +10509,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10429,6 +10548,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10494,6 +10614,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10585,6 +10706,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10658,6 +10780,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10776,6 +10899,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10846,6 +10970,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10923,6 +11048,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -10984,6 +11110,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11054,6 +11181,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11123,6 +11251,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11176,6 +11305,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11250,6 +11380,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11320,6 +11451,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11329,6 +11461,376 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s risk rules, defaults included */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                enabled: boolean;
+                                /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
+                                limit: number;
+                                window_seconds: number;
+                                action: "challenge" | "block";
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        /** Change the named rules; the others stay as they are */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rules: {
+                            name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                            enabled?: boolean;
+                            /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
+                            limit?: number;
+                            window_seconds?: number;
+                            action?: "challenge" | "block";
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                enabled: boolean;
+                                /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
+                                limit: number;
+                                window_seconds: number;
+                                action: "challenge" | "block";
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every challenge and block the rules decided, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    decision?: "challenge" | "block";
+                    rule?: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                    /** @description ISO 8601 with offset */
+                    since?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description Also the `challenge_id` of a challenge */
+                                id: string;
+                                decision: "challenge" | "block";
+                                rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift";
+                                subject: {
+                                    type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                                    value: string;
+                                };
+                                confirmed_at: string | null;
+                                confirmed_by: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The blocks in force */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                                value: string;
+                                until: string | null;
+                                rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        /** Refuse a user, device, address or phone (until a time, or until removed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        type: "user" | "device" | "address" | "phone";
+                        value: string;
+                        until?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                            value: string;
+                            until: string | null;
+                            rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/blocks/{block_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a block */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    block_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -11374,6 +11876,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11453,6 +11956,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11543,6 +12047,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11623,6 +12128,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11659,6 +12165,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11714,6 +12221,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11786,6 +12294,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11855,6 +12364,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11923,6 +12433,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -11997,6 +12508,7 @@ export interface paths {
                 414: components["responses"]["Problem414"];
                 415: components["responses"]["Problem415"];
                 422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
                 429: components["responses"]["Problem429"];
                 431: components["responses"]["Problem431"];
                 500: components["responses"]["Problem500"];
@@ -12015,7 +12527,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -12048,6 +12560,8 @@ export interface components {
                 start: string;
                 end: string;
             }[];
+            /** @description confirmation_required: send the same request again with `confirm` set to it */
+            challenge_id?: string;
         };
     };
     responses: {
@@ -12069,7 +12583,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: forbidden, csrf_token_invalid, capability_not_allowed */
+        /** @description Problem: forbidden, csrf_token_invalid, capability_not_allowed, risk_blocked */
         Problem403: {
             headers: {
                 [name: string]: unknown;
@@ -12078,7 +12592,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found */
+        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -12143,6 +12657,15 @@ export interface components {
         };
         /** @description Problem: validation_failed, webhook_url_not_allowed, below_threshold, order_amount_too_large, idempotency_key_reused */
         Problem422: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Problem: confirmation_required */
+        Problem428: {
             headers: {
                 [name: string]: unknown;
             };

@@ -85,6 +85,9 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   reward_not_active: ['该商品已暂停兑换', 'This reward cannot be exchanged now'],
   message_channel_not_found: ['尚未设置该发送渠道', 'This channel is not set up'],
   delivery_unavailable: ['验证码暂时无法发送，请稍后再试', 'The code could not be sent; try again shortly'],
+  risk_blocked: ['出于安全考虑，本次操作已被拦截，请稍后再试或联系商家', 'This was refused for security reasons; try later or contact the merchant'],
+  confirmation_required: ['此次核销需要店长或管理员二次确认', 'This redemption needs a manager to confirm it'],
+  risk_block_not_found: ['没有这条拦截记录', 'There is no such block'],
   service_unavailable: ['服务暂时不可用，请稍后再试', 'The service is unavailable; try again shortly'],
   internal_error: ['系统出错了，请稍后再试', 'Something went wrong on our side; try again shortly'],
 }

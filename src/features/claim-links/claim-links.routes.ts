@@ -3,7 +3,8 @@ import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import { DeviceHeaders, IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import { addressKey } from '../../rate-limit-rules.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, parseInstant } from '../../domain/time.ts'
@@ -169,11 +170,12 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
     '/v1/claim/:token',
     {
       config: { auth: 'customer', rateLimit: 'claim' },
-      schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams, response: responses({ 201: ClaimedCouponSchema }) },
+      schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams, headers: DeviceHeaders, response: responses({ 201: ClaimedCouponSchema }) },
     },
     async (request, reply) => {
       const customer = customerOf(request)
-      const coupon = await claimThroughLink(ctx, customer, request.params.token, idempotencyRefOf(request))
+      const risk = { deviceId: request.headers['kabao-device'] ?? null, address: addressKey(request.ip) }
+      const coupon = await claimThroughLink(ctx, customer, request.params.token, idempotencyRefOf(request), risk)
       return reply.code(201).send(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now()))
     },
   )

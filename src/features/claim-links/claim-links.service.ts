@@ -14,6 +14,8 @@ import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
 import { storesOf, type StoreSummary } from '../wallet/wallet.repository.ts'
 import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
+import { judgeRisk } from '../risk/risk.service.ts'
+import type { RiskSubject } from '../../domain/risk.ts'
 import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithTokenHash, insertClaimLink, listLegacyTokens, sealLegacyToken, type ClaimLinkRow } from './claim-links.repository.ts'
 
 export type { ClaimLinkRow }
@@ -142,25 +144,35 @@ export async function claimPageOf(ctx: AppContext, token: string): Promise<Claim
  * is named by the Idempotency-Key request claiming it (`requestRef`, as an API issue is), so that a retry
  * after a crash between the commit and the stored response finds it instead of claiming another.
  */
-export async function claimThroughLink(ctx: AppContext, customer: CustomerPrincipal, token: string, requestRef: string | null = null): Promise<WalletCoupon> {
+export async function claimThroughLink(
+  ctx: AppContext,
+  customer: CustomerPrincipal,
+  token: string,
+  requestRef: string | null = null,
+  risk: Pick<RiskSubject, 'deviceId' | 'address'> = {},
+): Promise<WalletCoupon> {
   const now = ctx.clock.now()
   const { merchantId, userId } = customer
   const { db } = ctx.database
   const sourceRefOf = (ref: string) => `api:${ref}`
   const claimed = async (ref: string) => (await findIssued(ctx, db, merchantId, sourceRefOf(ref)))?.coupon.id
-  const couponId = await onceForRequest(requestRef, claimed, () => db.transaction().execute(async (tx) => {
-    const link = await findClaimLinkByToken(tx, token)
-    // A link of another merchant does not exist for this customer.
-    if (!link || link.merchant_id !== merchantId) throw notFound()
-    if (!(await countClaim(tx, merchantId, link.id, now))) {
-      const current = await getClaimLink(tx, merchantId, link.id)
-      const status = claimLinkStatus(current, now)
-      throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out coupons right now.' : inactiveReason(status))
-    }
-    const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link', sourceRef: requestRef && sourceRefOf(requestRef) }, now)
-    // Issued by a run of this request that committed meanwhile: undo this claim's count (and answer that coupon).
-    if (!issued.created) throw new AppError('request_in_progress', 'This claim was made at the same time by another run of the request.')
-    return issued.coupon.id
-  }))
+  const couponId = await onceForRequest(requestRef, claimed, async () => {
+    // Judged before the claim's transaction: counting is its own short write (or Redis), and a refused claim writes nothing else.
+    await judgeRisk(ctx, merchantId, { ...risk, userId }, 'claim')
+    return db.transaction().execute(async (tx) => {
+      const link = await findClaimLinkByToken(tx, token)
+      // A link of another merchant does not exist for this customer.
+      if (!link || link.merchant_id !== merchantId) throw notFound()
+      if (!(await countClaim(tx, merchantId, link.id, now))) {
+        const current = await getClaimLink(tx, merchantId, link.id)
+        const status = claimLinkStatus(current, now)
+        throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out coupons right now.' : inactiveReason(status))
+      }
+      const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link', sourceRef: requestRef && sourceRefOf(requestRef) }, now)
+      // Issued by a run of this request that committed meanwhile: undo this claim's count (and answer that coupon).
+      if (!issued.created) throw new AppError('request_in_progress', 'This claim was made at the same time by another run of the request.')
+      return issued.coupon.id
+    })
+  })
   return getWalletCoupon(ctx, customer, couponId)
 }

@@ -6,6 +6,7 @@ import { IdParam, ListQuery, Nullable, listOf, responses } from '../../http/sche
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { listedStore } from '../../principals.ts'
+import { addressKey } from '../../rate-limit-rules.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import { previewMemberAtTill } from '../member-orders/member-orders.service.ts'
 import { checkRedemption, findRedemption, redeem, reverseRedemption, type RedemptionRow } from './redemptions.service.ts'
@@ -15,8 +16,8 @@ import type { FeatureApp } from '../feature.ts'
 
 type RedeemBodyType = Static<typeof RedeemBody>
 
-function inputOf(body: RedeemBodyType) {
-  return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api', memberId: body.member_id ?? null }
+function inputOf(body: RedeemBodyType, clientAddress: string) {
+  return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api', memberId: body.member_id ?? null, confirm: body.confirm ?? null, clientAddress }
 }
 
 export function presentRedemption(row: RedemptionRow, code: string, tz: string) {
@@ -48,7 +49,7 @@ export async function redemptionsRoutes(app: FeatureApp, ctx: AppContext): Promi
     },
     async (request) => {
       const principal = merchantOf(request)
-      const input = inputOf(request.body)
+      const input = inputOf(request.body, addressKey(request.ip))
       const decision = await checkRedemption(ctx, principal, input)
       const { coupon, code, terms } = decision.found
       const member = input.memberId ? await previewMemberAtTill(db, principal.merchantId, input.memberId, input.orderAmount, decision.discountAmount) : null
@@ -74,7 +75,7 @@ export async function redemptionsRoutes(app: FeatureApp, ctx: AppContext): Promi
     },
     async (request, reply) => {
       const principal = merchantOf(request)
-      const { redemption, code, member } = await redeem(ctx, principal, { ...inputOf(request.body), requestRef: idempotencyRefOf(request) })
+      const { redemption, code, member } = await redeem(ctx, principal, { ...inputOf(request.body, addressKey(request.ip)), requestRef: idempotencyRefOf(request) })
       return reply.code(201).send({ ...presentRedemption(redemption, code, principal.merchantTz), ...(member ? { member } : {}) })
     },
   )

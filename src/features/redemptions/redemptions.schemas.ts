@@ -18,6 +18,7 @@ export const RedeemBody = Type.Object(
     order_amount: Type.Optional(Nullable(OrderAmount)),
     channel: Type.Optional(ChannelSchema),
     member_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The member whose order this is: the check shows their level discount, the redemption earns their points on what they pay' }))),
+    confirm: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认)' })),
   },
   { additionalProperties: false },
 )

@@ -24,6 +24,9 @@ import { ensureOrderAmountAllowed } from '../merchants/merchants.service.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
+import { normalizeCode } from '../../domain/codes.ts'
+import type { RiskSubject } from '../../domain/risk.ts'
+import { judgeRisk, refuseIfBlocked, useConfirmation } from '../risk/risk.service.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 import { earnForRedemptionInTx, redemptionEarningOf, reverseRedemptionEarningInTx, type MemberEarning } from '../member-orders/member-orders.service.ts'
 
@@ -39,6 +42,10 @@ export interface RedeemInput {
   requestRef?: string | null
   /** The member the order belongs to: they earn its points in the redemption's transaction. */
   memberId?: string | null
+  /** The client address (as the risk rules count it) that wrong codes are counted by. */
+  clientAddress?: string | null
+  /** The challenge this redemption confirms (二次确认). */
+  confirm?: string | null
 }
 
 export interface Decision {
@@ -96,7 +103,20 @@ async function decide(ctx: AppContext, principal: MerchantPrincipal, input: Rede
 
 /** What redeeming would take off the order, without redeeming. */
 export async function checkRedemption(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<Decision> {
-  return decide(ctx, principal, input, ctx.clock.now())
+  // Looking codes up is guessing them too: the same block list and wrong-code counting as a redemption.
+  const risk = riskSubjectOf(principal, input)
+  await refuseIfBlocked(ctx, principal.merchantId, risk)
+  return countingWrongCodes(ctx, principal, risk, () => decide(ctx, principal, input, ctx.clock.now()))
+}
+
+/** Runs `lookUp`; an unknown code is counted against the key and the address it came from, and past the limit both are blocked. */
+async function countingWrongCodes<T>(ctx: AppContext, principal: MerchantPrincipal, risk: RiskSubject, lookUp: () => Promise<T>): Promise<T> {
+  try {
+    return await lookUp()
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'code_not_found') await judgeRisk(ctx, principal.merchantId, risk, 'wrong_code')
+    throw error
+  }
 }
 
 type RedeemResult = { redemption: RedemptionRow; coupon: CouponRow; code: string; member: MemberEarning | null }
@@ -117,19 +137,42 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
   const { database } = ctx
   // A retry of a request whose answer was lost finds what the first run did.
   return onceForRequest(input.requestRef, (ref) => findByRequestRef(ctx, database.db, merchantId, ref), async () => {
-    if (!input.memberId && redeemsAtOnce(database)) {
-      const decision = await decide(ctx, principal, input, now)
-      return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
-    }
-    return database.db.transaction().execute(async (tx) => {
-      const decision = await decide(ctx, principal, input, now, tx)
-      const result = await writeRedemption(ctx, principal, input, decision, now, tx)
-      const member = input.memberId
-        ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, discountAmount: result.redemption.discount_amount, storeId: result.redemption.store_id, now })
-        : null
-      return { ...result, member }
+    const risk = riskSubjectOf(principal, input)
+    await judgeRedemptionRisk(ctx, principal, input, risk)
+    return countingWrongCodes(ctx, principal, risk, async () => {
+      if (!input.memberId && redeemsAtOnce(database)) {
+        const decision = await decide(ctx, principal, input, now)
+        return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
+      }
+      return database.db.transaction().execute(async (tx) => {
+        const decision = await decide(ctx, principal, input, now, tx)
+        const result = await writeRedemption(ctx, principal, input, decision, now, tx)
+        const member = input.memberId
+          ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, discountAmount: result.redemption.discount_amount, storeId: result.redemption.store_id, now })
+          : null
+        return { ...result, member }
+      })
     })
   })
+}
+
+/** Who redeems, as the risk rules count: the key (or signed-in staff member), the clerk, the client address. */
+function riskSubjectOf(principal: MerchantPrincipal, input: RedeemInput): RiskSubject {
+  const staff = principal.staffId && `staff:${principal.staffId}`
+  return { keyId: principal.keyId ?? staff, clerkId: staff ?? principal.keyId, address: input.clientAddress ?? null }
+}
+
+/**
+ * Before the redemption: refused while its key or address is blocked; a clerk past their redemptions in
+ * the window is challenged (428) unless this request confirms the challenge, which only an owner, an
+ * operator or a full key may do, once, for the same code.
+ */
+async function judgeRedemptionRisk(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, risk: RiskSubject): Promise<void> {
+  const challengeRef = ctx.secrets.codeLookupHash(normalizeCode(input.code))
+  if (!input.confirm) return judgeRisk(ctx, principal.merchantId, risk, 'redeem', challengeRef)
+  if (principal.scope !== 'full') throw new AppError('forbidden', 'Only an owner, an operator or a full key may confirm a challenged redemption.')
+  await refuseIfBlocked(ctx, principal.merchantId, risk)
+  await useConfirmation(ctx, principal.merchantId, input.confirm, challengeRef, principal.staffId ?? principal.keyId ?? '')
 }
 
 /** Writes the redemption decided on; if another till redeemed the coupon since it was read, throws what that till did. */

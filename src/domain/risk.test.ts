@@ -1,0 +1,90 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { DEFAULT_RISK_RULES, activeBlockFor, countersFor, evaluateRisk, listedBlockOf, rulesWithDefaults, type CounterReading, type RiskActivity, type RiskRuleName, type RiskSubjectType } from './risk.ts'
+
+const NOW = Date.UTC(2030, 0, 1, 4)
+const DAY = 86_400_000
+
+test('evaluateRisk: each counted rule lets its limit through and acts on the next', () => {
+  const cases: [RiskRuleName, RiskSubjectType, RiskActivity, number, string][] = [
+    ['users_per_device', 'device', 'claim', 3, 'allow'],
+    ['users_per_device', 'device', 'claim', 4, 'block'],
+    ['claims_per_address', 'address', 'claim', 200, 'allow'],
+    ['claims_per_address', 'address', 'claim', 201, 'block'],
+    ['wrong_codes', 'key', 'wrong_code', 20, 'allow'],
+    ['wrong_codes', 'key', 'wrong_code', 21, 'block'],
+    ['wrong_codes', 'address', 'wrong_code', 21, 'block'],
+    ['redemptions_per_clerk', 'clerk', 'redeem', 60, 'allow'],
+    ['redemptions_per_clerk', 'clerk', 'redeem', 61, 'challenge'],
+  ]
+  for (const [rule, type, activity, count, expected] of cases) {
+    const outcome = evaluateRisk(DEFAULT_RISK_RULES, [{ rule, type, value: 'v', count }], {}, activity, NOW)
+    assert.equal(outcome.decision, expected, `${rule} at ${count}`)
+    if (outcome.decision !== 'allow') assert.deepEqual([outcome.rule, outcome.subject], [rule, { type, value: 'v' }])
+  }
+})
+
+test('evaluateRisk: a disabled rule never acts, a changed one acts at its own limit', () => {
+  const reading: CounterReading[] = [{ rule: 'claims_per_address', type: 'address', value: '10.0.0.1', count: 1_000 }]
+  const off = rulesWithDefaults([{ ...DEFAULT_RISK_RULES.claims_per_address, enabled: false }])
+  assert.equal(evaluateRisk(off, reading, {}, 'claim', NOW).decision, 'allow')
+  const tight = rulesWithDefaults([{ name: 'claims_per_address', enabled: true, limit: 5, window_seconds: 60, action: 'challenge' }])
+  assert.equal(evaluateRisk(tight, [{ ...reading[0], count: 5 }], {}, 'claim', NOW).decision, 'allow')
+  assert.equal(evaluateRisk(tight, [{ ...reading[0], count: 6 }], {}, 'claim', NOW).decision, 'challenge')
+})
+
+test('evaluateRisk: a block wins over a challenge', () => {
+  const rules = rulesWithDefaults([{ ...DEFAULT_RISK_RULES.users_per_device, action: 'challenge' }])
+  const outcome = evaluateRisk(rules, [
+    { rule: 'users_per_device', type: 'device', value: 'd', count: 4 },
+    { rule: 'claims_per_address', type: 'address', value: 'a', count: 201 },
+  ], {}, 'claim', NOW)
+  assert.deepEqual(outcome, { decision: 'block', rule: 'claims_per_address', subject: { type: 'address', value: 'a' } })
+})
+
+test('evaluateRisk: new_account_gift refuses self-signed-up accounts younger than a day, not the merchant’s own ids', () => {
+  const cases: [number | null, string][] = [
+    [NOW - DAY + 1, 'block'],
+    [NOW - DAY, 'allow'],
+    [null, 'allow'],
+  ]
+  for (const [selfSignedUpAt, expected] of cases) {
+    assert.equal(evaluateRisk(DEFAULT_RISK_RULES, [], { userId: 'u1', selfSignedUpAt }, 'accept_gift', NOW).decision, expected, String(selfSignedUpAt))
+  }
+})
+
+test('evaluateRisk: redemption_distance acts beyond 1 km, when a location is known', () => {
+  const cases: [number | null, string][] = [[1_000, 'allow'], [1_001, 'block'], [null, 'allow']]
+  for (const [distanceMetres, expected] of cases) {
+    assert.equal(evaluateRisk(DEFAULT_RISK_RULES, [], { userId: 'u1', distanceMetres }, 'redeem', NOW).decision, expected, String(distanceMetres))
+  }
+})
+
+test('countersFor: what each activity counts, skipping unknown subjects and disabled rules', () => {
+  const subject = { userId: 'u1', deviceId: 'd1', address: '10.0.0.1', keyId: 'key_1', clerkId: 'stf_1' }
+  const uses = (activity: RiskActivity, rules = DEFAULT_RISK_RULES, s: object = subject) => countersFor(rules, s, activity).map((u) => `${u.rule}:${u.type}:${u.value}:${u.member}:${u.limit}/${u.windowMs}`)
+  assert.deepEqual(uses('claim'), ['users_per_device:device:d1:u1:3/86400000', 'claims_per_address:address:10.0.0.1:null:200/3600000'])
+  assert.deepEqual(uses('claim', DEFAULT_RISK_RULES, { userId: 'u1', address: '10.0.0.1' }), ['claims_per_address:address:10.0.0.1:null:200/3600000'])
+  assert.deepEqual(uses('redeem'), ['redemptions_per_clerk:clerk:stf_1:null:60/600000'])
+  assert.deepEqual(uses('wrong_code'), ['wrong_codes:key:key_1:null:20/600000', 'wrong_codes:address:10.0.0.1:null:20/600000'])
+  assert.deepEqual(uses('redeem', rulesWithDefaults([{ ...DEFAULT_RISK_RULES.redemptions_per_clerk, enabled: false }])), [])
+})
+
+test('activeBlockFor: a block applies to its subject until it ends', () => {
+  const blocks = [
+    { id: 1, type: 'device' as const, value: 'd1', until: NOW + 1 },
+    { id: 2, type: 'address' as const, value: '10.0.0.1', until: NOW },
+    { id: 3, type: 'user' as const, value: 'u9', until: null },
+  ]
+  assert.equal(activeBlockFor(blocks, { deviceId: 'd1' }, NOW)?.id, 1)
+  assert.equal(activeBlockFor(blocks, { address: '10.0.0.1' }, NOW), undefined)
+  assert.equal(activeBlockFor(blocks, { userId: 'u9' }, NOW + 100 * DAY)?.id, 3)
+  assert.equal(activeBlockFor(blocks, { userId: 'u1', deviceId: 'd2' }, NOW), undefined)
+})
+
+test('listedBlockOf: only too many wrong codes puts the key or address on the block list, for 15 minutes', () => {
+  const subject = { type: 'address' as const, value: '10.0.0.1' }
+  assert.deepEqual(listedBlockOf({ decision: 'block', rule: 'wrong_codes', subject }, NOW), { ...subject, until: NOW + 15 * 60_000 })
+  assert.equal(listedBlockOf({ decision: 'block', rule: 'claims_per_address', subject }, NOW), null)
+  assert.equal(listedBlockOf({ decision: 'allow' }, NOW), null)
+})

@@ -1,0 +1,169 @@
+/**
+ * Risk control (风控): the merchant's rules, what each one counts, and the decision over what was counted.
+ * A rule with `limit` N in `window_seconds` lets N through in any such window; the N+1-th gets its action.
+ */
+
+export const RISK_RULE_NAMES = [
+  'users_per_device',
+  'claims_per_address',
+  'wrong_codes',
+  'redemptions_per_clerk',
+  'new_account_gift',
+  'redemption_distance',
+  'discount_per_store_day',
+] as const
+export type RiskRuleName = (typeof RISK_RULE_NAMES)[number]
+
+export type RiskAction = 'challenge' | 'block'
+export type RiskDecision = 'allow' | RiskAction
+
+export interface RiskRule {
+  name: RiskRuleName
+  enabled: boolean
+  /** Distinct users, requests, unknown codes, redemptions; gifts (new_account_gift), metres (redemption_distance), fen (discount_per_store_day). */
+  limit: number
+  window_seconds: number
+  action: RiskAction
+}
+
+export type RiskRules = Record<RiskRuleName, RiskRule>
+
+const rule = (name: RiskRuleName, enabled: boolean, limit: number, window_seconds: number, action: RiskAction): RiskRule => ({ name, enabled, limit, window_seconds, action })
+
+/** The rules of a merchant who changed none. */
+export const DEFAULT_RISK_RULES: RiskRules = {
+  users_per_device: rule('users_per_device', true, 3, 86_400, 'block'),
+  claims_per_address: rule('claims_per_address', true, 200, 3_600, 'block'),
+  wrong_codes: rule('wrong_codes', true, 20, 600, 'block'),
+  redemptions_per_clerk: rule('redemptions_per_clerk', true, 60, 600, 'challenge'),
+  // No gift accepted by an account that signed itself up less than a day ago.
+  new_account_gift: rule('new_account_gift', true, 0, 86_400, 'block'),
+  // Metres between a self-service redemption and the store.
+  redemption_distance: rule('redemption_distance', true, 1_000, 0, 'block'),
+  // Fen of discount one store gives in a day (100 000 yuan).
+  discount_per_store_day: rule('discount_per_store_day', false, 10_000_000, 86_400, 'challenge'),
+}
+
+/** How long a key or address that guessed too many codes stays blocked. */
+export const WRONG_CODE_BLOCK_MS = 15 * 60_000
+
+/** The merchant's stored changes over the defaults. */
+export function rulesWithDefaults(changed: readonly RiskRule[]): RiskRules {
+  const rules = { ...DEFAULT_RISK_RULES }
+  for (const r of changed) if (r.name in rules) rules[r.name] = r
+  return rules
+}
+
+/** What a rule counts by. `key` is an API key or a signed-in clerk. */
+export type RiskSubjectType = 'user' | 'device' | 'address' | 'phone' | 'key' | 'clerk' | 'store'
+
+export interface RiskSubject {
+  userId?: string | null
+  /** The wallet's `Kabao-Device` header. */
+  deviceId?: string | null
+  /** The client address as counted (IPv4, or the IPv6 /64). */
+  address?: string | null
+  phone?: string | null
+  /** The API key id, or `staff:<id>` for a signed-in staff member. */
+  keyId?: string | null
+  /** Who redeems: the staff member, else the API key. */
+  clerkId?: string | null
+  storeId?: string | null
+  /** When a self-signed-up wallet account was made (null: an id of the merchant's own, which it vouches for). */
+  selfSignedUpAt?: number | null
+  /** Metres between the customer's reported location and the store. */
+  distanceMetres?: number | null
+  /** Discount of the redemption being decided, fen. */
+  discountAmount?: number | null
+}
+
+/** What is being done: a claim, a redemption, an unknown code typed at a till, a gift accepted. */
+export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'accept_gift'
+
+export interface CounterUse {
+  rule: RiskRuleName
+  type: RiskSubjectType
+  value: string
+  /** What is counted: distinct members (users on a device), or a fresh one per hit. */
+  member: string | null
+  limit: number
+  windowMs: number
+}
+
+/** The counters an activity moves under the enabled rules, for the subject parts that are known. */
+export function countersFor(rules: RiskRules, subject: RiskSubject, activity: RiskActivity): CounterUse[] {
+  const uses: CounterUse[] = []
+  const use = (name: RiskRuleName, type: RiskSubjectType, value: string | null | undefined, member: string | null = null) => {
+    const r = rules[name]
+    if (!r.enabled || !value) return
+    uses.push({ rule: name, type, value, member, limit: r.limit, windowMs: r.window_seconds * 1000 })
+  }
+  if (activity === 'claim') {
+    use('users_per_device', 'device', subject.deviceId, subject.userId ?? null)
+    use('claims_per_address', 'address', subject.address)
+  } else if (activity === 'redeem') {
+    use('redemptions_per_clerk', 'clerk', subject.clerkId)
+  } else if (activity === 'wrong_code') {
+    use('wrong_codes', 'key', subject.keyId)
+    use('wrong_codes', 'address', subject.address)
+  }
+  return uses
+}
+
+/** A counter as read after this activity was counted: `count` includes it (the would-be count when refused). */
+export interface CounterReading {
+  rule: RiskRuleName
+  type: RiskSubjectType
+  value: string
+  count: number
+}
+
+export type RiskOutcome =
+  | { decision: 'allow' }
+  | { decision: RiskAction; rule: RiskRuleName; subject: { type: RiskSubjectType; value: string } }
+
+/**
+ * Decides an activity from the rules, the counters it moved and the subject. A block wins over a
+ * challenge; among equals, the first rule in the readings decides.
+ */
+export function evaluateRisk(rules: RiskRules, counters: readonly CounterReading[], subject: RiskSubject, activity: RiskActivity, now: number): RiskOutcome {
+  const hits: Exclude<RiskOutcome, { decision: 'allow' }>[] = []
+  for (const reading of counters) {
+    const r = rules[reading.rule]
+    if (r.enabled && reading.count > r.limit) hits.push({ decision: r.action, rule: r.name, subject: { type: reading.type, value: reading.value } })
+  }
+  const gift = rules.new_account_gift
+  if (activity === 'accept_gift' && gift.enabled && subject.userId && subject.selfSignedUpAt != null && now - subject.selfSignedUpAt < gift.window_seconds * 1000) {
+    hits.push({ decision: gift.action, rule: gift.name, subject: { type: 'user', value: subject.userId } })
+  }
+  const distance = rules.redemption_distance
+  if (activity === 'redeem' && distance.enabled && subject.distanceMetres != null && subject.distanceMetres > distance.limit && subject.userId) {
+    hits.push({ decision: distance.action, rule: distance.name, subject: { type: 'user', value: subject.userId } })
+  }
+  return hits.find((hit) => hit.decision === 'block') ?? hits[0] ?? { decision: 'allow' }
+}
+
+export interface RiskBlock {
+  type: RiskSubjectType
+  value: string
+  /** Epoch ms the block ends; null: until removed. */
+  until: number | null
+}
+
+/** The block that applies to the subject now, if any. */
+export function activeBlockFor<B extends RiskBlock>(blocks: readonly B[], subject: RiskSubject, now: number): B | undefined {
+  const values: Partial<Record<RiskSubjectType, string | null | undefined>> = {
+    user: subject.userId,
+    device: subject.deviceId,
+    address: subject.address,
+    phone: subject.phone,
+    key: subject.keyId,
+  }
+  return blocks.find((b) => (b.until === null || b.until > now) && values[b.type] != null && values[b.type] === b.value)
+}
+
+/** The block-list entry a decision adds: a key or address that guessed too many codes is refused for 15 minutes. */
+export function listedBlockOf(outcome: RiskOutcome, now: number): RiskBlock | null {
+  if (outcome.decision !== 'block' || outcome.rule !== 'wrong_codes') return null
+  return { ...outcome.subject, until: now + WRONG_CODE_BLOCK_MS }
+}

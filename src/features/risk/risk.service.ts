@@ -1,0 +1,190 @@
+import type { AppContext } from '../../app-context.ts'
+import type { Database } from '../../db/database.ts'
+import {
+  activeBlockFor,
+  countersFor,
+  evaluateRisk,
+  listedBlockOf,
+  rulesWithDefaults,
+  RISK_RULE_NAMES,
+  type CounterUse,
+  type RiskActivity,
+  type RiskOutcome,
+  type RiskRule,
+  type RiskRuleName,
+  type RiskRules,
+  type RiskSubject,
+  type RiskSubjectType,
+} from '../../domain/risk.ts'
+import { AppError, validationFailed } from '../../errors.ts'
+import { newId } from '../../ports/ids.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import {
+  confirmChallenge,
+  countHit,
+  deleteBlock,
+  insertBlock,
+  insertRiskEvent,
+  listActiveBlocks,
+  listChangedRules,
+  saveRules,
+  type RiskBlockRow,
+  type RiskEventRow,
+} from './risk.repository.ts'
+
+export type { RiskBlockRow, RiskEventRow }
+
+/** What a decision reads on every request: remembered for a second per process, forgotten at once on a change here. */
+interface RiskProfile {
+  rules: RiskRules
+  blocks: RiskBlockRow[]
+  loadedAt: number
+}
+
+const PROFILE_TTL_MS = 1000
+const profiles = new WeakMap<Database, Map<string, RiskProfile>>()
+
+function profilesOf(database: Database): Map<string, RiskProfile> {
+  let byMerchant = profiles.get(database)
+  if (!byMerchant) profiles.set(database, (byMerchant = new Map()))
+  return byMerchant
+}
+
+async function riskProfileOf(ctx: AppContext, merchantId: string): Promise<RiskProfile> {
+  const byMerchant = profilesOf(ctx.database)
+  const cached = byMerchant.get(merchantId)
+  if (cached && performance.now() - cached.loadedAt < PROFILE_TTL_MS) return cached
+  const { db } = ctx.database
+  const [changed, blocks] = await Promise.all([listChangedRules(db, merchantId), listActiveBlocks(db, merchantId, ctx.clock.now())])
+  const profile = { rules: rulesWithDefaults(changed), blocks, loadedAt: performance.now() }
+  byMerchant.set(merchantId, profile)
+  return profile
+}
+
+function forgetRiskProfile(ctx: AppContext, merchantId: string): void {
+  profilesOf(ctx.database).delete(merchantId)
+}
+
+export async function getRiskRules(ctx: AppContext, merchantId: string): Promise<RiskRule[]> {
+  const { rules } = await riskProfileOf(ctx, merchantId)
+  return RISK_RULE_NAMES.map((name) => rules[name])
+}
+
+export type RuleChange = { name: RiskRuleName } & Partial<Omit<RiskRule, 'name'>>
+
+/** Changes the named rules (the rest of each stays as it was); a rule named twice is refused. */
+export async function changeRiskRules(ctx: AppContext, merchantId: string, changes: RuleChange[]): Promise<RiskRule[]> {
+  const seen = new Set<RiskRuleName>()
+  const errors = changes.flatMap((change, i) => {
+    if (!seen.has(change.name)) return (seen.add(change.name), [])
+    return [{ field: `rules[${i}].name`, code: 'duplicate', message: `names ${change.name} a second time` }]
+  })
+  if (errors.length > 0) throw validationFailed(errors)
+  const { rules } = await riskProfileOf(ctx, merchantId)
+  const changed = changes.map(({ name, ...fields }) => ({ ...rules[name], ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) }))
+  await saveRules(ctx.database.db, merchantId, changed, ctx.clock.now())
+  forgetRiskProfile(ctx, merchantId)
+  return getRiskRules(ctx, merchantId)
+}
+
+export async function addBlock(ctx: AppContext, merchantId: string, input: { type: RiskSubjectType; value: string; until: number | null }): Promise<RiskBlockRow> {
+  const now = ctx.clock.now()
+  if (input.until !== null && input.until <= now) throw validationFailed([{ field: 'until', code: 'in_the_past', message: 'must be in the future' }])
+  const row: RiskBlockRow = { id: newId('rbk', now), merchant_id: merchantId, ...input, rule: null, created_at: now }
+  await insertBlock(ctx.database.db, row)
+  forgetRiskProfile(ctx, merchantId)
+  return row
+}
+
+export async function removeBlock(ctx: AppContext, merchantId: string, id: string): Promise<void> {
+  if (!(await deleteBlock(ctx.database.db, merchantId, id))) throw new AppError('risk_block_not_found', 'There is no block with this id.')
+  forgetRiskProfile(ctx, merchantId)
+}
+
+export async function activeBlocks(ctx: AppContext, merchantId: string): Promise<RiskBlockRow[]> {
+  return listActiveBlocks(ctx.database.db, merchantId, ctx.clock.now())
+}
+
+/** The answer to a refused request: it names no rule or threshold, so a fraudster learns nothing to stay under. */
+function riskBlocked(): AppError {
+  return new AppError('risk_blocked', 'This request was refused by the merchant’s risk control.')
+}
+
+/**
+ * Counts one hit: in Redis when there is one, in the database otherwise or while Redis does not answer
+ * (counts then restart from what the database holds; blocks live in the database and never lapse).
+ */
+async function countUse(ctx: AppContext, merchantId: string, use: CounterUse, now: number): Promise<number> {
+  const counterKey = `${use.rule}:${use.type}:${use.value}`
+  const member = use.member ?? newId('hit', now)
+  if (ctx.riskCounters) {
+    try {
+      return await ctx.riskCounters.countHit(`${merchantId}:${counterKey}`, member, use.limit, use.windowMs, now)
+    } catch {
+      // Said once per outage by the Redis counters; count here instead.
+    }
+  }
+  return countHit(ctx.database.db, merchantId, counterKey, use, member, now)
+}
+
+/** Records a challenge or block with its `risk.flagged` event, and the block-list entry it adds (too many wrong codes). */
+async function recordFlag(ctx: AppContext, merchantId: string, outcome: Exclude<RiskOutcome, { decision: 'allow' }>, activity: RiskActivity, challengeRef: string | null, now: number): Promise<string> {
+  const row: RiskEventRow = {
+    id: newId('rsk', now),
+    merchant_id: merchantId,
+    decision: outcome.decision,
+    rule: outcome.rule,
+    activity,
+    subject_type: outcome.subject.type,
+    subject_value: outcome.subject.value,
+    challenge_ref: outcome.decision === 'challenge' ? challengeRef : null,
+    confirmed_at: null,
+    confirmed_by: null,
+    created_at: now,
+  }
+  const listed = listedBlockOf(outcome, now)
+  await ctx.database.db.transaction().execute(async (tx) => {
+    await insertRiskEvent(tx, row)
+    if (listed) await insertBlock(tx, { id: newId('rbk', now), merchant_id: merchantId, ...listed, rule: outcome.rule, created_at: now })
+    await recordEvent(tx, {
+      merchantId,
+      type: 'risk.flagged',
+      data: { risk_event_id: row.id, decision: row.decision, rule: row.rule, activity, subject: outcome.subject, ...(listed ? { blocked_until: listed.until } : {}) },
+      now,
+    })
+  })
+  if (listed) forgetRiskProfile(ctx, merchantId)
+  return row.id
+}
+
+/**
+ * Judges an activity before it is done: refused (403 risk_blocked) when its subject is on the block
+ * list or a rule blocks it, 428 confirmation_required with a `challenge_id` when a rule challenges it.
+ * `challengeRef` names what a challenge is about, so that its confirmation is for the same thing.
+ */
+export async function judgeRisk(ctx: AppContext, merchantId: string, subject: RiskSubject, activity: RiskActivity, challengeRef: string | null = null): Promise<void> {
+  const now = ctx.clock.now()
+  const profile = await riskProfileOf(ctx, merchantId)
+  if (activeBlockFor(profile.blocks, subject, now)) throw riskBlocked()
+  const uses = countersFor(profile.rules, subject, activity)
+  if (uses.length === 0) return
+  const readings = await Promise.all(uses.map(async (use) => ({ rule: use.rule, type: use.type, value: use.value, count: await countUse(ctx, merchantId, use, now) })))
+  const outcome = evaluateRisk(profile.rules, readings, subject, activity, now)
+  if (outcome.decision === 'allow') return
+  const eventId = await recordFlag(ctx, merchantId, outcome, activity, challengeRef, now)
+  if (outcome.decision === 'block') throw riskBlocked()
+  throw new AppError('confirmation_required', 'This needs a second confirmation: a manager sends the same request again with `confirm` set to `challenge_id`.', undefined, { challenge_id: eventId })
+}
+
+/** Is the subject on the block list? Checked first by a confirmed request, which skips the counted rules. */
+export async function refuseIfBlocked(ctx: AppContext, merchantId: string, subject: RiskSubject): Promise<void> {
+  const profile = await riskProfileOf(ctx, merchantId)
+  if (activeBlockFor(profile.blocks, subject, ctx.clock.now())) throw riskBlocked()
+}
+
+/** Uses a challenge once, for what it was about; `confirmedBy` is the key or staff member confirming. */
+export async function useConfirmation(ctx: AppContext, merchantId: string, challengeId: string, challengeRef: string, confirmedBy: string): Promise<void> {
+  if (!(await confirmChallenge(ctx.database.db, merchantId, challengeId, challengeRef, confirmedBy, ctx.clock.now()))) {
+    throw validationFailed([{ field: 'confirm', code: 'invalid', message: 'is not an open challenge of this redemption' }], 'The confirmation does not match an open challenge of this redemption.')
+  }
+}
