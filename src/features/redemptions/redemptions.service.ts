@@ -156,10 +156,15 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
   })
 }
 
-/** Who redeems, as the risk rules count: the key (or signed-in staff member), the clerk, the client address. */
+/**
+ * Who redeems, as the risk rules count: the key (or signed-in staff member), the clerk, the client address.
+ * A clerk is a person at a till: a signed-in staff member or a till (redeem-scope) key. A full key is the
+ * merchant's own back office and is never challenged for its pace, so integrations keep working.
+ */
 function riskSubjectOf(principal: MerchantPrincipal, input: RedeemInput): RiskSubject {
   const staff = principal.staffId && `staff:${principal.staffId}`
-  return { keyId: principal.keyId ?? staff, clerkId: staff ?? principal.keyId, address: input.clientAddress ?? null }
+  const till = principal.scope === 'redeem' ? principal.keyId : null
+  return { keyId: principal.keyId ?? staff, clerkId: staff ?? till, address: input.clientAddress ?? null }
 }
 
 /**
