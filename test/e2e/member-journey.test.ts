@@ -169,7 +169,7 @@ describe('member cards and webhooks in a browser', () => {
   it('lets the operator adjust the member’s points with a reason, and shows the ledger', async () => {
     const page = await openPage({ width: 1280, height: 900 })
     await signInOperator(page, '/members')
-    await page.getByRole('button', { name: CARD_TITLE }).click()
+    await page.getByRole('button', { name: CARD_TITLE, exact: true }).click()
     await page.locator('[data-test=members]').getByRole('cell', { name: journey.memberNumber, exact: true }).waitFor()
     await page.getByRole('button', { name: `查看会员 ${journey.memberNumber}` }).click()
     const drawer = page.getByRole('dialog')
