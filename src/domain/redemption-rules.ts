@@ -2,7 +2,7 @@
 // the coupon, calls decideRedemption, and only then makes its conditional update.
 
 import type { CardTerms, ProblemParams, Result } from './types.ts'
-import { formatInstant, zonedParts } from './time.ts'
+import { formatInstant, formatOptionalInstant, zonedParts } from './time.ts'
 import { evaluateValidityWindow } from './validity.ts'
 import { describeUsableHours, isWithinUsableHours, weekdayName } from './usable-hours.ts'
 import { computeDiscount } from './pricing.ts'
@@ -60,7 +60,7 @@ export function decideRedemption(input: RedemptionInput): Result<{ discount_amou
     const when = coupon.redeemed_at === null ? '' : ` at ${formatInstant(coupon.redeemed_at, tz)}`
     const where = coupon.redeemed_store_id === null ? '' : ` in store ${coupon.redeemed_store_id}`
     return fail('already_redeemed', `This coupon was already redeemed${when}${where}.`, {
-      redeemed_at: coupon.redeemed_at === null ? null : formatInstant(coupon.redeemed_at, tz),
+      redeemed_at: formatOptionalInstant(coupon.redeemed_at, tz),
       store_id: coupon.redeemed_store_id,
     })
   }

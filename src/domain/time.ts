@@ -185,6 +185,11 @@ export function addLocalDays(instantMs: number, days: number, tz: string): Local
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
 
+/** formatInstant for a moment that may not have come (yet): null stays null. */
+export function formatOptionalInstant(instantMs: number | null, tz: string): string | null {
+  return instantMs === null ? null : formatInstant(instantMs, tz)
+}
+
 /**
  * '2026-11-23T10:00:00+08:00': seconds precision, with the zone's offset at that instant. UTC is
  * written '+00:00', never 'Z', so every timestamp the API returns has the same shape.

@@ -7,7 +7,7 @@ import { DeviceHeaders, IdParam, ListQuery, Nullable, Timestamp, listOf, respons
 import { addressKey } from '../../rate-limit-rules.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant, parseInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant, parseInstant } from '../../domain/time.ts'
 import { presentCardTerms } from '../wallet/card-terms.ts'
 import { presentWalletCouponDetail } from '../wallet/wallet.service.ts'
 import { countCardView } from '../tracking/tracking.routes.ts'
@@ -47,7 +47,7 @@ function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: 
     status: claimLinkStatus(link, now),
     claimed_count: link.claimed_count,
     max_claims: link.max_claims,
-    expires_at: link.expires_at === null ? null : formatInstant(link.expires_at, tz),
+    expires_at: formatOptionalInstant(link.expires_at, tz),
     created_at: formatInstant(link.created_at, tz),
   }
 }
@@ -158,7 +158,7 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
         status: claimLinkStatus(link, ctx.clock.now()),
         claimable: unavailableReason === null,
         unavailable_reason: unavailableReason,
-        expires_at: link.expires_at === null ? null : formatInstant(link.expires_at, tz),
+        expires_at: formatOptionalInstant(link.expires_at, tz),
         remaining: link.max_claims === null ? null : Math.max(0, link.max_claims - link.claimed_count),
         merchant: { id: merchant.id, name: merchant.name },
         card: { id: card.card.id, ...presentCardTerms(card.terms, stores), get_limit: card.card.get_limit },

@@ -1,11 +1,11 @@
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { effectiveCouponState } from '../../domain/redemption-rules.ts'
 import type { Secrets } from '../../ports/secrets.ts'
 import type { CouponRow } from './coupons.repository.ts'
 
 /** A coupon as the API shows it: its state as of `now` (an available coupon past its validity reads expired). */
 export function presentCoupon(coupon: CouponRow, tz: string, now: number, secrets: Secrets, code?: string) {
-  const at = (ms: number | null) => (ms === null ? null : formatInstant(ms, tz))
+  const at = (ms: number | null) => formatOptionalInstant(ms, tz)
   return {
     id: coupon.id,
     code: code ?? secrets.decryptCode(coupon.code_enc),

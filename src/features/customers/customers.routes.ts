@@ -5,7 +5,7 @@ import type { FeatureApp } from '../feature.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { validationFailed } from '../../errors.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { contactFrom } from './contact.ts'
 import { OtpRateLimited, issueWalletToken, requestOneTimeCode, startWalletSession, type IssuedWalletToken } from './customers.service.ts'
 import { rotateWalletSecret } from './wallet-secrets.ts'
@@ -67,7 +67,7 @@ export async function customersRoutes(app: FeatureApp, ctx: AppContext): Promise
       const rotated = await rotateWalletSecret(ctx, merchantId, idempotencyRefOf(request))
       return {
         secret: rotated.secret,
-        previous_secret_valid_until: rotated.previousValidUntil === null ? null : formatInstant(rotated.previousValidUntil, merchantTz),
+        previous_secret_valid_until: formatOptionalInstant(rotated.previousValidUntil, merchantTz),
       }
     },
   )

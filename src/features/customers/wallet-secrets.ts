@@ -3,7 +3,7 @@ import type { AppContext } from '../../app-context.ts'
 import type { Database } from '../../db/database.ts'
 import { AppError } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatOptionalInstant } from '../../domain/time.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findWalletSecretSetBy, findWalletSecretState, findWalletSigningRow, replaceWalletSecret, setFirstWalletSecret } from './customers.repository.ts'
 
@@ -126,7 +126,7 @@ async function rotate(ctx: AppContext, merchantId: string, requestRef: string | 
     // Only if nobody rotated in between: otherwise their new secret would be dropped without a grace period.
     const replaced = await replaceWalletSecret(tx, merchantId, { replaced: row.wallet_secret_enc, sealedSecret: ctx.secrets.seal(secret), previousUntil, requestRef, now })
     if (!replaced) throw rotatedMeanwhile()
-    await recordEvent(tx, { merchantId, type: 'wallet_secret.rotated', data: { previous_secret_valid_until: previousUntil === null ? null : formatInstant(previousUntil, row.timezone) }, now })
+    await recordEvent(tx, { merchantId, type: 'wallet_secret.rotated', data: { previous_secret_valid_until: formatOptionalInstant(previousUntil, row.timezone) }, now })
     return previousUntil
   })
   await loadWalletSigning(ctx, merchantId, { fresh: true })

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { pick } from '../../pick.ts'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { IdParam, Nullable, ORDER_AMOUNT_LIMIT, OrderAmount, PositiveMoney, responses } from '../../http/schemas.ts'
@@ -12,31 +13,16 @@ const OrderRef = Type.String({ minLength: 1, maxLength: 100, description: 'Your 
 
 function presentOrder(order: MemberOrderRow, tz: string) {
   return {
-    id: order.id,
-    order_ref: order.order_ref,
-    member_id: order.member_id,
-    store_id: order.store_id,
-    redemption_id: order.redemption_id,
-    order_amount: order.order_amount,
+    ...pick(order, ['id', 'order_ref', 'member_id', 'store_id', 'redemption_id', 'order_amount']),
     stored_value_amount: order.stored_value_paid,
-    refunded_amount: order.refunded_amount,
-    points_earned: order.points_earned,
-    points_reversed: order.points_reversed,
-    points_unrecovered: order.points_unrecovered,
-    growth_earned: order.growth_earned,
+    ...pick(order, ['refunded_amount', 'points_earned', 'points_reversed', 'points_unrecovered', 'growth_earned']),
     created_at: formatInstant(order.created_at, tz),
   }
 }
 
 function presentRefund(refund: MemberOrderRefundRow, tz: string) {
   return {
-    id: refund.id,
-    refund_ref: refund.refund_ref,
-    amount: refund.amount,
-    points_reversed: refund.points_reversed,
-    points_unrecovered: refund.points_unrecovered,
-    growth_reversed: refund.growth_reversed,
-    stored_value_returned: refund.stored_value_returned,
+    ...pick(refund, ['id', 'refund_ref', 'amount', 'points_reversed', 'points_unrecovered', 'growth_reversed', 'stored_value_returned']),
     created_at: formatInstant(refund.created_at, tz),
   }
 }

@@ -1,6 +1,6 @@
 import { fromJson } from '../../db/database.ts'
 import type { MemberCardTerms, Profile } from '../../domain/member-card-rules.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import type { MemberRow } from './members.repository.ts'
 
 /** The member's level with what it gives, and how far the next level is. */
@@ -16,7 +16,7 @@ export function levelOf(member: MemberRow, terms: MemberCardTerms) {
 }
 
 export function presentMember(member: MemberRow, terms: MemberCardTerms, tz: string) {
-  const at = (ms: number | null) => (ms === null ? null : formatInstant(ms, tz))
+  const at = (ms: number | null) => formatOptionalInstant(ms, tz)
   return {
     id: member.id,
     member_card_id: member.member_card_id,

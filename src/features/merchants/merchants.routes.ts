@@ -1,11 +1,12 @@
 import { Type } from 'typebox'
+import { pick } from '../../pick.ts'
 import type { AppContext } from '../../app-context.ts'
 import { forgetApiKeys, merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { IdParam, ListQuery, Nullable, ScopeSchema, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { canonicalTimeZone, formatInstant } from '../../domain/time.ts'
+import { canonicalTimeZone, formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { DEFAULT_LIMITS, LIMIT_CEILING } from '../../domain/limits.ts'
 import { toJson } from '../../db/database.ts'
 import { findStore } from '../stores/stores.repository.ts'
@@ -77,27 +78,16 @@ const NewApiKeySchema = Type.Object({ ...ApiKeySchema.properties, api_key: Type.
 const RotatedApiKeySchema = Type.Object({ ...NewApiKeySchema.properties, replaces: Type.String({ description: 'The key this one replaces, which keeps working for 24 hours' }) })
 
 function presentMerchant(m: MerchantRow) {
-  return {
-    id: m.id,
-    name: m.name,
-    timezone: m.timezone,
-    language: m.language,
-    capabilities: m.capabilities,
-    policy: m.policy,
-    created_at: formatInstant(m.created_at, m.timezone),
-  }
+  return { ...pick(m, ['id', 'name', 'timezone', 'language', 'capabilities', 'policy']), created_at: formatInstant(m.created_at, m.timezone) }
 }
 
 function presentKey(row: ApiKeyListRow, tz: string) {
   return {
-    id: row.id,
-    name: row.name,
-    scope: row.scope,
-    store_id: row.store_id,
+    ...pick(row, ['id', 'name', 'scope', 'store_id']),
     key_hint: `…${row.key_hint}`,
     created_at: formatInstant(row.created_at, tz),
-    revoked_at: row.revoked_at === null ? null : formatInstant(row.revoked_at, tz),
-    expires_at: row.expires_at === null ? null : formatInstant(row.expires_at, tz),
+    revoked_at: formatOptionalInstant(row.revoked_at, tz),
+    expires_at: formatOptionalInstant(row.expires_at, tz),
   }
 }
 

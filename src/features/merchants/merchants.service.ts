@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { pick } from '../../pick.ts'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
@@ -58,15 +59,7 @@ export async function ensureOrderAmountAllowed(db: Db, merchantId: string, amoun
 export async function loadMerchant(db: Db, merchantId: string): Promise<MerchantRow> {
   const row = await findMerchantRow(db, merchantId)
   if (!row) throw new AppError('not_found', 'The merchant does not exist.')
-  return {
-    id: row.id,
-    name: row.name,
-    timezone: row.timezone,
-    language: row.language,
-    capabilities: fromJson<Capabilities>(row.capabilities),
-    policy: policyOf(row.policy),
-    created_at: row.created_at,
-  }
+  return { ...pick(row, ['id', 'name', 'timezone', 'language', 'created_at']), capabilities: fromJson<Capabilities>(row.capabilities), policy: policyOf(row.policy) }
 }
 
 /** A new API key's secret: shown once, stored only as a hash. */

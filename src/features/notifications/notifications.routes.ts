@@ -1,11 +1,12 @@
 import { Type } from 'typebox'
+import { pick } from '../../pick.ts'
 import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { AppError } from '../../errors.ts'
 import { IdParam, UserId, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { fromJson, type Db } from '../../db/database.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import type { FeatureApp } from '../feature.ts'
 import { countUnreadNotifications, findNotification, listNotifications, markAllNotificationsRead, markNotificationRead, type NotificationRow } from './notifications.repository.ts'
 import { MarkedReadSchema, NotificationListSchema, NotificationQuery, NotificationSchema } from './notifications.schemas.ts'
@@ -14,13 +15,10 @@ const customerOnly = { auth: 'customer' as const }
 
 function presentNotification(row: NotificationRow, tz: string) {
   return {
-    id: row.id,
-    kind: row.kind,
-    title: row.title,
-    body: row.body,
+    ...pick(row, ['id', 'kind', 'title', 'body']),
     data: fromJson<object>(row.data),
     created_at: formatInstant(row.created_at, tz),
-    read_at: row.read_at === null ? null : formatInstant(row.read_at, tz),
+    read_at: formatOptionalInstant(row.read_at, tz),
   }
 }
 

@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { responses } from '../../http/schemas.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import type { FeatureApp } from '../feature.ts'
 import { ledgerPage, MemberParams, memberLedgerRoute, type LedgerQuery } from '../ledger/ledger.routes.ts'
 import { listPointsEntryRows } from './points.repository.ts'
@@ -21,7 +21,7 @@ export async function listPointsEntries(db: Db, merchantId: string, memberId: st
     balance_after: row.balance_after,
     source_ref: row.source_ref,
     /** For earned points: when they expire (null: never) and how many of them are left. */
-    expires_at: row.expires_at === null ? null : formatInstant(row.expires_at, tz),
+    expires_at: formatOptionalInstant(row.expires_at, tz),
     remaining: row.remaining,
     created_at: formatInstant(row.created_at, tz),
   }))

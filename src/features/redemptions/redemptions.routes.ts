@@ -4,7 +4,7 @@ import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, Nullable, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { listedStore } from '../../principals.ts'
 import { addressKey } from '../../rate-limit-rules.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
@@ -33,7 +33,7 @@ export function presentRedemption(row: RedemptionRow, code: string, tz: string) 
     api_key_id: row.api_key_id,
     staff_id: row.staff_id,
     redeemed_at: formatInstant(row.redeemed_at, tz),
-    reversed_at: row.reversed_at === null ? null : formatInstant(row.reversed_at, tz),
+    reversed_at: formatOptionalInstant(row.reversed_at, tz),
     reversal_reason: row.reversal_reason,
   }
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app-context.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import type { Secrets } from '../../ports/secrets.ts'
 import { presentCoupon } from '../coupons/coupons.presenter.ts'
 import type { RewardExchangeRow, RewardRow } from './rewards.repository.ts'
@@ -32,7 +32,7 @@ export function presentExchangeRow(row: RewardExchangeRow, tz: string, secrets: 
     points_cost: row.points_cost,
     coupon_id: row.coupon_id,
     pickup_code: row.pickup_code_enc === null ? null : secrets.decryptCode(row.pickup_code_enc),
-    picked_up_at: row.picked_up_at === null ? null : formatInstant(row.picked_up_at, tz),
+    picked_up_at: formatOptionalInstant(row.picked_up_at, tz),
     created_at: formatInstant(row.created_at, tz),
   }
 }

@@ -1,9 +1,10 @@
 import { Type } from 'typebox'
+import { pick } from '../../pick.ts'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { IdParam, ListQuery, NoContent, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant, parseInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant, parseInstant } from '../../domain/time.ts'
 import { RISK_RULE_NAMES, type RiskRuleName } from '../../domain/risk.ts'
 import { validationFailed } from '../../errors.ts'
 import { listRiskEvents } from './risk.repository.ts'
@@ -62,17 +63,14 @@ const EventsQuery = Type.Object({
 })
 
 function presentBlock(row: RiskBlockRow, tz: string) {
-  return { id: row.id, type: row.type, value: row.value, until: row.until === null ? null : formatInstant(row.until, tz), rule: row.rule, created_at: formatInstant(row.created_at, tz) }
+  return { id: row.id, type: row.type, value: row.value, until: formatOptionalInstant(row.until, tz), rule: row.rule, created_at: formatInstant(row.created_at, tz) }
 }
 
 function presentRiskEvent(row: RiskEventRow, tz: string) {
   return {
-    id: row.id,
-    decision: row.decision,
-    rule: row.rule,
-    activity: row.activity,
+    ...pick(row, ['id', 'decision', 'rule', 'activity']),
     subject: { type: row.subject_type, value: row.subject_value },
-    confirmed_at: row.confirmed_at === null ? null : formatInstant(row.confirmed_at, tz),
+    confirmed_at: formatOptionalInstant(row.confirmed_at, tz),
     confirmed_by: row.confirmed_by,
     created_at: formatInstant(row.created_at, tz),
   }

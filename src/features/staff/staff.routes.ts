@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { pick } from '../../pick.ts'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf, staffOf } from '../../http/auth.ts'
@@ -7,7 +8,7 @@ import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, NoContent, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { loadMerchant } from '../merchants/merchants.service.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts'
 import { clearSessionCookie, csrfTokenFor, setSessionCookie } from './sessions.ts'
@@ -53,13 +54,9 @@ const SetupStatusSchema = Type.Object({ setup_required: Type.Boolean(), merchant
 
 function presentStaff(row: StaffRow, tz: string) {
   return {
-    id: row.id,
-    login: row.login,
-    name: row.name,
-    role: row.role,
-    store_id: row.store_id,
+    ...pick(row, ['id', 'login', 'name', 'role', 'store_id']),
     disabled: row.disabled_at !== null,
-    last_login_at: row.last_login_at === null ? null : formatInstant(row.last_login_at, tz),
+    last_login_at: formatOptionalInstant(row.last_login_at, tz),
     created_at: formatInstant(row.created_at, tz),
   }
 }

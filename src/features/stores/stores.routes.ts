@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { pick } from '../../pick.ts'
 import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
@@ -33,12 +34,7 @@ const StoreSchema = Type.Object({
 
 function presentStore(row: StoreRow) {
   return {
-    id: row.id,
-    name: row.name,
-    address: row.address,
-    latitude: row.latitude,
-    longitude: row.longitude,
-    timezone: row.timezone,
+    ...pick(row, ['id', 'name', 'address', 'latitude', 'longitude', 'timezone']),
     created_at: formatInstant(row.created_at, row.timezone),
     updated_at: formatInstant(row.updated_at, row.timezone),
   }

@@ -6,7 +6,7 @@ import { validationFailed } from '../../errors.ts'
 import { IdParam, ListQuery, NoContent, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant, parseInstant } from '../../domain/time.ts'
+import { formatInstant, formatOptionalInstant, parseInstant } from '../../domain/time.ts'
 import { EVENT_PATTERN } from '../../domain/webhooks.ts'
 import { nudgeWebhooks } from '../../jobs/webhook-worker.ts'
 import {
@@ -75,7 +75,7 @@ const AttemptSchema = Type.Object({
 })
 
 function presentEndpoint(endpoint: EndpointRow, tz: string, now: number) {
-  const at = (ms: number | null) => (ms === null ? null : formatInstant(ms, tz))
+  const at = (ms: number | null) => formatOptionalInstant(ms, tz)
   return {
     id: endpoint.id,
     url: endpoint.url,
@@ -236,7 +236,7 @@ export async function webhooksRoutes(app: FeatureApp, ctx: AppContext): Promise<
       const { query } = request
       const limit = query.limit ?? 50
       const rows = await listDeliveries(db, merchantId, endpoint.id, { status: query.status, before: decodeCursor(query.cursor) }, limit + 1)
-      const at = (ms: number | null) => (ms === null ? null : formatInstant(ms, merchantTz))
+      const at = (ms: number | null) => formatOptionalInstant(ms, merchantTz)
       return page(rows, limit, (row) => ({
         id: row.id,
         event_id: row.event_id,
