@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app-context.ts'
+import { pick } from '../../pick.ts'
 import type { Db } from '../../db/database.ts'
 import { toJson } from '../../db/database.ts'
 import type { FieldError } from '../../domain/types.ts'
@@ -139,13 +140,7 @@ export function presentMemberCard({ row, terms }: MemberCard, tz: string, public
 export function presentMemberCardForCustomer({ row, terms }: MemberCard) {
   return {
     id: row.id,
-    title: terms.title,
-    subtitle: terms.subtitle,
-    color: terms.color,
-    logo_url: terms.logo_url,
-    notice: terms.notice,
-    description: terms.description,
-    privacy_notice: terms.privacy_notice,
+    ...pick(terms, ['title', 'subtitle', 'color', 'logo_url', 'notice', 'description', 'privacy_notice']),
     levels: terms.levels.map(({ birthday_card_id, ...level }) => ({ ...level, birthday_gift: birthday_card_id !== null })),
     profile_fields: terms.profile_fields,
     points_rules: terms.points_rules,

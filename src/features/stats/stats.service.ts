@@ -6,6 +6,7 @@ import { addCalendarDays, localDate, zonedStartOfDay, type LocalDate } from '../
 import { AppError, validationFailed } from '../../errors.ts'
 import { cardExists } from '../cards/cards.repository.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
+import type { DayCounts } from './stats.table.ts'
 import { distinctViewers, viewsPerDay } from '../tracking/tracking.repository.ts'
 import {
   cardChannelStats,
@@ -93,17 +94,10 @@ async function stockByCard(ctx: AppContext, merchantId: string) {
 export const DAILY_STATS_DAYS_BACK = 2
 
 /** One local day of a card through one issue channel. */
-export interface ChannelDay {
+export interface ChannelDay extends DayCounts {
   card_id: string
   channel: CouponSource
-  issued: number
-  redeemed: number
-  reversed: number
-  expired: number
-  voided: number
-  /** Net of the day's reversals, integer fen. */
-  discount_amount: number
-  /** Net of the day's reversals, integer fen. */
+  /** Order amounts net of the day's reversals, integer fen (so is discount_amount). */
   order_amount: number
 }
 
