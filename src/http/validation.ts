@@ -39,7 +39,7 @@ function nulCharacters(value: unknown, path = '', found: object[] = []): object[
     if (value.includes('\u0000')) issue(path)
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => nulCharacters(item, `${path}/${i}`, found))
-  } else if (value !== null && typeof value === 'object') {
+  } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
       if (key.includes('\u0000')) issue(at)
@@ -94,6 +94,13 @@ function closed(schema: unknown): unknown {
   for (const [key, value] of Object.entries(schema)) copy[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([name, sub]) => [name, closed(sub)])) : closed(value)
   if (copy.type === 'object' && copy.properties && !('additionalProperties' in copy) && !('patternProperties' in copy)) copy.additionalProperties = false
   return copy
+}
+
+/** What JSON parsing makes; a body kept as a stream (CSV uploads) or a Buffer is not walked. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
 }
 
 function validationError(issues: unknown[]): Error {
