@@ -96,11 +96,10 @@ function closed(schema: unknown): unknown {
   return copy
 }
 
-/** What JSON parsing makes; a body kept as a stream (CSV uploads) or a Buffer is not walked. */
+/** Parsed JSON, path parameters and query strings; a body kept as a stream (CSV uploads) or bytes is not walked. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false
-  const prototype = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
+  return typeof (value as { pipe?: unknown }).pipe !== 'function' && !ArrayBuffer.isView(value)
 }
 
 function validationError(issues: unknown[]): Error {
