@@ -10,7 +10,7 @@ import { canonicalTimeZone, formatInstant, formatOptionalInstant } from '../../d
 import { DEFAULT_LIMITS, LIMIT_CEILING } from '../../domain/limits.ts'
 import { toJson } from '../../db/database.ts'
 import { findStore } from '../stores/stores.repository.ts'
-import { apiKeyOnce, insertApiKey, loadMerchant, type MerchantRow } from './merchants.service.ts'
+import { apiKeyOnce, forgetLimits, insertApiKey, loadMerchant, type MerchantRow } from './merchants.service.ts'
 import { holdsLease, idempotencyRefOf } from '../../http/idempotency.ts'
 import { findApiKey, listApiKeys, revokeApiKey, setApiKeyExpiry, updateMerchant, type ApiKeyListRow } from './merchants.repository.ts'
 
@@ -142,6 +142,7 @@ export async function merchantsRoutes(app: FeatureApp, ctx: AppContext): Promise
       const merchant = await loadMerchant(db, merchantId)
       const policy = { ...merchant.policy, ...request.body }
       await updateMerchant(db, merchantId, { policy: toJson(policy), updated_at: ctx.clock.now() })
+      forgetLimits(merchantId)
       return policy
     },
   )

@@ -50,9 +50,34 @@ export async function loadLimits(db: Db, merchantId: string): Promise<AmountLimi
   return { max_order_amount, max_points_balance, max_stored_value_balance }
 }
 
+/**
+ * Order-amount limits read in the last second, by merchant: every redemption and order checks one, and the
+ * limit guards against a mistyped amount, not money held. A change made here is seen at once (forgetLimits);
+ * one made by another process of the deployment within LIMITS_CACHE_MS, as for API keys.
+ */
+const LIMITS_CACHE_MS = 1000
+const LIMITS_CACHE_SIZE = 10_000
+const limitsCache = new Map<string, { limits: AmountLimits; until: number }>()
+
+async function recentLimits(db: Db, merchantId: string): Promise<AmountLimits> {
+  const at = performance.now()
+  const cached = limitsCache.get(merchantId)
+  if (cached && cached.until > at) return cached.limits
+  const limits = await loadLimits(db, merchantId)
+  limitsCache.delete(merchantId)
+  if (limitsCache.size >= LIMITS_CACHE_SIZE) limitsCache.delete(limitsCache.keys().next().value as string)
+  limitsCache.set(merchantId, { limits, until: at + LIMITS_CACHE_MS })
+  return limits
+}
+
+/** Call after changing a merchant's policy: the next check reads it again. */
+export function forgetLimits(merchantId: string): void {
+  limitsCache.delete(merchantId)
+}
+
 /** Refuses an order amount above the merchant's limit (422 order_amount_too_large), before anything is written. */
 export async function ensureOrderAmountAllowed(db: Db, merchantId: string, amount: number): Promise<void> {
-  const decided = decideOrderAmount(amount, (await loadLimits(db, merchantId)).max_order_amount)
+  const decided = decideOrderAmount(amount, (await recentLimits(db, merchantId)).max_order_amount)
   if (!decided.ok) throw new AppError(decided.error, decided.detail)
 }
 
