@@ -103,17 +103,25 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
   const { db } = ctx.database
   app.decorateRequest('idempotency', null)
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' || request.routeOptions.config?.idempotency === false) return
+  // Callback hooks: most requests carry no key, and for them these should cost next to nothing.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST' || request.routeOptions.config?.idempotency === false) return done()
     const scope = scopeOf(request)
-    if (!scope) return
+    if (!scope) return done()
+    claimKey(request, reply, scope).then((replayed) => {
+      if (!replayed) done()
+    }, done)
+  })
+
+  /** Takes the key for this request, or replays the answer it already has (true: the reply is sent). */
+  async function claimKey(request: FastifyRequest, reply: FastifyReply, scope: Pick<IdempotencyScope, 'merchantId' | 'key'>): Promise<boolean> {
     const now = ctx.clock.now()
     const hash = requestHash(request)
     const lockedUntil = now + RUNNING_LEASE_MS
     const fresh: IdempotencyKeyRow = { merchant_id: scope.merchantId, key: scope.key, request_hash: hash, state: 'running', status_code: null, response_body: null, created_at: now, locked_until: lockedUntil }
     if (await insertIdempotencyKey(db, fresh)) {
       request.idempotency = { ...scope, createdAt: now, lockedUntil }
-      return
+      return false
     }
     const existing = await findIdempotencyKey(db, scope.merchantId, scope.key)
     if (!existing) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
@@ -121,7 +129,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       // Past its replay window the key starts a new request.
       if (await takeOverIdempotencyKey(db, existing, fresh)) {
         request.idempotency = { ...scope, createdAt: now, lockedUntil }
-        return
+        return false
       }
       throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
     }
@@ -132,25 +140,24 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       // Still running after its lease: the process died. This retry continues the same logical request.
       if (existing.locked_until <= now && (await takeOverIdempotencyKey(db, existing, { locked_until: lockedUntil }))) {
         request.idempotency = { ...scope, createdAt: existing.created_at, lockedUntil }
-        return
+        return false
       }
       throw new AppError('request_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly.')
     }
-    return replay(reply, existing.status_code ?? 200, existing.response_body === null ? '' : ctx.secrets.unseal(existing.response_body))
-  })
+    replay(reply, existing.status_code ?? 200, existing.response_body === null ? '' : ctx.secrets.unseal(existing.response_body))
+    return true
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const scope = request.idempotency
-    if (!scope) return payload
+    if (!scope) return done(null, payload)
     request.idempotency = null
-    if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      // Not kept: a retry after a server error runs again.
-      await dropIdempotencyKey(db, scope)
-      return payload
-    }
-    // Sealed: responses carry secrets (coupon codes, new API keys) that the database must not hold in clear.
-    await finishIdempotencyKey(db, scope, { statusCode: reply.statusCode, sealedBody: ctx.secrets.seal(payload) })
-    return payload
+    // Not kept after a server error: a retry runs again. Sealed otherwise: responses carry secrets (coupon
+    // codes, new API keys) that the database must not hold in clear.
+    const kept = reply.statusCode >= 500 || typeof payload !== 'string'
+      ? dropIdempotencyKey(db, scope)
+      : finishIdempotencyKey(db, scope, { statusCode: reply.statusCode, sealedBody: ctx.secrets.seal(payload) })
+    kept.then(() => done(null, payload), done)
   })
 }
 

@@ -82,14 +82,14 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext, options: 
   })
 
   app.decorateRequest('redemptionOutcome', null)
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.method === 'POST' && request.routeOptions.url === REDEEM_ROUTE) {
       request.redemptionOutcome =
         reply.getHeader('idempotent-replayed') === 'true' ? 'replayed' : reply.statusCode === 201 ? 'redeemed' : problemCode(payload)
     }
-    return payload
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     // Unrouted URLs share one label, so scanners cannot blow the series up.
     const route = request.routeOptions.url ?? 'unmatched'
     requests.inc({ method: request.method, route, status: reply.statusCode })
@@ -97,6 +97,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext, options: 
     // Only the redemption route sets an outcome; routes of contexts registered before this hook's
     // decorator (the API reference under /docs) read it as undefined, not null.
     if (typeof request.redemptionOutcome === 'string') redemptions.inc({ outcome: request.redemptionOutcome })
+    done()
   })
 
   const token = options.token ?? null

@@ -75,13 +75,13 @@ export function registerRateLimits(app: FastifyInstance, options: RateLimitOptio
   if (limits.api) {
     const limiter = store.limiter('key', limits.api)
     // preParsing runs after every onRequest hook, so the key is known (auth), and before the body is read.
-    app.addHook('preParsing', async (request, reply) => {
+    app.addHook('preParsing', (request, reply, payload, done) => {
       const keyId = request.merchant?.keyId
-      if (!keyId) return
-      const consumed = await limiter.consume(keyId)
-      if (!consumed.ok) {
-        throw rateLimited(reply, consumed.retryAfterMs, (s) => `Too many requests with this API key (at most ${describeRateLimit(limiter.limit)}); try again in ${s} s.`)
-      }
+      if (!keyId) return done(null, payload)
+      limiter.consume(keyId).then((consumed) => {
+        if (consumed.ok) return done(null, payload)
+        done(rateLimited(reply, consumed.retryAfterMs, (s) => `Too many requests with this API key (at most ${describeRateLimit(limiter.limit)}); try again in ${s} s.`))
+      }, done)
     })
   }
 }

@@ -17,5 +17,8 @@ const CONTENT_TYPES: Record<QrFormat, string> = { png: 'image/png', svg: 'image/
 export async function sendQr(reply: FastifyReply, text: string, format: QrFormat, size: number, cacheControl: string): Promise<FastifyReply> {
   const options = { width: size, margin: 2, errorCorrectionLevel: 'M' as const }
   const image = format === 'png' ? await QRCode.toBuffer(text, { ...options, type: 'png' }) : await QRCode.toString(text, { ...options, type: 'svg' })
-  return reply.type(CONTENT_TYPES[format]).header('cache-control', cacheControl).header('x-content-type-options', 'nosniff').send(image)
+  return reply.type(CONTENT_TYPES[format]).header('cache-control', cacheControl).header('x-content-type-options', 'nosniff')
+    // The merchant's own pages on another origin may embed it.
+    .header('cross-origin-resource-policy', 'cross-origin')
+    .send(image)
 }

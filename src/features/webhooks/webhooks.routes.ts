@@ -101,8 +101,9 @@ export async function webhooksRoutes(app: FeatureApp, ctx: AppContext): Promise<
   const endpointId = (request: { params: { webhook_endpoint_id: string } }) => request.params.webhook_endpoint_id
 
   // Events committed by a write request go out within moments, not at the next poll of the worker.
-  app.addHook('onResponse', async (request) => {
+  app.addHook('onResponse', (request, _reply, done) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') nudgeWebhooks()
+    done()
   })
 
   app.post(
