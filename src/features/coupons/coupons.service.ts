@@ -52,6 +52,8 @@ export interface CouponDraftInput {
   sourceRef: string | null
   validity: CouponValidity
   now: number
+  /** The giver of a coupon received as a gift. */
+  giftedBy?: string | null
 }
 
 /** A new coupon's row with a freshly drawn code: the code is stored only as a keyed hash and a ciphertext. */
@@ -75,6 +77,7 @@ export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values:
     redemption_id: null,
     voided_at: null,
     updated_at: input.now,
+    gifted_by: input.giftedBy ?? null,
   }
   return { values, code }
 }
