@@ -57,6 +57,7 @@ for (const engine of ENGINES) {
       assert.equal(ms(sent.expires_at), ms(START) + 24 * HOUR)
       assert.equal(expectStatus(await giver.get(`/v1/wallet/coupons/${coupon.id}`), 200).state, 'gifting')
       expectProblem(await redeem(m, coupon.code), 409, 'coupon_gifting')
+      expectProblem(await m.post(`/v1/coupons/${encodeURIComponent(coupon.code)}/void`), 409, 'coupon_gifting')
       // The giver's wallet shows the same link again; the token is stored only hashed and sealed.
       assert.deepEqual(expectStatus(await giver.get(`/v1/wallet/coupons/${coupon.id}/gift`), 200), sent)
       const row = await t.db.database.db.selectFrom('gifts').selectAll().where('id', '=', sent.gift_id).executeTakeFirstOrThrow()
@@ -85,6 +86,7 @@ for (const engine of ENGINES) {
       )
       assert.equal(expectStatus(await m.coupon(coupon.code), 200).state, 'gifted')
       expectProblem(await redeem(m, coupon.code), 409, 'coupon_gifted')
+      expectProblem(await m.post(`/v1/coupons/${encodeURIComponent(coupon.code)}/void`), 409, 'coupon_gifted')
       // Nothing was issued: the value moved.
       assert.equal(expectStatus(await m.get(`/v1/cards/${card.id}`), 200).stock_remaining, stockBefore)
       expectStatus(await redeem(m, received.code), 201)
