@@ -84,6 +84,11 @@ export type ErrorCode =
   | 'risk_blocked'
   | 'confirmation_required'
   | 'risk_block_not_found'
+  | 'gift_not_found'
+  | 'gift_not_allowed'
+  | 'gift_closed'
+  | 'coupon_gifting'
+  | 'coupon_gifted'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -168,6 +173,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   risk_blocked: 403,
   confirmation_required: 428,
   risk_block_not_found: 404,
+  gift_not_found: 404,
+  gift_not_allowed: 409,
+  gift_closed: 409,
+  coupon_gifting: 409,
+  coupon_gifted: 409,
   service_unavailable: 503,
   internal_error: 500,
 }

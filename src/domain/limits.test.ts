@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { DEFAULT_LIMITS, LIMIT_CEILING, decideBalanceMove, decideOrderAmount } from './limits.ts'
 
 test('the default limits: ¥100,000 an order, 100 million points, ¥100,000 of stored value', () => {
-  assert.deepEqual(DEFAULT_LIMITS, { max_order_amount: 10_000_000, max_points_balance: 100_000_000, max_stored_value_balance: 10_000_000 })
+  assert.deepEqual(DEFAULT_LIMITS, { max_order_amount: 10_000_000, max_points_balance: 100_000_000, max_stored_value_balance: 10_000_000, max_gifts_per_user_day: 5 })
 })
 
 test('the ceiling leaves sums of two amounts exact and fits PostgreSQL bigint', () => {

@@ -17,12 +17,15 @@ export interface AmountLimits {
   max_points_balance: number
   /** In fen. */
   max_stored_value_balance: number
+  /** The most gifts (转赠) one customer may send in a day (the merchant's zone); see docs/gifting.md. */
+  max_gifts_per_user_day: number
 }
 
 export const DEFAULT_LIMITS: AmountLimits = Object.freeze({
   max_order_amount: 10_000_000, // ¥100,000
   max_points_balance: 100_000_000,
   max_stored_value_balance: 10_000_000, // ¥100,000
+  max_gifts_per_user_day: 5,
 })
 
 /** Whether an order of `amount` fen is within the limit. */

@@ -7,7 +7,7 @@ import { evaluateValidityWindow } from './validity.ts'
 import { describeUsableHours, isWithinUsableHours, weekdayName } from './usable-hours.ts'
 import { computeDiscount } from './pricing.ts'
 
-export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided'
+export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted'
 
 /** What a coupon's state reads as at `now`: an available coupon past valid_until is expired. */
 export function effectiveCouponState(c: { state: CouponState; valid_until: number }, now: number): CouponState {
@@ -19,6 +19,8 @@ export function effectiveCouponState(c: { state: CouponState; valid_until: numbe
 
 export type RedeemError =
   | 'voided'
+  | 'coupon_gifting'
+  | 'coupon_gifted'
   | 'already_redeemed'
   | 'expired'
   | 'not_yet_valid'
@@ -46,7 +48,7 @@ export interface RedemptionInput {
 const fail = (error: RedeemError, detail: string, params?: ProblemParams): Result<{ discount_amount: number }, RedeemError> => ({ ok: false, error, detail, params })
 
 /**
- * Checks in this order, the first failure wins: voided, already_redeemed, expired, not_yet_valid,
+ * Checks in this order, the first failure wins: voided, coupon_gifting, coupon_gifted, already_redeemed, expired, not_yet_valid,
  * store_not_allowed, outside_usable_hours (store's zone, else merchant's), then the discount
  * (below_threshold, order_amount_required). Times in details are in the store's zone when known.
  */
@@ -55,6 +57,9 @@ export function decideRedemption(input: RedemptionInput): Result<{ discount_amou
   const tz = store?.timezone ?? merchantTz
 
   if (coupon.state === 'voided') return fail('voided', 'This coupon has been voided.')
+  // A coupon being given away is held for its receiver; one given away lives on as the receiver's new code.
+  if (coupon.state === 'gifting') return fail('coupon_gifting', 'This coupon is being given as a gift; it can be used once the gift is cancelled or returns.')
+  if (coupon.state === 'gifted') return fail('coupon_gifted', 'This coupon was given away as a gift; its code no longer works.')
 
   if (coupon.state === 'redeemed') {
     const when = coupon.redeemed_at === null ? '' : ` at ${formatInstant(coupon.redeemed_at, tz)}`

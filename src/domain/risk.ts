@@ -77,8 +77,8 @@ export interface RiskSubject {
   discountAmount?: number | null
 }
 
-/** What is being done: a claim, a redemption, an unknown code typed at a till, a gift accepted. */
-export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'accept_gift'
+/** What is being done: a claim, a redemption, an unknown code typed at a till, a gift sent or accepted. */
+export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'send_gift' | 'accept_gift'
 
 export interface CounterUse {
   rule: RiskRuleName

@@ -2,6 +2,7 @@ import type { AppContext } from '../app-context.ts'
 import { newId } from '../ports/ids.ts'
 import { webhookSettings, type WebhookSettings } from '../features/webhooks/webhook-delivery.ts'
 import { expireCoupons } from './expire-coupons.job.ts'
+import { returnExpiredGifts } from './return-expired-gifts.job.ts'
 import { purgeIdempotencyKeys } from './purge-idempotency-keys.job.ts'
 import { purgeLoginAttempts } from './purge-login-attempts.job.ts'
 import { purgeOtpChallenges } from './purge-otp-challenges.job.ts'
@@ -44,7 +45,8 @@ export interface JobSettings {
  */
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
   const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
-  return [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
+  // Gifts return before coupons expire, so a coupon whose gift outlived its validity is then expired in the same tick.
+  return [returnExpiredGifts, expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
 }
 
 /** The scheduled jobs with the default settings. */

@@ -11,6 +11,7 @@ import { memberCardBody } from '../helpers/member-api.ts'
 import {
   acknowledgedIsDurable,
   couponHistoriesFit,
+  giftsSettleOnce,
   nothingRedeemedTwice,
   pointsLedgerAddsUp,
   pointsNeverNegative,
@@ -24,7 +25,7 @@ import type { Attempt } from './harness/history.ts'
 type Checker = (input: CheckInput) => Promise<string[]>
 
 /** The checkers that need no cards of a run (nothingOverIssued does). */
-const CHECKERS: Record<string, Checker> = { acknowledgedIsDurable, replaysIdentical, couponHistoriesFit, nothingRedeemedTwice, pointsNeverNegative, pointsLedgerAddsUp, pointsPostedOnce }
+const CHECKERS: Record<string, Checker> = { acknowledgedIsDurable, replaysIdentical, couponHistoriesFit, giftsSettleOnce, nothingRedeemedTwice, pointsNeverNegative, pointsLedgerAddsUp, pointsPostedOnce }
 
 interface Scene {
   t: TestApp
@@ -226,5 +227,27 @@ describe('the reliability checkers', () => {
     await honest(s)
     s.record({ op: 'member-lookup', status: 200, body: { points_balance: 123 } })
     assertComplaints(await s.check(), { pointsPostedOnce: /member-lookup #\d+ answered a balance of 123/ })
+  })
+  it('pass a gift accepted once, and catch its value living twice or an acknowledged cancel that did not stay', async () => {
+    const s = await scene()
+    const { t, apiKey } = s
+    const card = (await t.request('POST', '/v1/cards', { key: apiKey, body: { type: 'cash', title: 'Gift', notice: 'n', reduce_cost: 2000, least_cost: 10000, stock: 10, can_gift: true, validity: { type: 'fixed_term', days: 30 } } })).body
+    const coupon = (await t.request('POST', `/v1/cards/${card.id}/issue`, { key: apiKey, body: { user_id: 'w0' } })).body
+    const token = async (userId: string) => (await t.request('POST', '/v1/wallet-tokens', { key: apiKey, body: { user_id: userId, ttl_seconds: 3600 } })).body.token
+    const sent = (await t.request('POST', `/v1/wallet/coupons/${coupon.id}/gift`, { key: await token('w0') })).body
+    const accepted = await t.request('POST', `/v1/wallet/gifts/${sent.token}/accept`, { key: await token('friend0') })
+    assert.equal(accepted.status, 201, accepted.text)
+    const race = `gift-${sent.gift_id}`
+    s.record({ op: 'gift-accept', member: null, race, status: 201, body: accepted.body })
+    assertComplaints(await s.check(), {})
+
+    // A cancel answered 200 although the gift was accepted.
+    s.record({ op: 'gift-cancel', member: null, race, status: 200, body: {} })
+    // And the giver's coupon came back to life beside the receiver's.
+    await t.db.database.db.updateTable('coupons').set({ state: 'available' }).where('id', '=', coupon.id).execute()
+    assertComplaints(await s.check(), { giftsSettleOnce: /2 live coupons/ })
+    const found = (await s.check()).giftsSettleOnce
+    assert.ok(found.some((v) => /both accepted and cancelled/.test(v)), JSON.stringify(found))
+    assert.ok(found.some((v) => /the giver's coupon is available, not gifted/.test(v)), JSON.stringify(found))
   })
 })

@@ -337,6 +337,8 @@ export interface paths {
                                 max_points_balance: number;
                                 /** @description Fen; 10000000 (¥100,000) unless changed */
                                 max_stored_value_balance: number;
+                                /** @description Gifts one customer may send per day; 5 unless changed */
+                                max_gifts_per_user_day: number;
                             };
                             /**
                              * Format: date-time
@@ -418,6 +420,8 @@ export interface paths {
                                 max_points_balance: number;
                                 /** @description Fen; 10000000 (¥100,000) unless changed */
                                 max_stored_value_balance: number;
+                                /** @description Gifts one customer may send per day; 5 unless changed */
+                                max_gifts_per_user_day: number;
                             };
                             /**
                              * Format: date-time
@@ -482,6 +486,8 @@ export interface paths {
                             max_points_balance: number;
                             /** @description Fen; 10000000 (¥100,000) unless changed */
                             max_stored_value_balance: number;
+                            /** @description Gifts one customer may send per day; 5 unless changed */
+                            max_gifts_per_user_day: number;
                         };
                     };
                 };
@@ -526,6 +532,8 @@ export interface paths {
                         max_points_balance?: number;
                         /** @description The most stored value in fen a member may hold; a posting past it is 409 balance_limit_exceeded (1 to 1000000000000) */
                         max_stored_value_balance?: number;
+                        /** @description The most gifts one customer may send in a day (merchant’s zone); past it 409 gift_not_allowed; 0 switches gifting off (0 to 1000) */
+                        max_gifts_per_user_day?: number;
                     };
                 };
             };
@@ -548,6 +556,8 @@ export interface paths {
                             max_points_balance: number;
                             /** @description Fen; 10000000 (¥100,000) unless changed */
                             max_stored_value_balance: number;
+                            /** @description Gifts one customer may send per day; 5 unless changed */
+                            max_gifts_per_user_day: number;
                         };
                     };
                 };
@@ -2290,7 +2300,7 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                             /** @description How the coupon reached its owner */
                             source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                             /**
@@ -2311,6 +2321,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            gifted_by: string | null;
                         };
                     };
                 };
@@ -2371,7 +2382,7 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                             /** @description How the coupon reached its owner */
                             source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                             /**
@@ -2392,6 +2403,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            gifted_by: string | null;
                             customer_contact: string | null;
                         };
                     };
@@ -2463,7 +2475,7 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                             /** @description How the coupon reached its owner */
                             source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                             /**
@@ -2484,6 +2496,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            gifted_by: string | null;
                         };
                     };
                 };
@@ -2524,7 +2537,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    state?: "available" | "redeemed" | "expired" | "voided";
+                    state?: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                     card_id?: string;
                 };
                 header?: never;
@@ -2551,7 +2564,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -2572,6 +2585,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -2659,7 +2673,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -2680,6 +2694,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             };
                             card: {
                                 type: string;
@@ -3030,7 +3045,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -3051,6 +3066,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             };
                         };
                     };
@@ -3910,7 +3926,7 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                             /** @description How the coupon reached its owner */
                             source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                             /**
@@ -3931,6 +3947,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            gifted_by: string | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -4094,7 +4111,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    state?: "available" | "redeemed" | "expired" | "voided";
+                    state?: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                 };
                 header?: never;
                 path?: never;
@@ -4117,7 +4134,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -4138,6 +4155,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                                 /** @description How the code is shown: qrcode, barcode or text */
                                 code_type: "qrcode" | "barcode" | "text";
                                 card: {
@@ -4225,7 +4243,7 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                             /** @description How the coupon reached its owner */
                             source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                             /**
@@ -4246,6 +4264,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            gifted_by: string | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -4419,6 +4438,831 @@ export interface paths {
                     };
                     content: {
                         "application/json": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/coupons/{coupon_id}/gift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pending gift of my coupon, to show its link and QR code again (404 gift_not_found when none) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    coupon_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            gift_id: string;
+                            /** @description The secret of the link: whoever has it may accept the gift, once */
+                            token: string;
+                            /** @description The wallet’s gift page for the receiver */
+                            url: string;
+                            /** @description The link as a QR code, for a friend in the same room */
+                            qr_svg_url: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        /** Give one of my coupons: a link for one friend; the coupon is `gifting` (not redeemable) until accepted, cancelled or returned at expires_at */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    coupon_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description How long the gift waits for its receiver (default 86400, one day); never past the coupon’s own validity */
+                        expires_in_seconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            gift_id: string;
+                            /** @description The secret of the link: whoever has it may accept the gift, once */
+                            token: string;
+                            /** @description The wallet’s gift page for the receiver */
+                            url: string;
+                            /** @description The link as a QR code, for a friend in the same room */
+                            qr_svg_url: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/coupons/{coupon_id}/gift/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take my pending gift back: the coupon is available again (409 gift_closed once accepted, cancelled or returned) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    coupon_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                            code: string;
+                            card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                            gifted_by: string | null;
+                            /** @description How the code is shown: qrcode, barcode or text */
+                            code_type: "qrcode" | "barcode" | "text";
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /** Format: date-time */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description Inclusive to the second
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    days: number;
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                usable_hours_text: string | null;
+                                store_ids: string[];
+                                /** @description Good in every store of the merchant (then `stores` is empty) */
+                                all_stores: boolean;
+                                stores: {
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                }[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/gifts/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the gift page shows before accepting: the coupon’s terms, who gives it, whether it can still be accepted */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description pending until accepted by a receiver, cancelled by the giver, or returned to the giver at expires_at */
+                            state: "pending" | "accepted" | "cancelled" | "returned";
+                            /** @description Pending and not expired */
+                            acceptable: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /** @description Who gives it, masked (their contact or user id) */
+                            giver: string;
+                            merchant: {
+                                id: string;
+                                name: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /** Format: date-time */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description Inclusive to the second
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    days: number;
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                usable_hours_text: string | null;
+                                store_ids: string[];
+                                /** @description Good in every store of the merchant (then `stores` is empty) */
+                                all_stores: boolean;
+                                stores: {
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                }[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/gifts/{token}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a gift as the signed-in customer: my new coupon (a new code, source gift, gifted_by); the giver’s code stops working in the same transaction */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                            code: string;
+                            card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                            gifted_by: string | null;
+                            /** @description How the code is shown: qrcode, barcode or text */
+                            code_type: "qrcode" | "barcode" | "text";
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /** Format: date-time */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description Inclusive to the second
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    days: number;
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                usable_hours_text: string | null;
+                                store_ids: string[];
+                                /** @description Good in every store of the merchant (then `stores` is empty) */
+                                all_stores: boolean;
+                                stores: {
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                }[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/gifts/{token}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gift link as a QR code (PNG): it encodes only the link, which its holder has anyway */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Width and height in pixels (64–2048) */
+                    size?: number;
+                };
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description PNG image */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/gifts/{token}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gift link as a QR code (SVG): it encodes only the link, which its holder has anyway */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Width and height in pixels (64–2048) */
+                    size?: number;
+                };
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description SVG image */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail of gifts: who gave which coupon to whom, when and how it ended; oldest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    /** @description Gifts of this coupon, given or received */
+                    coupon_id?: string;
+                    /** @description Gifts this user gave or received */
+                    user_id?: string;
+                    /** @description pending until accepted by a receiver, cancelled by the giver, or returned to the giver at expires_at */
+                    state?: "pending" | "accepted" | "cancelled" | "returned";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                card_id: string;
+                                /** @description The giver’s coupon (gifted once accepted) */
+                                coupon_id: string;
+                                giver_user_id: string;
+                                /** @description pending until accepted by a receiver, cancelled by the giver, or returned to the giver at expires_at */
+                                state: "pending" | "accepted" | "cancelled" | "returned";
+                                receiver_user_id: string | null;
+                                received_coupon_id: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                expires_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                closed_at: string | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gifts/{gift_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One gift of the audit trail */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    gift_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description The giver’s coupon (gifted once accepted) */
+                            coupon_id: string;
+                            giver_user_id: string;
+                            /** @description pending until accepted by a receiver, cancelled by the giver, or returned to the giver at expires_at */
+                            state: "pending" | "accepted" | "cancelled" | "returned";
+                            receiver_user_id: string | null;
+                            received_coupon_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                        };
                     };
                 };
                 400: components["responses"]["Problem400"];
@@ -7172,7 +8016,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -7193,6 +8037,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             } | null;
                             points_balance: number;
                         };
@@ -8633,7 +9478,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -8654,6 +9499,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             } | null;
                             points_balance: number;
                         };
@@ -9650,7 +10496,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -9728,7 +10574,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             /** @description What it is about, in the event catalogue’s words */
-                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned";
                             /** @description In the merchant’s language */
                             title: string;
                             /** @description In the merchant’s language */
@@ -9859,7 +10705,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -9965,7 +10811,7 @@ export interface paths {
                                     /** @description The card version whose terms the coupon was issued under */
                                     card_version_id: string;
                                     user_id: string;
-                                    state: "available" | "redeemed" | "expired" | "voided";
+                                    state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                     /** @description How the coupon reached its owner */
                                     source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                     /**
@@ -9986,6 +10832,7 @@ export interface paths {
                                     redeemed_at: string | null;
                                     redemption_id: string | null;
                                     voided_at: string | null;
+                                    gifted_by: string | null;
                                 }[];
                                 /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                                 failures: {
@@ -10082,7 +10929,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -10103,6 +10950,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -10149,7 +10997,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -10170,6 +11018,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -10259,7 +11108,7 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
                                 /**
@@ -10280,6 +11129,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                gifted_by: string | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -11621,7 +12471,7 @@ export interface paths {
                                 id: string;
                                 decision: "challenge" | "block";
                                 rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
-                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift";
+                                activity: "claim" | "redeem" | "wrong_code" | "send_gift" | "accept_gift";
                                 subject: {
                                     type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                     value: string;
@@ -12527,7 +13377,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "gift_not_found" | "gift_not_allowed" | "gift_closed" | "coupon_gifting" | "coupon_gifted" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -12592,7 +13442,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found */
+        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found, gift_not_found */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -12619,7 +13469,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, gift_not_allowed, gift_closed, coupon_gifting, coupon_gifted */
         Problem409: {
             headers: {
                 [name: string]: unknown;

@@ -88,6 +88,11 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   risk_blocked: ['出于安全考虑，本次操作已被拦截，请稍后再试或联系商家', 'This was refused for security reasons; try later or contact the merchant'],
   confirmation_required: ['此次核销需要店长或管理员二次确认', 'This redemption needs a manager to confirm it'],
   risk_block_not_found: ['没有这条拦截记录', 'There is no such block'],
+  gift_not_found: ['找不到这份转赠，请核对链接', 'There is no such gift; check the link'],
+  gift_not_allowed: ['这张券不能转赠', 'This coupon cannot be given as a gift'],
+  gift_closed: ['这份转赠已被领取、取消或已过期', 'This gift was already accepted, taken back or has expired'],
+  coupon_gifting: ['这张券正在转赠中，暂不能使用', 'This coupon is being given as a gift and cannot be used now'],
+  coupon_gifted: ['这张券已转赠给他人，券码已失效', 'This coupon was given away; its code no longer works'],
   service_unavailable: ['服务暂时不可用，请稍后再试', 'The service is unavailable; try again shortly'],
   internal_error: ['系统出错了，请稍后再试', 'Something went wrong on our side; try again shortly'],
 }

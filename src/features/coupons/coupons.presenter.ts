@@ -20,5 +20,6 @@ export function presentCoupon(coupon: CouponRow, tz: string, now: number, secret
     redeemed_at: at(coupon.redeemed_at),
     redemption_id: coupon.redemption_id,
     voided_at: at(coupon.voided_at),
+    gifted_by: coupon.gifted_by ?? null,
   }
 }

@@ -25,7 +25,7 @@ export interface StoreRef {
 /** Every column of a coupon, named (hand-written statements never select `*`). */
 export const COUPON_COLUMNS = [
   'id', 'merchant_id', 'card_id', 'card_version_id', 'code_hash', 'code_enc', 'user_id', 'state', 'source', 'source_ref',
-  'valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'redemption_id', 'voided_at', 'updated_at', 'reminded_at',
+  'valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'redemption_id', 'voided_at', 'updated_at', 'reminded_at', 'gifted_by',
 ] as const satisfies readonly (keyof CouponRow)[]
 // A column added to the table must be added to the list above.
 const everyColumnListed: Exclude<keyof CouponRow, (typeof COUPON_COLUMNS)[number]> extends never ? true : never = true

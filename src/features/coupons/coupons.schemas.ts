@@ -3,7 +3,11 @@ import { Nullable, Timestamp } from '../../http/schemas.ts'
 import type { CouponSource, CouponState } from './coupons.table.ts'
 
 /** The state a coupon reads as now: an available coupon past its validity reads expired. */
-export const CouponStateSchema = Type.Union([Type.Literal('available'), Type.Literal('redeemed'), Type.Literal('expired'), Type.Literal('voided')])
+export const CouponStateSchema = Type.Union([
+  Type.Literal('available'), Type.Literal('redeemed'), Type.Literal('expired'), Type.Literal('voided'),
+  Type.Literal('gifting', { description: 'A gift of it waits for its receiver; it cannot be redeemed until the gift is cancelled or returns' }),
+  Type.Literal('gifted', { description: 'Given away: the receiver holds a new coupon with its own code, and this code no longer redeems' }),
+])
 export const CouponSourceSchema = Type.Union(
   [
     Type.Literal('api'), Type.Literal('claim_link'), Type.Literal('bulk'), Type.Literal('payment'), Type.Literal('gift'), Type.Literal('referral'),
@@ -32,6 +36,7 @@ export const CouponFields = {
   redeemed_at: Nullable(Timestamp),
   redemption_id: Nullable(Type.String()),
   voided_at: Nullable(Timestamp),
+  gifted_by: Nullable(Type.String({ description: 'For a coupon received as a gift (source `gift`): the user id of the giver' })),
 }
 
 export const CouponSchema = Type.Object(CouponFields)

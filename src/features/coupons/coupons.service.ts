@@ -52,6 +52,8 @@ export interface CouponDraftInput {
   sourceRef: string | null
   validity: CouponValidity
   now: number
+  /** The giver of a coupon received as a gift. */
+  giftedBy?: string | null
 }
 
 /** A new coupon's row with a freshly drawn code: the code is stored only as a keyed hash and a ciphertext. */
@@ -75,6 +77,7 @@ export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values:
     redemption_id: null,
     voided_at: null,
     updated_at: input.now,
+    gifted_by: input.giftedBy ?? null,
   }
   return { values, code }
 }
@@ -172,6 +175,9 @@ function isVoidable(coupon: CouponRow, now: number): boolean {
   if (state === 'voided') return false
   if (state === 'redeemed') throw new AppError('already_redeemed', 'A redeemed coupon cannot be voided; reverse the redemption first.')
   if (state === 'expired') throw new AppError('expired', 'The coupon has already expired.')
+  // A coupon held for a gift is the receiver's to have or the giver's to take back; one given away lives on as the receiver's.
+  if (state === 'gifting') throw new AppError('coupon_gifting', 'The coupon is being given as a gift; it can be voided once the gift is cancelled or returns.')
+  if (state === 'gifted') throw new AppError('coupon_gifted', 'The coupon was given away; void the receiver’s coupon instead.')
   return true
 }
 

@@ -2,9 +2,10 @@
 
 /**
  * The state stored for a coupon. An `available` coupon past its validity reads as `expired` before the
- * expiry job writes that down (see effectiveCouponState).
+ * expiry job writes that down (see effectiveCouponState). `gifting`: a gift of it waits for its receiver
+ * (it cannot be redeemed); `gifted`: a receiver accepted it and holds a new coupon, so this code is dead.
  */
-export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided'
+export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted'
 
 /** How a coupon reached its owner. */
 export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
@@ -27,6 +28,8 @@ export interface CouponsTable {
   redemption_id: string | null
   voided_at: number | null
   updated_at: number
+  /** The user who gave it, for a coupon received as a gift (source `gift`); null otherwise; absent on insert (null). */
+  gifted_by?: string | null
   /** When its holder was reminded that it expires soon (once per coupon); absent on insert (null). */
   reminded_at?: number | null
 }

@@ -26,6 +26,7 @@ const PolicySchema = Type.Object(
     max_order_amount: Type.Optional(Limit('The largest order amount in fen a redemption, member order or payment may name; above it 422 order_amount_too_large')),
     max_points_balance: Type.Optional(Limit('The most points a member may hold; a posting past it is 409 balance_limit_exceeded')),
     max_stored_value_balance: Type.Optional(Limit('The most stored value in fen a member may hold; a posting past it is 409 balance_limit_exceeded')),
+    max_gifts_per_user_day: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'The most gifts one customer may send in a day (merchant’s zone); past it 409 gift_not_allowed; 0 switches gifting off (0 to 1000)' })),
   },
   { additionalProperties: false },
 )
@@ -49,6 +50,7 @@ const PolicyAnswer = Type.Object({
   max_order_amount: Type.Integer({ description: `Fen; ${DEFAULT_LIMITS.max_order_amount} (¥100,000) unless changed` }),
   max_points_balance: Type.Integer({ description: `${DEFAULT_LIMITS.max_points_balance} unless changed` }),
   max_stored_value_balance: Type.Integer({ description: `Fen; ${DEFAULT_LIMITS.max_stored_value_balance} (¥100,000) unless changed` }),
+  max_gifts_per_user_day: Type.Integer({ description: `Gifts one customer may send per day; ${DEFAULT_LIMITS.max_gifts_per_user_day} unless changed` }),
 })
 
 const MerchantSchema = Type.Object({

@@ -46,8 +46,8 @@ function policyOf(stored: Json): MerchantPolicy {
 export async function loadLimits(db: Db, merchantId: string): Promise<AmountLimits> {
   const stored = await findMerchantPolicy(db, merchantId)
   if (stored === undefined) throw new AppError('not_found', 'The merchant does not exist.')
-  const { max_order_amount, max_points_balance, max_stored_value_balance } = policyOf(stored)
-  return { max_order_amount, max_points_balance, max_stored_value_balance }
+  const { max_order_amount, max_points_balance, max_stored_value_balance, max_gifts_per_user_day } = policyOf(stored)
+  return { max_order_amount, max_points_balance, max_stored_value_balance, max_gifts_per_user_day }
 }
 
 /**

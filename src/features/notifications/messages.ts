@@ -18,6 +18,12 @@ export interface MessageParams {
   'member.birthday_gift': { title: string }
   'reward.exchanged': { title: string; pointsCost: number; coupon: boolean }
   'coupon.expiring': { title: string; validUntil: string }
+  /** To the giver: their gift was accepted (`to` is the receiver as shown, masked). */
+  'coupon.gifted': { title: string; to: string }
+  /** To the receiver: a coupon received as a gift is in the wallet. */
+  'coupon.gift_received': { title: string; validUntil: string }
+  /** To the giver: a gift nobody accepted in time came back. */
+  'coupon.gift_returned': { title: string }
 }
 
 export type MessageId = keyof MessageParams
@@ -86,6 +92,9 @@ const en: Catalogue = {
     body: `“${title}” (points -${pointsCost}): ${coupon ? 'the coupon is in your wallet' : 'show your pick-up code in the wallet to collect it'}.`,
   }),
   'coupon.expiring': ({ title, validUntil }) => ({ title: 'Your coupon expires soon', body: `“${title}” can be used until ${localMinute(validUntil)}.` }),
+  'coupon.gifted': ({ title, to }) => ({ title: 'Gift accepted', body: `${to} accepted your gift “${title}”; it is now in their wallet.` }),
+  'coupon.gift_received': ({ title, validUntil }) => ({ title: 'You received a gift', body: `“${title}” is in your wallet; it can be used until ${localMinute(validUntil)}.` }),
+  'coupon.gift_returned': ({ title }) => ({ title: 'Gift returned', body: `Nobody accepted your gift “${title}” in time; the coupon is back in your wallet.` }),
 }
 
 const zhCN: Catalogue = {
@@ -111,6 +120,9 @@ const zhCN: Catalogue = {
     body: `“${title}”（积分 -${pointsCost}）：${coupon ? '优惠券已放入您的卡包' : '请在卡包中出示提货码领取'}。`,
   }),
   'coupon.expiring': ({ title, validUntil }) => ({ title: '优惠券即将过期', body: `“${title}”可使用至 ${localMinute(validUntil)}。` }),
+  'coupon.gifted': ({ title, to }) => ({ title: '转赠成功', body: `${to} 已领取您转赠的“${title}”，券已放入对方卡包。` }),
+  'coupon.gift_received': ({ title, validUntil }) => ({ title: '您收到一份转赠', body: `“${title}”已放入您的卡包，可使用至 ${localMinute(validUntil)}。` }),
+  'coupon.gift_returned': ({ title }) => ({ title: '转赠已退回', body: `您转赠的“${title}”无人领取，券已退回您的卡包。` }),
 }
 
 const CATALOGUES: Record<Language, Catalogue> = { 'zh-CN': zhCN, en }

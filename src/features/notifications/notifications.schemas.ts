@@ -13,6 +13,9 @@ export const NotificationKindSchema = Type.Union(
     Type.Literal('member.birthday_gift'),
     Type.Literal('reward.exchanged'),
     Type.Literal('coupon.expiring'),
+    Type.Literal('coupon.gifted'),
+    Type.Literal('coupon.gift_received'),
+    Type.Literal('coupon.gift_returned'),
   ],
   { description: 'What it is about, in the event catalogue’s words' },
 )

@@ -167,7 +167,7 @@ export async function judgeRisk(ctx: AppContext, merchantId: string, subject: Ri
   const profile = await riskProfileOf(ctx, merchantId)
   if (activeBlockFor(profile.blocks, subject, now)) throw riskBlocked()
   const uses = countersFor(profile.rules, subject, activity)
-  if (uses.length === 0) return
+  // Rules that count nothing (new_account_gift, redemption_distance) are decided on the subject alone.
   const readings = await Promise.all(uses.map(async (use) => ({ rule: use.rule, type: use.type, value: use.value, count: await countUse(ctx, merchantId, use, now) })))
   const outcome = evaluateRisk(profile.rules, readings, subject, activity, now)
   if (outcome.decision === 'allow') return

@@ -388,6 +388,58 @@ export const pointsPostedOnce: Checker = async ({ attempts, db }) => {
   return violations
 }
 
+/** A coupon's value is live while it can still be, or was, used. */
+const LIVE_STATES = new Set(['available', 'gifting', 'redeemed'])
+
+/**
+ * Every gift settled once and no value exists twice: a gift's state, its coupons and its events agree (an
+ * accepted gift has a dead giver's coupon and exactly one receiver's coupon; any other has none), exactly
+ * one of the giver's and the receiver's coupons is live, and of the raced accept, cancel and redemption the
+ * answers fit the gift's end (at most one of accept and cancel acknowledged, each as the gift ended; a
+ * redemption of the giver's code acknowledged only for a gift that went back).
+ */
+export const giftsSettleOnce: Checker = async ({ attempts, db }) => {
+  const violations: string[] = []
+  const gifts = await db.selectFrom('gifts').selectAll().execute()
+  const coupons = new Map((await db.selectFrom('coupons').select(['id', 'state', 'source_ref', 'user_id']).execute()).map((c) => [c.id, c]))
+  const received = new Map<string, { id: string; state: string }[]>()
+  for (const c of coupons.values()) if (c.source_ref?.startsWith('gift:')) received.set(c.source_ref.slice(5), [...(received.get(c.source_ref.slice(5)) ?? []), c])
+  const events = await db.selectFrom('events').select(['type', 'data']).where('type', 'in', ['coupon.gifted', 'coupon.gift_returned']).execute()
+  const perGift = countBy(events, (e) => `${e.type} ${(typeof e.data === 'string' ? JSON.parse(e.data) : e.data).gift_id}`)
+  const raced = new Map<string, Attempt[]>()
+  for (const a of attempts) if (a.race?.startsWith('gift-gft_')) raced.set(a.race.slice(5), [...(raced.get(a.race.slice(5)) ?? []), a])
+  for (const gift of gifts) {
+    const giver = coupons.get(gift.coupon_id)
+    const theirs = received.get(gift.id) ?? []
+    const where = `gift ${gift.id} (${gift.state})`
+    if (!giver) {
+      violations.push(`${where}: its coupon ${gift.coupon_id} is missing`)
+      continue
+    }
+    if (gift.state === 'accepted') {
+      if (giver.state !== 'gifted') violations.push(`${where}: the giver's coupon is ${giver.state}, not gifted`)
+      if (theirs.length !== 1 || theirs[0].id !== gift.received_coupon_id) violations.push(`${where}: received coupons [${theirs.map((c) => c.id).join(', ')}], recorded ${gift.received_coupon_id}`)
+    } else {
+      if (theirs.length > 0) violations.push(`${where}: yet coupons [${theirs.map((c) => c.id).join(', ')}] were received`)
+      if (gift.state === 'pending' ? giver.state !== 'gifting' : giver.state === 'gifting' || giver.state === 'gifted') violations.push(`${where}: the giver's coupon is ${giver.state}`)
+    }
+    const live = [giver, ...theirs].filter((c) => LIVE_STATES.has(c.state))
+    if (live.length !== 1) violations.push(`${where}: ${live.length} live coupons (${[giver, ...theirs].map((c) => `${c.id} ${c.state}`).join(', ')})`)
+    const gifted = perGift.get(`coupon.gifted ${gift.id}`) ?? 0
+    const returned = perGift.get(`coupon.gift_returned ${gift.id}`) ?? 0
+    if (gifted !== (gift.state === 'accepted' ? 1 : 0) || returned !== (gift.state === 'cancelled' || gift.state === 'returned' ? 1 : 0)) {
+      violations.push(`${where}: ${gifted} coupon.gifted and ${returned} coupon.gift_returned events`)
+    }
+    const answered = raced.get(gift.id) ?? []
+    const ok = (op: string) => answered.filter((a) => a.op === op && a.outcome === 'ok')
+    if (ok('gift-accept').length + ok('gift-cancel').length > 1) violations.push(`${where}: both accepted and cancelled, acknowledged`)
+    if (ok('gift-accept').length > 0 && (gift.state !== 'accepted' || ok('gift-accept')[0].body.id !== gift.received_coupon_id)) violations.push(`${where}: an acknowledged accept that did not stay`)
+    if (ok('gift-cancel').length > 0 && gift.state !== 'cancelled') violations.push(`${where}: an acknowledged cancel that did not stay`)
+    if (ok('gift-redeem').length > 0 && (gift.state === 'accepted' || gift.state === 'pending')) violations.push(`${where}: the giver's code was redeemed while the gift was ${gift.state}`)
+  }
+  return violations
+}
+
 export const CHECKERS: Record<string, Checker> = {
   nothingOverIssued,
   nothingRedeemedTwice,
@@ -397,4 +449,5 @@ export const CHECKERS: Record<string, Checker> = {
   pointsNeverNegative,
   pointsLedgerAddsUp,
   pointsPostedOnce,
+  giftsSettleOnce,
 }

@@ -27,6 +27,10 @@ export interface World {
   claimLink: { token: string; card: Card; maxClaims: number }
   /** The member card every client's member belongs to. */
   memberCard: { id: string }
+  /** A card whose coupons may be given as gifts (the gift operation issues its own coupons of it). */
+  giftCard: Card
+  /** Runs the return-expired-gifts job once as of `now`, from the harness process, against the same database. */
+  returnGifts(now: number): Promise<number>
 }
 
 export interface OwnedCoupon {
@@ -50,8 +54,8 @@ export interface Request {
   method: 'GET' | 'POST'
   path: string
   body?: unknown
-  /** Who calls: the merchant's API key, or the client's customer with their wallet token. */
-  as?: 'merchant' | 'customer'
+  /** Who calls: the merchant's API key, the client's customer with their wallet token, or the friend they give gifts to. */
+  as?: 'merchant' | 'customer' | 'receiver'
   key?: string | null
   /** Safe to send again while its outcome is unknown even without a key (a points posting with a source_ref). */
   retrySafe?: boolean
@@ -79,6 +83,8 @@ export class Client {
   readonly world: World
   readonly coupons = new Map<string, OwnedCoupon>()
   readonly walletToken: string
+  /** The wallet token of the friend this client gives gifts to; set by the run's set-up. */
+  receiverToken = ''
   /** The member whose points this client earns and burns; set once the run's set-up made it. */
   member: OwnedMember | null = null
   /** Keyed points postings left unknown, sent again once the key's lease has run out (see lateRetry). */
@@ -122,7 +128,7 @@ export class Client {
       await delay(20)
       base = this.world.cluster.pick()
     }
-    const token = request.as === 'customer' ? this.walletToken : this.world.apiKey
+    const token = request.as === 'customer' ? this.walletToken : request.as === 'receiver' ? this.receiverToken : this.world.apiKey
     const headers: Record<string, string> = { authorization: `Bearer ${token}` }
     if (request.body !== undefined) headers['content-type'] = 'application/json'
     if (request.key) headers['idempotency-key'] = request.key

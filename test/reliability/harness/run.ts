@@ -15,6 +15,10 @@ import { CHECKERS } from './checkers.ts'
 import { Client, type Card, type World } from './client.ts'
 import { Cluster, type KillerOptions } from './cluster.ts'
 import { History } from './history.ts'
+import { returnExpiredGifts } from '../../../src/jobs/return-expired-gifts.job.ts'
+import { MemoryNotifier } from '../../../src/ports/notifier.ts'
+import { systemClock } from '../../../src/ports/clock.ts'
+import type { AppContext } from '../../../src/app-context.ts'
 
 export interface HarnessOptions {
   engine: Engine
@@ -43,8 +47,8 @@ async function call(world: Pick<World, 'cluster' | 'apiKey'>, method: string, pa
   return parsed
 }
 
-async function newCard(world: Pick<World, 'cluster' | 'apiKey'>, stock: number, getLimit: number): Promise<Card> {
-  const card = await call(world, 'POST', '/v1/cards', cashCard({ stock, get_limit: getLimit }))
+async function newCard(world: Pick<World, 'cluster' | 'apiKey'>, stock: number, getLimit: number, overrides: Record<string, unknown> = {}): Promise<Card> {
+  const card = await call(world, 'POST', '/v1/cards', cashCard({ stock, get_limit: getLimit, ...overrides }))
   return { id: card.id, stock, getLimit }
 }
 
@@ -76,6 +80,17 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     const base = { cluster, apiKey: JSON.parse(created.stdout).api_key as string }
     const claimCard = await newCard(base, 40, 10_000)
     const link = await call(base, 'POST', `/v1/cards/${claimCard.id}/claim-links`, { max_claims: 30 })
+    // Gifts race many times per client: the daily limit per customer is not what they test.
+    await call(base, 'PUT', '/v1/merchant/policy', { max_gifts_per_user_day: 1000 })
+    const jobCtx: AppContext = {
+      database: database.database,
+      clock: systemClock,
+      secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')),
+      notifier: new MemoryNotifier(),
+      publicUrl: 'http://kabao.test',
+      allowPrivateWebhookDestinations: true,
+      production: false,
+    }
     const world: World = {
       ...base,
       history: new History(),
@@ -83,11 +98,14 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
       plentifulCard: await newCard(base, 1_000_000, 10_000),
       claimLink: { token: link.token, card: claimCard, maxClaims: 30 },
       memberCard: { id: (await call(base, 'POST', '/v1/member-cards', memberCardBody())).id },
+      giftCard: await newCard(base, 1_000_000, 10_000, { can_gift: true }),
+      returnGifts: (now) => returnExpiredGifts.run(jobCtx, now),
     }
     const clients: Client[] = []
     for (let i = 0; i < options.clients; i++) {
       const { token } = await call(base, 'POST', '/v1/wallet-tokens', { user_id: `w${i}`, ttl_seconds: 3600 })
       const client = new Client(world, i, token)
+      client.receiverToken = (await call(base, 'POST', '/v1/wallet-tokens', { user_id: `friend${i}`, ttl_seconds: 3600 })).token
       // Each client's own member, with points to burn: the earning goes through the client, into the history.
       const member = { id: (await call(base, 'POST', `/v1/member-cards/${world.memberCard.id}/members`, { user_id: `w${i}` })).id as string, believed: 0 }
       const seeded = await post(client, member, pointsRequest(client, member, 'earn', 1000, { keyed: true }))

@@ -7,8 +7,9 @@ import { voidCoupon } from './void.ts'
 import { raceRedeem } from './race-redeem.ts'
 import { earn } from './earn.ts'
 import { burn, raceBurn } from './burn.ts'
+import { raceGift } from './race-gift.ts'
 
 export type { Operation }
 
 /** Every operation the clients mix. */
-export const OPERATIONS: Operation[] = [issue, claim, redeem, reverse, voidCoupon, raceRedeem, earn, burn, raceBurn]
+export const OPERATIONS: Operation[] = [issue, claim, redeem, reverse, voidCoupon, raceRedeem, earn, burn, raceBurn, raceGift]

@@ -10,6 +10,7 @@ export const router = createAppRouter(
     { path: '/', name: 'coupons', component: () => import('./pages/CouponsPage.vue'), meta: { tabs: true } },
     { path: '/coupons/:id', name: 'coupon', component: () => import('./pages/CouponPage.vue') },
     { path: '/claim/:token', name: 'claim', component: () => import('./pages/ClaimPage.vue'), meta: { public: true } },
+    { path: '/gift/:token', name: 'gift', component: () => import('./pages/GiftPage.vue'), meta: { public: true } },
     { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
     { path: '/auth', name: 'auth', component: () => import('./pages/TokenPage.vue'), meta: { public: true } },
     { path: '/me', name: 'me', component: () => import('./pages/MePage.vue'), meta: { tabs: true } },

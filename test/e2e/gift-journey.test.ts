@@ -1,0 +1,170 @@
+/**
+ * Gifting (转赠) in a real browser against a real `kabao serve` (SQLite): a customer gives a coupon from
+ * their wallet on a phone (the link and its QR code), a friend accepts it on their phone, and a clerk
+ * redeems the friend's new code at the store terminal, while the giver's old code is refused in words.
+ * Screenshots in test-artifacts/e2e/, console errors and accessibility checked as in journey.test.ts.
+ */
+import { describe, it, before, after, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
+import { ensureWebBuilt } from './support/web-build.ts'
+import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import { assertAccessible } from './support/ui.ts'
+
+const OWNER = { login: 'owner@gift.example', password: 'owner-password-1' }
+const CLERK = { login: 'clerk-gift', password: 'clerk-password-1' }
+const PHONE = { width: 390, height: 844 }
+
+describe('a gift in a browser: sent, accepted on a phone, redeemed at the till', () => {
+  let server: ServerProcess
+  let browser: Browser
+  let dataDir: string
+  const contexts: BrowserContext[] = []
+  const watches = new Map<Page, ConsoleWatch>()
+  const journey = { couponId: '', giverCode: '', giverToken: '', friendToken: '', giftUrl: '', receivedId: '', receivedCode: '', storeName: '礼品店' }
+
+  async function openPage(viewport: { width: number; height: number }, mobile = false): Promise<Page> {
+    const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1, locale: 'zh-CN' })
+    contexts.push(context)
+    const page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    watches.set(page, watchConsole(page))
+    return page
+  }
+
+  const assertNoConsoleErrors = (page: Page) => assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
+
+  async function imageLoads(image: ReturnType<Page['locator']>): Promise<boolean> {
+    await image.waitFor()
+    return image.evaluate((img: HTMLImageElement) =>
+      img.complete ? img.naturalWidth > 0 : new Promise<boolean>((resolve) => {
+        img.addEventListener('load', () => resolve(img.naturalWidth > 0))
+        img.addEventListener('error', () => resolve(false))
+      }),
+    )
+  }
+
+  /** The merchant, a store, a giftable card, a clerk, a coupon for the giver and wallet tokens, through the API. */
+  async function setUp(): Promise<void> {
+    const setup = await fetch(`${server.base}/v1/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ merchant_name: '好礼茶社', login: OWNER.login, password: OWNER.password }),
+    })
+    assert.equal(setup.status, 201, await setup.clone().text())
+    const cookie = setup.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
+    const { csrf_token } = (await setup.json()) as { csrf_token: string }
+    const call = async (url: string, body: unknown): Promise<any> => {
+      const res = await fetch(`${server.base}${url}`, { method: 'POST', headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      assert.equal(res.status, 201, await res.clone().text())
+      return res.json()
+    }
+    const store = await call('/v1/stores', { name: journey.storeName })
+    const card = await call('/v1/cards', {
+      type: 'cash', title: '满100减20', notice: '结账时出示券码', reduce_cost: 2000, least_cost: 10000, stock: 100, can_gift: true, validity: { type: 'fixed_term', days: 30 },
+    })
+    await call('/v1/staff', { ...CLERK, role: 'clerk', name: '王店员', store_id: store.id })
+    const coupon = await call(`/v1/cards/${card.id}/issue`, { user_id: 'giver-0001' })
+    journey.couponId = coupon.id
+    journey.giverCode = coupon.code
+    journey.giverToken = (await call('/v1/wallet-tokens', { user_id: 'giver-0001' })).token
+    journey.friendToken = (await call('/v1/wallet-tokens', { user_id: 'friend-0002' })).token
+  }
+
+  before(async () => {
+    await ensureWebBuilt()
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-gifts-'))
+    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`))
+    browser = await launchBrowser()
+    await setUp()
+  })
+
+  afterEach(async (t) => {
+    const page = [...watches.keys()].at(-1)
+    if (page && !page.isClosed()) await screenshot(page, `last-gifts-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
+  })
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined)
+    await browser?.close()
+    await server?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('lets the giver give a coupon from their wallet: a link and its QR code, the coupon then being given', async () => {
+    const page = await openPage(PHONE, true)
+    await page.goto(`${server.base}/wallet/coupons/${journey.couponId}#token=${journey.giverToken}`)
+    const give = page.locator('[data-test=gift-button]')
+    await give.waitFor()
+    await screenshot(page, 'gifts-01-coupon-with-gift-button')
+    await give.click()
+    const link = page.locator('[data-test=gift-link]')
+    await link.waitFor()
+    assert.ok(await imageLoads(link.getByRole('img', { name: '转赠链接二维码' })), 'the QR code of the link shows')
+    journey.giftUrl = ((await page.locator('[data-test=gift-url]').textContent()) ?? '').trim()
+    assert.match(journey.giftUrl, new RegExp(`^${server.base}/wallet/gift/[A-Za-z0-9_-]{32}$`))
+    await page.getByText('这张券正在转赠中，好友领取前不能使用').waitFor()
+    await assertAccessible(page, 'coupon being given')
+    await screenshot(page, 'gifts-02-gift-link')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets the friend accept it on their phone: a new coupon in their wallet', async () => {
+    const page = await openPage(PHONE, true)
+    await page.goto(`${journey.giftUrl}#token=${journey.friendToken}`)
+    await page.getByRole('heading', { name: /送您一张券/ }).waitFor()
+    await assertAccessible(page, 'gift page')
+    await screenshot(page, 'gifts-03-gift-page')
+    await page.locator('[data-test=gift-accept]').click()
+    await page.getByRole('heading', { name: '领取成功，已放入卡包' }).waitFor()
+    await screenshot(page, 'gifts-04-accepted')
+    await page.locator('[data-test=gift-use]').click()
+    await page.waitForURL(/\/wallet\/coupons\/cpn_/)
+    journey.receivedId = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1)!)
+    await page.getByText('好友转赠').waitFor()
+    const received = await page.evaluate(async ([id, token]) => (await fetch(`/v1/wallet/coupons/${id}`, { headers: { authorization: `Bearer ${token}` } })).json(), [journey.receivedId, journey.friendToken])
+    assert.deepEqual([received.source, received.gifted_by, received.state], ['gift', 'giver-0001', 'available'])
+    assert.notEqual(received.code, journey.giverCode)
+    journey.receivedCode = received.code
+    await screenshot(page, 'gifts-05-received-coupon')
+    assertNoConsoleErrors(page)
+
+    // The giver's wallet now shows the coupon given away, and the link is closed for anyone else.
+    const giver = await openPage(PHONE, true)
+    await giver.goto(`${server.base}/wallet/coupons/${journey.couponId}#token=${journey.giverToken}`)
+    await giver.getByText('这张券已转赠给好友，券码已失效').waitFor()
+    await screenshot(giver, 'gifts-06-giver-after')
+    await giver.goto(journey.giftUrl)
+    await giver.getByText('这份转赠已被领取、取消或已过期').waitFor()
+    assertNoConsoleErrors(giver)
+  })
+
+  it('lets the clerk redeem the friend’s code at the terminal, and refuses the giver’s old code in words', async () => {
+    const page = await openPage({ width: 1024, height: 768 })
+    await page.goto(`${server.base}/pos/`)
+    await page.waitForURL(/\/pos\/login$/)
+    await page.getByLabel('登录名').fill(CLERK.login)
+    await page.getByLabel('密码').fill(CLERK.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByText(journey.storeName).waitFor()
+    const codeField = page.getByLabel('券码')
+    await page.getByLabel('订单金额（元）').fill('128')
+
+    await codeField.fill(journey.giverCode)
+    await codeField.press('Enter')
+    await page.getByRole('alert').filter({ hasText: '这张券已转赠给他人，券码已失效' }).waitFor()
+    await screenshot(page, 'gifts-07-pos-old-code-refused')
+
+    await codeField.fill(journey.receivedCode)
+    await codeField.press('Enter')
+    await page.locator('[data-test=discount]').filter({ hasText: '¥20.00' }).waitFor()
+    await page.getByRole('button', { name: '确认核销' }).click()
+    await page.getByText('核销成功').waitFor()
+    await screenshot(page, 'gifts-08-pos-redeemed')
+    assertNoConsoleErrors(page)
+  })
+})
