@@ -84,6 +84,7 @@ export type ErrorCode =
   | 'risk_blocked'
   | 'confirmation_required'
   | 'risk_block_not_found'
+  | 'wechat_app_not_found'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -168,6 +169,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   risk_blocked: 403,
   confirmation_required: 428,
   risk_block_not_found: 404,
+  wechat_app_not_found: 404,
   service_unavailable: 503,
   internal_error: 500,
 }
