@@ -21,4 +21,6 @@ export interface AppContext {
   readonly production?: boolean
   /** Risk counters shared by every process (Redis, with REDIS_URL); without them they count in the database. */
   readonly riskCounters?: SharedRiskCounters
+  /** The WeChat-compatible facade: its prefix (WECHAT_FACADE_PREFIX, default the root), or false when off (WECHAT_FACADE=off). */
+  readonly wechatFacade?: { prefix: string } | false
 }

@@ -43,6 +43,8 @@ export interface Config {
   readonly publicUrl: string
   /** When set, `GET /metrics` asks for it as a bearer token. */
   readonly metricsToken: string | null
+  /** The WeChat-compatible facade's prefix ('' = the root), or false when WECHAT_FACADE=off. */
+  readonly wechatFacade: { prefix: string } | false
   /** Things the operator should know about the configuration, logged at start. */
   readonly warnings: readonly string[]
 }
@@ -121,6 +123,17 @@ function trustProxySetting(env: Env): boolean | string[] {
     throw new ConfigError(`TRUST_PROXY must be true, false, or the proxies' addresses (comma-separated; CIDR ranges and loopback, linklocal, uniquelocal allowed); got "${raw}"`)
   }
   return entries
+}
+
+/** WECHAT_FACADE_PREFIX: `/` (the root) by default; one that reaches into Kabao's own paths fails at start. */
+function wechatPrefixSetting(env: Env): string {
+  const raw = readSetting(env, 'WECHAT_FACADE_PREFIX') ?? '/'
+  if (!/^\/?[A-Za-z0-9_\-/]*$/.test(raw)) throw new ConfigError(`WECHAT_FACADE_PREFIX must be a path such as / or /wx; got "${raw}"`)
+  const prefix = ('/' + raw).replace(/\/+/g, '/').replace(/\/$/, '')
+  for (const reserved of ['/v1', '/docs', '/openapi.json', '/console', '/wallet', '/pos', '/healthz', '/readyz', '/metrics', '/assets']) {
+    if (prefix !== '' && (prefix === reserved || prefix.startsWith(`${reserved}/`))) throw new ConfigError(`WECHAT_FACADE_PREFIX ${raw} collides with Kabao's own ${reserved}`)
+  }
+  return prefix
 }
 
 /** Days a finished webhook delivery stays in the log (WEBHOOK_LOG_RETENTION_DAYS). */
@@ -220,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     production: readSetting(env, 'NODE_ENV') === 'production',
     databasePoolSize: intSetting(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
     metricsToken: readSetting(env, 'METRICS_TOKEN') ?? null,
+    wechatFacade: booleanSetting(env, 'WECHAT_FACADE', true) ? { prefix: wechatPrefixSetting(env) } : false,
     warnings: Object.freeze(warnings),
     publicUrl: (readSetting(env, 'KABAO_PUBLIC_URL') ?? `http://${readSetting(env, 'HOST') ?? '127.0.0.1'}:${readSetting(env, 'PORT') ?? 8080}`).replace(/\/+$/, ''),
   })

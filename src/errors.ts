@@ -89,6 +89,7 @@ export type ErrorCode =
   | 'gift_closed'
   | 'coupon_gifting'
   | 'coupon_gifted'
+  | 'wechat_app_not_found'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -178,6 +179,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   gift_closed: 409,
   coupon_gifting: 409,
   coupon_gifted: 409,
+  wechat_app_not_found: 404,
   service_unavailable: 503,
   internal_error: 500,
 }

@@ -29,6 +29,7 @@ export function contextFor(config: Config, database: Database, clock: Clock = sy
     publicUrl: config.publicUrl,
     allowPrivateWebhookDestinations: config.webhookAllowPrivateDestinations,
     production: config.production,
+    wechatFacade: config.wechatFacade,
   }
 }
 

@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015-messaging.ts'
 import * as m0016 from './migrations/0016-customer-messages.ts'
 import * as m0017 from './migrations/0017-analytics.ts'
 import * as m0018 from './migrations/0018-risk.ts'
+import * as m0019 from './migrations/0019-wechat.ts'
 import * as m0021 from './migrations/0021-gifts.ts'
 
 interface MigrationModule {
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0016-customer-messages': m0016,
   '0017-analytics': m0017,
   '0018-risk': m0018,
+  '0019-wechat': m0019,
   '0021-gifts': m0021,
 }
 

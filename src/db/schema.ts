@@ -26,6 +26,7 @@ import type { CardDayViewersTable, CardViewDaysTable, TrackedEventsTable } from 
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
 import type { GiftsTable, GiftUserDaysTable } from '../features/gifts/gifts.table.ts'
+import type { WechatAppsTable, WechatTokensTable, WechatCardsTable, WechatQrcodesTable, WechatLandingPagesTable, WechatPoisTable } from '../features/wechat/wechat.table.ts'
 import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
@@ -80,4 +81,10 @@ export interface DB {
   risk_counter_hits: RiskCounterHitsTable
   gifts: GiftsTable
   gift_user_days: GiftUserDaysTable
+  wechat_apps: WechatAppsTable
+  wechat_tokens: WechatTokensTable
+  wechat_cards: WechatCardsTable
+  wechat_qrcodes: WechatQrcodesTable
+  wechat_landing_pages: WechatLandingPagesTable
+  wechat_pois: WechatPoisTable
 }

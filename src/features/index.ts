@@ -25,6 +25,7 @@ import { trackingRoutes } from './tracking/tracking.routes.ts'
 import { messagingRoutes } from './messaging/messaging.routes.ts'
 import { riskRoutes } from './risk/risk.routes.ts'
 import { giftsRoutes } from './gifts/gifts.routes.ts'
+import { wechatRoutes } from './wechat/wechat.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -58,6 +59,8 @@ export const FEATURES: Feature[] = [
   messagingRoutes,
   // Risk control: rules, block list, what was flagged
   riskRoutes,
+  // The WeChat-compatible card API: a second door onto the same services
+  wechatRoutes,
   // Staff accounts and sessions (console, store terminal)
   staffRoutes,
 ]

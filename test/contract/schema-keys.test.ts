@@ -12,6 +12,10 @@ const LOOKED_UP_BEFORE_THE_MERCHANT = new Set([
   'staff.staff_login_uq',
   'staff.staff_setup_slot_uq',
   'staff_sessions.staff_sessions_token_uq',
+  'wechat_apps.wechat_apps_appid_idx',
+  'wechat_tokens.wechat_tokens_pk',
+  'wechat_qrcodes.wechat_qrcodes_pk',
+  'wechat_landing_pages.wechat_landing_pages_token_idx',
 ])
 const NOT_MERCHANT_DATA = new Set(['merchants', 'job_leases', 'job_runs', 'kabao_migrations', 'login_attempts'])
 

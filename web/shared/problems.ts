@@ -93,6 +93,7 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   gift_closed: ['这份转赠已被领取、取消或已过期', 'This gift was already accepted, taken back or has expired'],
   coupon_gifting: ['这张券正在转赠中，暂不能使用', 'This coupon is being given as a gift and cannot be used now'],
   coupon_gifted: ['这张券已转赠给他人，券码已失效', 'This coupon was given away; its code no longer works'],
+  wechat_app_not_found: ['没有这个微信应用凭据', 'There is no such WeChat app credential'],
   service_unavailable: ['服务暂时不可用，请稍后再试', 'The service is unavailable; try again shortly'],
   internal_error: ['系统出错了，请稍后再试', 'Something went wrong on our side; try again shortly'],
 }

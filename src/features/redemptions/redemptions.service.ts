@@ -46,6 +46,11 @@ export interface RedeemInput {
   clientAddress?: string | null
   /** The challenge this redemption confirms (二次确认). */
   confirm?: string | null
+  /**
+   * Redeemed without an order (the WeChat facade's code/consume, as WeChat does): a card whose value depends
+   * on the order amount takes nothing off instead of asking for one. Every other rule applies.
+   */
+  withoutOrder?: boolean
 }
 
 export interface Decision {
@@ -92,6 +97,9 @@ async function decide(ctx: AppContext, principal: MerchantPrincipal, input: Rede
     orderAmount: input.orderAmount,
     now,
   })
+  if (!decision.ok && decision.error === 'order_amount_required' && input.withoutOrder && input.orderAmount === null) {
+    return { found, store, discountAmount: 0 }
+  }
   if (!decision.ok) {
     if (decision.error === 'order_amount_required') {
       throw validationFailed([{ field: 'order_amount', code: 'required', message: decision.detail }], decision.detail)

@@ -1,0 +1,78 @@
+import type { Db, Tx } from '../../db/database.ts'
+import { fromJson, toJson } from '../../db/database.ts'
+import type { WechatAppsTable, WechatTokensTable } from './wechat.table.ts'
+
+export type WechatAppRow = WechatAppsTable
+export type WechatTokenRow = WechatTokensTable
+
+export async function insertWechatApp(db: Db | Tx, row: WechatAppRow): Promise<void> {
+  await db.insertInto('wechat_apps').values(row).execute()
+}
+
+/** An app by its appid, whichever merchant it belongs to, with the merchant's time zone. */
+export async function findWechatApp(db: Db | Tx, appid: string): Promise<(WechatAppRow & { timezone: string }) | undefined> {
+  return db.selectFrom('wechat_apps').innerJoin('merchants', 'merchants.id', 'wechat_apps.merchant_id').selectAll('wechat_apps').select('merchants.timezone').where('wechat_apps.appid', '=', appid).executeTakeFirst()
+}
+
+export async function listWechatApps(db: Db, merchantId: string): Promise<WechatAppRow[]> {
+  return db.selectFrom('wechat_apps').selectAll().where('merchant_id', '=', merchantId).orderBy('created_at').execute()
+}
+
+export async function updateWechatApp(db: Db | Tx, merchantId: string, appid: string, changes: Partial<Pick<WechatAppRow, 'secret_hash' | 'status' | 'generation' | 'updated_at'>>): Promise<boolean> {
+  const result = await db.updateTable('wechat_apps').set(changes).where('merchant_id', '=', merchantId).where('appid', '=', appid).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Stores a new token and starts the 300 s overlap of the ones before it, in one transaction. */
+export async function insertTokenSuperseding(tx: Tx, row: WechatTokenRow): Promise<void> {
+  await tx
+    .updateTable('wechat_tokens')
+    .set({ superseded_at: row.issued_at })
+    .where('merchant_id', '=', row.merchant_id)
+    .where('appid', '=', row.appid)
+    .where('superseded_at', 'is', null)
+    .execute()
+  // Tokens long dead are forgotten as new ones are fetched.
+  await tx.deleteFrom('wechat_tokens').where('merchant_id', '=', row.merchant_id).where('appid', '=', row.appid).where('expires_at', '<', row.issued_at - 86_400_000).execute()
+  await tx.insertInto('wechat_tokens').values(row).execute()
+}
+
+export async function findToken(db: Db, tokenHash: string): Promise<WechatTokenRow | undefined> {
+  return db.selectFrom('wechat_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+}
+
+/** The newest token of an app not superseded, for stable_token. */
+export async function findLiveToken(db: Db | Tx, merchantId: string, appid: string, generation: number, now: number): Promise<WechatTokenRow | undefined> {
+  return db
+    .selectFrom('wechat_tokens')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('appid', '=', appid)
+    .where('generation', '=', generation)
+    .where('superseded_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('issued_at', 'desc')
+    .executeTakeFirst()
+}
+
+export async function upsertWechatCard(db: Db | Tx, merchantId: string, cardId: string, definition: unknown, now: number): Promise<void> {
+  await db
+    .insertInto('wechat_cards')
+    .values({ merchant_id: merchantId, card_id: cardId, definition: toJson(definition), created_at: now, updated_at: now })
+    .onConflict((oc) => oc.columns(['merchant_id', 'card_id']).doUpdateSet({ definition: toJson(definition), updated_at: now }))
+    .execute()
+}
+
+export async function findWechatCard(db: Db | Tx, merchantId: string, cardId: string): Promise<Record<string, unknown> | null> {
+  const row = await db.selectFrom('wechat_cards').select('definition').where('merchant_id', '=', merchantId).where('card_id', '=', cardId).executeTakeFirst()
+  return row ? fromJson<Record<string, unknown>>(row.definition) : null
+}
+
+/** The merchant's card ids in creation order, optionally of some statuses. */
+export async function listCardIds(db: Db, merchantId: string, statuses: string[] | null, offset: number, count: number): Promise<{ ids: string[]; total: number }> {
+  let q = db.selectFrom('cards').where('merchant_id', '=', merchantId)
+  if (statuses) q = q.where('status', 'in', statuses.length > 0 ? (statuses as never[]) : (['none'] as never[]))
+  const rows = await q.select('id').orderBy('id').offset(offset).limit(count).execute()
+  const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  return { ids: rows.map((r) => r.id), total: Number(total.n) }
+}

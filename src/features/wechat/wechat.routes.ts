@@ -1,0 +1,219 @@
+import { Type, type TSchema } from 'typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { AppContext } from '../../app-context.ts'
+import type { Feature, FeatureApp } from '../feature.ts'
+import { merchantOf } from '../../http/auth.ts'
+import { IdParam, Nullable, ScopeSchema, responses } from '../../http/schemas.ts'
+import { parseWechatBody } from '../../domain/wechat-parse.ts'
+import { WX_ERRCODES, wxError } from '../../domain/wechat-errcodes.ts'
+import type { Permission } from '../../principals.ts'
+import {
+  authenticateToken, consumeWechatCode, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
+  rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
+} from './wechat.service.ts'
+import type { WechatAppRow } from './wechat.repository.ts'
+
+/** Paths of Kabao's own routes that a facade prefix must not reach into. */
+const RESERVED = ['/v1', '/docs', '/openapi.json', '/console', '/wallet', '/pos', '/healthz', '/readyz', '/metrics', '/assets']
+
+/** The facade's prefix ('' for the root), or an error naming the collision. */
+export function facadePrefix(raw: string): string {
+  const prefix = ('/' + raw.trim()).replace(/\/+/g, '/').replace(/\/$/, '')
+  for (const reserved of RESERVED) {
+    if (prefix !== '' && (prefix === reserved || prefix.startsWith(`${reserved}/`))) throw new Error(`WECHAT_FACADE_PREFIX ${raw} collides with Kabao's own ${reserved}`)
+  }
+  return prefix
+}
+
+const Errcode = Type.Union(WX_ERRCODES.map((code) => Type.Literal(code)))
+const WxErrorSchema = Type.Object({ errcode: Errcode, errmsg: Type.String() }, { description: 'A refusal or failure, always HTTP 200 (WECHAT-API.md §3)' })
+const ok = <T extends Record<string, TSchema>>(fields: T) => Type.Object({ errcode: Type.Literal(0), errmsg: Type.Literal('ok'), ...fields })
+const answer = (success: TSchema) => ({ 200: Type.Union([success, WxErrorSchema]) })
+const AnyObject = Type.Object({}, { additionalProperties: true })
+
+/** What a facade handler gets: the parsed body and, for all but the token calls, who calls. */
+interface WxContext {
+  ctx: AppContext
+  body: Record<string, unknown>
+  query: Record<string, unknown>
+  caller: WxCaller
+  requestRef: string | null
+}
+
+interface WxHandler {
+  methods: ('GET' | 'POST')[]
+  summary: string
+  /** What the credential's scope must allow. */
+  permission: Permission
+  response: TSchema
+  handle(c: WxContext): Promise<Record<string, unknown>>
+}
+
+/**
+ * The facade's calls, keyed by path under the prefix. Later calls (member cards §2.6, datacube §2.7, the
+ * rest of §2.2–2.5) are added here as rows: routing, token checks, body parsing, scope, errcodes and the
+ * OpenAPI entry come with the table.
+ */
+export const WX_HANDLERS: Record<string, WxHandler> = {
+  '/card/create': {
+    methods: ['POST'], summary: 'Create a card template (→ POST /v1/cards)', permission: 'write',
+    response: ok({ card_id: Type.String() }),
+    handle: ({ ctx, caller, body }) => createWechatCard(ctx, caller, body),
+  },
+  '/card/get': {
+    methods: ['POST'], summary: 'A card template with its live stock and status (→ GET /v1/cards/{id})', permission: 'read',
+    response: ok({ card: AnyObject }),
+    handle: ({ ctx, caller, body }) => getWechatCard(ctx, caller, body),
+  },
+  '/card/code/get': {
+    methods: ['POST'], summary: 'A code’s holder, validity and status (→ GET /v1/coupons/{code})', permission: 'redeem',
+    response: ok({ openid: Type.String(), card: Type.Object({ card_id: Type.String(), begin_time: Type.Integer(), end_time: Type.Integer() }), can_consume: Type.Boolean(), user_card_status: Type.String() }),
+    handle: ({ ctx, caller, body }) => getWechatCode(ctx, caller, body),
+  },
+  '/card/code/consume': {
+    methods: ['POST'], summary: 'Consume (redeem) a code, channel api (→ POST /v1/redemptions)', permission: 'redeem',
+    response: ok({ openid: Type.String(), card: Type.Object({ card_id: Type.String() }) }),
+    handle: ({ ctx, caller, body, requestRef }) => consumeWechatCode(ctx, caller, body, requestRef),
+  },
+  '/kabao/card/issue': {
+    methods: ['POST'], summary: 'Kabao extension: issue a coupon to an openid (→ POST /v1/cards/{id}/issue)', permission: 'write',
+    response: ok({ code: Type.String(), card_id: Type.String(), openid: Type.String() }),
+    handle: ({ ctx, caller, body }) => issueWechatCard(ctx, caller, body),
+  },
+}
+
+const TOKEN_RESPONSE = Type.Object({ access_token: Type.String(), expires_in: Type.Integer() })
+
+function allowed(scope: string, permission: Permission): boolean {
+  if (scope === 'full') return true
+  if (scope === 'read') return permission === 'read'
+  return permission === 'redeem' || permission === 'read'
+}
+
+function send(reply: FastifyReply, payload: unknown): FastifyReply {
+  return reply.code(200).type('application/json; charset=utf-8').send(payload)
+}
+
+function bodyOf(request: FastifyRequest): Record<string, unknown> {
+  const parsed = parseWechatBody(typeof request.body === 'string' ? request.body : undefined)
+  if (!parsed.ok) throw new WxFailure(parsed.reason === 'nul' ? 40097 : 47001, parsed.reason === 'nul' ? 'the NUL character' : undefined)
+  return parsed.value
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    wechat: WxCaller | null
+  }
+}
+
+/** The facade: WeChat's paths under the prefix, every answer HTTP 200 JSON with an errcode. */
+async function registerFacade(wx: FeatureApp, ctx: AppContext): Promise<void> {
+  // Bodies are read as text whatever their type (or none), and parsed by the facade's own rules.
+  wx.removeAllContentTypeParsers()
+  wx.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  wx.setErrorHandler((error, _request, reply) => {
+    const code = (error as { code?: string }).code
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return send(reply, wxError(47001))
+    if ((error as { validation?: unknown }).validation) return send(reply, wxError(40097, 'the NUL character'))
+    if (!(error instanceof WxFailure) && !(error as { code?: unknown }).code) reply.log.error({ err: error }, 'wechat facade call failed')
+    return send(reply, wxAnswerOf(error))
+  })
+  wx.decorateRequest('wechat', null)
+  const config = { auth: 'none' as const }
+  const tags = ['wechat-compatible']
+
+  const token = async (request: FastifyRequest, reply: FastifyReply, stable: boolean) => {
+    const params = { ...(request.query as object), ...(request.method === 'POST' ? bodyOf(request) : {}) }
+    return send(reply, await (stable ? stableToken(ctx, params) : fetchToken(ctx, params)))
+  }
+  wx.route({
+    method: ['GET', 'POST'], url: '/cgi-bin/token', config,
+    schema: { tags, summary: 'access_token for appid and secret (query, JSON or form body)', response: answer(TOKEN_RESPONSE) },
+    handler: (request, reply) => token(request, reply, false),
+  })
+  wx.route({
+    method: ['POST'], url: '/cgi-bin/stable_token', config,
+    schema: { tags, summary: 'The live access_token without superseding it; force_refresh issues a new one', response: answer(TOKEN_RESPONSE) },
+    handler: (request, reply) => token(request, reply, true),
+  })
+
+  for (const [path, handler] of Object.entries(WX_HANDLERS)) {
+    wx.route({
+      method: handler.methods, url: path, config,
+      schema: { tags, summary: handler.summary, querystring: Type.Object({ access_token: Type.Optional(Type.String()) }, { additionalProperties: true }), response: answer(handler.response) },
+      // Before the Idempotency-Key hook (preHandler), so a facade POST with a key has native semantics.
+      onRequest: async (request) => {
+        const caller = await authenticateToken(ctx, (request.query as { access_token?: string }).access_token)
+        if (!allowed(caller.app.scope, handler.permission)) throw new WxFailure(48001, `a ${caller.app.scope} credential may not call ${path}`)
+        request.wechat = caller
+        request.merchant = caller.principal
+      },
+      handler: async (request, reply) => {
+        const requestRef = request.idempotency ? `${request.idempotency.key}@${request.idempotency.createdAt}` : null
+        const result = await handler.handle({ ctx, body: bodyOf(request), query: request.query as Record<string, unknown>, caller: request.wechat as WxCaller, requestRef })
+        return send(reply, { errcode: 0, errmsg: 'ok', ...result })
+      },
+    })
+  }
+
+  // Anything else under WeChat's segments: a wrong method on a known path (43002), or a path not offered (48001).
+  for (const segment of ['/cgi-bin/*', '/card/*', '/datacube/*', '/kabao/*']) {
+    wx.route({
+      method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'], url: segment, config,
+      schema: { hide: true },
+      handler: async (request, reply) => {
+        const path = request.url.split('?')[0].slice(wx.prefix.length)
+        const known = path in WX_HANDLERS || path === '/cgi-bin/token' || path === '/cgi-bin/stable_token'
+        return send(reply, wxError(known ? 43002 : 48001))
+      },
+    })
+  }
+}
+
+const WechatApp = Type.Object({
+  appid: Type.String(),
+  original_id: Type.String(),
+  scope: ScopeSchema,
+  store_id: Nullable(Type.String()),
+  create_as_draft: Type.Boolean(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  created_at: Type.String({ format: 'date-time' }),
+})
+const WechatAppWithSecret = Type.Object({ ...WechatApp.properties, secret: Type.String({ description: 'Shown only here and on rotation' }) })
+
+function present(app: WechatAppRow) {
+  return { appid: app.appid, original_id: app.original_id, scope: app.scope, store_id: app.store_id, create_as_draft: app.create_as_draft === 1, status: app.status, created_at: new Date(app.created_at).toISOString() }
+}
+
+/** The native API of the credentials: create, list, rotate the secret, disable. */
+function registerCredentials(app: FeatureApp, ctx: AppContext): void {
+  const tags = ['wechat-apps']
+  app.post('/v1/wechat-apps', {
+    config: { ownerOnly: true },
+    schema: {
+      tags, summary: 'A WeChat app credential (appid + secret) for the WeChat-compatible API; the secret is shown once',
+      body: Type.Object({ scope: Type.Optional(ScopeSchema), store_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))), original_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), create_as_draft: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      response: responses({ 201: WechatAppWithSecret }),
+    },
+  }, async (request, reply) => {
+    const created = await createWechatApp(ctx, merchantOf(request).merchantId, request.body ?? {})
+    return reply.code(201).send({ ...present(created.app), secret: created.secret })
+  })
+  app.get('/v1/wechat-apps', { schema: { tags, summary: 'The merchant’s WeChat app credentials', response: responses({ 200: Type.Object({ data: Type.Array(WechatApp) }) }) } }, async (request) => ({
+    data: (await listApps(ctx, merchantOf(request).merchantId)).map(present),
+  }))
+  app.post('/v1/wechat-apps/:appid/rotate-secret', { config: { ownerOnly: true }, schema: { tags, summary: 'A new secret; tokens of the old one stop at once', params: IdParam('appid'), response: responses({ 200: WechatAppWithSecret }) } }, async (request) => {
+    const rotated = await rotateSecret(ctx, merchantOf(request).merchantId, request.params.appid)
+    return { ...present(rotated.app), secret: rotated.secret }
+  })
+  app.post('/v1/wechat-apps/:appid/disable', { config: { ownerOnly: true }, schema: { tags, summary: 'Disable a credential; its tokens stop at once', params: IdParam('appid'), response: responses({ 200: WechatApp }) } }, async (request) =>
+    present(await disableApp(ctx, merchantOf(request).merchantId, request.params.appid)),
+  )
+}
+
+export const wechatRoutes: Feature = async (app, ctx) => {
+  registerCredentials(app, ctx)
+  const settings = ctx.wechatFacade ?? { prefix: '' }
+  if (settings === false) return
+  await app.register(async (wx) => registerFacade(wx as FeatureApp, ctx), { prefix: facadePrefix(settings.prefix) })
+}

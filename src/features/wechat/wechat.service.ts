@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto'
+import type { AppContext } from '../../app-context.ts'
+import { AppError } from '../../errors.ts'
+import type { MerchantPrincipal, Scope } from '../../principals.ts'
+import { hashToken, safeEqual } from '../../ports/secrets.ts'
+import { cardFromWechat, cardToWechat, userCardStatusOf } from '../../domain/wechat-cards.ts'
+import { errcodeOfNative, wxError, type WxErrcode, type WxError } from '../../domain/wechat-errcodes.ts'
+import { readBool, readString } from '../../domain/wechat-parse.ts'
+import { effectiveCouponState } from '../../domain/redemption-rules.ts'
+import { createCard, getCard } from '../cards/cards.service.ts'
+import type { CardInput } from '../cards/cards.schemas.ts'
+import { findCouponByCode, issueCoupon } from '../coupons/coupons.service.ts'
+import { redeem } from '../redemptions/redemptions.service.ts'
+import { findStore } from '../stores/stores.repository.ts'
+import {
+  findLiveToken, findToken, findWechatApp, findWechatCard, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
+  type WechatAppRow,
+} from './wechat.repository.ts'
+
+/** WeChat's token lifetime, and how long a token works on after a newer one was fetched. */
+export const TOKEN_TTL_MS = 7200 * 1000
+export const TOKEN_OVERLAP_MS = 300 * 1000
+
+/** A facade answer other than success: the routes send it as HTTP 200 `{errcode, errmsg}`. */
+export class WxFailure extends Error {
+  readonly answer: WxError
+  constructor(errcode: WxErrcode, detail?: string) {
+    const answer = wxError(errcode, detail)
+    super(answer.errmsg)
+    this.answer = answer
+  }
+}
+
+/** Any error as WeChat's answer: native codes mapped (§3), a failure of ours -1 with nothing leaked. */
+export function wxAnswerOf(error: unknown): WxError {
+  if (error instanceof WxFailure) return error.answer
+  if (error instanceof AppError) {
+    const detail = error.errors && error.errors.length > 0 ? error.errors.map((e) => `${e.field} ${e.code}`).join('; ') : error.detail
+    return wxError(errcodeOfNative(error.code), detail)
+  }
+  return wxError(-1)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Credentials
+
+export interface NewWechatApp {
+  app: WechatAppRow
+  secret: string
+}
+
+const newSecret = () => randomBytes(16).toString('hex')
+
+export async function createWechatApp(
+  ctx: AppContext,
+  merchantId: string,
+  input: { scope?: Scope; store_id?: string | null; original_id?: string; create_as_draft?: boolean },
+): Promise<NewWechatApp> {
+  const { db } = ctx.database
+  if (input.store_id && !(await findStore(db, merchantId, input.store_id))) throw new AppError('store_not_found', `There is no store ${input.store_id}.`)
+  const now = ctx.clock.now()
+  const secret = newSecret()
+  const app: WechatAppRow = {
+    merchant_id: merchantId,
+    appid: `wx${randomBytes(8).toString('hex')}`,
+    secret_hash: hashToken(secret),
+    original_id: input.original_id ?? `gh_${randomBytes(6).toString('hex')}`,
+    scope: input.scope ?? 'full',
+    store_id: input.store_id ?? null,
+    create_as_draft: input.create_as_draft ? 1 : 0,
+    status: 'active',
+    generation: 1,
+    created_at: now,
+    updated_at: now,
+  }
+  await insertWechatApp(db, app)
+  return { app, secret }
+}
+
+export function listApps(ctx: AppContext, merchantId: string): Promise<WechatAppRow[]> {
+  return listWechatApps(ctx.database.db, merchantId)
+}
+
+async function ownApp(ctx: AppContext, merchantId: string, appid: string): Promise<WechatAppRow> {
+  const app = await findWechatApp(ctx.database.db, appid)
+  if (!app || app.merchant_id !== merchantId) throw new AppError('wechat_app_not_found', 'There is no WeChat app credential with this appid.')
+  const { timezone: _tz, ...row } = app
+  return row
+}
+
+/** A new secret; every token of the old one stops working at once (a new generation). */
+export async function rotateSecret(ctx: AppContext, merchantId: string, appid: string): Promise<NewWechatApp> {
+  const app = await ownApp(ctx, merchantId, appid)
+  const secret = newSecret()
+  const changes = { secret_hash: hashToken(secret), generation: app.generation + 1, updated_at: ctx.clock.now() }
+  await updateWechatApp(ctx.database.db, merchantId, appid, changes)
+  return { app: { ...app, ...changes }, secret }
+}
+
+export async function disableApp(ctx: AppContext, merchantId: string, appid: string): Promise<WechatAppRow> {
+  const app = await ownApp(ctx, merchantId, appid)
+  const changes = { status: 'disabled' as const, updated_at: ctx.clock.now() }
+  await updateWechatApp(ctx.database.db, merchantId, appid, changes)
+  return { ...app, ...changes }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// access_token
+
+/** `cgi-bin/token`: checks appid and secret, issues a token (256 random bits) and gives the previous ones their 300 s. */
+export async function fetchToken(ctx: AppContext, params: Record<string, unknown>): Promise<{ access_token: string; expires_in: number }> {
+  const grant = readString(params.grant_type)
+  const appid = readString(params.appid)
+  const secret = readString(params.secret)
+  if (!grant.ok || grant.value !== 'client_credential') throw new WxFailure(40002)
+  if (!appid.ok || appid.value === undefined) throw new WxFailure(41002)
+  if (!secret.ok || secret.value === undefined) throw new WxFailure(41004)
+  const app = await findWechatApp(ctx.database.db, appid.value)
+  if (!app) throw new WxFailure(40013)
+  if (app.status !== 'active' || !safeEqual(hashToken(secret.value), app.secret_hash)) throw new WxFailure(40001)
+  return issueToken(ctx, app)
+}
+
+async function issueToken(ctx: AppContext, app: WechatAppRow): Promise<{ access_token: string; expires_in: number }> {
+  const now = ctx.clock.now()
+  const token = randomBytes(32).toString('base64url')
+  await ctx.database.db.transaction().execute((tx) =>
+    insertTokenSuperseding(tx, { token_hash: hashToken(token), merchant_id: app.merchant_id, appid: app.appid, generation: app.generation, token_sealed: ctx.secrets.seal(token), issued_at: now, expires_at: now + TOKEN_TTL_MS, superseded_at: null }),
+  )
+  return { access_token: token, expires_in: TOKEN_TTL_MS / 1000 }
+}
+
+/** `cgi-bin/stable_token`: the live token and what is left of it, a new one only when there is none or `force_refresh`. */
+export async function stableToken(ctx: AppContext, params: Record<string, unknown>): Promise<{ access_token: string; expires_in: number }> {
+  const force = readBool(params.force_refresh)
+  const grant = readString(params.grant_type)
+  const appid = readString(params.appid)
+  const secret = readString(params.secret)
+  if (!grant.ok || grant.value !== 'client_credential') throw new WxFailure(40002)
+  if (!appid.ok || appid.value === undefined) throw new WxFailure(41002)
+  if (!secret.ok || secret.value === undefined) throw new WxFailure(41004)
+  const app = await findWechatApp(ctx.database.db, appid.value)
+  if (!app) throw new WxFailure(40013)
+  if (app.status !== 'active' || !safeEqual(hashToken(secret.value), app.secret_hash)) throw new WxFailure(40001)
+  const now = ctx.clock.now()
+  const live = force.ok && force.value ? undefined : await findLiveToken(ctx.database.db, app.merchant_id, app.appid, app.generation, now)
+  if (live) return { access_token: ctx.secrets.unseal(live.token_sealed), expires_in: Math.floor((live.expires_at - now) / 1000) }
+  return issueToken(ctx, app)
+}
+
+export interface WxCaller {
+  principal: MerchantPrincipal
+  app: WechatAppRow
+}
+
+/** The merchant a token acts as: 41001 without one, 42001 past its 7200 s, 40001 for anything else unusable. */
+export async function authenticateToken(ctx: AppContext, token: string | undefined): Promise<WxCaller> {
+  if (!token) throw new WxFailure(41001)
+  if (token.length > 512) throw new WxFailure(40001)
+  const row = await findToken(ctx.database.db, hashToken(token))
+  if (!row) throw new WxFailure(40001)
+  const now = ctx.clock.now()
+  if (now >= row.expires_at) throw new WxFailure(42001)
+  if (row.superseded_at !== null && now >= row.superseded_at + TOKEN_OVERLAP_MS) throw new WxFailure(40001)
+  const app = await findWechatApp(ctx.database.db, row.appid)
+  if (!app || app.merchant_id !== row.merchant_id || app.status !== 'active' || app.generation !== row.generation) throw new WxFailure(40001)
+  const { timezone, ...appRow } = app
+  return {
+    app: appRow,
+    principal: { kind: 'merchant', merchantId: app.merchant_id, merchantTz: timezone, keyId: null, scope: app.scope, storeId: app.store_id, staffId: null },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cards and codes, through the native services
+
+const reqString = (value: unknown, field: string, missing: WxErrcode = 41011): string => {
+  const read = readString(value)
+  if (!read.ok) throw new WxFailure(40097, field)
+  if (read.value === undefined) throw new WxFailure(missing, field)
+  return read.value
+}
+
+export async function createWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>): Promise<{ card_id: string }> {
+  const card = body.card
+  if (card === null || typeof card !== 'object' || Array.isArray(card)) throw new WxFailure(41011, 'card')
+  const read = cardFromWechat(card as Record<string, unknown>, ctx.clock.now())
+  if (!read.ok) throw new WxFailure(read.errcode, read.detail)
+  if (!('draft' in read)) throw new WxFailure(-1)
+  if (read.locations.length > 0) {
+    for (const location of read.locations) if (!(await findStore(ctx.database.db, caller.principal.merchantId, String(location)))) throw new WxFailure(40072, String(location))
+  }
+  const input: CardInput = { ...read.draft, store_ids: read.locations.map(String), draft: caller.app.create_as_draft === 1 }
+  const created = await createCard(ctx, caller.principal.merchantId, input)
+  await upsertWechatCard(ctx.database.db, caller.principal.merchantId, created.card.id, { ...(card as object), kabao_permanent: read.permanent }, ctx.clock.now())
+  return { card_id: created.card.id }
+}
+
+export async function getWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>): Promise<{ card: Record<string, unknown> }> {
+  const cardId = reqString(body.card_id, 'card_id', 41012)
+  const { merchantId } = caller.principal
+  const found = await getCard(ctx, merchantId, cardId)
+  const definition = await findWechatCard(ctx.database.db, merchantId, cardId)
+  const { card, terms } = found
+  return {
+    card: cardToWechat({ id: card.id, status: card.status, stock_remaining: card.stock_remaining, issued_count: card.issued_count, get_limit: card.get_limit, code_type: card.code_type, version: card.version, terms, definition, permanent: definition?.kabao_permanent === true, poiIds: [] }),
+  }
+}
+
+/** The coupon of a code, checked against the `card_id` sent: a code of another card is unknown (40056). */
+async function couponOf(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const code = reqString(body.code, 'code')
+  const cardId = readString(body.card_id)
+  if (!cardId.ok) throw new WxFailure(40097, 'card_id')
+  const found = await findCouponByCode(ctx, caller.principal.merchantId, code)
+  if (cardId.value !== undefined && cardId.value !== found.coupon.card_id) throw new WxFailure(40056)
+  return { code, found }
+}
+
+export async function getWechatCode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const { found } = await couponOf(ctx, caller, body)
+  const check = readBool(body.check_consume)
+  if (!check.ok) throw new WxFailure(40097, 'check_consume')
+  const now = ctx.clock.now()
+  const { coupon } = found
+  const state = effectiveCouponState(coupon, now)
+  const status = userCardStatusOf(state)
+  const withinValidity = coupon.valid_from <= now && now <= coupon.valid_until
+  if (check.value !== false) {
+    if (state === 'redeemed') throw new WxFailure(40099)
+    if (status !== 'NORMAL') throw new WxFailure(40127)
+    if (!withinValidity) throw new WxFailure(40079)
+  }
+  return {
+    openid: coupon.user_id,
+    card: { card_id: coupon.card_id, begin_time: Math.floor(coupon.valid_from / 1000), end_time: Math.floor(coupon.valid_until / 1000) },
+    can_consume: status === 'NORMAL' && withinValidity,
+    user_card_status: status,
+  }
+}
+
+export async function consumeWechatCode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, requestRef: string | null) {
+  const { code } = await couponOf(ctx, caller, body)
+  const location = readString(body.location_id)
+  if (!location.ok) throw new WxFailure(40097, 'location_id')
+  const result = await redeem(ctx, caller.principal, { code, storeId: caller.principal.storeId ? null : (location.value ?? null), orderAmount: null, withoutOrder: true, channel: 'api', requestRef })
+  return { openid: result.coupon.user_id, card: { card_id: result.coupon.card_id } }
+}
+
+/** Kabao's own `kabao/card/issue`: the native issue for server-side giving. */
+export async function issueWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const cardId = reqString(body.card_id, 'card_id', 41012)
+  const openid = reqString(body.openid, 'openid')
+  if (openid.length > 128) throw new WxFailure(45021, 'openid')
+  const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api' })
+  return { code: issued.code, card_id: cardId, openid }
+}

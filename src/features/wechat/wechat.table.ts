@@ -1,0 +1,76 @@
+/** Rows of the WeChat facade's tables: timestamps are epoch ms (UTC), flags 0/1, JSON read through fromJson. */
+import type { Scope } from '../../principals.ts'
+
+export type WechatAppStatus = 'active' | 'disabled'
+
+/** A WeChat app credential: appid/secret acting as one merchant. */
+export interface WechatAppsTable {
+  merchant_id: string
+  appid: string
+  /** SHA-256 of the secret (128 random bits): never stored in clear. */
+  secret_hash: string
+  original_id: string
+  scope: Scope
+  /** A till-bound credential consumes at this store. */
+  store_id: string | null
+  create_as_draft: 0 | 1
+  status: WechatAppStatus
+  /** Raised by a secret rotation: tokens of an older generation stop working at once. */
+  generation: number
+  created_at: number
+  updated_at: number
+}
+
+export interface WechatTokensTable {
+  /** SHA-256 of the token (256 random bits). */
+  token_hash: string
+  merchant_id: string
+  appid: string
+  generation: number
+  /** Sealed (Secrets.seal) so that stable_token can hand the live token out again. */
+  token_sealed: string
+  issued_at: number
+  expires_at: number
+  /** When a newer token was fetched: this one works 300 s more. */
+  superseded_at: number | null
+}
+
+/** The WeChat definition a card was made or last changed with, for what Kabao keeps without effect. */
+export interface WechatCardsTable {
+  merchant_id: string
+  card_id: string
+  definition: unknown
+  created_at: number
+  updated_at: number
+}
+
+export interface WechatQrcodesTable {
+  /** SHA-256 of the public ticket. */
+  ticket_hash: string
+  merchant_id: string
+  claim_link_id: string
+  card_id: string
+  openid: string | null
+  outer_str: string | null
+  expires_at: number | null
+  created_at: number
+}
+
+export interface WechatLandingPagesTable {
+  merchant_id: string
+  page_id: number
+  token_hash: string
+  page_title: string
+  banner: string | null
+  can_share: 0 | 1
+  scene: string | null
+  /** [{card_id, thumb_url, claim_link_id}] */
+  cards: unknown
+  created_at: number
+}
+
+export interface WechatPoisTable {
+  merchant_id: string
+  store_id: string
+  poi_id: number
+}
