@@ -77,8 +77,11 @@ export interface RiskSubject {
   discountAmount?: number | null
 }
 
-/** What is being done: a claim, a redemption, an unknown code typed at a till, a gift accepted. */
-export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'accept_gift'
+/**
+ * What is being done: a claim, a redemption, an unknown code typed at a till, a gift accepted, a card
+ * shared (judged by the block list only: no default rule counts shares; the claims they bring are counted).
+ */
+export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'accept_gift' | 'share'
 
 export interface CounterUse {
   rule: RiskRuleName

@@ -24,6 +24,7 @@ import { statsRoutes } from './stats/stats.routes.ts'
 import { trackingRoutes } from './tracking/tracking.routes.ts'
 import { messagingRoutes } from './messaging/messaging.routes.ts'
 import { riskRoutes } from './risk/risk.routes.ts'
+import { sharingRoutes } from './sharing/sharing.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -36,6 +37,7 @@ export const FEATURES: Feature[] = [
   customersRoutes,
   claimLinksRoutes,
   walletRoutes,
+  sharingRoutes,
   bulkIssueRoutes,
   // Member cards, points, stored value and rewards
   memberCardsRoutes,

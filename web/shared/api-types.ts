@@ -1234,6 +1234,12 @@ export interface paths {
                                 code_type: "qrcode" | "barcode" | "text";
                                 stock_low_threshold: number | null;
                                 remind_days_before: number | null;
+                                /** @description Share reward tiers, fewest friends first */
+                                share_rewards: {
+                                    friends: number;
+                                    card_id: string;
+                                }[];
+                                unlock_after_friends: number | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -1325,6 +1331,11 @@ export interface paths {
                         draft?: boolean;
                         stock_low_threshold?: number | null;
                         remind_days_before?: number | null;
+                        share_rewards?: {
+                            friends: number;
+                            card_id: string;
+                        }[] | null;
+                        unlock_after_friends?: number | null;
                     };
                 };
             };
@@ -1400,6 +1411,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1527,6 +1544,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1618,6 +1641,11 @@ export interface paths {
                         can_gift?: boolean;
                         stock_low_threshold?: number | null;
                         remind_days_before?: number | null;
+                        share_rewards?: {
+                            friends: number;
+                            card_id: string;
+                        }[] | null;
+                        unlock_after_friends?: number | null;
                     };
                 };
             };
@@ -1693,6 +1721,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1824,6 +1858,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1953,6 +1993,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2082,6 +2128,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2211,6 +2263,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2272,6 +2330,8 @@ export interface paths {
                     "application/json": {
                         /** @description The merchant’s own id for its customer (like an openid) */
                         user_id: string;
+                        channel?: string | null;
+                        campaign?: string | null;
                     };
                 };
             };
@@ -2290,9 +2350,10 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                            state: "available" | "redeemed" | "expired" | "voided" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2311,6 +2372,10 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                         };
                     };
                 };
@@ -2371,9 +2436,10 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                            state: "available" | "redeemed" | "expired" | "voided" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2392,6 +2458,10 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             customer_contact: string | null;
                         };
                     };
@@ -2463,9 +2533,10 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                            state: "available" | "redeemed" | "expired" | "voided" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2484,6 +2555,10 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                         };
                     };
                 };
@@ -2524,7 +2599,8 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    state?: "available" | "redeemed" | "expired" | "voided";
+                    /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                    state?: "available" | "redeemed" | "expired" | "voided" | "locked";
                     card_id?: string;
                 };
                 header?: never;
@@ -2551,9 +2627,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -2572,6 +2649,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -2659,9 +2740,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -2680,6 +2762,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             };
                             card: {
                                 type: string;
@@ -3030,9 +3116,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -3051,6 +3138,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             };
                         };
                     };
@@ -3373,6 +3464,8 @@ export interface paths {
                     "application/json": {
                         max_claims?: number | null;
                         expires_at?: string | null;
+                        channel?: string | null;
+                        campaign?: string | null;
                     };
                 };
             };
@@ -3400,6 +3493,9 @@ export interface paths {
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
                         };
                     };
                 };
@@ -3472,6 +3568,9 @@ export interface paths {
                                  * @description ISO 8601 with offset
                                  */
                                 created_at: string;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -3545,6 +3644,9 @@ export interface paths {
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
                         };
                     };
                 };
@@ -3618,6 +3720,9 @@ export interface paths {
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
                         };
                     };
                 };
@@ -3859,6 +3964,11 @@ export interface paths {
                                 }[];
                                 get_limit: number;
                             };
+                            sharer: {
+                                name: string | null;
+                                /** @description The sharer’s wallet phone or e-mail, else user id, masked (`138****0000`, `cu***42`) */
+                                masked_id: string;
+                            } | null;
                         };
                     };
                 };
@@ -3910,9 +4020,10 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                            state: "available" | "redeemed" | "expired" | "voided" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3931,6 +4042,10 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -4094,7 +4209,8 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    state?: "available" | "redeemed" | "expired" | "voided";
+                    /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                    state?: "available" | "redeemed" | "expired" | "voided" | "locked";
                 };
                 header?: never;
                 path?: never;
@@ -4117,9 +4233,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -4138,6 +4255,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                                 /** @description How the code is shown: qrcode, barcode or text */
                                 code_type: "qrcode" | "barcode" | "text";
                                 card: {
@@ -4225,9 +4346,10 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided";
+                            /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                            state: "available" | "redeemed" | "expired" | "voided" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4246,6 +4368,10 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -4441,6 +4567,74 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/cards/{card_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a card: my share link of it (the same one each time), counted as a share; friends who claim through it count toward the card’s share rewards and my locked coupons */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The wallet’s claim page of the share link: friends claim there */
+                            url: string;
+                            /** @description The share link’s token, usable with `/v1/claim/{token}` */
+                            token: string;
+                            claim_link_id: string;
+                            /** @description The link as a QR code, for a friend in the same room */
+                            qr_png_url: string;
+                            qr_svg_url: string;
+                            /** @description Friends who claimed their first coupon of the card through this link so far */
+                            friends: number;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -7172,9 +7366,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -7193,6 +7388,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             } | null;
                             points_balance: number;
                         };
@@ -8633,9 +8832,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -8654,6 +8854,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             } | null;
                             points_balance: number;
                         };
@@ -9650,7 +9854,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "share.rewarded" | "coupon.unlocked";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -9728,7 +9932,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             /** @description What it is about, in the event catalogue’s words */
-                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "share.rewarded" | "coupon.unlocked";
                             /** @description In the merchant’s language */
                             title: string;
                             /** @description In the merchant’s language */
@@ -9859,7 +10063,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "share.rewarded" | "coupon.unlocked";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -9965,9 +10169,10 @@ export interface paths {
                                     /** @description The card version whose terms the coupon was issued under */
                                     card_version_id: string;
                                     user_id: string;
-                                    state: "available" | "redeemed" | "expired" | "voided";
+                                    /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                    state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                     /** @description How the coupon reached its owner */
-                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                     /**
                                      * Format: date-time
                                      * @description ISO 8601 with offset
@@ -9986,6 +10191,10 @@ export interface paths {
                                     redeemed_at: string | null;
                                     redemption_id: string | null;
                                     voided_at: string | null;
+                                    channel: string | null;
+                                    campaign: string | null;
+                                    shared_by: string | null;
+                                    unlock_after_friends: number | null;
                                 }[];
                                 /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                                 failures: {
@@ -10082,9 +10291,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -10103,6 +10313,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -10149,9 +10363,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -10170,6 +10385,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -10259,9 +10478,10 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided";
+                                /** @description `locked`: a fission coupon (裂变券) waiting for friends to claim through its holder’s share link */
+                                state: "available" | "redeemed" | "expired" | "voided" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -10280,6 +10500,10 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -10813,7 +11037,7 @@ export interface paths {
                     /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
                     format?: "json" | "csv";
                     /** @description Which list CSV answers (default by_day) */
-                    list?: "by_day" | "by_channel";
+                    list?: "by_day" | "by_channel" | "by_campaign";
                 };
                 header?: never;
                 path: {
@@ -10874,11 +11098,23 @@ export interface paths {
                                 /** @description Order amounts of the redemptions, integer fen; net of reversals and voids, so a day may be negative */
                                 order_amount: number;
                             }[];
-                            /** @description Most claims first */
+                            /** @description Per issue channel (how coupons were issued), most claims first */
                             by_channel: {
                                 /** @description How the coupons were issued: claim_link, api, bulk, payment, points_exchange, birthday … */
                                 channel: string;
                                 claims: number;
+                                redemptions: number;
+                                discount_amount: number;
+                                order_amount: number;
+                                redemption_rate: number | null;
+                            }[];
+                            /** @description Per channel and campaign tag of yours, most claims first */
+                            by_campaign: {
+                                channel: string | null;
+                                campaign: string | null;
+                                /** @description Coupons issued in the range with these tags and not voided */
+                                claims: number;
+                                /** @description Redemptions in the range, not reversed */
                                 redemptions: number;
                                 discount_amount: number;
                                 order_amount: number;
@@ -11621,7 +11857,7 @@ export interface paths {
                                 id: string;
                                 decision: "challenge" | "block";
                                 rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
-                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift";
+                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift" | "share";
                                 subject: {
                                     type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                     value: string;
@@ -12527,7 +12763,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "coupon_locked" | "sharing_not_allowed" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -12619,7 +12855,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, coupon_locked, sharing_not_allowed, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done */
         Problem409: {
             headers: {
                 [name: string]: unknown;

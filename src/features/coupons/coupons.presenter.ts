@@ -20,5 +20,9 @@ export function presentCoupon(coupon: CouponRow, tz: string, now: number, secret
     redeemed_at: at(coupon.redeemed_at),
     redemption_id: coupon.redemption_id,
     voided_at: at(coupon.voided_at),
+    channel: coupon.channel_tag ?? null,
+    campaign: coupon.campaign ?? null,
+    shared_by: coupon.shared_by ?? null,
+    unlock_after_friends: coupon.unlock_after_friends ?? null,
   }
 }

@@ -18,6 +18,9 @@ export interface MessageParams {
   'member.birthday_gift': { title: string }
   'reward.exchanged': { title: string; pointsCost: number; coupon: boolean }
   'coupon.expiring': { title: string; validUntil: string }
+  /** A share reward tier reached: `title` is the shared card's, `rewardTitle` the reward's. */
+  'share.rewarded': { title: string; rewardTitle: string; friends: number }
+  'coupon.unlocked': { title: string; friends: number }
 }
 
 export type MessageId = keyof MessageParams
@@ -86,6 +89,11 @@ const en: Catalogue = {
     body: `“${title}” (points -${pointsCost}): ${coupon ? 'the coupon is in your wallet' : 'show your pick-up code in the wallet to collect it'}.`,
   }),
   'coupon.expiring': ({ title, validUntil }) => ({ title: 'Your coupon expires soon', body: `“${title}” can be used until ${localMinute(validUntil)}.` }),
+  'share.rewarded': ({ title, rewardTitle, friends }) => ({
+    title: 'Share reward earned',
+    body: `Friends who claimed “${title}” through your link: ${friends}. Your reward “${rewardTitle}” is in your wallet.`,
+  }),
+  'coupon.unlocked': ({ title, friends }) => ({ title: 'Coupon unlocked', body: `Friends who claimed through your link: ${friends}. “${title}” can now be used.` }),
 }
 
 const zhCN: Catalogue = {
@@ -111,6 +119,8 @@ const zhCN: Catalogue = {
     body: `“${title}”（积分 -${pointsCost}）：${coupon ? '优惠券已放入您的卡包' : '请在卡包中出示提货码领取'}。`,
   }),
   'coupon.expiring': ({ title, validUntil }) => ({ title: '优惠券即将过期', body: `“${title}”可使用至 ${localMinute(validUntil)}。` }),
+  'share.rewarded': ({ title, rewardTitle, friends }) => ({ title: '分享奖励到账', body: `已有 ${friends} 位好友通过您的分享领取“${title}”，奖励“${rewardTitle}”已放入您的卡包。` }),
+  'coupon.unlocked': ({ title, friends }) => ({ title: '优惠券已解锁', body: `已有 ${friends} 位好友通过您的分享领取，“${title}”现在可以使用了。` }),
 }
 
 const CATALOGUES: Record<Language, Catalogue> = { 'zh-CN': zhCN, en }

@@ -13,6 +13,8 @@ export const NotificationKindSchema = Type.Union(
     Type.Literal('member.birthday_gift'),
     Type.Literal('reward.exchanged'),
     Type.Literal('coupon.expiring'),
+    Type.Literal('share.rewarded'),
+    Type.Literal('coupon.unlocked'),
   ],
   { description: 'What it is about, in the event catalogue’s words' },
 )
