@@ -25,7 +25,7 @@ describe('sharing in a browser', () => {
   let dataDir: string
   const contexts: BrowserContext[] = []
   const watches = new Map<Page, ConsoleWatch>()
-  const journey = { cardId: '', couponId: '', sharerToken: '', friendToken: '', shareUrl: '' }
+  const journey = { cardId: '', rewardCardId: '', couponId: '', sharerToken: '', friendToken: '', shareUrl: '' }
   let call: (method: string, url: string, body?: unknown) => Promise<any>
 
   async function openPhone(): Promise<Page> {
@@ -60,6 +60,7 @@ describe('sharing in a browser', () => {
       validity: { type: 'fixed_term', days: 30 }, can_share: true, unlock_after_friends: 1,
     })
     journey.cardId = card.id
+    journey.rewardCardId = (await call('POST', '/v1/cards', { type: 'cash', title: '奖励咖啡券', notice: '到店出示券码', reduce_cost: 1000, least_cost: 5000, stock: 100, validity: { type: 'fixed_term', days: 30 } })).id
     journey.couponId = (await call('POST', `/v1/cards/${card.id}/issue`, { user_id: SHARER })).id
     journey.sharerToken = (await call('POST', '/v1/wallet-tokens', { user_id: SHARER })).token
     journey.friendToken = (await call('POST', '/v1/wallet-tokens', { user_id: FRIEND })).token
@@ -91,6 +92,31 @@ describe('sharing in a browser', () => {
     journey.shareUrl = (await page.locator('[data-test=share-url]').textContent())!.trim()
     assert.match(journey.shareUrl, new RegExp(`^${server.base}/wallet/claim/[A-Za-z0-9_-]{32}$`))
     await screenshot(page, 'share-01-share-sheet')
+    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
+  })
+
+  it('lets the owner set share reward tiers and a fission goal on the card editor, with a preview', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN' })
+    contexts.push(context)
+    const page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    watches.set(page, watchConsole(page))
+    await page.goto(`${server.base}/console/login?redirect=${encodeURIComponent(`/cards/${journey.cardId}/edit`)}`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
+    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL((url) => url.pathname === `/console/cards/${journey.cardId}/edit`)
+    await page.locator('[data-test=add-share-reward]').click()
+    await page.locator('[data-test=share-reward-card]').first().click()
+    await page.getByRole('option', { name: '奖励咖啡券' }).click()
+    const preview = page.locator('[data-test=share-preview]')
+    await preview.getByText('分享 3 位好友领取：送“奖励咖啡券”').waitFor()
+    await preview.getByText('领取后邀请 1 位好友领取即可使用').waitFor()
+    await screenshot(page, 'share-00-card-editor')
+    await page.getByRole('button', { name: '保存' }).click()
+    await page.waitForURL((url) => url.pathname === `/console/cards/${journey.cardId}`)
+    const card = await call('GET', `/v1/cards/${journey.cardId}`)
+    assert.deepEqual(card.share_rewards, [{ friends: 3, card_id: journey.rewardCardId }])
     assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
   })
 
