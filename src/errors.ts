@@ -51,6 +51,8 @@ export type ErrorCode =
   | 'expired'
   | 'not_yet_valid'
   | 'voided'
+  | 'coupon_locked'
+  | 'sharing_not_allowed'
   | 'outside_usable_hours'
   | 'store_not_allowed'
   | 'invalid_state'
@@ -141,6 +143,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   expired: 409,
   not_yet_valid: 409,
   voided: 409,
+  coupon_locked: 409,
+  sharing_not_allowed: 409,
   outside_usable_hours: 409,
   store_not_allowed: 409,
   invalid_state: 409,

@@ -18,6 +18,7 @@ import * as m0016 from './migrations/0016-customer-messages.ts'
 import * as m0017 from './migrations/0017-analytics.ts'
 import * as m0018 from './migrations/0018-risk.ts'
 import * as m0019 from './migrations/0019-wechat.ts'
+import * as m0020 from './migrations/0020-sharing.ts'
 import * as m0021 from './migrations/0021-gifts.ts'
 
 interface MigrationModule {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0017-analytics': m0017,
   '0018-risk': m0018,
   '0019-wechat': m0019,
+  '0020-sharing': m0020,
   '0021-gifts': m0021,
 }
 

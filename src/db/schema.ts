@@ -27,6 +27,7 @@ import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../feat
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
 import type { GiftsTable, GiftUserDaysTable } from '../features/gifts/gifts.table.ts'
 import type { WechatAppsTable, WechatTokensTable, WechatCardsTable, WechatQrcodesTable, WechatLandingPagesTable, WechatPoisTable } from '../features/wechat/wechat.table.ts'
+import type { CardSharesTable, ShareFriendsTable, ShareRewardGrantsTable } from '../features/sharing/sharing.table.ts'
 import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
@@ -87,4 +88,7 @@ export interface DB {
   wechat_qrcodes: WechatQrcodesTable
   wechat_landing_pages: WechatLandingPagesTable
   wechat_pois: WechatPoisTable
+  card_shares: CardSharesTable
+  share_friends: ShareFriendsTable
+  share_reward_grants: ShareRewardGrantsTable
 }

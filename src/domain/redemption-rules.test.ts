@@ -35,6 +35,8 @@ test('effectiveCouponState: available reads as expired after the last valid seco
     ['redeemed', UNTIL + 1000, 'redeemed'],
     ['voided', UNTIL + 1000, 'voided'],
     ['expired', FROM, 'expired'],
+    ['locked', UNTIL, 'locked'],
+    ['locked', UNTIL + 1000, 'expired'],
   ]
   for (const [state, now, expected] of cases) {
     assert.equal(effectiveCouponState({ state, valid_until: UNTIL }, now), expected, `${state} at ${now - UNTIL}`)
@@ -51,6 +53,9 @@ test('decideRedemption: each outcome, and the order of checks', () => {
     ['already redeemed', input({}, { state: 'redeemed', redeemed_at: FROM, redeemed_store_id: 'sto_2' }), 'already_redeemed'],
     ['already redeemed wins over expired', input({ now: UNTIL + 5000 }, { state: 'redeemed' }), 'already_redeemed'],
     ['stored as expired', input({}, { state: 'expired' }), 'expired'],
+    ['locked', input({}, { state: 'locked' }), 'coupon_locked'],
+    ['expired wins over locked', input({ now: UNTIL + 1000 }, { state: 'locked' }), 'expired'],
+    ['locked wins over not yet valid', input({ now: FROM - 1 }, { state: 'locked' }), 'coupon_locked'],
     ['at valid_until', input({ now: UNTIL }), 1000],
     ['valid_until + 999 ms', input({ now: UNTIL + 999 }), 1000],
     ['valid_until + 1000 ms', input({ now: UNTIL + 1000 }), 'expired'],

@@ -7,11 +7,11 @@ import { evaluateValidityWindow } from './validity.ts'
 import { describeUsableHours, isWithinUsableHours, weekdayName } from './usable-hours.ts'
 import { computeDiscount } from './pricing.ts'
 
-export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted'
+export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted' | 'locked'
 
-/** What a coupon's state reads as at `now`: an available coupon past valid_until is expired. */
+/** What a coupon's state reads as at `now`: an available (or still locked) coupon past valid_until is expired. */
 export function effectiveCouponState(c: { state: CouponState; valid_until: number }, now: number): CouponState {
-  if (c.state === 'available' && evaluateValidityWindow(now, Number.NEGATIVE_INFINITY, c.valid_until) === 'expired') {
+  if ((c.state === 'available' || c.state === 'locked') && evaluateValidityWindow(now, Number.NEGATIVE_INFINITY, c.valid_until) === 'expired') {
     return 'expired'
   }
   return c.state
@@ -21,6 +21,7 @@ export type RedeemError =
   | 'voided'
   | 'coupon_gifting'
   | 'coupon_gifted'
+  | 'coupon_locked'
   | 'already_redeemed'
   | 'expired'
   | 'not_yet_valid'
@@ -48,7 +49,7 @@ export interface RedemptionInput {
 const fail = (error: RedeemError, detail: string, params?: ProblemParams): Result<{ discount_amount: number }, RedeemError> => ({ ok: false, error, detail, params })
 
 /**
- * Checks in this order, the first failure wins: voided, coupon_gifting, coupon_gifted, already_redeemed, expired, not_yet_valid,
+ * Checks in this order, the first failure wins: voided, coupon_gifting, coupon_gifted, already_redeemed, expired, locked, not_yet_valid,
  * store_not_allowed, outside_usable_hours (store's zone, else merchant's), then the discount
  * (below_threshold, order_amount_required). Times in details are in the store's zone when known.
  */
@@ -75,6 +76,7 @@ export function decideRedemption(input: RedemptionInput): Result<{ discount_amou
     const validUntil = formatInstant(coupon.valid_until, tz)
     return fail('expired', `This coupon expired: it was valid until ${validUntil}.`, { valid_until: validUntil })
   }
+  if (coupon.state === 'locked') return fail('coupon_locked', 'This coupon is locked: it becomes usable once enough friends have claimed it through its holder’s share link.')
   if (window === 'not_yet_valid') {
     const validFrom = formatInstant(coupon.valid_from, tz)
     return fail('not_yet_valid', `This coupon is not valid yet: it can be used from ${validFrom}.`, { valid_from: validFrom })

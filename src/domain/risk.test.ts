@@ -67,6 +67,7 @@ test('countersFor: what each activity counts, skipping unknown subjects and disa
   assert.deepEqual(uses('claim', DEFAULT_RISK_RULES, { userId: 'u1', address: '10.0.0.1' }), ['claims_per_address:address:10.0.0.1:null:200/3600000'])
   assert.deepEqual(uses('redeem'), ['redemptions_per_clerk:clerk:stf_1:null:60/600000'])
   assert.deepEqual(uses('wrong_code'), ['wrong_codes:key:key_1:null:20/600000', 'wrong_codes:address:10.0.0.1:null:20/600000'])
+  assert.deepEqual(uses('share'), [])
   assert.deepEqual(uses('redeem', rulesWithDefaults([{ ...DEFAULT_RISK_RULES.redemptions_per_clerk, enabled: false }])), [])
 })
 

@@ -77,8 +77,11 @@ export interface RiskSubject {
   discountAmount?: number | null
 }
 
-/** What is being done: a claim, a redemption, an unknown code typed at a till, a gift sent or accepted. */
-export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'send_gift' | 'accept_gift'
+/**
+ * What is being done: a claim, a redemption, an unknown code typed at a till, a gift sent or accepted, a
+ * card shared (judged by the block list only: no default rule counts shares; the claims they bring are counted).
+ */
+export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'send_gift' | 'accept_gift' | 'share'
 
 export interface CounterUse {
   rule: RiskRuleName

@@ -26,6 +26,7 @@ import { messagingRoutes } from './messaging/messaging.routes.ts'
 import { riskRoutes } from './risk/risk.routes.ts'
 import { giftsRoutes } from './gifts/gifts.routes.ts'
 import { wechatRoutes } from './wechat/wechat.routes.ts'
+import { sharingRoutes } from './sharing/sharing.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -39,6 +40,7 @@ export const FEATURES: Feature[] = [
   claimLinksRoutes,
   walletRoutes,
   giftsRoutes,
+  sharingRoutes,
   bulkIssueRoutes,
   // Member cards, points, stored value and rewards
   memberCardsRoutes,

@@ -95,6 +95,7 @@ for (const engine of ENGINES) {
           { channel: 'api', claims: 2, redemptions: 1, discount_amount: 2000, order_amount: 20000, redemption_rate: 0.5 },
           { channel: 'claim_link', claims: 1, redemptions: 1, discount_amount: 2000, order_amount: 15000, redemption_rate: 1 },
         ],
+        by_campaign: [{ channel: null, campaign: null, claims: 3, redemptions: 2, discount_amount: 4000, order_amount: 35000, redemption_rate: 0.6667 }],
       }
       const live = await stats('from=2030-03-01&to=2030-03-02')
       assert.deepEqual(live, expected)

@@ -58,6 +58,9 @@ for (const engine of ENGINES) {
         max_claims: 10,
         expires_at: '2030-04-01T00:00:00+08:00',
         created_at: '2030-03-01T10:00:00+08:00',
+        channel: null,
+        campaign: null,
+        shared_by: null,
       })
       const unlimited = await link(cardId)
       assert.equal(unlimited.max_claims, null)

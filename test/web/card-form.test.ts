@@ -8,6 +8,14 @@ const NOW = Date.parse('2030-03-01T02:00:00Z')
 const form = (changes: Partial<ReturnType<typeof emptyForm>>) => ({ ...emptyForm(), title: '满100减20', notice: '结账时出示券码', reduce_cost: '20', least_cost: '100', ...changes })
 
 describe('the card editor checks a card as the server will', () => {
+  it('sends share reward tiers with a card chosen, fewest friends first, and the fission goal', () => {
+    const { body } = buildCard(form({ can_share: true, share_rewards: [{ friends: 10, card_id: 'crd_b' }, { friends: 5, card_id: '' }, { friends: 3, card_id: 'crd_a' }], unlock_after_friends: 2 }), 'Asia/Shanghai')
+    assert.deepEqual(body.share_rewards, [{ friends: 3, card_id: 'crd_a' }, { friends: 10, card_id: 'crd_b' }])
+    assert.equal(body.unlock_after_friends, 2)
+    const plain = buildCard(form({}), 'Asia/Shanghai').body
+    assert.deepEqual([plain.share_rewards, plain.unlock_after_friends], [[], null])
+  })
+
   it('sends money typed in yuan as fen, and only the fields of the card’s type', () => {
     const { body, inputErrors } = buildCard(form({ reduce_cost: '20.5', least_cost: '100' }), 'Asia/Shanghai')
     assert.deepEqual(inputErrors, [])

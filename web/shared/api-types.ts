@@ -1244,6 +1244,12 @@ export interface paths {
                                 code_type: "qrcode" | "barcode" | "text";
                                 stock_low_threshold: number | null;
                                 remind_days_before: number | null;
+                                /** @description Share reward tiers, fewest friends first */
+                                share_rewards: {
+                                    friends: number;
+                                    card_id: string;
+                                }[];
+                                unlock_after_friends: number | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -1335,6 +1341,11 @@ export interface paths {
                         draft?: boolean;
                         stock_low_threshold?: number | null;
                         remind_days_before?: number | null;
+                        share_rewards?: {
+                            friends: number;
+                            card_id: string;
+                        }[] | null;
+                        unlock_after_friends?: number | null;
                     };
                 };
             };
@@ -1410,6 +1421,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1537,6 +1554,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1628,6 +1651,11 @@ export interface paths {
                         can_gift?: boolean;
                         stock_low_threshold?: number | null;
                         remind_days_before?: number | null;
+                        share_rewards?: {
+                            friends: number;
+                            card_id: string;
+                        }[] | null;
+                        unlock_after_friends?: number | null;
                     };
                 };
             };
@@ -1703,6 +1731,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1834,6 +1868,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -1963,6 +2003,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2092,6 +2138,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2221,6 +2273,12 @@ export interface paths {
                             code_type: "qrcode" | "barcode" | "text";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
+                            /** @description Share reward tiers, fewest friends first */
+                            share_rewards: {
+                                friends: number;
+                                card_id: string;
+                            }[];
+                            unlock_after_friends: number | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2282,6 +2340,8 @@ export interface paths {
                     "application/json": {
                         /** @description The merchant’s own id for its customer (like an openid) */
                         user_id: string;
+                        channel?: string | null;
+                        campaign?: string | null;
                     };
                 };
             };
@@ -2300,9 +2360,9 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2322,6 +2382,10 @@ export interface paths {
                             redemption_id: string | null;
                             voided_at: string | null;
                             gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                         };
                     };
                 };
@@ -2382,9 +2446,9 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2404,6 +2468,10 @@ export interface paths {
                             redemption_id: string | null;
                             voided_at: string | null;
                             gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             customer_contact: string | null;
                         };
                     };
@@ -2475,9 +2543,9 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2497,6 +2565,10 @@ export interface paths {
                             redemption_id: string | null;
                             voided_at: string | null;
                             gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                         };
                     };
                 };
@@ -2537,7 +2609,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    state?: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                    state?: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                     card_id?: string;
                 };
                 header?: never;
@@ -2564,9 +2636,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -2586,6 +2658,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -2673,9 +2749,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -2695,6 +2771,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             };
                             card: {
                                 type: string;
@@ -3045,9 +3125,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -3067,6 +3147,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             };
                         };
                     };
@@ -3389,6 +3473,8 @@ export interface paths {
                     "application/json": {
                         max_claims?: number | null;
                         expires_at?: string | null;
+                        channel?: string | null;
+                        campaign?: string | null;
                     };
                 };
             };
@@ -3416,6 +3502,9 @@ export interface paths {
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
                         };
                     };
                 };
@@ -3488,6 +3577,9 @@ export interface paths {
                                  * @description ISO 8601 with offset
                                  */
                                 created_at: string;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -3561,6 +3653,9 @@ export interface paths {
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
                         };
                     };
                 };
@@ -3634,6 +3729,9 @@ export interface paths {
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
                         };
                     };
                 };
@@ -3875,6 +3973,11 @@ export interface paths {
                                 }[];
                                 get_limit: number;
                             };
+                            sharer: {
+                                name: string | null;
+                                /** @description The sharer’s wallet phone or e-mail, else user id, masked (`138****0000`, `cu***42`) */
+                                masked_id: string;
+                            } | null;
                         };
                     };
                 };
@@ -3926,9 +4029,9 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3948,6 +4051,10 @@ export interface paths {
                             redemption_id: string | null;
                             voided_at: string | null;
                             gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -4111,7 +4218,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    state?: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                    state?: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                 };
                 header?: never;
                 path?: never;
@@ -4134,9 +4241,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -4156,6 +4263,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                                 /** @description How the code is shown: qrcode, barcode or text */
                                 code_type: "qrcode" | "barcode" | "text";
                                 card: {
@@ -4243,9 +4354,9 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4265,6 +4376,10 @@ export interface paths {
                             redemption_id: string | null;
                             voided_at: string | null;
                             gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -4629,9 +4744,9 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4651,6 +4766,10 @@ export interface paths {
                             redemption_id: string | null;
                             voided_at: string | null;
                             gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -4910,9 +5029,9 @@ export interface paths {
                             /** @description The card version whose terms the coupon was issued under */
                             card_version_id: string;
                             user_id: string;
-                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4932,6 +5051,10 @@ export interface paths {
                             redemption_id: string | null;
                             voided_at: string | null;
                             gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
                             card: {
@@ -5285,6 +5408,74 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/cards/{card_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a card: my share link of it (the same one each time), counted as a share; friends who claim through it count toward the card’s share rewards and my locked coupons */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The wallet’s claim page of the share link: friends claim there */
+                            url: string;
+                            /** @description The share link’s token, usable with `/v1/claim/{token}` */
+                            token: string;
+                            claim_link_id: string;
+                            /** @description The link as a QR code, for a friend in the same room */
+                            qr_png_url: string;
+                            qr_svg_url: string;
+                            /** @description Friends who claimed their first coupon of the card through this link so far */
+                            friends: number;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8016,9 +8207,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -8038,6 +8229,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             } | null;
                             points_balance: number;
                         };
@@ -9478,9 +9673,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9500,6 +9695,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             } | null;
                             points_balance: number;
                         };
@@ -10496,7 +10695,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -10574,7 +10773,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             /** @description What it is about, in the event catalogue’s words */
-                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned";
+                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked";
                             /** @description In the merchant’s language */
                             title: string;
                             /** @description In the merchant’s language */
@@ -10705,7 +10904,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -10811,9 +11010,9 @@ export interface paths {
                                     /** @description The card version whose terms the coupon was issued under */
                                     card_version_id: string;
                                     user_id: string;
-                                    state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                    state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                     /** @description How the coupon reached its owner */
-                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                     /**
                                      * Format: date-time
                                      * @description ISO 8601 with offset
@@ -10833,6 +11032,10 @@ export interface paths {
                                     redemption_id: string | null;
                                     voided_at: string | null;
                                     gifted_by: string | null;
+                                    channel: string | null;
+                                    campaign: string | null;
+                                    shared_by: string | null;
+                                    unlock_after_friends: number | null;
                                 }[];
                                 /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                                 failures: {
@@ -10929,9 +11132,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -10951,6 +11154,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -10997,9 +11204,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -11019,6 +11226,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -11108,9 +11319,9 @@ export interface paths {
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;
                                 user_id: string;
-                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted";
+                                state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -11130,6 +11341,10 @@ export interface paths {
                                 redemption_id: string | null;
                                 voided_at: string | null;
                                 gifted_by: string | null;
+                                channel: string | null;
+                                campaign: string | null;
+                                shared_by: string | null;
+                                unlock_after_friends: number | null;
                             }[];
                             /** @description Rules that could not issue (no stock, the user’s limit, …); they never fail the payment */
                             failures: {
@@ -11663,7 +11878,7 @@ export interface paths {
                     /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
                     format?: "json" | "csv";
                     /** @description Which list CSV answers (default by_day) */
-                    list?: "by_day" | "by_channel";
+                    list?: "by_day" | "by_channel" | "by_campaign";
                 };
                 header?: never;
                 path: {
@@ -11724,11 +11939,23 @@ export interface paths {
                                 /** @description Order amounts of the redemptions, integer fen; net of reversals and voids, so a day may be negative */
                                 order_amount: number;
                             }[];
-                            /** @description Most claims first */
+                            /** @description Per issue channel (how coupons were issued), most claims first */
                             by_channel: {
                                 /** @description How the coupons were issued: claim_link, api, bulk, payment, points_exchange, birthday … */
                                 channel: string;
                                 claims: number;
+                                redemptions: number;
+                                discount_amount: number;
+                                order_amount: number;
+                                redemption_rate: number | null;
+                            }[];
+                            /** @description Per channel and campaign tag of yours, most claims first */
+                            by_campaign: {
+                                channel: string | null;
+                                campaign: string | null;
+                                /** @description Coupons issued in the range with these tags and not voided */
+                                claims: number;
+                                /** @description Redemptions in the range, not reversed */
                                 redemptions: number;
                                 discount_amount: number;
                                 order_amount: number;
@@ -12471,7 +12698,7 @@ export interface paths {
                                 id: string;
                                 decision: "challenge" | "block";
                                 rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
-                                activity: "claim" | "redeem" | "wrong_code" | "send_gift" | "accept_gift";
+                                activity: "claim" | "redeem" | "wrong_code" | "send_gift" | "accept_gift" | "share";
                                 subject: {
                                     type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                     value: string;
@@ -14003,7 +14230,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "gift_not_found" | "gift_not_allowed" | "gift_closed" | "coupon_gifting" | "coupon_gifted" | "wechat_app_not_found" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "coupon_locked" | "sharing_not_allowed" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "gift_not_found" | "gift_not_allowed" | "gift_closed" | "coupon_gifting" | "coupon_gifted" | "wechat_app_not_found" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -14095,7 +14322,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, gift_not_allowed, gift_closed, coupon_gifting, coupon_gifted */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, coupon_locked, sharing_not_allowed, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, gift_not_allowed, gift_closed, coupon_gifting, coupon_gifted */
         Problem409: {
             headers: {
                 [name: string]: unknown;

@@ -54,6 +54,8 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   expired: ['这张券已过期', 'This coupon has expired'],
   not_yet_valid: ['这张券还没到可用时间', 'This coupon cannot be used yet'],
   voided: ['这张券已作废', 'This coupon has been cancelled'],
+  coupon_locked: ['这张券尚未解锁：邀请好友领取后即可使用', 'This coupon is locked until enough friends claim it through your share link'],
+  sharing_not_allowed: ['这张券不支持分享', 'This card cannot be shared'],
   outside_usable_hours: ['现在不在这张券的可用时段', 'This coupon cannot be used at this time of day'],
   store_not_allowed: ['这张券不能在本店使用', 'This coupon cannot be used in this store'],
   below_threshold: ['订单金额未达到这张券的使用门槛', 'The order is below this coupon’s minimum spend'],

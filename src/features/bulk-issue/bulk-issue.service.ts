@@ -249,6 +249,8 @@ async function issueFresh(ctx: AppContext, tx: Db, input: BulkIssueInput, rows: 
       sourceRef: input.runKey === null ? null : bulkSourceRef(input.runKey, row.row),
       validity,
       now,
+      // A fission card's coupons are issued locked, in bulk too.
+      unlockAfterFriends: found.card.unlock_after_friends ?? null,
     } satisfies CouponDraftInput,
   }))
   const { inserted, lost } = await insertDrafts(ctx, tx, input, drafts)
@@ -265,7 +267,7 @@ async function issueFresh(ctx: AppContext, tx: Db, input: BulkIssueInput, rows: 
       merchantId: input.merchantId,
       type: 'coupon.issued',
       // As if issued one after the other: the stock left after each coupon.
-      data: { coupon_id: coupon.id, card_id: input.cardId, user_id: coupon.user_id, source: 'bulk', stock_remaining: stockAfter + inserted.length - 1 - i },
+      data: { coupon_id: coupon.id, card_id: input.cardId, user_id: coupon.user_id, source: 'bulk', channel: null, campaign: null, shared_by: null, state: coupon.state, stock_remaining: stockAfter + inserted.length - 1 - i },
       now,
     })),
   )

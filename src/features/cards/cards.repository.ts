@@ -4,6 +4,7 @@ import { fromJson, toJson } from '../../db/database.ts'
 import type { CardsTable } from '../../db/schema.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { newId } from '../../ports/ids.ts'
+import { sortedTiers, type ShareRewardTier } from '../../domain/sharing.ts'
 import type { CardStatus } from './cards.table.ts'
 
 export type CardRow = CardsTable
@@ -82,6 +83,19 @@ export async function markStockLow(db: Db | Tx, merchantId: string, cardId: stri
 
 export async function cardExists(db: Db | Tx, merchantId: string, cardId: string): Promise<boolean> {
   return (await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', '=', cardId).executeTakeFirst()) !== undefined
+}
+
+/** The card's share reward tiers, fewest friends first (none: []). */
+export function shareRewardsOf(card: Pick<CardRow, 'share_rewards'>): ShareRewardTier[] {
+  return card.share_rewards == null ? [] : sortedTiers(fromJson<ShareRewardTier[]>(card.share_rewards))
+}
+
+/** Which of these ids are not cards of the merchant. */
+export async function unknownCardIds(db: Db | Tx, merchantId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db.selectFrom('cards').select('id').where('merchant_id', '=', merchantId).where('id', 'in', [...new Set(ids)]).execute()
+  const known = new Set(rows.map((r) => r.id))
+  return ids.filter((id) => !known.has(id))
 }
 
 export async function insertCard(db: Db | Tx, row: CardRow): Promise<void> {

@@ -9,7 +9,7 @@ import { formatInstant, parseInstant } from '../../domain/time.ts'
 import type { Validity } from '../../domain/types.ts'
 import { CardSchema, CreateCardBody, UpdateCardBody } from './cards.schemas.ts'
 import { changeCardStatus, changeStock, createCard, getCard, updateCard } from './cards.service.ts'
-import { listCardsWithTerms, type CardWithTerms } from './cards.repository.ts'
+import { listCardsWithTerms, shareRewardsOf, type CardWithTerms } from './cards.repository.ts'
 import { CARD_STATUSES, type CardStatus } from './cards.table.ts'
 
 /** A fixed range's instants in the merchant's zone, like every other timestamp the API returns. */
@@ -37,6 +37,8 @@ export function presentCard({ card, terms }: CardWithTerms, tz: string) {
     code_type: card.code_type,
     stock_low_threshold: card.stock_low_threshold,
     remind_days_before: card.remind_days_before,
+    share_rewards: shareRewardsOf(card),
+    unlock_after_friends: card.unlock_after_friends ?? null,
     created_at: formatInstant(card.created_at, tz),
     updated_at: formatInstant(card.updated_at, tz),
   }

@@ -3,6 +3,10 @@ import { Money, Nullable, PositiveMoney, Timestamp } from '../../http/schemas.ts
 import type { CardType, CodeType, ValidityType } from './cards.table.ts'
 
 const Text = (max: number) => Type.String({ maxLength: max })
+const ShareRewardInput = Type.Object(
+  { friends: Type.Integer({ minimum: 1, maximum: 10_000 }), card_id: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+)
 export const CodeTypeSchema = Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')], { description: 'How the code is shown: qrcode, barcode or text' })
 
 /** Everything a card promises (versioned) plus its issuing settings. */
@@ -70,6 +74,17 @@ export const cardFields = {
   remind_days_before: Type.Optional(
     Nullable(Type.Integer({ minimum: 1, maximum: 30, description: 'Holders are reminded (`coupon.expiring`) this many days before a coupon expires; null = no reminder. Default 3' })),
   ),
+  share_rewards: Type.Optional(
+    Nullable(
+      Type.Array(ShareRewardInput, {
+        maxItems: 10,
+        description: 'Tiered share rewards (阶梯奖励): when the `friends`-th friend claims through a customer’s share link, the customer gets one coupon of `card_id` (one of your cards), once per tier; null or [] = none',
+      }),
+    ),
+  ),
+  unlock_after_friends: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, maximum: 1000, description: 'A fission card (裂变券): coupons are issued `locked` and unlock once this many friends claimed through the holder’s share link; null = issued available' })),
+  ),
 }
 
 export const CreateCardBody = Type.Object(cardFields, { additionalProperties: false })
@@ -111,6 +126,8 @@ export interface CardInput {
   draft?: boolean
   stock_low_threshold?: number | null
   remind_days_before?: number | null
+  share_rewards?: { friends: number; card_id: string }[] | null
+  unlock_after_friends?: number | null
 }
 
 const TierSchema = Type.Object({ least_cost: Money, reduce_cost: PositiveMoney })
@@ -168,6 +185,8 @@ export const CardSchema = Type.Object({
   code_type: CodeTypeSchema,
   stock_low_threshold: Nullable(Type.Integer()),
   remind_days_before: Nullable(Type.Integer()),
+  share_rewards: Type.Array(Type.Object({ friends: Type.Integer(), card_id: Type.String() }), { description: 'Share reward tiers, fewest friends first' }),
+  unlock_after_friends: Nullable(Type.Integer({ description: 'Friends a holder brings before a coupon of this fission card unlocks' })),
   created_at: Timestamp,
   updated_at: Timestamp,
 })

@@ -11,14 +11,16 @@ import { newId } from '../../ports/ids.ts'
 import { loadMerchant, type MerchantRow } from '../merchants/merchants.service.ts'
 import { unknownStoreIds } from '../stores/stores.repository.ts'
 import { changedByRequest, recordEvent } from '../events/events.repository.ts'
-import { addToStock, findCardStock, findCardWithTerms, insertCard, insertCardVersion, updateCardAtVersion, updateCardStatus, type CardRow, type CardWithTerms } from './cards.repository.ts'
+import { validateShareRewards, type ShareRewardTier } from '../../domain/sharing.ts'
+import { toJson } from '../../db/database.ts'
+import { addToStock, unknownCardIds, findCardStock, findCardWithTerms, insertCard, insertCardVersion, updateCardAtVersion, updateCardStatus, type CardRow, type CardWithTerms } from './cards.repository.ts'
 import type { CardInput } from './cards.schemas.ts'
 import type { CardStatus } from './cards.table.ts'
 
 export type { CardStatus }
 
 /** Settings that govern future issuing and alerts only; changing them is not a change of promised terms. */
-const SETTINGS = ['get_limit', 'code_type', 'stock_low_threshold', 'remind_days_before'] as const
+const SETTINGS = ['get_limit', 'code_type', 'stock_low_threshold', 'remind_days_before', 'share_rewards', 'unlock_after_friends'] as const
 
 /** Holders are reminded this many days before a coupon expires unless the card says otherwise. */
 export const DEFAULT_REMIND_DAYS_BEFORE = 3
@@ -97,6 +99,19 @@ async function checkTerms(db: Db, merchant: MerchantRow, terms: CardTerms, input
   if (errors.length > 0) throw validationFailed(errors, 'The card breaks one or more rules; see errors.')
 }
 
+/** Share reward tiers must each be reached at a different count and give one of the merchant's own cards. */
+async function checkShareRewards(db: Db, merchantId: string, tiers: ShareRewardTier[] | null | undefined): Promise<void> {
+  if (!tiers || tiers.length === 0) return
+  const errors = validateShareRewards(tiers)
+  const unknown = new Set(await unknownCardIds(db, merchantId, tiers.map((t) => t.card_id)))
+  tiers.forEach((tier, i) => {
+    if (unknown.has(tier.card_id)) errors.push({ field: `share_rewards[${i}].card_id`, code: 'not_found', message: `${tier.card_id} is not a card of this merchant` })
+  })
+  if (errors.length > 0) throw validationFailed(errors, 'The share rewards break one or more rules; see errors.')
+}
+
+const shareRewardsColumn = (tiers: ShareRewardTier[] | null | undefined) => (tiers && tiers.length > 0 ? toJson(tiers) : null)
+
 /** Makes a card; a retry of the Idempotency-Key request making it (`requestRef`) after a crash finds it. */
 export async function createCard(ctx: AppContext, merchantId: string, input: CardInput, requestRef: string | null = null): Promise<CardWithTerms> {
   const { db } = ctx.database
@@ -105,6 +120,7 @@ export async function createCard(ctx: AppContext, merchantId: string, input: Car
     const merchant = await loadMerchant(db, merchantId)
     const terms = termsFrom(input, null)
     await checkTerms(db, merchant, terms, input, now)
+    await checkShareRewards(db, merchantId, input.share_rewards)
     const cardId = newId('crd', now)
     await db.transaction().execute(async (tx) => {
       await insertCard(tx, {
@@ -123,6 +139,8 @@ export async function createCard(ctx: AppContext, merchantId: string, input: Car
         stock_low_at: null,
         remind_days_before: input.remind_days_before !== undefined ? input.remind_days_before : DEFAULT_REMIND_DAYS_BEFORE,
         request_ref: requestRef,
+        share_rewards: shareRewardsColumn(input.share_rewards),
+        unlock_after_friends: input.unlock_after_friends ?? null,
       })
       await insertCardVersion(tx, { merchantId, cardId, version: 1, terms, now })
       await recordEvent(tx, { merchantId, type: 'card.created', data: { card_id: cardId, type: terms.type, title: terms.title }, now })
@@ -151,11 +169,14 @@ export async function updateCard(ctx: AppContext, merchantId: string, cardId: st
   // Compared as values: PostgreSQL's jsonb does not keep the key order the terms were written in.
   const termsChanged = !isDeepStrictEqual(terms, current.terms)
   if (termsChanged) await checkTerms(db, merchant, terms, input, now, current.terms)
+  await checkShareRewards(db, merchantId, input.share_rewards)
   const settings: Partial<Pick<CardRow, (typeof SETTINGS)[number] | 'stock_low_at'>> = {}
   if (input.get_limit !== undefined) settings.get_limit = input.get_limit
   if (input.code_type !== undefined) settings.code_type = input.code_type
   if (input.stock_low_threshold !== undefined) settings.stock_low_threshold = input.stock_low_threshold
   if (input.remind_days_before !== undefined) settings.remind_days_before = input.remind_days_before
+  if (input.share_rewards !== undefined) settings.share_rewards = shareRewardsColumn(input.share_rewards)
+  if (input.unlock_after_friends !== undefined) settings.unlock_after_friends = input.unlock_after_friends
   // A new threshold is judged afresh: the alert fires again if the stock is at or below it.
   if (input.stock_low_threshold !== undefined && input.stock_low_threshold !== current.card.stock_low_threshold) settings.stock_low_at = null
   await db.transaction().execute(async (tx) => {

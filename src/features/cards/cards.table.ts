@@ -35,6 +35,10 @@ export interface CardsTable {
   remind_days_before: number | null
   /** The Idempotency-Key request that made it (see idempotencyRefOf). */
   request_ref: string | null
+  /** Share reward tiers (阶梯奖励), JSON `[{friends, card_id}]`; null = none. Absent on insert (null). */
+  share_rewards?: Json | null
+  /** A fission card (裂变券): coupons are issued locked until this many friends claimed through the holder's share link. */
+  unlock_after_friends?: number | null
 }
 
 export interface CardVersionsTable {

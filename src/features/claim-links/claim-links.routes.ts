@@ -14,6 +14,8 @@ import { countCardView } from '../tracking/tracking.routes.ts'
 import { claimLinkStatus } from './claim-link-rules.ts'
 import { claimLinkToken, claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, type ClaimLinkRow } from './claim-links.service.ts'
 import { listClaimLinks } from './claim-links.repository.ts'
+import { sharerDisplay } from '../sharing/sharing.service.ts'
+import { TagInputFields, tagsOf } from '../coupons/coupons.schemas.ts'
 import { ClaimedCouponSchema, ClaimLinkSchema, ClaimPageSchema, QrImage } from './claim-links.schemas.ts'
 import { QR_FORMATS, QrQuery, sendQr } from './qr-image.ts'
 
@@ -21,6 +23,7 @@ const CreateClaimLinkBody = Type.Object(
   {
     max_claims: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'How many coupons the link hands out in all; null = as many as the stock allows' }))),
     expires_at: Type.Optional(Nullable(Timestamp)),
+    ...TagInputFields,
   },
   { additionalProperties: false },
 )
@@ -49,6 +52,9 @@ function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: 
     max_claims: link.max_claims,
     expires_at: formatOptionalInstant(link.expires_at, tz),
     created_at: formatInstant(link.created_at, tz),
+    channel: link.channel_tag,
+    campaign: link.campaign,
+    shared_by: link.shared_by,
   }
 }
 
@@ -76,7 +82,7 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
         if (expiresAt === null) throw validationFailed([{ field: 'expires_at', code: 'invalid', message: 'is not an ISO 8601 timestamp with an offset' }])
         if (expiresAt <= now) throw validationFailed([{ field: 'expires_at', code: 'in_past', message: 'must be in the future' }])
       }
-      const link = await createClaimLink(ctx, merchantId, request.params.card_id, { maxClaims: body.max_claims ?? null, expiresAt }, idempotencyRefOf(request))
+      const link = await createClaimLink(ctx, merchantId, request.params.card_id, { maxClaims: body.max_claims ?? null, expiresAt, tags: tagsOf(body) }, idempotencyRefOf(request))
       return reply.code(201).send(presentClaimLink(ctx, link, merchantTz, now))
     },
   )
@@ -162,6 +168,7 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
         remaining: link.max_claims === null ? null : Math.max(0, link.max_claims - link.claimed_count),
         merchant: { id: merchant.id, name: merchant.name },
         card: { id: card.card.id, ...presentCardTerms(card.terms, stores), get_limit: card.card.get_limit },
+        sharer: link.shared_by === null ? null : await sharerDisplay(ctx, link.merchant_id, link.shared_by),
       }
     },
   )

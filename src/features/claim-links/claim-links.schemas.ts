@@ -17,6 +17,9 @@ export const ClaimLinkSchema = Type.Object({
   max_claims: Nullable(Type.Integer()),
   expires_at: Nullable(Timestamp),
   created_at: Timestamp,
+  channel: Nullable(Type.String()),
+  campaign: Nullable(Type.String()),
+  shared_by: Nullable(Type.String({ description: 'A share link: the user id of the customer who shared the card' })),
 })
 
 const StoreSummarySchema = Type.Object({
@@ -44,6 +47,15 @@ export const ClaimPageSchema = Type.Object({
   remaining: Nullable(Type.Integer({ description: 'Coupons the link still hands out; null = as many as the stock allows' })),
   merchant: Type.Object({ id: Type.String(), name: Type.String() }),
   card: Type.Object({ id: Type.String(), ...CustomerCardTermsFields, get_limit: Type.Integer() }),
+  sharer: Nullable(
+    Type.Object(
+      {
+        name: Nullable(Type.String({ description: 'The name the sharer gave a member card of the merchant, if any' })),
+        masked_id: Type.String({ description: 'The sharer’s wallet phone or e-mail, else user id, masked (`138****0000`, `cu***42`)' }),
+      },
+      { description: 'A share link: who shared it, as a friend may see them; null for the merchant’s own links' },
+    ),
+  ),
 })
 
 /** The coupon claimed, as the wallet shows it: with every term it was issued under. */

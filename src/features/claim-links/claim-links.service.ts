@@ -9,12 +9,13 @@ import { newId, randomToken } from '../../ports/ids.ts'
 import { hashToken, type Secrets } from '../../ports/secrets.ts'
 import type { Database } from '../../db/database.ts'
 import { cardExists, findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
-import { findIssued, issueCouponInTx } from '../coupons/coupons.service.ts'
+import { findIssued, issueCouponInTx, type CouponTags } from '../coupons/coupons.service.ts'
 import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
 import { storesOf, type StoreSummary } from '../wallet/wallet.repository.ts'
 import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
 import { judgeRisk } from '../risk/risk.service.ts'
+import { countSharedClaim } from '../sharing/sharing.service.ts'
 import type { RiskSubject } from '../../domain/risk.ts'
 import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithTokenHash, insertClaimLink, listLegacyTokens, sealLegacyToken, type ClaimLinkRow } from './claim-links.repository.ts'
 
@@ -32,7 +33,7 @@ export async function createClaimLink(
   ctx: AppContext,
   merchantId: string,
   cardId: string,
-  input: { maxClaims: number | null; expiresAt: number | null },
+  input: { maxClaims: number | null; expiresAt: number | null; tags: CouponTags },
   requestRef: string | null = null,
 ): Promise<ClaimLinkRow> {
   const { db } = ctx.database
@@ -53,6 +54,10 @@ export async function createClaimLink(
       expires_at: input.expiresAt,
       created_at: now,
       request_ref: requestRef,
+      channel_tag: input.tags.channel,
+      campaign: input.tags.campaign,
+      shared_by: null,
+      friend_count: 0,
     }
     await insertClaimLink(db, row)
     return row
@@ -168,9 +173,18 @@ export async function claimThroughLink(
         const status = claimLinkStatus(current, now)
         throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out coupons right now.' : inactiveReason(status))
       }
-      const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: 'claim_link', sourceRef: requestRef && sourceRefOf(requestRef) }, now)
+      const tags = { channel: link.channel_tag, campaign: link.campaign }
+      // Claimed through someone else's share link: attributed to the sharer (a sharer's own claim is a plain one).
+      const sharedBy = link.shared_by !== null && link.shared_by !== userId ? link.shared_by : null
+      const issued = await issueCouponInTx(
+        ctx,
+        tx,
+        { merchantId, merchantTz: customer.merchantTz, cardId: link.card_id, userId, source: sharedBy ? 'share' : 'claim_link', sourceRef: requestRef && sourceRefOf(requestRef), tags, sharedBy },
+        now,
+      )
       // Issued by a run of this request that committed meanwhile: undo this claim's count (and answer that coupon).
       if (!issued.created) throw new AppError('request_in_progress', 'This claim was made at the same time by another run of the request.')
+      if (sharedBy) await countSharedClaim(ctx, tx, { link, coupon: issued.coupon, merchantTz: customer.merchantTz, now })
       return issued.coupon.id
     })
   })

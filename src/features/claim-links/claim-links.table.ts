@@ -20,4 +20,11 @@ export interface ClaimLinksTable {
   created_at: number
   /** The Idempotency-Key request that made it (see idempotencyRefOf). */
   request_ref: string | null
+  /** The merchant's channel tag (the API's `channel`), given to every coupon claimed through it. */
+  channel_tag: string | null
+  campaign: string | null
+  /** A share link: the customer who shared the card (one link per sharer and card). */
+  shared_by: string | null
+  /** Of a share link: distinct friends who claimed their first coupon of the card through it. */
+  friend_count: number
 }

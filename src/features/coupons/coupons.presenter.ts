@@ -21,5 +21,9 @@ export function presentCoupon(coupon: CouponRow, tz: string, now: number, secret
     redemption_id: coupon.redemption_id,
     voided_at: at(coupon.voided_at),
     gifted_by: coupon.gifted_by ?? null,
+    channel: coupon.channel_tag ?? null,
+    campaign: coupon.campaign ?? null,
+    shared_by: coupon.shared_by ?? null,
+    unlock_after_friends: coupon.unlock_after_friends ?? null,
   }
 }

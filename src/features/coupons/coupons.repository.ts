@@ -26,6 +26,7 @@ export interface StoreRef {
 export const COUPON_COLUMNS = [
   'id', 'merchant_id', 'card_id', 'card_version_id', 'code_hash', 'code_enc', 'user_id', 'state', 'source', 'source_ref',
   'valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'redemption_id', 'voided_at', 'updated_at', 'reminded_at', 'gifted_by',
+  'channel_tag', 'campaign', 'shared_by', 'unlock_after_friends',
 ] as const satisfies readonly (keyof CouponRow)[]
 // A column added to the table must be added to the list above.
 const everyColumnListed: Exclude<keyof CouponRow, (typeof COUPON_COLUMNS)[number]> extends never ? true : never = true
@@ -133,16 +134,16 @@ export async function markCouponVoided(tx: Db, merchantId: string, couponId: str
 }
 
 /**
- * A filter on the state a coupon reads as at `now`: a stored `available` past its last valid second is
- * expired even before the expiry job has written that down.
+ * A filter on the state a coupon reads as at `now`: a stored `available` (or `locked`) past its last valid
+ * second is expired even before the expiry job has written that down.
  */
 export function couponStateFilter(state: CouponState, now: number) {
   // valid_until is the last valid second: expired from valid_until + 1 s on.
   const lastValidSecond = now - 1000
   return (eb: ExpressionBuilder<DB, 'coupons'>): ExpressionWrapper<DB, 'coupons', SqlBool> => {
-    if (state === 'available') return eb.and([eb('state', '=', 'available'), eb('valid_until', '>', lastValidSecond)])
+    if (state === 'available' || state === 'locked') return eb.and([eb('state', '=', state), eb('valid_until', '>', lastValidSecond)])
     if (state === 'expired') {
-      return eb.or([eb('state', '=', 'expired'), eb.and([eb('state', '=', 'available'), eb('valid_until', '<=', lastValidSecond)])])
+      return eb.or([eb('state', '=', 'expired'), eb.and([eb('state', 'in', ['available', 'locked']), eb('valid_until', '<=', lastValidSecond)])])
     }
     return eb('state', '=', state)
   }

@@ -9,7 +9,7 @@ import { decodeCursor, page } from '../../pagination.ts'
 import { findCouponByCode, findIssued, issueCoupon, voidCoupon } from './coupons.service.ts'
 import { presentCoupon } from './coupons.presenter.ts'
 import { listUserCoupons } from './coupons.repository.ts'
-import { CouponLookupSchema, CouponSchema, CouponStateSchema } from './coupons.schemas.ts'
+import { CouponLookupSchema, CouponSchema, CouponStateSchema, TagInputFields, tagsOf } from './coupons.schemas.ts'
 import { maskedContactOf } from '../customers/customers.service.ts'
 
 export async function couponsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
@@ -22,7 +22,7 @@ export async function couponsRoutes(app: FeatureApp, ctx: AppContext): Promise<v
         tags: ['coupons'],
         summary: 'Issue a coupon of this card to a user',
         params: IdParam('card_id'),
-        body: Type.Object({ user_id: UserId }, { additionalProperties: false }),
+        body: Type.Object({ user_id: UserId, ...TagInputFields }, { additionalProperties: false }),
         response: responses({ 201: CouponSchema }),
       },
     },
@@ -33,7 +33,8 @@ export async function couponsRoutes(app: FeatureApp, ctx: AppContext): Promise<v
       // The request's reference names the coupon, so that a retry after a crash finds it instead of issuing another.
       const sourceRefOf = (ref: string) => `api:${ref}`
       const requestRef = idempotencyRefOf(request)
-      const issue = () => issueCoupon(ctx, { merchantId, merchantTz, cardId: card_id, userId: user_id, source: 'api', sourceRef: requestRef && sourceRefOf(requestRef) })
+      const tags = tagsOf(request.body)
+      const issue = () => issueCoupon(ctx, { merchantId, merchantTz, cardId: card_id, userId: user_id, source: 'api', sourceRef: requestRef && sourceRefOf(requestRef), tags })
       const issued = await onceForRequest(requestRef, (ref) => findIssued(ctx, db, merchantId, sourceRefOf(ref)), issue)
       return reply.code(201).send(presentCoupon(issued.coupon, merchantTz, ctx.clock.now(), ctx.secrets, issued.code))
     },

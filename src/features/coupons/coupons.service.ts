@@ -13,9 +13,10 @@ import {
   type CouponRow, type CouponWithTerms, type StoreRef,
 } from './coupons.repository.ts'
 import type { CouponSource } from './coupons.table.ts'
+import { shareFriendCount } from '../sharing/sharing.repository.ts'
 
-/** Coupons a member is owed (bought with points, a birthday gift) follow their own limits, not the card's per-user allowance. */
-const OWED_SOURCES: readonly CouponSource[] = ['points_exchange', 'birthday']
+/** Coupons a member is owed (bought with points, a birthday gift, a share reward) follow their own limits, not the card's per-user allowance. */
+const OWED_SOURCES: readonly CouponSource[] = ['points_exchange', 'birthday', 'share_reward']
 
 export interface IssueInput {
   merchantId: string
@@ -25,6 +26,16 @@ export interface IssueInput {
   source: CouponSource
   /** Makes the issue idempotent: a second issue with the same reference returns the first coupon. */
   sourceRef?: string | null
+  /** The merchant's free tags (issue body or claim link). */
+  tags?: CouponTags
+  /** The sharer whose share link it is claimed through (source `share`). */
+  sharedBy?: string | null
+}
+
+/** A coupon's channel and campaign tags (the merchant's own words, ≤ 64 characters). */
+export interface CouponTags {
+  channel: string | null
+  campaign: string | null
 }
 
 export interface IssuedCoupon {
@@ -54,6 +65,10 @@ export interface CouponDraftInput {
   now: number
   /** The giver of a coupon received as a gift. */
   giftedBy?: string | null
+  tags?: CouponTags
+  sharedBy?: string | null
+  /** A fission coupon: issued locked until its holder brought this many friends (null: issued available). */
+  unlockAfterFriends?: number | null
 }
 
 /** A new coupon's row with a freshly drawn code: the code is stored only as a keyed hash and a ciphertext. */
@@ -67,7 +82,7 @@ export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values:
     code_hash: ctx.secrets.codeLookupHash(code),
     code_enc: ctx.secrets.encryptCode(code),
     user_id: input.userId,
-    state: 'available',
+    state: input.unlockAfterFriends ? 'locked' : 'available',
     source: input.source,
     source_ref: input.sourceRef,
     valid_from: input.validity.valid_from,
@@ -78,6 +93,10 @@ export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values:
     voided_at: null,
     updated_at: input.now,
     gifted_by: input.giftedBy ?? null,
+    channel_tag: input.tags?.channel ?? null,
+    campaign: input.tags?.campaign ?? null,
+    shared_by: input.sharedBy ?? null,
+    unlock_after_friends: input.unlockAfterFriends || null,
   }
   return { values, code }
 }
@@ -104,10 +123,11 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
   if (!(await takeFromAllowance(tx, merchantId, cardId, userId, owed ? null : card.get_limit))) throw getLimitReached(card.get_limit)
 
   const couponId = newId('cpn', now)
+  const unlockAfterFriends = await lockedBehind(tx, found, userId)
   let drafted: { values: CouponRow; code: string } | null = null
   // Codes carry 70 random bits, so a clash is astronomically rare; should one happen, draw again.
   for (let attempt = 0; attempt < 3 && drafted === null; attempt++) {
-    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
+    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now, tags: input.tags, sharedBy: input.sharedBy, unlockAfterFriends })
     if (await insertCouponUnlessCodeTaken(tx, draft.values)) drafted = draft
   }
   if (drafted === null) throw new Error('could not draw a unique coupon code')
@@ -117,10 +137,27 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
     merchantId,
     cardId,
     now,
-    event: { id: newId('evt', now), type: 'coupon.issued', data: { coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source } },
+    event: {
+      id: newId('evt', now),
+      type: 'coupon.issued',
+      data: {
+        coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source,
+        channel: input.tags?.channel ?? null, campaign: input.tags?.campaign ?? null, shared_by: input.sharedBy ?? null, state: drafted.values.state,
+      },
+    },
   })
   if (!taken) throw new AppError('out_of_stock', 'The card has no stock left.')
   return { coupon: drafted.values, code: drafted.code, created: true }
+}
+
+/**
+ * How many friends a fission card's new coupon waits for (null: none, issued available): none when the
+ * holder's share link already brought that many.
+ */
+async function lockedBehind(tx: Db, { card }: CardWithTerms, userId: string): Promise<number | null> {
+  const needed = card.unlock_after_friends
+  if (!needed) return null
+  return (await shareFriendCount(tx, card.merchant_id, card.id, userId)) >= needed ? null : needed
 }
 
 /** The coupon a source reference already issued, if it did. */

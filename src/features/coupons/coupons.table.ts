@@ -4,11 +4,13 @@
  * The state stored for a coupon. An `available` coupon past its validity reads as `expired` before the
  * expiry job writes that down (see effectiveCouponState). `gifting`: a gift of it waits for its receiver
  * (it cannot be redeemed); `gifted`: a receiver accepted it and holds a new coupon, so this code is dead.
+ * A fission coupon (裂变券) is issued `locked` and becomes `available` once enough friends claimed through
+ * its holder's share link.
  */
-export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted'
+export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted' | 'locked'
 
 /** How a coupon reached its owner. */
-export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
+export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday' | 'share' | 'share_reward'
 
 export interface CouponsTable {
   id: string
@@ -30,6 +32,14 @@ export interface CouponsTable {
   updated_at: number
   /** The user who gave it, for a coupon received as a gift (source `gift`); null otherwise; absent on insert (null). */
   gifted_by?: string | null
+  /** The merchant's free channel tag (`livestream`, `menu`, …) from the issue or claim link; the API calls it `channel`. */
+  channel_tag?: string | null
+  /** The merchant's free campaign tag. */
+  campaign?: string | null
+  /** The user whose share link it was claimed through (source `share`). These four are absent on insert outside issuing (null). */
+  shared_by?: string | null
+  /** Friends its holder must bring through their share link before a locked coupon becomes available. */
+  unlock_after_friends?: number | null
   /** When its holder was reminded that it expires soon (once per coupon); absent on insert (null). */
   reminded_at?: number | null
 }

@@ -33,5 +33,18 @@ describe('notification messages', () => {
     assert.equal(messageText('zh-CN', 'stored_value.changed', { delta: -500, type: 'payment', reason: 'Order A1', balance: 0 }).body, '储值 -¥5.00（订单 A1），当前余额 ¥0.00。')
   })
 
+  it('tells a sharer of rewards and unlocked coupons in each language', () => {
+    assert.deepEqual(messageText('zh-CN', 'share.rewarded', { title: '新客券', rewardTitle: '咖啡券', friends: 3 }), {
+      title: '分享奖励到账',
+      body: '已有 3 位好友通过您的分享领取“新客券”，奖励“咖啡券”已放入您的卡包。',
+    })
+    assert.deepEqual(messageText('en', 'share.rewarded', { title: 'New', rewardTitle: 'Coffee', friends: 3 }), {
+      title: 'Share reward earned',
+      body: 'Friends who claimed “New” through your link: 3. Your reward “Coffee” is in your wallet.',
+    })
+    assert.equal(messageText('zh-CN', 'coupon.unlocked', { title: '裂变券', friends: 2 }).body, '已有 2 位好友通过您的分享领取，“裂变券”现在可以使用了。')
+    assert.equal(messageText('en', 'coupon.unlocked', { title: 'Fission', friends: 2 }).title, 'Coupon unlocked')
+  })
+
   it('has both languages', () => assert.deepEqual([...LANGUAGES], ['zh-CN', 'en']))
 })

@@ -24,6 +24,9 @@ export interface MessageParams {
   'coupon.gift_received': { title: string; validUntil: string }
   /** To the giver: a gift nobody accepted in time came back. */
   'coupon.gift_returned': { title: string }
+  /** A share reward tier reached: `title` is the shared card's, `rewardTitle` the reward's. */
+  'share.rewarded': { title: string; rewardTitle: string; friends: number }
+  'coupon.unlocked': { title: string; friends: number }
 }
 
 export type MessageId = keyof MessageParams
@@ -95,6 +98,11 @@ const en: Catalogue = {
   'coupon.gifted': ({ title, to }) => ({ title: 'Gift accepted', body: `${to} accepted your gift “${title}”; it is now in their wallet.` }),
   'coupon.gift_received': ({ title, validUntil }) => ({ title: 'You received a gift', body: `“${title}” is in your wallet; it can be used until ${localMinute(validUntil)}.` }),
   'coupon.gift_returned': ({ title }) => ({ title: 'Gift returned', body: `Nobody accepted your gift “${title}” in time; the coupon is back in your wallet.` }),
+  'share.rewarded': ({ title, rewardTitle, friends }) => ({
+    title: 'Share reward earned',
+    body: `Friends who claimed “${title}” through your link: ${friends}. Your reward “${rewardTitle}” is in your wallet.`,
+  }),
+  'coupon.unlocked': ({ title, friends }) => ({ title: 'Coupon unlocked', body: `Friends who claimed through your link: ${friends}. “${title}” can now be used.` }),
 }
 
 const zhCN: Catalogue = {
@@ -123,6 +131,8 @@ const zhCN: Catalogue = {
   'coupon.gifted': ({ title, to }) => ({ title: '转赠成功', body: `${to} 已领取您转赠的“${title}”，券已放入对方卡包。` }),
   'coupon.gift_received': ({ title, validUntil }) => ({ title: '您收到一份转赠', body: `“${title}”已放入您的卡包，可使用至 ${localMinute(validUntil)}。` }),
   'coupon.gift_returned': ({ title }) => ({ title: '转赠已退回', body: `您转赠的“${title}”无人领取，券已退回您的卡包。` }),
+  'share.rewarded': ({ title, rewardTitle, friends }) => ({ title: '分享奖励到账', body: `已有 ${friends} 位好友通过您的分享领取“${title}”，奖励“${rewardTitle}”已放入您的卡包。` }),
+  'coupon.unlocked': ({ title, friends }) => ({ title: '优惠券已解锁', body: `已有 ${friends} 位好友通过您的分享领取，“${title}”现在可以使用了。` }),
 }
 
 const CATALOGUES: Record<Language, Catalogue> = { 'zh-CN': zhCN, en }

@@ -16,6 +16,8 @@ export const NotificationKindSchema = Type.Union(
     Type.Literal('coupon.gifted'),
     Type.Literal('coupon.gift_received'),
     Type.Literal('coupon.gift_returned'),
+    Type.Literal('share.rewarded'),
+    Type.Literal('coupon.unlocked'),
   ],
   { description: 'What it is about, in the event catalogue’s words' },
 )

@@ -79,6 +79,17 @@ const ChannelSchema = Type.Object({
 })
 const CHANNEL_COLUMNS = ['channel', 'claims', 'redemptions', 'discount_amount', 'order_amount', 'redemption_rate'] as const
 
+const CampaignSchema = Type.Object({
+  channel: Nullable(Type.String({ description: 'The channel tag given on the issue or claim link (`livestream`, `menu`, …); null = untagged' })),
+  campaign: Nullable(Type.String({ description: 'The campaign tag; null = untagged' })),
+  claims: Type.Integer({ description: 'Coupons issued in the range with these tags and not voided' }),
+  redemptions: Type.Integer({ description: 'Redemptions in the range, not reversed' }),
+  discount_amount: Type.Integer(),
+  order_amount: Type.Integer(),
+  redemption_rate: Rate('redemptions ÷ claims'),
+})
+const CAMPAIGN_COLUMNS = ['channel', 'campaign', 'claims', 'redemptions', 'discount_amount', 'order_amount', 'redemption_rate'] as const
+
 const CardStatsSchema = Type.Object(
   {
     card_id: Type.String(),
@@ -103,7 +114,8 @@ const CardStatsSchema = Type.Object(
     cost_per_redemption: Nullable(Type.Integer({ description: 'discount_amount ÷ redemptions, integer fen' })),
     roi: Rate('order_amount ÷ discount_amount'),
     by_day: Type.Array(CardDaySchema),
-    by_channel: Type.Array(ChannelSchema, { description: 'Most claims first' }),
+    by_channel: Type.Array(ChannelSchema, { description: 'Per issue channel (how coupons were issued), most claims first' }),
+    by_campaign: Type.Array(CampaignSchema, { description: 'Per channel and campaign tag of yours, most claims first' }),
   },
   { description: 'A card’s figures over local days of the merchant’s zone, today live' },
 )
@@ -180,17 +192,19 @@ export async function statsRoutes(app: FeatureApp, ctx: AppContext): Promise<voi
         summary: 'A card’s views, claims, redemptions, amounts and rates over local days, by day and by issue channel',
         params: Type.Object({ card_id: Type.String({ minLength: 1, maxLength: 100 }) }),
         querystring: Type.Object(
-          { ...RangeQuery, list: Type.Optional(Type.Union([Type.Literal('by_day'), Type.Literal('by_channel')], { description: 'Which list CSV answers (default by_day)' })) },
+          { ...RangeQuery, list: Type.Optional(Type.Union([Type.Literal('by_day'), Type.Literal('by_channel'), Type.Literal('by_campaign')], { description: 'Which list CSV answers (default by_day)' })) },
           { additionalProperties: false },
         ),
-        response: responses({ 200: jsonOrCsv(CardStatsSchema, 'The rows of `by_day` (or of `by_channel` with `list=by_channel`)') }),
+        response: responses({ 200: jsonOrCsv(CardStatsSchema, 'The rows of `by_day` (or of `by_channel`, `by_campaign` with `list=`)') }),
       },
     },
     async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const body = await cardStats(ctx, merchantId, merchantTz, request.params.card_id, request.query)
-      const csv = request.query.list === 'by_channel' ? { columns: CHANNEL_COLUMNS, rows: (b: typeof body) => b.by_channel } : { columns: CARD_DAY_COLUMNS, rows: (b: typeof body) => b.by_day }
-      return sendJsonOrCsv(request, reply, body, csv)
+      const { list } = request.query
+      if (list === 'by_channel') return sendJsonOrCsv(request, reply, body, { columns: CHANNEL_COLUMNS, rows: (b) => b.by_channel })
+      if (list === 'by_campaign') return sendJsonOrCsv(request, reply, body, { columns: CAMPAIGN_COLUMNS, rows: (b) => b.by_campaign })
+      return sendJsonOrCsv(request, reply, body, { columns: CARD_DAY_COLUMNS, rows: (b) => b.by_day })
     },
   )
 

@@ -8,8 +8,10 @@ import { cardExists } from '../cards/cards.repository.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
 import type { DayCounts } from './stats.table.ts'
 import { distinctViewers, viewsPerDay } from '../tracking/tracking.repository.ts'
+import { countShares } from '../sharing/sharing.repository.ts'
 import {
   cardChannelStats,
+  cardTagActivity,
   cardsStillIssuing,
   claimsPerDay,
   couponActivity,
@@ -208,14 +210,16 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
 
   const total = (field: Exclude<keyof (typeof byDay)[number], 'date'>) => byDay.reduce((sum, d) => sum + d[field], 0)
   const people = await peopleOf(ctx, merchantId, tz, cardId, days)
+  const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
+  const sharing = await countShares(db, merchantId, cardId, span.from, span.until)
   const figures = {
     views: total('views'),
     viewers: people.viewers,
     claims: total('claims'),
     claimers: people.claimers,
-    // Sharing and gifts are not built yet.
-    shares: 0,
-    sharers: 0,
+    shares: sharing.shares,
+    sharers: sharing.sharers,
+    // Gifts are not built yet.
     gifts: 0,
     redemptions: total('redemptions'),
     redeemers: people.redeemers,
@@ -223,7 +227,32 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
     discount_amount: total('discount_amount'),
     order_amount: total('order_amount'),
   }
-  return { card_id: cardId, timezone: tz, from: fromKey, to: toKey, ...figures, ...cardRates(figures), by_day: byDay, by_channel: byChannel }
+  return { card_id: cardId, timezone: tz, from: fromKey, to: toKey, ...figures, ...cardRates(figures), by_day: byDay, by_channel: byChannel, by_campaign: await byCampaign(db, merchantId, cardId, span) }
+}
+
+/** A card's figures per channel and campaign tag (the merchant's own, kept on each coupon), most claims first. */
+async function byCampaign(db: Db, merchantId: string, cardId: string, range: { from: number; until: number }) {
+  const { claims, redemptions } = await cardTagActivity(db, merchantId, cardId, range.from, range.until)
+  const groups = new Map<string, { channel: string | null; campaign: string | null; claims: number; redemptions: number; discount_amount: number; order_amount: number }>()
+  const group = (row: { channel_tag?: string | null; campaign?: string | null }) => {
+    const channel = row.channel_tag ?? null
+    const campaign = row.campaign ?? null
+    const key = JSON.stringify([channel, campaign])
+    let g = groups.get(key)
+    if (!g) groups.set(key, (g = { channel, campaign, claims: 0, redemptions: 0, discount_amount: 0, order_amount: 0 }))
+    return g
+  }
+  for (const row of claims) group(row).claims += Number(row.n)
+  for (const row of redemptions) {
+    const g = group(row)
+    g.redemptions += Number(row.n)
+    g.discount_amount += Number(row.discount ?? 0)
+    g.order_amount += Number(row.order_amount ?? 0)
+  }
+  const name = (v: string | null) => v ?? ''
+  return [...groups.values()]
+    .sort((a, b) => b.claims - a.claims || name(a.channel).localeCompare(name(b.channel)) || name(a.campaign).localeCompare(name(b.campaign)))
+    .map((g) => ({ ...g, redemption_rate: ratio(g.redemptions, g.claims) }))
 }
 
 /** Distinct viewers, claimers and redeemers over the days, of one card or of all the merchant's cards. */

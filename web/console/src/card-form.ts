@@ -35,6 +35,10 @@ export interface CardForm {
   can_share: boolean
   can_gift: boolean
   draft: boolean
+  /** 阶梯奖励: tiers with no card chosen are left out. */
+  share_rewards: { friends: number; card_id: string }[]
+  /** 裂变券: null = coupons are issued available. */
+  unlock_after_friends: number | null
 }
 
 export function emptyForm(): CardForm {
@@ -65,6 +69,8 @@ export function emptyForm(): CardForm {
     can_share: false,
     can_gift: false,
     draft: false,
+    share_rewards: [],
+    unlock_after_friends: null,
   }
 }
 
@@ -100,7 +106,14 @@ export function formOf(card: Card): CardForm {
     store_ids: [...card.store_ids],
     can_share: card.can_share,
     can_gift: card.can_gift,
+    share_rewards: (card.share_rewards ?? []).map((tier) => ({ ...tier })),
+    unlock_after_friends: card.unlock_after_friends ?? null,
   }
+}
+
+/** The tiers as the API takes them: those with a card chosen, fewest friends first. */
+export function shareRewardsOf(form: Pick<CardForm, 'share_rewards'>): { friends: number; card_id: string }[] {
+  return form.share_rewards.filter((tier) => tier.card_id !== '' && tier.friends >= 1).sort((a, b) => a.friends - b.friends)
 }
 
 /** The first instant of a local date (`YYYY-MM-DD`) in the merchant's zone. */
@@ -215,6 +228,8 @@ export function buildCard(form: CardForm, tz: string): BuiltCard {
     store_ids: terms.store_ids,
     can_share: terms.can_share,
     can_gift: terms.can_gift,
+    share_rewards: shareRewardsOf(form),
+    unlock_after_friends: form.unlock_after_friends || null,
     draft: form.draft,
   }
   return { body, terms, inputErrors }
