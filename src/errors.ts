@@ -84,6 +84,11 @@ export type ErrorCode =
   | 'risk_blocked'
   | 'confirmation_required'
   | 'risk_block_not_found'
+  | 'group_not_found'
+  | 'group_not_offered'
+  | 'group_closed'
+  | 'already_in_group'
+  | 'invite_not_allowed'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -168,6 +173,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   risk_blocked: 403,
   confirmation_required: 428,
   risk_block_not_found: 404,
+  group_not_found: 404,
+  group_not_offered: 409,
+  group_closed: 409,
+  already_in_group: 409,
+  invite_not_allowed: 409,
   service_unavailable: 503,
   internal_error: 500,
 }

@@ -25,6 +25,8 @@ import type { DailyChannelStatsTable, DailyStatsTable } from '../features/stats/
 import type { CardDayViewersTable, CardViewDaysTable, TrackedEventsTable } from '../features/tracking/tracking.table.ts'
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
+import type { GroupsTable, GroupMembersTable } from '../features/groups/groups.table.ts'
+import type { MemberInvitesTable, ReferralsTable } from '../features/referrals/referrals.table.ts'
 import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
@@ -77,4 +79,8 @@ export interface DB {
   risk_events: RiskEventsTable
   risk_counters: RiskCountersTable
   risk_counter_hits: RiskCounterHitsTable
+  groups: GroupsTable
+  group_members: GroupMembersTable
+  member_invites: MemberInvitesTable
+  referrals: ReferralsTable
 }

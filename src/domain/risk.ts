@@ -78,7 +78,7 @@ export interface RiskSubject {
 }
 
 /** What is being done: a claim, a redemption, an unknown code typed at a till, a gift accepted. */
-export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'accept_gift'
+export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'accept_gift' | 'join_group'
 
 export interface CounterUse {
   rule: RiskRuleName
@@ -98,7 +98,8 @@ export function countersFor(rules: RiskRules, subject: RiskSubject, activity: Ri
     if (!r.enabled || !value) return
     uses.push({ rule: name, type, value, member, limit: r.limit, windowMs: r.window_seconds * 1000 })
   }
-  if (activity === 'claim') {
+  // Joining a group gets a coupon as a claim does, and is counted with claims.
+  if (activity === 'claim' || activity === 'join_group') {
     use('users_per_device', 'device', subject.deviceId, subject.userId ?? null)
     use('claims_per_address', 'address', subject.address)
   } else if (activity === 'redeem') {

@@ -24,6 +24,8 @@ import { statsRoutes } from './stats/stats.routes.ts'
 import { trackingRoutes } from './tracking/tracking.routes.ts'
 import { messagingRoutes } from './messaging/messaging.routes.ts'
 import { riskRoutes } from './risk/risk.routes.ts'
+import { groupsRoutes } from './groups/groups.routes.ts'
+import { referralsRoutes } from './referrals/referrals.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -37,6 +39,8 @@ export const FEATURES: Feature[] = [
   claimLinksRoutes,
   walletRoutes,
   bulkIssueRoutes,
+  // Social: group coupons, referrals
+  groupsRoutes,
   // Member cards, points, stored value and rewards
   memberCardsRoutes,
   membersRoutes,
@@ -45,6 +49,7 @@ export const FEATURES: Feature[] = [
   storedValueRoutes,
   memberOrdersRoutes,
   rewardsRoutes,
+  referralsRoutes,
   // Events, webhooks, payments, notifications, statistics
   eventsRoutes,
   webhooksRoutes,

@@ -1221,6 +1221,10 @@ export interface paths {
                                 store_ids: string[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                                 status: "draft" | "active" | "paused" | "ended";
                                 /** @description Version of the terms; coupons keep the one they were issued under */
                                 version: number;
@@ -1321,6 +1325,12 @@ export interface paths {
                         store_ids?: string[] | null;
                         can_share?: boolean;
                         can_gift?: boolean;
+                        group?: {
+                            /** @description Members a group needs, its opener included */
+                            size: number;
+                            /** @description Hours a group stays open for friends to join */
+                            hours: number;
+                        } | null;
                         /** @description Create as a draft, not yet issuable */
                         draft?: boolean;
                         stock_low_threshold?: number | null;
@@ -1387,6 +1397,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1514,6 +1528,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1616,6 +1634,12 @@ export interface paths {
                         store_ids?: string[] | null;
                         can_share?: boolean;
                         can_gift?: boolean;
+                        group?: {
+                            /** @description Members a group needs, its opener included */
+                            size: number;
+                            /** @description Hours a group stays open for friends to join */
+                            hours: number;
+                        } | null;
                         stock_low_threshold?: number | null;
                         remind_days_before?: number | null;
                     };
@@ -1680,6 +1704,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1811,6 +1839,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1940,6 +1972,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -2069,6 +2105,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -2198,6 +2238,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -2292,7 +2336,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2373,7 +2417,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2465,7 +2509,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2553,7 +2597,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -2661,7 +2705,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -3032,7 +3076,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -3847,6 +3891,10 @@ export interface paths {
                                 store_ids: string[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                                 usable_hours_text: string | null;
                                 /** @description Good in every store of the merchant (then `stores` is empty) */
                                 all_stores: boolean;
@@ -3912,7 +3960,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3984,6 +4032,10 @@ export interface paths {
                                 store_ids: string[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                                 usable_hours_text: string | null;
                                 /** @description Good in every store of the merchant (then `stores` is empty) */
                                 all_stores: boolean;
@@ -4119,7 +4171,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -4227,7 +4279,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4303,6 +4355,10 @@ export interface paths {
                                 }[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                             };
                         };
                     };
@@ -4567,6 +4623,555 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wallet/cards/{card_id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a group (拼团) of a group card as its first member: the group’s coupons are held from stock until it fills or fails */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            /** @description The signed-in customer is a member */
+                            joined: boolean;
+                            my_coupon_id: string | null;
+                            member_list: {
+                                /** @description The member’s id, masked */
+                                user: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                opener: boolean;
+                                me: boolean;
+                            }[];
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/groups/{group_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join a group; the member who fills it completes it and every member is issued one coupon at once (409 group_closed, already_in_group) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            /** @description The signed-in customer is a member */
+                            joined: boolean;
+                            my_coupon_id: string | null;
+                            member_list: {
+                                /** @description The member’s id, masked */
+                                user: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                opener: boolean;
+                                me: boolean;
+                            }[];
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group as its page shows it: progress, deadline, members (masked) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            /** @description The signed-in customer is a member */
+                            joined: boolean;
+                            my_coupon_id: string | null;
+                            member_list: {
+                                /** @description The member’s id, masked */
+                                user: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                opener: boolean;
+                                me: boolean;
+                            }[];
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My groups, newest first (the latest 50), of one card when given */
+        get: {
+            parameters: {
+                query?: {
+                    card_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                card_id: string;
+                                /** @description Members the group needs, its opener included */
+                                size: number;
+                                /** @description Members so far (never more than size) */
+                                members: number;
+                                /** @description Members still missing */
+                                members_needed: number;
+                                /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                                state: "open" | "completed" | "failed";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                expires_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                closed_at: string | null;
+                                /** @description The wallet’s group page, to send to friends */
+                                url: string;
+                                /** @description The signed-in customer is a member */
+                                joined: boolean;
+                                my_coupon_id: string | null;
+                                member_list: {
+                                    /** @description The member’s id, masked */
+                                    user: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    joined_at: string;
+                                    opener: boolean;
+                                    me: boolean;
+                                }[];
+                                card: {
+                                    type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                    title: string;
+                                    subtitle: string | null;
+                                    color: string | null;
+                                    logo_url: string | null;
+                                    notice: string;
+                                    reduce_cost: number | null;
+                                    least_cost: number | null;
+                                    tiers: {
+                                        /** @description Integer fen (分) */
+                                        least_cost: number;
+                                        /** @description Integer fen (分) */
+                                        reduce_cost: number;
+                                    }[] | null;
+                                    percent_off: number | null;
+                                    max_discount: number | null;
+                                    gift: string | null;
+                                    deal_detail: string | null;
+                                    default_detail: string | null;
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group with its members and the coupons they got */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            opened_by: string;
+                            member_list: {
+                                user_id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                coupon_id: string | null;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/member-cards": {
         parameters: {
             query?: never;
@@ -4652,6 +5257,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                                 /** @description The wallet page where customers join, to share as a link or a QR code */
                                 join_url: string;
                                 member_count: number;
@@ -4758,6 +5369,14 @@ export interface paths {
                         };
                         /** @description When levels are set afresh from the growth of the period just ended (downgrades included); none when absent */
                         level_review?: "none" | "monthly" | "quarterly" | "half_yearly" | "yearly";
+                        referral?: {
+                            /** @description Points for the member whose invite code a new member joins with (0 when absent) */
+                            referrer_points?: number;
+                            /** @description Points for the new member who joins with an invite code (0 when absent) */
+                            invitee_points?: number;
+                            referrer_card_id?: string | null;
+                            invitee_card_id?: string | null;
+                        } | null;
                         stored_value?: {
                             /** @description Whether the card takes stored value (true when absent) */
                             enabled: boolean;
@@ -4838,6 +5457,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -4961,6 +5586,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -5202,6 +5833,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -5327,6 +5964,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -5402,6 +6045,8 @@ export interface paths {
                         consent?: boolean;
                         /** @description The member who referred this one; they earn the referral points */
                         referrer_member_id?: string;
+                        /** @description A member’s invite code (邀请有礼): both sides get the card’s referral rewards, once. Not one’s own, and a user is invited once (409 invite_not_allowed) */
+                        invite_code?: string;
                     };
                 };
             };
@@ -5923,6 +6568,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             member: {
                                 id: string;
@@ -6018,6 +6669,12 @@ export interface paths {
                                             fee_percent: number;
                                         } | null;
                                     };
+                                    referral: {
+                                        referrer_points: number;
+                                        invitee_points: number;
+                                        referrer_card_id: string | null;
+                                        invitee_card_id: string | null;
+                                    } | null;
                                 };
                                 points_expiring: {
                                     points: number;
@@ -6116,6 +6773,8 @@ export interface paths {
                         consent?: boolean;
                         /** @description The member who referred this one; they earn the referral points */
                         referrer_member_id?: string;
+                        /** @description A member’s invite code (邀请有礼): both sides get the card’s referral rewards, once. Not one’s own, and a user is invited once (409 invite_not_allowed) */
+                        invite_code?: string;
                     };
                 };
             };
@@ -6220,6 +6879,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             points_expiring: {
                                 points: number;
@@ -6400,6 +7065,12 @@ export interface paths {
                                             fee_percent: number;
                                         } | null;
                                     };
+                                    referral: {
+                                        referrer_points: number;
+                                        invitee_points: number;
+                                        referrer_card_id: string | null;
+                                        invitee_card_id: string | null;
+                                    } | null;
                                 };
                                 points_expiring: {
                                     points: number;
@@ -6585,6 +7256,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             points_expiring: {
                                 points: number;
@@ -6772,6 +7449,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             points_expiring: {
                                 points: number;
@@ -7174,7 +7857,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -8635,7 +9318,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -8748,6 +9431,65 @@ export interface paths {
                 503: components["responses"]["Problem503"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/members/{member_id}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My invite code and link for one of my memberships (邀请有礼); the same every time */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    member_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The member’s invite code: a friend joining the member card with it (`invite_code`) rewards both sides once */
+                            code: string;
+                            /** @description The member card’s join page carrying the code, to share as a link or QR code */
+                            url: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9650,7 +10392,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "group.completed" | "group.failed" | "referral.rewarded";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -9728,7 +10470,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             /** @description What it is about, in the event catalogue’s words */
-                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "group.completed" | "group.failed" | "referral.rewarded";
                             /** @description In the merchant’s language */
                             title: string;
                             /** @description In the merchant’s language */
@@ -9859,7 +10601,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "group.completed" | "group.failed" | "referral.rewarded";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -9967,7 +10709,7 @@ export interface paths {
                                     user_id: string;
                                     state: "available" | "redeemed" | "expired" | "voided";
                                     /** @description How the coupon reached its owner */
-                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                     /**
                                      * Format: date-time
                                      * @description ISO 8601 with offset
@@ -10084,7 +10826,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -10151,7 +10893,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -10261,7 +11003,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -11621,7 +12363,7 @@ export interface paths {
                                 id: string;
                                 decision: "challenge" | "block";
                                 rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
-                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift";
+                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift" | "join_group";
                                 subject: {
                                     type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                     value: string;
@@ -12527,7 +13269,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "group_not_found" | "group_not_offered" | "group_closed" | "already_in_group" | "invite_not_allowed" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -12592,7 +13334,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found */
+        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found, group_not_found */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -12619,7 +13361,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, group_not_offered, group_closed, already_in_group, invite_not_allowed */
         Problem409: {
             headers: {
                 [name: string]: unknown;

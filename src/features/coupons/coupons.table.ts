@@ -7,7 +7,7 @@
 export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided'
 
 /** How a coupon reached its owner. */
-export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday'
+export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday' | 'group'
 
 export interface CouponsTable {
   id: string

@@ -13,6 +13,9 @@ export const NotificationKindSchema = Type.Union(
     Type.Literal('member.birthday_gift'),
     Type.Literal('reward.exchanged'),
     Type.Literal('coupon.expiring'),
+    Type.Literal('group.completed'),
+    Type.Literal('group.failed'),
+    Type.Literal('referral.rewarded'),
   ],
   { description: 'What it is about, in the event catalogue’s words' },
 )
