@@ -88,6 +88,11 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   risk_blocked: ['出于安全考虑，本次操作已被拦截，请稍后再试或联系商家', 'This was refused for security reasons; try later or contact the merchant'],
   confirmation_required: ['此次核销需要店长或管理员二次确认', 'This redemption needs a manager to confirm it'],
   risk_block_not_found: ['没有这条拦截记录', 'There is no such block'],
+  group_not_found: ['没有这个拼团', 'There is no such group'],
+  group_not_offered: ['这张券不支持拼团', 'This card has no group deals'],
+  group_closed: ['拼团已满或已结束', 'The group is full or closed'],
+  already_in_group: ['您已在这张券的一个拼团中', 'You are already in a group for this card'],
+  invite_not_allowed: ['无法使用这个邀请码', 'This invite code cannot be used'],
   service_unavailable: ['服务暂时不可用，请稍后再试', 'The service is unavailable; try again shortly'],
   internal_error: ['系统出错了，请稍后再试', 'Something went wrong on our side; try again shortly'],
 }
