@@ -92,6 +92,11 @@ export type ErrorCode =
   | 'coupon_gifting'
   | 'coupon_gifted'
   | 'wechat_app_not_found'
+  | 'group_not_found'
+  | 'group_not_offered'
+  | 'group_closed'
+  | 'already_in_group'
+  | 'invite_not_allowed'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -184,6 +189,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   coupon_gifting: 409,
   coupon_gifted: 409,
   wechat_app_not_found: 404,
+  group_not_found: 404,
+  group_not_offered: 409,
+  group_closed: 409,
+  already_in_group: 409,
+  invite_not_allowed: 409,
   service_unavailable: 503,
   internal_error: 500,
 }

@@ -20,6 +20,7 @@ import * as m0018 from './migrations/0018-risk.ts'
 import * as m0019 from './migrations/0019-wechat.ts'
 import * as m0020 from './migrations/0020-sharing.ts'
 import * as m0021 from './migrations/0021-gifts.ts'
+import * as m0022 from './migrations/0022-groups-referrals.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0019-wechat': m0019,
   '0020-sharing': m0020,
   '0021-gifts': m0021,
+  '0022-groups-referrals': m0022,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

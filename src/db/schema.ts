@@ -28,6 +28,8 @@ import type { MessageChannelsTable, SentMessagesTable } from '../features/messag
 import type { GiftsTable, GiftUserDaysTable } from '../features/gifts/gifts.table.ts'
 import type { WechatAppsTable, WechatTokensTable, WechatCardsTable, WechatQrcodesTable, WechatLandingPagesTable, WechatPoisTable } from '../features/wechat/wechat.table.ts'
 import type { CardSharesTable, ShareFriendsTable, ShareRewardGrantsTable } from '../features/sharing/sharing.table.ts'
+import type { GroupsTable, GroupMembersTable } from '../features/groups/groups.table.ts'
+import type { MemberInvitesTable, ReferralsTable } from '../features/referrals/referrals.table.ts'
 import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
@@ -91,4 +93,8 @@ export interface DB {
   card_shares: CardSharesTable
   share_friends: ShareFriendsTable
   share_reward_grants: ShareRewardGrantsTable
+  groups: GroupsTable
+  group_members: GroupMembersTable
+  member_invites: MemberInvitesTable
+  referrals: ReferralsTable
 }

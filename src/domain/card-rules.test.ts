@@ -128,3 +128,9 @@ test('every problem is reported at once', () => {
     ['validity.days', 'invalid'], ['usable_hours[0].days', 'invalid'],
   ])
 })
+
+test('a group option is checked with the rest of the terms', () => {
+  assert.deepEqual(errorsOf(cashTerms({ group: { size: 3, hours: 24 } })), [])
+  assert.deepEqual(errorsOf(cashTerms({ group: null })), [])
+  assert.deepEqual(errorsOf(cashTerms({ group: { size: 1, hours: 0 } })), [['group.size', 'invalid'], ['group.hours', 'invalid']])
+})

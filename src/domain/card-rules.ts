@@ -8,6 +8,7 @@ import type { CardTerms, CardType, FieldError } from './types.ts'
 import { CARD_TYPES } from './types.ts'
 import { parseInstant } from './time.ts'
 import { validateUsableHours } from './usable-hours.ts'
+import { validateGroupOption } from './groups.ts'
 
 export const TITLE_MAX_CHARS = 27
 /** About 100 years: far beyond any real promise, and keeps date math in range. */
@@ -56,6 +57,7 @@ export function validateCardTerms(terms: CardTerms, now: number): FieldError[] {
   } else if (new Set(terms.store_ids).size !== terms.store_ids.length) {
     add('store_ids', 'invalid', 'store_ids must not repeat a store')
   }
+  if (terms.group !== undefined && terms.group !== null) errors.push(...validateGroupOption(terms.group))
   return errors
 }
 

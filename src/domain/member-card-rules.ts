@@ -25,6 +25,15 @@ export type ProfileField = (typeof PROFILE_FIELDS)[number]
 export type ProfileSettings = Record<ProfileField, ProfileFieldSetting>
 export type Profile = Partial<Record<ProfileField, string>>
 
+/** 邀请有礼: what a member who invites a friend and the friend who joins with their invite code get, once. */
+export interface ReferralTerms {
+  referrer_points: number
+  invitee_points: number
+  /** A card whose coupon the referrer gets; null = none. */
+  referrer_card_id: string | null
+  invitee_card_id: string | null
+}
+
 export interface MemberCardTerms {
   title: string
   subtitle: string | null
@@ -44,6 +53,8 @@ export interface MemberCardTerms {
   points_expiry_notice_days: number
   level_review: ReviewPeriod
   stored_value: { enabled: boolean; refund_rule: StoredValueRefundRule | null }
+  /** Rewards for invitations; absent on cards made before referrals. */
+  referral?: ReferralTerms | null
 }
 
 /** Everything wrong with a member card's terms at once. */

@@ -65,6 +65,7 @@ test('countersFor: what each activity counts, skipping unknown subjects and disa
   const uses = (activity: RiskActivity, rules = DEFAULT_RISK_RULES, s: object = subject) => countersFor(rules, s, activity).map((u) => `${u.rule}:${u.type}:${u.value}:${u.member}:${u.limit}/${u.windowMs}`)
   assert.deepEqual(uses('claim'), ['users_per_device:device:d1:u1:3/86400000', 'claims_per_address:address:10.0.0.1:null:200/3600000'])
   assert.deepEqual(uses('claim', DEFAULT_RISK_RULES, { userId: 'u1', address: '10.0.0.1' }), ['claims_per_address:address:10.0.0.1:null:200/3600000'])
+  assert.deepEqual(uses('join_group'), uses('claim'), 'joining a group is counted as a claim')
   assert.deepEqual(uses('redeem'), ['redemptions_per_clerk:clerk:stf_1:null:60/600000'])
   assert.deepEqual(uses('wrong_code'), ['wrong_codes:key:key_1:null:20/600000', 'wrong_codes:address:10.0.0.1:null:20/600000'])
   assert.deepEqual(uses('share'), [])

@@ -79,9 +79,10 @@ export interface RiskSubject {
 
 /**
  * What is being done: a claim, a redemption, an unknown code typed at a till, a gift sent or accepted, a
- * card shared (judged by the block list only: no default rule counts shares; the claims they bring are counted).
+ * card shared (judged by the block list only: no default rule counts shares; the claims they bring are
+ * counted), a group opened or joined (counted like a claim).
  */
-export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'send_gift' | 'accept_gift' | 'share'
+export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'send_gift' | 'accept_gift' | 'share' | 'join_group'
 
 export interface CounterUse {
   rule: RiskRuleName
@@ -101,7 +102,8 @@ export function countersFor(rules: RiskRules, subject: RiskSubject, activity: Ri
     if (!r.enabled || !value) return
     uses.push({ rule: name, type, value, member, limit: r.limit, windowMs: r.window_seconds * 1000 })
   }
-  if (activity === 'claim') {
+  // Joining a group gets a coupon as a claim does, and is counted with claims.
+  if (activity === 'claim' || activity === 'join_group') {
     use('users_per_device', 'device', subject.deviceId, subject.userId ?? null)
     use('claims_per_address', 'address', subject.address)
   } else if (activity === 'redeem') {

@@ -2,6 +2,7 @@
 // returned as they are.
 
 import { DEFAULT_LIMITS, type AmountLimits } from './limits.ts'
+import type { GroupOption } from './groups.ts'
 
 export type CardType = 'cash' | 'discount' | 'gift' | 'groupon' | 'general_coupon'
 
@@ -47,6 +48,8 @@ export interface CardTerms {
   store_ids: string[]
   can_share: boolean
   can_gift: boolean
+  /** A group coupon (拼团): issued only to full groups (domain/groups.ts). Absent on cards made before groups. */
+  group?: GroupOption | null
 }
 
 /** A merchant's compliance policy. A null (or false) rule is switched off; allow_no_threshold switches one off when true. */

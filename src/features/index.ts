@@ -27,6 +27,8 @@ import { riskRoutes } from './risk/risk.routes.ts'
 import { giftsRoutes } from './gifts/gifts.routes.ts'
 import { wechatRoutes } from './wechat/wechat.routes.ts'
 import { sharingRoutes } from './sharing/sharing.routes.ts'
+import { groupsRoutes } from './groups/groups.routes.ts'
+import { referralsRoutes } from './referrals/referrals.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -42,6 +44,8 @@ export const FEATURES: Feature[] = [
   giftsRoutes,
   sharingRoutes,
   bulkIssueRoutes,
+  // Social: group coupons, referrals
+  groupsRoutes,
   // Member cards, points, stored value and rewards
   memberCardsRoutes,
   membersRoutes,
@@ -50,6 +54,7 @@ export const FEATURES: Feature[] = [
   storedValueRoutes,
   memberOrdersRoutes,
   rewardsRoutes,
+  referralsRoutes,
   // Events, webhooks, payments, notifications, statistics
   eventsRoutes,
   webhooksRoutes,

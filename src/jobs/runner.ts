@@ -12,6 +12,7 @@ import { MEMBER_JOBS } from './member-jobs.ts'
 import { remindExpiringCoupons } from './remind-expiring-coupons.job.ts'
 import { sendCustomerMessages } from './send-customer-messages.job.ts'
 import { alertLowStock } from './stock-low.job.ts'
+import { failExpiredGroups } from './fail-groups.job.ts'
 import { rollUpDailyStats } from './daily-stats.job.ts'
 import { nudgeWebhooks, startWebhookWorker } from './webhook-worker.ts'
 import { finishJobRun, releaseJobLease, startJobRun, takeJobLease } from './jobs.repository.ts'
@@ -46,7 +47,7 @@ export interface JobSettings {
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
   const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
   // Gifts return before coupons expire, so a coupon whose gift outlived its validity is then expired in the same tick.
-  return [returnExpiredGifts, expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
+  return [returnExpiredGifts, expireCoupons, remindExpiringCoupons, alertLowStock, failExpiredGroups, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
 }
 
 /** The scheduled jobs with the default settings. */

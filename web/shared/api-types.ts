@@ -1231,6 +1231,10 @@ export interface paths {
                                 store_ids: string[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                                 status: "draft" | "active" | "paused" | "ended";
                                 /** @description Version of the terms; coupons keep the one they were issued under */
                                 version: number;
@@ -1337,6 +1341,12 @@ export interface paths {
                         store_ids?: string[] | null;
                         can_share?: boolean;
                         can_gift?: boolean;
+                        group?: {
+                            /** @description Members a group needs, its opener included */
+                            size: number;
+                            /** @description Hours a group stays open for friends to join */
+                            hours: number;
+                        } | null;
                         /** @description Create as a draft, not yet issuable */
                         draft?: boolean;
                         stock_low_threshold?: number | null;
@@ -1408,6 +1418,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1541,6 +1555,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1649,6 +1667,12 @@ export interface paths {
                         store_ids?: string[] | null;
                         can_share?: boolean;
                         can_gift?: boolean;
+                        group?: {
+                            /** @description Members a group needs, its opener included */
+                            size: number;
+                            /** @description Hours a group stays open for friends to join */
+                            hours: number;
+                        } | null;
                         stock_low_threshold?: number | null;
                         remind_days_before?: number | null;
                         share_rewards?: {
@@ -1718,6 +1742,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1855,6 +1883,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -1990,6 +2022,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -2125,6 +2161,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -2260,6 +2300,10 @@ export interface paths {
                             store_ids: string[];
                             can_share: boolean;
                             can_gift: boolean;
+                            group: {
+                                size: number;
+                                hours: number;
+                            } | null;
                             status: "draft" | "active" | "paused" | "ended";
                             /** @description Version of the terms; coupons keep the one they were issued under */
                             version: number;
@@ -2362,7 +2406,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2448,7 +2492,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2545,7 +2589,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -2638,7 +2682,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -2751,7 +2795,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -3127,7 +3171,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -3961,6 +4005,10 @@ export interface paths {
                                 store_ids: string[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                                 usable_hours_text: string | null;
                                 /** @description Good in every store of the merchant (then `stores` is empty) */
                                 all_stores: boolean;
@@ -4031,7 +4079,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4108,6 +4156,10 @@ export interface paths {
                                 store_ids: string[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                                 usable_hours_text: string | null;
                                 /** @description Good in every store of the merchant (then `stores` is empty) */
                                 all_stores: boolean;
@@ -4243,7 +4295,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -4356,7 +4408,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4437,6 +4489,10 @@ export interface paths {
                                 }[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                             };
                         };
                     };
@@ -4746,7 +4802,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4827,6 +4883,10 @@ export interface paths {
                                 }[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                             };
                         };
                     };
@@ -4961,6 +5021,10 @@ export interface paths {
                                 }[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                             };
                         };
                     };
@@ -5031,7 +5095,7 @@ export interface paths {
                             user_id: string;
                             state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                             /** @description How the coupon reached its owner */
-                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -5112,6 +5176,10 @@ export interface paths {
                                 }[];
                                 can_share: boolean;
                                 can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
                             };
                         };
                     };
@@ -5602,6 +5670,555 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wallet/cards/{card_id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a group (拼团) of a group card as its first member: the group’s coupons are held from stock until it fills or fails */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            /** @description The signed-in customer is a member */
+                            joined: boolean;
+                            my_coupon_id: string | null;
+                            member_list: {
+                                /** @description The member’s id, masked */
+                                user: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                opener: boolean;
+                                me: boolean;
+                            }[];
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/groups/{group_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join a group; the member who fills it completes it and every member is issued one coupon at once (409 group_closed, already_in_group) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            /** @description The signed-in customer is a member */
+                            joined: boolean;
+                            my_coupon_id: string | null;
+                            member_list: {
+                                /** @description The member’s id, masked */
+                                user: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                opener: boolean;
+                                me: boolean;
+                            }[];
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group as its page shows it: progress, deadline, members (masked) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            /** @description The signed-in customer is a member */
+                            joined: boolean;
+                            my_coupon_id: string | null;
+                            member_list: {
+                                /** @description The member’s id, masked */
+                                user: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                opener: boolean;
+                                me: boolean;
+                            }[];
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My groups, newest first (the latest 50), of one card when given */
+        get: {
+            parameters: {
+                query?: {
+                    card_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                card_id: string;
+                                /** @description Members the group needs, its opener included */
+                                size: number;
+                                /** @description Members so far (never more than size) */
+                                members: number;
+                                /** @description Members still missing */
+                                members_needed: number;
+                                /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                                state: "open" | "completed" | "failed";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                expires_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                closed_at: string | null;
+                                /** @description The wallet’s group page, to send to friends */
+                                url: string;
+                                /** @description The signed-in customer is a member */
+                                joined: boolean;
+                                my_coupon_id: string | null;
+                                member_list: {
+                                    /** @description The member’s id, masked */
+                                    user: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    joined_at: string;
+                                    opener: boolean;
+                                    me: boolean;
+                                }[];
+                                card: {
+                                    type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                    title: string;
+                                    subtitle: string | null;
+                                    color: string | null;
+                                    logo_url: string | null;
+                                    notice: string;
+                                    reduce_cost: number | null;
+                                    least_cost: number | null;
+                                    tiers: {
+                                        /** @description Integer fen (分) */
+                                        least_cost: number;
+                                        /** @description Integer fen (分) */
+                                        reduce_cost: number;
+                                    }[] | null;
+                                    percent_off: number | null;
+                                    max_discount: number | null;
+                                    gift: string | null;
+                                    deal_detail: string | null;
+                                    default_detail: string | null;
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group with its members and the coupons they got */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            card_id: string;
+                            /** @description Members the group needs, its opener included */
+                            size: number;
+                            /** @description Members so far (never more than size) */
+                            members: number;
+                            /** @description Members still missing */
+                            members_needed: number;
+                            /** @description open until it fills (completed) or its time is up (failed: it reads as failed from expires_at on) */
+                            state: "open" | "completed" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            closed_at: string | null;
+                            /** @description The wallet’s group page, to send to friends */
+                            url: string;
+                            opened_by: string;
+                            member_list: {
+                                user_id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                joined_at: string;
+                                coupon_id: string | null;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/member-cards": {
         parameters: {
             query?: never;
@@ -5687,6 +6304,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                                 /** @description The wallet page where customers join, to share as a link or a QR code */
                                 join_url: string;
                                 member_count: number;
@@ -5793,6 +6416,14 @@ export interface paths {
                         };
                         /** @description When levels are set afresh from the growth of the period just ended (downgrades included); none when absent */
                         level_review?: "none" | "monthly" | "quarterly" | "half_yearly" | "yearly";
+                        referral?: {
+                            /** @description Points for the member whose invite code a new member joins with (0 when absent) */
+                            referrer_points?: number;
+                            /** @description Points for the new member who joins with an invite code (0 when absent) */
+                            invitee_points?: number;
+                            referrer_card_id?: string | null;
+                            invitee_card_id?: string | null;
+                        } | null;
                         stored_value?: {
                             /** @description Whether the card takes stored value (true when absent) */
                             enabled: boolean;
@@ -5873,6 +6504,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -5996,6 +6633,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -6237,6 +6880,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -6362,6 +7011,12 @@ export interface paths {
                                     fee_percent: number;
                                 } | null;
                             };
+                            referral: {
+                                referrer_points: number;
+                                invitee_points: number;
+                                referrer_card_id: string | null;
+                                invitee_card_id: string | null;
+                            } | null;
                             /** @description The wallet page where customers join, to share as a link or a QR code */
                             join_url: string;
                             member_count: number;
@@ -6437,6 +7092,8 @@ export interface paths {
                         consent?: boolean;
                         /** @description The member who referred this one; they earn the referral points */
                         referrer_member_id?: string;
+                        /** @description A member’s invite code (邀请有礼): both sides get the card’s referral rewards, once. Not one’s own, and a user is invited once (409 invite_not_allowed) */
+                        invite_code?: string;
                     };
                 };
             };
@@ -6958,6 +7615,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             member: {
                                 id: string;
@@ -7053,6 +7716,12 @@ export interface paths {
                                             fee_percent: number;
                                         } | null;
                                     };
+                                    referral: {
+                                        referrer_points: number;
+                                        invitee_points: number;
+                                        referrer_card_id: string | null;
+                                        invitee_card_id: string | null;
+                                    } | null;
                                 };
                                 points_expiring: {
                                     points: number;
@@ -7151,6 +7820,8 @@ export interface paths {
                         consent?: boolean;
                         /** @description The member who referred this one; they earn the referral points */
                         referrer_member_id?: string;
+                        /** @description A member’s invite code (邀请有礼): both sides get the card’s referral rewards, once. Not one’s own, and a user is invited once (409 invite_not_allowed) */
+                        invite_code?: string;
                     };
                 };
             };
@@ -7255,6 +7926,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             points_expiring: {
                                 points: number;
@@ -7435,6 +8112,12 @@ export interface paths {
                                             fee_percent: number;
                                         } | null;
                                     };
+                                    referral: {
+                                        referrer_points: number;
+                                        invitee_points: number;
+                                        referrer_card_id: string | null;
+                                        invitee_card_id: string | null;
+                                    } | null;
                                 };
                                 points_expiring: {
                                     points: number;
@@ -7620,6 +8303,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             points_expiring: {
                                 points: number;
@@ -7807,6 +8496,12 @@ export interface paths {
                                         fee_percent: number;
                                     } | null;
                                 };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
                             };
                             points_expiring: {
                                 points: number;
@@ -8209,7 +8904,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9675,7 +10370,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -9793,6 +10488,65 @@ export interface paths {
                 503: components["responses"]["Problem503"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallet/members/{member_id}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My invite code and link for one of my memberships (邀请有礼); the same every time */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    member_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The member’s invite code: a friend joining the member card with it (`invite_code`) rewards both sides once */
+                            code: string;
+                            /** @description The member card’s join page carrying the code, to share as a link or QR code */
+                            url: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -10695,7 +11449,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked" | "group.completed" | "group.failed" | "referral.rewarded";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -10773,7 +11527,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             /** @description What it is about, in the event catalogue’s words */
-                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked";
+                            kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked" | "group.completed" | "group.failed" | "referral.rewarded";
                             /** @description In the merchant’s language */
                             title: string;
                             /** @description In the merchant’s language */
@@ -10904,7 +11658,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 /** @description What it is about, in the event catalogue’s words */
-                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked";
+                                kind: "points.changed" | "points.expiring" | "member.level_changed" | "stored_value.changed" | "member.birthday_gift" | "reward.exchanged" | "coupon.expiring" | "coupon.gifted" | "coupon.gift_received" | "coupon.gift_returned" | "share.rewarded" | "coupon.unlocked" | "group.completed" | "group.failed" | "referral.rewarded";
                                 /** @description In the merchant’s language */
                                 title: string;
                                 /** @description In the merchant’s language */
@@ -11012,7 +11766,7 @@ export interface paths {
                                     user_id: string;
                                     state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                     /** @description How the coupon reached its owner */
-                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                    source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                     /**
                                      * Format: date-time
                                      * @description ISO 8601 with offset
@@ -11134,7 +11888,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -11206,7 +11960,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -11321,7 +12075,7 @@ export interface paths {
                                 user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
-                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward";
+                                source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -12698,7 +13452,7 @@ export interface paths {
                                 id: string;
                                 decision: "challenge" | "block";
                                 rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
-                                activity: "claim" | "redeem" | "wrong_code" | "send_gift" | "accept_gift" | "share";
+                                activity: "claim" | "redeem" | "wrong_code" | "send_gift" | "accept_gift" | "share" | "join_group";
                                 subject: {
                                     type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                     value: string;
@@ -14230,7 +14984,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "coupon_locked" | "sharing_not_allowed" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "gift_not_found" | "gift_not_allowed" | "gift_closed" | "coupon_gifting" | "coupon_gifted" | "wechat_app_not_found" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "coupon_locked" | "sharing_not_allowed" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "gift_not_found" | "gift_not_allowed" | "gift_closed" | "coupon_gifting" | "coupon_gifted" | "wechat_app_not_found" | "group_not_found" | "group_not_offered" | "group_closed" | "already_in_group" | "invite_not_allowed" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -14295,7 +15049,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found, gift_not_found, wechat_app_not_found */
+        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found, gift_not_found, wechat_app_not_found, group_not_found */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -14322,7 +15076,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, coupon_locked, sharing_not_allowed, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, gift_not_allowed, gift_closed, coupon_gifting, coupon_gifted */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, coupon_locked, sharing_not_allowed, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, gift_not_allowed, gift_closed, coupon_gifting, coupon_gifted, group_not_offered, group_closed, already_in_group, invite_not_allowed */
         Problem409: {
             headers: {
                 [name: string]: unknown;

@@ -96,6 +96,11 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   coupon_gifting: ['这张券正在转赠中，暂不能使用', 'This coupon is being given as a gift and cannot be used now'],
   coupon_gifted: ['这张券已转赠给他人，券码已失效', 'This coupon was given away; its code no longer works'],
   wechat_app_not_found: ['没有这个微信应用凭据', 'There is no such WeChat app credential'],
+  group_not_found: ['没有这个拼团', 'There is no such group'],
+  group_not_offered: ['这张券不支持拼团', 'This card has no group deals'],
+  group_closed: ['拼团已满或已结束', 'The group is full or closed'],
+  already_in_group: ['您已在这张券的一个拼团中', 'You are already in a group for this card'],
+  invite_not_allowed: ['无法使用这个邀请码', 'This invite code cannot be used'],
   service_unavailable: ['服务暂时不可用，请稍后再试', 'The service is unavailable; try again shortly'],
   internal_error: ['系统出错了，请稍后再试', 'Something went wrong on our side; try again shortly'],
 }

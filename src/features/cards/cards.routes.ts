@@ -27,6 +27,7 @@ export function presentCard({ card, terms }: CardWithTerms, tz: string) {
     id: card.id,
     ...terms,
     validity: presentValidity(terms.validity, tz),
+    group: terms.group ?? null,
     status: card.status,
     version: card.version,
     /** Still to be issued (what `POST …/stock` changes). */

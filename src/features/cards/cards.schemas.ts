@@ -61,6 +61,17 @@ export const cardFields = {
   store_ids: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 }))),
   can_share: Type.Optional(Type.Boolean()),
   can_gift: Type.Optional(Type.Boolean()),
+  group: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          size: Type.Integer({ minimum: 2, maximum: 100, description: 'Members a group needs, its opener included' }),
+          hours: Type.Integer({ minimum: 1, maximum: 720, description: 'Hours a group stays open for friends to join' }),
+        },
+        { additionalProperties: false, description: 'A group coupon (拼团): customers open and join groups in the wallet, and every member of a group that fills gets one coupon; null = no groups' },
+      ),
+    ),
+  ),
   draft: Type.Optional(Type.Boolean({ description: 'Create as a draft, not yet issuable' })),
   stock_low_threshold: Type.Optional(
     Nullable(
@@ -123,6 +134,7 @@ export interface CardInput {
   store_ids?: string[] | null
   can_share?: boolean
   can_gift?: boolean
+  group?: { size: number; hours: number } | null
   draft?: boolean
   stock_low_threshold?: number | null
   remind_days_before?: number | null
@@ -170,6 +182,7 @@ export const CardTermsFields = {
   store_ids: Type.Array(Type.String(), { description: 'Empty = every store of the merchant' }),
   can_share: Type.Boolean(),
   can_gift: Type.Boolean(),
+  group: Nullable(Type.Object({ size: Type.Integer(), hours: Type.Integer() }, { description: 'A group coupon (拼团); null = an ordinary card' })),
 }
 
 /** A card as the merchant sees it: its current terms, status, stock and issuing settings. */

@@ -65,7 +65,13 @@ function termsFrom(input: Partial<CardInput>, base: CardTerms | null): CardTerms
     store_ids: pick(input.store_ids, base?.store_ids, []),
     can_share: pick(input.can_share, base?.can_share, false),
     can_gift: pick(input.can_gift, base?.can_gift, false),
+    // Left out when there is none, so that terms stored before groups existed compare equal.
+    ...withGroup(input.group === undefined ? (base?.group ?? null) : input.group),
   }
+}
+
+function withGroup(group: { size: number; hours: number } | null): Pick<CardTerms, 'group'> {
+  return group === null ? {} : { group: { size: group.size, hours: group.hours } }
 }
 
 function missingValidityFields(validity: CardInput['validity'] | undefined): FieldError[] {

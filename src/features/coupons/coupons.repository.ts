@@ -99,6 +99,30 @@ export async function takeFromAllowance(tx: Db, merchantId: string, cardId: stri
   return allowance !== undefined
 }
 
+/** Counts a coupon issued from stock held for it (the stock was taken when it was held); the stock left. */
+export async function countHeldIssue(tx: Db, merchantId: string, cardId: string, now: number): Promise<number> {
+  const card = await tx
+    .updateTable('cards')
+    .set((eb) => ({ issued_count: eb('issued_count', '+', 1), updated_at: now }))
+    .where('merchant_id', '=', merchantId)
+    .where('id', '=', cardId)
+    .returning('stock_remaining')
+    .executeTakeFirstOrThrow()
+  return card.stock_remaining
+}
+
+/** Gives back one coupon of the user's allowance of the card (a group they were in failed). */
+export async function giveBackAllowance(tx: Db, merchantId: string, cardId: string, userId: string): Promise<void> {
+  await tx
+    .updateTable('card_user_claims')
+    .set((eb) => ({ claimed: eb('claimed', '-', 1) }))
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', '=', cardId)
+    .where('user_id', '=', userId)
+    .where('claimed', '>', 0)
+    .execute()
+}
+
 /** How many coupons of the card the user has been issued (what counts against get_limit). */
 export async function claimedCount(db: Db, merchantId: string, cardId: string, userId: string): Promise<number> {
   const claims = await db

@@ -13,7 +13,7 @@ export const CouponStateSchema = Type.Union([
 export const CouponSourceSchema = Type.Union(
   [
     Type.Literal('api'), Type.Literal('claim_link'), Type.Literal('bulk'), Type.Literal('payment'), Type.Literal('gift'), Type.Literal('referral'),
-    Type.Literal('points_exchange'), Type.Literal('birthday'), Type.Literal('share'), Type.Literal('share_reward'),
+    Type.Literal('points_exchange'), Type.Literal('birthday'), Type.Literal('share'), Type.Literal('share_reward'), Type.Literal('group'),
   ],
   { description: 'How the coupon reached its owner' },
 )

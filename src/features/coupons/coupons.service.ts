@@ -9,7 +9,7 @@ import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
 import {
-  claimedCount, findCouponByCodeHash, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
+  claimedCount, countHeldIssue, findCouponByCodeHash, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
   type CouponRow, type CouponWithTerms, type StoreRef,
 } from './coupons.repository.ts'
 import type { CouponSource } from './coupons.table.ts'
@@ -158,6 +158,30 @@ async function lockedBehind(tx: Db, { card }: CardWithTerms, userId: string): Pr
   const needed = card.unlock_after_friends
   if (!needed) return null
   return (await shareFriendCount(tx, card.merchant_id, card.id, userId)) >= needed ? null : needed
+}
+
+/**
+ * Issues one coupon from stock already held for it (a full group's, see features/groups), inside the
+ * caller's transaction: the holder's allowance was taken when they joined, so only the coupon, the card's
+ * issued count and the `coupon.issued` event are written. The source reference makes it once-only.
+ */
+export async function issueHeldCouponInTx(ctx: AppContext, tx: Db, input: IssueInput & { found: CardWithTerms }, now: number): Promise<IssuedCoupon> {
+  const { merchantId, cardId, userId, found } = input
+  if (input.sourceRef) {
+    const existing = await findIssued(ctx, tx, merchantId, input.sourceRef)
+    if (existing) return existing
+  }
+  const validity = computeCouponValidity(found.terms.validity, now, input.merchantTz)
+  const couponId = newId('cpn', now)
+  let drafted: { values: CouponRow; code: string } | null = null
+  for (let attempt = 0; attempt < 3 && drafted === null; attempt++) {
+    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId: found.versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
+    if (await insertCouponUnlessCodeTaken(tx, draft.values)) drafted = draft
+  }
+  if (drafted === null) throw new Error('could not draw a unique coupon code')
+  const stockRemaining = await countHeldIssue(tx, merchantId, cardId, now)
+  await recordEvent(tx, { merchantId, type: 'coupon.issued', data: { coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source, stock_remaining: stockRemaining }, now })
+  return { coupon: drafted.values, code: drafted.code, created: true }
 }
 
 /** The coupon a source reference already issued, if it did. */

@@ -10,7 +10,7 @@
 export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted' | 'locked'
 
 /** How a coupon reached its owner. */
-export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday' | 'share' | 'share_reward'
+export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday' | 'share' | 'share_reward' | 'group'
 
 export interface CouponsTable {
   id: string

@@ -62,6 +62,19 @@ export const CreateMemberCardBody = Type.Object(
         description: 'When levels are set afresh from the growth of the period just ended (downgrades included); none when absent',
       }),
     ),
+    referral: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            referrer_points: Count('Points for the member whose invite code a new member joins with (0 when absent)'),
+            invitee_points: Count('Points for the new member who joins with an invite code (0 when absent)'),
+            referrer_card_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'A card whose coupon the inviting member gets' }))),
+            invitee_card_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'A card whose coupon the invited member gets' }))),
+          },
+          { additionalProperties: false, description: '邀请有礼: both sides rewarded once when a friend joins with a member’s invite code (GET /v1/wallet/members/{id}/invite); null = no invitation rewards' },
+        ),
+      ),
+    ),
     stored_value: Type.Optional(
       Type.Object(
         {
@@ -103,6 +116,7 @@ export interface MemberCardInput {
   points_expiry?: { type: 'never' | 'end_of_year' | 'days'; years_after?: number; days?: number; notice_days?: number }
   level_review?: ReviewPeriod
   stored_value?: { enabled: boolean; refund_rule?: { description: string; refundable: boolean; fee_percent?: number } }
+  referral?: { referrer_points?: number; invitee_points?: number; referrer_card_id?: string | null; invitee_card_id?: string | null } | null
 }
 
 /* What the API answers. */
@@ -116,6 +130,9 @@ const PointsExpirySchema = Type.Union([
   Type.Object({ type: Type.Literal('days'), days: Type.Integer() }),
 ])
 export const RefundRuleSchema = Type.Object({ description: Type.String(), refundable: Type.Boolean(), fee_percent: Type.Integer() }, { description: 'The published refund rule of stored value' })
+export const ReferralTermsSchema = Nullable(
+  Type.Object({ referrer_points: Type.Integer(), invitee_points: Type.Integer(), referrer_card_id: Nullable(Type.String()), invitee_card_id: Nullable(Type.String()) }, { description: 'Invitation rewards (邀请有礼); null = none' }),
+)
 const StoredValueTermsSchema = Type.Object({ enabled: Type.Boolean(), refund_rule: Nullable(RefundRuleSchema) })
 const LevelFields = { name: Type.String(), min_growth: Type.Integer(), percent_off: Type.Integer(), points_multiplier: Type.Number(), perks: Type.Array(Type.String()) }
 
@@ -145,6 +162,7 @@ export const MemberCardSchema = Type.Object({
   points_expiry_notice_days: Type.Integer(),
   level_review: Type.Union([...reviewPeriods()]),
   stored_value: StoredValueTermsSchema,
+  referral: ReferralTermsSchema,
   join_url: Type.String({ description: 'The wallet page where customers join, to share as a link or a QR code' }),
   member_count: Type.Integer(),
   created_at: Timestamp,
@@ -160,4 +178,5 @@ export const CustomerMemberCardSchema = Type.Object({
   points_rules: EarningRulesSchema,
   points_expiry: PointsExpirySchema,
   stored_value: StoredValueTermsSchema,
+  referral: ReferralTermsSchema,
 })

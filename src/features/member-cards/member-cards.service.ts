@@ -64,7 +64,25 @@ function termsFrom(input: MemberCardInput): MemberCardTerms {
       enabled: input.stored_value?.enabled ?? true,
       refund_rule: refundRule ? { description: refundRule.description, refundable: refundRule.refundable, fee_percent: refundRule.fee_percent ?? 0 } : DEFAULT_REFUND_RULE,
     },
+    referral: input.referral
+      ? {
+          referrer_points: input.referral.referrer_points ?? 0,
+          invitee_points: input.referral.invitee_points ?? 0,
+          referrer_card_id: input.referral.referrer_card_id ?? null,
+          invitee_card_id: input.referral.invitee_card_id ?? null,
+        }
+      : null,
   }
+}
+
+/** Invitation rewards must be cards of this merchant. */
+async function unknownReferralCards(db: Db, merchantId: string, terms: MemberCardTerms): Promise<FieldError[]> {
+  const referral = terms.referral
+  if (!referral) return []
+  const fields = (['referrer_card_id', 'invitee_card_id'] as const).filter((field) => referral[field] !== null)
+  if (fields.length === 0) return []
+  const known = await knownCardIds(db, merchantId, fields.map((field) => referral[field] as string))
+  return fields.filter((field) => !known.has(referral[field] as string)).map((field) => ({ field: `referral.${field}`, code: 'not_found', message: `${referral[field]} is not a card of this merchant` }))
 }
 
 /** Birthday gifts must be cards of this merchant. */
@@ -85,7 +103,7 @@ export async function createMemberCard(ctx: AppContext, merchantId: string, inpu
   return onceForRequest(requestRef, madeByRequest(db, 'member_cards', merchantId, (id) => findMemberCard(db, merchantId, id)), async () => {
     const now = ctx.clock.now()
     const terms = termsFrom(input)
-    const errors = [...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms))]
+    const errors = [...validateMemberCardTerms(terms), ...(await unknownBirthdayCards(db, merchantId, terms)), ...(await unknownReferralCards(db, merchantId, terms))]
     if (errors.length > 0) throw validationFailed(errors, 'The member card breaks one or more rules; see errors.')
     const row: MemberCardRow = {
       id: newId('mcd', now),
@@ -129,6 +147,7 @@ export function presentMemberCard({ row, terms }: MemberCard, tz: string, public
     id: row.id,
     status: row.status,
     ...terms,
+    referral: terms.referral ?? null,
     join_url: joinUrl(publicUrl, row.merchant_id, row.id),
     member_count: row.member_count,
     created_at: formatInstant(row.created_at, tz),
@@ -146,5 +165,6 @@ export function presentMemberCardForCustomer({ row, terms }: MemberCard) {
     points_rules: terms.points_rules,
     points_expiry: terms.points_expiry,
     stored_value: terms.stored_value,
+    referral: terms.referral ?? null,
   }
 }

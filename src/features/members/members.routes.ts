@@ -37,6 +37,7 @@ export async function membersRoutes(app: FeatureApp, ctx: AppContext): Promise<v
         // A merchant sending a profile confirms it collected the member's consent, unless it says otherwise.
         consent: body.consent ?? true,
         referrerMemberId: body.referrer_member_id ?? null,
+        inviteCode: body.invite_code ?? null,
         requestRef: idempotencyRefOf(request),
       })
       return reply.code(201).send(presentMember(member, card.terms, scope.merchantTz))

@@ -17,6 +17,7 @@ export const JoinFields = {
   profile: Type.Optional(ProfileBody),
   consent: Type.Optional(Consent),
   referrer_member_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The member who referred this one; they earn the referral points' })),
+  invite_code: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'A member’s invite code (邀请有礼): both sides get the card’s referral rewards, once. Not one’s own, and a user is invited once (409 invite_not_allowed)' })),
 }
 
 export const UpdateProfileBody = Type.Object({ profile: ProfileBody, consent: Type.Optional(Consent) }, { additionalProperties: false })

@@ -12,6 +12,7 @@ import { recordEvent } from '../events/events.repository.ts'
 import { findMemberCard, takeMemberNumber } from '../member-cards/member-cards.repository.ts'
 import { findPointsEntryByRequest, findPointsEntryBySource, postPointsInTx, type PointsEntryRow } from '../points/points.ledger.ts'
 import { applyGrowthInTx } from './member-levels.ts'
+import { findReferrerInTx, rewardReferralInTx } from '../referrals/referrals.service.ts'
 import { findMemberByRequest, findMemberWithCard, insertMember, isMemberOfCard, lockMember, lockMemberWithCard, updateMember, type MemberRow, type MemberWithCard } from './members.repository.ts'
 
 export interface MerchantScope {
@@ -24,6 +25,8 @@ export interface JoinInput {
   profile: Profile
   consent: boolean
   referrerMemberId: string | null
+  /** A member's invite code (邀请有礼): rewards both sides once (features/referrals). */
+  inviteCode?: string | null
   /** The Idempotency-Key request joining (see onceForRequest): its retry after a crash finds the membership. */
   requestRef?: string | null
 }
@@ -80,6 +83,11 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
       if (!(await isMemberOfCard(tx, merchantId, input.referrerMemberId, memberCardId))) errors.push({ field: 'referrer_member_id', code: 'not_found', message: 'is not a member of this member card' })
     }
     if (errors.length > 0) throw validationFailed(errors)
+    const inviting = input.inviteCode ? await findReferrerInTx(tx, merchantId, memberCardId, input.inviteCode, input.userId) : null
+    if (inviting && input.referrerMemberId !== null && input.referrerMemberId !== inviting.id) {
+      throw validationFailed([{ field: 'referrer_member_id', code: 'conflict', message: 'names another member than the invite code' }])
+    }
+    const referrerMemberId = inviting?.id ?? input.referrerMemberId
 
     const number = await takeMemberNumber(tx, merchantId, memberCardId, now)
     const complete = isProfileComplete(terms.profile_fields, input.profile)
@@ -102,26 +110,31 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
         birthday: input.profile.birthday ?? null,
         next_birthday_at: nextBirthdayAt(input.profile.birthday, now, merchantTz),
         next_review_at: nextReviewAt(terms.level_review, now, merchantTz),
-        referrer_member_id: input.referrerMemberId,
+        referrer_member_id: referrerMemberId,
         joined_at: now,
         level_changed_at: now,
         updated_at: now,
         request_ref: input.requestRef ?? null,
       })
-    if (!inserted) throw new AppError('already_member', 'This user is already a member of this member card.')
+    if (!inserted) {
+      // An invitation is for someone who is not a member yet: a member cannot be invited again.
+      if (inviting) throw new AppError('invite_not_allowed', 'This user is already a member of this member card; they cannot be invited.')
+      throw new AppError('already_member', 'This user is already a member of this member card.')
+    }
 
     let member = await lockMember(tx, merchantId, memberId)
     await recordEvent(tx, {
       merchantId,
       type: 'member.joined',
-      data: { member_id: memberId, member_card_id: memberCardId, user_id: input.userId, member_number: member.member_number, level: terms.levels[0].name, referrer_member_id: input.referrerMemberId },
+      data: { member_id: memberId, member_card_id: memberCardId, user_id: input.userId, member_number: member.member_number, level: terms.levels[0].name, referrer_member_id: referrerMemberId },
       now,
     })
     if (complete) {
       member = (await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
     }
-    if (input.referrerMemberId !== null) {
-      const referrer = await lockMember(tx, merchantId, input.referrerMemberId)
+    if (inviting) member = await rewardReferralInTx(ctx, tx, { card, referrer: inviting, invitee: member, merchantTz, now })
+    if (referrerMemberId !== null) {
+      const referrer = await lockMember(tx, merchantId, referrerMemberId)
       await awardBehaviourInTx(tx, { notifier: ctx.notifier, member: referrer, terms, merchantTz, behaviour: 'referral', sourceRef: `referral:${memberId}`, reason: `Referred member ${member.member_number}`, now })
     }
     return { member, card }

@@ -105,6 +105,7 @@ export async function membersWalletRoutes(app: FeatureApp, ctx: AppContext): Pro
         profile: body.profile ?? {},
         consent: body.consent ?? false,
         referrerMemberId: body.referrer_member_id ?? null,
+        inviteCode: body.invite_code ?? null,
         requestRef: idempotencyRefOf(request),
       })
       return reply.code(201).send(await presentWalletMember(ctx, member, card, customer.merchantTz))

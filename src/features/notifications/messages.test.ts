@@ -46,5 +46,19 @@ describe('notification messages', () => {
     assert.equal(messageText('en', 'coupon.unlocked', { title: 'Fission', friends: 2 }).title, 'Coupon unlocked')
   })
 
+  it('tells group members and both sides of a referral what happened, in each language', () => {
+    assert.deepEqual(messageText('zh-CN', 'group.completed', { title: '双人套餐', size: 3 }), { title: '拼团成功', body: '3 人已成团，“双人套餐”已放入您的卡包。' })
+    assert.deepEqual(messageText('en', 'group.failed', { title: 'Set meal', size: 3, members: 2 }), {
+      title: 'Your group did not fill',
+      body: 'Time is up for the group for “Set meal” (members 2/3); no coupon was issued.',
+    })
+    assert.equal(messageText('zh-CN', 'group.failed', { title: '双人套餐', size: 3, members: 2 }).body, '“双人套餐”的拼团时间已到（2/3 人），未能成团，未发放优惠券。')
+    assert.deepEqual(messageText('en', 'referral.rewarded', { role: 'referrer', cardTitle: 'Tea Club', points: 100, couponTitle: '¥5 off' }), {
+      title: 'A friend you invited joined',
+      body: 'Your friend joined “Tea Club”: points +100, the coupon “¥5 off” is in your wallet.',
+    })
+    assert.equal(messageText('zh-CN', 'referral.rewarded', { role: 'invitee', cardTitle: '茶会员', points: 0, couponTitle: '五元券' }).body, '您已受邀加入“茶会员”：优惠券“五元券”已放入您的卡包。')
+  })
+
   it('has both languages', () => assert.deepEqual([...LANGUAGES], ['zh-CN', 'en']))
 })

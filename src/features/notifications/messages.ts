@@ -27,6 +27,9 @@ export interface MessageParams {
   /** A share reward tier reached: `title` is the shared card's, `rewardTitle` the reward's. */
   'share.rewarded': { title: string; rewardTitle: string; friends: number }
   'coupon.unlocked': { title: string; friends: number }
+  'group.completed': { title: string; size: number }
+  'group.failed': { title: string; size: number; members: number }
+  'referral.rewarded': { role: 'referrer' | 'invitee'; cardTitle: string; points: number; couponTitle: string | null }
 }
 
 export type MessageId = keyof MessageParams
@@ -72,6 +75,17 @@ function zhReason(type: string, reason: string): string {
 }
 const ZH_STORED_VALUE: Record<string, string> = { top_up: '储值已到账', payment: '储值消费', order_refund: '储值退款到账', refund: '储值已退款' }
 
+/** What a referral gave one side, in words: the points and the coupon, or both. */
+function enRewards(points: number, couponTitle: string | null): string {
+  const parts = [points > 0 ? `points +${points}` : null, couponTitle === null ? null : `the coupon “${couponTitle}” is in your wallet`].filter((p) => p !== null)
+  return parts.length > 0 ? parts.join(', ') : 'thank you'
+}
+
+function zhRewards(points: number, couponTitle: string | null): string {
+  const parts = [points > 0 ? `积分 +${points}` : null, couponTitle === null ? null : `优惠券“${couponTitle}”已放入您的卡包`].filter((p) => p !== null)
+  return parts.length > 0 ? parts.join('，') : '感谢您的支持'
+}
+
 const en: Catalogue = {
   'points.changed': ({ delta, type, reason, balance }) => ({
     title: delta > 0 ? 'Points earned' : (EN_POINTS_SPENT[type] ?? 'Points deducted'),
@@ -103,6 +117,12 @@ const en: Catalogue = {
     body: `Friends who claimed “${title}” through your link: ${friends}. Your reward “${rewardTitle}” is in your wallet.`,
   }),
   'coupon.unlocked': ({ title, friends }) => ({ title: 'Coupon unlocked', body: `Friends who claimed through your link: ${friends}. “${title}” can now be used.` }),
+  'group.completed': ({ title, size }) => ({ title: 'Your group is complete', body: `All ${size} members joined: your coupon “${title}” is in your wallet.` }),
+  'group.failed': ({ title, size, members }) => ({ title: 'Your group did not fill', body: `Time is up for the group for “${title}” (members ${members}/${size}); no coupon was issued.` }),
+  'referral.rewarded': ({ role, cardTitle, points, couponTitle }) => ({
+    title: role === 'referrer' ? 'A friend you invited joined' : 'Welcome gift for joining',
+    body: `${role === 'referrer' ? `Your friend joined “${cardTitle}”` : `You joined “${cardTitle}” by invitation`}: ${enRewards(points, couponTitle)}.`,
+  }),
 }
 
 const zhCN: Catalogue = {
@@ -133,6 +153,12 @@ const zhCN: Catalogue = {
   'coupon.gift_returned': ({ title }) => ({ title: '转赠已退回', body: `您转赠的“${title}”无人领取，券已退回您的卡包。` }),
   'share.rewarded': ({ title, rewardTitle, friends }) => ({ title: '分享奖励到账', body: `已有 ${friends} 位好友通过您的分享领取“${title}”，奖励“${rewardTitle}”已放入您的卡包。` }),
   'coupon.unlocked': ({ title, friends }) => ({ title: '优惠券已解锁', body: `已有 ${friends} 位好友通过您的分享领取，“${title}”现在可以使用了。` }),
+  'group.completed': ({ title, size }) => ({ title: '拼团成功', body: `${size} 人已成团，“${title}”已放入您的卡包。` }),
+  'group.failed': ({ title, size, members }) => ({ title: '拼团未成功', body: `“${title}”的拼团时间已到（${members}/${size} 人），未能成团，未发放优惠券。` }),
+  'referral.rewarded': ({ role, cardTitle, points, couponTitle }) => ({
+    title: role === 'referrer' ? '邀请有礼' : '入会礼',
+    body: `${role === 'referrer' ? `您邀请的好友已加入“${cardTitle}”` : `您已受邀加入“${cardTitle}”`}：${zhRewards(points, couponTitle)}。`,
+  }),
 }
 
 const CATALOGUES: Record<Language, Catalogue> = { 'zh-CN': zhCN, en }

@@ -18,6 +18,9 @@ export const NotificationKindSchema = Type.Union(
     Type.Literal('coupon.gift_returned'),
     Type.Literal('share.rewarded'),
     Type.Literal('coupon.unlocked'),
+    Type.Literal('group.completed'),
+    Type.Literal('group.failed'),
+    Type.Literal('referral.rewarded'),
   ],
   { description: 'What it is about, in the event catalogue’s words' },
 )

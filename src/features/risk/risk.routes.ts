@@ -49,7 +49,7 @@ const RiskEventSchema = Type.Object({
   id: Type.String({ description: 'Also the `challenge_id` of a challenge' }),
   decision: Decision,
   rule: RuleName,
-  activity: Type.Union([Type.Literal('claim'), Type.Literal('redeem'), Type.Literal('wrong_code'), Type.Literal('send_gift'), Type.Literal('accept_gift'), Type.Literal('share')]),
+  activity: Type.Union([Type.Literal('claim'), Type.Literal('redeem'), Type.Literal('wrong_code'), Type.Literal('send_gift'), Type.Literal('accept_gift'), Type.Literal('share'), Type.Literal('join_group')]),
   subject: Type.Object({ type: SubjectType, value: Type.String() }),
   confirmed_at: Nullable(Timestamp),
   confirmed_by: Nullable(Type.String()),

@@ -39,5 +39,6 @@ export function presentCardTerms(terms: CardTerms, stores: StoreSummary[]) {
     stores,
     can_share: terms.can_share,
     can_gift: terms.can_gift,
+    group: terms.group ?? null,
   }
 }

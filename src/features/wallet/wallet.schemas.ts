@@ -48,6 +48,7 @@ export const CardTermsSchema = Type.Object({
   stores: Type.Array(StoreSummarySchema),
   can_share: Type.Boolean(),
   can_gift: Type.Boolean(),
+  group: Nullable(Type.Object({ size: Type.Integer(), hours: Type.Integer() }, { description: 'A group coupon (拼团): open or join a group to get it; null = an ordinary card' })),
 })
 
 

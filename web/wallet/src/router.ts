@@ -16,6 +16,7 @@ export const router = createAppRouter(
     { path: '/me', name: 'me', component: () => import('./pages/MePage.vue'), meta: { tabs: true } },
     { path: '/member', name: 'member', component: () => import('./pages/MemberPage.vue'), meta: { tabs: true } },
     { path: '/member-cards/:id', name: 'join', component: () => import('./pages/JoinPage.vue') },
+    { path: '/groups/:id', name: 'group', component: () => import('./pages/GroupPage.vue') },
     { path: '/inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue'), meta: { tabs: true } },
   ],
   { scrollBehavior: () => ({ top: 0 }) },
