@@ -6,8 +6,8 @@ import { ManualClock } from '../../src/ports/clock.ts'
 import { expectProblem, expectStatus, fieldErrors, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 
 const COMPLIANCE_DEFAULTS = { min_validity_days: 3, max_reduce_ratio_percent: 50, max_percent_off: 50, require_notice: true, allow_no_threshold: false }
-/** ¥100,000 per order, 100 million points, ¥100,000 of stored value. */
-const LIMIT_DEFAULTS = { max_order_amount: 10_000_000, max_points_balance: 100_000_000, max_stored_value_balance: 10_000_000 }
+/** ¥100,000 per order, 100 million points, ¥100,000 of stored value, 5 gifts per customer a day. */
+const LIMIT_DEFAULTS = { max_order_amount: 10_000_000, max_points_balance: 100_000_000, max_stored_value_balance: 10_000_000, max_gifts_per_user_day: 5 }
 
 const START = '2026-03-10T02:00:00Z' // Tuesday 10:00 in Shanghai
 
