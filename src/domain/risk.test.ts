@@ -16,6 +16,10 @@ test('evaluateRisk: each counted rule lets its limit through and acts on the nex
     ['wrong_codes', 'address', 'wrong_code', 21, 'block'],
     ['redemptions_per_clerk', 'clerk', 'redeem', 60, 'allow'],
     ['redemptions_per_clerk', 'clerk', 'redeem', 61, 'challenge'],
+    ['accounts_per_device', 'device', 'sign_in', 5, 'allow'],
+    ['accounts_per_device', 'device', 'sign_in', 6, 'block'],
+    ['accounts_per_phone', 'phone', 'join', 3, 'allow'],
+    ['accounts_per_phone', 'phone', 'join', 4, 'block'],
   ]
   for (const [rule, type, activity, count, expected] of cases) {
     const outcome = evaluateRisk(DEFAULT_RISK_RULES, [{ rule, type, value: 'v', count }], {}, activity, NOW)
@@ -67,6 +71,10 @@ test('countersFor: what each activity counts, skipping unknown subjects and disa
   assert.deepEqual(uses('claim', DEFAULT_RISK_RULES, { userId: 'u1', address: '10.0.0.1' }), ['claims_per_address:address:10.0.0.1:null:200/3600000'])
   assert.deepEqual(uses('redeem'), ['redemptions_per_clerk:clerk:stf_1:null:60/600000'])
   assert.deepEqual(uses('wrong_code'), ['wrong_codes:key:key_1:null:20/600000', 'wrong_codes:address:10.0.0.1:null:20/600000'])
+  assert.deepEqual(uses('sign_in', DEFAULT_RISK_RULES, { ...subject, contact: '+8613800138000' }), ['accounts_per_device:device:d1:+8613800138000:5/86400000'])
+  assert.deepEqual(uses('sign_in', DEFAULT_RISK_RULES, { contact: '+8613800138000' }), [])
+  assert.deepEqual(uses('join', DEFAULT_RISK_RULES, { ...subject, phone: '+8613800138000' }), ['accounts_per_phone:phone:+8613800138000:u1:3/2592000000'])
+  assert.deepEqual(uses('join'), [])
   assert.deepEqual(uses('redeem', rulesWithDefaults([{ ...DEFAULT_RISK_RULES.redemptions_per_clerk, enabled: false }])), [])
 })
 

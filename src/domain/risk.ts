@@ -11,6 +11,8 @@ export const RISK_RULE_NAMES = [
   'new_account_gift',
   'redemption_distance',
   'discount_per_store_day',
+  'accounts_per_device',
+  'accounts_per_phone',
 ] as const
 export type RiskRuleName = (typeof RISK_RULE_NAMES)[number]
 
@@ -42,6 +44,10 @@ export const DEFAULT_RISK_RULES: RiskRules = {
   redemption_distance: rule('redemption_distance', true, 1_000, 0, 'block'),
   // Fen of discount one store gives in a day (100 000 yuan).
   discount_per_store_day: rule('discount_per_store_day', false, 10_000_000, 86_400, 'challenge'),
+  // Wallet accounts (phone numbers or e-mail addresses) asking for sign-in codes on one device in a day.
+  accounts_per_device: rule('accounts_per_device', true, 5, 86_400, 'block'),
+  // Users joining member cards with one phone number in their profile, in 30 days.
+  accounts_per_phone: rule('accounts_per_phone', true, 3, 30 * 86_400, 'block'),
 }
 
 /** How long a key or address that guessed too many codes stays blocked. */
@@ -64,6 +70,8 @@ export interface RiskSubject {
   /** The client address as counted (IPv4, or the IPv6 /64). */
   address?: string | null
   phone?: string | null
+  /** The phone number or e-mail address a wallet account signs in with. */
+  contact?: string | null
   /** The API key id, or `staff:<id>` for a signed-in staff member. */
   keyId?: string | null
   /** Who redeems: the staff member, else the API key. */
@@ -77,8 +85,12 @@ export interface RiskSubject {
   discountAmount?: number | null
 }
 
-/** What is being done: a claim, a redemption, an unknown code typed at a till, a gift accepted. */
-export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'accept_gift'
+/**
+ * What is being done: a claim, a redemption, an unknown code typed at a till, a gift accepted, a wallet
+ * sign-in (asking for a code, or signing in with it), a member joining a member card.
+ */
+export const RISK_ACTIVITIES = ['claim', 'redeem', 'wrong_code', 'accept_gift', 'sign_in', 'join'] as const
+export type RiskActivity = (typeof RISK_ACTIVITIES)[number]
 
 export interface CounterUse {
   rule: RiskRuleName
@@ -106,6 +118,10 @@ export function countersFor(rules: RiskRules, subject: RiskSubject, activity: Ri
   } else if (activity === 'wrong_code') {
     use('wrong_codes', 'key', subject.keyId)
     use('wrong_codes', 'address', subject.address)
+  } else if (activity === 'sign_in') {
+    use('accounts_per_device', 'device', subject.deviceId, subject.contact ?? null)
+  } else if (activity === 'join') {
+    use('accounts_per_phone', 'phone', subject.phone, subject.userId ?? null)
   }
   return uses
 }

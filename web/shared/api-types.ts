@@ -3221,7 +3221,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -3291,7 +3294,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -6096,7 +6102,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path: {
                     member_card_id: string;
                 };
@@ -11491,7 +11500,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             rules: {
-                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                                 enabled: boolean;
                                 /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
                                 limit: number;
@@ -11531,7 +11540,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         rules: {
-                            name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                            name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                             enabled?: boolean;
                             /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
                             limit?: number;
@@ -11550,7 +11559,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             rules: {
-                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                                 enabled: boolean;
                                 /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
                                 limit: number;
@@ -11599,7 +11608,7 @@ export interface paths {
                     limit?: number;
                     cursor?: string;
                     decision?: "challenge" | "block";
-                    rule?: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                    rule?: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                     /** @description ISO 8601 with offset */
                     since?: string;
                 };
@@ -11620,8 +11629,8 @@ export interface paths {
                                 /** @description Also the `challenge_id` of a challenge */
                                 id: string;
                                 decision: "challenge" | "block";
-                                rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
-                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift";
+                                rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
+                                activity: "claim" | "redeem" | "wrong_code" | "accept_gift" | "sign_in" | "join";
                                 subject: {
                                     type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                     value: string;
@@ -11693,7 +11702,7 @@ export interface paths {
                                 type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                 value: string;
                                 until: string | null;
-                                rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                                rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone") | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -11751,7 +11760,7 @@ export interface paths {
                             type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                             value: string;
                             until: string | null;
-                            rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                            rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone") | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset

@@ -5,7 +5,7 @@ import { merchantOf } from '../../http/auth.ts'
 import { IdParam, ListQuery, NoContent, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, formatOptionalInstant, parseInstant } from '../../domain/time.ts'
-import { RISK_RULE_NAMES, type RiskRuleName } from '../../domain/risk.ts'
+import { RISK_ACTIVITIES, RISK_RULE_NAMES, type RiskRuleName } from '../../domain/risk.ts'
 import { validationFailed } from '../../errors.ts'
 import { listRiskEvents } from './risk.repository.ts'
 import { activeBlocks, addBlock, changeRiskRules, getRiskRules, removeBlock, type RiskBlockRow, type RiskEventRow } from './risk.service.ts'
@@ -49,7 +49,7 @@ const RiskEventSchema = Type.Object({
   id: Type.String({ description: 'Also the `challenge_id` of a challenge' }),
   decision: Decision,
   rule: RuleName,
-  activity: Type.Union([Type.Literal('claim'), Type.Literal('redeem'), Type.Literal('wrong_code'), Type.Literal('accept_gift')]),
+  activity: Type.Union(RISK_ACTIVITIES.map((name) => Type.Literal(name))),
   subject: Type.Object({ type: SubjectType, value: Type.String() }),
   confirmed_at: Nullable(Timestamp),
   confirmed_by: Nullable(Type.String()),

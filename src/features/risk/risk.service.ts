@@ -19,6 +19,7 @@ import {
 import { AppError, validationFailed } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { normalizePhone } from '../customers/contact.ts'
 import {
   confirmChallenge,
   countHit,
@@ -90,7 +91,9 @@ export async function changeRiskRules(ctx: AppContext, merchantId: string, chang
 export async function addBlock(ctx: AppContext, merchantId: string, input: { type: RiskSubjectType; value: string; until: number | null }): Promise<RiskBlockRow> {
   const now = ctx.clock.now()
   if (input.until !== null && input.until <= now) throw validationFailed([{ field: 'until', code: 'in_the_past', message: 'must be in the future' }])
-  const row: RiskBlockRow = { id: newId('rbk', now), merchant_id: merchantId, ...input, rule: null, created_at: now }
+  // A phone is blocked in the form sign-ins and profiles are judged in (+86…), however it was typed.
+  const value = input.type === 'phone' ? (normalizePhone(input.value) ?? input.value) : input.value
+  const row: RiskBlockRow = { id: newId('rbk', now), merchant_id: merchantId, ...input, value, rule: null, created_at: now }
   await insertBlock(ctx.database.db, row)
   forgetRiskProfile(ctx, merchantId)
   return row

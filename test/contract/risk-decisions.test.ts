@@ -1,0 +1,115 @@
+/**
+ * The decision points beyond claims and redemptions' pace: wallet sign-in (asking for a code and
+ * signing in with it) and member join, judged by user, device, address and phone; the location and
+ * discount rules of a redemption.
+ */
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { ENGINES, engineOptions } from '../helpers/databases.ts'
+import { useTestApp } from '../helpers/app.ts'
+import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
+import { createMemberCard } from '../helpers/member-api.ts'
+import { ManualClock } from '../../src/ports/clock.ts'
+import { DEVICE } from '../helpers/risk.ts'
+
+async function setRules(m: MerchantApi, rules: object[]) {
+  return expectStatus(await m.put('/v1/risk/rules', { rules }), 200)
+}
+
+for (const engine of ENGINES) {
+  describe(`risk decisions on ${engine}`, await engineOptions(engine), () => {
+    const clock = new ManualClock('2030-03-01T02:00:00Z')
+    const t = useTestApp(engine, { clock })
+
+    describe('wallet sign-in', () => {
+      let phoneSeq = 13_700_000_000
+      const nextPhone = () => String(phoneSeq++)
+      const requestCode = (merchantId: string, phone: string, device: string | null = DEVICE) =>
+        t.request('POST', '/v1/wallet/otp', { body: { merchant_id: merchantId, phone }, headers: device ? { 'kabao-device': device } : {} })
+      const signIn = (merchantId: string, challengeId: string, device: string | null = DEVICE) =>
+        t.request('POST', '/v1/wallet/sessions', { body: { merchant_id: merchantId, challenge_id: challengeId, code: t.notifier.sent[t.notifier.sent.length - 1].code }, headers: device ? { 'kabao-device': device } : {} })
+
+      it('accounts_per_device: a sixth account asking for a code on one device is blocked, the first five go on', async () => {
+        const m = await newMerchant(t)
+        const device = 'otp-device-000001'
+        const phones = Array.from({ length: 6 }, nextPhone)
+        for (const phone of phones.slice(0, 5)) expectStatus(await requestCode(m.merchantId, phone, device), 202)
+        const sent = t.notifier.sent.length
+        const refused = expectProblem(await requestCode(m.merchantId, phones[5], device), 403, 'risk_blocked')
+        assert.doesNotMatch(refused.detail, /\d/)
+        assert.equal(t.notifier.sent.length, sent, 'no code is sent to a blocked request')
+        // An account already counted on the device goes on; another device is another count.
+        clock.advance(61_000)
+        expectStatus(await requestCode(m.merchantId, phones[0], device), 202)
+        expectStatus(await requestCode(m.merchantId, phones[5], 'otp-device-000002'), 202)
+        const [event] = expectStatus(await m.get('/v1/risk/events?rule=accounts_per_device'), 200).data
+        assert.deepEqual([event.decision, event.activity, event.subject], ['block', 'sign_in', { type: 'device', value: device }])
+      })
+
+      it('a parallel burst of accounts on one device lets exactly the limit through', async () => {
+        const m = await newMerchant(t)
+        const replies = await Promise.all(Array.from({ length: 10 }, () => requestCode(m.merchantId, nextPhone(), 'otp-burst-device')))
+        assert.deepEqual(replies.map((r) => r.status).sort(), [202, 202, 202, 202, 202, 403, 403, 403, 403, 403])
+      })
+
+      it('a blocked phone gets no code; a blocked device cannot sign in; a blocked user gets no token', async () => {
+        const m = await newMerchant(t)
+        const phone = nextPhone()
+        const phoneBlock = expectStatus(await m.post('/v1/risk/blocks', { type: 'phone', value: phone }), 201)
+        assert.equal(phoneBlock.value, `+86${phone}`, 'blocked in the form sign-ins are judged in')
+        expectProblem(await requestCode(m.merchantId, phone), 403, 'risk_blocked')
+        expectStatus(await t.request('DELETE', `/v1/risk/blocks/${phoneBlock.id}`, { key: m.key }), 204)
+
+        const challenge = expectStatus(await requestCode(m.merchantId, phone), 202)
+        const deviceBlock = expectStatus(await m.post('/v1/risk/blocks', { type: 'device', value: DEVICE }), 201)
+        expectProblem(await signIn(m.merchantId, challenge.challenge_id), 403, 'risk_blocked')
+        expectStatus(await t.request('DELETE', `/v1/risk/blocks/${deviceBlock.id}`, { key: m.key }), 204)
+        const session = expectStatus(await signIn(m.merchantId, challenge.challenge_id), 201)
+
+        expectStatus(await m.post('/v1/risk/blocks', { type: 'user', value: session.user_id }), 201)
+        clock.advance(61_000)
+        const again = expectStatus(await requestCode(m.merchantId, phone), 202)
+        expectProblem(await signIn(m.merchantId, again.challenge_id), 403, 'risk_blocked')
+        // Without a device header the block list still applies, by user.
+        clock.advance(61_000)
+        const third = expectStatus(await requestCode(m.merchantId, phone, null), 202)
+        expectProblem(await signIn(m.merchantId, third.challenge_id, null), 403, 'risk_blocked')
+        expectProblem(await requestCode(m.merchantId, nextPhone(), 'bad device!'), 422, 'validation_failed')
+      })
+    })
+
+    describe('member join', () => {
+      const profileCard = { profile_fields: { phone: 'optional' } }
+
+      it('accounts_per_phone: a fourth user joining with one phone is blocked, whatever way the phone is written', async () => {
+        const m = await newMerchant(t)
+        const card = await createMemberCard(m, profileCard)
+        const joinAs = (user: string, phone: string) => m.post(`/v1/member-cards/${card.id}/members`, { user_id: user, profile: { phone } })
+        expectStatus(await joinAs('p1', '13800138000'), 201)
+        expectStatus(await joinAs('p2', '+86 138 0013 8000'), 201)
+        expectStatus(await joinAs('p3', '008613800138000'), 201)
+        expectProblem(await joinAs('p4', '138-0013-8000'), 403, 'risk_blocked')
+        expectStatus(await joinAs('p4', '13900139000'), 201)
+        const [event] = expectStatus(await m.get('/v1/risk/events?rule=accounts_per_phone'), 200).data
+        assert.deepEqual([event.activity, event.subject], ['join', { type: 'phone', value: '+8613800138000' }])
+        assert.equal(expectStatus(await m.get(`/v1/members?member_card_id=${card.id}`), 200).data.length, 4, 'the refused join wrote no member')
+      })
+
+      it('the wallet join is refused for a blocked device or user; the merchant’s join for a blocked user', async () => {
+        const m = await newMerchant(t)
+        const card = await createMemberCard(m)
+        const token = async (user: string) => expectStatus(await m.post('/v1/wallet-tokens', { user_id: user }), 201).token
+        const walletJoin = async (user: string, device = DEVICE) =>
+          t.request('POST', `/v1/wallet/member-cards/${card.id}/join`, { key: await token(user), body: {}, headers: { 'kabao-device': device } })
+        const block = expectStatus(await m.post('/v1/risk/blocks', { type: 'device', value: DEVICE }), 201)
+        expectProblem(await walletJoin('w1'), 403, 'risk_blocked')
+        expectStatus(await walletJoin('w1', 'another-device-01'), 201)
+        expectStatus(await t.request('DELETE', `/v1/risk/blocks/${block.id}`, { key: m.key }), 204)
+        expectStatus(await m.post('/v1/risk/blocks', { type: 'user', value: 'w2' }), 201)
+        expectProblem(await walletJoin('w2'), 403, 'risk_blocked')
+        expectProblem(await m.post(`/v1/member-cards/${card.id}/members`, { user_id: 'w2' }), 403, 'risk_blocked')
+        expectStatus(await m.post(`/v1/member-cards/${card.id}/members`, { user_id: 'w3' }), 201)
+      })
+    })
+  })
+}
