@@ -3,6 +3,8 @@
  * A rule with `limit` N in `window_seconds` lets N through in any such window; the N+1-th gets its action.
  */
 
+import { localDate, zonedStartOfDay } from './time.ts'
+
 export const RISK_RULE_NAMES = [
   'users_per_device',
   'claims_per_address',
@@ -153,10 +155,52 @@ export function evaluateRisk(rules: RiskRules, counters: readonly CounterReading
     hits.push({ decision: gift.action, rule: gift.name, subject: { type: 'user', value: subject.userId } })
   }
   const distance = rules.redemption_distance
-  if (activity === 'redeem' && distance.enabled && subject.distanceMetres != null && subject.distanceMetres > distance.limit && subject.userId) {
-    hits.push({ decision: distance.action, rule: distance.name, subject: { type: 'user', value: subject.userId } })
+  if (activity === 'redeem' && distance.enabled && subject.distanceMetres != null && subject.distanceMetres > distance.limit) {
+    // The coupon's owner redeemed it far away; a coupon without an owner is flagged at its store.
+    const who = subject.userId ? { type: 'user' as const, value: subject.userId } : subject.storeId ? { type: 'store' as const, value: subject.storeId } : null
+    if (who) hits.push({ decision: distance.action, rule: distance.name, subject: who })
   }
   return hits.find((hit) => hit.decision === 'block') ?? hits[0] ?? { decision: 'allow' }
+}
+
+export interface Coordinates {
+  latitude: number
+  longitude: number
+}
+
+const EARTH_RADIUS_METRES = 6_371_008.8
+
+/** Great-circle distance in metres (haversine over the mean Earth radius: within 0.5 % anywhere, plenty for "more than 1 km"). */
+export function distanceMetres(a: Coordinates, b: Coordinates): number {
+  const rad = Math.PI / 180
+  const dLat = (b.latitude - a.latitude) * rad
+  const dLng = (b.longitude - a.longitude) * rad
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLng / 2) ** 2
+  return 2 * EARTH_RADIUS_METRES * Math.asin(Math.min(1, Math.sqrt(h)))
+}
+
+/**
+ * How far from its store a redemption happened, as `redemption_distance` judges it: only a self-service
+ * one (the customer redeeming on their own phone) that sent a location, at a store with coordinates.
+ */
+export function selfServiceDistance(channel: string, location: Coordinates | null, store: Partial<Coordinates> | { latitude: number | null; longitude: number | null } | null): number | null {
+  if (channel !== 'self_service' || !location || !store || store.latitude == null || store.longitude == null) return null
+  return Math.round(distanceMetres(location, { latitude: store.latitude, longitude: store.longitude }))
+}
+
+/**
+ * The reading `discount_per_store_day` judges: the discount the store gave today (since `dayStartOf`)
+ * with this redemption's. None when the rule is off or the redemption has no store.
+ */
+export function storeDayDiscountReading(rules: RiskRules, storeId: string | null, givenToday: number, discountAmount: number): CounterReading | null {
+  if (!rules.discount_per_store_day.enabled || !storeId) return null
+  return { rule: 'discount_per_store_day', type: 'store', value: storeId, count: givenToday + discountAmount }
+}
+
+/** When the merchant's day of `now` began: `discount_per_store_day` counts from there. */
+export function dayStartOf(now: number, merchantTz: string): number {
+  const { year, month, day } = localDate(now, merchantTz)
+  return zonedStartOfDay(year, month, day, merchantTz)
 }
 
 export interface RiskBlock {

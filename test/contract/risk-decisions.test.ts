@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { useTestApp } from '../helpers/app.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { createMemberCard } from '../helpers/member-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
@@ -109,6 +109,63 @@ for (const engine of ENGINES) {
         expectProblem(await walletJoin('w2'), 403, 'risk_blocked')
         expectProblem(await m.post(`/v1/member-cards/${card.id}/members`, { user_id: 'w2' }), 403, 'risk_blocked')
         expectStatus(await m.post(`/v1/member-cards/${card.id}/members`, { user_id: 'w3' }), 201)
+      })
+    })
+
+    describe('redemption location and discount', () => {
+      const STORE = { latitude: 31.2304, longitude: 121.4737 }
+      const north = (metres: number) => ({ latitude: STORE.latitude + metres / 111_195, longitude: STORE.longitude })
+
+      it('redemption_distance: a self-service redemption more than 1 km from the store is refused; near, or not self-service, it goes on', async () => {
+        const m = await newMerchant(t)
+        const store = await m.createStore(STORE)
+        const card = await m.createCard(cashCard({ get_limit: 50 }))
+        const redeem = async (extra: object) => m.redeem({ code: (await m.issue(card.id, 'walker')).code, store_id: store.id, order_amount: 10000, ...extra })
+        expectStatus(await redeem({ channel: 'self_service', location: north(990) }), 201)
+        const { code } = await m.issue(card.id, 'walker')
+        expectProblem(await m.redeem({ code, store_id: store.id, order_amount: 10000, channel: 'self_service', location: north(1_010) }), 403, 'risk_blocked')
+        assert.equal(expectStatus(await m.coupon(code), 200).state, 'available', 'a refused redemption writes nothing')
+        // The location is judged for self-service only; without one there is nothing to judge.
+        expectStatus(await redeem({ channel: 'scan', location: north(50_000) }), 201)
+        expectStatus(await redeem({ channel: 'self_service' }), 201)
+        // A store without coordinates cannot be too far.
+        const bare = await m.createStore({ name: 'No map' })
+        expectStatus(await m.redeem({ code: (await m.issue(card.id, 'walker')).code, store_id: bare.id, order_amount: 10000, channel: 'self_service', location: north(50_000) }), 201)
+        const [event] = expectStatus(await m.get('/v1/risk/events?rule=redemption_distance'), 200).data
+        assert.deepEqual([event.decision, event.activity, event.subject], ['block', 'redeem', { type: 'user', value: 'walker' }])
+        expectProblem(await m.redeem({ code, store_id: store.id, channel: 'self_service', location: { latitude: 91, longitude: 0 } }), 422, 'validation_failed')
+        await setRules(m, [{ name: 'redemption_distance', limit: 2_000 }])
+        expectStatus(await m.redeem({ code, store_id: store.id, order_amount: 10000, channel: 'self_service', location: north(1_010) }), 201)
+      })
+
+      it('discount_per_store_day: off by default; on, the store may give its limit in the merchant’s day, the next redemption is challenged and confirmed', async () => {
+        const m = await newMerchant(t)
+        const store = await m.createStore()
+        const other = await m.createStore({ name: 'Other' })
+        const card = await m.createCard(cashCard({ stock: 1000, get_limit: 50 }))
+        const code = async () => (await m.issue(card.id, 'spender')).code
+        const redeemAt = async (storeId: string, extra: object = {}) => m.redeem({ code: await code(), store_id: storeId, order_amount: 10000, ...extra })
+        for (let i = 0; i < 3; i++) expectStatus(await redeemAt(store.id), 201)
+        await setRules(m, [{ name: 'discount_per_store_day', enabled: true, limit: 8000 }])
+        // 6000 given, 2000 more reaches the limit; 2000 more would pass it.
+        expectStatus(await redeemAt(store.id), 201)
+        const challenged = await code()
+        const refused = expectProblem(await m.redeem({ code: challenged, store_id: store.id, order_amount: 10000 }), 428, 'confirmation_required')
+        expectStatus(await redeemAt(other.id), 201)
+        expectStatus(await m.redeem({ code: challenged, store_id: store.id, order_amount: 10000, confirm: refused.challenge_id }), 201)
+        const [event] = expectStatus(await m.get('/v1/risk/events?rule=discount_per_store_day'), 200).data
+        assert.deepEqual([event.decision, event.subject, event.id], ['challenge', { type: 'store', value: store.id }, refused.challenge_id])
+        // A reversed redemption gives its discount back.
+        const { data: [last] } = expectStatus(await m.get(`/v1/redemptions?store_id=${store.id}&limit=1`), 200)
+        expectStatus(await m.post(`/v1/redemptions/${last.id}/reverse`, { reason: 'test' }), 200)
+        expectProblem(await redeemAt(store.id), 428, 'confirmation_required')
+        // The merchant's next day (Shanghai: midnight is 16:00 UTC) starts from nothing.
+        clock.set('2030-03-01T16:00:00Z')
+        try {
+          expectStatus(await redeemAt(store.id), 201)
+        } finally {
+          clock.set('2030-03-01T02:00:00Z')
+        }
       })
     })
   })

@@ -2630,6 +2630,10 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        location?: {
+                            latitude: number;
+                            longitude: number;
+                        } | null;
                         /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
                         confirm?: string;
                     };
@@ -2826,6 +2830,10 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        location?: {
+                            latitude: number;
+                            longitude: number;
+                        } | null;
                         /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
                         confirm?: string;
                     };

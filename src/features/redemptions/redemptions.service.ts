@@ -12,6 +12,7 @@ import {
   findRedemption as findRedemptionRow,
   findRedemptionByRequest,
   findRedemptionReversedBy,
+  discountGivenSince,
   insertRedemption,
   markReversed,
   redeemsAtOnce,
@@ -25,8 +26,8 @@ import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { normalizeCode } from '../../domain/codes.ts'
-import type { RiskSubject } from '../../domain/risk.ts'
-import { judgeRisk, refuseIfBlocked, useConfirmation } from '../risk/risk.service.ts'
+import { selfServiceDistance, type Coordinates, type RiskSubject } from '../../domain/risk.ts'
+import { judgeRedemptionOutcome, judgeRisk, judgesRedemptionOutcome, refuseIfBlocked, useConfirmation } from '../risk/risk.service.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 import { earnForRedemptionInTx, redemptionEarningOf, reverseRedemptionEarningInTx, type MemberEarning } from '../member-orders/member-orders.service.ts'
 
@@ -44,8 +45,10 @@ export interface RedeemInput {
   memberId?: string | null
   /** The client address (as the risk rules count it) that wrong codes are counted by. */
   clientAddress?: string | null
-  /** The challenge this redemption confirms (二次确认). */
+  /** The challenge this redemption confirms (二次确認). */
   confirm?: string | null
+  /** Where the customer is, for a self-service redemption (risk rule redemption_distance). */
+  location?: Coordinates | null
 }
 
 export interface Decision {
@@ -140,6 +143,10 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
     const risk = riskSubjectOf(principal, input)
     await judgeRedemptionRisk(ctx, principal, input, risk)
     return countingWrongCodes(ctx, principal, risk, async () => {
+      // Judged on the decided redemption, before the write (a confirmed one was judged already).
+      if (!input.confirm && (await judgesRedemptionOutcome(ctx, merchantId, input.channel === 'self_service' && input.location != null))) {
+        await judgeDecidedRedemption(ctx, principal, input, await decide(ctx, principal, input, now))
+      }
       if (!input.memberId && redeemsAtOnce(database)) {
         const decision = await decide(ctx, principal, input, now)
         return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
@@ -178,6 +185,21 @@ async function judgeRedemptionRisk(ctx: AppContext, principal: MerchantPrincipal
   if (principal.scope !== 'full') throw new AppError('forbidden', 'Only an owner, an operator or a full key may confirm a challenged redemption.')
   await refuseIfBlocked(ctx, principal.merchantId, risk)
   await useConfirmation(ctx, principal.merchantId, input.confirm, challengeRef, principal.staffId ?? principal.keyId ?? '')
+}
+
+/** The location and discount rules over a decided redemption: too far from the store, or past the store's discount of the day. */
+async function judgeDecidedRedemption(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, decision: Decision): Promise<void> {
+  const { db } = ctx.database
+  const storeId = decision.store?.id ?? null
+  const store = storeId && input.channel === 'self_service' && input.location ? await findStore(db, principal.merchantId, storeId) : null
+  await judgeRedemptionOutcome(
+    ctx,
+    principal.merchantId,
+    principal.merchantTz,
+    { distanceMetres: selfServiceDistance(input.channel, input.location ?? null, store ?? null), storeId, discountAmount: decision.discountAmount, userId: decision.found.coupon.user_id },
+    (since) => (storeId ? discountGivenSince(db, principal.merchantId, storeId, since) : Promise.resolve(0)),
+    ctx.secrets.codeLookupHash(normalizeCode(input.code)),
+  )
 }
 
 /** Writes the redemption decided on; if another till redeemed the coupon since it was read, throws what that till did. */

@@ -92,8 +92,8 @@ export async function countHit(db: Db, merchantId: string, counterKey: string, u
   return db.transaction().execute(async (tx) => {
     await tx
       .insertInto('risk_counters')
-      .values({ merchant_id: merchantId, counter_key: counterKey, touched_at: now })
-      .onConflict((oc) => oc.columns(['merchant_id', 'counter_key']).doUpdateSet({ touched_at: now }))
+      .values({ merchant_id: merchantId, counter_key: counterKey, touched_at: now, expires_at: now + use.windowMs })
+      .onConflict((oc) => oc.columns(['merchant_id', 'counter_key']).doUpdateSet({ touched_at: now, expires_at: now + use.windowMs }))
       .execute()
     const hits = tx.selectFrom('risk_counter_hits').where('merchant_id', '=', merchantId).where('counter_key', '=', counterKey)
     await tx.deleteFrom('risk_counter_hits').where('merchant_id', '=', merchantId).where('counter_key', '=', counterKey).where('at', '<=', now - use.windowMs).execute()
