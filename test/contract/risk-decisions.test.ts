@@ -112,6 +112,27 @@ for (const engine of ENGINES) {
       })
     })
 
+    it('二次确认 at a clerk’s terminal: an owner or operator confirms by name and password; a clerk cannot; the 428 names the rule', async () => {
+      const m = await newMerchant(t)
+      const store = await m.createStore()
+      await setRules(m, [{ name: 'redemptions_per_clerk', limit: 1 }])
+      const card = await m.createCard(cashCard({ get_limit: 50 }))
+      expectStatus(await m.post('/v1/staff', { login: 'mgr@risk.example', password: 'manager-password-1', role: 'operator', name: 'Manager' }), 201)
+      expectStatus(await m.post('/v1/staff', { login: 'clerk2@risk.example', password: 'clerk-password-2', role: 'clerk', store_id: store.id, name: 'Clerk' }), 201)
+      const till = expectStatus(await m.post('/v1/api-keys', { name: 'till', scope: 'redeem', store_id: store.id }), 201).api_key
+      const atTill = (body: object) => t.request('POST', '/v1/redemptions', { key: till, body: { order_amount: 10000, ...body } })
+      expectStatus(await atTill({ code: (await m.issue(card.id, 'c1')).code }), 201)
+      const { code } = await m.issue(card.id, 'c2')
+      const challenged = expectProblem(await atTill({ code }), 428, 'confirmation_required')
+      assert.equal(challenged.rule, 'redemptions_per_clerk')
+      expectProblem(await atTill({ code, confirm: challenged.challenge_id, confirmer: { login: 'mgr@risk.example', password: 'wrong-password' } }), 401, 'invalid_credentials')
+      expectProblem(await atTill({ code, confirm: challenged.challenge_id, confirmer: { login: 'clerk2@risk.example', password: 'clerk-password-2' } }), 403, 'forbidden')
+      expectStatus(await atTill({ code, confirm: challenged.challenge_id, confirmer: { login: 'mgr@risk.example', password: 'manager-password-1' } }), 201)
+      const [event] = expectStatus(await m.get('/v1/risk/events?decision=challenge'), 200).data
+      assert.match(event.confirmed_by, /^stf_/)
+      assert.ok(event.confirmed_at)
+    })
+
     describe('redemption location and discount', () => {
       const STORE = { latitude: 31.2304, longitude: 121.4737 }
       const north = (metres: number) => ({ latitude: STORE.latitude + metres / 111_195, longitude: STORE.longitude })

@@ -2634,6 +2634,11 @@ export interface paths {
                             latitude: number;
                             longitude: number;
                         } | null;
+                        /** @description With `confirm` from a terminal whose clerk may not confirm: the owner or operator confirming, by their sign-in name and password (counted as sign-ins are) */
+                        confirmer?: {
+                            login: string;
+                            password: string;
+                        };
                         /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
                         confirm?: string;
                     };
@@ -2834,6 +2839,11 @@ export interface paths {
                             latitude: number;
                             longitude: number;
                         } | null;
+                        /** @description With `confirm` from a terminal whose clerk may not confirm: the owner or operator confirming, by their sign-in name and password (counted as sign-ins are) */
+                        confirmer?: {
+                            login: string;
+                            password: string;
+                        };
                         /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
                         confirm?: string;
                     };
@@ -12579,6 +12589,8 @@ export interface components {
             }[];
             /** @description confirmation_required: send the same request again with `confirm` set to it */
             challenge_id?: string;
+            /** @description confirmation_required: the risk rule that asked for it (redemptions_per_clerk, discount_per_store_day, …), for the till to say why */
+            rule?: string;
         };
     };
     responses: {

@@ -26,6 +26,12 @@ export const RedeemBody = Type.Object(
         ),
       ),
     ),
+    confirmer: Type.Optional(
+      Type.Object(
+        { login: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+        { additionalProperties: false, description: 'With `confirm` from a terminal whose clerk may not confirm: the owner or operator confirming, by their sign-in name and password (counted as sign-ins are)' },
+      ),
+    ),
     confirm: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认)' })),
   },
   { additionalProperties: false },

@@ -22,6 +22,7 @@ import {
 import type { RedemptionChannel } from './redemptions.table.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { ensureOrderAmountAllowed } from '../merchants/merchants.service.ts'
+import { checkCredentials } from '../staff/staff.service.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
@@ -47,6 +48,8 @@ export interface RedeemInput {
   clientAddress?: string | null
   /** The challenge this redemption confirms (二次确認). */
   confirm?: string | null
+  /** Who confirms, when the credential sending it may not (a clerk's terminal): an owner or operator by name and password. */
+  confirmer?: { login: string; password: string } | null
   /** Where the customer is, for a self-service redemption (risk rule redemption_distance). */
   location?: Coordinates | null
 }
@@ -182,9 +185,21 @@ function riskSubjectOf(principal: MerchantPrincipal, input: RedeemInput): RiskSu
 async function judgeRedemptionRisk(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, risk: RiskSubject): Promise<void> {
   const challengeRef = ctx.secrets.codeLookupHash(normalizeCode(input.code))
   if (!input.confirm) return judgeRisk(ctx, principal.merchantId, risk, 'redeem', challengeRef)
-  if (principal.scope !== 'full') throw new AppError('forbidden', 'Only an owner, an operator or a full key may confirm a challenged redemption.')
+  const confirmedBy = await confirmerOf(ctx, principal, input)
   await refuseIfBlocked(ctx, principal.merchantId, risk)
-  await useConfirmation(ctx, principal.merchantId, input.confirm, challengeRef, principal.staffId ?? principal.keyId ?? '')
+  await useConfirmation(ctx, principal.merchantId, input.confirm, challengeRef, confirmedBy)
+}
+
+/** Who confirms: the owner or operator named in `confirmer`, else the sender, who must be allowed to. */
+async function confirmerOf(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<string> {
+  const refused = () => new AppError('forbidden', 'Only an owner, an operator or a full key may confirm a challenged redemption.')
+  if (input.confirmer) {
+    const staff = await checkCredentials(ctx, { ...input.confirmer, address: input.clientAddress ?? 'unknown' })
+    if (staff.merchant_id !== principal.merchantId || (staff.role !== 'owner' && staff.role !== 'operator')) throw refused()
+    return staff.id
+  }
+  if (principal.scope !== 'full') throw refused()
+  return principal.staffId ?? principal.keyId ?? ''
 }
 
 /** The location and discount rules over a decided redemption: too far from the store, or past the store's discount of the day. */

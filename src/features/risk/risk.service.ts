@@ -182,7 +182,7 @@ async function actOn(ctx: AppContext, merchantId: string, outcome: RiskOutcome, 
   if (outcome.decision === 'allow') return
   const eventId = await recordFlag(ctx, merchantId, outcome, activity, challengeRef, now)
   if (outcome.decision === 'block') throw riskBlocked()
-  throw new AppError('confirmation_required', 'This needs a second confirmation: a manager sends the same request again with `confirm` set to `challenge_id`.', undefined, { challenge_id: eventId })
+  throw new AppError('confirmation_required', 'This needs a second confirmation: a manager sends the same request again with `confirm` set to `challenge_id`.', undefined, { challenge_id: eventId, rule: outcome.rule })
 }
 
 /** What only a decided redemption shows: where the customer was, and what it takes off the order. */
