@@ -44,6 +44,10 @@ for (const engine of ENGINES) {
         expectStatus(await requestCode(m.merchantId, phones[5], 'otp-device-000002'), 202)
         const [event] = expectStatus(await m.get('/v1/risk/events?rule=accounts_per_device'), 200).data
         assert.deepEqual([event.decision, event.activity, event.subject], ['block', 'sign_in', { type: 'device', value: device }])
+        // One subject's history, for the console.
+        assert.deepEqual(expectStatus(await m.get(`/v1/risk/events?subject_type=device&subject_value=${device}`), 200).data.map((e: any) => e.id), [event.id])
+        assert.equal(expectStatus(await m.get('/v1/risk/events?subject_type=device&subject_value=otp-device-000002'), 200).data.length, 0)
+        expectProblem(await m.get('/v1/risk/events?subject_type=device'), 422, 'validation_failed')
       })
 
       it('a parallel burst of accounts on one device lets exactly the limit through', async () => {

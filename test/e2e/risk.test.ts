@@ -19,6 +19,14 @@ const OWNER = { login: 'owner@risk.example', password: 'owner-password-1' }
 const MANAGER = { login: 'manager@risk.example', password: 'manager-password-1' }
 const CLERK = { login: 'clerk@risk.example', password: 'clerk-password-1' }
 
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 describe('risk control in a browser', () => {
   let server: ServerProcess
   let browser: Browser
@@ -136,6 +144,63 @@ describe('risk control in a browser', () => {
     assert.match(event.confirmed_by, /^stf_/)
     const redeemed = (await call('GET', '/v1/redemptions?limit=10')).data.map((r: { code: string }) => r.code).sort()
     assert.deepEqual(redeemed, [...setup.codes].sort(), 'both redeemed, once each')
+    assertNoConsoleErrors(page)
+  })
+
+  it('the risk console: switch and tune a rule, filter flagged activity, see a subject’s history, block and unblock it in one click', async () => {
+    // One device claiming for four users: the fourth is blocked by users_per_device.
+    const link = await call('POST', `/v1/cards/${setup.cardId}/claim-links`, {})
+    for (const user of ['d1', 'd2', 'd3', 'd4']) {
+      const { token } = await call('POST', '/v1/wallet-tokens', { user_id: user })
+      await fetch(`${server.base}/v1/claim/${link.token}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'kabao-device': 'console-device-01' } })
+    }
+    const page = await openPage({ width: 1440, height: 900 })
+    await page.goto(`${server.base}/console/login?redirect=${encodeURIComponent('/risk')}`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
+    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL((url) => url.pathname === '/console/risk')
+    const rules = page.locator('[data-test=risk-rules]')
+    await rules.getByText('accounts_per_phone').waitFor()
+
+    // Tune claims_per_address to 50 and switch discount_per_store_day on.
+    await page.getByLabel('阈值 claims_per_address').fill('50')
+    await page.getByLabel('阈值 claims_per_address').blur()
+    await page.locator('[data-test=save-claims_per_address]').click()
+    await page.getByText('已保存').first().waitFor()
+    await rules.locator('tr', { hasText: 'discount_per_store_day' }).locator('.el-switch').click()
+    await page.locator('[data-test=save-discount_per_store_day]').click()
+    const saved = (await call('GET', '/v1/risk/rules')).rules
+    const byName = (name: string) => saved.find((r: { name: string }) => r.name === name)
+    assert.equal(byName('claims_per_address').limit, 50)
+    await waitFor(async () => (await call('GET', '/v1/risk/rules')).rules.find((r: { name: string }) => r.name === 'discount_per_store_day').enabled === true)
+    await screenshot(page, 'risk-05-console-rules')
+
+    // Flagged: the challenge of the terminal and the block of the device; filtered to blocks.
+    const flagged = page.locator('[data-test=risk-events]')
+    await flagged.getByText('收银员核销频率').waitFor()
+    await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: '按处置筛选' }) }).click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '拦截' }).click()
+    await flagged.getByText('收银员核销频率').waitFor({ state: 'detached' })
+    const deviceRow = flagged.locator('tr', { hasText: 'console-device-01' })
+    await deviceRow.waitFor()
+    await screenshot(page, 'risk-06-console-flagged')
+
+    await deviceRow.getByRole('button', { name: '拉黑' }).click()
+    await deviceRow.getByRole('button', { name: '解除拉黑' }).waitFor()
+    const listed = (await call('GET', '/v1/risk/blocks')).data
+    assert.deepEqual(listed.map((b: { type: string; value: string }) => [b.type, b.value]), [['device', 'console-device-01']])
+
+    await deviceRow.getByRole('button', { name: '历史' }).click()
+    const history = page.locator('[data-test=risk-history]')
+    await history.getByText('同一设备领券的用户数').waitFor()
+    await page.locator('[data-test=history-blocked]').waitFor()
+    await screenshot(page, 'risk-07-console-history')
+    await page.keyboard.press('Escape')
+
+    await deviceRow.getByRole('button', { name: '解除拉黑' }).click()
+    await deviceRow.getByRole('button', { name: '拉黑' }).waitFor()
+    assert.deepEqual((await call('GET', '/v1/risk/blocks')).data, [])
     assertNoConsoleErrors(page)
   })
 

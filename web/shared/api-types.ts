@@ -11629,6 +11629,9 @@ export interface paths {
                     rule?: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                     /** @description ISO 8601 with offset */
                     since?: string;
+                    subject_type?: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                    /** @description With subject_type: one subject’s history */
+                    subject_value?: string;
                 };
                 header?: never;
                 path?: never;

@@ -56,6 +56,8 @@ export interface RiskEventFilter {
   decision: RiskAction | null
   rule: RiskRuleName | null
   since: number | null
+  /** One subject's history: both parts, or neither. */
+  subject: { type: string; value: string } | null
 }
 
 /** The merchant's challenges and blocks, newest first, before the cursor's id. */
@@ -64,6 +66,7 @@ export async function listRiskEvents(db: Db, merchantId: string, filter: RiskEve
   if (filter.decision) q = q.where('decision', '=', filter.decision)
   if (filter.rule) q = q.where('rule', '=', filter.rule)
   if (filter.since !== null) q = q.where('created_at', '>=', filter.since)
+  if (filter.subject) q = q.where('subject_type', '=', filter.subject.type as RiskEventRow['subject_type']).where('subject_value', '=', filter.subject.value)
   if (before) q = q.where('id', '<', before)
   return q.orderBy('id', 'desc').limit(limit).execute()
 }

@@ -60,6 +60,8 @@ const EventsQuery = Type.Object({
   decision: Type.Optional(Decision),
   rule: Type.Optional(RuleName),
   since: Type.Optional(Timestamp),
+  subject_type: Type.Optional(SubjectType),
+  subject_value: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'With subject_type: one subject’s history' })),
 })
 
 function presentBlock(row: RiskBlockRow, tz: string) {
@@ -100,7 +102,11 @@ export async function riskRoutes(app: FeatureApp, ctx: AppContext): Promise<void
       const { merchantId, merchantTz } = merchantOf(request)
       const { query } = request
       const limit = query.limit ?? 50
-      const filter = { decision: query.decision ?? null, rule: query.rule ?? null, since: query.since === undefined ? null : instantOf('since', query.since) }
+      if ((query.subject_type === undefined) !== (query.subject_value === undefined)) {
+        throw validationFailed([{ field: query.subject_type === undefined ? 'subject_type' : 'subject_value', code: 'required', message: 'subject_type and subject_value go together' }])
+      }
+      const subject = query.subject_type && query.subject_value ? { type: query.subject_type, value: query.subject_value } : null
+      const filter = { decision: query.decision ?? null, rule: query.rule ?? null, since: query.since === undefined ? null : instantOf('since', query.since), subject }
       const rows = await listRiskEvents(ctx.database.db, merchantId, filter, decodeCursor(query.cursor), limit + 1)
       return page(rows, limit, (row) => presentRiskEvent(row, merchantTz))
     },
