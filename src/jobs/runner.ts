@@ -4,6 +4,7 @@ import { webhookSettings, type WebhookSettings } from '../features/webhooks/webh
 import { expireCoupons } from './expire-coupons.job.ts'
 import { purgeIdempotencyKeys } from './purge-idempotency-keys.job.ts'
 import { purgeLoginAttempts } from './purge-login-attempts.job.ts'
+import { purgeRiskCounters } from './purge-risk-counters.job.ts'
 import { purgeOtpChallenges } from './purge-otp-challenges.job.ts'
 import { purgeWebhookLog } from './purge-webhook-log.job.ts'
 import { purgeSentMessagesJob } from './purge-sent-messages.job.ts'
@@ -43,7 +44,7 @@ export interface JobSettings {
  * messages go last, so what this tick told customers goes out in the same tick.
  */
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
-  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
+  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeRiskCounters, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
   return [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
 }
 

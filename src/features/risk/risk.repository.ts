@@ -115,3 +115,35 @@ export async function countHit(db: Db, merchantId: string, counterKey: string, u
     return counted + 1
   })
 }
+
+/**
+ * Forgets database counters whose window has passed since their last hit (every hit of theirs is out of
+ * the window: they count nothing), with their hits, at most `limit`, oldest first. Each is checked again
+ * as it is deleted: a hit that came meanwhile moved its `expires_at` (and, on PostgreSQL, holds its row
+ * until it commits), so a counter in use stays.
+ */
+export async function purgeExpiredCounters(db: Db, now: number, limit: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const due = await tx.selectFrom('risk_counters').select(['merchant_id', 'counter_key']).where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute()
+    let purged = 0
+    for (const { merchant_id, counter_key } of due) {
+      const gone = await tx.deleteFrom('risk_counters').where('merchant_id', '=', merchant_id).where('counter_key', '=', counter_key).where('expires_at', '<=', now).executeTakeFirst()
+      if (gone.numDeletedRows === 0n) continue
+      await tx.deleteFrom('risk_counter_hits').where('merchant_id', '=', merchant_id).where('counter_key', '=', counter_key).execute()
+      purged++
+    }
+    return purged
+  })
+}
+
+/** Forgets blocks that have ended, at most `limit`, oldest first; a block until removed never ends. The risk log keeps what happened. */
+export async function purgeEndedBlocks(db: Db, now: number, limit: number): Promise<number> {
+  const due = await db.selectFrom('risk_blocks').select(['merchant_id', 'id']).where('until', '<=', now).orderBy('until').limit(limit).execute()
+  if (due.length === 0) return 0
+  let purged = 0
+  for (const { merchant_id, id } of due) {
+    const gone = await db.deleteFrom('risk_blocks').where('merchant_id', '=', merchant_id).where('id', '=', id).where('until', '<=', now).executeTakeFirst()
+    purged += Number(gone.numDeletedRows)
+  }
+  return purged
+}
