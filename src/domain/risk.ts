@@ -3,6 +3,8 @@
  * A rule with `limit` N in `window_seconds` lets N through in any such window; the N+1-th gets its action.
  */
 
+import { localDate, zonedStartOfDay } from './time.ts'
+
 export const RISK_RULE_NAMES = [
   'users_per_device',
   'claims_per_address',
@@ -11,6 +13,8 @@ export const RISK_RULE_NAMES = [
   'new_account_gift',
   'redemption_distance',
   'discount_per_store_day',
+  'accounts_per_device',
+  'accounts_per_phone',
 ] as const
 export type RiskRuleName = (typeof RISK_RULE_NAMES)[number]
 
@@ -42,6 +46,10 @@ export const DEFAULT_RISK_RULES: RiskRules = {
   redemption_distance: rule('redemption_distance', true, 1_000, 0, 'block'),
   // Fen of discount one store gives in a day (100 000 yuan).
   discount_per_store_day: rule('discount_per_store_day', false, 10_000_000, 86_400, 'challenge'),
+  // Wallet accounts (phone numbers or e-mail addresses) asking for sign-in codes on one device in a day.
+  accounts_per_device: rule('accounts_per_device', true, 5, 86_400, 'block'),
+  // Users joining member cards with one phone number in their profile, in 30 days.
+  accounts_per_phone: rule('accounts_per_phone', true, 3, 30 * 86_400, 'block'),
 }
 
 /** How long a key or address that guessed too many codes stays blocked. */
@@ -64,6 +72,8 @@ export interface RiskSubject {
   /** The client address as counted (IPv4, or the IPv6 /64). */
   address?: string | null
   phone?: string | null
+  /** The phone number or e-mail address a wallet account signs in with. */
+  contact?: string | null
   /** The API key id, or `staff:<id>` for a signed-in staff member. */
   keyId?: string | null
   /** Who redeems: the staff member, else the API key. */
@@ -78,11 +88,14 @@ export interface RiskSubject {
 }
 
 /**
+/**
  * What is being done: a claim, a redemption, an unknown code typed at a till, a gift sent or accepted, a
  * card shared (judged by the block list only: no default rule counts shares; the claims they bring are
- * counted), a group opened or joined (counted like a claim).
+ * counted), a group opened or joined (counted like a claim), a wallet sign-in (asking for a code, or
+ * signing in with it), a member joining a member card.
  */
-export type RiskActivity = 'claim' | 'redeem' | 'wrong_code' | 'send_gift' | 'accept_gift' | 'share' | 'join_group'
+export const RISK_ACTIVITIES = ['claim', 'redeem', 'wrong_code', 'send_gift', 'accept_gift', 'share', 'join_group', 'sign_in', 'join'] as const
+export type RiskActivity = (typeof RISK_ACTIVITIES)[number]
 
 export interface CounterUse {
   rule: RiskRuleName
@@ -111,6 +124,10 @@ export function countersFor(rules: RiskRules, subject: RiskSubject, activity: Ri
   } else if (activity === 'wrong_code') {
     use('wrong_codes', 'key', subject.keyId)
     use('wrong_codes', 'address', subject.address)
+  } else if (activity === 'sign_in') {
+    use('accounts_per_device', 'device', subject.deviceId, subject.contact ?? null)
+  } else if (activity === 'join') {
+    use('accounts_per_phone', 'phone', subject.phone, subject.userId ?? null)
   }
   return uses
 }
@@ -142,10 +159,52 @@ export function evaluateRisk(rules: RiskRules, counters: readonly CounterReading
     hits.push({ decision: gift.action, rule: gift.name, subject: { type: 'user', value: subject.userId } })
   }
   const distance = rules.redemption_distance
-  if (activity === 'redeem' && distance.enabled && subject.distanceMetres != null && subject.distanceMetres > distance.limit && subject.userId) {
-    hits.push({ decision: distance.action, rule: distance.name, subject: { type: 'user', value: subject.userId } })
+  if (activity === 'redeem' && distance.enabled && subject.distanceMetres != null && subject.distanceMetres > distance.limit) {
+    // The coupon's owner redeemed it far away; a coupon without an owner is flagged at its store.
+    const who = subject.userId ? { type: 'user' as const, value: subject.userId } : subject.storeId ? { type: 'store' as const, value: subject.storeId } : null
+    if (who) hits.push({ decision: distance.action, rule: distance.name, subject: who })
   }
   return hits.find((hit) => hit.decision === 'block') ?? hits[0] ?? { decision: 'allow' }
+}
+
+export interface Coordinates {
+  latitude: number
+  longitude: number
+}
+
+const EARTH_RADIUS_METRES = 6_371_008.8
+
+/** Great-circle distance in metres (haversine over the mean Earth radius: within 0.5 % anywhere, plenty for "more than 1 km"). */
+export function distanceMetres(a: Coordinates, b: Coordinates): number {
+  const rad = Math.PI / 180
+  const dLat = (b.latitude - a.latitude) * rad
+  const dLng = (b.longitude - a.longitude) * rad
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLng / 2) ** 2
+  return 2 * EARTH_RADIUS_METRES * Math.asin(Math.min(1, Math.sqrt(h)))
+}
+
+/**
+ * How far from its store a redemption happened, as `redemption_distance` judges it: only a self-service
+ * one (the customer redeeming on their own phone) that sent a location, at a store with coordinates.
+ */
+export function selfServiceDistance(channel: string, location: Coordinates | null, store: Partial<Coordinates> | { latitude: number | null; longitude: number | null } | null): number | null {
+  if (channel !== 'self_service' || !location || !store || store.latitude == null || store.longitude == null) return null
+  return Math.round(distanceMetres(location, { latitude: store.latitude, longitude: store.longitude }))
+}
+
+/**
+ * The reading `discount_per_store_day` judges: the discount the store gave today (since `dayStartOf`)
+ * with this redemption's. None when the rule is off or the redemption has no store.
+ */
+export function storeDayDiscountReading(rules: RiskRules, storeId: string | null, givenToday: number, discountAmount: number): CounterReading | null {
+  if (!rules.discount_per_store_day.enabled || !storeId) return null
+  return { rule: 'discount_per_store_day', type: 'store', value: storeId, count: givenToday + discountAmount }
+}
+
+/** When the merchant's day of `now` began: `discount_per_store_day` counts from there. */
+export function dayStartOf(now: number, merchantTz: string): number {
+  const { year, month, day } = localDate(now, merchantTz)
+  return zonedStartOfDay(year, month, day, merchantTz)
 }
 
 export interface RiskBlock {

@@ -97,6 +97,8 @@ export interface ProblemParams {
   balance?: number
   /** confirmation_required: the challenge to name in `confirm` when the request is sent again. */
   challenge_id?: string
+  /** confirmation_required: the risk rule that asked for it, for the till to say why. */
+  rule?: string
 }
 
 export type Result<T, E extends string = string> =

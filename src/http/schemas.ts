@@ -44,6 +44,7 @@ export const ProblemSchema = Type.Object(
       ),
     ),
     challenge_id: Type.Optional(Type.String({ description: 'confirmation_required: send the same request again with `confirm` set to it' })),
+    rule: Type.Optional(Type.String({ description: 'confirmation_required: the risk rule that asked for it (redemptions_per_clerk, discount_per_store_day, …), for the till to say why' })),
   },
   { $id: undefined, description: 'A problem (RFC 9457); switch on `code`' },
 )

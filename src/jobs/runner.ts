@@ -5,6 +5,7 @@ import { expireCoupons } from './expire-coupons.job.ts'
 import { returnExpiredGifts } from './return-expired-gifts.job.ts'
 import { purgeIdempotencyKeys } from './purge-idempotency-keys.job.ts'
 import { purgeLoginAttempts } from './purge-login-attempts.job.ts'
+import { purgeRiskCounters } from './purge-risk-counters.job.ts'
 import { purgeOtpChallenges } from './purge-otp-challenges.job.ts'
 import { purgeWebhookLog } from './purge-webhook-log.job.ts'
 import { purgeSentMessagesJob } from './purge-sent-messages.job.ts'
@@ -45,7 +46,7 @@ export interface JobSettings {
  * messages go last, so what this tick told customers goes out in the same tick.
  */
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
-  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
+  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeRiskCounters, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
   // Gifts return before coupons expire, so a coupon whose gift outlived its validity is then expired in the same tick.
   return [returnExpiredGifts, expireCoupons, remindExpiringCoupons, alertLowStock, failExpiredGroups, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
 }

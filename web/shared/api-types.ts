@@ -2764,6 +2764,15 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        location?: {
+                            latitude: number;
+                            longitude: number;
+                        } | null;
+                        /** @description With `confirm` from a terminal whose clerk may not confirm: the owner or operator confirming, by their sign-in name and password (counted as sign-ins are) */
+                        confirmer?: {
+                            login: string;
+                            password: string;
+                        };
                         /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
                         confirm?: string;
                     };
@@ -2965,6 +2974,15 @@ export interface paths {
                         /** @description How the code reached the redemption: scanned or typed at a till, sent by an integration, or by the customer */
                         channel?: "scan" | "manual" | "api" | "self_service";
                         member_id?: string | null;
+                        location?: {
+                            latitude: number;
+                            longitude: number;
+                        } | null;
+                        /** @description With `confirm` from a terminal whose clerk may not confirm: the owner or operator confirming, by their sign-in name and password (counted as sign-ins are) */
+                        confirmer?: {
+                            login: string;
+                            password: string;
+                        };
                         /** @description The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认) */
                         confirm?: string;
                     };
@@ -3365,7 +3383,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -3435,7 +3456,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -7800,7 +7824,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The wallet’s device id (random, kept by the wallet) */
+                    "kabao-device"?: string;
+                };
                 path: {
                     member_card_id: string;
                 };
@@ -13322,7 +13349,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             rules: {
-                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                                 enabled: boolean;
                                 /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
                                 limit: number;
@@ -13362,7 +13389,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         rules: {
-                            name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                            name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                             enabled?: boolean;
                             /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
                             limit?: number;
@@ -13381,7 +13408,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             rules: {
-                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                                name: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                                 enabled: boolean;
                                 /** @description What the rule lets through in its window (users, requests, codes, redemptions; metres for redemption_distance, fen for discount_per_store_day) */
                                 limit: number;
@@ -13430,9 +13457,12 @@ export interface paths {
                     limit?: number;
                     cursor?: string;
                     decision?: "challenge" | "block";
-                    rule?: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
+                    rule?: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
                     /** @description ISO 8601 with offset */
                     since?: string;
+                    subject_type?: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
+                    /** @description With subject_type: one subject’s history */
+                    subject_value?: string;
                 };
                 header?: never;
                 path?: never;
@@ -13451,8 +13481,8 @@ export interface paths {
                                 /** @description Also the `challenge_id` of a challenge */
                                 id: string;
                                 decision: "challenge" | "block";
-                                rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day";
-                                activity: "claim" | "redeem" | "wrong_code" | "send_gift" | "accept_gift" | "share" | "join_group";
+                                rule: "users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone";
+                                activity: "claim" | "redeem" | "wrong_code" | "send_gift" | "accept_gift" | "share" | "join_group" | "sign_in" | "join";
                                 subject: {
                                     type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                     value: string;
@@ -13524,7 +13554,7 @@ export interface paths {
                                 type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                                 value: string;
                                 until: string | null;
-                                rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                                rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone") | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -13582,7 +13612,7 @@ export interface paths {
                             type: "user" | "device" | "address" | "phone" | "key" | "clerk" | "store";
                             value: string;
                             until: string | null;
-                            rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day") | null;
+                            rule: ("users_per_device" | "claims_per_address" | "wrong_codes" | "redemptions_per_clerk" | "new_account_gift" | "redemption_distance" | "discount_per_store_day" | "accounts_per_device" | "accounts_per_phone") | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -15019,6 +15049,8 @@ export interface components {
             }[];
             /** @description confirmation_required: send the same request again with `confirm` set to it */
             challenge_id?: string;
+            /** @description confirmation_required: the risk rule that asked for it (redemptions_per_clerk, discount_per_store_day, …), for the till to say why */
+            rule?: string;
         };
     };
     responses: {

@@ -1,4 +1,5 @@
-import { Nullable, Timestamp, UserId, responses } from '../../http/schemas.ts'
+import { DeviceHeaders, Nullable, Timestamp, UserId, responses } from '../../http/schemas.ts'
+import { requestRiskSubject } from '../risk/risk-request.ts'
 import { Type } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import type { FeatureApp } from '../feature.ts'
@@ -80,6 +81,7 @@ export async function customersRoutes(app: FeatureApp, ctx: AppContext): Promise
         tags: ['wallet identity'],
         summary: 'Send a one-time sign-in code to a phone or e-mail address (exactly one)',
         security: [],
+        headers: DeviceHeaders,
         body: Type.Object(
           {
             merchant_id: MerchantId,
@@ -96,7 +98,7 @@ export async function customersRoutes(app: FeatureApp, ctx: AppContext): Promise
       const contact = contactFrom(body)
       if (!contact.ok) throw validationFailed(contact.errors)
       try {
-        const challenge = await requestOneTimeCode(ctx, body.merchant_id, contact.contact)
+        const challenge = await requestOneTimeCode(ctx, body.merchant_id, contact.contact, requestRiskSubject(request))
         return reply.code(202).send({ challenge_id: challenge.challengeId, expires_at: formatInstant(challenge.expiresAt, challenge.merchantTz) })
       } catch (error) {
         if (error instanceof OtpRateLimited) reply.header('retry-after', String(error.retryAfterSeconds))
@@ -113,6 +115,7 @@ export async function customersRoutes(app: FeatureApp, ctx: AppContext): Promise
         tags: ['wallet identity'],
         summary: 'Sign in with the one-time code: returns a 24-hour wallet token',
         security: [],
+        headers: DeviceHeaders,
         body: Type.Object(
           {
             merchant_id: MerchantId,
@@ -126,7 +129,7 @@ export async function customersRoutes(app: FeatureApp, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const { body } = request
-      const issued = await startWalletSession(ctx, { merchantId: body.merchant_id, challengeId: body.challenge_id, code: body.code })
+      const issued = await startWalletSession(ctx, { merchantId: body.merchant_id, challengeId: body.challenge_id, code: body.code }, requestRiskSubject(request))
       return reply.code(201).send(presentToken(issued))
     },
   )

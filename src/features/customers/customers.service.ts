@@ -8,6 +8,8 @@ import { channelOf, maskContact, type Contact } from './contact.ts'
 import { OTP_MAX_ATTEMPTS, OTP_TTL_MS, OTP_WINDOW_MS, decideOtpIssue } from './otp-rules.ts'
 import { currentWalletSecret, loadWalletSigning, type WalletSigning } from './wallet-secrets.ts'
 import { MAX_TOKEN_LIFETIME_SECONDS, mintWalletToken } from './wallet-token.ts'
+import type { RiskSubject } from '../../domain/risk.ts'
+import { judgeRisk, refuseIfBlocked } from '../risk/risk.service.ts'
 import {
   consumeOtpChallenge, countOtpAttempt, findCustomerByContact, findCustomerByUserId, insertCustomerUnlessExists, insertOtpChallenge, otpSentSince, type CustomerRow,
 } from './customers.repository.ts'
@@ -62,8 +64,15 @@ export class OtpRateLimited extends AppError {
  * contact is already a customer. Throws `otp_rate_limited` (with `retryAfterSeconds`) when too many
  * codes went to this contact lately.
  */
-export async function requestOneTimeCode(ctx: AppContext, merchantId: string, contact: Contact): Promise<{ challengeId: string; expiresAt: number; merchantTz: string }> {
+export async function requestOneTimeCode(
+  ctx: AppContext,
+  merchantId: string,
+  contact: Contact,
+  risk: Pick<RiskSubject, 'deviceId' | 'address'> = {},
+): Promise<{ challengeId: string; expiresAt: number; merchantTz: string }> {
   const merchant = await requireWalletMerchant(ctx, merchantId)
+  // Judged before a code is sent: a blocked device, address or phone gets none, nor does a device asking for too many accounts.
+  await judgeRisk(ctx, merchantId, contactRiskSubject(contact, risk), 'sign_in')
   const now = ctx.clock.now()
   const challengeId = newId('otp', now)
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
@@ -86,6 +95,11 @@ export async function requestOneTimeCode(ctx: AppContext, merchantId: string, co
   return { challengeId, expiresAt, merchantTz: merchant.timezone }
 }
 
+/** A sign-in as the risk rules see it: the contact is the account, and a phone is also a subject of its own. */
+function contactRiskSubject(contact: Contact, risk: Pick<RiskSubject, 'deviceId' | 'address'>): RiskSubject {
+  return { ...risk, contact: contact.destination, phone: contact.channel === 'phone' ? contact.destination : null }
+}
+
 /** The customer with this phone or e-mail at the merchant, created on first sign-in with a stable `cus_…` user id. */
 async function findOrCreateCustomer(tx: Db, merchantId: string, destination: string, now: number): Promise<CustomerRow> {
   const column = channelOf(destination)
@@ -104,9 +118,15 @@ async function findOrCreateCustomer(tx: Db, merchantId: string, destination: str
  * Trades a correct one-time code for a 24-hour wallet token. Every try counts, right or wrong; a code
  * works once, within five minutes and five tries. Any failure reads the same: `otp_invalid`.
  */
-export async function startWalletSession(ctx: AppContext, input: { merchantId: string; challengeId: string; code: string }): Promise<IssuedWalletToken> {
+export async function startWalletSession(
+  ctx: AppContext,
+  input: { merchantId: string; challengeId: string; code: string },
+  risk: Pick<RiskSubject, 'deviceId' | 'address'> = {},
+): Promise<IssuedWalletToken> {
   const { merchantId, challengeId, code } = input
   await requireWalletMerchant(ctx, merchantId)
+  // A blocked device or address does not get to try codes.
+  await refuseIfBlocked(ctx, merchantId, risk)
   const now = ctx.clock.now()
   const customer = await ctx.database.db.transaction().execute(async (tx) => {
     const challenge = await countOtpAttempt(tx, merchantId, challengeId, now, OTP_MAX_ATTEMPTS)
@@ -116,5 +136,8 @@ export async function startWalletSession(ctx: AppContext, input: { merchantId: s
     return findOrCreateCustomer(tx, merchantId, challenge.destination, now)
   })
   if (!customer) throw new AppError('otp_invalid', 'The code is wrong, has expired or was already used; request a new one.')
+  // The account is known now: a blocked user or phone gets no token (its code is used up all the same).
+  const contact = customer.phone ?? customer.email
+  await judgeRisk(ctx, merchantId, { ...risk, userId: customer.user_id, phone: customer.phone, contact }, 'sign_in')
   return issueWalletToken(ctx, merchantId, customer.user_id, SESSION_TTL_SECONDS)
 }

@@ -6,6 +6,9 @@ import { nextBirthdayStart, nextReviewAt, parseBirthday } from '../../domain/mem
 import { localDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
+import type { RiskSubject } from '../../domain/risk.ts'
+import { judgeRisk } from '../risk/risk.service.ts'
+import { normalizePhone } from '../customers/contact.ts'
 import { newId } from '../../ports/ids.ts'
 import type { Notifier } from '../../ports/notifier.ts'
 import { recordEvent } from '../events/events.repository.ts'
@@ -29,6 +32,8 @@ export interface JoinInput {
   inviteCode?: string | null
   /** The Idempotency-Key request joining (see onceForRequest): its retry after a crash finds the membership. */
   requestRef?: string | null
+  /** The wallet's device and address when the customer joins themselves; none when the merchant's backend joins its user. */
+  risk?: Pick<RiskSubject, 'deviceId' | 'address'>
 }
 
 type Behaviour = 'sign_in' | 'profile_completed' | 'referral'
@@ -74,71 +79,76 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
     const member = await findMemberByRequest(db, merchantId, memberCardId, ref)
     return member && { member, card: await findMemberCard(db, merchantId, memberCardId) }
   }
-  return onceForRequest(input.requestRef, joined, () => db.transaction().execute(async (tx) => {
-    const card = await findMemberCard(tx, merchantId, memberCardId)
-    if (card.row.status !== 'active') throw new AppError('member_card_not_active', `The member card is ${card.row.status}; it takes no new members.`)
-    const { terms } = card
-    const errors = validateProfile(terms.profile_fields, input.profile, input.consent, true)
-    if (input.referrerMemberId !== null) {
-      if (!(await isMemberOfCard(tx, merchantId, input.referrerMemberId, memberCardId))) errors.push({ field: 'referrer_member_id', code: 'not_found', message: 'is not a member of this member card' })
-    }
-    if (errors.length > 0) throw validationFailed(errors)
-    const inviting = input.inviteCode ? await findReferrerInTx(tx, merchantId, memberCardId, input.inviteCode, input.userId) : null
-    if (inviting && input.referrerMemberId !== null && input.referrerMemberId !== inviting.id) {
-      throw validationFailed([{ field: 'referrer_member_id', code: 'conflict', message: 'names another member than the invite code' }])
-    }
-    const referrerMemberId = inviting?.id ?? input.referrerMemberId
+  return onceForRequest(input.requestRef, joined, async () => {
+    // Judged before anything is written: a blocked user, device, address or phone joins nothing, nor does a phone already behind too many users.
+    const phone = input.profile.phone ? (normalizePhone(input.profile.phone) ?? input.profile.phone.trim()) : null
+    await judgeRisk(ctx, merchantId, { ...input.risk, userId: input.userId, phone }, 'join')
+    return db.transaction().execute(async (tx) => {
+      const card = await findMemberCard(tx, merchantId, memberCardId)
+      if (card.row.status !== 'active') throw new AppError('member_card_not_active', `The member card is ${card.row.status}; it takes no new members.`)
+      const { terms } = card
+      const errors = validateProfile(terms.profile_fields, input.profile, input.consent, true)
+      if (input.referrerMemberId !== null) {
+        if (!(await isMemberOfCard(tx, merchantId, input.referrerMemberId, memberCardId))) errors.push({ field: 'referrer_member_id', code: 'not_found', message: 'is not a member of this member card' })
+      }
+      if (errors.length > 0) throw validationFailed(errors)
+      const inviting = input.inviteCode ? await findReferrerInTx(tx, merchantId, memberCardId, input.inviteCode, input.userId) : null
+      if (inviting && input.referrerMemberId !== null && input.referrerMemberId !== inviting.id) {
+        throw validationFailed([{ field: 'referrer_member_id', code: 'conflict', message: 'names another member than the invite code' }])
+      }
+      const referrerMemberId = inviting?.id ?? input.referrerMemberId
 
-    const number = await takeMemberNumber(tx, merchantId, memberCardId, now)
-    const complete = isProfileComplete(terms.profile_fields, input.profile)
-    const memberId = newId('mbr', now)
-    const inserted = await insertMember(tx, {
-        id: memberId,
-        merchant_id: merchantId,
-        member_card_id: memberCardId,
-        user_id: input.userId,
-        member_number: memberNumber(terms.member_number_prefix, number),
-        level_index: 0,
-        growth: 0,
-        points_balance: 0,
-        points_seq: 0,
-        stored_value_balance: 0,
-        stored_value_seq: 0,
-        profile: toJson(input.profile),
-        consented_at: input.consent && Object.keys(input.profile).length > 0 ? now : null,
-        profile_completed_at: complete ? now : null,
-        birthday: input.profile.birthday ?? null,
-        next_birthday_at: nextBirthdayAt(input.profile.birthday, now, merchantTz),
-        next_review_at: nextReviewAt(terms.level_review, now, merchantTz),
-        referrer_member_id: referrerMemberId,
-        joined_at: now,
-        level_changed_at: now,
-        updated_at: now,
-        request_ref: input.requestRef ?? null,
+      const number = await takeMemberNumber(tx, merchantId, memberCardId, now)
+      const complete = isProfileComplete(terms.profile_fields, input.profile)
+      const memberId = newId('mbr', now)
+      const inserted = await insertMember(tx, {
+          id: memberId,
+          merchant_id: merchantId,
+          member_card_id: memberCardId,
+          user_id: input.userId,
+          member_number: memberNumber(terms.member_number_prefix, number),
+          level_index: 0,
+          growth: 0,
+          points_balance: 0,
+          points_seq: 0,
+          stored_value_balance: 0,
+          stored_value_seq: 0,
+          profile: toJson(input.profile),
+          consented_at: input.consent && Object.keys(input.profile).length > 0 ? now : null,
+          profile_completed_at: complete ? now : null,
+          birthday: input.profile.birthday ?? null,
+          next_birthday_at: nextBirthdayAt(input.profile.birthday, now, merchantTz),
+          next_review_at: nextReviewAt(terms.level_review, now, merchantTz),
+          referrer_member_id: referrerMemberId,
+          joined_at: now,
+          level_changed_at: now,
+          updated_at: now,
+          request_ref: input.requestRef ?? null,
+        })
+      if (!inserted) {
+        // An invitation is for someone who is not a member yet: a member cannot be invited again.
+        if (inviting) throw new AppError('invite_not_allowed', 'This user is already a member of this member card; they cannot be invited.')
+        throw new AppError('already_member', 'This user is already a member of this member card.')
+      }
+
+      let member = await lockMember(tx, merchantId, memberId)
+      await recordEvent(tx, {
+        merchantId,
+        type: 'member.joined',
+        data: { member_id: memberId, member_card_id: memberCardId, user_id: input.userId, member_number: member.member_number, level: terms.levels[0].name, referrer_member_id: referrerMemberId },
+        now,
       })
-    if (!inserted) {
-      // An invitation is for someone who is not a member yet: a member cannot be invited again.
-      if (inviting) throw new AppError('invite_not_allowed', 'This user is already a member of this member card; they cannot be invited.')
-      throw new AppError('already_member', 'This user is already a member of this member card.')
-    }
-
-    let member = await lockMember(tx, merchantId, memberId)
-    await recordEvent(tx, {
-      merchantId,
-      type: 'member.joined',
-      data: { member_id: memberId, member_card_id: memberCardId, user_id: input.userId, member_number: member.member_number, level: terms.levels[0].name, referrer_member_id: referrerMemberId },
-      now,
+      if (complete) {
+        member = (await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
+      }
+      if (inviting) member = await rewardReferralInTx(ctx, tx, { card, referrer: inviting, invitee: member, merchantTz, now })
+      if (referrerMemberId !== null) {
+        const referrer = await lockMember(tx, merchantId, referrerMemberId)
+        await awardBehaviourInTx(tx, { notifier: ctx.notifier, member: referrer, terms, merchantTz, behaviour: 'referral', sourceRef: `referral:${memberId}`, reason: `Referred member ${member.member_number}`, now })
+      }
+      return { member, card }
     })
-    if (complete) {
-      member = (await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
-    }
-    if (inviting) member = await rewardReferralInTx(ctx, tx, { card, referrer: inviting, invitee: member, merchantTz, now })
-    if (referrerMemberId !== null) {
-      const referrer = await lockMember(tx, merchantId, referrerMemberId)
-      await awardBehaviourInTx(tx, { notifier: ctx.notifier, member: referrer, terms, merchantTz, behaviour: 'referral', sourceRef: `referral:${memberId}`, reason: `Referred member ${member.member_number}`, now })
-    }
-    return { member, card }
-  }))
+  })
 }
 
 /**

@@ -3,7 +3,8 @@ import { customerOf } from '../../http/auth.ts'
 import { type CustomerPrincipal } from '../../principals.ts'
 import { AppError } from '../../errors.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, ListQuery, listOf, responses } from '../../http/schemas.ts'
+import { DeviceHeaders, IdParam, ListQuery, listOf, responses } from '../../http/schemas.ts'
+import { requestRiskSubject } from '../risk/risk-request.ts'
 import { Type } from 'typebox'
 import { formatInstant } from '../../domain/time.ts'
 import type { FeatureApp } from '../feature.ts'
@@ -92,6 +93,7 @@ export async function membersWalletRoutes(app: FeatureApp, ctx: AppContext): Pro
         tags: ['wallet'],
         summary: 'Join the member card as the signed-in customer (409 already_member)',
         params: IdParam('member_card_id'),
+        headers: DeviceHeaders,
         body: Type.Object(JoinFields, { additionalProperties: false }),
         response: responses({ 201: WalletMemberSchema }),
       },
@@ -107,6 +109,7 @@ export async function membersWalletRoutes(app: FeatureApp, ctx: AppContext): Pro
         referrerMemberId: body.referrer_member_id ?? null,
         inviteCode: body.invite_code ?? null,
         requestRef: idempotencyRefOf(request),
+        risk: requestRiskSubject(request),
       })
       return reply.code(201).send(await presentWalletMember(ctx, member, card, customer.merchantTz))
     },

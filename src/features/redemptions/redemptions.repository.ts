@@ -124,3 +124,16 @@ export function restoreCoupon(tx: Db, merchantId: string, couponId: string, rede
     .returningAll()
     .executeTakeFirstOrThrow()
 }
+
+/** The discount a store gave since an instant, reversed redemptions left out (index redemptions_store_time_idx). */
+export async function discountGivenSince(db: Db, merchantId: string, storeId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('redemptions')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('discount_amount'), eb.lit(0)).as('given'))
+    .where('merchant_id', '=', merchantId)
+    .where('store_id', '=', storeId)
+    .where('redeemed_at', '>=', since)
+    .where('reversed_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.given)
+}

@@ -17,7 +17,7 @@ import type { FeatureApp } from '../feature.ts'
 type RedeemBodyType = Static<typeof RedeemBody>
 
 function inputOf(body: RedeemBodyType, clientAddress: string) {
-  return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api', memberId: body.member_id ?? null, confirm: body.confirm ?? null, clientAddress }
+  return { code: body.code, storeId: body.store_id ?? null, orderAmount: body.order_amount ?? null, channel: body.channel ?? 'api', memberId: body.member_id ?? null, confirm: body.confirm ?? null, confirmer: body.confirmer ?? null, location: body.location ?? null, clientAddress }
 }
 
 export function presentRedemption(row: RedemptionRow, code: string, tz: string) {

@@ -18,6 +18,20 @@ export const RedeemBody = Type.Object(
     order_amount: Type.Optional(Nullable(OrderAmount)),
     channel: Type.Optional(ChannelSchema),
     member_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The member whose order this is: the check shows their level discount, the redemption earns their points on what they pay' }))),
+    location: Type.Optional(
+      Nullable(
+        Type.Object(
+          { latitude: Type.Number({ minimum: -90, maximum: 90 }), longitude: Type.Number({ minimum: -180, maximum: 180 }) },
+          { additionalProperties: false, description: 'Where the customer is, as their phone reports it (WGS 84), for a self-service redemption: one more than 1 km from the store is refused (risk rule redemption_distance)' },
+        ),
+      ),
+    ),
+    confirmer: Type.Optional(
+      Type.Object(
+        { login: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+        { additionalProperties: false, description: 'With `confirm` from a terminal whose clerk may not confirm: the owner or operator confirming, by their sign-in name and password (counted as sign-ins are)' },
+      ),
+    ),
     confirm: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The `challenge_id` of a 428 confirmation_required for this code, sent by an owner, an operator or a full key (二次确认)' })),
   },
   { additionalProperties: false },

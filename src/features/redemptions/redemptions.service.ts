@@ -12,6 +12,7 @@ import {
   findRedemption as findRedemptionRow,
   findRedemptionByRequest,
   findRedemptionReversedBy,
+  discountGivenSince,
   insertRedemption,
   markReversed,
   redeemsAtOnce,
@@ -21,12 +22,13 @@ import {
 import type { RedemptionChannel } from './redemptions.table.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import { ensureOrderAmountAllowed } from '../merchants/merchants.service.ts'
+import { checkCredentials } from '../staff/staff.service.ts'
 import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { normalizeCode } from '../../domain/codes.ts'
-import type { RiskSubject } from '../../domain/risk.ts'
-import { judgeRisk, refuseIfBlocked, useConfirmation } from '../risk/risk.service.ts'
+import { selfServiceDistance, type Coordinates, type RiskSubject } from '../../domain/risk.ts'
+import { judgeRedemptionOutcome, judgeRisk, judgesRedemptionOutcome, refuseIfBlocked, useConfirmation } from '../risk/risk.service.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 import { earnForRedemptionInTx, redemptionEarningOf, reverseRedemptionEarningInTx, type MemberEarning } from '../member-orders/member-orders.service.ts'
 
@@ -44,13 +46,17 @@ export interface RedeemInput {
   memberId?: string | null
   /** The client address (as the risk rules count it) that wrong codes are counted by. */
   clientAddress?: string | null
-  /** The challenge this redemption confirms (二次确认). */
+  /** The challenge this redemption confirms (二次确認). */
   confirm?: string | null
   /**
    * Redeemed without an order (the WeChat facade's code/consume, as WeChat does): a card whose value depends
    * on the order amount takes nothing off instead of asking for one. Every other rule applies.
    */
   withoutOrder?: boolean
+  /** Who confirms, when the credential sending it may not (a clerk's terminal): an owner or operator by name and password. */
+  confirmer?: { login: string; password: string } | null
+  /** Where the customer is, for a self-service redemption (risk rule redemption_distance). */
+  location?: Coordinates | null
 }
 
 export interface Decision {
@@ -148,6 +154,10 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
     const risk = riskSubjectOf(principal, input)
     await judgeRedemptionRisk(ctx, principal, input, risk)
     return countingWrongCodes(ctx, principal, risk, async () => {
+      // Judged on the decided redemption, before the write (a confirmed one was judged already).
+      if (!input.confirm && (await judgesRedemptionOutcome(ctx, merchantId, input.channel === 'self_service' && input.location != null))) {
+        await judgeDecidedRedemption(ctx, principal, input, await decide(ctx, principal, input, now))
+      }
       if (!input.memberId && redeemsAtOnce(database)) {
         const decision = await decide(ctx, principal, input, now)
         return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
@@ -183,9 +193,36 @@ function riskSubjectOf(principal: MerchantPrincipal, input: RedeemInput): RiskSu
 async function judgeRedemptionRisk(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, risk: RiskSubject): Promise<void> {
   const challengeRef = ctx.secrets.codeLookupHash(normalizeCode(input.code))
   if (!input.confirm) return judgeRisk(ctx, principal.merchantId, risk, 'redeem', challengeRef)
-  if (principal.scope !== 'full') throw new AppError('forbidden', 'Only an owner, an operator or a full key may confirm a challenged redemption.')
+  const confirmedBy = await confirmerOf(ctx, principal, input)
   await refuseIfBlocked(ctx, principal.merchantId, risk)
-  await useConfirmation(ctx, principal.merchantId, input.confirm, challengeRef, principal.staffId ?? principal.keyId ?? '')
+  await useConfirmation(ctx, principal.merchantId, input.confirm, challengeRef, confirmedBy)
+}
+
+/** Who confirms: the owner or operator named in `confirmer`, else the sender, who must be allowed to. */
+async function confirmerOf(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<string> {
+  const refused = () => new AppError('forbidden', 'Only an owner, an operator or a full key may confirm a challenged redemption.')
+  if (input.confirmer) {
+    const staff = await checkCredentials(ctx, { ...input.confirmer, address: input.clientAddress ?? 'unknown' })
+    if (staff.merchant_id !== principal.merchantId || (staff.role !== 'owner' && staff.role !== 'operator')) throw refused()
+    return staff.id
+  }
+  if (principal.scope !== 'full') throw refused()
+  return principal.staffId ?? principal.keyId ?? ''
+}
+
+/** The location and discount rules over a decided redemption: too far from the store, or past the store's discount of the day. */
+async function judgeDecidedRedemption(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput, decision: Decision): Promise<void> {
+  const { db } = ctx.database
+  const storeId = decision.store?.id ?? null
+  const store = storeId && input.channel === 'self_service' && input.location ? await findStore(db, principal.merchantId, storeId) : null
+  await judgeRedemptionOutcome(
+    ctx,
+    principal.merchantId,
+    principal.merchantTz,
+    { distanceMetres: selfServiceDistance(input.channel, input.location ?? null, store ?? null), storeId, discountAmount: decision.discountAmount, userId: decision.found.coupon.user_id },
+    (since) => (storeId ? discountGivenSince(db, principal.merchantId, storeId, since) : Promise.resolve(0)),
+    ctx.secrets.codeLookupHash(normalizeCode(input.code)),
+  )
 }
 
 /** Writes the redemption decided on; if another till redeemed the coupon since it was read, throws what that till did. */

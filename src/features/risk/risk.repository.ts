@@ -56,6 +56,8 @@ export interface RiskEventFilter {
   decision: RiskAction | null
   rule: RiskRuleName | null
   since: number | null
+  /** One subject's history: both parts, or neither. */
+  subject: { type: string; value: string } | null
 }
 
 /** The merchant's challenges and blocks, newest first, before the cursor's id. */
@@ -64,6 +66,7 @@ export async function listRiskEvents(db: Db, merchantId: string, filter: RiskEve
   if (filter.decision) q = q.where('decision', '=', filter.decision)
   if (filter.rule) q = q.where('rule', '=', filter.rule)
   if (filter.since !== null) q = q.where('created_at', '>=', filter.since)
+  if (filter.subject) q = q.where('subject_type', '=', filter.subject.type as RiskEventRow['subject_type']).where('subject_value', '=', filter.subject.value)
   if (before) q = q.where('id', '<', before)
   return q.orderBy('id', 'desc').limit(limit).execute()
 }
@@ -92,8 +95,8 @@ export async function countHit(db: Db, merchantId: string, counterKey: string, u
   return db.transaction().execute(async (tx) => {
     await tx
       .insertInto('risk_counters')
-      .values({ merchant_id: merchantId, counter_key: counterKey, touched_at: now })
-      .onConflict((oc) => oc.columns(['merchant_id', 'counter_key']).doUpdateSet({ touched_at: now }))
+      .values({ merchant_id: merchantId, counter_key: counterKey, touched_at: now, expires_at: now + use.windowMs })
+      .onConflict((oc) => oc.columns(['merchant_id', 'counter_key']).doUpdateSet({ touched_at: now, expires_at: now + use.windowMs }))
       .execute()
     const hits = tx.selectFrom('risk_counter_hits').where('merchant_id', '=', merchantId).where('counter_key', '=', counterKey)
     await tx.deleteFrom('risk_counter_hits').where('merchant_id', '=', merchantId).where('counter_key', '=', counterKey).where('at', '<=', now - use.windowMs).execute()
@@ -111,4 +114,36 @@ export async function countHit(db: Db, merchantId: string, counterKey: string, u
     await tx.insertInto('risk_counter_hits').values({ merchant_id: merchantId, counter_key: counterKey, member, at: now }).execute()
     return counted + 1
   })
+}
+
+/**
+ * Forgets database counters whose window has passed since their last hit (every hit of theirs is out of
+ * the window: they count nothing), with their hits, at most `limit`, oldest first. Each is checked again
+ * as it is deleted: a hit that came meanwhile moved its `expires_at` (and, on PostgreSQL, holds its row
+ * until it commits), so a counter in use stays.
+ */
+export async function purgeExpiredCounters(db: Db, now: number, limit: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const due = await tx.selectFrom('risk_counters').select(['merchant_id', 'counter_key']).where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute()
+    let purged = 0
+    for (const { merchant_id, counter_key } of due) {
+      const gone = await tx.deleteFrom('risk_counters').where('merchant_id', '=', merchant_id).where('counter_key', '=', counter_key).where('expires_at', '<=', now).executeTakeFirst()
+      if (gone.numDeletedRows === 0n) continue
+      await tx.deleteFrom('risk_counter_hits').where('merchant_id', '=', merchant_id).where('counter_key', '=', counter_key).execute()
+      purged++
+    }
+    return purged
+  })
+}
+
+/** Forgets blocks that have ended, at most `limit`, oldest first; a block until removed never ends. The risk log keeps what happened. */
+export async function purgeEndedBlocks(db: Db, now: number, limit: number): Promise<number> {
+  const due = await db.selectFrom('risk_blocks').select(['merchant_id', 'id']).where('until', '<=', now).orderBy('until').limit(limit).execute()
+  if (due.length === 0) return 0
+  let purged = 0
+  for (const { merchant_id, id } of due) {
+    const gone = await db.deleteFrom('risk_blocks').where('merchant_id', '=', merchant_id).where('id', '=', id).where('until', '<=', now).executeTakeFirst()
+    purged += Number(gone.numDeletedRows)
+  }
+  return purged
 }

@@ -5,7 +5,7 @@ import { merchantOf } from '../../http/auth.ts'
 import { IdParam, ListQuery, NoContent, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, formatOptionalInstant, parseInstant } from '../../domain/time.ts'
-import { RISK_RULE_NAMES, type RiskRuleName } from '../../domain/risk.ts'
+import { RISK_ACTIVITIES, RISK_RULE_NAMES, type RiskRuleName } from '../../domain/risk.ts'
 import { validationFailed } from '../../errors.ts'
 import { listRiskEvents } from './risk.repository.ts'
 import { activeBlocks, addBlock, changeRiskRules, getRiskRules, removeBlock, type RiskBlockRow, type RiskEventRow } from './risk.service.ts'
@@ -49,7 +49,7 @@ const RiskEventSchema = Type.Object({
   id: Type.String({ description: 'Also the `challenge_id` of a challenge' }),
   decision: Decision,
   rule: RuleName,
-  activity: Type.Union([Type.Literal('claim'), Type.Literal('redeem'), Type.Literal('wrong_code'), Type.Literal('send_gift'), Type.Literal('accept_gift'), Type.Literal('share'), Type.Literal('join_group')]),
+  activity: Type.Union(RISK_ACTIVITIES.map((name) => Type.Literal(name))),
   subject: Type.Object({ type: SubjectType, value: Type.String() }),
   confirmed_at: Nullable(Timestamp),
   confirmed_by: Nullable(Type.String()),
@@ -60,6 +60,8 @@ const EventsQuery = Type.Object({
   decision: Type.Optional(Decision),
   rule: Type.Optional(RuleName),
   since: Type.Optional(Timestamp),
+  subject_type: Type.Optional(SubjectType),
+  subject_value: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'With subject_type: one subject’s history' })),
 })
 
 function presentBlock(row: RiskBlockRow, tz: string) {
@@ -100,7 +102,11 @@ export async function riskRoutes(app: FeatureApp, ctx: AppContext): Promise<void
       const { merchantId, merchantTz } = merchantOf(request)
       const { query } = request
       const limit = query.limit ?? 50
-      const filter = { decision: query.decision ?? null, rule: query.rule ?? null, since: query.since === undefined ? null : instantOf('since', query.since) }
+      if ((query.subject_type === undefined) !== (query.subject_value === undefined)) {
+        throw validationFailed([{ field: query.subject_type === undefined ? 'subject_type' : 'subject_value', code: 'required', message: 'subject_type and subject_value go together' }])
+      }
+      const subject = query.subject_type && query.subject_value ? { type: query.subject_type, value: query.subject_value } : null
+      const filter = { decision: query.decision ?? null, rule: query.rule ?? null, since: query.since === undefined ? null : instantOf('since', query.since), subject }
       const rows = await listRiskEvents(ctx.database.db, merchantId, filter, decodeCursor(query.cursor), limit + 1)
       return page(rows, limit, (row) => presentRiskEvent(row, merchantTz))
     },

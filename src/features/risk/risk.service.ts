@@ -3,6 +3,8 @@ import type { Database } from '../../db/database.ts'
 import {
   activeBlockFor,
   countersFor,
+  dayStartOf,
+  storeDayDiscountReading,
   evaluateRisk,
   listedBlockOf,
   rulesWithDefaults,
@@ -19,6 +21,7 @@ import {
 import { AppError, validationFailed } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
+import { normalizePhone } from '../customers/contact.ts'
 import {
   confirmChallenge,
   countHit,
@@ -90,7 +93,9 @@ export async function changeRiskRules(ctx: AppContext, merchantId: string, chang
 export async function addBlock(ctx: AppContext, merchantId: string, input: { type: RiskSubjectType; value: string; until: number | null }): Promise<RiskBlockRow> {
   const now = ctx.clock.now()
   if (input.until !== null && input.until <= now) throw validationFailed([{ field: 'until', code: 'in_the_past', message: 'must be in the future' }])
-  const row: RiskBlockRow = { id: newId('rbk', now), merchant_id: merchantId, ...input, rule: null, created_at: now }
+  // A phone is blocked in the form sign-ins and profiles are judged in (+86…), however it was typed.
+  const value = input.type === 'phone' ? (normalizePhone(input.value) ?? input.value) : input.value
+  const row: RiskBlockRow = { id: newId('rbk', now), merchant_id: merchantId, ...input, value, rule: null, created_at: now }
   await insertBlock(ctx.database.db, row)
   forgetRiskProfile(ctx, merchantId)
   return row
@@ -169,11 +174,52 @@ export async function judgeRisk(ctx: AppContext, merchantId: string, subject: Ri
   const uses = countersFor(profile.rules, subject, activity)
   // Rules that count nothing (new_account_gift, redemption_distance) are decided on the subject alone.
   const readings = await Promise.all(uses.map(async (use) => ({ rule: use.rule, type: use.type, value: use.value, count: await countUse(ctx, merchantId, use, now) })))
-  const outcome = evaluateRisk(profile.rules, readings, subject, activity, now)
+  await actOn(ctx, merchantId, evaluateRisk(profile.rules, readings, subject, activity, now), activity, challengeRef, now)
+}
+
+/** Records and answers a challenge or block; an allowed activity goes on. */
+async function actOn(ctx: AppContext, merchantId: string, outcome: RiskOutcome, activity: RiskActivity, challengeRef: string | null, now: number): Promise<void> {
   if (outcome.decision === 'allow') return
   const eventId = await recordFlag(ctx, merchantId, outcome, activity, challengeRef, now)
   if (outcome.decision === 'block') throw riskBlocked()
-  throw new AppError('confirmation_required', 'This needs a second confirmation: a manager sends the same request again with `confirm` set to `challenge_id`.', undefined, { challenge_id: eventId })
+  throw new AppError('confirmation_required', 'This needs a second confirmation: a manager sends the same request again with `confirm` set to `challenge_id`.', undefined, { challenge_id: eventId, rule: outcome.rule })
+}
+
+/** What only a decided redemption shows: where the customer was, and what it takes off the order. */
+export interface RedemptionOutcome {
+  /** Metres from the store of a self-service redemption that sent its location (see selfServiceDistance). */
+  distanceMetres: number | null
+  storeId: string | null
+  discountAmount: number
+  /** The coupon's owner. */
+  userId: string | null
+}
+
+/** Does a redemption need to be decided before it is written, for `redemption_distance` or `discount_per_store_day`? */
+export async function judgesRedemptionOutcome(ctx: AppContext, merchantId: string, sendsLocation: boolean): Promise<boolean> {
+  const { rules } = await riskProfileOf(ctx, merchantId)
+  return (sendsLocation && rules.redemption_distance.enabled) || rules.discount_per_store_day.enabled
+}
+
+/**
+ * Judges a decided redemption before it is written: a self-service one too far from the store, and one
+ * that takes the store past the discount it may give in the merchant's day (`givenSince` sums what the
+ * store gave since an instant). Moves no counter.
+ */
+export async function judgeRedemptionOutcome(
+  ctx: AppContext,
+  merchantId: string,
+  merchantTz: string,
+  outcome: RedemptionOutcome,
+  givenSince: (since: number) => Promise<number>,
+  challengeRef: string,
+): Promise<void> {
+  const now = ctx.clock.now()
+  const { rules } = await riskProfileOf(ctx, merchantId)
+  const needsSum = rules.discount_per_store_day.enabled && outcome.storeId !== null
+  const reading = storeDayDiscountReading(rules, outcome.storeId, needsSum ? await givenSince(dayStartOf(now, merchantTz)) : 0, outcome.discountAmount)
+  const subject: RiskSubject = { userId: outcome.userId, storeId: outcome.storeId, distanceMetres: outcome.distanceMetres, discountAmount: outcome.discountAmount }
+  await actOn(ctx, merchantId, evaluateRisk(rules, reading ? [reading] : [], subject, 'redeem', now), 'redeem', challengeRef, now)
 }
 
 /** Is the subject on the block list? Checked first by a confirmed request, which skips the counted rules. */

@@ -46,6 +46,8 @@ export interface RiskCountersTable {
   merchant_id: string
   counter_key: string
   touched_at: number
+  /** When the window has passed since the last hit: the counter and its hits are then forgotten (purge-risk-counters). */
+  expires_at: number
 }
 
 /** A hit of a counter's sliding window; counting distinct members, a member is a user id, else a fresh id. */

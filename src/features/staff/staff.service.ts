@@ -141,6 +141,16 @@ function failuresOf(db: Db, subject: string, now: number): Promise<number[]> {
  * failure reads the same, whether the name exists, the password is wrong or the account is disabled.
  */
 export async function signIn(ctx: AppContext, input: { login: string; password: string; address: string }): Promise<SignedIn> {
+  const staff = await checkCredentials(ctx, input)
+  return { staff, ...(await startSession(ctx.database.db, { merchantId: staff.merchant_id, staffId: staff.id }, ctx.clock.now())) }
+}
+
+/**
+ * The staff member whose name and password these are, counted and limited as sign-ins are: a manager
+ * confirming a challenged redemption at a clerk's terminal (二次确认) proves who they are this way
+ * without taking over the clerk's session.
+ */
+export async function checkCredentials(ctx: AppContext, input: { login: string; password: string; address: string }): Promise<StaffRow> {
   const { db } = ctx.database
   const now = ctx.clock.now()
   const login = normalizeLogin(input.login)
@@ -164,7 +174,7 @@ export async function signIn(ctx: AppContext, input: { login: string; password: 
   }
   await deleteLoginAttemptsOf(db, subjects[0])
   await updateStaffRow(db, staff.merchant_id, staff.id, { last_login_at: now })
-  return { staff, ...(await startSession(db, { merchantId: staff.merchant_id, staffId: staff.id }, now)) }
+  return staff
 }
 
 async function storeErrors(db: Db, merchantId: string, role: StaffRole, storeId: string | null): Promise<FieldError[]> {

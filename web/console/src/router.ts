@@ -25,6 +25,7 @@ export const router = createAppRouter('console', [
       { path: 'rewards', name: 'rewards', component: () => import('./pages/RewardsPage.vue') },
       { path: 'message-channels', name: 'message-channels', component: () => import('./pages/MessageChannelsPage.vue') },
       { path: 'sent-messages', name: 'sent-messages', component: () => import('./pages/SentMessagesPage.vue') },
+      { path: 'risk', name: 'risk', component: () => import('./pages/RiskPage.vue') },
       { path: 'settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
     ],
   },

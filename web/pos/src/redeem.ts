@@ -9,6 +9,10 @@ export interface RedeemBody {
   channel: 'scan' | 'manual'
   /** The member whose order this is: they earn the points on what they pay. */
   member_id?: string
+  /** The challenge of a 428 confirmation_required this redemption confirms (二次确认). */
+  confirm?: string
+  /** The owner or operator confirming at this terminal; never kept in storage. */
+  confirmer?: { login: string; password: string }
 }
 
 export type Redemption = ResponseOf<'/v1/redemptions', 'post'>

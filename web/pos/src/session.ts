@@ -25,8 +25,9 @@ export function onSessionEnded(listener: () => void): void {
 
 export const api = createApiClient({
   headers: (): Record<string, string> => (terminal.session ? { 'x-kabao-csrf': terminal.session.csrf_token } : {}),
-  onUnauthenticated: () => {
-    if (!terminal.session) return
+  onUnauthenticated: (error) => {
+    // A manager's wrong password when confirming (二次确认) is not the end of the clerk's session.
+    if (!terminal.session || error.code === 'invalid_credentials') return
     terminal.session = null
     terminal.ended = true
     whenEnded()
