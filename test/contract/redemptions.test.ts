@@ -457,7 +457,7 @@ for (const engine of ENGINES) {
 
         const events = (await fresh.events()).filter((e) => e.type.startsWith('coupon.'))
         assert.deepEqual(events.map((e) => e.type), ['coupon.issued', 'coupon.redeemed', 'coupon.reversed', 'coupon.voided'])
-        assert.deepEqual(events[0].data, { coupon_id: coupon.id, card_id: card.id, user_id: 'u1', source: 'api', stock_remaining: card.stock - 1 })
+        assert.deepEqual(events[0].data, { coupon_id: coupon.id, card_id: card.id, user_id: 'u1', source: 'api', channel: null, campaign: null, shared_by: null, state: 'available', stock_remaining: card.stock - 1 })
         for (const e of events) {
           assert.equal(e.data.coupon_id, coupon.id)
           assert.match(e.id, /^evt_/)
