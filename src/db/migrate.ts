@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015-messaging.ts'
 import * as m0016 from './migrations/0016-customer-messages.ts'
 import * as m0017 from './migrations/0017-analytics.ts'
 import * as m0018 from './migrations/0018-risk.ts'
+import * as m0024 from './migrations/0024-member-analytics-experiments.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0016-customer-messages': m0016,
   '0017-analytics': m0017,
   '0018-risk': m0018,
+  '0024-member-analytics-experiments': m0024,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

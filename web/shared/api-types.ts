@@ -4470,7 +4470,9 @@ export interface paths {
          *       columns are ignored; without such a header the first column is the user id). Quoted fields, a BOM, CRLF
          *       line ends and blank lines are fine.
          *     - `application/x-ndjson`: one JSON string or `{"user_id": "…"}` per line.
-         *     - `application/json`: `{"user_ids": ["…", …]}`, within the usual 1 MiB body limit.
+         *     - `application/json`: `{"user_ids": ["…", …]}`, within the usual 1 MiB body limit; or
+         *       `{"segment": {"member_card_id": "…", "segment": "at_risk"}}`: the members of a member card's RFM segment
+         *       now (see `GET /v1/member-cards/{id}/segments`), in member order.
          *
          *     CSV and NDJSON are read as they arrive, up to 64 MiB, so a list of 100,000 users
          *     and more fits in one call. A CSV that cannot be parsed further answers 400 `malformed_request` saying how many
@@ -4494,7 +4496,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        user_ids: unknown[];
+                        user_ids?: unknown[];
+                        /** @description Instead of user_ids: the members of this RFM segment now */
+                        segment?: {
+                            member_card_id: string;
+                            /** @description An RFM segment: high_value, potential, at_risk, win_back, loyal, promising, needs_attention, hibernating, no_orders */
+                            segment: "high_value" | "potential" | "at_risk" | "win_back" | "loyal" | "promising" | "needs_attention" | "hibernating" | "no_orders";
+                        };
                     };
                     /**
                      * @example user_id,name
@@ -4617,6 +4625,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -4721,11 +4730,12 @@ export interface paths {
                             /** @description Other benefits, in words */
                             perks?: string[];
                         }[];
-                        /** @description What the card asks members for: off, optional (when absent) or required */
+                        /** @description What the card asks members for: off, optional (when absent; gender: off when absent) or required */
                         profile_fields?: {
                             name?: "off" | "optional" | "required";
                             phone?: "off" | "optional" | "required";
                             birthday?: "off" | "optional" | "required";
+                            gender?: "off" | "optional" | "required";
                         };
                         points_rules?: {
                             /** @description Points per ¥1 spent (1 when absent); levels multiply points, not growth */
@@ -4803,6 +4813,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -4926,6 +4937,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -5167,6 +5179,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -5292,6 +5305,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -5397,6 +5411,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -5439,6 +5455,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -5492,7 +5509,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List members, newest last; by member card, user or member number */
+        /** List members, newest last; by member card, user, member number or RFM segment (each scored against its card’s thresholds) */
         get: {
             parameters: {
                 query?: {
@@ -5501,6 +5518,10 @@ export interface paths {
                     member_card_id?: string;
                     user_id?: string;
                     member_number?: string;
+                    /** @description An RFM segment: high_value, potential, at_risk, win_back, loyal, promising, needs_attention, hibernating, no_orders */
+                    segment?: "high_value" | "potential" | "at_risk" | "win_back" | "loyal" | "promising" | "needs_attention" | "hibernating" | "no_orders";
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
                 };
                 header?: never;
                 path?: never;
@@ -5508,7 +5529,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5542,6 +5563,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -5564,6 +5586,7 @@ export interface paths {
                             }[];
                             next_cursor: string | null;
                         };
+                        "text/csv": string;
                     };
                 };
                 400: components["responses"]["Problem400"];
@@ -5644,6 +5667,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -5708,6 +5732,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -5748,6 +5774,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -5896,6 +5923,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -5951,6 +5979,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -5991,6 +6020,7 @@ export interface paths {
                                         name: "off" | "optional" | "required";
                                         phone: "off" | "optional" | "required";
                                         birthday: "off" | "optional" | "required";
+                                        gender?: "off" | "optional" | "required";
                                     };
                                     points_rules: {
                                         per_yuan: number;
@@ -6111,6 +6141,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -6153,6 +6185,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -6193,6 +6226,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -6333,6 +6367,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -6373,6 +6408,7 @@ export interface paths {
                                         name: "off" | "optional" | "required";
                                         phone: "off" | "optional" | "required";
                                         birthday: "off" | "optional" | "required";
+                                        gender?: "off" | "optional" | "required";
                                     };
                                     points_rules: {
                                         per_yuan: number;
@@ -6518,6 +6554,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -6558,6 +6595,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -6665,6 +6703,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -6705,6 +6745,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -6745,6 +6786,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -7677,6 +7719,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -7755,6 +7798,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -7905,6 +7949,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -7999,6 +8044,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -11055,6 +11101,400 @@ export interface paths {
                 503: components["responses"]["Problem503"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-cards/{member_card_id}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members per RFM segment (recency, frequency, monetary against the card’s thresholds), now */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            thresholds: {
+                                /** @description Frequency and monetary count orders of the last this many days */
+                                window_days: number;
+                                /** @description Recency is high when the last order is at most this many days ago */
+                                recency_days: number;
+                                /** @description Frequency is high from this many orders in the window */
+                                frequency: number;
+                                /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                                monetary: number;
+                            };
+                            thresholds_are_default: boolean;
+                            members: number;
+                            segments: {
+                                /** @description An RFM segment: high_value, potential, at_risk, win_back, loyal, promising, needs_attention, hibernating, no_orders */
+                                segment: "high_value" | "potential" | "at_risk" | "win_back" | "loyal" | "promising" | "needs_attention" | "hibernating" | "no_orders";
+                                /** @description The segment’s name in the seed table (重要价值客户 …) */
+                                name: string;
+                                description: string;
+                                recency: ("high" | "low") | null;
+                                frequency: ("high" | "low") | null;
+                                monetary: ("high" | "low") | null;
+                                members: number;
+                                share: number | null;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-cards/{member_card_id}/segment-thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The card’s RFM thresholds (the seed table’s defaults until changed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            /** @description Frequency and monetary count orders of the last this many days */
+                            window_days: number;
+                            /** @description Recency is high when the last order is at most this many days ago */
+                            recency_days: number;
+                            /** @description Frequency is high from this many orders in the window */
+                            frequency: number;
+                            /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                            monetary: number;
+                            /** @description The seed table’s defaults, not changed by the merchant */
+                            is_default: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        /** Change the card’s RFM thresholds */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            /** @description The thresholds to change; the others keep their values */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Frequency and monetary count orders of the last this many days */
+                        window_days?: number;
+                        /** @description Recency is high when the last order is at most this many days ago */
+                        recency_days?: number;
+                        /** @description Frequency is high from this many orders in the window */
+                        frequency?: number;
+                        /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                        monetary?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            /** @description Frequency and monetary count orders of the last this many days */
+                            window_days: number;
+                            /** @description Recency is high when the last order is at most this many days ago */
+                            recency_days: number;
+                            /** @description Frequency is high from this many orders in the window */
+                            frequency: number;
+                            /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                            monetary: number;
+                            /** @description The seed table’s defaults, not changed by the merchant */
+                            is_default: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-cards/{member_card_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Member growth, active share, points exchange rate and member against other spend over local days */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First local day (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last local day, included (default: today) */
+                    to?: string;
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            timezone: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            from: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            to: string;
+                            /** @description Members at the end of the range */
+                            members: number;
+                            /** @description Members who joined in the range */
+                            new_members: number;
+                            member_growth_rate: number | null;
+                            /** @description Members with an order in the range */
+                            active_members: number;
+                            active_share: number | null;
+                            points_earned: number;
+                            /** @description Points spent on rewards in the range */
+                            points_exchanged: number;
+                            points_exchange_rate: number | null;
+                            member_spend: {
+                                orders: number;
+                                /** @description Integer fen, net of refunds */
+                                amount: number;
+                                average_order: number | null;
+                            };
+                            /** @description Redemptions in the range that no member order names: customers who are not members (or did not say) */
+                            other_spend: {
+                                orders: number;
+                                /** @description Integer fen, net of refunds */
+                                amount: number;
+                                average_order: number | null;
+                            };
+                            by_day: {
+                                /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                                date: string;
+                                new_members: number;
+                                members: number;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/redeemers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Redeemers of a card (or of all) by gender and age band, from the profiles members gave with consent */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First local day (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last local day, included (default: today) */
+                    to?: string;
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                    card_id?: string;
+                    /** @description Which list CSV answers (default by_gender) */
+                    list?: "by_gender" | "by_age_band";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            card_id: string | null;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            from: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            to: string;
+                            redeemers: number;
+                            by_gender: {
+                                gender: "female" | "male" | "other" | "unknown";
+                                redeemers: number;
+                                share: number | null;
+                            }[];
+                            by_age_band: {
+                                age_band: "under_18" | "18_24" | "25_34" | "35_44" | "45_54" | "55_plus" | "unknown";
+                                redeemers: number;
+                                share: number | null;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
