@@ -25,6 +25,7 @@ import type { DailyChannelStatsTable, DailyStatsTable } from '../features/stats/
 import type { CardDayViewersTable, CardViewDaysTable, TrackedEventsTable } from '../features/tracking/tracking.table.ts'
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
+import type { ExperimentClaimsTable, ExperimentsTable, ExperimentVariantsTable } from '../features/experiments/experiments.table.ts'
 import type { RfmThresholdsTable } from '../features/member-analytics/member-analytics.table.ts'
 import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
@@ -79,4 +80,7 @@ export interface DB {
   risk_counters: RiskCountersTable
   risk_counter_hits: RiskCounterHitsTable
   rfm_thresholds: RfmThresholdsTable
+  experiments: ExperimentsTable
+  experiment_variants: ExperimentVariantsTable
+  experiment_claims: ExperimentClaimsTable
 }

@@ -24,6 +24,7 @@ import { statsRoutes } from './stats/stats.routes.ts'
 import { trackingRoutes } from './tracking/tracking.routes.ts'
 import { messagingRoutes } from './messaging/messaging.routes.ts'
 import { riskRoutes } from './risk/risk.routes.ts'
+import { experimentsRoutes } from './experiments/experiments.routes.ts'
 import { memberAnalyticsRoutes } from './member-analytics/member-analytics.routes.ts'
 
 /** Every feature's routes, registered in this order. */
@@ -54,6 +55,7 @@ export const FEATURES: Feature[] = [
   statsRoutes,
   trackingRoutes,
   memberAnalyticsRoutes,
+  experimentsRoutes,
   // How customers are reached, and what was sent to them
   messagingRoutes,
   // Risk control: rules, block list, what was flagged
