@@ -7,6 +7,7 @@ import { purgeLoginAttempts } from './purge-login-attempts.job.ts'
 import { purgeOtpChallenges } from './purge-otp-challenges.job.ts'
 import { purgeWebhookLog } from './purge-webhook-log.job.ts'
 import { purgeSentMessagesJob } from './purge-sent-messages.job.ts'
+import { purgeTrackedEventsJob } from './purge-tracked-events.job.ts'
 import { MEMBER_JOBS } from './member-jobs.ts'
 import { remindExpiringCoupons } from './remind-expiring-coupons.job.ts'
 import { sendCustomerMessages } from './send-customer-messages.job.ts'
@@ -43,7 +44,7 @@ export interface JobSettings {
  * messages go last, so what this tick told customers goes out in the same tick.
  */
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
-  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
+  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeSentMessagesJob, purgeTrackedEventsJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
   return [expireCoupons, remindExpiringCoupons, alertLowStock, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
 }
 
