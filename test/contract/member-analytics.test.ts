@@ -6,8 +6,6 @@ import { assertInvalidFields } from '../helpers/problem.ts'
 import { expectProblem, expectStatus, newMerchant, type MerchantApi } from '../helpers/merchant-api.ts'
 import { createMemberCard, join, order } from '../helpers/member-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
-import { capturedLogger } from '../helpers/logs.ts'
-const LOG = capturedLogger()
 
 const DAY = 86_400_000
 
@@ -32,7 +30,7 @@ for (const engine of ENGINES) {
 
     before(async () => {
       clock = new ManualClock('2030-01-10T02:00:00Z') // 10:00 in Shanghai
-      t = await startTestApp(engine, { clock, build: { logger: LOG.logger } })
+      t = await startTestApp(engine, { clock })
       api = await newMerchant(t)
       other = await newMerchant(t)
       mc = await createMemberCard(api, { profile_fields: { gender: 'optional' } })
@@ -46,7 +44,7 @@ for (const engine of ENGINES) {
       for (let i = 0; i < 3; i++) await buy('a', 20_000)
       await buy('b', 80_000)
     })
-    after(() => { if (process.env.SHOW_LOG) console.log(LOG.lines.filter((l) => l.includes('"level":50')).join('\n')); return t.close() })
+    after(() => t.close())
 
     it('counts members per segment against the default thresholds, and the CSV says the same', async () => {
       const body = await segments()
