@@ -57,6 +57,8 @@ export type ErrorCode =
   | 'store_not_allowed'
   | 'invalid_state'
   | 'claim_link_inactive'
+  | 'experiment_not_found'
+  | 'experiment_stopped'
   | 'already_member'
   | 'member_card_not_active'
   | 'insufficient_points'
@@ -154,6 +156,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   store_not_allowed: 409,
   invalid_state: 409,
   claim_link_inactive: 409,
+  experiment_not_found: 404,
+  experiment_stopped: 409,
   already_member: 409,
   member_card_not_active: 409,
   insufficient_points: 409,

@@ -30,6 +30,8 @@ import type { WechatAppsTable, WechatTokensTable, WechatCardsTable, WechatQrcode
 import type { CardSharesTable, ShareFriendsTable, ShareRewardGrantsTable } from '../features/sharing/sharing.table.ts'
 import type { GroupsTable, GroupMembersTable } from '../features/groups/groups.table.ts'
 import type { MemberInvitesTable, ReferralsTable } from '../features/referrals/referrals.table.ts'
+import type { ExperimentClaimsTable, ExperimentsTable, ExperimentVariantsTable } from '../features/experiments/experiments.table.ts'
+import type { RfmThresholdsTable } from '../features/member-analytics/member-analytics.table.ts'
 import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
@@ -97,4 +99,8 @@ export interface DB {
   group_members: GroupMembersTable
   member_invites: MemberInvitesTable
   referrals: ReferralsTable
+  rfm_thresholds: RfmThresholdsTable
+  experiments: ExperimentsTable
+  experiment_variants: ExperimentVariantsTable
+  experiment_claims: ExperimentClaimsTable
 }

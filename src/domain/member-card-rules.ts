@@ -20,9 +20,17 @@ export interface MemberLevel {
 }
 
 export type ProfileFieldSetting = 'off' | 'optional' | 'required'
-export const PROFILE_FIELDS = ['name', 'phone', 'birthday'] as const
+export const PROFILE_FIELDS = ['name', 'phone', 'birthday', 'gender'] as const
 export type ProfileField = (typeof PROFILE_FIELDS)[number]
-export type ProfileSettings = Record<ProfileField, ProfileFieldSetting>
+/** Cards made before `gender` existed have no setting for it: it is off for them. */
+export type ProfileSettings = Record<Exclude<ProfileField, 'gender'>, ProfileFieldSetting> & { gender?: ProfileFieldSetting }
+/** What a member may say of their gender, for the statistics of redeemers. */
+export const PROFILE_GENDERS = ['female', 'male', 'other'] as const
+
+/** The card's setting of a profile field (off when the card predates the field). */
+export function profileSetting(settings: ProfileSettings, field: ProfileField): ProfileFieldSetting {
+  return settings[field] ?? 'off'
+}
 export type Profile = Partial<Record<ProfileField, string>>
 
 /** 邀请有礼: what a member who invites a friend and the friend who joins with their invite code get, once. */
@@ -80,11 +88,12 @@ export function validateProfile(settings: ProfileSettings, profile: Profile, con
   for (const field of PROFILE_FIELDS) {
     const value = profile[field]
     if (value === undefined) {
-      if (joining && settings[field] === 'required') errors.push({ field: `profile.${field}`, code: 'required', message: 'is required by this member card' })
+      if (joining && profileSetting(settings, field) === 'required') errors.push({ field: `profile.${field}`, code: 'required', message: 'is required by this member card' })
       continue
     }
-    if (settings[field] === 'off') errors.push({ field: `profile.${field}`, code: 'not_asked', message: 'is not a field this member card asks for' })
+    if (profileSetting(settings, field) === 'off') errors.push({ field: `profile.${field}`, code: 'not_asked', message: 'is not a field this member card asks for' })
     else if (field === 'birthday' && parseBirthday(value) === null) errors.push({ field: 'profile.birthday', code: 'invalid', message: 'must be a date, YYYY-MM-DD' })
+    else if (field === 'gender' && !(PROFILE_GENDERS as readonly string[]).includes(value)) errors.push({ field: 'profile.gender', code: 'invalid', message: `must be one of ${PROFILE_GENDERS.join(', ')}` })
   }
   if (Object.keys(profile).length > 0 && !consent) {
     errors.push({ field: 'consent', code: 'required', message: 'must be true: the member agrees to the card keeping their profile' })
@@ -94,6 +103,6 @@ export function validateProfile(settings: ProfileSettings, profile: Profile, con
 
 /** Complete when every field the card asks for is filled; a card that asks for nothing has no profile to complete. */
 export function isProfileComplete(settings: ProfileSettings, profile: Profile): boolean {
-  const asked = PROFILE_FIELDS.filter((field) => settings[field] !== 'off')
+  const asked = PROFILE_FIELDS.filter((field) => profileSetting(settings, field) !== 'off')
   return asked.length > 0 && asked.every((field) => profile[field] !== undefined && profile[field] !== '')
 }

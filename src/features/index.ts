@@ -29,6 +29,8 @@ import { wechatRoutes } from './wechat/wechat.routes.ts'
 import { sharingRoutes } from './sharing/sharing.routes.ts'
 import { groupsRoutes } from './groups/groups.routes.ts'
 import { referralsRoutes } from './referrals/referrals.routes.ts'
+import { experimentsRoutes } from './experiments/experiments.routes.ts'
+import { memberAnalyticsRoutes } from './member-analytics/member-analytics.routes.ts'
 
 /** Every feature's routes, registered in this order. */
 export const FEATURES: Feature[] = [
@@ -62,6 +64,8 @@ export const FEATURES: Feature[] = [
   paymentsRoutes,
   statsRoutes,
   trackingRoutes,
+  memberAnalyticsRoutes,
+  experimentsRoutes,
   // How customers are reached, and what was sent to them
   messagingRoutes,
   // Risk control: rules, block list, what was flagged

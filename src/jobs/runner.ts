@@ -9,6 +9,7 @@ import { purgeRiskCounters } from './purge-risk-counters.job.ts'
 import { purgeOtpChallenges } from './purge-otp-challenges.job.ts'
 import { purgeWebhookLog } from './purge-webhook-log.job.ts'
 import { purgeSentMessagesJob } from './purge-sent-messages.job.ts'
+import { purgeTrackedEventsJob } from './purge-tracked-events.job.ts'
 import { MEMBER_JOBS } from './member-jobs.ts'
 import { remindExpiringCoupons } from './remind-expiring-coupons.job.ts'
 import { sendCustomerMessages } from './send-customer-messages.job.ts'
@@ -46,7 +47,7 @@ export interface JobSettings {
  * messages go last, so what this tick told customers goes out in the same tick.
  */
 export function scheduledJobs(settings: JobSettings = {}): Job[] {
-  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeRiskCounters, purgeSentMessagesJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
+  const retention = [purgeIdempotencyKeys, purgeOtpChallenges, purgeLoginAttempts, purgeRiskCounters, purgeSentMessagesJob, purgeTrackedEventsJob, purgeWebhookLog(settings.webhookLogRetentionDays)]
   // Gifts return before coupons expire, so a coupon whose gift outlived its validity is then expired in the same tick.
   return [returnExpiredGifts, expireCoupons, remindExpiringCoupons, alertLowStock, failExpiredGroups, rollUpDailyStats, ...retention, ...MEMBER_JOBS, sendCustomerMessages]
 }

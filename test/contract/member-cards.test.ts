@@ -30,7 +30,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(card.points_rules, { per_yuan: 1, sign_in: 0, profile_completed: 0, referral: 0 })
       assert.deepEqual(card.points_expiry, { type: 'end_of_year', years_after: 1 })
       assert.equal(card.points_expiry_notice_days, 30)
-      assert.deepEqual(card.profile_fields, { name: 'optional', phone: 'optional', birthday: 'optional' })
+      assert.deepEqual(card.profile_fields, { name: 'optional', phone: 'optional', birthday: 'optional', gender: 'off' })
       assert.equal(card.stored_value.refund_rule.fee_percent, 5)
       assert.equal(card.member_count, 0)
       assert.equal(card.created_at, '2026-06-15T10:00:00+08:00')

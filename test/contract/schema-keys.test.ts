@@ -9,6 +9,7 @@ const LOOKED_UP_BEFORE_THE_MERCHANT = new Set([
   'api_keys.api_keys_hash_uq',
   'claim_links.claim_links_token_hash_uq',
   'gifts.gifts_token_hash_uq',
+  'experiments.experiments_token_uq',
   'staff.staff_login_uq',
   'staff.staff_setup_slot_uq',
   'staff_sessions.staff_sessions_token_uq',

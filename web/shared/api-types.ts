@@ -5597,7 +5597,9 @@ export interface paths {
          *       columns are ignored; without such a header the first column is the user id). Quoted fields, a BOM, CRLF
          *       line ends and blank lines are fine.
          *     - `application/x-ndjson`: one JSON string or `{"user_id": "…"}` per line.
-         *     - `application/json`: `{"user_ids": ["…", …]}`, within the usual 1 MiB body limit.
+         *     - `application/json`: `{"user_ids": ["…", …]}`, within the usual 1 MiB body limit; or
+         *       `{"segment": {"member_card_id": "…", "segment": "at_risk"}}`: the members of a member card's RFM segment
+         *       now (see `GET /v1/member-cards/{id}/segments`), in member order.
          *
          *     CSV and NDJSON are read as they arrive, up to 64 MiB, so a list of 100,000 users
          *     and more fits in one call. A CSV that cannot be parsed further answers 400 `malformed_request` saying how many
@@ -5621,7 +5623,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        user_ids: unknown[];
+                        user_ids?: unknown[];
+                        /** @description Instead of user_ids: the members of this RFM segment now */
+                        segment?: {
+                            member_card_id: string;
+                            /** @description An RFM segment: high_value, potential, at_risk, win_back, loyal, promising, needs_attention, hibernating, no_orders */
+                            segment: "high_value" | "potential" | "at_risk" | "win_back" | "loyal" | "promising" | "needs_attention" | "hibernating" | "no_orders";
+                        };
                     };
                     /**
                      * @example user_id,name
@@ -6293,6 +6301,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -6403,11 +6412,12 @@ export interface paths {
                             /** @description Other benefits, in words */
                             perks?: string[];
                         }[];
-                        /** @description What the card asks members for: off, optional (when absent) or required */
+                        /** @description What the card asks members for: off, optional (when absent; gender: off when absent) or required */
                         profile_fields?: {
                             name?: "off" | "optional" | "required";
                             phone?: "off" | "optional" | "required";
                             birthday?: "off" | "optional" | "required";
+                            gender?: "off" | "optional" | "required";
                         };
                         points_rules?: {
                             /** @description Points per ¥1 spent (1 when absent); levels multiply points, not growth */
@@ -6493,6 +6503,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -6622,6 +6633,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -6869,6 +6881,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -7000,6 +7013,7 @@ export interface paths {
                                 name: "off" | "optional" | "required";
                                 phone: "off" | "optional" | "required";
                                 birthday: "off" | "optional" | "required";
+                                gender?: "off" | "optional" | "required";
                             };
                             points_rules: {
                                 per_yuan: number;
@@ -7111,6 +7125,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -7155,6 +7171,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -7208,7 +7225,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List members, newest last; by member card, user or member number */
+        /** List members, newest last; by member card, user, member number or RFM segment (each scored against its card’s thresholds) */
         get: {
             parameters: {
                 query?: {
@@ -7217,6 +7234,10 @@ export interface paths {
                     member_card_id?: string;
                     user_id?: string;
                     member_number?: string;
+                    /** @description An RFM segment: high_value, potential, at_risk, win_back, loyal, promising, needs_attention, hibernating, no_orders */
+                    segment?: "high_value" | "potential" | "at_risk" | "win_back" | "loyal" | "promising" | "needs_attention" | "hibernating" | "no_orders";
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
                 };
                 header?: never;
                 path?: never;
@@ -7224,7 +7245,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7258,6 +7279,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -7280,6 +7302,7 @@ export interface paths {
                             }[];
                             next_cursor: string | null;
                         };
+                        "text/csv": string;
                     };
                 };
                 400: components["responses"]["Problem400"];
@@ -7360,6 +7383,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -7424,6 +7448,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -7464,6 +7490,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -7612,6 +7639,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -7673,6 +7701,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -7713,6 +7742,7 @@ export interface paths {
                                         name: "off" | "optional" | "required";
                                         phone: "off" | "optional" | "required";
                                         birthday: "off" | "optional" | "required";
+                                        gender?: "off" | "optional" | "required";
                                     };
                                     points_rules: {
                                         per_yuan: number;
@@ -7842,6 +7872,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -7886,6 +7918,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -7926,6 +7959,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -8072,6 +8106,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -8112,6 +8147,7 @@ export interface paths {
                                         name: "off" | "optional" | "required";
                                         phone: "off" | "optional" | "required";
                                         birthday: "off" | "optional" | "required";
+                                        gender?: "off" | "optional" | "required";
                                     };
                                     points_rules: {
                                         per_yuan: number;
@@ -8263,6 +8299,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -8303,6 +8340,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -8416,6 +8454,8 @@ export interface paths {
                             phone?: string;
                             /** @description YYYY-MM-DD */
                             birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
                         };
                         /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
                         consent?: boolean;
@@ -8456,6 +8496,7 @@ export interface paths {
                                 name?: string;
                                 phone?: string;
                                 birthday?: string;
+                                gender?: string;
                             };
                             consented_at: string | null;
                             referrer_member_id: string | null;
@@ -8496,6 +8537,7 @@ export interface paths {
                                     name: "off" | "optional" | "required";
                                     phone: "off" | "optional" | "required";
                                     birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
                                 };
                                 points_rules: {
                                     per_yuan: number;
@@ -9439,6 +9481,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -9517,6 +9560,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -9667,6 +9711,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -9761,6 +9806,7 @@ export interface paths {
                                     name?: string;
                                     phone?: string;
                                     birthday?: string;
+                                    gender?: string;
                                 };
                                 consented_at: string | null;
                                 referrer_member_id: string | null;
@@ -12919,6 +12965,652 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/member-cards/{member_card_id}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members per RFM segment (recency, frequency, monetary against the card’s thresholds), now */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            thresholds: {
+                                /** @description Frequency and monetary count orders of the last this many days */
+                                window_days: number;
+                                /** @description Recency is high when the last order is at most this many days ago */
+                                recency_days: number;
+                                /** @description Frequency is high from this many orders in the window */
+                                frequency: number;
+                                /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                                monetary: number;
+                            };
+                            thresholds_are_default: boolean;
+                            members: number;
+                            segments: {
+                                /** @description An RFM segment: high_value, potential, at_risk, win_back, loyal, promising, needs_attention, hibernating, no_orders */
+                                segment: "high_value" | "potential" | "at_risk" | "win_back" | "loyal" | "promising" | "needs_attention" | "hibernating" | "no_orders";
+                                /** @description The segment’s name in the seed table (重要价值客户 …) */
+                                name: string;
+                                description: string;
+                                recency: ("high" | "low") | null;
+                                frequency: ("high" | "low") | null;
+                                monetary: ("high" | "low") | null;
+                                members: number;
+                                share: number | null;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-cards/{member_card_id}/segment-thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The card’s RFM thresholds (the seed table’s defaults until changed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            /** @description Frequency and monetary count orders of the last this many days */
+                            window_days: number;
+                            /** @description Recency is high when the last order is at most this many days ago */
+                            recency_days: number;
+                            /** @description Frequency is high from this many orders in the window */
+                            frequency: number;
+                            /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                            monetary: number;
+                            /** @description The seed table’s defaults, not changed by the merchant */
+                            is_default: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        /** Change the card’s RFM thresholds */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            /** @description The thresholds to change; the others keep their values */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Frequency and monetary count orders of the last this many days */
+                        window_days?: number;
+                        /** @description Recency is high when the last order is at most this many days ago */
+                        recency_days?: number;
+                        /** @description Frequency is high from this many orders in the window */
+                        frequency?: number;
+                        /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                        monetary?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            /** @description Frequency and monetary count orders of the last this many days */
+                            window_days: number;
+                            /** @description Recency is high when the last order is at most this many days ago */
+                            recency_days: number;
+                            /** @description Frequency is high from this many orders in the window */
+                            frequency: number;
+                            /** @description Monetary is high from this much spent in the window, integer fen, net of refunds */
+                            monetary: number;
+                            /** @description The seed table’s defaults, not changed by the merchant */
+                            is_default: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-cards/{member_card_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Member growth, active share, points exchange rate and member against other spend over local days */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First local day (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last local day, included (default: today) */
+                    to?: string;
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    member_card_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member_card_id: string;
+                            timezone: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            from: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            to: string;
+                            /** @description Members at the end of the range */
+                            members: number;
+                            /** @description Members who joined in the range */
+                            new_members: number;
+                            member_growth_rate: number | null;
+                            /** @description Members with an order in the range */
+                            active_members: number;
+                            active_share: number | null;
+                            points_earned: number;
+                            /** @description Points spent on rewards in the range */
+                            points_exchanged: number;
+                            points_exchange_rate: number | null;
+                            member_spend: {
+                                orders: number;
+                                /** @description Integer fen, net of refunds */
+                                amount: number;
+                                average_order: number | null;
+                            };
+                            /** @description Redemptions in the range that no member order names: customers who are not members (or did not say) */
+                            other_spend: {
+                                orders: number;
+                                /** @description Integer fen, net of refunds */
+                                amount: number;
+                                average_order: number | null;
+                            };
+                            by_day: {
+                                /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                                date: string;
+                                new_members: number;
+                                members: number;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/redeemers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Redeemers of a card (or of all) by gender and age band, from the profiles members gave with consent */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First local day (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last local day, included (default: today) */
+                    to?: string;
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                    card_id?: string;
+                    /** @description Which list CSV answers (default by_gender) */
+                    list?: "by_gender" | "by_age_band";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            card_id: string | null;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            from: string;
+                            /** @description A local date in the merchant’s time zone, YYYY-MM-DD */
+                            to: string;
+                            redeemers: number;
+                            by_gender: {
+                                gender: "female" | "male" | "other" | "unknown";
+                                redeemers: number;
+                                share: number | null;
+                            }[];
+                            by_age_band: {
+                                age_band: "under_18" | "18_24" | "25_34" | "35_44" | "45_54" | "55_plus" | "unknown";
+                                redeemers: number;
+                                share: number | null;
+                            }[];
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an A/B test of two or more cards behind one claim token */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Two to ten different cards; visitors are spread over them in proportion to their weights */
+                        variants: {
+                            card_id: string;
+                            weight: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            status: "running" | "stopped";
+                            /** @description Works in the claim flow: GET/POST /v1/claim/{token} */
+                            token: string;
+                            /** @description The wallet’s claim page for the token */
+                            url: string;
+                            variants: {
+                                card_id: string;
+                                weight: number;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-variant funnel of an experiment, the p-value and the leader at 95 % */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description csv answers the list as text/csv (as `Accept: text/csv` does) */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    experiment_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            status: "running" | "stopped";
+                            token: string;
+                            url: string;
+                            variants: {
+                                card_id: string;
+                                weight: number;
+                                /** @description Claim-page views that showed this variant while the experiment ran */
+                                views: number;
+                                /** @description Coupons claimed through the experiment, not voided */
+                                claims: number;
+                                /** @description Of those, redeemed and not reversed */
+                                redemptions: number;
+                                claim_rate: number | null;
+                                redemption_rate: number | null;
+                            }[];
+                            p_value: number | null;
+                            leader: string | null;
+                            winner_card_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            stopped_at: string | null;
+                        };
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{experiment_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the experiment and keep one card (the given one, else the leader, else the best so far) for every visitor from now on */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    experiment_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        keep_card_id?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            status: "running" | "stopped";
+                            token: string;
+                            url: string;
+                            variants: {
+                                card_id: string;
+                                weight: number;
+                                /** @description Claim-page views that showed this variant while the experiment ran */
+                                views: number;
+                                /** @description Coupons claimed through the experiment, not voided */
+                                claims: number;
+                                /** @description Of those, redeemed and not reversed */
+                                redemptions: number;
+                                claim_rate: number | null;
+                                redemption_rate: number | null;
+                            }[];
+                            p_value: number | null;
+                            leader: string | null;
+                            winner_card_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            stopped_at: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/message-channels": {
         parameters: {
             query?: never;
@@ -15014,7 +15706,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "coupon_locked" | "sharing_not_allowed" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "gift_not_found" | "gift_not_allowed" | "gift_closed" | "coupon_gifting" | "coupon_gifted" | "wechat_app_not_found" | "group_not_found" | "group_not_offered" | "group_closed" | "already_in_group" | "invite_not_allowed" | "service_unavailable" | "internal_error";
+            code: "malformed_request" | "unauthenticated" | "forbidden" | "csrf_token_invalid" | "not_found" | "card_not_found" | "code_not_found" | "store_not_found" | "coupon_not_found" | "redemption_not_found" | "api_key_not_found" | "claim_link_not_found" | "merchant_not_found" | "member_card_not_found" | "member_not_found" | "reward_not_found" | "order_not_found" | "pickup_code_not_found" | "webhook_endpoint_not_found" | "event_not_found" | "notification_not_found" | "payment_not_found" | "payment_rule_not_found" | "order_conflict" | "staff_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "request_timeout" | "headers_too_large" | "validation_failed" | "webhook_url_not_allowed" | "below_threshold" | "order_amount_too_large" | "idempotency_key_reused" | "request_in_progress" | "out_of_stock" | "get_limit_reached" | "card_not_active" | "insufficient_stock" | "already_redeemed" | "already_reversed" | "expired" | "not_yet_valid" | "voided" | "coupon_locked" | "sharing_not_allowed" | "outside_usable_hours" | "store_not_allowed" | "invalid_state" | "claim_link_inactive" | "experiment_not_found" | "experiment_stopped" | "already_member" | "member_card_not_active" | "insufficient_points" | "insufficient_balance" | "balance_limit_exceeded" | "stored_value_not_enabled" | "refund_not_allowed" | "refund_exceeds_order" | "reward_not_active" | "exchange_limit_reached" | "already_picked_up" | "already_signed_in" | "sign_in_not_offered" | "duplicate_source_ref" | "duplicate_payment_ref" | "duplicate_order_ref" | "login_taken" | "setup_closed" | "setup_done" | "invalid_credentials" | "otp_invalid" | "otp_rate_limited" | "rate_limited" | "capability_not_allowed" | "message_channel_not_found" | "delivery_unavailable" | "risk_blocked" | "confirmation_required" | "risk_block_not_found" | "gift_not_found" | "gift_not_allowed" | "gift_closed" | "coupon_gifting" | "coupon_gifted" | "wechat_app_not_found" | "group_not_found" | "group_not_offered" | "group_closed" | "already_in_group" | "invite_not_allowed" | "service_unavailable" | "internal_error";
             errors?: {
                 field: string;
                 code: string;
@@ -15081,7 +15773,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, message_channel_not_found, risk_block_not_found, gift_not_found, wechat_app_not_found, group_not_found */
+        /** @description Problem: not_found, card_not_found, code_not_found, store_not_found, coupon_not_found, redemption_not_found, api_key_not_found, claim_link_not_found, merchant_not_found, member_card_not_found, member_not_found, reward_not_found, order_not_found, pickup_code_not_found, webhook_endpoint_not_found, event_not_found, notification_not_found, payment_not_found, payment_rule_not_found, staff_not_found, experiment_not_found, message_channel_not_found, risk_block_not_found, gift_not_found, wechat_app_not_found, group_not_found */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -15108,7 +15800,7 @@ export interface components {
                 "application/json": components["schemas"]["Problem"];
             };
         };
-        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, coupon_locked, sharing_not_allowed, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, gift_not_allowed, gift_closed, coupon_gifting, coupon_gifted, group_not_offered, group_closed, already_in_group, invite_not_allowed */
+        /** @description Problem: order_conflict, request_in_progress, out_of_stock, get_limit_reached, card_not_active, insufficient_stock, already_redeemed, already_reversed, expired, not_yet_valid, voided, coupon_locked, sharing_not_allowed, outside_usable_hours, store_not_allowed, invalid_state, claim_link_inactive, experiment_stopped, already_member, member_card_not_active, insufficient_points, insufficient_balance, balance_limit_exceeded, stored_value_not_enabled, refund_not_allowed, refund_exceeds_order, reward_not_active, exchange_limit_reached, already_picked_up, already_signed_in, sign_in_not_offered, duplicate_source_ref, duplicate_payment_ref, duplicate_order_ref, login_taken, setup_closed, setup_done, gift_not_allowed, gift_closed, coupon_gifting, coupon_gifted, group_not_offered, group_closed, already_in_group, invite_not_allowed */
         Problem409: {
             headers: {
                 [name: string]: unknown;

@@ -9,6 +9,10 @@ import type { FeatureApp } from '../feature.ts'
 import { idempotencyKeyOf } from '../../http/idempotency.ts'
 import { countBytes, readUpload, rowsOfList, uploadFormatOf, UploadError, uploadTooLarge, type UploadRow } from './bulk-issue.parse.ts'
 import { BulkIssueInterrupted, bulkIssue, MAX_LISTED_FAILURES } from './bulk-issue.service.ts'
+import { findMemberCard } from '../member-cards/member-cards.repository.ts'
+import { segmentUserIds } from '../member-analytics/member-analytics.service.ts'
+import { SegmentName } from '../member-analytics/member-analytics.routes.ts'
+import type { RfmSegment } from '../../domain/rfm.ts'
 
 /** A CSV or NDJSON upload may be this large (about three million ids); it is read as it arrives. */
 export const UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024
@@ -48,7 +52,9 @@ stop the others; the report lists it with its 1-based row number and a code: \`g
   columns are ignored; without such a header the first column is the user id). Quoted fields, a BOM, CRLF
   line ends and blank lines are fine.
 - \`application/x-ndjson\`: one JSON string or \`{"user_id": "…"}\` per line.
-- \`application/json\`: \`{"user_ids": ["…", …]}\`, within the usual 1 MiB body limit.
+- \`application/json\`: \`{"user_ids": ["…", …]}\`, within the usual 1 MiB body limit; or
+  \`{"segment": {"member_card_id": "…", "segment": "at_risk"}}\`: the members of a member card's RFM segment
+  now (see \`GET /v1/member-cards/{id}/segments\`), in member order.
 
 CSV and NDJSON are read as they arrive, up to ${UPLOAD_LIMIT_BYTES / (1024 * 1024)} MiB, so a list of 100,000 users
 and more fits in one call. A CSV that cannot be parsed further answers 400 \`malformed_request\` saying how many
@@ -72,6 +78,17 @@ async function* listRows(values: readonly unknown[]): AsyncGenerator<UploadRow> 
 /** The JSON body's list (its schema, checked before the handler runs, makes it one). */
 function userIdsOf(body: unknown): unknown[] {
   return typeof body === 'object' && body !== null && 'user_ids' in body && Array.isArray(body.user_ids) ? body.user_ids : []
+}
+
+/** The segment a JSON body targets instead of a list, if any. */
+function segmentOf(body: unknown): { member_card_id: string; segment: RfmSegment } | null {
+  return typeof body === 'object' && body !== null && 'segment' in body ? (body.segment as { member_card_id: string; segment: RfmSegment }) : null
+}
+
+/** The members of a member card's segment as rows, numbered in member order. */
+async function* segmentRows(ctx: AppContext, merchantId: string, target: { member_card_id: string; segment: RfmSegment }): AsyncGenerator<UploadRow> {
+  let row = 0
+  for await (const userId of segmentUserIds(ctx, merchantId, target.member_card_id, target.segment)) yield { row: ++row, userId, problem: null }
 }
 
 /** The rows of the request: a streamed CSV or NDJSON body, or the JSON body's list. */
@@ -113,7 +130,15 @@ export async function bulkIssueRoutes(app: FeatureApp, ctx: AppContext): Promise
           body: {
             content: {
               'application/json': {
-                schema: Type.Object({ user_ids: Type.Array(Type.Unknown({ description: 'A user id (each is checked as a row of its own)' })) }, { additionalProperties: false }),
+                schema: Type.Object(
+                  {
+                    user_ids: Type.Optional(Type.Array(Type.Unknown({ description: 'A user id (each is checked as a row of its own)' }))),
+                    segment: Type.Optional(
+                      Type.Object({ member_card_id: Type.String({ minLength: 1, maxLength: 100 }), segment: SegmentName }, { additionalProperties: false, description: 'Instead of user_ids: the members of this RFM segment now' }),
+                    ),
+                  },
+                  { additionalProperties: false, description: 'Either user_ids or segment' },
+                ),
               },
               // Streams: described here, read by the route (a schema with a type would be applied to the stream).
               'text/csv': { schema: { description: 'One user id per line, or a CSV whose header row has a `user_id` column', examples: ['user_id,name\nu1001,Li Lei\nu1002,Han Meimei\n'] } },
@@ -127,8 +152,16 @@ export async function bulkIssueRoutes(app: FeatureApp, ctx: AppContext): Promise
         const { merchantId, merchantTz } = merchantOf(request)
         const { card_id } = request.params
         const runKey = idempotencyKeyOf(request)
+        const segment = request.body instanceof Readable ? null : segmentOf(request.body)
+        if (segment !== null && userIdsOf(request.body).length > 0) {
+          throw validationFailed([{ field: 'segment', code: 'conflict', message: 'send either user_ids or segment, not both' }])
+        }
+        const jsonBody = typeof request.body === 'object' && request.body !== null && !(request.body instanceof Readable)
+        if (jsonBody && segment === null && !('user_ids' in (request.body as object))) throw validationFailed([{ field: 'user_ids', code: 'required', message: 'is required (or segment)' }])
+        if (segment !== null) await findMemberCard(ctx.database.db, merchantId, segment.member_card_id)
+        const rows = segment === null ? uploadRowsOf(request) : segmentRows(ctx, merchantId, segment)
         try {
-          const report = await bulkIssue(ctx, { merchantId, merchantTz, cardId: card_id, runKey }, uploadRowsOf(request))
+          const report = await bulkIssue(ctx, { merchantId, merchantTz, cardId: card_id, runKey }, rows)
           return reply.code(200).send(report)
         } catch (error) {
           const cause = error instanceof BulkIssueInterrupted ? error.cause : error

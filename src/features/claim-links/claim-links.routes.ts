@@ -156,7 +156,9 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
       },
     },
     async (request) => {
-      const { link, card, merchant, stores, unavailableReason } = await claimPageOf(ctx, request.params.token)
+      const device = request.headers['kabao-device']
+      const visitor = request.customer ? `u:${request.customer.userId}` : typeof device === 'string' && /^[\x21-\x7e]{1,128}$/.test(device) ? `d:${device}` : null
+      const { link, card, merchant, stores, unavailableReason } = await claimPageOf(ctx, request.params.token, visitor)
       await countCardView(ctx, request, merchant, card.card.id)
       const tz = merchant.timezone
       return {

@@ -17,6 +17,8 @@ import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
 import { judgeRisk } from '../risk/risk.service.ts'
 import { countSharedClaim } from '../sharing/sharing.service.ts'
 import type { RiskSubject } from '../../domain/risk.ts'
+import { countVariantView, findExperimentByToken, variantFor, type ExperimentRow } from '../experiments/experiments.service.ts'
+import { insertExperimentClaim } from '../experiments/experiments.repository.ts'
 import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithTokenHash, insertClaimLink, listLegacyTokens, sealLegacyToken, type ClaimLinkRow } from './claim-links.repository.ts'
 
 export type { ClaimLinkRow }
@@ -124,13 +126,22 @@ export interface ClaimPage {
   /** The stores the card is limited to (none: every store). */
   stores: StoreSummary[]
   unavailableReason: UnavailableReason | null
+  /** The A/B test behind the token, when it is one: `link` then stands for the variant shown. */
+  experiment: ExperimentRow | null
+}
+
+/** An experiment's token as a link that is always active, of the variant `cardId`. */
+function experimentAsLink(experiment: ExperimentRow, cardId: string): ClaimLinkRow {
+  return { id: experiment.id, merchant_id: experiment.merchant_id, card_id: cardId, token_hash: experiment.token_hash, token_sealed: experiment.token_sealed, legacy_token: null, status: 'active', claimed_count: 0, max_claims: null, expires_at: null, created_at: experiment.created_at, request_ref: null, channel_tag: null, campaign: null, shared_by: null, friend_count: 0 }
 }
 
 /** What the claim page shows before the customer claims: the card, the merchant and whether it can still be had. */
-export async function claimPageOf(ctx: AppContext, token: string): Promise<ClaimPage> {
+export async function claimPageOf(ctx: AppContext, token: string, visitor: string | null = null): Promise<ClaimPage> {
   const { db } = ctx.database
-  const link = await findClaimLinkByToken(db, token)
+  const experiment = (await findClaimLinkByToken(db, token)) ? null : ((await findExperimentByToken(ctx, token)) ?? null)
+  const link = experiment ? experimentAsLink(experiment, await variantFor(ctx, experiment, visitor)) : await findClaimLinkByToken(db, token)
   if (!link) throw notFound()
+  if (experiment) await countVariantView(ctx, experiment, link.card_id)
   const [card, merchant] = await Promise.all([findCardWithTerms(db, link.merchant_id, link.card_id), loadWalletSigning(ctx, link.merchant_id)])
   if (!card || !merchant) throw notFound()
   return {
@@ -139,6 +150,7 @@ export async function claimPageOf(ctx: AppContext, token: string): Promise<Claim
     merchant: { id: merchant.merchantId, name: merchant.name, timezone: merchant.timezone },
     stores: await storesOf(db, link.merchant_id, card.terms.store_ids),
     unavailableReason: unavailableReason(link, card, merchant.timezone, ctx.clock.now()),
+    experiment,
   }
 }
 
@@ -164,6 +176,18 @@ export async function claimThroughLink(
   const couponId = await onceForRequest(requestRef, claimed, async () => {
     // Judged before the claim's transaction: counting is its own short write (or Redis), and a refused claim writes nothing else.
     await judgeRisk(ctx, merchantId, { ...risk, userId }, 'claim')
+    const experiment = await findExperimentByToken(ctx, token)
+    if (experiment) {
+      // A link of another merchant does not exist for this customer.
+      if (experiment.merchant_id !== merchantId) throw notFound()
+      const cardId = await variantFor(ctx, experiment, `u:${userId}`)
+      return db.transaction().execute(async (tx) => {
+        const issued = await issueCouponInTx(ctx, tx, { merchantId, merchantTz: customer.merchantTz, cardId, userId, source: 'claim_link', sourceRef: requestRef && sourceRefOf(requestRef) }, now)
+        if (!issued.created) throw new AppError('request_in_progress', 'This claim was made at the same time by another run of the request.')
+        await insertExperimentClaim(tx, { merchant_id: merchantId, coupon_id: issued.coupon.id, experiment_id: experiment.id, card_id: cardId, user_id: userId, claimed_at: now })
+        return issued.coupon.id
+      })
+    }
     return db.transaction().execute(async (tx) => {
       const link = await findClaimLinkByToken(tx, token)
       // A link of another merchant does not exist for this customer.

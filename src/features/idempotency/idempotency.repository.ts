@@ -59,7 +59,7 @@ export async function finishIdempotencyKey(db: Db, run: RunningKey, answer: { st
 }
 
 /** Tables of things a merchant makes, whose rows record the Idempotency-Key request that made them. */
-export type MadeByRequest = 'cards' | 'stores' | 'rewards' | 'member_cards' | 'claim_links' | 'payment_rules' | 'webhook_endpoints' | 'staff'
+export type MadeByRequest = 'cards' | 'stores' | 'rewards' | 'member_cards' | 'claim_links' | 'payment_rules' | 'webhook_endpoints' | 'staff' | 'experiments'
 
 /** The `find` of onceForRequest for a creation: what `load` makes of the row the request made in `table`, if it made one. */
 export function madeByRequest<T>(db: Db, table: MadeByRequest, merchantId: string, load: (id: string) => Promise<T>): (requestRef: string) => Promise<T | undefined> {

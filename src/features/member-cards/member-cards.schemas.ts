@@ -42,7 +42,7 @@ export const CreateMemberCardBody = Type.Object(
     member_number_prefix: Type.Optional(Type.String({ pattern: '^[A-Z0-9]{0,8}$', description: 'Put before the 8-digit member number' })),
     levels: Type.Array(Level, { minItems: 1, maxItems: MAX_LEVELS }),
     profile_fields: Type.Optional(
-      Type.Object({ name: ProfileSetting, phone: ProfileSetting, birthday: ProfileSetting }, { additionalProperties: false, description: 'What the card asks members for: off, optional (when absent) or required' }),
+      Type.Object({ name: ProfileSetting, phone: ProfileSetting, birthday: ProfileSetting, gender: ProfileSetting }, { additionalProperties: false, description: 'What the card asks members for: off, optional (when absent; gender: off when absent) or required' }),
     ),
     points_rules: Type.Optional(EarningRules('Points', 1)),
     growth_rules: Type.Optional(EarningRules('Growth', 1)),
@@ -110,7 +110,7 @@ export interface MemberCardInput {
   privacy_notice?: string | null
   member_number_prefix?: string
   levels: { name: string; min_growth: number; percent_off?: number; points_multiplier?: number; birthday_card_id?: string | null; perks?: string[] }[]
-  profile_fields?: Partial<Record<'name' | 'phone' | 'birthday', Setting>>
+  profile_fields?: Partial<Record<'name' | 'phone' | 'birthday' | 'gender', Setting>>
   points_rules?: Rules
   growth_rules?: Rules
   points_expiry?: { type: 'never' | 'end_of_year' | 'days'; years_after?: number; days?: number; notice_days?: number }
@@ -122,7 +122,7 @@ export interface MemberCardInput {
 /* What the API answers. */
 
 const ProfileSettingValue = Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('required')])
-const ProfileFieldsSchema = Type.Object({ name: ProfileSettingValue, phone: ProfileSettingValue, birthday: ProfileSettingValue })
+const ProfileFieldsSchema = Type.Object({ name: ProfileSettingValue, phone: ProfileSettingValue, birthday: ProfileSettingValue, gender: Type.Optional(ProfileSettingValue) })
 const EarningRulesSchema = Type.Object({ per_yuan: Type.Integer(), sign_in: Type.Integer(), profile_completed: Type.Integer(), referral: Type.Integer() })
 const PointsExpirySchema = Type.Union([
   Type.Object({ type: Type.Literal('never') }),

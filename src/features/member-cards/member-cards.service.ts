@@ -54,7 +54,7 @@ function termsFrom(input: MemberCardInput): MemberCardTerms {
       birthday_card_id: level.birthday_card_id ?? null,
       perks: level.perks ?? [],
     })),
-    profile_fields: { name: input.profile_fields?.name ?? 'optional', phone: input.profile_fields?.phone ?? 'optional', birthday: input.profile_fields?.birthday ?? 'optional' },
+    profile_fields: { name: input.profile_fields?.name ?? 'optional', phone: input.profile_fields?.phone ?? 'optional', birthday: input.profile_fields?.birthday ?? 'optional', gender: input.profile_fields?.gender ?? 'off' },
     points_rules: earningRules(input.points_rules),
     growth_rules: earningRules(input.growth_rules),
     points_expiry: expiryRule(input.points_expiry),

@@ -3,7 +3,10 @@ import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { IdParam, ListQuery, UserId, listOf, responses } from '../../http/schemas.ts'
+import { FormatQuery, jsonOrCsv, sendJsonOrCsv } from '../../http/csv.ts'
 import { decodeCursor, page } from '../../pagination.ts'
+import { membersInSegment } from '../member-analytics/member-analytics.service.ts'
+import { SegmentName } from '../member-analytics/member-analytics.routes.ts'
 import { fromJson } from '../../db/database.ts'
 import type { MemberCardTerms } from '../../domain/member-card-rules.ts'
 import type { FeatureApp } from '../feature.ts'
@@ -13,6 +16,9 @@ import { JoinFields, MemberSchema, SignInSchema, UpdateProfileBody } from './mem
 import { joinMember, signIn, updateProfile } from './members.service.ts'
 
 const MemberParams = IdParam('member_id')
+
+/** The CSV of a list of members: its plain fields. */
+const MEMBER_COLUMNS = ['id', 'member_card_id', 'user_id', 'member_number', 'level', 'growth', 'points_balance', 'stored_value_balance', 'joined_at'] as const
 
 export async function membersRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
@@ -49,26 +55,33 @@ export async function membersRoutes(app: FeatureApp, ctx: AppContext): Promise<v
     {
       schema: {
         tags: ['members'],
-        summary: 'List members, newest last; by member card, user or member number',
+        summary: 'List members, newest last; by member card, user, member number or RFM segment (each scored against its card’s thresholds)',
         querystring: Type.Intersect([
           ListQuery,
           Type.Object({
             member_card_id: Type.Optional(Type.String({ maxLength: 100 })),
             user_id: Type.Optional(Type.String({ maxLength: 128 })),
             member_number: Type.Optional(Type.String({ maxLength: 50 })),
+            segment: Type.Optional(SegmentName),
+            ...FormatQuery,
           }),
         ]),
-        response: responses({ 200: listOf(MemberSchema) }),
+        response: responses({ 200: jsonOrCsv(listOf(MemberSchema), 'The rows of `data` (this page), one member per line') }),
       },
       config: { till: true },
     },
-    async (request) => {
+    async (request, reply) => {
       const { merchantId, merchantTz } = merchantOf(request)
       const { query } = request
       const limit = query.limit ?? 50
       const filter = { memberCardId: query.member_card_id, userId: query.user_id, memberNumber: query.member_number }
-      const rows = await listMembers(db, merchantId, filter, decodeCursor(query.cursor), limit + 1)
-      return page(rows, limit, ({ terms, ...member }) => presentMember(member, fromJson<MemberCardTerms>(terms), merchantTz))
+      const after = decodeCursor(query.cursor)
+      const rows =
+        query.segment === undefined
+          ? await listMembers(db, merchantId, filter, after, limit + 1)
+          : (await membersInSegment(ctx, merchantId, filter, query.segment, after, limit + 1)).map((scored) => scored.member)
+      const body = page(rows, limit, ({ terms, ...member }) => presentMember(member, fromJson<MemberCardTerms>(terms), merchantTz))
+      return sendJsonOrCsv(request, reply, body, { columns: MEMBER_COLUMNS, rows: (b) => b.data })
     },
   )
 

@@ -7,6 +7,7 @@ export const ProfileBody = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
     phone: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     birthday: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' })),
+    gender: Type.Optional(Type.String({ maxLength: 10, description: 'female, male or other; only when the card asks for it' })),
   },
   { additionalProperties: false, description: 'Only the fields the member card asks for' },
 )
@@ -36,7 +37,7 @@ const MemberFields = {
   growth: Type.Integer(),
   points_balance: Type.Integer(),
   stored_value_balance: Money,
-  profile: Type.Object({ name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()), birthday: Type.Optional(Type.String()) }),
+  profile: Type.Object({ name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()), birthday: Type.Optional(Type.String()), gender: Type.Optional(Type.String()) }),
   consented_at: Nullable(Timestamp),
   referrer_member_id: Nullable(Type.String()),
   next_review_at: Nullable(Timestamp),

@@ -54,3 +54,18 @@ export async function distinctViewers(db: Db, merchantId: string, cardId: string
   const row = await q.executeTakeFirst()
   return Number(row?.n ?? 0)
 }
+
+/** Forgets at most `batch` tracked events (views and merchants' own events) older than `cutoff`, oldest first; returns how many. */
+export async function purgeTrackedEvents(db: Db, cutoff: number, batch = 1000): Promise<number> {
+  const oldest = db.selectFrom('tracked_events').select('id').where('occurred_at', '<', cutoff).orderBy('occurred_at').limit(batch)
+  const result = await db.deleteFrom('tracked_events').where('id', 'in', oldest).where('occurred_at', '<', cutoff).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/** Forgets who viewed a card on the oldest merchant-day before `cutoffDay` ('YYYY-MM-DD'); returns how many rows. */
+export async function purgeDayViewers(db: Db, cutoffDay: string): Promise<number> {
+  const oldest = await db.selectFrom('card_day_viewers').select(['day', 'merchant_id']).where('day', '<', cutoffDay).orderBy('day').limit(1).executeTakeFirst()
+  if (!oldest) return 0
+  const result = await db.deleteFrom('card_day_viewers').where('day', '=', oldest.day).where('merchant_id', '=', oldest.merchant_id).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

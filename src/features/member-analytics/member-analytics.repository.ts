@@ -1,0 +1,167 @@
+import { sql } from 'kysely'
+import type { Db } from '../../db/database.ts'
+import type { RfmInputs, RfmThresholds } from '../../domain/rfm.ts'
+import type { RfmThresholdsTable } from './member-analytics.table.ts'
+
+type Count = number | string | bigint | null
+const n = (value: Count | undefined) => Number(value ?? 0)
+
+export async function findThresholds(db: Db, merchantId: string, memberCardId: string): Promise<RfmThresholds | undefined> {
+  const row = await db
+    .selectFrom('rfm_thresholds')
+    .select(['window_days', 'recency_days', 'frequency', 'monetary'])
+    .where('merchant_id', '=', merchantId)
+    .where('member_card_id', '=', memberCardId)
+    .executeTakeFirst()
+  return row && { window_days: n(row.window_days), recency_days: n(row.recency_days), frequency: n(row.frequency), monetary: n(row.monetary) }
+}
+
+/** Thresholds of several member cards at once (cards with the defaults are absent). */
+export async function thresholdsOfCards(db: Db, merchantId: string, memberCardIds: string[]): Promise<Map<string, RfmThresholds>> {
+  if (memberCardIds.length === 0) return new Map()
+  const rows = await db.selectFrom('rfm_thresholds').selectAll().where('merchant_id', '=', merchantId).where('member_card_id', 'in', memberCardIds).execute()
+  return new Map(rows.map((r) => [r.member_card_id, { window_days: n(r.window_days), recency_days: n(r.recency_days), frequency: n(r.frequency), monetary: n(r.monetary) }]))
+}
+
+export async function saveThresholds(db: Db, row: RfmThresholdsTable): Promise<void> {
+  await db
+    .insertInto('rfm_thresholds')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['merchant_id', 'member_card_id']).doUpdateSet({ window_days: row.window_days, recency_days: row.recency_days, frequency: row.frequency, monetary: row.monetary, updated_at: row.updated_at }),
+    )
+    .execute()
+}
+
+/**
+ * What RFM scoring reads of these members: the last order ever, and orders and spend since `windowStart`
+ * (an order refunded in full does not count; spend is net of refunds). Members without orders are absent.
+ */
+export async function rfmInputsOf(db: Db, merchantId: string, memberIds: string[], windowStart: number): Promise<Map<string, RfmInputs>> {
+  if (memberIds.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('member_orders')
+    .select([
+      'member_id',
+      (eb) => eb.fn.max<Count>('created_at').as('last_order_at'),
+      sql<Count>`sum(case when created_at >= ${windowStart} and refunded_amount < order_amount then 1 else 0 end)`.as('orders'),
+      sql<Count>`sum(case when created_at >= ${windowStart} then order_amount - refunded_amount else 0 end)`.as('spend'),
+    ])
+    .where('merchant_id', '=', merchantId)
+    .where('member_id', 'in', memberIds)
+    .groupBy('member_id')
+    .execute()
+  return new Map(rows.map((r) => [r.member_id, { last_order_at: r.last_order_at === null ? null : n(r.last_order_at), orders: n(r.orders), spend: n(r.spend) }]))
+}
+
+/**
+ * Which local day (index into `starts`) each instant of `column` falls in, for rows in [starts[0], until):
+ * day boundaries are the merchant's midnights, computed by the caller (so daylight saving is handled).
+ */
+function dayIndex(column: string, starts: number[]) {
+  const whens = starts.slice(1).map((start, i) => sql`when ${sql.ref(column)} < ${sql.lit(start)} then ${sql.lit(i)}`)
+  // A bare 0 would be read as a column position in GROUP BY: one day is still a case.
+  if (whens.length === 0) return sql<number>`case when ${sql.ref(column)} is not null then 0 else 0 end`
+  return sql<number>`case ${sql.join(whens, sql` `)} else ${sql.lit(starts.length - 1)} end`
+}
+
+/** Members of the card who joined before `before`, and those who joined on each day of `starts` until `until`. */
+export async function joinsPerDay(db: Db, merchantId: string, memberCardId: string, starts: number[], until: number) {
+  const before = await db
+    .selectFrom('members')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('merchant_id', '=', merchantId)
+    .where('member_card_id', '=', memberCardId)
+    .where('joined_at', '<', starts[0])
+    .executeTakeFirst()
+  const day = dayIndex('joined_at', starts)
+  const rows = await db
+    .selectFrom('members')
+    .select([day.as('day'), (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('merchant_id', '=', merchantId)
+    .where('member_card_id', '=', memberCardId)
+    .where('joined_at', '>=', starts[0])
+    .where('joined_at', '<', until)
+    .groupBy(day)
+    .execute()
+  return { before: n(before?.n), perDay: new Map(rows.map((r) => [Number(r.day), n(r.n)])) }
+}
+
+/** The card's members' orders in [from, until): how many members ordered, orders not refunded in full, net spend. */
+export async function memberOrdersIn(db: Db, merchantId: string, memberCardId: string, from: number, until: number) {
+  const row = await db
+    .selectFrom('member_orders as o')
+    .innerJoin('members as m', (join) => join.onRef('m.merchant_id', '=', 'o.merchant_id').onRef('m.id', '=', 'o.member_id'))
+    .select([
+      sql<Count>`count(distinct o.member_id)`.as('active'),
+      sql<Count>`sum(case when o.refunded_amount < o.order_amount then 1 else 0 end)`.as('orders'),
+      sql<Count>`sum(o.order_amount - o.refunded_amount)`.as('spend'),
+    ])
+    .where('o.merchant_id', '=', merchantId)
+    .where('m.member_card_id', '=', memberCardId)
+    .where('o.created_at', '>=', from)
+    .where('o.created_at', '<', until)
+    .executeTakeFirst()
+  return { active: n(row?.active), orders: n(row?.orders), spend: n(row?.spend) }
+}
+
+/** Points the card's members earned (every positive entry) and spent on rewards (exchanges, net of their refunds) in [from, until). */
+export async function pointsFlowIn(db: Db, merchantId: string, memberCardId: string, from: number, until: number) {
+  const row = await db
+    .selectFrom('points_entries as e')
+    .innerJoin('members as m', (join) => join.onRef('m.merchant_id', '=', 'e.merchant_id').onRef('m.id', '=', 'e.member_id'))
+    .select([
+      sql<Count>`sum(case when e.delta > 0 and e.type not in ('exchange', 'refund') then e.delta else 0 end)`.as('earned'),
+      sql<Count>`sum(case when e.type = 'exchange' then -e.delta else 0 end)`.as('exchanged'),
+    ])
+    .where('e.merchant_id', '=', merchantId)
+    .where('m.member_card_id', '=', memberCardId)
+    .where('e.created_at', '>=', from)
+    .where('e.created_at', '<', until)
+    .executeTakeFirst()
+  return { earned: n(row?.earned), exchanged: n(row?.exchanged) }
+}
+
+/** Redemptions standing (not reversed) in [from, until) that no member order names: what customers who are not members spent. */
+export async function nonMemberRedemptionsIn(db: Db, merchantId: string, from: number, until: number) {
+  const row = await db
+    .selectFrom('redemptions as r')
+    .select([(eb) => eb.fn.countAll<number | string>().as('orders'), sql<Count>`sum(coalesce(r.order_amount, 0))`.as('spend')])
+    .where('r.merchant_id', '=', merchantId)
+    .where('r.redeemed_at', '>=', from)
+    .where('r.redeemed_at', '<', until)
+    .where('r.reversed_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('member_orders as o').select('o.id').whereRef('o.merchant_id', '=', 'r.merchant_id').whereRef('o.redemption_id', '=', 'r.id'))),
+    )
+    .executeTakeFirst()
+  return { orders: n(row?.orders), spend: n(row?.spend) }
+}
+
+/** Distinct customers with a redemption in [from, until) that stands, of one card or of all. */
+export async function redeemerIds(db: Db, merchantId: string, cardId: string | undefined, from: number, until: number): Promise<string[]> {
+  let q = db
+    .selectFrom('redemptions as r')
+    .innerJoin('coupons as c', (join) => join.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
+    .select('c.user_id')
+    .distinct()
+    .where('r.merchant_id', '=', merchantId)
+    .where('r.redeemed_at', '>=', from)
+    .where('r.redeemed_at', '<', until)
+    .where('r.reversed_at', 'is', null)
+  if (cardId !== undefined) q = q.where('r.card_id', '=', cardId)
+  return (await q.execute()).map((r) => r.user_id)
+}
+
+/** The profiles these users gave with consent, through any of the merchant's member cards (oldest membership first). */
+export async function consentedProfiles(db: Db, merchantId: string, userIds: string[]) {
+  if (userIds.length === 0) return []
+  return db
+    .selectFrom('members')
+    .select(['user_id', 'profile', 'birthday'])
+    .where('merchant_id', '=', merchantId)
+    .where('user_id', 'in', userIds)
+    .where('consented_at', 'is not', null)
+    .orderBy('id')
+    .execute()
+}
