@@ -134,7 +134,7 @@ async function redeemScenario(rig: Rig, mode: Mode, name: string, description: s
 }
 
 /** The scenarios a run measures; `--scenario` narrows it (such a run is printed, not written to the results). */
-const SCENARIOS = ['redeem', 'check', 'wallet', 'issue-burst', 'bulk-issue', 'redeem-large-db'] as const
+const SCENARIOS = ['redeem', 'check', 'wallet', 'issue-burst', 'bulk-issue', 'redeem-till', 'redeem-large-db'] as const
 type ScenarioName = (typeof SCENARIOS)[number]
 
 async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<ScenarioName>): Promise<EngineResults> {
@@ -149,6 +149,8 @@ async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<Sce
     const redeemCodes = await seed('redeem', mode.redeemPool, 'r')
     const largeCodes = await seed('redeem-large-db', mode.redeemPool, 'l')
     const checkCodes = await seed('check', mode.checkPool, 'c')
+    const tillOffCodes = await seed('redeem-till', mode.redeemPool, 'toff')
+    const tillOnCodes = await seed('redeem-till', mode.redeemPool, 'ton')
     const tokens: string[] = []
     if (want('wallet')) {
       await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.walletUsers * mode.couponsPerWallet, userOf: (i) => `w${i % mode.walletUsers}`, keepCodes: false })
@@ -182,6 +184,7 @@ async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<Sce
 
     if (want('issue-burst')) scenarios.push(await burstScenario(rig, mode))
     if (want('bulk-issue')) scenarios.push(await bulkScenario(rig, mode))
+    if (want('redeem-till')) scenarios.push(...(await tillScenarios(rig, mode, tillOffCodes, tillOnCodes)))
     if (want('redeem-large-db')) scenarios.push(await largeDbScenario(rig, mode, largeCodes))
   } finally {
     await rig.server.stop()
@@ -204,6 +207,23 @@ async function burstScenario(rig: Rig, mode: Mode): Promise<LoadScenario> {
     const card = await api(rig, 'GET', `/v1/cards/${burstCard}`)
     burst.facts = { stock: mode.burstStock, issued: burst.result.statuses['201'] ?? 0, out_of_stock: burst.result.statuses['409'] ?? 0, stock_remaining: card.stock_remaining, issued_count: card.issued_count }
     return burst
+}
+
+/**
+ * Redemptions from a store's till key, which the risk rules count as a clerk (`redemptions_per_clerk`): once
+ * with the merchant's rules switched off, once with them on (the clerk rule's limit raised so that nothing is
+ * challenged, but every redemption counted), to show what counting costs.
+ */
+async function tillScenarios(rig: Rig, mode: Mode, offCodes: string[], onCodes: string[]): Promise<LoadScenario[]> {
+  const till = await api(rig, 'POST', '/v1/api-keys', { name: 'Bench till', scope: 'redeem', store_id: rig.storeId })
+  const tillRig = { ...rig, key: till.api_key as string }
+  const defaults = (await api(rig, 'GET', '/v1/risk/rules')).rules as { name: string; enabled: boolean }[]
+  await api(rig, 'PUT', '/v1/risk/rules', { rules: defaults.map(({ name }) => ({ name, enabled: false })) })
+  const off = await redeemScenario(tillRig, mode, 'redeem-till-rules-off', 'POST /v1/redemptions from a store’s till key, every risk rule off', offCodes)
+  const limit = (name: string) => (name === 'redemptions_per_clerk' ? { limit: 1_000_000_000 } : {})
+  await api(rig, 'PUT', '/v1/risk/rules', { rules: defaults.map(({ name, enabled }) => ({ name, enabled, ...limit(name) })) })
+  const on = await redeemScenario(tillRig, mode, 'redeem-till-rules-on', 'the same with the default risk rules on: each redemption counted for its clerk (limit raised so none is challenged)', onCodes)
+  return [off, on]
 }
 
 async function largeDbScenario(rig: Rig, mode: Mode, largeCodes: string[]): Promise<LoadScenario> {

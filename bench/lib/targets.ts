@@ -64,6 +64,8 @@ const LARGE_DB_KEEPS = 0.8
 const BULK_SECONDS = 30
 const BULK_ROWS = 100_000
 const RSS_MB = 300
+/** Counting redemptions for the risk rules may add at most this share to a redemption's cost. */
+const RISK_OVERHEAD = 0.1
 
 export function judge(engine: EngineName, scenarios: Scenario[], rssMaxMb: number | null): Verdict[] {
   const verdicts: Verdict[] = []
@@ -93,6 +95,17 @@ export function judge(engine: EngineName, scenarios: Scenario[], rssMaxMb: numbe
       target: `redeem with ${fmt(large.facts?.coupons_in_database ?? 0)} coupons in the database keeps ≥ ${pct(LARGE_DB_KEEPS)} of its empty-database rate`,
       met: kept >= LARGE_DB_KEEPS && large.result.errors === 0,
       figure: `${pct(kept)}: ${fmt(large.result.throughput)} vs ${fmt(redeem.result.throughput)} req/s; server CPU per redemption ${cpu(large)} vs ${cpu(redeem)}`,
+    })
+  }
+  const tillOff = find(scenarios, 'redeem-till-rules-off', 'load')
+  const tillOn = find(scenarios, 'redeem-till-rules-on', 'load')
+  if (tillOff && tillOn && tillOff.result.server_cpu_us !== null && tillOn.result.server_cpu_us !== null) {
+    // CPU per redemption: what counting adds, which a shared machine moves much less than rates.
+    const added = tillOn.result.server_cpu_us / tillOff.result.server_cpu_us - 1
+    verdicts.push({
+      target: `risk rules on cost ≤ ${pct(RISK_OVERHEAD)} more server CPU per redemption than off`,
+      met: added <= RISK_OVERHEAD && tillOn.result.errors === 0 && tillOff.result.errors === 0,
+      figure: `${tillOn.result.server_cpu_us} µs vs ${tillOff.result.server_cpu_us} µs (${added >= 0 ? '+' : ''}${pct(added)}); ${fmt(tillOn.result.throughput)} vs ${fmt(tillOff.result.throughput)} req/s`,
     })
   }
   const bulk = find(scenarios, 'bulk-issue', 'timed')

@@ -19,6 +19,10 @@ const PUBLIC = new Set([
   'GET /v1/claim/:token',
   'GET /v1/claim-links/:claim_link_id/qr.png',
   'GET /v1/claim-links/:claim_link_id/qr.svg',
+  // A gift link's page and QR code, which the friend opens before signing in.
+  'GET /v1/wallet/gifts/:token',
+  'GET /v1/wallet/gifts/:token/qr.png',
+  'GET /v1/wallet/gifts/:token/qr.svg',
   'POST /v1/wallet/otp',
   'POST /v1/wallet/sessions',
   'GET /v1/setup',
@@ -26,8 +30,11 @@ const PUBLIC = new Set([
   'POST /v1/staff/sessions',
 ])
 
+/** The WeChat-compatible API answers with errcodes, its calls authenticated by WeChat's own access_token (wechat.test.ts). */
+const WECHAT_FACADE = /^\/(cgi-bin|card|datacube|kabao)\//
+
 function isPublic(route: RouteEntry): boolean {
-  return PUBLIC.has(`${route.method} ${route.url}`) || route.url === '/docs' || route.url.startsWith('/docs/')
+  return PUBLIC.has(`${route.method} ${route.url}`) || route.url === '/docs' || route.url.startsWith('/docs/') || WECHAT_FACADE.test(route.url)
 }
 
 /** What a till (`redeem`) key may do besides redeeming: look a code, a card, a store or a redemption up. */

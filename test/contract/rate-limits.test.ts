@@ -185,6 +185,11 @@ const LIMITED = new Map<string, 'claim' | 'otp' | 'sign_in'>([
   ['POST /v1/claim/:token', 'claim'],
   ['GET /v1/claim-links/:claim_link_id/qr.png', 'claim'],
   ['GET /v1/claim-links/:claim_link_id/qr.svg', 'claim'],
+  // A gift link is a claim link for one friend: its page, acceptance and QR code count as claims.
+  ['GET /v1/wallet/gifts/:token', 'claim'],
+  ['POST /v1/wallet/gifts/:token/accept', 'claim'],
+  ['GET /v1/wallet/gifts/:token/qr.png', 'claim'],
+  ['GET /v1/wallet/gifts/:token/qr.svg', 'claim'],
   ['POST /v1/wallet/otp', 'otp'],
   ['POST /v1/wallet/sessions', 'otp'],
   ['POST /v1/setup', 'sign_in'],
@@ -192,7 +197,7 @@ const LIMITED = new Map<string, 'claim' | 'otp' | 'sign_in'>([
 ])
 
 describe('which routes are limited per client address', () => {
-  it('exactly the claim, sign-in code and staff sign-in routes; no other route, public or not', async () => {
+  it('exactly the claim (gift links included), sign-in code and staff sign-in routes; no other route, public or not', async () => {
     const one = { points: 1, durationSeconds: 60 }
     const t = await appWith('sqlite', storeOf('memory'), { claim: one, otp: one, sign_in: one })
     try {

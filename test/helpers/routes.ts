@@ -21,7 +21,10 @@ export function listRoutes(app: FastifyInstance): RouteEntry[] {
     stack.push(match[2].replace(/\|:[^/]+/g, ''))
     for (const method of match[3]?.split(', ') ?? []) routes.push({ method, url: stack.join('') })
   }
-  return routes
+  // printRoutes shows the WeChat facade's catch-alls (`/card/*`, `/cgi-bin/*`, …: errcode 48001 for a path it
+  // does not offer, hidden from the document) as one `*` at the root, where no route is; wechat.test.ts
+  // checks them by path.
+  return routes.filter((route) => route.url !== '*')
 }
 
 /** `/v1/cards/:card_id` and `/v1/cards/{card_id}` both become `/v1/cards/{}`, to compare route lists. */
