@@ -76,27 +76,30 @@ export async function purgeOldest(db: Db, { table, column, key }: PurgeTarget, c
 
 // Coupon expiry (the coupons' own queries live in features/coupons; these serve only the job)
 
-/** Available coupons past their last valid second (`lastValidBefore`), soonest first, with their merchant's zone. */
+/** What expires at the end of its validity: a locked fission coupon too, or the `expired` figures would miss it. */
+const EXPIRING_STATES = ['available', 'locked'] as const
+
+/** Usable coupons (available, or locked waiting for friends) past their last valid second (`lastValidBefore`), soonest first, with their merchant's zone. */
 export async function couponsDueToExpire(db: Db, lastValidBefore: number, limit: number) {
   return db
     .selectFrom('coupons')
     .innerJoin('merchants', 'merchants.id', 'coupons.merchant_id')
     .select(['coupons.merchant_id', 'coupons.id', 'coupons.card_id', 'coupons.user_id', 'coupons.valid_until', 'merchants.timezone'])
-    .where('coupons.state', '=', 'available')
+    .where('coupons.state', 'in', EXPIRING_STATES)
     .where('coupons.valid_until', '<=', lastValidBefore)
     .orderBy('coupons.valid_until')
     .limit(limit)
     .execute()
 }
 
-/** Marks a coupon expired if it is still available; false when something else changed it first. */
+/** Marks a coupon expired if it is still available or locked; false when something else changed it first. */
 export async function markCouponExpired(db: Db, merchantId: string, couponId: string, now: number): Promise<boolean> {
   const updated = await db
     .updateTable('coupons')
     .set({ state: 'expired', updated_at: now })
     .where('merchant_id', '=', merchantId)
     .where('id', '=', couponId)
-    .where('state', '=', 'available')
+    .where('state', 'in', EXPIRING_STATES)
     .executeTakeFirst()
   return Number(updated.numUpdatedRows) === 1
 }

@@ -4,6 +4,8 @@ import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, startTestApp, type TestApp } from '../helpers/app.ts'
 import { assertInvalidFields, assertProblem } from '../helpers/problem.ts'
 import { hashToken } from '../../src/ports/secrets.ts'
+import { runJobsOnce } from '../../src/jobs/runner.ts'
+import { expireCoupons } from '../../src/jobs/expire-coupons.job.ts'
 
 // Channel tags, share links, share rewards and fission coupons; parallel claims go over real HTTP to a
 // listening server (SQLite file-backed, as in production).
@@ -234,6 +236,33 @@ for (const engine of ENGINES) {
         assert.deepEqual(told.map((n) => n.body), ['已有 2 位好友通过您的分享领取，“裂变券”现在可以使用了。'])
         const redeemed = await t.request('POST', '/v1/redemptions', { key, body: { code: held.body.code, order_amount: 12800 } })
         assert.equal(redeemed.status, 201, redeemed.text)
+      })
+
+      it('writes a locked coupon down as expired at the end of its validity, and friends no longer unlock it', async () => {
+        const cardId = await card({ title: '过期裂变券', can_share: true, unlock_after_friends: 1 })
+        const held = await t.request('POST', `/v1/cards/${cardId}/issue`, { key, body: { user_id: 'late-holder' } })
+        assert.equal(held.body.state, 'locked')
+        // Its validity ends a minute ago, as if the days had passed.
+        await t.db.database.db.updateTable('coupons').set({ valid_until: Date.now() - 60_000 }).where('id', '=', held.body.id).execute()
+        assert.equal((await t.request('GET', `/v1/coupons/${held.body.code}`, { key })).body.state, 'expired')
+        assert.ok((await runJobsOnce(t.ctx, [expireCoupons]))['expire-coupons'] >= 1)
+        const stored = await t.db.database.db.selectFrom('coupons').select('state').where('id', '=', held.body.id).executeTakeFirstOrThrow()
+        assert.equal(stored.state, 'expired')
+        assert.deepEqual((await events('coupon.expired')).filter((e) => e.data.coupon_id === held.body.id).length, 1)
+        const { token } = (await share(cardId, 'late-holder')).body
+        assert.equal((await claim(token, 'late-friend')).status, 201)
+        assert.equal((await couponsOf('late-holder', cardId))[0].state, 'expired')
+        assert.equal((await events('coupon.unlocked')).filter((e) => e.data.coupon_id === held.body.id).length, 0)
+      })
+
+      it('lets the merchant void a locked coupon', async () => {
+        const cardId = await card({ can_share: true, unlock_after_friends: 3 })
+        const held = await t.request('POST', `/v1/cards/${cardId}/issue`, { key, body: { user_id: 'void-holder' } })
+        assert.equal(held.body.state, 'locked')
+        const voided = await t.request('POST', `/v1/coupons/${encodeURIComponent(held.body.code)}/void`, { key })
+        assert.equal(voided.status, 200, voided.text)
+        assert.equal(voided.body.state, 'voided')
+        assertProblem(await t.request('POST', '/v1/redemptions', { key, body: { code: held.body.code, order_amount: 12800 } }), 409, 'voided')
       })
 
       it('with parallel claims over HTTP: each tier rewarded exactly once, each friend counted once, the coupon unlocked once', async () => {

@@ -145,14 +145,14 @@ export async function insertCouponUnlessCodeTaken(tx: Db, row: CouponRow): Promi
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
 }
 
-/** Voids the coupon if it is still stored as available; the voided row, or undefined when it was not. */
+/** Voids the coupon if it is still stored as available (or locked, waiting for friends); the voided row, or undefined when it was not. */
 export async function markCouponVoided(tx: Db, merchantId: string, couponId: string, now: number): Promise<CouponRow | undefined> {
   return tx
     .updateTable('coupons')
     .set({ state: 'voided', voided_at: now, updated_at: now })
     .where('merchant_id', '=', merchantId)
     .where('id', '=', couponId)
-    .where('state', '=', 'available')
+    .where('state', 'in', ['available', 'locked'])
     .returningAll()
     .executeTakeFirst()
 }
