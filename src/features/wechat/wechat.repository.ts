@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
-import type { WechatAppsTable, WechatTokensTable } from './wechat.table.ts'
+import type { WechatAppsTable, WechatQrcodesTable, WechatTokensTable } from './wechat.table.ts'
 
 export type WechatAppRow = WechatAppsTable
 export type WechatTokenRow = WechatTokensTable
@@ -75,4 +75,13 @@ export async function listCardIds(db: Db, merchantId: string, statuses: string[]
   const rows = await q.select('id').orderBy('id').offset(offset).limit(count).execute()
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return { ids: rows.map((r) => r.id), total: Number(total.n) }
+}
+
+export async function insertWechatQrcode(db: Db | Tx, row: WechatQrcodesTable): Promise<void> {
+  await db.insertInto('wechat_qrcodes').values(row).execute()
+}
+
+/** A QR ticket by the hash of its public value, whichever merchant it belongs to. */
+export async function findWechatQrcode(db: Db | Tx, ticketHash: string): Promise<WechatQrcodesTable | undefined> {
+  return db.selectFrom('wechat_qrcodes').selectAll().where('ticket_hash', '=', ticketHash).executeTakeFirst()
 }
