@@ -214,6 +214,40 @@ for (const engine of ENGINES) {
       assert.equal((await t.request('GET', `/v1/claim-links?card_id=${cardId}`, { key: apiKey })).body.data.length, 3, 'refused QR codes make no link')
     })
 
+    it('makes landing pages with per-merchant integer page ids, listing each card with its claim page', async () => {
+      const { apiKey, token } = await wechatMerchant(t)
+      const a = await newCard(t, token)
+      const b = await newCard(t, token, { title: '<b>满200减50</b>' })
+      const body = { banner: 'https://example.com/banner.png', page_title: '春季 & 夏季', can_share: 'true', scene: 'SCENE_QRCODE', card_list: [{ card_id: a, thumb_url: 'https://example.com/a.png' }, { card_id: b }] }
+      const first = await wx(t, '/card/landingpage/create', token, body)
+      assert.equal(first.errcode, 0, JSON.stringify(first))
+      assert.equal(first.page_id, 1)
+      assert.equal((await wx(t, '/card/landingpage/create', token, body)).page_id, 2)
+      const page = await t.app.inject({ method: 'GET', url: new URL(first.url).pathname })
+      assert.equal(page.statusCode, 200)
+      assert.match(String(page.headers['content-type']), /^text\/html/)
+      assert.match(String(page.headers['content-security-policy']), /default-src 'none'/)
+      assert.match(page.body, /<title>春季 &amp; 夏季<\/title>/)
+      assert.match(page.body, /&lt;b&gt;满200减50&lt;\/b&gt;/)
+      assert.ok(!page.body.includes('<b>满200减50'))
+      const links = (await t.request('GET', `/v1/claim-links?card_id=${a}`, { key: apiKey })).body.data as { url: string }[]
+      assert.equal(links.length, 2)
+      assert.ok(links.some((link) => page.body.includes(`href="${link.url}"`)), 'the page links to the card’s claim page')
+      assert.equal((await t.request('GET', '/kabao/landingpage/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).body.errcode, 40097)
+
+      const other = await wechatMerchant(t)
+      const theirs = await newCard(t, other.token)
+      assert.equal((await wx(t, '/card/landingpage/create', other.token, { ...body, card_list: [{ card_id: theirs }] })).page_id, 1, 'page ids count per merchant')
+      assert.equal((await wx(t, '/card/landingpage/create', other.token, body)).errcode, 40073, 'another merchant’s cards are unknown')
+      assert.equal((await wx(t, '/card/landingpage/create', token, { ...body, card_list: undefined })).errcode, 41011)
+      assert.equal((await wx(t, '/card/landingpage/create', token, { ...body, banner: 'javascript:alert(1)' })).errcode, 40097)
+      await wx(t, '/card/delete', token, { card_id: b })
+      assert.equal((await wx(t, '/card/landingpage/create', token, body)).errcode, 40078)
+      assert.equal((await t.request('GET', `/v1/claim-links?card_id=${a}`, { key: apiKey })).body.data.length, 2, 'refused pages make no claim link')
+      const after = await t.app.inject({ method: 'GET', url: new URL(first.url).pathname })
+      assert.ok(!after.body.includes('满200减50'), 'an ended card leaves the page')
+    })
+
     it('shows another merchant’s token none of the first merchant’s cards or codes (40073 / 40056)', async () => {
       const a = await wechatMerchant(t)
       const b = await wechatMerchant(t)

@@ -13108,6 +13108,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kabao/landingpage/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The page of a card/landingpage/create (HTML); no access_token */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                        "application/json": string | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/card/create": {
         parameters: {
             query?: never;
@@ -13752,6 +13797,54 @@ export interface paths {
                             expire_seconds?: number;
                             url: string;
                             show_qrcode_url: string;
+                        } | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/card/landingpage/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A page listing cards to claim, each through a claim link (→ POST /v1/cards/{id}/claim-links) */
+        post: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            errcode: 0;
+                            /** @enum {string} */
+                            errmsg: "ok";
+                            url: string;
+                            page_id: number;
                         } | {
                             errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
                             errmsg: string;

@@ -8,11 +8,12 @@ import { parseWechatBody } from '../../domain/wechat-parse.ts'
 import { WX_ERRCODES, wxError } from '../../domain/wechat-errcodes.ts'
 import type { Permission } from '../../principals.ts'
 import {
-  authenticateToken, batchGetCards, consumeWechatCode, createWechatQrcode, decryptWechatCode, deleteWechatCard, modifyWechatStock, qrcodeTarget, unavailableWechatCode, updateWechatCard, updateWechatCode, userCardList, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
+  authenticateToken, batchGetCards, createWechatLandingPage, landingPageOf, consumeWechatCode, createWechatQrcode, decryptWechatCode, deleteWechatCard, modifyWechatStock, qrcodeTarget, unavailableWechatCode, updateWechatCard, updateWechatCode, userCardList, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
   rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
 } from './wechat.service.ts'
 import type { WechatAppRow } from './wechat.repository.ts'
 import { sendQr } from '../claim-links/qr-image.ts'
+import { LANDING_PAGE_CSP, renderLandingPage } from './wechat-landing-page.ts'
 
 /** Paths of Kabao's own routes that a facade prefix must not reach into. */
 const RESERVED = ['/v1', '/docs', '/openapi.json', '/console', '/wallet', '/pos', '/healthz', '/readyz', '/metrics', '/assets']
@@ -123,6 +124,11 @@ export const WX_HANDLERS: Record<string, WxHandler> = {
     response: ok({ ticket: Type.String(), expire_seconds: Type.Optional(Type.Integer({ description: 'Absent for a permanent QR code' })), url: Type.String(), show_qrcode_url: Type.String() }),
     handle: ({ ctx, caller, body, urlOf }) => createWechatQrcode(ctx, caller, body, (ticket) => urlOf(`/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`)),
   },
+  '/card/landingpage/create': {
+    methods: ['POST'], summary: 'A page listing cards to claim, each through a claim link (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
+    response: ok({ url: Type.String(), page_id: Type.Integer() }),
+    handle: ({ ctx, caller, body, urlOf }) => createWechatLandingPage(ctx, caller, body, (token) => urlOf(`/kabao/landingpage/${token}`)),
+  },
   '/kabao/card/issue': {
     methods: ['POST'], summary: 'Kabao extension: issue a coupon to an openid (→ POST /v1/cards/{id}/issue)', permission: 'write',
     response: ok({ code: Type.String(), card_id: Type.String(), openid: Type.String() }),
@@ -194,6 +200,20 @@ async function registerFacade(wx: FeatureApp, ctx: AppContext): Promise<void> {
       response: { 200: Type.Union([Type.String({ format: 'binary', description: 'image/png' }), WxErrorSchema]) },
     },
     handler: async (request, reply) => sendQr(reply, await qrcodeTarget(ctx, (request.query as { ticket?: string }).ticket), 'png', 430, 'private, max-age=300'),
+  })
+
+  wx.route({
+    method: ['GET'], url: '/kabao/landingpage/:token', config,
+    schema: {
+      tags, summary: 'The page of a card/landingpage/create (HTML); no access_token', params: IdParam('token'),
+      produces: ['text/html', 'application/json'],
+      response: { 200: Type.Union([Type.String({ description: 'text/html' }), WxErrorSchema]) },
+    },
+    handler: async (request, reply) => {
+      const found = await landingPageOf(ctx, (request.params as { token: string }).token)
+      if (!found) return send(reply, wxError(40097, 'landing page'))
+      return reply.code(200).type('text/html; charset=utf-8').header('content-security-policy', LANDING_PAGE_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').send(renderLandingPage(found.page, found.cards))
+    },
   })
 
   for (const [path, handler] of Object.entries(WX_HANDLERS)) {

@@ -17,7 +17,7 @@ import { randomToken } from '../../ports/ids.ts'
 import { redeem } from '../redemptions/redemptions.service.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import {
-  findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
+  findLandingPage, findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertLandingPage, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
   type WechatAppRow,
 } from './wechat.repository.ts'
 
@@ -410,4 +410,63 @@ export async function qrcodeTarget(ctx: AppContext, ticket: string | undefined):
   if (!row || (row.expires_at !== null && ctx.clock.now() >= row.expires_at)) throw new WxFailure(40097, 'ticket')
   const link = await getClaimLink(ctx.database.db, row.merchant_id, row.claim_link_id)
   return claimUrl(ctx, claimLinkToken(ctx.secrets, link))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Landing pages (§2.3): a page listing cards, each with a native claim link
+
+const isWebUrl = (url: string) => /^https?:\/\/[^\s]+$/i.test(url) && url.length <= 1000
+
+export async function createWechatLandingPage(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, pageUrl: (token: string) => string) {
+  const title = reqString(body.page_title, 'page_title')
+  if ([...title].length > 64) throw new WxFailure(45021, 'page_title')
+  const banner = readString(body.banner)
+  if (!banner.ok || (banner.value !== undefined && !isWebUrl(banner.value))) throw new WxFailure(40097, 'banner')
+  const share = readBool(body.can_share)
+  if (!share.ok) throw new WxFailure(40097, 'can_share')
+  const scene = readString(body.scene)
+  if (!scene.ok || (scene.value !== undefined && scene.value.length > 64)) throw new WxFailure(40097, 'scene')
+  const list = body.card_list
+  if (list === undefined || list === null) throw new WxFailure(41011, 'card_list')
+  if (!Array.isArray(list) || list.length === 0 || list.length > 20) throw new WxFailure(40097, 'card_list (1 to 20 cards)')
+  const { merchantId } = caller.principal
+  const entries: { card_id: string; thumb_url: string | null }[] = []
+  for (const entry of list) {
+    const item = readObject(entry)
+    if (!item.ok || item.value === undefined) throw new WxFailure(40097, 'card_list')
+    const cardId = reqString(item.value.card_id, 'card_id', 41012)
+    const thumb = readString(item.value.thumb_url)
+    if (!thumb.ok || (thumb.value !== undefined && !isWebUrl(thumb.value))) throw new WxFailure(40097, 'thumb_url')
+    const found = await getCard(ctx, merchantId, cardId)
+    if (found.card.status !== 'active') throw new WxFailure(40078)
+    entries.push({ card_id: cardId, thumb_url: thumb.value ?? null })
+  }
+  const cards = []
+  for (const entry of entries) cards.push({ ...entry, claim_link_id: (await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt: null })).id })
+  const token = randomToken(24)
+  const row = { merchant_id: merchantId, token_hash: hashToken(token), page_title: title, banner: banner.value ?? null, can_share: (share.value === false ? 0 : 1) as 0 | 1, scene: scene.value ?? null, cards, created_at: ctx.clock.now() }
+  // Two pages made at once may pick the same next page_id: the loser tries the next one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const pageId = await ctx.database.db.transaction().execute((tx) => insertLandingPage(tx, row))
+      return { url: pageUrl(token), page_id: pageId }
+    } catch (error) {
+      if (attempt >= 5 || !ctx.database.isUniqueViolation(error)) throw error
+    }
+  }
+}
+
+/** A landing page's texts and its cards with their claim pages; unknown token → undefined. */
+export async function landingPageOf(ctx: AppContext, token: string) {
+  if (!/^[A-Za-z0-9_-]{32}$/.test(token)) return undefined
+  const page = await findLandingPage(ctx.database.db, hashToken(token))
+  if (!page) return undefined
+  const cards = []
+  for (const entry of page.cards) {
+    const found = await getCard(ctx, page.merchant_id, entry.card_id)
+    if (found.card.status !== 'active') continue
+    const link = await getClaimLink(ctx.database.db, page.merchant_id, entry.claim_link_id)
+    cards.push({ title: found.terms.title, subtitle: found.terms.subtitle, thumb_url: entry.thumb_url, claim_url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)) })
+  }
+  return { page, cards }
 }
