@@ -13908,6 +13908,1898 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cgi-bin/{part_a}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/cgi-bin/{part_a}/{part_b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /cgi-bin path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/card/{part_a}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/card/{part_a}/{part_b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/card/{part_a}/{part_b}/{part_c}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/card/{part_a}/{part_b}/{part_c}/{part_d}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                    part_d: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                    part_d: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                    part_d: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                    part_d: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                    part_d: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /card path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                    part_d: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/datacube/{part_a}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/datacube/{part_a}/{part_b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /datacube path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/kabao/{part_a}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/kabao/{part_a}/{part_b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/kabao/{part_a}/{part_b}/{part_c}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        head?: never;
+        /** Any other /kabao path or method: 43002 (known path, wrong method) or 48001 (not offered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part_a: string;
+                    part_b: string;
+                    part_c: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A refusal or failure, always HTTP 200 (WECHAT-API.md §3) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/v1/setup": {
         parameters: {
             query?: never;

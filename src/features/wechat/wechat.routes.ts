@@ -236,16 +236,21 @@ async function registerFacade(wx: FeatureApp, ctx: AppContext): Promise<void> {
   }
 
   // Anything else under WeChat's segments: a wrong method on a known path (43002), or a path not offered (48001).
-  for (const segment of ['/cgi-bin/*', '/card/*', '/datacube/*', '/kabao/*']) {
-    wx.route({
-      method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'], url: segment, config,
-      schema: { hide: true },
-      handler: async (request, reply) => {
-        const path = request.url.split('?')[0].slice(wx.prefix.length)
-        const known = path in WX_HANDLERS || ['/cgi-bin/token', '/cgi-bin/stable_token', '/cgi-bin/showqrcode'].includes(path)
-        return send(reply, wxError(known ? 43002 : 48001))
-      },
-    })
+  // Parametric routes one to four segments deep (known paths are static and win): a wildcard would not show
+  // in Fastify's route list as the path it serves.
+  const depths: Record<string, number> = { '/cgi-bin': 2, '/card': 4, '/datacube': 2, '/kabao': 3 }
+  for (const [segment, depth] of Object.entries(depths)) {
+    for (let n = 1; n <= depth; n++) {
+      wx.route({
+        method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: `${segment}${Array.from({ length: n }, (_, i) => `/:part_${'abcd'[i]}`).join('')}`, config,
+        schema: { tags, summary: `Any other ${segment} path or method: 43002 (known path, wrong method) or 48001 (not offered)`, response: { 200: WxErrorSchema } },
+        handler: async (request, reply) => {
+          const path = request.url.split('?')[0].slice(wx.prefix.length)
+          const known = path in WX_HANDLERS || ['/cgi-bin/token', '/cgi-bin/stable_token', '/cgi-bin/showqrcode'].includes(path) || /^\/kabao\/landingpage\/[^/]+$/.test(path)
+          return send(reply, wxError(known ? 43002 : 48001))
+        },
+      })
+    }
   }
 }
 
