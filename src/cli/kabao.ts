@@ -11,7 +11,9 @@ import { openConfiguredDatabase, serve } from '../main.ts'
 import { createMerchant, setCapabilities, type Capabilities } from '../features/merchants/merchants.service.ts'
 import { findMerchantRow } from '../features/merchants/merchants.repository.ts'
 import { createStaff } from '../features/staff/staff.service.ts'
-import { STAFF_ROLES, type StaffRole } from '../principals.ts'
+import { STAFF_ROLES, type Scope, type StaffRole } from '../principals.ts'
+import { createWechatApp } from '../features/wechat/wechat.service.ts'
+import type { AppContext } from '../app-context.ts'
 import type { Database } from '../db/database.ts'
 import type { Secrets } from '../ports/secrets.ts'
 import { AppError } from '../errors.ts'
@@ -44,6 +46,13 @@ const commands: Record<string, Command> = {
     const [sub, ...rest] = args
     if (sub === 'create') return createStaffCommand(rest)
     console.error(USAGE.staff)
+    return 2
+  },
+
+  async 'wechat-app'(args) {
+    const [sub, ...rest] = args
+    if (sub === 'create') return createWechatAppCommand(rest)
+    console.error(USAGE['wechat-app'])
     return 2
   },
 
@@ -124,6 +133,26 @@ async function createStaffCommand(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(created) + '\n')
   } else {
     console.log(`staff_id: ${staff.id}\nlogin:    ${staff.login}\nrole:     ${staff.role}` + (generated ? `\npassword: ${generated}\n\nThe password is shown only once; sign in at /console/ and change it.` : ''))
+  }
+  return 0
+}
+
+async function createWechatAppCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { merchant: { type: 'string' }, scope: { type: 'string' }, store: { type: 'string' }, json: { type: 'boolean' } } })
+  const scope = values.scope as Scope | undefined
+  if (!values.merchant || (scope !== undefined && !['full', 'redeem', 'read'].includes(scope))) {
+    console.error(USAGE['wechat-app create'])
+    return 2
+  }
+  const merchantId = values.merchant
+  const created = await withDatabase(async (ctx) => {
+    if (!(await findMerchantRow(ctx.database.db, merchantId))) throw new AppError('merchant_not_found', `There is no merchant ${merchantId}.`)
+    return createWechatApp(ctx as unknown as AppContext, merchantId, { scope, store_id: values.store ?? null })
+  })
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ appid: created.app.appid, secret: created.secret }) + '\n')
+  } else {
+    console.log(`appid:  ${created.app.appid}\nsecret: ${created.secret}\n\nKeep the secret safe: it is shown only once. GET /cgi-bin/token?grant_type=client_credential&appid=…&secret=… gives an access_token.`)
   }
   return 0
 }

@@ -29,6 +29,16 @@ Without --password-stdin a password is generated and printed once; with it the p
 standard input (one line), e.g. \`printf '%s' "$PASSWORD" | kabao staff create … --password-stdin\`.
 A clerk needs --store, the store they redeem in.`
 
+const WECHAT_APP_CREATE = `usage: kabao wechat-app create --merchant MERCHANT_ID [--scope full|redeem|read] [--store STORE_ID] [--json]
+
+Creates a WeChat app credential (appid + secret) of the merchant for the WeChat-compatible card API
+(docs/wechat.md): a backend that calls WeChat's card API moves to Kabao with it and a new base URL. The
+secret is stored hashed and shown only once.
+
+  --scope SCOPE   what its tokens may do, as for API keys (default full)
+  --store ID      a till-bound credential: consumes are recorded at this store
+  --json          print {"appid", "secret"} on stdout`
+
 /** Usage by command, and by "command subcommand" for commands that have subcommands. */
 export const USAGE = {
   serve: `usage: kabao serve
@@ -52,6 +62,9 @@ kabao merchant create --help and kabao merchant set-capabilities --help say more
 
   staff: STAFF_CREATE,
   'staff create': STAFF_CREATE,
+
+  'wechat-app': WECHAT_APP_CREATE,
+  'wechat-app create': WECHAT_APP_CREATE,
 
   issue: `usage: kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--merchant MERCHANT_ID] [--format csv|ndjson|json] [--json]
 
@@ -110,6 +123,9 @@ Usage:
                                                 make a staff account for the web apps, e.g. the owner of
                                                 a merchant made with \`merchant create\`; without
                                                 --password-stdin a password is generated and printed
+  kabao wechat-app create --merchant ID [--scope full|redeem|read] [--store STORE_ID] [--json]
+                                                a WeChat app credential (appid + secret) for the
+                                                WeChat-compatible card API; the secret is shown once
   kabao issue --card CARD_ID --users FILE [--resume-key KEY] [--format csv|ndjson|json] [--json]
                                                 issue one coupon to each user id in FILE (CSV, NDJSON or
                                                 JSON), with progress; --resume-key resumes a cut-short run

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { cardFromWechat, cardToWechat, colorOf, dateInfoOf, usableHoursOf, userCardStatusOf, validityOf, wxStatusOf } from './wechat-cards.ts'
+import { cardFromWechat, cardToWechat, cardUpdateFromWechat, colorOf, dateInfoOf, mergeDefinition, usableHoursOf, userCardStatusOf, validityOf, widensValidity, wxStatusOf } from './wechat-cards.ts'
+import { cashTerms } from './fixtures.ts'
 
 const NOW = Date.parse('2026-03-01T00:00:00Z')
 const cash = (base: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
@@ -78,5 +79,48 @@ describe('Kabao cards as WeChat cards', () => {
   it('maps statuses', () => {
     assert.deepEqual(['draft', 'paused', 'active', 'ended'].map(wxStatusOf), ['CARD_STATUS_NOT_VERIFY', 'CARD_STATUS_NOT_VERIFY', 'CARD_STATUS_VERIFY_OK', 'CARD_STATUS_DELETE'])
     assert.deepEqual(['available', 'redeemed', 'expired', 'voided'].map(userCardStatusOf), ['NORMAL', 'CONSUMED', 'EXPIRE', 'UNAVAILABLE'])
+  })
+})
+
+describe('card/update bodies', () => {
+  const range = { type: 'fixed_range' as const, begin_at: '2026-03-01T00:00:00Z', end_at: '2026-04-01T00:00:00Z' }
+  const terms = cashTerms({ validity: range, reduce_cost: 2000, least_cost: 10000 })
+  const begin = Date.parse(range.begin_at) / 1000
+  const end = Date.parse(range.end_at) / 1000
+
+  it('reads face and settings under any wrapper key and echoes of unchanged values', () => {
+    const read = cardUpdateFromWechat({ card_id: 'crd_1', member_card: { base_info: { title: 'New', color: 'Color102', get_limit: '2', can_give_friend: 'false' }, reduce_cost: '2000', least_cost: 10000 } }, terms, false, NOW)
+    assert.ok(read.ok)
+    assert.deepEqual(read.change, { title: 'New', color: '#5e6671', get_limit: 2, can_gift: false })
+  })
+
+  it('lets date_info only widen, of the same type', () => {
+    assert.ok(widensValidity(range, false, { type: 'fixed_range', begin_at: '2026-02-01T00:00:00Z', end_at: '2026-05-01T00:00:00Z' }, false))
+    assert.equal(widensValidity(range, false, { type: 'fixed_range', begin_at: '2026-03-02T00:00:00Z', end_at: '2026-05-01T00:00:00Z' }, false), false)
+    assert.equal(widensValidity(range, false, { type: 'fixed_term', days: 30, start_after_days: 0 }, false), false)
+    assert.ok(widensValidity({ type: 'fixed_term', days: 7, start_after_days: 1 }, false, { type: 'fixed_term', days: 8, start_after_days: 0 }, false))
+    assert.equal(widensValidity(range, false, range, true), false)
+    const narrowed = cardUpdateFromWechat({ cash: { base_info: { date_info: { type: 1, begin_timestamp: begin, end_timestamp: end - 1 } } } }, terms, false, NOW)
+    assert.deepEqual(narrowed, { ok: false, errcode: 40100, detail: 'date_info' })
+    const widened = cardUpdateFromWechat({ cash: { base_info: { date_info: { type: '1', begin_timestamp: begin, end_timestamp: end + 1 } } } }, terms, false, NOW)
+    assert.ok(widened.ok)
+    assert.deepEqual(widened.change.validity, { type: 'fixed_range', begin_at: range.begin_at.replace('Z', '.000Z'), end_at: '2026-04-01T00:00:01.000Z' })
+  })
+
+  it('refuses a changed value field (40097) and an overlong title (45021)', () => {
+    for (const sent of [{ reduce_cost: 3000 }, { least_cost: 0 }, { discount: 10 }, { gift: 'tea' }]) {
+      const read = cardUpdateFromWechat({ cash: { base_info: {}, ...sent } }, terms, false, NOW)
+      assert.equal(read.ok ? 0 : read.errcode, 40097, JSON.stringify(sent))
+    }
+    const viaCondition = cardUpdateFromWechat({ cash: { advanced_info: { use_condition: { least_cost: 5000 } } } }, terms, false, NOW)
+    assert.equal(viaCondition.ok ? 0 : viaCondition.errcode, 40097)
+    const long = cardUpdateFromWechat({ cash: { base_info: { title: '长'.repeat(28) } } }, terms, false, NOW)
+    assert.equal(long.ok ? 0 : long.errcode, 45021)
+  })
+
+  it('keeps what an update sent over the stored definition, under the real type key', () => {
+    const merged = mergeDefinition({ card_type: 'CASH', cash: { base_info: { title: 'Old', service_phone: '1' }, reduce_cost: 2000 } }, 'cash', { base_info: { service_phone: '2' } })
+    assert.deepEqual(merged, { card_type: 'CASH', cash: { base_info: { title: 'Old', service_phone: '2' }, reduce_cost: 2000 } })
+    assert.deepEqual(mergeDefinition(null, 'gift', { base_info: { abstract: 'x' } }), { card_type: 'GIFT', gift: { base_info: { abstract: 'x' } } })
   })
 })

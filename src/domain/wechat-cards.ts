@@ -319,3 +319,122 @@ export function userCardStatusOf(state: string): 'NORMAL' | 'CONSUMED' | 'EXPIRE
   if (state === 'gifted') return 'GIFT_SUCC'
   return 'NORMAL'
 }
+
+/** The type keys a `card/update` body may wrap its change in (one client always sends `member_card`). */
+const UPDATE_KEYS = ['cash', 'discount', 'gift', 'groupon', 'general_coupon', 'member_card']
+
+export type CardChange = Partial<Omit<NativeCardDraft, 'type' | 'stock' | 'reduce_cost' | 'least_cost' | 'percent_off' | 'gift' | 'deal_detail' | 'default_detail'>>
+
+export interface CardUpdateRead {
+  ok: true
+  change: CardChange
+  /** Raw `location_id_list` entries when the update names stores. */
+  locations: (string | number)[] | undefined
+  /** The wrapper object as sent, to keep with the card's stored definition. */
+  sent: Record<string, unknown>
+}
+
+/** Whether `next` only widens `current` (§2.2.4): same type, begin not later, end not earlier. */
+export function widensValidity(current: Validity, currentPermanent: boolean, next: NativeCardDraft['validity'], nextPermanent: boolean): boolean {
+  if (currentPermanent || nextPermanent) return currentPermanent && nextPermanent
+  if (current.type === 'fixed_term' || next.type === 'fixed_term') {
+    return current.type === 'fixed_term' && next.type === 'fixed_term' && next.start_after_days <= current.start_after_days && next.days >= current.days
+  }
+  return Date.parse(next.begin_at) <= Date.parse(current.begin_at) && Date.parse(next.end_at) >= Date.parse(current.end_at)
+}
+
+/**
+ * A `card/update` body as a native change of the card whose terms are `terms`. The wrapper key may name
+ * any type; value fields are accepted only when equal to the current value (clients echo whole cards).
+ */
+export function cardUpdateFromWechat(body: Record<string, unknown>, terms: CardTerms, permanent: boolean, now: number): CardUpdateRead | Fail {
+  const key = Object.keys(body).find((k) => UPDATE_KEYS.includes(k.toLowerCase()))
+  if (key === undefined) return { ok: true, change: {}, locations: undefined, sent: {} }
+  const wrapper = readObject(body[key])
+  if (!wrapper.ok || wrapper.value === undefined) return fail(40097, key)
+  const sent = wrapper.value
+  const baseRead = readObject(sent.base_info)
+  const advancedRead = readObject(sent.advanced_info)
+  if (!baseRead.ok) return fail(40097, 'base_info')
+  if (!advancedRead.ok) return fail(40097, 'advanced_info')
+  const base = baseRead.value ?? {}
+  const change: CardChange = {}
+  const title = readString(base.title)
+  if (!title.ok) return fail(40097, 'title')
+  if (title.value !== undefined) {
+    if ([...title.value].length > 27) return fail(45021, 'title')
+    change.title = title.value
+  }
+  const texts: [string, 'subtitle' | 'logo_url' | 'notice' | 'description'][] = [['sub_title', 'subtitle'], ['logo_url', 'logo_url'], ['notice', 'notice'], ['description', 'description']]
+  for (const [field, native] of texts) {
+    const v = readString(base[field])
+    if (!v.ok) return fail(40097, field)
+    if (v.value !== undefined) change[native] = v.value
+  }
+  const color = colorOf(base.color)
+  if (!color.ok) return color
+  if (color.value !== undefined) change.color = color.value
+  const codeName = readString(base.code_type)
+  if (!codeName.ok) return fail(40097, 'code_type')
+  if (codeName.value !== undefined) {
+    const codeType = CODE_TYPES[codeName.value.toUpperCase()]
+    if (!codeType) return fail(40097, 'code_type')
+    change.code_type = codeType
+  }
+  const getLimit = readInt(base.get_limit, 1, 10_000)
+  if (!getLimit.ok) return fail(40097, 'get_limit')
+  if (getLimit.value !== undefined) change.get_limit = getLimit.value
+  const share = readBool(base.can_share)
+  const give = readBool(base.can_give_friend)
+  if (!share.ok || !give.ok) return fail(40097, 'can_share, can_give_friend')
+  if (share.value !== undefined) change.can_share = share.value
+  if (give.value !== undefined) change.can_gift = give.value
+  if (present(base.date_info) !== undefined) {
+    const validity = validityOf(base.date_info, now)
+    if (!validity.ok) return validity
+    if (!widensValidity(terms.validity, permanent, validity.value, validity.permanent)) return fail(40100, 'date_info')
+    if (!validity.permanent) change.validity = validity.value
+  }
+  const hours = usableHoursOf(advancedRead.value?.time_limit)
+  if (!hours.ok) return hours
+  if (hours.value !== undefined) change.usable_hours = hours.value
+  const locations = present(base.location_id_list)
+  if (locations !== undefined && (!Array.isArray(locations) || locations.some((l) => typeof l !== 'number' && typeof l !== 'string'))) return fail(40097, 'location_id_list')
+  const same = sameValueFields(terms, sent, advancedRead.value)
+  if (!same.ok) return same
+  return { ok: true, change, locations: locations as (string | number)[] | undefined, sent }
+}
+
+/** Value fields of an update must echo the current ones: a change of value is a new card. */
+function sameValueFields(terms: CardTerms, sent: Record<string, unknown>, advanced: Record<string, unknown> | undefined): { ok: true } | Fail {
+  const lowest = terms.tiers && terms.tiers.length > 0 ? [...terms.tiers].sort((a, b) => a.least_cost - b.least_cost)[0] : null
+  const condition = readObject(advanced?.use_condition)
+  const ints: [string, unknown, number][] = [
+    ['reduce_cost', sent.reduce_cost, lowest?.reduce_cost ?? terms.reduce_cost ?? 0],
+    ['least_cost', sent.least_cost, lowest?.least_cost ?? terms.least_cost ?? 0],
+    ['least_cost', condition.ok ? condition.value?.least_cost : undefined, lowest?.least_cost ?? terms.least_cost ?? 0],
+    ['discount', sent.discount, terms.percent_off ?? 0],
+  ]
+  for (const [field, value, current] of ints) {
+    const read = readInt(value, 0)
+    if (!read.ok || (read.value !== undefined && read.value !== current)) return fail(40097, `${field} cannot be changed (make a new card)`)
+  }
+  const strings: [string, string | null | undefined][] = [['gift', terms.gift], ['deal_detail', terms.deal_detail], ['default_detail', terms.default_detail]]
+  for (const [field, current] of strings) {
+    const read = readString(sent[field])
+    if (!read.ok || (read.value !== undefined && read.value !== (current ?? ''))) return fail(40097, `${field} cannot be changed (make a new card)`)
+  }
+  return { ok: true }
+}
+
+/** The stored WeChat definition with an update's fields over it, under the card's real type key. */
+export function mergeDefinition(stored: Record<string, unknown> | null, type: CardType, sent: Record<string, unknown>): Record<string, unknown> {
+  const key = WX_TYPE_OF[type].toLowerCase()
+  const base = stored ?? { card_type: WX_TYPE_OF[type] }
+  const old = (base[key] ?? {}) as Record<string, unknown>
+  const oldBase = (old.base_info ?? {}) as Record<string, unknown>
+  const oldAdvanced = (old.advanced_info ?? {}) as Record<string, unknown>
+  const merged: Record<string, unknown> = { ...old, ...sent, base_info: { ...oldBase, ...((sent.base_info ?? {}) as object) } }
+  if (sent.advanced_info !== undefined || old.advanced_info !== undefined) merged.advanced_info = { ...oldAdvanced, ...((sent.advanced_info ?? {}) as object) }
+  return { ...base, [key]: merged }
+}

@@ -40,6 +40,8 @@ const COMMANDS = [
   ['merchant', 'set-capabilities'],
   ['staff'],
   ['staff', 'create'],
+  ['wechat-app'],
+  ['wechat-app', 'create'],
   ['issue'],
   ['backup'],
   ['migrate-data'],

@@ -122,10 +122,10 @@ for (const engine of ENGINES) {
     it('answers 2,000 fuzzed requests with HTTP 200 and errcodes of §3 only', async () => {
       const { appid, secret } = await credentials(t)
       const token = (await t.request('GET', `/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).body.access_token
-      const paths = ['/card/create', '/card/get', '/card/code/get', '/card/code/consume', '/kabao/card/issue', '/cgi-bin/token', '/card/unknown']
+      const paths = ['/card/create', '/card/get', '/card/code/get', '/card/code/consume', '/kabao/card/issue', '/cgi-bin/token', '/card/unknown', '/card/batchget', '/card/update', '/card/modifystock', '/card/delete', '/card/code/decrypt', '/card/code/unavailable', '/card/code/update', '/card/user/getcardlist', '/card/qrcode/create']
       const value = fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double(), fc.array(fc.string(), { maxLength: 3 }))
       const bodies = fc.oneof(
-        fc.dictionary(fc.constantFrom('card', 'card_id', 'code', 'openid', 'check_consume', 'grant_type', 'appid', 'secret'), value),
+        fc.dictionary(fc.constantFrom('card', 'card_id', 'code', 'openid', 'check_consume', 'grant_type', 'appid', 'secret', 'offset', 'count', 'status_list', 'cash', 'reduce_stock_value', 'encrypt_code', 'newcode', 'action_name', 'action_info', 'expire_seconds'), value),
         fc.record({ card: fc.record({ card_type: fc.constantFrom('CASH', 'cash', 'DISCOUNT', 'GIFT', 'X'), cash: fc.record({ base_info: fc.dictionary(fc.constantFrom('title', 'notice', 'date_info', 'sku', 'color', 'get_limit', 'code_type'), value) }) }) }),
       ).map((b) => JSON.stringify(b))
       const raw = fc.oneof(bodies, fc.string({ maxLength: 60 }))

@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
-import type { WechatAppsTable, WechatTokensTable } from './wechat.table.ts'
+import type { WechatAppsTable, WechatLandingPagesTable, WechatQrcodesTable, WechatTokensTable } from './wechat.table.ts'
 
 export type WechatAppRow = WechatAppsTable
 export type WechatTokenRow = WechatTokensTable
@@ -75,4 +75,26 @@ export async function listCardIds(db: Db, merchantId: string, statuses: string[]
   const rows = await q.select('id').orderBy('id').offset(offset).limit(count).execute()
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return { ids: rows.map((r) => r.id), total: Number(total.n) }
+}
+
+export async function insertWechatQrcode(db: Db | Tx, row: WechatQrcodesTable): Promise<void> {
+  await db.insertInto('wechat_qrcodes').values(row).execute()
+}
+
+/** A QR ticket by the hash of its public value, whichever merchant it belongs to. */
+export async function findWechatQrcode(db: Db | Tx, ticketHash: string): Promise<WechatQrcodesTable | undefined> {
+  return db.selectFrom('wechat_qrcodes').selectAll().where('ticket_hash', '=', ticketHash).executeTakeFirst()
+}
+
+/** A landing page with the merchant's next integer page_id (a concurrent insert of the same id fails unique). */
+export async function insertLandingPage(tx: Tx, row: Omit<WechatLandingPagesTable, 'page_id' | 'cards'> & { cards: unknown }): Promise<number> {
+  const last = await tx.selectFrom('wechat_landing_pages').select((eb) => eb.fn.max('page_id').as('max')).where('merchant_id', '=', row.merchant_id).executeTakeFirst()
+  const pageId = Number(last?.max ?? 0) + 1
+  await tx.insertInto('wechat_landing_pages').values({ ...row, page_id: pageId, cards: toJson(row.cards) }).execute()
+  return pageId
+}
+
+export async function findLandingPage(db: Db | Tx, tokenHash: string): Promise<(Omit<WechatLandingPagesTable, 'cards'> & { cards: { card_id: string; thumb_url: string | null; claim_link_id: string }[] }) | undefined> {
+  const row = await db.selectFrom('wechat_landing_pages').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+  return row ? { ...row, cards: fromJson(row.cards) } : undefined
 }

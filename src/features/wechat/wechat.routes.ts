@@ -8,10 +8,12 @@ import { parseWechatBody } from '../../domain/wechat-parse.ts'
 import { WX_ERRCODES, wxError } from '../../domain/wechat-errcodes.ts'
 import type { Permission } from '../../principals.ts'
 import {
-  authenticateToken, consumeWechatCode, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
+  authenticateToken, batchGetCards, createWechatLandingPage, landingPageOf, consumeWechatCode, createWechatQrcode, decryptWechatCode, deleteWechatCard, modifyWechatStock, qrcodeTarget, unavailableWechatCode, updateWechatCard, updateWechatCode, userCardList, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
   rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
 } from './wechat.service.ts'
 import type { WechatAppRow } from './wechat.repository.ts'
+import { sendQr } from '../claim-links/qr-image.ts'
+import { LANDING_PAGE_CSP, renderLandingPage } from './wechat-landing-page.ts'
 
 /** Paths of Kabao's own routes that a facade prefix must not reach into. */
 const RESERVED = ['/v1', '/docs', '/openapi.json', '/console', '/wallet', '/pos', '/healthz', '/readyz', '/metrics', '/assets']
@@ -38,6 +40,8 @@ interface WxContext {
   query: Record<string, unknown>
   caller: WxCaller
   requestRef: string | null
+  /** The absolute URL of a facade path (KABAO_PUBLIC_URL + prefix + path). */
+  urlOf(path: string): string
 }
 
 interface WxHandler {
@@ -74,6 +78,56 @@ export const WX_HANDLERS: Record<string, WxHandler> = {
     methods: ['POST'], summary: 'Consume (redeem) a code, channel api (→ POST /v1/redemptions)', permission: 'redeem',
     response: ok({ openid: Type.String(), card: Type.Object({ card_id: Type.String() }) }),
     handle: ({ ctx, caller, body, requestRef }) => consumeWechatCode(ctx, caller, body, requestRef),
+  },
+  '/card/batchget': {
+    methods: ['POST'], summary: 'The merchant’s card ids in creation order, by status (→ GET /v1/cards)', permission: 'read',
+    response: ok({ card_id_list: Type.Array(Type.String()), total_num: Type.Integer() }),
+    handle: ({ ctx, caller, body }) => batchGetCards(ctx, caller, body),
+  },
+  '/card/update': {
+    methods: ['POST'], summary: 'Change a card’s face and settings; date_info may only widen (→ PATCH /v1/cards/{id})', permission: 'write',
+    response: ok({ send_check: Type.Boolean() }),
+    handle: ({ ctx, caller, body }) => updateWechatCard(ctx, caller, body),
+  },
+  '/card/modifystock': {
+    methods: ['POST'], summary: 'Add to or take from the stock; never below zero (→ POST /v1/cards/{id}/stock)', permission: 'write',
+    response: ok({}),
+    handle: ({ ctx, caller, body, requestRef }) => modifyWechatStock(ctx, caller, body, requestRef),
+  },
+  '/card/delete': {
+    methods: ['POST'], summary: 'End a card: no more claims; issued coupons stay valid (→ POST /v1/cards/{id}/end)', permission: 'write',
+    response: ok({}),
+    handle: ({ ctx, caller, body }) => deleteWechatCard(ctx, caller, body),
+  },
+  '/card/code/decrypt': {
+    methods: ['POST'], summary: 'The code an encrypt_code of a wallet link stands for', permission: 'redeem',
+    response: ok({ code: Type.String() }),
+    handle: ({ ctx, caller, body }) => decryptWechatCode(ctx, caller, body),
+  },
+  '/card/code/unavailable': {
+    methods: ['GET', 'POST'], summary: 'Make a code unusable for good (→ POST /v1/coupons/{code}/void); GET takes query parameters', permission: 'write',
+    response: ok({}),
+    handle: ({ ctx, caller, body, query }) => unavailableWechatCode(ctx, caller, { ...query, ...body }),
+  },
+  '/card/code/update': {
+    methods: ['POST'], summary: 'Change a code (new_code | newcode): Kabao generates every code, so 43009', permission: 'write',
+    response: ok({}),
+    handle: ({ ctx, caller, body }) => updateWechatCode(ctx, caller, body),
+  },
+  '/card/user/getcardlist': {
+    methods: ['POST'], summary: 'An openid’s coupons still in the wallet (→ GET /v1/users/{id}/coupons)', permission: 'read',
+    response: ok({ card_list: Type.Array(Type.Object({ code: Type.String(), card_id: Type.String() })), has_share_card: Type.Boolean() }),
+    handle: ({ ctx, caller, body }) => userCardList(ctx, caller, body),
+  },
+  '/card/qrcode/create': {
+    methods: ['POST'], summary: 'A QR code for claiming a card (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
+    response: ok({ ticket: Type.String(), expire_seconds: Type.Optional(Type.Integer({ description: 'Absent for a permanent QR code' })), url: Type.String(), show_qrcode_url: Type.String() }),
+    handle: ({ ctx, caller, body, urlOf }) => createWechatQrcode(ctx, caller, body, (ticket) => urlOf(`/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`)),
+  },
+  '/card/landingpage/create': {
+    methods: ['POST'], summary: 'A page listing cards to claim, each through a claim link (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
+    response: ok({ url: Type.String(), page_id: Type.Integer() }),
+    handle: ({ ctx, caller, body, urlOf }) => createWechatLandingPage(ctx, caller, body, (token) => urlOf(`/kabao/landingpage/${token}`)),
   },
   '/kabao/card/issue': {
     methods: ['POST'], summary: 'Kabao extension: issue a coupon to an openid (→ POST /v1/cards/{id}/issue)', permission: 'write',
@@ -137,6 +191,31 @@ async function registerFacade(wx: FeatureApp, ctx: AppContext): Promise<void> {
     handler: (request, reply) => token(request, reply, true),
   })
 
+  wx.route({
+    method: ['GET'], url: '/cgi-bin/showqrcode', config,
+    schema: {
+      tags, summary: 'The QR code image (PNG) of a card/qrcode/create ticket; no access_token',
+      querystring: Type.Object({ ticket: Type.Optional(Type.String()) }, { additionalProperties: true }),
+      produces: ['image/png', 'application/json'],
+      response: { 200: Type.Union([Type.String({ format: 'binary', description: 'image/png' }), WxErrorSchema]) },
+    },
+    handler: async (request, reply) => sendQr(reply, await qrcodeTarget(ctx, (request.query as { ticket?: string }).ticket), 'png', 430, 'private, max-age=300'),
+  })
+
+  wx.route({
+    method: ['GET'], url: '/kabao/landingpage/:token', config,
+    schema: {
+      tags, summary: 'The page of a card/landingpage/create (HTML); no access_token', params: IdParam('token'),
+      produces: ['text/html', 'application/json'],
+      response: { 200: Type.Union([Type.String({ description: 'text/html' }), WxErrorSchema]) },
+    },
+    handler: async (request, reply) => {
+      const found = await landingPageOf(ctx, (request.params as { token: string }).token)
+      if (!found) return send(reply, wxError(40097, 'landing page'))
+      return reply.code(200).type('text/html; charset=utf-8').header('content-security-policy', LANDING_PAGE_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').send(renderLandingPage(found.page, found.cards))
+    },
+  })
+
   for (const [path, handler] of Object.entries(WX_HANDLERS)) {
     wx.route({
       method: handler.methods, url: path, config,
@@ -150,23 +229,28 @@ async function registerFacade(wx: FeatureApp, ctx: AppContext): Promise<void> {
       },
       handler: async (request, reply) => {
         const requestRef = request.idempotency ? `${request.idempotency.key}@${request.idempotency.createdAt}` : null
-        const result = await handler.handle({ ctx, body: bodyOf(request), query: request.query as Record<string, unknown>, caller: request.wechat as WxCaller, requestRef })
+        const result = await handler.handle({ ctx, body: bodyOf(request), query: request.query as Record<string, unknown>, caller: request.wechat as WxCaller, requestRef, urlOf: (path) => `${ctx.publicUrl}${wx.prefix}${path}` })
         return send(reply, { errcode: 0, errmsg: 'ok', ...result })
       },
     })
   }
 
   // Anything else under WeChat's segments: a wrong method on a known path (43002), or a path not offered (48001).
-  for (const segment of ['/cgi-bin/*', '/card/*', '/datacube/*', '/kabao/*']) {
-    wx.route({
-      method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'], url: segment, config,
-      schema: { hide: true },
-      handler: async (request, reply) => {
-        const path = request.url.split('?')[0].slice(wx.prefix.length)
-        const known = path in WX_HANDLERS || path === '/cgi-bin/token' || path === '/cgi-bin/stable_token'
-        return send(reply, wxError(known ? 43002 : 48001))
-      },
-    })
+  // Parametric routes one to four segments deep (known paths are static and win): a wildcard would not show
+  // in Fastify's route list as the path it serves.
+  const depths: Record<string, number> = { '/cgi-bin': 2, '/card': 4, '/datacube': 2, '/kabao': 3 }
+  for (const [segment, depth] of Object.entries(depths)) {
+    for (let n = 1; n <= depth; n++) {
+      wx.route({
+        method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: `${segment}${Array.from({ length: n }, (_, i) => `/:part_${'abcd'[i]}`).join('')}`, config,
+        schema: { tags, summary: `Any other ${segment} path or method: 43002 (known path, wrong method) or 48001 (not offered)`, response: { 200: WxErrorSchema } },
+        handler: async (request, reply) => {
+          const path = request.url.split('?')[0].slice(wx.prefix.length)
+          const known = path in WX_HANDLERS || ['/cgi-bin/token', '/cgi-bin/stable_token', '/cgi-bin/showqrcode'].includes(path) || /^\/kabao\/landingpage\/[^/]+$/.test(path)
+          return send(reply, wxError(known ? 43002 : 48001))
+        },
+      })
+    }
   }
 }
 

@@ -3,17 +3,21 @@ import type { AppContext } from '../../app-context.ts'
 import { AppError } from '../../errors.ts'
 import type { MerchantPrincipal, Scope } from '../../principals.ts'
 import { hashToken, safeEqual } from '../../ports/secrets.ts'
-import { cardFromWechat, cardToWechat, userCardStatusOf } from '../../domain/wechat-cards.ts'
+import { cardFromWechat, cardToWechat, cardUpdateFromWechat, mergeDefinition, nativeStatusesOf, userCardStatusOf } from '../../domain/wechat-cards.ts'
 import { errcodeOfNative, wxError, type WxErrcode, type WxError } from '../../domain/wechat-errcodes.ts'
-import { readBool, readString } from '../../domain/wechat-parse.ts'
+import { firstPresent, readBool, readInt, readObject, readString } from '../../domain/wechat-parse.ts'
 import { effectiveCouponState } from '../../domain/redemption-rules.ts'
-import { createCard, getCard } from '../cards/cards.service.ts'
+import { changeCardStatus, changeStock, createCard, getCard, updateCard } from '../cards/cards.service.ts'
 import type { CardInput } from '../cards/cards.schemas.ts'
-import { findCouponByCode, issueCoupon } from '../coupons/coupons.service.ts'
+import { findCouponByCode, issueCoupon, voidCoupon } from '../coupons/coupons.service.ts'
+import { listUserCoupons } from '../coupons/coupons.repository.ts'
+import { claimLinkToken, createClaimLink, getClaimLink } from '../claim-links/claim-links.service.ts'
+import { claimUrl } from '../claim-links/claim-links.routes.ts'
+import { randomToken } from '../../ports/ids.ts'
 import { redeem } from '../redemptions/redemptions.service.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import {
-  findLiveToken, findToken, findWechatApp, findWechatCard, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
+  findLandingPage, findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertLandingPage, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
   type WechatAppRow,
 } from './wechat.repository.ts'
 
@@ -254,4 +258,215 @@ export async function issueWechatCard(ctx: AppContext, caller: WxCaller, body: R
   if (openid.length > 128) throw new WxFailure(45021, 'openid')
   const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api' })
   return { code: issued.code, card_id: cardId, openid }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// More card calls (§2.2.3–2.2.5)
+
+/** `card/batchget`: the merchant's card ids in creation order, `count` clamped to 1…50. */
+export async function batchGetCards(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const offset = readInt(body.offset, 0)
+  const count = readInt(body.count)
+  if (!offset.ok) throw new WxFailure(40097, 'offset')
+  if (!count.ok) throw new WxFailure(40097, 'count')
+  const raw = body.status_list
+  const list = raw === undefined || raw === null || raw === '' ? null : Array.isArray(raw) ? raw : [raw]
+  if (list && list.some((s) => typeof s !== 'string')) throw new WxFailure(40097, 'status_list')
+  const statuses = list ? [...new Set((list as string[]).flatMap(nativeStatusesOf))] : null
+  const { ids, total } = await listCardIds(ctx.database.db, caller.principal.merchantId, statuses, offset.value ?? 0, Math.min(50, Math.max(1, count.value ?? 50)))
+  return { card_id_list: ids, total_num: total }
+}
+
+/** `card/update`: the native change; promised terms make a new version, date_info may only widen. */
+export async function updateWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const cardId = reqString(body.card_id, 'card_id', 41012)
+  const { merchantId } = caller.principal
+  const current = await getCard(ctx, merchantId, cardId)
+  const definition = await findWechatCard(ctx.database.db, merchantId, cardId)
+  const read = cardUpdateFromWechat(body, current.terms, definition?.kabao_permanent === true, ctx.clock.now())
+  if (!read.ok) throw new WxFailure(read.errcode, read.detail)
+  const change: Partial<CardInput> = { ...read.change }
+  if (read.locations) {
+    for (const location of read.locations) if (!(await findStore(ctx.database.db, merchantId, String(location)))) throw new WxFailure(40072, String(location))
+    change.store_ids = read.locations.map(String)
+  }
+  if (Object.keys(change).length > 0) await updateCard(ctx, merchantId, cardId, change)
+  if (Object.keys(read.sent).length > 0) {
+    await upsertWechatCard(ctx.database.db, merchantId, cardId, { ...mergeDefinition(definition, current.terms.type, read.sent), kabao_permanent: definition?.kabao_permanent === true }, ctx.clock.now())
+  }
+  return { send_check: false }
+}
+
+/** `card/modifystock`: increase − reduce, never below zero (40122, nothing changed). */
+export async function modifyWechatStock(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, requestRef: string | null) {
+  const cardId = reqString(body.card_id, 'card_id', 41012)
+  const increase = readInt(body.increase_stock_value, 0, 1_000_000_000)
+  const reduce = readInt(body.reduce_stock_value, 0, 1_000_000_000)
+  if (!increase.ok) throw new WxFailure(40097, 'increase_stock_value')
+  if (!reduce.ok) throw new WxFailure(40097, 'reduce_stock_value')
+  const delta = (increase.value ?? 0) - (reduce.value ?? 0)
+  if (delta === 0) await getCard(ctx, caller.principal.merchantId, cardId)
+  else await changeStock(ctx, caller.principal.merchantId, cardId, delta, requestRef)
+  return {}
+}
+
+/** `card/delete`: the card ends; issued coupons stay valid. */
+export async function deleteWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const cardId = reqString(body.card_id, 'card_id', 41012)
+  await changeCardStatus(ctx, caller.principal.merchantId, cardId, 'end')
+  return {}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// More code calls (§2.4, §2.5)
+
+/** The `encrypt_code` of a code: authenticated encryption bound to the merchant, URL-safe (what wallet links carry). */
+export function encryptCode(ctx: AppContext, merchantId: string, code: string): string {
+  return ctx.secrets.seal(`${merchantId}\u0000${code}`)
+}
+
+export async function decryptWechatCode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const sealed = reqString(body.encrypt_code, 'encrypt_code')
+  let plain: string
+  try {
+    plain = ctx.secrets.unseal(decodeURIComponent(sealed))
+  } catch {
+    throw new WxFailure(40075)
+  }
+  const [merchantId, code] = plain.split('\u0000')
+  if (merchantId !== caller.principal.merchantId || !code) throw new WxFailure(40075)
+  return { code }
+}
+
+/** `card/code/unavailable`: the native void with its reason; voiding again is errcode 0, a consumed code 40099. */
+export async function unavailableWechatCode(ctx: AppContext, caller: WxCaller, params: Record<string, unknown>) {
+  const { code } = await couponOf(ctx, caller, params)
+  const reason = readString(params.reason)
+  if (!reason.ok) throw new WxFailure(40097, 'reason')
+  if (reason.value !== undefined && reason.value.length > 500) throw new WxFailure(45021, 'reason')
+  await voidCoupon(ctx, caller.principal.merchantId, code, reason.value ?? null)
+  return {}
+}
+
+/** `card/code/update`: Kabao generates every code, so no card may change one (43009); an unknown code is 40056 first. */
+export async function updateWechatCode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  await couponOf(ctx, caller, body)
+  reqString(firstPresent(body, 'new_code', 'newcode'), 'new_code')
+  throw new WxFailure(43009, 'new_code')
+}
+
+/** `card/user/getcardlist`: the openid's coupons still in the wallet (available, not yet valid, gifting). */
+export async function userCardList(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
+  const openid = reqString(body.openid, 'openid')
+  const cardId = readString(body.card_id)
+  if (!cardId.ok) throw new WxFailure(40097, 'card_id')
+  const now = ctx.clock.now()
+  const rows = await listUserCoupons(ctx.database.db, caller.principal.merchantId, openid, { cardId: cardId.value, now, before: null, limit: 1000 })
+  const kept = rows.filter((row) => ['available', 'gifting'].includes(effectiveCouponState(row, now))).reverse()
+  return { card_list: kept.map((row) => ({ code: ctx.secrets.decryptCode(row.code_enc), card_id: row.card_id })), has_share_card: false }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// QR codes (§2.3): a native claim link behind an opaque ticket
+
+const QR_MIN_S = 60
+const QR_MAX_S = 1800
+
+export async function createWechatQrcode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, showUrl: (ticket: string) => string) {
+  const action = readString(body.action_name)
+  if (!action.ok || action.value === undefined || action.value.toUpperCase() !== 'QR_CARD') throw new WxFailure(40053)
+  const info = readObject(body.action_info)
+  const card = info.ok ? readObject(info.value?.card) : { ok: false as const }
+  if (!card.ok || card.value === undefined) throw new WxFailure(40053)
+  const fields = card.value
+  const cardId = reqString(fields.card_id, 'card_id', 41012)
+  const expire = readInt(body.expire_seconds, 0)
+  const unique = readBool(fields.is_unique_code)
+  const openid = readString(fields.openid)
+  const outerStr = readString(fields.outer_str)
+  const outerId = readInt(fields.outer_id)
+  if (!expire.ok) throw new WxFailure(40097, 'expire_seconds')
+  if (!unique.ok) throw new WxFailure(40097, 'is_unique_code')
+  if (!openid.ok) throw new WxFailure(40097, 'openid')
+  if (!outerStr.ok || !outerId.ok) throw new WxFailure(40097, 'outer_str, outer_id')
+  const outer = outerStr.value ?? (outerId.value !== undefined ? String(outerId.value) : undefined)
+  if (outer !== undefined && outer.length > 128) throw new WxFailure(45021, 'outer_str')
+  const { merchantId } = caller.principal
+  const found = await getCard(ctx, merchantId, cardId)
+  if (found.card.status !== 'active') throw new WxFailure(40078)
+  const now = ctx.clock.now()
+  const seconds = !expire.value ? null : Math.min(QR_MAX_S, Math.max(QR_MIN_S, expire.value))
+  const expiresAt = seconds === null ? null : now + seconds * 1000
+  const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt })
+  const ticket = randomToken(24)
+  await insertWechatQrcode(ctx.database.db, { ticket_hash: hashToken(ticket), merchant_id: merchantId, claim_link_id: link.id, card_id: cardId, openid: openid.value ?? null, outer_str: outer ?? null, expires_at: expiresAt, created_at: now })
+  return { ticket, ...(seconds === null ? {} : { expire_seconds: seconds }), url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)), show_qrcode_url: showUrl(ticket) }
+}
+
+/** The claim page a ticket stands for, for `cgi-bin/showqrcode` (no token: the ticket is the secret). */
+export async function qrcodeTarget(ctx: AppContext, ticket: string | undefined): Promise<string> {
+  if (!ticket || ticket.length > 200) throw new WxFailure(40097, 'ticket')
+  const row = await findWechatQrcode(ctx.database.db, hashToken(ticket))
+  if (!row || (row.expires_at !== null && ctx.clock.now() >= row.expires_at)) throw new WxFailure(40097, 'ticket')
+  const link = await getClaimLink(ctx.database.db, row.merchant_id, row.claim_link_id)
+  return claimUrl(ctx, claimLinkToken(ctx.secrets, link))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Landing pages (§2.3): a page listing cards, each with a native claim link
+
+const isWebUrl = (url: string) => /^https?:\/\/[^\s]+$/i.test(url) && url.length <= 1000
+
+export async function createWechatLandingPage(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, pageUrl: (token: string) => string) {
+  const title = reqString(body.page_title, 'page_title')
+  if ([...title].length > 64) throw new WxFailure(45021, 'page_title')
+  const banner = readString(body.banner)
+  if (!banner.ok || (banner.value !== undefined && !isWebUrl(banner.value))) throw new WxFailure(40097, 'banner')
+  const share = readBool(body.can_share)
+  if (!share.ok) throw new WxFailure(40097, 'can_share')
+  const scene = readString(body.scene)
+  if (!scene.ok || (scene.value !== undefined && scene.value.length > 64)) throw new WxFailure(40097, 'scene')
+  const list = body.card_list
+  if (list === undefined || list === null) throw new WxFailure(41011, 'card_list')
+  if (!Array.isArray(list) || list.length === 0 || list.length > 20) throw new WxFailure(40097, 'card_list (1 to 20 cards)')
+  const { merchantId } = caller.principal
+  const entries: { card_id: string; thumb_url: string | null }[] = []
+  for (const entry of list) {
+    const item = readObject(entry)
+    if (!item.ok || item.value === undefined) throw new WxFailure(40097, 'card_list')
+    const cardId = reqString(item.value.card_id, 'card_id', 41012)
+    const thumb = readString(item.value.thumb_url)
+    if (!thumb.ok || (thumb.value !== undefined && !isWebUrl(thumb.value))) throw new WxFailure(40097, 'thumb_url')
+    const found = await getCard(ctx, merchantId, cardId)
+    if (found.card.status !== 'active') throw new WxFailure(40078)
+    entries.push({ card_id: cardId, thumb_url: thumb.value ?? null })
+  }
+  const cards = []
+  for (const entry of entries) cards.push({ ...entry, claim_link_id: (await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt: null })).id })
+  const token = randomToken(24)
+  const row = { merchant_id: merchantId, token_hash: hashToken(token), page_title: title, banner: banner.value ?? null, can_share: (share.value === false ? 0 : 1) as 0 | 1, scene: scene.value ?? null, cards, created_at: ctx.clock.now() }
+  // Two pages made at once may pick the same next page_id: the loser tries the next one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const pageId = await ctx.database.db.transaction().execute((tx) => insertLandingPage(tx, row))
+      return { url: pageUrl(token), page_id: pageId }
+    } catch (error) {
+      if (attempt >= 5 || !ctx.database.isUniqueViolation(error)) throw error
+    }
+  }
+}
+
+/** A landing page's texts and its cards with their claim pages; unknown token → undefined. */
+export async function landingPageOf(ctx: AppContext, token: string) {
+  if (!/^[A-Za-z0-9_-]{32}$/.test(token)) return undefined
+  const page = await findLandingPage(ctx.database.db, hashToken(token))
+  if (!page) return undefined
+  const cards = []
+  for (const entry of page.cards) {
+    const found = await getCard(ctx, page.merchant_id, entry.card_id)
+    if (found.card.status !== 'active') continue
+    const link = await getClaimLink(ctx.database.db, page.merchant_id, entry.claim_link_id)
+    cards.push({ title: found.terms.title, subtitle: found.terms.subtitle, thumb_url: entry.thumb_url, claim_url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)) })
+  }
+  return { page, cards }
 }
