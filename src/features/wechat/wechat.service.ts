@@ -21,6 +21,9 @@ import {
   type WechatAppRow,
 } from './wechat.repository.ts'
 
+/** The facade's claim links carry no channel tags of Kabao's own (WeChat's `outer_str` is kept with the QR code). */
+const NO_TAGS = { channel: null, campaign: null }
+
 /** WeChat's token lifetime, and how long a token works on after a newer one was fetched. */
 export const TOKEN_TTL_MS = 7200 * 1000
 export const TOKEN_OVERLAP_MS = 300 * 1000
@@ -397,7 +400,7 @@ export async function createWechatQrcode(ctx: AppContext, caller: WxCaller, body
   const now = ctx.clock.now()
   const seconds = !expire.value ? null : Math.min(QR_MAX_S, Math.max(QR_MIN_S, expire.value))
   const expiresAt = seconds === null ? null : now + seconds * 1000
-  const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt })
+  const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt, tags: NO_TAGS })
   const ticket = randomToken(24)
   await insertWechatQrcode(ctx.database.db, { ticket_hash: hashToken(ticket), merchant_id: merchantId, claim_link_id: link.id, card_id: cardId, openid: openid.value ?? null, outer_str: outer ?? null, expires_at: expiresAt, created_at: now })
   return { ticket, ...(seconds === null ? {} : { expire_seconds: seconds }), url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)), show_qrcode_url: showUrl(ticket) }
@@ -442,7 +445,7 @@ export async function createWechatLandingPage(ctx: AppContext, caller: WxCaller,
     entries.push({ card_id: cardId, thumb_url: thumb.value ?? null })
   }
   const cards = []
-  for (const entry of entries) cards.push({ ...entry, claim_link_id: (await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt: null })).id })
+  for (const entry of entries) cards.push({ ...entry, claim_link_id: (await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt: null, tags: NO_TAGS })).id })
   const token = randomToken(24)
   const row = { merchant_id: merchantId, token_hash: hashToken(token), page_title: title, banner: banner.value ?? null, can_share: (share.value === false ? 0 : 1) as 0 | 1, scene: scene.value ?? null, cards, created_at: ctx.clock.now() }
   // Two pages made at once may pick the same next page_id: the loser tries the next one.
