@@ -179,8 +179,14 @@ describe('risk control in a browser', () => {
     // Flagged: the challenge of the terminal and the block of the device; filtered to blocks.
     const flagged = page.locator('[data-test=risk-events]')
     await flagged.getByText('收银员核销频率').waitFor()
-    await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: '按处置筛选' }) }).click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '拦截' }).click()
+    // The rules table's action menus offer 拦截 too, and one may still be fading out: choose again until the filter shows it.
+    const decisionFilter = page.locator('.el-select', { has: page.getByRole('combobox', { name: '按处置筛选' }) })
+    await waitFor(async () => {
+      if ((await decisionFilter.textContent())?.includes('拦截')) return true
+      await decisionFilter.locator('.el-select__wrapper').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: '拦截' }).last().click({ timeout: 2000 }).catch(() => {})
+      return false
+    }, 15_000)
     await flagged.getByText('收银员核销频率').waitFor({ state: 'detached' })
     const deviceRow = flagged.locator('tr', { hasText: 'console-device-01' })
     await deviceRow.waitFor()
