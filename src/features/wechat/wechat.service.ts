@@ -116,6 +116,11 @@ export async function disableApp(ctx: AppContext, merchantId: string, appid: str
 
 /** `cgi-bin/token`: checks appid and secret, issues a token (256 random bits) and gives the previous ones their 300 s. */
 export async function fetchToken(ctx: AppContext, params: Record<string, unknown>): Promise<{ access_token: string; expires_in: number }> {
+  return issueToken(ctx, await appOfCredentials(ctx, params))
+}
+
+/** The active app whose appid and secret a token call sends, checked in WeChat's order of errcodes. */
+async function appOfCredentials(ctx: AppContext, params: Record<string, unknown>): Promise<WechatAppRow> {
   const grant = readString(params.grant_type)
   const appid = readString(params.appid)
   const secret = readString(params.secret)
@@ -125,7 +130,7 @@ export async function fetchToken(ctx: AppContext, params: Record<string, unknown
   const app = await findWechatApp(ctx.database.db, appid.value)
   if (!app) throw new WxFailure(40013)
   if (app.status !== 'active' || !safeEqual(hashToken(secret.value), app.secret_hash)) throw new WxFailure(40001)
-  return issueToken(ctx, app)
+  return app
 }
 
 async function issueToken(ctx: AppContext, app: WechatAppRow): Promise<{ access_token: string; expires_in: number }> {
@@ -140,15 +145,7 @@ async function issueToken(ctx: AppContext, app: WechatAppRow): Promise<{ access_
 /** `cgi-bin/stable_token`: the live token and what is left of it, a new one only when there is none or `force_refresh`. */
 export async function stableToken(ctx: AppContext, params: Record<string, unknown>): Promise<{ access_token: string; expires_in: number }> {
   const force = readBool(params.force_refresh)
-  const grant = readString(params.grant_type)
-  const appid = readString(params.appid)
-  const secret = readString(params.secret)
-  if (!grant.ok || grant.value !== 'client_credential') throw new WxFailure(40002)
-  if (!appid.ok || appid.value === undefined) throw new WxFailure(41002)
-  if (!secret.ok || secret.value === undefined) throw new WxFailure(41004)
-  const app = await findWechatApp(ctx.database.db, appid.value)
-  if (!app) throw new WxFailure(40013)
-  if (app.status !== 'active' || !safeEqual(hashToken(secret.value), app.secret_hash)) throw new WxFailure(40001)
+  const app = await appOfCredentials(ctx, params)
   const now = ctx.clock.now()
   const live = force.ok && force.value ? undefined : await findLiveToken(ctx.database.db, app.merchant_id, app.appid, app.generation, now)
   if (live) return { access_token: ctx.secrets.unseal(live.token_sealed), expires_in: Math.floor((live.expires_at - now) / 1000) }
