@@ -60,7 +60,7 @@ const RACES: { name: string; run(target: WxTarget): Promise<void> }[] = [
   {
     name: 'parallel card/landingpage/create: every page gets its own page_id, 1 to N',
     async run(target) {
-      const N = 6
+      const N = 16
       const created = await wx(target, 0, '/card/create', card(10))
       const answers = await Promise.all(Array.from({ length: N }, (_, i) => wx(target, i, '/card/landingpage/create', { page_title: `Page ${i}`, card_list: [{ card_id: created.card_id }] })))
       assert.deepEqual(count(answers), { 0: N })

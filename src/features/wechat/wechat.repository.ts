@@ -86,8 +86,13 @@ export async function findWechatQrcode(db: Db | Tx, ticketHash: string): Promise
   return db.selectFrom('wechat_qrcodes').selectAll().where('ticket_hash', '=', ticketHash).executeTakeFirst()
 }
 
-/** A landing page with the merchant's next integer page_id (a concurrent insert of the same id fails unique). */
+/**
+ * A landing page with the merchant's next integer page_id. The no-op update locks the merchant's row
+ * until commit on PostgreSQL, so pages made at once, by any process, take their ids one after another
+ * (SQLite's write transactions already do).
+ */
 export async function insertLandingPage(tx: Tx, row: Omit<WechatLandingPagesTable, 'page_id' | 'cards'> & { cards: unknown }): Promise<number> {
+  await tx.updateTable('merchants').set((eb) => ({ name: eb.ref('name') })).where('id', '=', row.merchant_id).execute()
   const last = await tx.selectFrom('wechat_landing_pages').select((eb) => eb.fn.max('page_id').as('max')).where('merchant_id', '=', row.merchant_id).executeTakeFirst()
   const pageId = Number(last?.max ?? 0) + 1
   await tx.insertInto('wechat_landing_pages').values({ ...row, page_id: pageId, cards: toJson(row.cards) }).execute()

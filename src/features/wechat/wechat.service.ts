@@ -445,15 +445,8 @@ export async function createWechatLandingPage(ctx: AppContext, caller: WxCaller,
   for (const entry of entries) cards.push({ ...entry, claim_link_id: (await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt: null, tags: NO_TAGS })).id })
   const token = randomToken(24)
   const row = { merchant_id: merchantId, token_hash: hashToken(token), page_title: title, banner: banner.value ?? null, can_share: (share.value === false ? 0 : 1) as 0 | 1, scene: scene.value ?? null, cards, created_at: ctx.clock.now() }
-  // Two pages made at once may pick the same next page_id: the loser tries the next one.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const pageId = await ctx.database.db.transaction().execute((tx) => insertLandingPage(tx, row))
-      return { url: pageUrl(token), page_id: pageId }
-    } catch (error) {
-      if (attempt >= 5 || !ctx.database.isUniqueViolation(error)) throw error
-    }
-  }
+  const pageId = await ctx.database.db.transaction().execute((tx) => insertLandingPage(tx, row))
+  return { url: pageUrl(token), page_id: pageId }
 }
 
 /** A landing page's texts and its cards with their claim pages; unknown token → undefined. */
