@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --engine sqlite|postgres]`: starts real `kabao serve` processes, loads them
+ * `npm run bench [-- --quick] [-- --engine sqlite|postgres] [-- --scenario NAME [--profile DIR]]`: starts real `kabao serve` processes, loads them
  * over HTTP from this process with autocannon, and writes bench/results.json and the tables of
  * bench/README.md. Every load figure stands next to a baseline measured on the same server right before
  * it: the no-op authenticated route GET /v1/ping.
@@ -54,6 +54,8 @@ const MODES: Record<'quick' | 'full', Mode> = {
 }
 
 const secrets = createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex'))
+/** `--profile DIR`: the server writes a CPU profile of one scenario there, with no baseline load mixed in. */
+let profileDir: string | null = null
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`)
 
 /** One benchmarked server and the data seeded for it. */
@@ -87,7 +89,8 @@ async function startRig(engine: EngineName): Promise<Rig> {
   const database = await createTestDatabase(engine, { sqliteFile: true })
   const merchant = await createMerchant({ database: database.database, clock: systemClock, secrets }, { name: 'Bench Coffee' })
   // Request logging off, as a load balancer in front would log instead; jobs run as in production.
-  const server = await startServer(kabaoEnv(database.url, { LOG_LEVEL: 'warn', KABAO_JOBS: 'true', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) }))
+  const nodeOptions = [process.env.BENCH_NODE_OPTIONS ?? '', profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=${engine}.cpuprofile` : ''].join(' ').trim()
+  const server = await startServer(kabaoEnv(database.url, { LOG_LEVEL: 'warn', KABAO_JOBS: 'true', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }))
   const partial = { server, key: merchant.api_key }
   const storeId = (await api(partial, 'POST', '/v1/stores', { name: 'Bench Street 1' })).id
   const cardId = await newCard(partial, 1_000_000)
@@ -107,7 +110,8 @@ function baselineSpec(rig: Rig, mode: Mode): LoadSpec {
 async function measure(rig: Rig, mode: Mode, name: string, description: string, spec: LoadSpec, options: { warm?: boolean } = {}): Promise<LoadScenario> {
   const rss = sampleRss(rig.server.pid)
   if (options.warm !== false) await runLoad({ ...spec, duration: mode.warmup, amount: undefined })
-  const baseline = await runLoad(baselineSpec(rig, mode))
+  // A profile shows the scenario alone: its baseline would fill half of it with /v1/ping.
+  const baseline = await runLoad(profileDir ? { ...baselineSpec(rig, mode), duration: 0.2 } : baselineSpec(rig, mode))
   const result = await runLoad(spec)
   const scenario: LoadScenario = { kind: 'load', name, description, baseline, result, ratio: round(result.throughput / baseline.throughput, 4), rss_max_mb: rss.stop() }
   log(`${rig.engine} ${name}: ${result.throughput} req/s (baseline ${baseline.throughput}, ratio ${scenario.ratio}), p99 ${result.latency_ms.p99} ms, errors ${result.errors}, server CPU ${result.server_cpu_us} µs/req (baseline ${baseline.server_cpu_us})`)
@@ -269,7 +273,9 @@ async function bulkScenario(rig: Rig, mode: Mode): Promise<TimedScenario> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true }, scenario: { type: 'string', multiple: true } } })
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true }, scenario: { type: 'string', multiple: true }, profile: { type: 'string' } } })
+  if (values.profile !== undefined && values.scenario?.length !== 1) throw new Error('--profile takes exactly one --scenario')
+  profileDir = values.profile === undefined ? null : path.resolve(values.profile)
   const unknown = (values.scenario ?? []).filter((name) => !(SCENARIOS as readonly string[]).includes(name))
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}: one of ${SCENARIOS.join(', ')}`)
   const wanted = new Set<ScenarioName>((values.scenario as ScenarioName[] | undefined) ?? SCENARIOS)
@@ -298,6 +304,7 @@ async function main(): Promise<void> {
   for (const engine of results) for (const v of engine.verdicts) log(`${engine.engine}: ${v.met ? 'met   ' : 'MISSED'} ${v.target}: ${v.figure}`)
   if (values.scenario) {
     log(`done in ${run.minutes} min; a run of some scenarios is not written to bench/results.json`)
+    if (profileDir) log(`CPU profiles in ${profileDir}: node bench/profile-summary.ts ${profileDir}/${engines[0]}.cpuprofile`)
     return
   }
   const file = path.join(HERE, 'results.json')

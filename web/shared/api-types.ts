@@ -4311,8 +4311,6 @@ export interface paths {
                         "application/json": {
                             data: {
                                 id: string;
-                                /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
-                                code: string;
                                 card_id: string;
                                 /** @description The card version whose terms the coupon was issued under */
                                 card_version_id: string;

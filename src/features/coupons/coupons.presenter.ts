@@ -5,10 +5,14 @@ import type { CouponRow } from './coupons.repository.ts'
 
 /** A coupon as the API shows it: its state as of `now` (an available coupon past its validity reads expired). */
 export function presentCoupon(coupon: CouponRow, tz: string, now: number, secrets: Secrets, code?: string) {
+  return { ...presentCouponWithoutCode(coupon, tz, now), code: code ?? secrets.decryptCode(coupon.code_enc) }
+}
+
+/** The same without its code, which costs a decryption: for lists that do not show codes. */
+export function presentCouponWithoutCode(coupon: CouponRow, tz: string, now: number) {
   const at = (ms: number | null) => formatOptionalInstant(ms, tz)
   return {
     id: coupon.id,
-    code: code ?? secrets.decryptCode(coupon.code_enc),
     card_id: coupon.card_id,
     card_version_id: coupon.card_version_id,
     user_id: coupon.user_id,

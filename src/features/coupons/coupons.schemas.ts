@@ -61,6 +61,10 @@ export const CouponFields = {
 
 export const CouponSchema = Type.Object(CouponFields)
 
+/** A coupon without its code, for lists that show codes one at a time (the wallet's). */
+const { code: _code, ...withoutCode } = CouponFields
+export const CouponFieldsWithoutCode = withoutCode
+
 /** A coupon looked up by its code: with who holds it, as far as their words can be shown to staff. */
 export const CouponLookupSchema = Type.Object({
   ...CouponFields,

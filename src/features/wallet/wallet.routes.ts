@@ -7,7 +7,7 @@ import { QR_FORMATS, QrQuery, sendQr } from '../claim-links/qr-image.ts'
 import { CouponStateSchema } from '../coupons/coupons.schemas.ts'
 import { requireWalletMerchant } from '../customers/customers.service.ts'
 import { countCardView } from '../tracking/tracking.routes.ts'
-import { getWalletCoupon, listWalletCoupons, presentWalletCoupon, presentWalletCouponDetail } from './wallet.service.ts'
+import { getWalletCoupon, listWalletCoupons, presentWalletCouponDetail, presentWalletListItem } from './wallet.service.ts'
 import { WalletCouponDetailSchema, WalletCouponList, WalletMeSchema } from './wallet.schemas.ts'
 
 const CouponParams = IdParam('coupon_id')
@@ -41,7 +41,7 @@ export async function walletRoutes(app: FeatureApp, ctx: AppContext): Promise<vo
       const { query } = request
       const now = ctx.clock.now()
       const { coupons, nextCursor } = await listWalletCoupons(ctx, customer, { state: query.state, cursor: query.cursor, limit: query.limit ?? 50 })
-      return { data: coupons.map((c) => presentWalletCoupon(ctx, c, customer.merchantTz, now)), next_cursor: nextCursor }
+      return { data: coupons.map((c) => presentWalletListItem(c, customer.merchantTz, now)), next_cursor: nextCursor }
     },
   )
 

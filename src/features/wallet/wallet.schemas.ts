@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { Money, Nullable, listOf } from '../../http/schemas.ts'
-import { CouponFields } from '../coupons/coupons.schemas.ts'
+import { CouponFields, CouponFieldsWithoutCode } from '../coupons/coupons.schemas.ts'
 import { CodeTypeSchema } from '../cards/cards.schemas.ts'
 
 const CardType = Type.Union([Type.Literal('cash'), Type.Literal('discount'), Type.Literal('gift'), Type.Literal('groupon'), Type.Literal('general_coupon')])
@@ -55,10 +55,16 @@ export const CardTermsSchema = Type.Object({
 /** A coupon in its owner's wallet: the coupon, how its code is shown and the card face. */
 export const WalletCouponSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardFaceSchema })
 
+/**
+ * A coupon in the wallet's list: as WalletCouponSchema without the code, which the wallet shows from the
+ * coupon's own page (`GET /v1/wallet/coupons/{id}`), so a page of the list decrypts no code.
+ */
+export const WalletCouponListItemSchema = Type.Object({ ...CouponFieldsWithoutCode, code_type: CodeTypeSchema, card: CardFaceSchema })
+
 /** One of the owner's coupons with every term it was issued under, the stores it is good in included. */
 export const WalletCouponDetailSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardTermsSchema })
 
-export const WalletCouponList = listOf(WalletCouponSchema)
+export const WalletCouponList = listOf(WalletCouponListItemSchema)
 
 export const WalletMeSchema = Type.Object({
   merchant: Type.Object({ id: Type.String(), name: Type.String() }),

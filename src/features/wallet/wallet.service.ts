@@ -6,7 +6,7 @@ import { AppError } from '../../errors.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
 import { decodeCursor, encodeCursor } from '../../pagination.ts'
 import { listUserCoupons, type CouponRow } from '../coupons/coupons.repository.ts'
-import { presentCoupon } from '../coupons/coupons.presenter.ts'
+import { presentCoupon, presentCouponWithoutCode } from '../coupons/coupons.presenter.ts'
 import type { CouponState } from '../coupons/coupons.table.ts'
 import { presentCardFace, presentCardTerms } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
@@ -76,6 +76,11 @@ export async function getWalletCoupon(ctx: AppContext, customer: CustomerPrincip
   if (!coupon) throw new AppError('coupon_not_found', 'You have no coupon with this id.')
   const [found] = await withTerms(db, customer.merchantId, [coupon])
   return found
+}
+
+/** A coupon in the wallet's list: the card face, and no code (its own page shows that). */
+export function presentWalletListItem({ coupon, terms, codeType }: WalletCoupon, tz: string, now: number) {
+  return { ...presentCouponWithoutCode(coupon, tz, now), code_type: codeType, card: presentCardFace(terms) }
 }
 
 /** A coupon as its owner sees it in the wallet: its code (the owner may see it) and the card face. */

@@ -1,8 +1,11 @@
 import type { ResponseOf } from '../../shared/api-schema.ts'
 import type { CardValue } from '../../shared/card-value.ts'
 
-/** A coupon in the wallet, as /v1/wallet/coupons answers. */
+/** A coupon of the wallet with its code, as /v1/wallet/coupons/{id} answers. */
 export type WalletCoupon = ResponseOf<'/v1/wallet/coupons/{coupon_id}', 'get'>
+
+/** A coupon in the wallet's list, as /v1/wallet/coupons answers: no code, which its own page shows. */
+export type WalletListCoupon = ResponseOf<'/v1/wallet/coupons', 'get'>['data'][number]
 
 const DAY = 24 * 60 * 60 * 1000
 
