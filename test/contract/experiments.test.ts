@@ -82,6 +82,29 @@ for (const engine of ENGINES) {
       assert.equal(expectStatus(await t.request('GET', `/v1/claim/${created.token}`), 200).card.id, a.id)
     })
 
+    it('lists the merchant’s experiments, oldest first, page by page, with their variants and status', async () => {
+      const lister = await newMerchant(t)
+      const a = await lister.createCard(cashCard({ stock: 100 }))
+      const b = await lister.createCard(cashCard({ stock: 100 }))
+      const made: any[] = []
+      for (const name of ['First', 'Second', 'Third']) {
+        made.push(expectStatus(await lister.post('/v1/experiments', { name, variants: [{ card_id: a.id, weight: 3 }, { card_id: b.id, weight: 1 }] }), 201))
+      }
+      expectStatus(await lister.post(`/v1/experiments/${made[1].id}/stop`, { keep_card_id: b.id }), 200)
+      const first = expectStatus(await lister.get('/v1/experiments?limit=2'), 200)
+      assert.deepEqual(first.data.map((e: any) => e.name), ['First', 'Second'])
+      assert.deepEqual(first.data[0].variants, [{ card_id: a.id, weight: 3 }, { card_id: b.id, weight: 1 }])
+      assert.equal(first.data[0].token, made[0].token)
+      assert.deepEqual([first.data[0].status, first.data[0].winner_card_id, first.data[0].stopped_at], ['running', null, null])
+      assert.deepEqual([first.data[1].status, first.data[1].winner_card_id], ['stopped', b.id])
+      assert.ok(first.data[1].stopped_at)
+      const second = expectStatus(await lister.get(`/v1/experiments?limit=2&cursor=${first.next_cursor}`), 200)
+      assert.deepEqual(second.data.map((e: any) => e.id), [made[2].id])
+      assert.equal(second.next_cursor, null)
+      // Another merchant's list does not show them.
+      assert.ok(!expectStatus(await other.get('/v1/experiments?limit=500'), 200).data.some((e: any) => made.some((m) => m.id === e.id)))
+    })
+
     it('judges experiment claims by the risk rules as other claims', async () => {
       const a = await api.createCard(cashCard({ stock: 100, get_limit: 5 }))
       const b = await api.createCard(cashCard({ stock: 100, get_limit: 5 }))

@@ -11,3 +11,32 @@ describe('the dashboard trend', () => {
     assert.equal(hasActivity([{ claims: 2, redemptions: 0 }, ...quiet]), true)
   })
 })
+
+describe('the analytics helpers', () => {
+  it('ranks the top cards by coupons given out, then by redemptions, at most n', async () => {
+    const { topCards } = await import('../../web/console/src/dashboard.ts')
+    const cards = [
+      { title: 'a', issued_count: 3, redeemed_count: 0 },
+      { title: 'b', issued_count: 9, redeemed_count: 1 },
+      { title: 'c', issued_count: 3, redeemed_count: 2 },
+    ]
+    assert.deepEqual(topCards(cards, 2).map((c) => c.title), ['b', 'c'])
+    assert.deepEqual(cards.map((c) => c.title), ['a', 'b', 'c'], 'the list given is left as it was')
+  })
+
+  it('places each RFM segment by its scores, formats rates and money, and a funnel step against the one before', async () => {
+    const { RFM_COLUMNS, RFM_ROWS, segmentAt, percent, money, ratio, stepRate } = await import('../../web/console/src/analytics.ts')
+    const segments = [
+      { segment: 'high_value', recency: 'high', frequency: 'high', monetary: 'high' },
+      { segment: 'hibernating', recency: 'low', frequency: 'low', monetary: 'low' },
+      { segment: 'no_orders', recency: null, frequency: null, monetary: null },
+    ] as const
+    assert.equal(segmentAt(segments, 'high', 'high', 'high')?.segment, 'high_value')
+    assert.equal(segmentAt(segments, 'low', 'low', 'low')?.segment, 'hibernating')
+    assert.equal(segmentAt(segments, 'low', 'high', 'low'), undefined)
+    assert.equal(RFM_COLUMNS.length * RFM_ROWS.length, 8)
+    assert.deepEqual([percent(0.4), percent(null), percent(1)], ['40.0%', '—', '100.0%'])
+    assert.deepEqual([money(2000), money(null), ratio(6.95), ratio(null)], ['¥20.00', '—', '6.95', '—'])
+    assert.deepEqual([stepRate(2, 5), stepRate(3, 0), stepRate(1, undefined)], [0.4, null, null])
+  })
+})

@@ -74,3 +74,17 @@ export async function listExperiments(db: Db, merchantId: string, after: string 
   if (after) q = q.where('id', '>', after)
   return q.orderBy('id').limit(limit).execute()
 }
+
+/** The variants of several experiments at once, in their order. */
+export async function variantsOfMany(db: Db, merchantId: string, experimentIds: string[]): Promise<VariantRow[]> {
+  if (experimentIds.length === 0) return []
+  const rows = await db
+    .selectFrom('experiment_variants')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('experiment_id', 'in', experimentIds)
+    .orderBy('experiment_id')
+    .orderBy('position')
+    .execute()
+  return rows.map((r) => ({ ...r, weight: Number(r.weight), views: Number(r.views), position: Number(r.position) }))
+}

@@ -3,11 +3,12 @@ import type { AppContext } from '../../app-context.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { FormatQuery, jsonOrCsv, sendJsonOrCsv } from '../../http/csv.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { IdParam, Nullable, Timestamp, responses } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import type { FeatureApp } from '../feature.ts'
 import { claimUrl } from '../claim-links/claim-links.routes.ts'
-import { createExperiment, experimentResults, experimentToken, stopExperiment, type ExperimentRow } from './experiments.service.ts'
+import { createExperiment, experimentResults, experimentToken, listExperimentsWithVariants, stopExperiment, type ExperimentRow } from './experiments.service.ts'
 
 const CreateBody = Type.Object(
   {
@@ -59,6 +60,18 @@ const ResultsSchema = Type.Object({
   stopped_at: Nullable(Timestamp),
 })
 
+const SummarySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: Status,
+  token: Type.String(),
+  url: Type.String(),
+  variants: Type.Array(Type.Object({ card_id: Type.String(), weight: Type.Integer() })),
+  winner_card_id: Nullable(Type.String({ description: 'The card kept when the experiment stopped' })),
+  created_at: Timestamp,
+  stopped_at: Nullable(Timestamp),
+})
+
 function head(ctx: AppContext, experiment: ExperimentRow, tz: string) {
   const token = experimentToken(ctx, experiment)
   return { id: experiment.id, name: experiment.name, status: experiment.status, token, url: claimUrl(ctx, token), created_at: formatInstant(experiment.created_at, tz) }
@@ -72,6 +85,29 @@ export async function experimentsRoutes(app: FeatureApp, ctx: AppContext): Promi
       const { merchantId, merchantTz } = merchantOf(request)
       const { experiment, variants } = await createExperiment(ctx, merchantId, request.body, idempotencyRefOf(request))
       return reply.code(201).send({ ...head(ctx, experiment, merchantTz), variants: variants.map((v) => ({ card_id: v.card_id, weight: v.weight })) })
+    },
+  )
+
+  app.get(
+    '/v1/experiments',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'List experiments with their variants, oldest first (results: GET /v1/experiments/{id})',
+        querystring: ListQuery,
+        response: responses({ 200: listOf(SummarySchema) }),
+      },
+    },
+    async (request) => {
+      const { merchantId, merchantTz } = merchantOf(request)
+      const limit = request.query.limit ?? 50
+      const rows = await listExperimentsWithVariants(ctx, merchantId, decodeCursor(request.query.cursor), limit + 1)
+      return page(rows, limit, (row) => ({
+        ...head(ctx, row.experiment, merchantTz),
+        variants: row.variants.map((v) => ({ card_id: v.card_id, weight: v.weight })),
+        winner_card_id: row.experiment.winner_card_id,
+        stopped_at: formatOptionalInstant(row.experiment.stopped_at, merchantTz),
+      }))
     },
   )
 

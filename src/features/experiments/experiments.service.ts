@@ -12,9 +12,11 @@ import {
   findExperiment,
   findExperimentByTokenHash,
   insertExperiment,
+  listExperiments,
   stopExperimentRow,
   variantOutcomes,
   variantsOf,
+  variantsOfMany,
   type ExperimentRow,
   type VariantRow,
 } from './experiments.repository.ts'
@@ -65,6 +67,13 @@ export async function getExperiment(ctx: AppContext, merchantId: string, id: str
 
 export function experimentToken(ctx: AppContext, experiment: ExperimentRow): string {
   return ctx.secrets.unseal(experiment.token_sealed)
+}
+
+/** A page of the merchant's experiments (oldest first) with their variants. */
+export async function listExperimentsWithVariants(ctx: AppContext, merchantId: string, after: string | null, limit: number) {
+  const experiments = await listExperiments(ctx.database.db, merchantId, after, limit)
+  const variants = await variantsOfMany(ctx.database.db, merchantId, experiments.map((e) => e.id))
+  return experiments.map((experiment) => ({ id: experiment.id, experiment, variants: variants.filter((v) => v.experiment_id === experiment.id) }))
 }
 
 /** Per-variant views, claims and redemptions, their rates, the p-value and the leader at 95 %. */

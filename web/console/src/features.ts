@@ -20,6 +20,10 @@ export const features = reactive({
   memberList: false,
   /** GET /v1/rewards */
   rewards: false,
+  /** GET /v1/member-cards/{id}/segments: RFM segments and member metrics */
+  memberAnalytics: false,
+  /** GET /v1/experiments: A/B tests of cards */
+  experiments: false,
 })
 
 type Paths = Record<string, Record<string, unknown>>
@@ -45,4 +49,6 @@ export async function detectOptionalFeatures(): Promise<void> {
   features.members = has(paths, 'get', /^\/v1\/member-cards$/)
   features.memberList = has(paths, 'get', /^\/v1\/members$/)
   features.rewards = has(paths, 'get', /^\/v1\/rewards$/)
+  features.memberAnalytics = has(paths, 'get', new RegExp(`^/v1/member-cards/${ID}/segments$`))
+  features.experiments = has(paths, 'get', /^\/v1\/experiments$/)
 }
