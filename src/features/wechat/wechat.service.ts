@@ -194,7 +194,8 @@ export async function createWechatCard(ctx: AppContext, caller: WxCaller, body: 
   if (read.locations.length > 0) {
     for (const location of read.locations) if (!(await findStore(ctx.database.db, caller.principal.merchantId, String(location)))) throw new WxFailure(40072, String(location))
   }
-  const input: CardInput = { ...read.draft, store_ids: read.locations.map(String), draft: caller.app.create_as_draft === 1 }
+  // WeChat's codes are digits only, and integrations and tills built for them expect digits: numeric codes.
+  const input: CardInput = { ...read.draft, store_ids: read.locations.map(String), draft: caller.app.create_as_draft === 1, code_format: 'numeric' }
   const created = await createCard(ctx, caller.principal.merchantId, input)
   await upsertWechatCard(ctx.database.db, caller.principal.merchantId, created.card.id, { ...(card as object), kabao_permanent: read.permanent }, ctx.clock.now())
   return { card_id: created.card.id }
@@ -207,7 +208,7 @@ export async function getWechatCard(ctx: AppContext, caller: WxCaller, body: Rec
   const definition = await findWechatCard(ctx.database.db, merchantId, cardId)
   const { card, terms } = found
   return {
-    card: cardToWechat({ id: card.id, status: card.status, stock_remaining: card.stock_remaining, issued_count: card.issued_count, get_limit: card.get_limit, code_type: card.code_type, version: card.version, terms, definition, permanent: definition?.kabao_permanent === true, poiIds: [] }),
+    card: cardToWechat({ id: card.id, status: card.status, stock_remaining: card.stock_remaining, issued_count: card.issued_count, get_limit: card.get_limit, code_type: card.code_type, code_format: card.code_format ?? 'alphanumeric', version: card.version, terms, definition, permanent: definition?.kabao_permanent === true, poiIds: [] }),
   }
 }
 
