@@ -6,6 +6,11 @@
 // of * ~ $ = U (the legacy format, 14 characters). They stay valid: a code is recognized by the format
 // it validates as (the lengths differ).
 //
+// A card may ask for numeric codes instead (`code_format: numeric`, for tills and integrations that take
+// digits only, as WeChat's own codes are): 19 random digits, the first not 0 (62.9 random bits), and one
+// Damm check digit, 20 digits in all, which WeChat's string(20) code fields hold. Damm's check catches
+// every single mistyped digit and every swap of two neighbours, before any lookup.
+//
 // Codes are stored and compared in canonical form: normalize what a user typed first.
 
 /** Crockford base32: digits and letters without I, L, O, U (easily misread). */
@@ -53,6 +58,70 @@ export function legacyCheck(body: string): string {
   return LEGACY_CHECK_ALPHABET[remainder]
 }
 
+/** How a card's codes are drawn: Crockford base32 (the default) or digits only. */
+export type CodeFormat = 'alphanumeric' | 'numeric'
+export const CODE_FORMATS: readonly CodeFormat[] = ['alphanumeric', 'numeric']
+
+export const NUMERIC_RANDOM_DIGITS = 19
+export const NUMERIC_CODE_LENGTH = NUMERIC_RANDOM_DIGITS + 1
+/** Random bytes numericCodeFromRandomBytes is given: bytes of 250 and above are skipped (no modulo bias), 32 leave room. */
+export const NUMERIC_RANDOM_BYTES = 32
+
+/** Damm's table: a totally anti-symmetric quasigroup of order 10 (zero diagonal). */
+const DAMM = [
+  [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
+  [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
+  [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],
+  [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
+  [6, 1, 2, 3, 0, 4, 5, 9, 7, 8],
+  [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
+  [5, 8, 6, 9, 7, 2, 0, 1, 3, 4],
+  [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
+  [9, 4, 3, 8, 6, 1, 7, 2, 0, 5],
+  [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
+] as const
+
+function dammInterim(digits: string): number {
+  let interim = 0
+  for (const ch of digits) {
+    const digit = ch.charCodeAt(0) - 48
+    if (digit < 0 || digit > 9 || ch.length !== 1) throw new RangeError(`not a digit: ${JSON.stringify(ch)}`)
+    interim = DAMM[interim][digit]
+  }
+  return interim
+}
+
+/** The Damm check digit of a string of digits: the one that makes the whole run through the table end at 0. */
+export function checkDigit(body: string): string {
+  return String(dammInterim(body))
+}
+
+/** Whether a string of digits ends in its Damm check digit. */
+export function hasValidCheckDigit(digits: string): boolean {
+  return /^[0-9]+$/.test(digits) && dammInterim(digits) === 0
+}
+
+/**
+ * A numeric code from random bytes: each byte below 250 gives one digit (byte mod 10, unbiased), others
+ * are skipped, and the first digit is drawn from 1–9 (bytes below 252, mod 9, plus 1) so that a client
+ * storing codes as numbers loses no leading zero. Null when the bytes run out first (draw again).
+ */
+export function numericCodeFromRandomBytes(bytes: Uint8Array): string | null {
+  let body = ''
+  for (const byte of bytes) {
+    if (body.length === NUMERIC_RANDOM_DIGITS) break
+    if (body.length === 0) {
+      if (byte < 252) body += String((byte % 9) + 1)
+    } else if (byte < 250) body += String(byte % 10)
+  }
+  return body.length === NUMERIC_RANDOM_DIGITS ? body + checkDigit(body) : null
+}
+
+/** Whether a canonical code has the numeric shape (20 digits), whatever its check digit. */
+export function looksNumeric(code: string): boolean {
+  return code.length === NUMERIC_CODE_LENGTH && /^[0-9]+$/.test(code)
+}
+
 /** A code from at least 9 random bytes: their first 70 bits, then the check character. */
 export function codeFromRandomBytes(bytes: Uint8Array): string {
   if (bytes.length < CODE_RANDOM_BYTES) throw new RangeError(`a code needs at least ${CODE_RANDOM_BYTES} random bytes`)
@@ -87,8 +156,9 @@ function isBody(body: string): boolean {
 }
 
 /** The format a canonical code validates as, or null when it is no code (mistyped, truncated, not one). */
-export function codeFormat(code: string): 'current' | 'legacy' | null {
+export function codeFormat(code: string): 'current' | 'legacy' | 'numeric' | null {
   if (typeof code !== 'string') return null
+  if (looksNumeric(code)) return hasValidCheckDigit(code) ? 'numeric' : null
   if (code.length === CODE_LENGTH) {
     const body = code.slice(0, CODE_RANDOM_CHARS)
     return isBody(body) && checkCharacter(body) === code[CODE_RANDOM_CHARS] ? 'current' : null
@@ -100,7 +170,7 @@ export function codeFormat(code: string): 'current' | 'legacy' | null {
   return null
 }
 
-/** A canonical code of either format: the alphabet and a matching check character. */
+/** A canonical code of any format: the alphabet and a matching check character. */
 export function isWellFormedCode(code: string): boolean {
   return codeFormat(code) !== null
 }

@@ -251,6 +251,8 @@ export interface CardView {
   issued_count: number
   get_limit: number
   code_type: string
+  /** Kabao's code format (`numeric` for cards made through the facade). */
+  code_format?: string
   version: number
   terms: CardTerms
   /** The WeChat card object it was made with, or null for a card made natively. */
@@ -306,7 +308,7 @@ export function cardToWechat(view: CardView): Record<string, unknown> {
   return {
     card_type: wxType,
     [key]: { ...stored, base_info, advanced_info, ...typeFields },
-    kabao: { tiers: terms.tiers, max_discount: terms.max_discount, version: view.version },
+    kabao: { tiers: terms.tiers, max_discount: terms.max_discount, version: view.version, code_format: view.code_format ?? 'alphanumeric' },
   }
 }
 

@@ -1246,6 +1246,8 @@ export interface paths {
                                 get_limit: number;
                                 /** @description How the code is shown: qrcode, barcode or text */
                                 code_type: "qrcode" | "barcode" | "text";
+                                /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                                code_format: "alphanumeric" | "numeric";
                                 stock_low_threshold: number | null;
                                 remind_days_before: number | null;
                                 /** @description Share reward tiers, fewest friends first */
@@ -1324,6 +1326,8 @@ export interface paths {
                         get_limit?: number;
                         /** @description How the code is shown: qrcode, barcode or text */
                         code_type?: "qrcode" | "barcode" | "text";
+                        /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                        code_format?: "alphanumeric" | "numeric";
                         validity: {
                             type: "fixed_range" | "fixed_term";
                             /** Format: date-time */
@@ -1433,6 +1437,8 @@ export interface paths {
                             get_limit: number;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
+                            /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                            code_format: "alphanumeric" | "numeric";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
                             /** @description Share reward tiers, fewest friends first */
@@ -1570,6 +1576,8 @@ export interface paths {
                             get_limit: number;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
+                            /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                            code_format: "alphanumeric" | "numeric";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
                             /** @description Share reward tiers, fewest friends first */
@@ -1650,6 +1658,8 @@ export interface paths {
                         get_limit?: number;
                         /** @description How the code is shown: qrcode, barcode or text */
                         code_type?: "qrcode" | "barcode" | "text";
+                        /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                        code_format?: "alphanumeric" | "numeric";
                         validity?: {
                             type: "fixed_range" | "fixed_term";
                             /** Format: date-time */
@@ -1757,6 +1767,8 @@ export interface paths {
                             get_limit: number;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
+                            /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                            code_format: "alphanumeric" | "numeric";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
                             /** @description Share reward tiers, fewest friends first */
@@ -1898,6 +1910,8 @@ export interface paths {
                             get_limit: number;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
+                            /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                            code_format: "alphanumeric" | "numeric";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
                             /** @description Share reward tiers, fewest friends first */
@@ -2037,6 +2051,8 @@ export interface paths {
                             get_limit: number;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
+                            /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                            code_format: "alphanumeric" | "numeric";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
                             /** @description Share reward tiers, fewest friends first */
@@ -2176,6 +2192,8 @@ export interface paths {
                             get_limit: number;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
+                            /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                            code_format: "alphanumeric" | "numeric";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
                             /** @description Share reward tiers, fewest friends first */
@@ -2315,6 +2333,8 @@ export interface paths {
                             get_limit: number;
                             /** @description How the code is shown: qrcode, barcode or text */
                             code_type: "qrcode" | "barcode" | "text";
+                            /** @description How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards */
+                            code_format: "alphanumeric" | "numeric";
                             stock_low_threshold: number | null;
                             remind_days_before: number | null;
                             /** @description Share reward tiers, fewest friends first */
@@ -15605,6 +15625,166 @@ export interface paths {
                             errmsg: "ok";
                             url: string;
                             page_id: number;
+                        } | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/card/membercard/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a member: membership number, first points and balance once (→ members, points, stored value) */
+        post: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            errcode: 0;
+                            /** @enum {string} */
+                            errmsg: "ok";
+                        } | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/card/membercard/updateuser": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change a member’s points (add_bonus | bonus) and balance (add_balance | balance) in one transaction (→ POST /v1/members/{id}/points, …/stored-value) */
+        post: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            errcode: 0;
+                            /** @enum {string} */
+                            errmsg: "ok";
+                            result_bonus: number;
+                            result_balance: number;
+                            openid: string;
+                        } | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/card/membercard/userinfo/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A member’s number, points, balance, profile and activation (→ GET /v1/members/{id}) */
+        post: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            errcode: 0;
+                            /** @enum {string} */
+                            errmsg: "ok";
+                            openid: string;
+                            nickname: string;
+                            membership_number: string;
+                            bonus: number;
+                            balance: number;
+                            sex: string;
+                            user_info: {
+                                common_field_list: {
+                                    name: string;
+                                    value: string;
+                                }[];
+                                custom_field_list: {
+                                    name: string;
+                                    value: string;
+                                    value_list: string[];
+                                }[];
+                            };
+                            user_card_status: string;
+                            has_active: boolean;
                         } | {
                             errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
                             errmsg: string;

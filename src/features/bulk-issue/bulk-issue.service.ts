@@ -251,6 +251,7 @@ async function issueFresh(ctx: AppContext, tx: Db, input: BulkIssueInput, rows: 
       now,
       // A fission card's coupons are issued locked, in bulk too.
       unlockAfterFriends: found.card.unlock_after_friends ?? null,
+      codeFormat: found.card.code_format,
     } satisfies CouponDraftInput,
   }))
   const { inserted, lost } = await insertDrafts(ctx, tx, input, drafts)

@@ -36,6 +36,7 @@ export function presentCard({ card, terms }: CardWithTerms, tz: string) {
     issued_count: card.issued_count,
     get_limit: card.get_limit,
     code_type: card.code_type,
+    code_format: card.code_format ?? 'alphanumeric',
     stock_low_threshold: card.stock_low_threshold,
     remind_days_before: card.remind_days_before,
     share_rewards: shareRewardsOf(card),

@@ -1,12 +1,15 @@
 import { Type } from 'typebox'
 import { Money, Nullable, PositiveMoney, Timestamp } from '../../http/schemas.ts'
-import type { CardType, CodeType, ValidityType } from './cards.table.ts'
+import type { CardType, CodeFormat, CodeType, ValidityType } from './cards.table.ts'
 
 const Text = (max: number) => Type.String({ maxLength: max })
 const ShareRewardInput = Type.Object(
   { friends: Type.Integer({ minimum: 1, maximum: 10_000 }), card_id: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
 )
+export const CodeFormatSchema = Type.Union([Type.Literal('alphanumeric'), Type.Literal('numeric')], {
+  description: 'How codes are drawn: alphanumeric (15 Crockford base32 characters, the default) or numeric (20 digits: 19 random, the first not 0, and a check digit), for tills and systems that take digits only. Changing it affects coupons issued afterwards',
+})
 export const CodeTypeSchema = Type.Union([Type.Literal('qrcode'), Type.Literal('barcode'), Type.Literal('text')], { description: 'How the code is shown: qrcode, barcode or text' })
 
 /** Everything a card promises (versioned) plus its issuing settings. */
@@ -33,6 +36,7 @@ export const cardFields = {
   stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
   get_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Coupons per user; 1 when absent at creation' })),
   code_type: Type.Optional(CodeTypeSchema),
+  code_format: Type.Optional(CodeFormatSchema),
   validity: Type.Object(
     {
       type: Type.Union([Type.Literal('fixed_range'), Type.Literal('fixed_term')]),
@@ -129,6 +133,7 @@ export interface CardInput {
   stock: number
   get_limit?: number
   code_type?: CodeType
+  code_format?: CodeFormat
   validity: { type: ValidityType; begin_at?: string; end_at?: string; days?: number; start_after_days?: number }
   usable_hours?: { days: number[]; start: string; end: string }[] | null
   store_ids?: string[] | null
@@ -196,6 +201,7 @@ export const CardSchema = Type.Object({
   issued_count: Type.Integer(),
   get_limit: Type.Integer(),
   code_type: CodeTypeSchema,
+  code_format: CodeFormatSchema,
   stock_low_threshold: Nullable(Type.Integer()),
   remind_days_before: Nullable(Type.Integer()),
   share_rewards: Type.Array(Type.Object({ friends: Type.Integer(), card_id: Type.String() }), { description: 'Share reward tiers, fewest friends first' }),

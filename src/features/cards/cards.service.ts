@@ -20,7 +20,7 @@ import type { CardStatus } from './cards.table.ts'
 export type { CardStatus }
 
 /** Settings that govern future issuing and alerts only; changing them is not a change of promised terms. */
-const SETTINGS = ['get_limit', 'code_type', 'stock_low_threshold', 'remind_days_before', 'share_rewards', 'unlock_after_friends'] as const
+const SETTINGS = ['get_limit', 'code_type', 'code_format', 'stock_low_threshold', 'remind_days_before', 'share_rewards', 'unlock_after_friends'] as const
 
 /** Holders are reminded this many days before a coupon expires unless the card says otherwise. */
 export const DEFAULT_REMIND_DAYS_BEFORE = 3
@@ -139,6 +139,7 @@ export async function createCard(ctx: AppContext, merchantId: string, input: Car
         issued_count: 0,
         get_limit: input.get_limit ?? 1,
         code_type: input.code_type ?? 'qrcode',
+        code_format: input.code_format ?? 'alphanumeric',
         created_at: now,
         updated_at: now,
         stock_low_threshold: input.stock_low_threshold !== undefined ? input.stock_low_threshold : defaultStockLowThreshold(input.stock),
@@ -179,6 +180,7 @@ export async function updateCard(ctx: AppContext, merchantId: string, cardId: st
   const settings: Partial<Pick<CardRow, (typeof SETTINGS)[number] | 'stock_low_at'>> = {}
   if (input.get_limit !== undefined) settings.get_limit = input.get_limit
   if (input.code_type !== undefined) settings.code_type = input.code_type
+  if (input.code_format !== undefined) settings.code_format = input.code_format
   if (input.stock_low_threshold !== undefined) settings.stock_low_threshold = input.stock_low_threshold
   if (input.remind_days_before !== undefined) settings.remind_days_before = input.remind_days_before
   if (input.share_rewards !== undefined) settings.share_rewards = shareRewardsColumn(input.share_rewards)

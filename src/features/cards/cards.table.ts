@@ -1,9 +1,10 @@
 import type { Json } from '../../db/json.ts'
 import type { CardType, Validity } from '../../domain/types.ts'
+import type { CodeFormat } from '../../domain/codes.ts'
 
 /** Rows of the cards tables: timestamps are epoch ms (UTC), money integer fen, flags 0/1. */
 
-export type { CardType }
+export type { CardType, CodeFormat }
 
 /** draft → active ⇄ paused → ended (see changeCardStatus). */
 export type CardStatus = 'draft' | 'active' | 'paused' | 'ended'
@@ -37,6 +38,8 @@ export interface CardsTable {
   request_ref: string | null
   /** Share reward tiers (阶梯奖励), JSON `[{friends, card_id}]`; null = none. Absent on insert (null). */
   share_rewards?: Json | null
+  /** How its codes are drawn: Crockford base32 (`alphanumeric`) or 20 digits (`numeric`). Absent on insert: alphanumeric. */
+  code_format?: CodeFormat
   /** A fission card (裂变券): coupons are issued locked until this many friends claimed through the holder's share link. */
   unlock_after_friends?: number | null
 }

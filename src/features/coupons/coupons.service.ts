@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
-import { codeFromRandomBytes, CODE_RANDOM_BYTES, isWellFormedCode, normalizeCode } from '../../domain/codes.ts'
+import { codeFromRandomBytes, CODE_RANDOM_BYTES, hasValidCheckDigit, isWellFormedCode, looksNumeric, normalizeCode, NUMERIC_RANDOM_BYTES, numericCodeFromRandomBytes, type CodeFormat } from '../../domain/codes.ts'
 import { computeCouponValidity, type CouponValidity } from '../../domain/validity.ts'
 import { effectiveCouponState } from '../../domain/redemption-rules.ts'
 import { AppError } from '../../errors.ts'
@@ -69,11 +69,22 @@ export interface CouponDraftInput {
   sharedBy?: string | null
   /** A fission coupon: issued locked until its holder brought this many friends (null: issued available). */
   unlockAfterFriends?: number | null
+  /** How the card draws its codes (alphanumeric when absent). */
+  codeFormat?: CodeFormat
+}
+
+/** A fresh code of the format a card asks for, from the system's randomness. */
+export function drawCode(format: CodeFormat = 'alphanumeric'): string {
+  if (format === 'alphanumeric') return codeFromRandomBytes(randomBytes(CODE_RANDOM_BYTES))
+  for (;;) {
+    const code = numericCodeFromRandomBytes(randomBytes(NUMERIC_RANDOM_BYTES))
+    if (code !== null) return code
+  }
 }
 
 /** A new coupon's row with a freshly drawn code: the code is stored only as a keyed hash and a ciphertext. */
 export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values: CouponRow; code: string } {
-  const code = codeFromRandomBytes(randomBytes(CODE_RANDOM_BYTES))
+  const code = drawCode(input.codeFormat)
   const values: CouponRow = {
     id: input.id,
     merchant_id: input.merchantId,
@@ -127,7 +138,7 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
   let drafted: { values: CouponRow; code: string } | null = null
   // Codes carry 70 random bits, so a clash is astronomically rare; should one happen, draw again.
   for (let attempt = 0; attempt < 3 && drafted === null; attempt++) {
-    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now, tags: input.tags, sharedBy: input.sharedBy, unlockAfterFriends })
+    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now, tags: input.tags, sharedBy: input.sharedBy, unlockAfterFriends, codeFormat: card.code_format })
     if (await insertCouponUnlessCodeTaken(tx, draft.values)) drafted = draft
   }
   if (drafted === null) throw new Error('could not draw a unique coupon code')
@@ -175,7 +186,7 @@ export async function issueHeldCouponInTx(ctx: AppContext, tx: Db, input: IssueI
   const couponId = newId('cpn', now)
   let drafted: { values: CouponRow; code: string } | null = null
   for (let attempt = 0; attempt < 3 && drafted === null; attempt++) {
-    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId: found.versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now })
+    const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId: found.versionId, userId, source: input.source, sourceRef: input.sourceRef ?? null, validity, now, codeFormat: found.card.code_format })
     if (await insertCouponUnlessCodeTaken(tx, draft.values)) drafted = draft
   }
   if (drafted === null) throw new Error('could not draw a unique coupon code')
@@ -224,6 +235,8 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
  */
 export async function findCouponByCode(ctx: AppContext, merchantId: string, rawCode: string, storeId: string | null = null, tx?: Db): Promise<CouponWithTerms & { store: StoreRef | null }> {
   const code = normalizeCode(rawCode)
+  // The check digit or character is verified before any lookup: a mistyped code never reaches the database.
+  if (looksNumeric(code) && !hasValidCheckDigit(code)) throw new AppError('code_not_found', 'The check digit of this code does not match: a digit was mistyped or two were swapped.')
   if (!isWellFormedCode(code)) throw new AppError('code_not_found', 'This is not a valid coupon code; check it was typed correctly.')
   const found = await findCouponByCodeHash(ctx.database, merchantId, ctx.secrets.codeLookupHash(code), code, storeId, tx)
   if (!found) throw new AppError('code_not_found', 'There is no coupon with this code.')

@@ -9,6 +9,7 @@ import { newId, randomToken } from '../../ports/ids.ts'
 import { hashToken } from '../../ports/secrets.ts'
 import { findCardWithTerms, findVersionTerms } from '../cards/cards.repository.ts'
 import { draftCoupon } from '../coupons/coupons.service.ts'
+import { looksNumeric } from '../../domain/codes.ts'
 import { insertCouponUnlessCodeTaken, type CouponRow } from '../coupons/coupons.repository.ts'
 import { maskContact } from '../customers/contact.ts'
 import { findCustomerByUserId } from '../customers/customers.repository.ts'
@@ -198,6 +199,8 @@ async function insertReceivedCoupon(ctx: AppContext, tx: Db, given: CouponRow, c
       validity: { valid_from: given.valid_from, valid_until: given.valid_until },
       now,
       giftedBy: given.user_id,
+      // The receiver's code has the shape of the giver's (digits only for a numeric card).
+      codeFormat: looksNumeric(ctx.secrets.decryptCode(given.code_enc)) ? 'numeric' : 'alphanumeric',
     })
     if (await insertCouponUnlessCodeTaken(tx, draft.values)) return
   }

@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
-import type { WechatAppsTable, WechatLandingPagesTable, WechatQrcodesTable, WechatTokensTable } from './wechat.table.ts'
+import type { WechatAppsTable, WechatLandingPagesTable, WechatMemberCodesTable, WechatQrcodesTable, WechatTokensTable } from './wechat.table.ts'
 
 export type WechatAppRow = WechatAppsTable
 export type WechatTokenRow = WechatTokensTable
@@ -102,4 +102,33 @@ export async function insertLandingPage(tx: Tx, row: Omit<WechatLandingPagesTabl
 export async function findLandingPage(db: Db | Tx, tokenHash: string): Promise<(Omit<WechatLandingPagesTable, 'cards'> & { cards: { card_id: string; thumb_url: string | null; claim_link_id: string }[] }) | undefined> {
   const row = await db.selectFrom('wechat_landing_pages').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
   return row ? { ...row, cards: fromJson(row.cards) } : undefined
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Member codes (§2.6)
+
+export type WechatMemberCodeRow = WechatMemberCodesTable
+
+/** Inserts a member's code unless the member has one already (or the code is taken): true when inserted. */
+export async function insertMemberCode(db: Db | Tx, row: WechatMemberCodeRow): Promise<boolean> {
+  const inserted = await db.insertInto('wechat_member_codes').values({ ...row, fields: toJson(row.fields) }).onConflict((oc) => oc.doNothing()).executeTakeFirst()
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1
+}
+
+export function findMemberCodeByHash(db: Db | Tx, merchantId: string, codeHash: string): Promise<WechatMemberCodeRow | undefined> {
+  return db.selectFrom('wechat_member_codes').selectAll().where('merchant_id', '=', merchantId).where('code_hash', '=', codeHash).executeTakeFirst()
+}
+
+export function findMemberCodeOfMember(db: Db | Tx, merchantId: string, memberId: string): Promise<WechatMemberCodeRow | undefined> {
+  return db.selectFrom('wechat_member_codes').selectAll().where('merchant_id', '=', merchantId).where('member_id', '=', memberId).executeTakeFirst()
+}
+
+/** Marks the member activated unless it was already: true for the first activation. */
+export async function markMemberActivated(tx: Tx, merchantId: string, memberId: string, now: number): Promise<boolean> {
+  const result = await tx.updateTable('wechat_member_codes').set({ activated_at: now, updated_at: now }).where('merchant_id', '=', merchantId).where('member_id', '=', memberId).where('activated_at', 'is', null).executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+export async function updateMemberCodeFields(tx: Tx, merchantId: string, memberId: string, fields: unknown, now: number): Promise<void> {
+  await tx.updateTable('wechat_member_codes').set({ fields: toJson(fields), updated_at: now }).where('merchant_id', '=', merchantId).where('member_id', '=', memberId).execute()
 }

@@ -13,6 +13,7 @@ import {
 } from './wechat.service.ts'
 import type { WechatAppRow } from './wechat.repository.ts'
 import { sendQr } from '../claim-links/qr-image.ts'
+import { activateWechatMember, updateWechatMember, wechatMemberUserInfo } from './wechat-members.ts'
 import { LANDING_PAGE_CSP, renderLandingPage } from './wechat-landing-page.ts'
 
 /** Paths of Kabao's own routes that a facade prefix must not reach into. */
@@ -128,6 +129,28 @@ export const WX_HANDLERS: Record<string, WxHandler> = {
     methods: ['POST'], summary: 'A page listing cards to claim, each through a claim link (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
     response: ok({ url: Type.String(), page_id: Type.Integer() }),
     handle: ({ ctx, caller, body, urlOf }) => createWechatLandingPage(ctx, caller, body, (token) => urlOf(`/kabao/landingpage/${token}`)),
+  },
+  '/card/membercard/activate': {
+    methods: ['POST'], summary: 'Activate a member: membership number, first points and balance once (→ members, points, stored value)', permission: 'write',
+    response: ok({}),
+    handle: ({ ctx, caller, body, requestRef }) => activateWechatMember(ctx, caller, body, requestRef),
+  },
+  '/card/membercard/updateuser': {
+    methods: ['POST'], summary: 'Change a member’s points (add_bonus | bonus) and balance (add_balance | balance) in one transaction (→ POST /v1/members/{id}/points, …/stored-value)', permission: 'write',
+    response: ok({ result_bonus: Type.Integer(), result_balance: Type.Integer(), openid: Type.String() }),
+    handle: ({ ctx, caller, body, requestRef }) => updateWechatMember(ctx, caller, body, requestRef),
+  },
+  '/card/membercard/userinfo/get': {
+    methods: ['POST'], summary: 'A member’s number, points, balance, profile and activation (→ GET /v1/members/{id})', permission: 'read',
+    response: ok({
+      openid: Type.String(), nickname: Type.String(), membership_number: Type.String(), bonus: Type.Integer(), balance: Type.Integer(), sex: Type.String(),
+      user_info: Type.Object({
+        common_field_list: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+        custom_field_list: Type.Array(Type.Object({ name: Type.String(), value: Type.String(), value_list: Type.Array(Type.String()) })),
+      }),
+      user_card_status: Type.String(), has_active: Type.Boolean(),
+    }),
+    handle: ({ ctx, caller, body }) => wechatMemberUserInfo(ctx, caller, body),
   },
   '/kabao/card/issue': {
     methods: ['POST'], summary: 'Kabao extension: issue a coupon to an openid (→ POST /v1/cards/{id}/issue)', permission: 'write',

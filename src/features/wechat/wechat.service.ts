@@ -15,6 +15,8 @@ import { claimLinkToken, createClaimLink, getClaimLink } from '../claim-links/cl
 import { claimUrl } from '../claim-links/claim-links.routes.ts'
 import { randomToken } from '../../ports/ids.ts'
 import { redeem } from '../redemptions/redemptions.service.ts'
+import { setMemberCardStatus } from '../member-cards/member-cards.service.ts'
+import { createWechatMemberCard, getWechatMemberCard, isMemberCardId, issueWechatMember, memberCodeOf, userMemberCards } from './wechat-members.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import {
   findLandingPage, findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertLandingPage, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
@@ -188,13 +190,16 @@ const reqString = (value: unknown, field: string, missing: WxErrcode = 41011): s
 export async function createWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>): Promise<{ card_id: string }> {
   const card = body.card
   if (card === null || typeof card !== 'object' || Array.isArray(card)) throw new WxFailure(41011, 'card')
+  const type = readString((card as Record<string, unknown>).card_type)
+  if (type.ok && type.value?.toUpperCase() === 'MEMBER_CARD') return createWechatMemberCard(ctx, caller, card as Record<string, unknown>)
   const read = cardFromWechat(card as Record<string, unknown>, ctx.clock.now())
   if (!read.ok) throw new WxFailure(read.errcode, read.detail)
   if (!('draft' in read)) throw new WxFailure(-1)
   if (read.locations.length > 0) {
     for (const location of read.locations) if (!(await findStore(ctx.database.db, caller.principal.merchantId, String(location)))) throw new WxFailure(40072, String(location))
   }
-  const input: CardInput = { ...read.draft, store_ids: read.locations.map(String), draft: caller.app.create_as_draft === 1 }
+  // WeChat's codes are digits only, and integrations and tills built for them expect digits: numeric codes.
+  const input: CardInput = { ...read.draft, store_ids: read.locations.map(String), draft: caller.app.create_as_draft === 1, code_format: 'numeric' }
   const created = await createCard(ctx, caller.principal.merchantId, input)
   await upsertWechatCard(ctx.database.db, caller.principal.merchantId, created.card.id, { ...(card as object), kabao_permanent: read.permanent }, ctx.clock.now())
   return { card_id: created.card.id }
@@ -202,12 +207,13 @@ export async function createWechatCard(ctx: AppContext, caller: WxCaller, body: 
 
 export async function getWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>): Promise<{ card: Record<string, unknown> }> {
   const cardId = reqString(body.card_id, 'card_id', 41012)
+  if (isMemberCardId(cardId)) return getWechatMemberCard(ctx, caller, cardId)
   const { merchantId } = caller.principal
   const found = await getCard(ctx, merchantId, cardId)
   const definition = await findWechatCard(ctx.database.db, merchantId, cardId)
   const { card, terms } = found
   return {
-    card: cardToWechat({ id: card.id, status: card.status, stock_remaining: card.stock_remaining, issued_count: card.issued_count, get_limit: card.get_limit, code_type: card.code_type, version: card.version, terms, definition, permanent: definition?.kabao_permanent === true, poiIds: [] }),
+    card: cardToWechat({ id: card.id, status: card.status, stock_remaining: card.stock_remaining, issued_count: card.issued_count, get_limit: card.get_limit, code_type: card.code_type, code_format: card.code_format ?? 'alphanumeric', version: card.version, terms, definition, permanent: definition?.kabao_permanent === true, poiIds: [] }),
   }
 }
 
@@ -216,15 +222,38 @@ async function couponOf(ctx: AppContext, caller: WxCaller, body: Record<string, 
   const code = reqString(body.code, 'code')
   const cardId = readString(body.card_id)
   if (!cardId.ok) throw new WxFailure(40097, 'card_id')
-  const found = await findCouponByCode(ctx, caller.principal.merchantId, code)
+  const found = await findCouponByCode(ctx, caller.principal.merchantId, code).catch(async (error: unknown) => {
+    // A member card's code is no coupon: what a consume of it answers (40071) is the caller's to say.
+    const member = error instanceof AppError && error.code === 'code_not_found' ? await memberCodeOf(ctx, caller.principal.merchantId, code) : undefined
+    if (member && (cardId.value === undefined || cardId.value === member.member_card_id)) throw new MemberCode(member.member_card_id, member.user_id)
+    throw error
+  })
   if (cardId.value !== undefined && cardId.value !== found.coupon.card_id) throw new WxFailure(40056)
   return { code, found }
 }
 
+/** Thrown by couponOf for the code of a member: not a coupon, so never consumed (40071). */
+class MemberCode extends WxFailure {
+  readonly cardId: string
+  readonly openid: string
+  constructor(cardId: string, openid: string) {
+    super(40071, 'a member card’s code is not consumed')
+    this.cardId = cardId
+    this.openid = openid
+  }
+}
+
 export async function getWechatCode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
-  const { found } = await couponOf(ctx, caller, body)
   const check = readBool(body.check_consume)
   if (!check.ok) throw new WxFailure(40097, 'check_consume')
+  let found: Awaited<ReturnType<typeof couponOf>>['found']
+  try {
+    found = (await couponOf(ctx, caller, body)).found
+  } catch (error) {
+    // A member's code: a normal card that cannot be consumed (a consume answers 40071).
+    if (!(error instanceof MemberCode) || check.value !== false) throw error
+    return { openid: error.openid, card: { card_id: error.cardId, begin_time: 0, end_time: 0 }, can_consume: false, user_card_status: 'NORMAL' }
+  }
   const now = ctx.clock.now()
   const { coupon } = found
   const state = effectiveCouponState(coupon, now)
@@ -256,6 +285,7 @@ export async function issueWechatCard(ctx: AppContext, caller: WxCaller, body: R
   const cardId = reqString(body.card_id, 'card_id', 41012)
   const openid = reqString(body.openid, 'openid')
   if (openid.length > 128) throw new WxFailure(45021, 'openid')
+  if (isMemberCardId(cardId)) return issueWechatMember(ctx, caller, cardId, openid)
   const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api' })
   return { code: issued.code, card_id: cardId, openid }
 }
@@ -280,6 +310,7 @@ export async function batchGetCards(ctx: AppContext, caller: WxCaller, body: Rec
 /** `card/update`: the native change; promised terms make a new version, date_info may only widen. */
 export async function updateWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
   const cardId = reqString(body.card_id, 'card_id', 41012)
+  if (isMemberCardId(cardId)) throw new WxFailure(48001, 'a member card’s terms do not change; make a new member card')
   const { merchantId } = caller.principal
   const current = await getCard(ctx, merchantId, cardId)
   const definition = await findWechatCard(ctx.database.db, merchantId, cardId)
@@ -305,6 +336,7 @@ export async function modifyWechatStock(ctx: AppContext, caller: WxCaller, body:
   if (!increase.ok) throw new WxFailure(40097, 'increase_stock_value')
   if (!reduce.ok) throw new WxFailure(40097, 'reduce_stock_value')
   const delta = (increase.value ?? 0) - (reduce.value ?? 0)
+  if (isMemberCardId(cardId)) throw new WxFailure(48001, 'a member card takes every member: it has no stock to change')
   if (delta === 0) await getCard(ctx, caller.principal.merchantId, cardId)
   else await changeStock(ctx, caller.principal.merchantId, cardId, delta, requestRef)
   return {}
@@ -313,7 +345,9 @@ export async function modifyWechatStock(ctx: AppContext, caller: WxCaller, body:
 /** `card/delete`: the card ends; issued coupons stay valid. */
 export async function deleteWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
   const cardId = reqString(body.card_id, 'card_id', 41012)
-  await changeCardStatus(ctx, caller.principal.merchantId, cardId, 'end')
+  // A member card stops taking members (paused); its members keep card, points and balance.
+  if (isMemberCardId(cardId)) await setMemberCardStatus(ctx, caller.principal.merchantId, cardId, 'paused')
+  else await changeCardStatus(ctx, caller.principal.merchantId, cardId, 'end')
   return {}
 }
 
@@ -363,7 +397,8 @@ export async function userCardList(ctx: AppContext, caller: WxCaller, body: Reco
   const now = ctx.clock.now()
   const rows = await listUserCoupons(ctx.database.db, caller.principal.merchantId, openid, { cardId: cardId.value, now, before: null, limit: 1000 })
   const kept = rows.filter((row) => ['available', 'gifting'].includes(effectiveCouponState(row, now))).reverse()
-  return { card_list: kept.map((row) => ({ code: ctx.secrets.decryptCode(row.code_enc), card_id: row.card_id })), has_share_card: false }
+  const members = await userMemberCards(ctx, caller.principal.merchantId, openid, cardId.value)
+  return { card_list: [...kept.map((row) => ({ code: ctx.secrets.decryptCode(row.code_enc), card_id: row.card_id })), ...members], has_share_card: false }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -69,6 +69,23 @@ export interface WechatLandingPagesTable {
   created_at: number
 }
 
+/** The code of a member of a member card (WeChat's `UserCardCode`), with its activation (§2.6). */
+export interface WechatMemberCodesTable {
+  merchant_id: string
+  member_id: string
+  member_card_id: string
+  user_id: string
+  /** Keyed lookup hash of the code (Secrets.codeLookupHash), as coupons keep theirs. */
+  code_hash: string
+  code_enc: string
+  /** When `membercard/activate` (or a claim of an `auto_activate` card) activated the member; null = not yet. */
+  activated_at: number | null
+  /** `{background_pic_url, custom_field_values: [v1, v2, v3], activate_begin_time, activate_end_time}`, kept for display. */
+  fields: unknown
+  created_at: number
+  updated_at: number
+}
+
 export interface WechatPoisTable {
   merchant_id: string
   store_id: string
