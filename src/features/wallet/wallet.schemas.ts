@@ -56,7 +56,20 @@ export const CardTermsSchema = Type.Object({
 export const WalletCouponSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardFaceSchema })
 
 /** One of the owner's coupons with every term it was issued under, the stores it is good in included. */
-export const WalletCouponDetailSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardTermsSchema })
+export const WalletCouponDetailSchema = Type.Object({
+  ...CouponFields,
+  code_type: CodeTypeSchema,
+  card: CardTermsSchema,
+  links: Type.Array(
+    Type.Object({
+      kind: Type.Union([Type.Literal('center'), Type.Literal('custom'), Type.Literal('promotion')]),
+      name: Type.String(),
+      tips: Nullable(Type.String()),
+      url: Type.String({ description: 'The merchant’s page, with `encrypt_code` and `card_id` appended (decrypted through the WeChat-compatible card/code/decrypt)' }),
+    }),
+    { description: 'The card’s link cells (WeChat’s center_url, custom_url, promotion_url); empty for cards without them' },
+  ),
+})
 
 export const WalletCouponList = listOf(WalletCouponSchema)
 
