@@ -4925,14 +4925,6 @@ export interface paths {
                                     hours: number;
                                 } | null;
                             };
-                            /** @description The card’s link cells (WeChat’s center_url, custom_url, promotion_url); empty for cards without them */
-                            links: {
-                                kind: "center" | "custom" | "promotion";
-                                name: string;
-                                tips: string | null;
-                                /** @description The merchant’s page, with `encrypt_code` and `card_id` appended (decrypted through the WeChat-compatible card/code/decrypt) */
-                                url: string;
-                            }[];
                         };
                     };
                 };
@@ -5226,14 +5218,6 @@ export interface paths {
                                     hours: number;
                                 } | null;
                             };
-                            /** @description The card’s link cells (WeChat’s center_url, custom_url, promotion_url); empty for cards without them */
-                            links: {
-                                kind: "center" | "custom" | "promotion";
-                                name: string;
-                                tips: string | null;
-                                /** @description The merchant’s page, with `encrypt_code` and `card_id` appended (decrypted through the WeChat-compatible card/code/decrypt) */
-                                url: string;
-                            }[];
                         };
                     };
                 };

@@ -56,10 +56,11 @@ export const CardTermsSchema = Type.Object({
 export const WalletCouponSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardFaceSchema })
 
 /** One of the owner's coupons with every term it was issued under, the stores it is good in included. */
-export const WalletCouponDetailSchema = Type.Object({
-  ...CouponFields,
-  code_type: CodeTypeSchema,
-  card: CardTermsSchema,
+export const WalletCouponDetailSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardTermsSchema })
+
+/** The wallet's page of one coupon: its detail and the card's link cells. */
+export const WalletCouponPageSchema = Type.Object({
+  ...WalletCouponDetailSchema.properties,
   links: Type.Array(
     Type.Object({
       kind: Type.Union([Type.Literal('center'), Type.Literal('custom'), Type.Literal('promotion')]),

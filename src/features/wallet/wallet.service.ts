@@ -90,15 +90,15 @@ export function presentWalletCoupon(ctx: AppContext, { coupon, terms, codeType }
  * The card's link cells (made through the WeChat-compatible API), each URL carrying the coupon's
  * `encrypt_code` and `card_id` as WeChat appends them, so the merchant's page learns the code.
  */
-async function linkCellsOf(ctx: AppContext, coupon: CouponRow) {
+export async function linkCellsOf(ctx: AppContext, coupon: CouponRow) {
   const cells = walletCellsOf(await findWechatCard(ctx.database.db, coupon.merchant_id, coupon.card_id))
   if (cells.length === 0) return []
   const encrypted = encryptCode(ctx.secrets, coupon.merchant_id, ctx.secrets.decryptCode(coupon.code_enc))
   return cells.map((cell) => ({ ...cell, url: withEncryptCode(cell.url, encrypted, coupon.card_id) }))
 }
 
-/** A coupon with every term it was issued under, including the stores it is good in, and the card's link cells. */
+/** A coupon with every term it was issued under, including the stores it is good in. */
 export async function presentWalletCouponDetail(ctx: AppContext, walletCoupon: WalletCoupon, tz: string, now: number) {
-  const [stores, links] = await Promise.all([storesOf(ctx.database.db, walletCoupon.coupon.merchant_id, walletCoupon.terms.store_ids), linkCellsOf(ctx, walletCoupon.coupon)])
-  return { ...presentWalletCoupon(ctx, walletCoupon, tz, now), card: presentCardTerms(walletCoupon.terms, stores), links }
+  const stores = await storesOf(ctx.database.db, walletCoupon.coupon.merchant_id, walletCoupon.terms.store_ids)
+  return { ...presentWalletCoupon(ctx, walletCoupon, tz, now), card: presentCardTerms(walletCoupon.terms, stores) }
 }
