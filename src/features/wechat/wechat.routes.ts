@@ -290,6 +290,17 @@ function registerCredentials(app: FeatureApp, ctx: AppContext): void {
     const rotated = await rotateSecret(ctx, merchantOf(request).merchantId, request.params.appid)
     return { ...present(rotated.app), secret: rotated.secret }
   })
+  app.get('/v1/wechat-facade', {
+    schema: {
+      tags, summary: 'Where the WeChat-compatible API is served: the base URL to point WeChat SDKs at',
+      response: responses({ 200: Type.Object({ enabled: Type.Boolean(), base_url: Nullable(Type.String({ description: 'KABAO_PUBLIC_URL + WECHAT_FACADE_PREFIX; null when the facade is off' })), token_url: Nullable(Type.String()) }) }),
+    },
+  }, async () => {
+    const settings = ctx.wechatFacade ?? { prefix: '' }
+    if (settings === false) return { enabled: false, base_url: null, token_url: null }
+    const base = `${ctx.publicUrl}${facadePrefix(settings.prefix)}`
+    return { enabled: true, base_url: base, token_url: `${base}/cgi-bin/token` }
+  })
   app.get('/v1/wechat-locations', {
     schema: {
       tags, summary: 'The integer location_id (POI id) the WeChat-compatible API knows each store by',

@@ -20,6 +20,8 @@ export const features = reactive({
   memberList: false,
   /** GET /v1/rewards */
   rewards: false,
+  /** GET /v1/wechat-apps: WeChat app credentials for the WeChat-compatible API */
+  wechatApps: false,
 })
 
 type Paths = Record<string, Record<string, unknown>>
@@ -45,4 +47,5 @@ export async function detectOptionalFeatures(): Promise<void> {
   features.members = has(paths, 'get', /^\/v1\/member-cards$/)
   features.memberList = has(paths, 'get', /^\/v1\/members$/)
   features.rewards = has(paths, 'get', /^\/v1\/rewards$/)
+  features.wechatApps = has(paths, 'get', /^\/v1\/wechat-apps$/)
 }
