@@ -65,8 +65,8 @@ describe('WeChat app credentials in the console', () => {
   async function readSecretDialog(title: string): Promise<{ appid: string; secret: string }> {
     const dialog = page.getByRole('dialog', { name: title })
     await dialog.waitFor()
-    const appid = await dialog.locator('[data-test=new-wechat-appid] input').inputValue()
-    const secret = await dialog.locator('[data-test=new-wechat-secret] input').inputValue()
+    const appid = await dialog.locator('input[data-test=new-wechat-appid]').inputValue()
+    const secret = await dialog.locator('input[data-test=new-wechat-secret]').inputValue()
     assert.match(appid, /^wx[0-9a-f]{16}$/)
     assert.match(secret, /^[0-9a-f]{32}$/)
     return { appid, secret }
@@ -80,7 +80,7 @@ describe('WeChat app credentials in the console', () => {
     await page.getByRole('menuitem', { name: '微信接口' }).click()
     await page.waitForURL((url) => url.pathname === '/console/wechat-apps')
 
-    const baseUrl = page.locator('[data-test=wechat-base-url] input')
+    const baseUrl = page.locator('input[data-test=wechat-base-url]')
     await baseUrl.waitFor()
     assert.equal(await baseUrl.inputValue(), `${server.base}/wx`)
     await page.getByText(`${server.base}/wx/cgi-bin/token`).waitFor()
