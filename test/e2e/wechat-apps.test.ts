@@ -26,6 +26,7 @@ describe('WeChat app credentials in the console', () => {
   let watch: ConsoleWatch
   let dataDir: string
   let storeId = ''
+  let call: (method: string, url: string, body?: unknown) => Promise<any>
 
   before(async () => {
     await ensureWebBuilt()
@@ -40,9 +41,12 @@ describe('WeChat app credentials in the console', () => {
     assert.equal(first.status, 201, await first.clone().text())
     const cookie = first.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
     const { csrf_token } = (await first.json()) as { csrf_token: string }
-    const store = await fetch(`${server.base}/v1/stores`, { method: 'POST', headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: JSON.stringify({ name: '静安店' }) })
-    assert.equal(store.status, 201)
-    storeId = ((await store.json()) as { id: string }).id
+    call = async (method, url, body) => {
+      const res = await fetch(`${server.base}${url}`, { method, headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${await res.clone().text()}`)
+      return res.json()
+    }
+    storeId = (await call('POST', '/v1/stores', { name: '静安店' })).id
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN' })
     page = await context.newPage()
     page.setDefaultTimeout(20_000)
@@ -133,5 +137,49 @@ describe('WeChat app credentials in the console', () => {
     assert.equal((await tokenCall(rotated.appid, rotated.secret)).errcode, 40001)
     await screenshot(page, 'wechat-apps-03-disabled')
     assert.deepEqual(watch.errors, [], 'console errors')
+  })
+
+  it('the wallet’s coupon page opens the card’s link with an encrypt_code that card/code/decrypt turns into the code', async () => {
+    const app = await call('POST', '/v1/wechat-apps', {})
+    const { access_token: token } = await tokenCall(app.appid, app.secret)
+    const wx = async (path: string, body: unknown) => (await (await fetch(`${server.base}/wx${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, any>
+    const card = await wx('/card/create', {
+      card: { card_type: 'CASH', cash: { base_info: { title: '满100减20', notice: '结账时出示', date_info: { type: 2, fixed_term: 30 }, sku: { quantity: 10 }, custom_url_name: '立即使用', custom_url: 'https://shop.example.com/use?from=card', custom_url_sub_title: '到店出示' }, reduce_cost: 2000, least_cost: 10000 } },
+    })
+    assert.equal(card.errcode, 0, JSON.stringify(card))
+    const issued = await wx('/kabao/card/issue', { card_id: card.card_id, openid: 'wx-guest' })
+    assert.equal(issued.errcode, 0, JSON.stringify(issued))
+    const couponId = (await call('GET', `/v1/coupons/${issued.code}`)).id
+    const { token: walletToken } = await call('POST', '/v1/wallet-tokens', { user_id: 'wx-guest' })
+
+    const wallet = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1, locale: 'zh-CN' })
+    try {
+      const phone = await wallet.newPage()
+      phone.setDefaultTimeout(20_000)
+      const phoneWatch = watchConsole(phone)
+      // The merchant's page, answered here: the test sees the URL the wallet opens.
+      await wallet.route('https://shop.example.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>shop</title><p>shop</p>' }))
+      await phone.goto(`${server.base}/wallet/auth#token=${walletToken}`)
+      await phone.getByRole('tab', { name: '可使用' }).waitFor()
+      await phone.goto(`${server.base}/wallet/coupons/${couponId}`)
+      await phone.getByText('商家服务').waitFor()
+      const cell = phone.getByText('立即使用')
+      await cell.waitFor()
+      await phone.getByText('到店出示').waitFor()
+      await assertAccessible(phone, 'wallet coupon with link cells')
+      await screenshot(phone, 'wechat-apps-04-wallet-link')
+      assert.deepEqual(phoneWatch.errors, [], 'console errors')
+      await cell.click()
+      await phone.waitForURL((url) => url.hostname === 'shop.example.com')
+      const opened = new URL(phone.url())
+      assert.equal(opened.pathname, '/use')
+      assert.equal(opened.searchParams.get('from'), 'card')
+      assert.equal(opened.searchParams.get('card_id'), card.card_id)
+      const encrypted = opened.searchParams.get('encrypt_code') ?? ''
+      assert.ok(encrypted.length > 20 && !encrypted.includes(issued.code))
+      assert.deepEqual(await wx('/card/code/decrypt', { encrypt_code: encrypted }), { errcode: 0, errmsg: 'ok', code: issued.code })
+    } finally {
+      await wallet.close()
+    }
   })
 })
