@@ -57,6 +57,7 @@ export type ErrorCode =
   | 'store_not_allowed'
   | 'invalid_state'
   | 'claim_link_inactive'
+  | 'claim_link_reserved'
   | 'experiment_not_found'
   | 'experiment_stopped'
   | 'already_member'
@@ -156,6 +157,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   store_not_allowed: 409,
   invalid_state: 409,
   claim_link_inactive: 409,
+  claim_link_reserved: 403,
   experiment_not_found: 404,
   experiment_stopped: 409,
   already_member: 409,

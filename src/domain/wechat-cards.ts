@@ -400,7 +400,10 @@ export function cardUpdateFromWechat(body: Record<string, unknown>, terms: CardT
   const hours = usableHoursOf(advancedRead.value?.time_limit)
   if (!hours.ok) return hours
   if (hours.value !== undefined) change.usable_hours = hours.value
-  const locations = present(base.location_id_list)
+  const allLocations = readBool(base.use_all_locations)
+  if (!allLocations.ok) return fail(40097, 'use_all_locations')
+  // use_all_locations: true without a list lifts the card's store restriction.
+  const locations = present(base.location_id_list) ?? (allLocations.value === true ? [] : undefined)
   if (locations !== undefined && (!Array.isArray(locations) || locations.some((l) => typeof l !== 'number' && typeof l !== 'string'))) return fail(40097, 'location_id_list')
   const same = sameValueFields(terms, sent, advancedRead.value)
   if (!same.ok) return same
@@ -439,4 +442,53 @@ export function mergeDefinition(stored: Record<string, unknown> | null, type: Ca
   const merged: Record<string, unknown> = { ...old, ...sent, base_info: { ...oldBase, ...((sent.base_info ?? {}) as object) } }
   if (sent.advanced_info !== undefined || old.advanced_info !== undefined) merged.advanced_info = { ...oldAdvanced, ...((sent.advanced_info ?? {}) as object) }
   return { ...base, [key]: merged }
+}
+
+/** A link cell of a card in the wallet (WeChat's `center_*`, `custom_url*`, `promotion_url*`), its URL carrying the code. */
+export interface WalletCell {
+  kind: 'center' | 'custom' | 'promotion'
+  name: string
+  tips: string | null
+  url: string
+}
+
+const CELLS: { kind: WalletCell['kind']; name: string; tips: string; url: string }[] = [
+  { kind: 'center', name: 'center_title', tips: 'center_sub_title', url: 'center_url' },
+  { kind: 'custom', name: 'custom_url_name', tips: 'custom_url_sub_title', url: 'custom_url' },
+  { kind: 'promotion', name: 'promotion_url_name', tips: 'promotion_url_sub_title', url: 'promotion_url' },
+]
+
+const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value.trim() !== '' ? [...value.trim()].slice(0, max).join('') : null)
+
+/**
+ * The link cells of a card's WeChat definition, in WeChat's order. Only http(s) URLs are shown (the wallet
+ * never opens another scheme); a cell needs a name and a URL.
+ */
+export function walletCellsOf(definition: Record<string, unknown> | null): WalletCell[] {
+  if (!definition) return []
+  const typeObject = Object.entries(definition).find(([key, value]) => key !== 'card_type' && value !== null && typeof value === 'object' && 'base_info' in (value as object))?.[1] as { base_info?: unknown } | undefined
+  const base = typeObject?.base_info
+  if (base === null || typeof base !== 'object' || Array.isArray(base)) return []
+  const fields = base as Record<string, unknown>
+  const cells: WalletCell[] = []
+  for (const cell of CELLS) {
+    const url = text(fields[cell.url], 2000)
+    const name = text(fields[cell.name], 30)
+    if (!url || !name || !/^https?:\/\/[^\s]+$/i.test(url)) continue
+    try {
+      new URL(url)
+    } catch {
+      continue
+    }
+    cells.push({ kind: cell.kind, name, tips: text(fields[cell.tips], 60), url })
+  }
+  return cells
+}
+
+/** A cell's URL with `encrypt_code` and `card_id` appended as WeChat does (the page decrypts it through code/decrypt). */
+export function withEncryptCode(url: string, encryptCode: string, cardId: string): string {
+  const parsed = new URL(url)
+  parsed.searchParams.set('encrypt_code', encryptCode)
+  parsed.searchParams.set('card_id', cardId)
+  return parsed.toString()
 }

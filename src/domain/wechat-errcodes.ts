@@ -76,6 +76,7 @@ const BY_NATIVE_CODE: Readonly<Record<string, WxErrcode>> = {
   store_not_found: 40072,
   card_not_active: 40078,
   claim_link_inactive: 40078,
+  claim_link_reserved: 48001,
   card_not_found: 40073,
   member_card_not_found: 40073,
   member_not_found: 40056,

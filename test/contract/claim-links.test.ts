@@ -61,6 +61,7 @@ for (const engine of ENGINES) {
         channel: null,
         campaign: null,
         shared_by: null,
+        for_user_id: null,
       })
       const unlimited = await link(cardId)
       assert.equal(unlimited.max_claims, null)

@@ -48,6 +48,7 @@ const PROBLEMS: Record<ProblemCode, [string, string]> = {
   api_key_not_found: ['找不到该密钥', 'The API key does not exist'],
   claim_link_not_found: ['领取链接不存在', 'This claim link does not exist'],
   claim_link_inactive: ['领取链接已失效', 'This claim link no longer works'],
+  claim_link_reserved: ['这个领取链接是专门给另一位顾客的', 'This claim link is reserved for another customer'],
   experiment_not_found: ['实验不存在', 'This experiment does not exist'],
   experiment_stopped: ['实验已停止', 'This experiment was stopped already'],
   code_not_found: ['查无此券，请核对券码', 'No coupon has this code; check it and try again'],

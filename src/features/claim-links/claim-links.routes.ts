@@ -3,7 +3,7 @@ import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
-import { DeviceHeaders, IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import { DeviceHeaders, IdParam, ListQuery, Nullable, Timestamp, UserId, listOf, responses } from '../../http/schemas.ts'
 import { addressKey } from '../../rate-limit-rules.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
@@ -23,6 +23,7 @@ const CreateClaimLinkBody = Type.Object(
   {
     max_claims: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'How many coupons the link hands out in all; null = as many as the stock allows' }))),
     expires_at: Type.Optional(Nullable(Timestamp)),
+    for_user_id: Type.Optional(Nullable({ ...UserId, description: 'Reserve the link for one customer: only this user id claims through it' })),
     ...TagInputFields,
   },
   { additionalProperties: false },
@@ -55,6 +56,7 @@ function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: 
     channel: link.channel_tag,
     campaign: link.campaign,
     shared_by: link.shared_by,
+    for_user_id: link.for_user_id ?? null,
   }
 }
 
@@ -82,7 +84,7 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
         if (expiresAt === null) throw validationFailed([{ field: 'expires_at', code: 'invalid', message: 'is not an ISO 8601 timestamp with an offset' }])
         if (expiresAt <= now) throw validationFailed([{ field: 'expires_at', code: 'in_past', message: 'must be in the future' }])
       }
-      const link = await createClaimLink(ctx, merchantId, request.params.card_id, { maxClaims: body.max_claims ?? null, expiresAt, tags: tagsOf(body) }, idempotencyRefOf(request))
+      const link = await createClaimLink(ctx, merchantId, request.params.card_id, { maxClaims: body.max_claims ?? null, expiresAt, tags: tagsOf(body), forUserId: body.for_user_id ?? null }, idempotencyRefOf(request))
       return reply.code(201).send(presentClaimLink(ctx, link, merchantTz, now))
     },
   )

@@ -20,6 +20,7 @@ export const ClaimLinkSchema = Type.Object({
   channel: Nullable(Type.String()),
   campaign: Nullable(Type.String()),
   shared_by: Nullable(Type.String({ description: 'A share link: the user id of the customer who shared the card' })),
+  for_user_id: Nullable(Type.String({ description: 'Reserved for one customer: only this user id claims through it' })),
 })
 
 const StoreSummarySchema = Type.Object({

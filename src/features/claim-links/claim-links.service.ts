@@ -35,7 +35,7 @@ export async function createClaimLink(
   ctx: AppContext,
   merchantId: string,
   cardId: string,
-  input: { maxClaims: number | null; expiresAt: number | null; tags: CouponTags },
+  input: { maxClaims: number | null; expiresAt: number | null; tags: CouponTags; forUserId?: string | null },
   requestRef: string | null = null,
 ): Promise<ClaimLinkRow> {
   const { db } = ctx.database
@@ -60,6 +60,7 @@ export async function createClaimLink(
       campaign: input.tags.campaign,
       shared_by: null,
       friend_count: 0,
+      for_user_id: input.forUserId ?? null,
     }
     await insertClaimLink(db, row)
     return row
@@ -192,6 +193,7 @@ export async function claimThroughLink(
       const link = await findClaimLinkByToken(tx, token)
       // A link of another merchant does not exist for this customer.
       if (!link || link.merchant_id !== merchantId) throw notFound()
+      if (link.for_user_id && link.for_user_id !== userId) throw new AppError('claim_link_reserved', 'This link is reserved for another customer.')
       if (!(await countClaim(tx, merchantId, link.id, now))) {
         const current = await getClaimLink(tx, merchantId, link.id)
         const status = claimLinkStatus(current, now)

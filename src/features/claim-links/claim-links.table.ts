@@ -27,4 +27,6 @@ export interface ClaimLinksTable {
   shared_by: string | null
   /** Of a share link: distinct friends who claimed their first coupon of the card through it. */
   friend_count: number
+  /** Reserved for one customer: only this user id claims through it (WeChat's QR codes bound to an openid). */
+  for_user_id?: string | null
 }

@@ -7,8 +7,8 @@ import { QR_FORMATS, QrQuery, sendQr } from '../claim-links/qr-image.ts'
 import { CouponStateSchema } from '../coupons/coupons.schemas.ts'
 import { requireWalletMerchant } from '../customers/customers.service.ts'
 import { countCardView } from '../tracking/tracking.routes.ts'
-import { getWalletCoupon, listWalletCoupons, presentWalletCouponDetail, presentWalletListItem } from './wallet.service.ts'
-import { WalletCouponDetailSchema, WalletCouponList, WalletMeSchema } from './wallet.schemas.ts'
+import { getWalletCoupon, linkCellsOf, listWalletCoupons, presentWalletCouponDetail, presentWalletListItem } from './wallet.service.ts'
+import { WalletCouponPageSchema, WalletCouponList, WalletMeSchema } from './wallet.schemas.ts'
 
 const CouponParams = IdParam('coupon_id')
 const customerOnly = { auth: 'customer' as const }
@@ -49,13 +49,13 @@ export async function walletRoutes(app: FeatureApp, ctx: AppContext): Promise<vo
     '/v1/wallet/coupons/:coupon_id',
     {
       config: customerOnly,
-      schema: { tags: ['wallet'], summary: 'One of my coupons with all its terms and stores (counts a view of its card)', params: CouponParams, response: responses({ 200: WalletCouponDetailSchema }) },
+      schema: { tags: ['wallet'], summary: 'One of my coupons with all its terms and stores (counts a view of its card)', params: CouponParams, response: responses({ 200: WalletCouponPageSchema }) },
     },
     async (request) => {
       const customer = customerOf(request)
       const coupon = await getWalletCoupon(ctx, customer, request.params.coupon_id)
       await countCardView(ctx, request, { id: customer.merchantId, timezone: customer.merchantTz }, coupon.coupon.card_id)
-      return presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now())
+      return { ...(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now())), links: await linkCellsOf(ctx, coupon.coupon) }
     },
   )
 

@@ -64,6 +64,20 @@ export const WalletCouponListItemSchema = Type.Object({ ...CouponFieldsWithoutCo
 /** One of the owner's coupons with every term it was issued under, the stores it is good in included. */
 export const WalletCouponDetailSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardTermsSchema })
 
+/** The wallet's page of one coupon: its detail and the card's link cells. */
+export const WalletCouponPageSchema = Type.Object({
+  ...WalletCouponDetailSchema.properties,
+  links: Type.Array(
+    Type.Object({
+      kind: Type.Union([Type.Literal('center'), Type.Literal('custom'), Type.Literal('promotion')]),
+      name: Type.String(),
+      tips: Nullable(Type.String()),
+      url: Type.String({ description: 'The merchant’s page, with `encrypt_code` and `card_id` appended (decrypted through the WeChat-compatible card/code/decrypt)' }),
+    }),
+    { description: 'The card’s link cells (WeChat’s center_url, custom_url, promotion_url); empty for cards without them' },
+  ),
+})
+
 export const WalletCouponList = listOf(WalletCouponListItemSchema)
 
 export const WalletMeSchema = Type.Object({

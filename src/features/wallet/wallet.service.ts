@@ -10,6 +10,9 @@ import { presentCoupon, presentCouponWithoutCode } from '../coupons/coupons.pres
 import type { CouponState } from '../coupons/coupons.table.ts'
 import { presentCardFace, presentCardTerms } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
+import { walletCellsOf, withEncryptCode } from '../../domain/wechat-cards.ts'
+import { findWechatCard } from '../wechat/wechat.repository.ts'
+import { encryptCode } from '../wechat/wechat-encrypt-code.ts'
 import { cardCodeTypes, findUserCoupon, listUserCouponsByExpiry, storesOf } from './wallet.repository.ts'
 
 /** A coupon with the terms it was issued under and how its code is shown (QR code, barcode or text). */
@@ -86,6 +89,17 @@ export function presentWalletListItem({ coupon, terms, codeType }: WalletCoupon,
 /** A coupon as its owner sees it in the wallet: its code (the owner may see it) and the card face. */
 export function presentWalletCoupon(ctx: AppContext, { coupon, terms, codeType }: WalletCoupon, tz: string, now: number) {
   return { ...presentCoupon(coupon, tz, now, ctx.secrets), code_type: codeType, card: presentCardFace(terms) }
+}
+
+/**
+ * The card's link cells (made through the WeChat-compatible API), each URL carrying the coupon's
+ * `encrypt_code` and `card_id` as WeChat appends them, so the merchant's page learns the code.
+ */
+export async function linkCellsOf(ctx: AppContext, coupon: CouponRow) {
+  const cells = walletCellsOf(await findWechatCard(ctx.database.db, coupon.merchant_id, coupon.card_id))
+  if (cells.length === 0) return []
+  const encrypted = encryptCode(ctx.secrets, coupon.merchant_id, ctx.secrets.decryptCode(coupon.code_enc))
+  return cells.map((cell) => ({ ...cell, url: withEncryptCode(cell.url, encrypted, coupon.card_id) }))
 }
 
 /** A coupon with every term it was issued under, including the stores it is good in. */

@@ -132,3 +132,42 @@ export async function markMemberActivated(tx: Tx, merchantId: string, memberId: 
 export async function updateMemberCodeFields(tx: Tx, merchantId: string, memberId: string, fields: unknown, now: number): Promise<void> {
   await tx.updateTable('wechat_member_codes').set({ fields: toJson(fields), updated_at: now }).where('merchant_id', '=', merchantId).where('member_id', '=', memberId).execute()
 }
+
+export interface PoiRow {
+  store_id: string
+  store_name: string
+  poi_id: number
+}
+
+/** The merchant's stores with their POI ids, and the stores that have none yet (in creation order). */
+export async function listPois(db: Db | Tx, merchantId: string): Promise<{ pois: PoiRow[]; missing: { store_id: string; store_name: string }[] }> {
+  const rows = await db
+    .selectFrom('stores')
+    .leftJoin('wechat_pois', (join) => join.onRef('wechat_pois.merchant_id', '=', 'stores.merchant_id').onRef('wechat_pois.store_id', '=', 'stores.id'))
+    .select(['stores.id as store_id', 'stores.name as store_name', 'wechat_pois.poi_id'])
+    .where('stores.merchant_id', '=', merchantId)
+    .orderBy('stores.created_at')
+    .orderBy('stores.id')
+    .execute()
+  return {
+    pois: rows.filter((r) => r.poi_id !== null).map((r) => ({ store_id: r.store_id, store_name: r.store_name, poi_id: Number(r.poi_id) })),
+    missing: rows.filter((r) => r.poi_id === null).map((r) => ({ store_id: r.store_id, store_name: r.store_name })),
+  }
+}
+
+/**
+ * Gives every store of the merchant without a POI id the next integers, in creation order, and returns
+ * them all. The no-op update locks the merchant's row until commit on PostgreSQL, so two processes
+ * numbering at once take turns (SQLite's write transactions already do); a store keeps its id for good.
+ */
+export async function assignPois(tx: Tx, merchantId: string): Promise<PoiRow[]> {
+  await tx.updateTable('merchants').set((eb) => ({ name: eb.ref('name') })).where('id', '=', merchantId).execute()
+  const { pois, missing } = await listPois(tx, merchantId)
+  let next = pois.reduce((max, p) => Math.max(max, p.poi_id), 0)
+  for (const store of missing) {
+    next += 1
+    await tx.insertInto('wechat_pois').values({ merchant_id: merchantId, store_id: store.store_id, poi_id: next }).execute()
+    pois.push({ ...store, poi_id: next })
+  }
+  return pois.sort((a, b) => a.poi_id - b.poi_id)
+}

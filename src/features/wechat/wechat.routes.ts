@@ -9,7 +9,7 @@ import { WX_ERRCODES, wxError } from '../../domain/wechat-errcodes.ts'
 import type { Permission } from '../../principals.ts'
 import {
   authenticateToken, batchGetCards, createWechatLandingPage, landingPageOf, consumeWechatCode, createWechatQrcode, decryptWechatCode, deleteWechatCard, modifyWechatStock, qrcodeTarget, unavailableWechatCode, updateWechatCard, updateWechatCode, userCardList, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
-  rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
+  merchantPois, rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
 } from './wechat.service.ts'
 import type { WechatAppRow } from './wechat.repository.ts'
 import { sendQr } from '../claim-links/qr-image.ts'
@@ -313,6 +313,25 @@ function registerCredentials(app: FeatureApp, ctx: AppContext): void {
     const rotated = await rotateSecret(ctx, merchantOf(request).merchantId, request.params.appid)
     return { ...present(rotated.app), secret: rotated.secret }
   })
+  app.get('/v1/wechat-facade', {
+    schema: {
+      tags, summary: 'Where the WeChat-compatible API is served: the base URL to point WeChat SDKs at',
+      response: responses({ 200: Type.Object({ enabled: Type.Boolean(), base_url: Nullable(Type.String({ description: 'KABAO_PUBLIC_URL + WECHAT_FACADE_PREFIX; null when the facade is off' })), token_url: Nullable(Type.String()) }) }),
+    },
+  }, async () => {
+    const settings = ctx.wechatFacade ?? { prefix: '' }
+    if (settings === false) return { enabled: false, base_url: null, token_url: null }
+    const base = `${ctx.publicUrl}${facadePrefix(settings.prefix)}`
+    return { enabled: true, base_url: base, token_url: `${base}/cgi-bin/token` }
+  })
+  app.get('/v1/wechat-locations', {
+    schema: {
+      tags, summary: 'The integer location_id (POI id) the WeChat-compatible API knows each store by',
+      response: responses({ 200: Type.Object({ data: Type.Array(Type.Object({ location_id: Type.Integer(), store_id: Type.String(), store_name: Type.String() })) }) }),
+    },
+  }, async (request) => ({
+    data: [...(await merchantPois(ctx, merchantOf(request).merchantId))].sort((a, b) => a.poi_id - b.poi_id).map((p) => ({ location_id: p.poi_id, store_id: p.store_id, store_name: p.store_name })),
+  }))
   app.post('/v1/wechat-apps/:appid/disable', { config: { ownerOnly: true }, schema: { tags, summary: 'Disable a credential; its tokens stop at once', params: IdParam('appid'), response: responses({ 200: WechatApp }) } }, async (request) =>
     present(await disableApp(ctx, merchantOf(request).merchantId, request.params.appid)),
   )

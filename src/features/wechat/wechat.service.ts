@@ -5,6 +5,7 @@ import type { MerchantPrincipal, Scope } from '../../principals.ts'
 import { hashToken, safeEqual } from '../../ports/secrets.ts'
 import { cardFromWechat, cardToWechat, cardUpdateFromWechat, mergeDefinition, nativeStatusesOf, userCardStatusOf } from '../../domain/wechat-cards.ts'
 import { errcodeOfNative, wxError, type WxErrcode, type WxError } from '../../domain/wechat-errcodes.ts'
+import { poiIdsOfStores, storeIdsOfLocations } from '../../domain/wechat-locations.ts'
 import { firstPresent, readBool, readInt, readObject, readString } from '../../domain/wechat-parse.ts'
 import { effectiveCouponState } from '../../domain/redemption-rules.ts'
 import { changeCardStatus, changeStock, createCard, getCard, updateCard } from '../cards/cards.service.ts'
@@ -14,17 +15,16 @@ import { listUserCoupons } from '../coupons/coupons.repository.ts'
 import { claimLinkToken, createClaimLink, getClaimLink } from '../claim-links/claim-links.service.ts'
 import { claimUrl } from '../claim-links/claim-links.routes.ts'
 import { randomToken } from '../../ports/ids.ts'
+import { MAX_TAG_LENGTH } from '../../domain/sharing.ts'
+import { decryptCode as unsealCode, encryptCode as sealCode } from './wechat-encrypt-code.ts'
 import { redeem } from '../redemptions/redemptions.service.ts'
 import { setMemberCardStatus } from '../member-cards/member-cards.service.ts'
 import { createWechatMemberCard, getWechatMemberCard, isMemberCardId, issueWechatMember, memberCodeOf, userMemberCards } from './wechat-members.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import {
-  findLandingPage, findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertLandingPage, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
+  assignPois, listPois, type PoiRow, findLandingPage, findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertLandingPage, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
   type WechatAppRow,
 } from './wechat.repository.ts'
-
-/** The facade's claim links carry no channel tags of Kabao's own (WeChat's `outer_str` is kept with the QR code). */
-const NO_TAGS = { channel: null, campaign: null }
 
 /** WeChat's token lifetime, and how long a token works on after a newer one was fetched. */
 export const TOKEN_TTL_MS = 7200 * 1000
@@ -187,6 +187,21 @@ const reqString = (value: unknown, field: string, missing: WxErrcode = 41011): s
   return read.value
 }
 
+/** The merchant's stores with their POI ids, numbering the stores that have none yet. */
+export async function merchantPois(ctx: AppContext, merchantId: string): Promise<PoiRow[]> {
+  const { pois, missing } = await listPois(ctx.database.db, merchantId)
+  if (missing.length === 0) return pois
+  return ctx.database.db.transaction().execute((tx) => assignPois(tx, merchantId))
+}
+
+/** The store ids a `location_id_list` names (POI ids or store ids); an unknown one is 40072. */
+async function storesOfLocations(ctx: AppContext, merchantId: string, locations: readonly (string | number)[]): Promise<string[]> {
+  if (locations.length === 0) return []
+  const read = storeIdsOfLocations(locations, await merchantPois(ctx, merchantId))
+  if (!read.ok) throw new WxFailure(40072, read.unknown)
+  return read.storeIds
+}
+
 export async function createWechatCard(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>): Promise<{ card_id: string }> {
   const card = body.card
   if (card === null || typeof card !== 'object' || Array.isArray(card)) throw new WxFailure(41011, 'card')
@@ -195,11 +210,9 @@ export async function createWechatCard(ctx: AppContext, caller: WxCaller, body: 
   const read = cardFromWechat(card as Record<string, unknown>, ctx.clock.now())
   if (!read.ok) throw new WxFailure(read.errcode, read.detail)
   if (!('draft' in read)) throw new WxFailure(-1)
-  if (read.locations.length > 0) {
-    for (const location of read.locations) if (!(await findStore(ctx.database.db, caller.principal.merchantId, String(location)))) throw new WxFailure(40072, String(location))
-  }
+  const storeIds = await storesOfLocations(ctx, caller.principal.merchantId, read.locations)
   // WeChat's codes are digits only, and integrations and tills built for them expect digits: numeric codes.
-  const input: CardInput = { ...read.draft, store_ids: read.locations.map(String), draft: caller.app.create_as_draft === 1, code_format: 'numeric' }
+  const input: CardInput = { ...read.draft, store_ids: storeIds, draft: caller.app.create_as_draft === 1, code_format: 'numeric' }
   const created = await createCard(ctx, caller.principal.merchantId, input)
   await upsertWechatCard(ctx.database.db, caller.principal.merchantId, created.card.id, { ...(card as object), kabao_permanent: read.permanent }, ctx.clock.now())
   return { card_id: created.card.id }
@@ -212,8 +225,9 @@ export async function getWechatCard(ctx: AppContext, caller: WxCaller, body: Rec
   const found = await getCard(ctx, merchantId, cardId)
   const definition = await findWechatCard(ctx.database.db, merchantId, cardId)
   const { card, terms } = found
+  const poiIds = terms.store_ids.length > 0 ? poiIdsOfStores(terms.store_ids, await merchantPois(ctx, merchantId)) : []
   return {
-    card: cardToWechat({ id: card.id, status: card.status, stock_remaining: card.stock_remaining, issued_count: card.issued_count, get_limit: card.get_limit, code_type: card.code_type, code_format: card.code_format ?? 'alphanumeric', version: card.version, terms, definition, permanent: definition?.kabao_permanent === true, poiIds: [] }),
+    card: cardToWechat({ id: card.id, status: card.status, stock_remaining: card.stock_remaining, issued_count: card.issued_count, get_limit: card.get_limit, code_type: card.code_type, code_format: card.code_format ?? 'alphanumeric', version: card.version, terms, definition, permanent: definition?.kabao_permanent === true, poiIds }),
   }
 }
 
@@ -276,7 +290,9 @@ export async function consumeWechatCode(ctx: AppContext, caller: WxCaller, body:
   const { code } = await couponOf(ctx, caller, body)
   const location = readString(body.location_id)
   if (!location.ok) throw new WxFailure(40097, 'location_id')
-  const result = await redeem(ctx, caller.principal, { code, storeId: caller.principal.storeId ? null : (location.value ?? null), orderAmount: null, withoutOrder: true, channel: 'api', requestRef })
+  // A till-bound credential consumes at its own store; otherwise the POI id (or store id) sent, if any.
+  const storeId = caller.principal.storeId || location.value === undefined ? null : (await storesOfLocations(ctx, caller.principal.merchantId, [location.value]))[0]
+  const result = await redeem(ctx, caller.principal, { code, storeId, orderAmount: null, withoutOrder: true, channel: 'api', requestRef })
   return { openid: result.coupon.user_id, card: { card_id: result.coupon.card_id } }
 }
 
@@ -286,7 +302,10 @@ export async function issueWechatCard(ctx: AppContext, caller: WxCaller, body: R
   const openid = reqString(body.openid, 'openid')
   if (openid.length > 128) throw new WxFailure(45021, 'openid')
   if (isMemberCardId(cardId)) return issueWechatMember(ctx, caller, cardId, openid)
-  const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api' })
+  const outer = readString(body.outer_str)
+  if (!outer.ok) throw new WxFailure(40097, 'outer_str')
+  if (outer.value !== undefined && outer.value.length > MAX_TAG_LENGTH) throw new WxFailure(45021, 'outer_str')
+  const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api', tags: { channel: outer.value ?? null, campaign: null } })
   return { code: issued.code, card_id: cardId, openid }
 }
 
@@ -317,10 +336,7 @@ export async function updateWechatCard(ctx: AppContext, caller: WxCaller, body: 
   const read = cardUpdateFromWechat(body, current.terms, definition?.kabao_permanent === true, ctx.clock.now())
   if (!read.ok) throw new WxFailure(read.errcode, read.detail)
   const change: Partial<CardInput> = { ...read.change }
-  if (read.locations) {
-    for (const location of read.locations) if (!(await findStore(ctx.database.db, merchantId, String(location)))) throw new WxFailure(40072, String(location))
-    change.store_ids = read.locations.map(String)
-  }
+  if (read.locations) change.store_ids = await storesOfLocations(ctx, merchantId, read.locations)
   if (Object.keys(change).length > 0) await updateCard(ctx, merchantId, cardId, change)
   if (Object.keys(read.sent).length > 0) {
     await upsertWechatCard(ctx.database.db, merchantId, cardId, { ...mergeDefinition(definition, current.terms.type, read.sent), kabao_permanent: definition?.kabao_permanent === true }, ctx.clock.now())
@@ -356,19 +372,20 @@ export async function deleteWechatCard(ctx: AppContext, caller: WxCaller, body: 
 
 /** The `encrypt_code` of a code: authenticated encryption bound to the merchant, URL-safe (what wallet links carry). */
 export function encryptCode(ctx: AppContext, merchantId: string, code: string): string {
-  return ctx.secrets.seal(`${merchantId}\u0000${code}`)
+  return sealCode(ctx.secrets, merchantId, code)
 }
 
 export async function decryptWechatCode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
   const sealed = reqString(body.encrypt_code, 'encrypt_code')
-  let plain: string
+  let raw = sealed
   try {
-    plain = ctx.secrets.unseal(decodeURIComponent(sealed))
+    // A client may send the value still percent-encoded, as it came in the page's URL.
+    raw = decodeURIComponent(sealed)
   } catch {
     throw new WxFailure(40075)
   }
-  const [merchantId, code] = plain.split('\u0000')
-  if (merchantId !== caller.principal.merchantId || !code) throw new WxFailure(40075)
+  const code = unsealCode(ctx.secrets, caller.principal.merchantId, raw)
+  if (code === undefined) throw new WxFailure(40075)
   return { code }
 }
 
@@ -425,14 +442,16 @@ export async function createWechatQrcode(ctx: AppContext, caller: WxCaller, body
   if (!openid.ok) throw new WxFailure(40097, 'openid')
   if (!outerStr.ok || !outerId.ok) throw new WxFailure(40097, 'outer_str, outer_id')
   const outer = outerStr.value ?? (outerId.value !== undefined ? String(outerId.value) : undefined)
-  if (outer !== undefined && outer.length > 128) throw new WxFailure(45021, 'outer_str')
+  if (openid.value !== undefined && openid.value.length > 128) throw new WxFailure(45021, 'openid')
+  if (outer !== undefined && outer.length > MAX_TAG_LENGTH) throw new WxFailure(45021, 'outer_str')
   const { merchantId } = caller.principal
   const found = await getCard(ctx, merchantId, cardId)
   if (found.card.status !== 'active') throw new WxFailure(40078)
   const now = ctx.clock.now()
   const seconds = !expire.value ? null : Math.min(QR_MAX_S, Math.max(QR_MIN_S, expire.value))
   const expiresAt = seconds === null ? null : now + seconds * 1000
-  const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt, tags: NO_TAGS })
+  // The channel tag goes to every coupon claimed through the link and its events; an openid reserves the link for that user.
+  const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt, tags: { channel: outer ?? null, campaign: null }, forUserId: openid.value ?? null })
   const ticket = randomToken(24)
   await insertWechatQrcode(ctx.database.db, { ticket_hash: hashToken(ticket), merchant_id: merchantId, claim_link_id: link.id, card_id: cardId, openid: openid.value ?? null, outer_str: outer ?? null, expires_at: expiresAt, created_at: now })
   return { ticket, ...(seconds === null ? {} : { expire_seconds: seconds }), url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)), show_qrcode_url: showUrl(ticket) }
@@ -477,7 +496,7 @@ export async function createWechatLandingPage(ctx: AppContext, caller: WxCaller,
     entries.push({ card_id: cardId, thumb_url: thumb.value ?? null })
   }
   const cards = []
-  for (const entry of entries) cards.push({ ...entry, claim_link_id: (await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt: null, tags: NO_TAGS })).id })
+  for (const entry of entries) cards.push({ ...entry, claim_link_id: (await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt: null, tags: { channel: scene.value ?? null, campaign: null } })).id })
   const token = randomToken(24)
   const row = { merchant_id: merchantId, token_hash: hashToken(token), page_title: title, banner: banner.value ?? null, can_share: (share.value === false ? 0 : 1) as 0 | 1, scene: scene.value ?? null, cards, created_at: ctx.clock.now() }
   const pageId = await ctx.database.db.transaction().execute((tx) => insertLandingPage(tx, row))

@@ -24,6 +24,8 @@ export const features = reactive({
   memberAnalytics: false,
   /** GET /v1/experiments: A/B tests of cards */
   experiments: false,
+  /** GET /v1/wechat-apps: WeChat app credentials for the WeChat-compatible API */
+  wechatApps: false,
 })
 
 type Paths = Record<string, Record<string, unknown>>
@@ -51,4 +53,5 @@ export async function detectOptionalFeatures(): Promise<void> {
   features.rewards = has(paths, 'get', /^\/v1\/rewards$/)
   features.memberAnalytics = has(paths, 'get', new RegExp(`^/v1/member-cards/${ID}/segments$`))
   features.experiments = has(paths, 'get', /^\/v1\/experiments$/)
+  features.wechatApps = has(paths, 'get', /^\/v1\/wechat-apps$/)
 }

@@ -21,6 +21,7 @@ export const router = createAppRouter('console', [
       { path: 'stores', name: 'stores', component: () => import('./pages/StoresPage.vue') },
       { path: 'staff', name: 'staff', component: () => import('./pages/StaffPage.vue') },
       { path: 'api-keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue') },
+      { path: 'wechat-apps', name: 'wechat-apps', component: () => import('./pages/WechatAppsPage.vue') },
       { path: 'webhooks', name: 'webhooks', component: () => import('./pages/WebhooksPage.vue') },
       { path: 'members', name: 'members', component: () => import('./pages/MembersPage.vue') },
       { path: 'member-analytics', name: 'member-analytics', component: () => import('./pages/MemberAnalyticsPage.vue') },

@@ -1,0 +1,185 @@
+/**
+ * The console's WeChat app credentials page in a real browser against a real `kabao serve` (SQLite,
+ * WeChat-compatible API under /wx): the owner sees the API address and the stores' location ids, makes a
+ * credential whose appid and secret (shown once) fetch an access_token from that address, resets the
+ * secret (the old token stops at once, the new secret works) and disables it. Screenshots in
+ * test-artifacts/e2e/wechat-apps-*.png.
+ */
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
+import { ensureWebBuilt } from './support/web-build.ts'
+import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import { assertAccessible } from './support/ui.ts'
+
+const OWNER = { login: 'owner@wechat.example', password: 'owner-password-1' }
+
+describe('WeChat app credentials in the console', () => {
+  let server: ServerProcess
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let watch: ConsoleWatch
+  let dataDir: string
+  let storeId = ''
+  let call: (method: string, url: string, body?: unknown) => Promise<any>
+
+  before(async () => {
+    await ensureWebBuilt()
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-wechat-'))
+    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`, { WECHAT_FACADE_PREFIX: '/wx' }))
+    browser = await launchBrowser()
+    const first = await fetch(`${server.base}/v1/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ merchant_name: '微信茶馆', login: OWNER.login, password: OWNER.password }),
+    })
+    assert.equal(first.status, 201, await first.clone().text())
+    const cookie = first.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
+    const { csrf_token } = (await first.json()) as { csrf_token: string }
+    call = async (method, url, body) => {
+      const res = await fetch(`${server.base}${url}`, { method, headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${await res.clone().text()}`)
+      return res.json()
+    }
+    storeId = (await call('POST', '/v1/stores', { name: '静安店' })).id
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN' })
+    page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    watch = watchConsole(page)
+  })
+
+  after(async () => {
+    await context?.close().catch(() => undefined)
+    await browser?.close()
+    await server?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  const tokenCall = async (appid: string, secret: string) =>
+    (await (await fetch(`${server.base}/wx/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).json()) as { access_token?: string; errcode?: number }
+  const cardGet = async (token: string) =>
+    (await (await fetch(`${server.base}/wx/card/get?access_token=${token}`, { method: 'POST', body: '{"card_id":"crd_nothing"}' })).json()) as { errcode: number }
+
+  /** What the once-only dialog shows: the appid and the secret; then it is closed. */
+  async function readSecretDialog(title: string): Promise<{ appid: string; secret: string }> {
+    const dialog = page.getByRole('dialog', { name: title })
+    await dialog.waitFor()
+    const appid = await dialog.locator('input[data-test=new-wechat-appid]').inputValue()
+    const secret = await dialog.locator('input[data-test=new-wechat-secret]').inputValue()
+    assert.match(appid, /^wx[0-9a-f]{16}$/)
+    assert.match(secret, /^[0-9a-f]{32}$/)
+    return { appid, secret }
+  }
+
+  it('shows the API address and location ids, makes a credential that works, resets its secret and disables it', async () => {
+    await page.goto(`${server.base}/console/login`)
+    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
+    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('menuitem', { name: '微信接口' }).click()
+    await page.waitForURL((url) => url.pathname === '/console/wechat-apps')
+
+    const baseUrl = page.locator('input[data-test=wechat-base-url]')
+    await baseUrl.waitFor()
+    assert.equal(await baseUrl.inputValue(), `${server.base}/wx`)
+    await page.getByText(`${server.base}/wx/cgi-bin/token`).waitFor()
+    const locations = page.locator('[data-test=wechat-locations]')
+    const storeRow = locations.locator('tr', { hasText: '静安店' })
+    await storeRow.waitFor()
+    assert.deepEqual((await storeRow.locator('td').allTextContents()).map((s) => s.trim()), ['1', '静安店', storeId])
+    await page.getByText('还没有应用凭据').waitFor()
+    await assertAccessible(page, 'WeChat apps page')
+    await screenshot(page, 'wechat-apps-01-empty')
+
+    await page.getByRole('button', { name: '创建应用凭据' }).click()
+    const form = page.getByRole('dialog', { name: '创建应用凭据' })
+    await form.getByLabel('原始 ID').fill('gh_e2e000000001')
+    await form.getByRole('button', { name: '创建', exact: true }).click()
+    const created = await readSecretDialog('应用凭据已创建')
+    await assertAccessible(page, 'secret dialog')
+    await screenshot(page, 'wechat-apps-02-secret')
+    await page.getByRole('button', { name: '我已保存' }).click()
+
+    const apps = page.locator('[data-test=wechat-apps]')
+    const row = apps.locator('tr', { hasText: created.appid })
+    await row.waitFor()
+    await row.getByText('gh_e2e000000001').waitFor()
+    await row.getByText('有效').waitFor()
+    assert.equal(await page.getByText(created.secret).count(), 0, 'the secret is not shown again')
+
+    // The address and credential shown work as a WeChat SDK would use them.
+    const first = await tokenCall(created.appid, created.secret)
+    assert.ok(first.access_token, JSON.stringify(first))
+    assert.equal((await cardGet(first.access_token)).errcode, 40073, 'the token is accepted by a card call')
+
+    await row.getByRole('button', { name: '重置密钥' }).click()
+    await page.getByRole('dialog', { name: '重置密钥' }).getByRole('button', { name: '重置密钥' }).click()
+    const rotated = await readSecretDialog('已生成新的 AppSecret')
+    assert.equal(rotated.appid, created.appid)
+    assert.notEqual(rotated.secret, created.secret)
+    await page.getByRole('button', { name: '我已保存' }).click()
+    assert.equal((await cardGet(first.access_token)).errcode, 40001, 'tokens of the old secret stop at once')
+    assert.equal((await tokenCall(created.appid, created.secret)).errcode, 40001, 'the old secret no longer works')
+    const second = await tokenCall(rotated.appid, rotated.secret)
+    assert.ok(second.access_token, JSON.stringify(second))
+
+    await row.getByRole('button', { name: '停用' }).click()
+    await page.getByRole('dialog', { name: '停用' }).getByRole('button', { name: '停用' }).click()
+    await row.getByText('已停用').waitFor()
+    await page.getByText('应用凭据已停用').waitFor()
+    assert.equal(await row.getByRole('button', { name: '重置密钥' }).count(), 0, 'a disabled credential offers no actions')
+    assert.equal((await cardGet(second.access_token!)).errcode, 40001)
+    assert.equal((await tokenCall(rotated.appid, rotated.secret)).errcode, 40001)
+    await screenshot(page, 'wechat-apps-03-disabled')
+    assert.deepEqual(watch.errors, [], 'console errors')
+  })
+
+  it('the wallet’s coupon page opens the card’s link with an encrypt_code that card/code/decrypt turns into the code', async () => {
+    const app = await call('POST', '/v1/wechat-apps', {})
+    const { access_token: token } = await tokenCall(app.appid, app.secret)
+    const wx = async (path: string, body: unknown) => (await (await fetch(`${server.base}/wx${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, any>
+    const card = await wx('/card/create', {
+      card: { card_type: 'CASH', cash: { base_info: { title: '满100减20', notice: '结账时出示', date_info: { type: 2, fixed_term: 30 }, sku: { quantity: 10 }, custom_url_name: '立即使用', custom_url: 'https://shop.example.com/use?from=card', custom_url_sub_title: '到店出示' }, reduce_cost: 2000, least_cost: 10000 } },
+    })
+    assert.equal(card.errcode, 0, JSON.stringify(card))
+    const issued = await wx('/kabao/card/issue', { card_id: card.card_id, openid: 'wx-guest' })
+    assert.equal(issued.errcode, 0, JSON.stringify(issued))
+    const couponId = (await call('GET', `/v1/coupons/${issued.code}`)).id
+    const { token: walletToken } = await call('POST', '/v1/wallet-tokens', { user_id: 'wx-guest' })
+
+    const wallet = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1, locale: 'zh-CN' })
+    try {
+      const phone = await wallet.newPage()
+      phone.setDefaultTimeout(20_000)
+      const phoneWatch = watchConsole(phone)
+      // The merchant's page, answered here: the test sees the URL the wallet opens.
+      await wallet.route('https://shop.example.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>shop</title><p>shop</p>' }))
+      await phone.goto(`${server.base}/wallet/auth#token=${walletToken}`)
+      await phone.getByRole('tab', { name: '可使用' }).waitFor()
+      await phone.goto(`${server.base}/wallet/coupons/${couponId}`)
+      await phone.getByText('商家服务').waitFor()
+      const cell = phone.getByText('立即使用')
+      await cell.waitFor()
+      await phone.getByText('到店出示').waitFor()
+      await assertAccessible(phone, 'wallet coupon with link cells')
+      await screenshot(phone, 'wechat-apps-04-wallet-link')
+      assert.deepEqual(phoneWatch.errors, [], 'console errors')
+      await cell.click()
+      await phone.waitForURL((url) => url.hostname === 'shop.example.com')
+      const opened = new URL(phone.url())
+      assert.equal(opened.pathname, '/use')
+      assert.equal(opened.searchParams.get('from'), 'card')
+      assert.equal(opened.searchParams.get('card_id'), card.card_id)
+      const encrypted = opened.searchParams.get('encrypt_code') ?? ''
+      assert.ok(encrypted.length > 20 && !encrypted.includes(issued.code))
+      assert.deepEqual(await wx('/card/code/decrypt', { encrypt_code: encrypted }), { errcode: 0, errmsg: 'ok', code: issued.code })
+    } finally {
+      await wallet.close()
+    }
+  })
+})
