@@ -103,3 +103,19 @@ export async function findLandingPage(db: Db | Tx, tokenHash: string): Promise<(
   const row = await db.selectFrom('wechat_landing_pages').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
   return row ? { ...row, cards: fromJson(row.cards) } : undefined
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Event pushes (§4)
+
+/** What the pushes of an event need to know about the coupons, members, store and redemption it names. */
+export async function pushFactRows(db: Db | Tx, merchantId: string, subjects: { couponIds: string[]; memberIds: string[]; storeId: string | null; redemptionId: string | null }) {
+  const coupons = subjects.couponIds.length === 0 ? [] : await db.selectFrom('coupons').select(['id', 'code_enc', 'channel_tag', 'source']).where('merchant_id', '=', merchantId).where('id', 'in', subjects.couponIds).execute()
+  const members = subjects.memberIds.length === 0 ? [] : await db.selectFrom('members').select(['id', 'member_number']).where('merchant_id', '=', merchantId).where('id', 'in', subjects.memberIds).execute()
+  const store = subjects.storeId === null ? undefined : await db.selectFrom('stores').select('name').where('merchant_id', '=', merchantId).where('id', '=', subjects.storeId).executeTakeFirst()
+  const redemption = subjects.redemptionId === null ? undefined : await db.selectFrom('redemptions').select('staff_id').where('merchant_id', '=', merchantId).where('id', '=', subjects.redemptionId).executeTakeFirst()
+  return { coupons, members, storeName: store?.name ?? null, staffId: redemption?.staff_id ?? null }
+}
+
+export async function updateWechatAppPush(db: Db | Tx, merchantId: string, appid: string, changes: Pick<WechatAppRow, 'push_url' | 'push_endpoint_id' | 'push_card_pass_check' | 'updated_at'>): Promise<void> {
+  await db.updateTable('wechat_apps').set(changes).where('merchant_id', '=', merchantId).where('appid', '=', appid).execute()
+}

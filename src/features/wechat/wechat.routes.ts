@@ -14,6 +14,7 @@ import {
 import type { WechatAppRow } from './wechat.repository.ts'
 import { sendQr } from '../claim-links/qr-image.ts'
 import { LANDING_PAGE_CSP, renderLandingPage } from './wechat-landing-page.ts'
+import { registerPushRoutes } from './wechat-push.routes.ts'
 
 /** Paths of Kabao's own routes that a facade prefix must not reach into. */
 const RESERVED = ['/v1', '/docs', '/openapi.json', '/console', '/wallet', '/pos', '/healthz', '/readyz', '/metrics', '/assets']
@@ -261,12 +262,14 @@ const WechatApp = Type.Object({
   store_id: Nullable(Type.String()),
   create_as_draft: Type.Boolean(),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  push_url: Nullable(Type.String({ description: 'Where events are pushed as WeChat XML (PUT …/push); null: no pushes' })),
+  card_pass_check: Type.Boolean({ description: 'Whether card_pass_check is pushed' }),
   created_at: Type.String({ format: 'date-time' }),
 })
 const WechatAppWithSecret = Type.Object({ ...WechatApp.properties, secret: Type.String({ description: 'Shown only here and on rotation' }) })
 
 function present(app: WechatAppRow) {
-  return { appid: app.appid, original_id: app.original_id, scope: app.scope, store_id: app.store_id, create_as_draft: app.create_as_draft === 1, status: app.status, created_at: new Date(app.created_at).toISOString() }
+  return { appid: app.appid, original_id: app.original_id, scope: app.scope, store_id: app.store_id, create_as_draft: app.create_as_draft === 1, status: app.status, push_url: app.push_url ?? null, card_pass_check: (app.push_card_pass_check ?? 1) === 1, created_at: new Date(app.created_at).toISOString() }
 }
 
 /** The native API of the credentials: create, list, rotate the secret, disable. */
@@ -293,6 +296,7 @@ function registerCredentials(app: FeatureApp, ctx: AppContext): void {
   app.post('/v1/wechat-apps/:appid/disable', { config: { ownerOnly: true }, schema: { tags, summary: 'Disable a credential; its tokens stop at once', params: IdParam('appid'), response: responses({ 200: WechatApp }) } }, async (request) =>
     present(await disableApp(ctx, merchantOf(request).merchantId, request.params.appid)),
   )
+  registerPushRoutes(app, ctx, present, WechatApp)
 }
 
 export const wechatRoutes: Feature = async (app, ctx) => {

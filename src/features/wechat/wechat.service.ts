@@ -21,7 +21,7 @@ import {
   type WechatAppRow,
 } from './wechat.repository.ts'
 
-/** The facade's claim links carry no channel tags of Kabao's own (WeChat's `outer_str` is kept with the QR code). */
+/** Landing pages' claim links carry no channel tag (a QR code's is its `outer_str`). */
 const NO_TAGS = { channel: null, campaign: null }
 
 /** WeChat's token lifetime, and how long a token works on after a newer one was fetched. */
@@ -256,7 +256,11 @@ export async function issueWechatCard(ctx: AppContext, caller: WxCaller, body: R
   const cardId = reqString(body.card_id, 'card_id', 41012)
   const openid = reqString(body.openid, 'openid')
   if (openid.length > 128) throw new WxFailure(45021, 'openid')
-  const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api' })
+  const outer = readString(body.outer_str)
+  if (!outer.ok) throw new WxFailure(40097, 'outer_str')
+  if (outer.value !== undefined && outer.value.length > 128) throw new WxFailure(45021, 'outer_str')
+  const tags = { channel: outer.value ?? null, campaign: null }
+  const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api', tags })
   return { code: issued.code, card_id: cardId, openid }
 }
 
@@ -397,7 +401,8 @@ export async function createWechatQrcode(ctx: AppContext, caller: WxCaller, body
   const now = ctx.clock.now()
   const seconds = !expire.value ? null : Math.min(QR_MAX_S, Math.max(QR_MIN_S, expire.value))
   const expiresAt = seconds === null ? null : now + seconds * 1000
-  const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt, tags: NO_TAGS })
+  // outer_str / outer_id is the channel tag of the coupons claimed through it, sent back as OuterStr in pushes.
+  const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt, tags: { channel: outer ?? null, campaign: null } })
   const ticket = randomToken(24)
   await insertWechatQrcode(ctx.database.db, { ticket_hash: hashToken(ticket), merchant_id: merchantId, claim_link_id: link.id, card_id: cardId, openid: openid.value ?? null, outer_str: outer ?? null, expires_at: expiresAt, created_at: now })
   return { ticket, ...(seconds === null ? {} : { expire_seconds: seconds }), url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)), show_qrcode_url: showUrl(ticket) }
