@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
+import type { CardType } from '../../domain/types.ts'
 import type { WechatAppsTable, WechatLandingPagesTable, WechatQrcodesTable, WechatTokensTable } from './wechat.table.ts'
 
 export type WechatAppRow = WechatAppsTable
@@ -118,4 +119,34 @@ export async function pushFactRows(db: Db | Tx, merchantId: string, subjects: { 
 
 export async function updateWechatAppPush(db: Db | Tx, merchantId: string, appid: string, changes: Pick<WechatAppRow, 'push_url' | 'push_endpoint_id' | 'push_card_pass_check' | 'updated_at'>): Promise<void> {
   await db.updateTable('wechat_apps').set(changes).where('merchant_id', '=', merchantId).where('appid', '=', appid).execute()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Datacube (§2.7)
+
+/**
+ * The merchant's coupon cards made before `until` (epoch ms), in id order: all of them, those made through
+ * the WeChat-compatible API (`cond_source` 1: they have a WeChat definition) or the others (0).
+ */
+export async function datacubeCards(db: Db, merchantId: string, condSource: 0 | 1 | null, until: number): Promise<{ id: string; type: CardType }[]> {
+  let q = db.selectFrom('cards').select(['id', 'type']).where('merchant_id', '=', merchantId).where('created_at', '<', until)
+  if (condSource !== null) {
+    q = q.where((eb) => {
+      const viaFacade = eb.exists(eb.selectFrom('wechat_cards').select('wechat_cards.card_id').where('wechat_cards.merchant_id', '=', merchantId).whereRef('wechat_cards.card_id', '=', 'cards.id'))
+      return condSource === 1 ? viaFacade : eb.not(viaFacade)
+    })
+  }
+  return q.orderBy('id').execute()
+}
+
+/** The merchant's member cards made before `until`, chosen by `cond_source` as datacubeCards. */
+export async function datacubeMemberCards(db: Db, merchantId: string, condSource: 0 | 1 | null, until: number): Promise<string[]> {
+  let q = db.selectFrom('member_cards').select('id').where('merchant_id', '=', merchantId).where('created_at', '<', until)
+  if (condSource !== null) {
+    q = q.where((eb) => {
+      const viaFacade = eb.exists(eb.selectFrom('wechat_cards').select('wechat_cards.card_id').where('wechat_cards.merchant_id', '=', merchantId).whereRef('wechat_cards.card_id', '=', 'member_cards.id'))
+      return condSource === 1 ? viaFacade : eb.not(viaFacade)
+    })
+  }
+  return (await q.orderBy('id').execute()).map((row) => row.id)
 }

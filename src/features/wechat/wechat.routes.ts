@@ -15,6 +15,7 @@ import type { WechatAppRow } from './wechat.repository.ts'
 import { sendQr } from '../claim-links/qr-image.ts'
 import { LANDING_PAGE_CSP, renderLandingPage } from './wechat-landing-page.ts'
 import { registerPushRoutes } from './wechat-push.routes.ts'
+import { datacubeBizInfo, datacubeCardInfo, datacubeMemberCardInfo } from './wechat-datacube.ts'
 
 /** Paths of Kabao's own routes that a facade prefix must not reach into. */
 const RESERVED = ['/v1', '/docs', '/openapi.json', '/console', '/wallet', '/pos', '/healthz', '/readyz', '/metrics', '/assets']
@@ -33,6 +34,8 @@ const WxErrorSchema = Type.Object({ errcode: Errcode, errmsg: Type.String() }, {
 const ok = <T extends Record<string, TSchema>>(fields: T) => Type.Object({ errcode: Type.Literal(0), errmsg: Type.Literal('ok'), ...fields })
 const answer = (success: TSchema) => ({ 200: Type.Union([success, WxErrorSchema]) })
 const AnyObject = Type.Object({}, { additionalProperties: true })
+
+const DATACUBE_COUNTS = Object.fromEntries(['view_cnt', 'view_user', 'receive_cnt', 'receive_user', 'verify_cnt', 'verify_user', 'given_cnt', 'given_user', 'expire_cnt', 'expire_user'].map((k) => [k, Type.Integer()]))
 
 /** What a facade handler gets: the parsed body and, for all but the token calls, who calls. */
 interface WxContext {
@@ -129,6 +132,21 @@ export const WX_HANDLERS: Record<string, WxHandler> = {
     methods: ['POST'], summary: 'A page listing cards to claim, each through a claim link (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
     response: ok({ url: Type.String(), page_id: Type.Integer() }),
     handle: ({ ctx, caller, body, urlOf }) => createWechatLandingPage(ctx, caller, body, (token) => urlOf(`/kabao/landingpage/${token}`)),
+  },
+  '/datacube/getcardbizuininfo': {
+    methods: ['POST'], summary: 'Coupon figures of every day in the range, all cards together (→ GET /v1/stats/funnel, /v1/stats/cards/{id})', permission: 'read',
+    response: ok({ list: Type.Array(Type.Object({ ref_date: Type.String(), ...DATACUBE_COUNTS })) }),
+    handle: ({ ctx, caller, body }) => datacubeBizInfo(ctx, caller, body),
+  },
+  '/datacube/getcardcardinfo': {
+    methods: ['POST'], summary: 'Coupon figures per day and card with activity, or of one card_id (→ GET /v1/stats/cards/{id})', permission: 'read',
+    response: ok({ list: Type.Array(Type.Object({ ref_date: Type.String(), card_id: Type.String(), card_type: Type.Integer(), ...DATACUBE_COUNTS })) }),
+    handle: ({ ctx, caller, body }) => datacubeCardInfo(ctx, caller, body),
+  },
+  '/datacube/getcardmembercardinfo': {
+    methods: ['POST'], summary: 'Member card figures of every day in the range (→ GET /v1/member-cards/{id}/metrics)', permission: 'read',
+    response: ok({ list: Type.Array(Type.Object({ ref_date: Type.String(), ...Object.fromEntries(['view_cnt', 'view_user', 'receive_cnt', 'receive_user', 'active_user', 'verify_cnt', 'verify_user', 'total_user', 'total_receive_user'].map((k) => [k, Type.Integer()])) })) }),
+    handle: ({ ctx, caller, body }) => datacubeMemberCardInfo(ctx, caller, body),
   },
   '/kabao/card/issue': {
     methods: ['POST'], summary: 'Kabao extension: issue a coupon to an openid (→ POST /v1/cards/{id}/issue)', permission: 'write',
