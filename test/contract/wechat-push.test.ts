@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { useTestApp, type TestApp } from '../helpers/app.ts'
+import { cashCard as nativeCashCard, useTestApp, type TestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, merchantApi } from '../helpers/merchant-api.ts'
 import { createMemberCard, join, postPoints } from '../helpers/member-api.ts'
 import { startWechatReceiver, type Push, type WechatReceiver } from '../helpers/wechat-receiver.ts'
@@ -173,6 +173,29 @@ for (const engine of ENGINES) {
       clock.advance(1300)
       await deliver()
       assert.equal(rx.pushes.length, 6)
+    }))
+
+    it('pushes an accepted gift as the giver’s user_gifting_card and the receiver’s user_get_card, a cancelled one as returned', () => withReceiver(async () => {
+      const { apiKey, appid, m } = await wechatApp(t)
+      expectStatus(await setPush(t, apiKey, appid, { push_url: rx.url, push_token: rx.token, card_pass_check: false }), 200)
+      const card = await m.createCard(nativeCashCard({ can_gift: true, get_limit: 5 }))
+      const first = await m.issue(card.id, 'giver')
+      const second = await m.issue(card.id, 'giver')
+      const as = async (userId: string) => expectStatus(await m.post('/v1/wallet-tokens', { user_id: userId, ttl_seconds: 3600 }), 201).token as string
+      const giver = await as('giver')
+      const wallet = (token: string, path: string) => t.request('POST', path, { key: null, headers: { authorization: `Bearer ${token}` } })
+      const sent = expectStatus(await wallet(giver, `/v1/wallet/coupons/${first.id}/gift`), 201)
+      expectStatus(await wallet(await as('friend'), `/v1/wallet/gifts/${sent.token}/accept`), 201)
+      expectStatus(await wallet(giver, `/v1/wallet/coupons/${second.id}/gift`), 201)
+      expectStatus(await wallet(giver, `/v1/wallet/coupons/${second.id}/gift/cancel`), 200)
+      await deliver()
+      const pushed = rx.pushes.map((p) => [p.fields.Event, p.fields.FromUserName, p.fields.FriendUserName, p.fields.UserCardCode === first.code ? 'first' : p.fields.UserCardCode === second.code ? 'second' : 'new', p.fields.IsGiveByFriend ?? p.fields.IsReturnBack])
+      assert.deepEqual(pushed.filter((p) => p[0] === 'user_gifting_card').sort(), [['user_gifting_card', 'giver', '', 'second', '1'], ['user_gifting_card', 'giver', 'friend', 'first', '0']])
+      const received = rx.pushes.filter((p) => p.fields.Event === 'user_get_card' && p.fields.FromUserName === 'friend')
+      assert.equal(received.length, 1)
+      assert.deepEqual([received[0].fields.IsGiveByFriend, received[0].fields.FriendUserName, received[0].fields.OldUserCardCode], ['1', 'giver', first.code])
+      assert.notEqual(received[0].fields.UserCardCode, first.code)
+      assert.equal(rx.pushes.filter((p) => p.fields.Event === 'user_get_card').length, 3, 'two issues and the gift received, not its coupon.issued again')
     }))
 
     it('keeps one merchant’s push settings and log from another', () => withReceiver(async () => {

@@ -25,7 +25,8 @@ export const ECHO_TIMEOUT_MS = 5_000
  */
 export async function wechatPushesOf(ctx: AppContext, db: Db, merchantId: string, appid: string, event: PushEvent): Promise<string[]> {
   const app = await findWechatApp(db, appid)
-  if (!app || app.merchant_id !== merchantId) return []
+  // A disabled credential pushes nothing.
+  if (!app || app.merchant_id !== merchantId || app.status !== 'active') return []
   const rows = await pushFactRows(db, merchantId, pushSubjectsOf(event))
   const facts: PushFacts = {
     originalId: app.original_id,
