@@ -14514,6 +14514,9 @@ export interface paths {
                                 store_id: string | null;
                                 create_as_draft: boolean;
                                 status: "active" | "disabled";
+                                push_url: string | null;
+                                /** @description Whether card_pass_check is pushed */
+                                card_pass_check: boolean;
                                 /** Format: date-time */
                                 created_at: string;
                             }[];
@@ -14579,6 +14582,9 @@ export interface paths {
                             store_id: string | null;
                             create_as_draft: boolean;
                             status: "active" | "disabled";
+                            push_url: string | null;
+                            /** @description Whether card_pass_check is pushed */
+                            card_pass_check: boolean;
                             /** Format: date-time */
                             created_at: string;
                             /** @description Shown only here and on rotation */
@@ -14648,6 +14654,9 @@ export interface paths {
                             store_id: string | null;
                             create_as_draft: boolean;
                             status: "active" | "disabled";
+                            push_url: string | null;
+                            /** @description Whether card_pass_check is pushed */
+                            card_pass_check: boolean;
                             /** Format: date-time */
                             created_at: string;
                             /** @description Shown only here and on rotation */
@@ -14831,8 +14840,235 @@ export interface paths {
                             store_id: string | null;
                             create_as_draft: boolean;
                             status: "active" | "disabled";
+                            push_url: string | null;
+                            /** @description Whether card_pass_check is pushed */
+                            card_pass_check: boolean;
                             /** Format: date-time */
                             created_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wechat-apps/{appid}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Where the app’s events are pushed as WeChat XML: the URL must answer the echo check (GET with echostr) signed with the Token; a null URL stops pushes */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        push_url: string | null;
+                        /** @description WeChat’s Token: 3–32 letters and digits; needed with the first URL, kept when absent */
+                        push_token?: string;
+                        /** @description Push card_pass_check when a card becomes active (default true) */
+                        card_pass_check?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            appid: string;
+                            original_id: string;
+                            /**
+                             * @description full | redeem (till work) | read
+                             * @enum {unknown}
+                             */
+                            scope: "full" | "redeem" | "read";
+                            store_id: string | null;
+                            create_as_draft: boolean;
+                            status: "active" | "disabled";
+                            push_url: string | null;
+                            /** @description Whether card_pass_check is pushed */
+                            card_pass_check: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wechat-apps/{appid}/push-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The push log: each event pushed to the app’s URL, its state, attempts and last answer, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "pending" | "delivered" | "failed";
+                };
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                event_id: string;
+                                /** @description The native event pushed (its WeChat events: docs/wechat.md) */
+                                event_type: string;
+                                /**
+                                 * @description `delivered` (answered 200), `pending` (a retry is due) or `failed` (3 attempts without 200; resend it)
+                                 * @enum {unknown}
+                                 */
+                                status: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                next_attempt_at: string | null;
+                                last_attempt_at: string | null;
+                                last_status_code: number | null;
+                                last_error: string | null;
+                                delivered_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wechat-apps/{appid}/push-deliveries/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Push an event again, with three fresh attempts (a failed push, or any event since the URL was set) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        event_id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            queued: number;
                         };
                     };
                 };
@@ -15912,6 +16148,184 @@ export interface paths {
                             };
                             user_card_status: string;
                             has_active: boolean;
+                        } | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/datacube/getcardbizuininfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Coupon figures of every day in the range, all cards together (→ GET /v1/stats/funnel, /v1/stats/cards/{id}) */
+        post: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            errcode: 0;
+                            /** @enum {string} */
+                            errmsg: "ok";
+                            list: {
+                                ref_date: string;
+                                view_cnt: number;
+                                view_user: number;
+                                receive_cnt: number;
+                                receive_user: number;
+                                verify_cnt: number;
+                                verify_user: number;
+                                given_cnt: number;
+                                given_user: number;
+                                expire_cnt: number;
+                                expire_user: number;
+                            }[];
+                        } | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/datacube/getcardcardinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Coupon figures per day and card with activity, or of one card_id (→ GET /v1/stats/cards/{id}) */
+        post: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            errcode: 0;
+                            /** @enum {string} */
+                            errmsg: "ok";
+                            list: {
+                                ref_date: string;
+                                card_id: string;
+                                card_type: number;
+                                view_cnt: number;
+                                view_user: number;
+                                receive_cnt: number;
+                                receive_user: number;
+                                verify_cnt: number;
+                                verify_user: number;
+                                given_cnt: number;
+                                given_user: number;
+                                expire_cnt: number;
+                                expire_user: number;
+                            }[];
+                        } | {
+                            errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
+                            errmsg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/datacube/getcardmembercardinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Member card figures of every day in the range (→ GET /v1/member-cards/{id}/metrics) */
+        post: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            errcode: 0;
+                            /** @enum {string} */
+                            errmsg: "ok";
+                            list: {
+                                ref_date: string;
+                                view_cnt: number;
+                                view_user: number;
+                                receive_cnt: number;
+                                receive_user: number;
+                                active_user: number;
+                                verify_cnt: number;
+                                verify_user: number;
+                                total_user: number;
+                                total_receive_user: number;
+                            }[];
                         } | {
                             errcode: 0 | 40001 | 40002 | 40013 | 40053 | 40056 | 40071 | 40072 | 40073 | 40075 | 40078 | 40079 | 40097 | 40099 | 40100 | 40122 | 40127 | 41001 | 41002 | 41004 | 41011 | 41012 | 42001 | 43002 | 43009 | 43010 | 45009 | 45021 | 45031 | 45033 | 47001 | 48001 | 61500 | 61501 | -1;
                             errmsg: string;

@@ -150,7 +150,7 @@ export async function createCard(ctx: AppContext, merchantId: string, input: Car
         unlock_after_friends: input.unlock_after_friends ?? null,
       })
       await insertCardVersion(tx, { merchantId, cardId, version: 1, terms, now })
-      await recordEvent(tx, { merchantId, type: 'card.created', data: { card_id: cardId, type: terms.type, title: terms.title }, now })
+      await recordEvent(tx, { merchantId, type: 'card.created', data: { card_id: cardId, type: terms.type, title: terms.title, status: input.draft ? 'draft' : 'active' }, now })
     })
     return (await findCardWithTerms(db, merchantId, cardId)) as CardWithTerms
   })
@@ -215,7 +215,7 @@ export async function changeCardStatus(ctx: AppContext, merchantId: string, card
     if (!(await updateCardStatus(tx, merchantId, cardId, from, to, now))) {
       throw new AppError('invalid_state', `A ${current.card.status} card cannot be moved to ${to}.`)
     }
-    await recordEvent(tx, { merchantId, type: `card.${to === 'active' ? 'activated' : to}`, data: { card_id: cardId, status: to }, now })
+    await recordEvent(tx, { merchantId, type: `card.${to === 'active' ? 'activated' : to}`, data: { card_id: cardId, status: to, previous_status: current.card.status }, now })
   })
   return getCard(ctx, merchantId, cardId)
 }

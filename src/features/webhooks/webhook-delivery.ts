@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomInt } from 'node:crypto'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { fromJson } from '../../db/database.ts'
@@ -6,6 +6,7 @@ import { anyUndispatchedEvent, claimUndispatchedEvents, markEventsDispatched } f
 import {
   anyDeliveryDue,
   claimDueDeliveryCandidates,
+  deleteDelivery,
   deliveriesInFlight,
   enabledEndpointsOf,
   findDeliveryToSend,
@@ -19,7 +20,9 @@ import {
   updateEndpointRow,
 } from './webhooks.repository.ts'
 import { formatInstant } from '../../domain/time.ts'
-import { decideAttemptOutcome, matchesSubscription } from '../../domain/webhooks.ts'
+import { decideAttemptOutcome, isDelivered, matchesSubscription } from '../../domain/webhooks.ts'
+import { signedQuery, signedUrl } from '../../domain/wechat-push.ts'
+import { wechatPushesOf } from '../wechat/wechat-push.service.ts'
 import { hmacHex } from '../../ports/secrets.ts'
 import { newId } from '../../ports/ids.ts'
 import { httpWebhookClient, type WebhookClient } from '../../ports/webhook-client.ts'
@@ -36,10 +39,20 @@ export interface WebhookSettings {
   maxInFlight: number
   maxPerEndpoint: number
   client: WebhookClient
+  /** WeChat pushes (WECHAT-API.md §4.1): 3 attempts in all, each answered within 5 s. */
+  wechat: WechatPushSettings
 }
 
+export interface WechatPushSettings {
+  /** Seconds before each retry: two entries, so three attempts in all. */
+  retrySchedule: readonly number[]
+  timeoutMs: number
+}
+
+export const DEFAULT_WECHAT_PUSH_SETTINGS: WechatPushSettings = { retrySchedule: [5, 30], timeoutMs: 5_000 }
+
 export function webhookSettings(overrides: Partial<WebhookSettings> = {}): WebhookSettings {
-  return { retrySchedule: DEFAULT_RETRY_SCHEDULE, timeoutMs: 10_000, maxInFlight: 32, maxPerEndpoint: 4, client: httpWebhookClient, ...overrides }
+  return { retrySchedule: DEFAULT_RETRY_SCHEDULE, timeoutMs: 10_000, maxInFlight: 32, maxPerEndpoint: 4, client: httpWebhookClient, wechat: DEFAULT_WECHAT_PUSH_SETTINGS, ...overrides }
 }
 
 /** Events fanned out per transaction. */
@@ -92,6 +105,8 @@ export interface ClaimedDelivery {
   secrets: string[]
   /** The event as the receiver gets it (and as GET /v1/events lists it). */
   body: string
+  /** For a WeChat app's push destination: the XML pushes the event makes, in order (`body` is then unused). */
+  wechat: { messages: string[] } | null
 }
 
 /**
@@ -104,7 +119,8 @@ export async function claimDueDeliveries(ctx: AppContext, settings: WebhookSetti
   const { database } = ctx
   if (!(await anyDeliveryDue(database.db, now))) return []
   const leaseToken = randomBytes(12).toString('base64url')
-  const lockedUntil = now + settings.timeoutMs + LEASE_MARGIN_MS
+  // A WeChat push destination's delivery may make two pushes (an accepted gift), each with its own timeout.
+  const lockedUntil = now + Math.max(settings.timeoutMs, 2 * settings.wechat.timeoutMs) + LEASE_MARGIN_MS
   return database.db.transaction().execute(async (tx) => {
     const inFlight = await deliveriesInFlight(tx, now)
     const full = [...inFlight].filter(([, n]) => n >= settings.maxPerEndpoint).map(([id]) => id)
@@ -120,13 +136,26 @@ export async function claimDueDeliveries(ctx: AppContext, settings: WebhookSetti
       picked.push(candidate)
     }
     const claimed: ClaimedDelivery[] = []
-    for (const delivery of picked) claimed.push(await loadClaimed(ctx, tx, delivery, leaseToken, now))
+    for (const delivery of picked) {
+      const loaded = await loadClaimed(ctx, tx, delivery, leaseToken, now)
+      if (loaded) claimed.push(loaded)
+    }
     return claimed
   })
 }
 
-async function loadClaimed(ctx: AppContext, tx: Db, delivery: { merchant_id: string; id: string }, leaseToken: string, now: number): Promise<ClaimedDelivery> {
+/** What sending a delivery needs; null for a WeChat push destination's event that makes no push (the delivery is forgotten). */
+async function loadClaimed(ctx: AppContext, tx: Db, delivery: { merchant_id: string; id: string }, leaseToken: string, now: number): Promise<ClaimedDelivery | null> {
   const row = await findDeliveryToSend(tx, delivery.merchant_id, delivery.id)
+  let wechat: ClaimedDelivery['wechat'] = null
+  if (row.kind === 'wechat') {
+    const messages = await wechatPushesOf(ctx, tx, delivery.merchant_id, row.wechat_appid ?? '', { type: row.type, data: fromJson<Record<string, unknown>>(row.data), createdAt: Number(row.created_at) })
+    if (messages.length === 0) {
+      await deleteDelivery(tx, delivery.merchant_id, delivery.id)
+      return null
+    }
+    wechat = { messages }
+  }
   const body = JSON.stringify({
     id: row.event_id,
     type: row.type,
@@ -144,6 +173,7 @@ async function loadClaimed(ctx: AppContext, tx: Db, delivery: { merchant_id: str
     leaseToken,
     secrets: signingSecrets(ctx, row, now),
     body,
+    wechat,
   }
 }
 
@@ -158,6 +188,7 @@ export function signatureHeader(secrets: readonly string[], timestampSeconds: nu
  */
 export async function attemptDelivery(ctx: AppContext, settings: WebhookSettings, claimed: ClaimedDelivery): Promise<void> {
   const attemptedAt = ctx.clock.now()
+  if (claimed.wechat) return recordAttempt(ctx, settings, claimed, { ...(await sendWechatPushes(ctx, settings, claimed, claimed.wechat.messages)), attemptedAt })
   const response = await settings.client({
     url: claimed.url,
     body: claimed.body,
@@ -205,7 +236,7 @@ async function recordAttempt(
     const outcome = decideAttemptOutcome({
       statusCode: response.statusCode,
       attempts,
-      schedule: settings.retrySchedule,
+      schedule: claimed.wechat ? settings.wechat.retrySchedule : settings.retrySchedule,
       failingSince: endpoint.failing_since,
       now,
       random: Math.random(),
@@ -226,9 +257,35 @@ async function recordAttempt(
       await updateEndpointRow(tx, claimed.merchantId, claimed.endpointId, { failing_since: null, last_success_at: now })
     } else {
       await markEndpointFailing(tx, claimed.merchantId, claimed.endpointId, health.failingSince)
-      if (health.health === 'disable') await disableEndpointInTx(tx, endpoint, { code: health.code, reason: health.reason }, now)
+      // A WeChat app's pushes stop only when the merchant changes its push URL: failed ones are in its log to resend.
+      if (health.health === 'disable' && !claimed.wechat) await disableEndpointInTx(tx, endpoint, { code: health.code, reason: health.reason }, now)
     }
   })
+}
+
+/**
+ * One attempt of a WeChat push destination's delivery: its pushes in order, each POSTed as text/xml with a
+ * fresh signature, timestamp and nonce (the XML, with its CreateTime, is the same on every attempt). The
+ * first push not answered 2xx in time ends the attempt with its outcome; the retry sends them all again
+ * (receivers de-duplicate on FromUserName + CreateTime).
+ */
+async function sendWechatPushes(ctx: AppContext, settings: WebhookSettings, claimed: ClaimedDelivery, messages: string[]) {
+  let latencyMs = 0
+  let last: { statusCode: number | null; error: string | null } = { statusCode: null, error: null }
+  for (const xml of messages) {
+    const query = signedQuery(claimed.secrets[0], Math.floor(ctx.clock.now() / 1000), randomInt(100_000_000, 1_000_000_000).toString() + randomInt(0, 10).toString())
+    const response = await settings.client({
+      url: signedUrl(claimed.url, query),
+      body: xml,
+      timeoutMs: settings.wechat.timeoutMs,
+      allowPrivateDestinations: ctx.allowPrivateWebhookDestinations,
+      headers: { 'content-type': 'text/xml; charset=utf-8', 'user-agent': 'Kabao-WeChat-Push/1.0' },
+    })
+    latencyMs += response.latencyMs
+    last = response
+    if (!isDelivered(response.statusCode)) break
+  }
+  return { ...last, latencyMs }
 }
 
 /** The next moment a pending delivery of an enabled endpoint falls due after `now`, if any. */

@@ -22,7 +22,7 @@ export async function updateEndpointRow(db: Db, merchantId: string, endpointId: 
 
 /** A page of the merchant's endpoints in id order, after the cursor's id. */
 export async function listEndpoints(db: Db, merchantId: string, after: string | null, limit: number): Promise<EndpointRow[]> {
-  let q = db.selectFrom('webhook_endpoints').selectAll().where('merchant_id', '=', merchantId)
+  let q = db.selectFrom('webhook_endpoints').selectAll().where('merchant_id', '=', merchantId).where('kind', '=', 'webhook')
   if (after) q = q.where('id', '>', after)
   return q.orderBy('id').limit(limit).execute()
 }
@@ -177,6 +177,8 @@ export async function findDeliveryToSend(db: Db, merchantId: string, deliveryId:
       'webhook_endpoints.secret_enc',
       'webhook_endpoints.prev_secret_enc',
       'webhook_endpoints.prev_secret_until',
+      'webhook_endpoints.kind',
+      'webhook_endpoints.wechat_appid',
       'events.type',
       'events.data',
       'events.created_at',
@@ -271,6 +273,11 @@ export async function deleteFinishedDeliveries(db: Db, finishedBy: number, limit
     )
     .returning(['merchant_id', 'id'])
     .execute()
+}
+
+/** Forgets a delivery that turned out to have nothing to send (an event a WeChat app has no push for). */
+export async function deleteDelivery(db: Db, merchantId: string, deliveryId: string): Promise<void> {
+  await db.deleteFrom('webhook_deliveries').where('merchant_id', '=', merchantId).where('id', '=', deliveryId).execute()
 }
 
 export async function deleteAttemptsOfDeliveries(db: Db, merchantId: string, deliveryIds: string[]): Promise<void> {

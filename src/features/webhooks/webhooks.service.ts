@@ -7,7 +7,7 @@ import { madeByRequest } from '../idempotency/idempotency.repository.ts'
 import { onceForRequest } from '../idempotency/request-refs.ts'
 import { newId, randomToken } from '../../ports/ids.ts'
 import { eventExists, listEventTypesSince, recordEvent } from '../events/events.repository.ts'
-import type { EndpointDisabledCode } from './webhooks.table.ts'
+import type { EndpointDisabledCode, EndpointKind } from './webhooks.table.ts'
 import {
   deleteEndpointWithLog,
   disableEnabledEndpoint,
@@ -76,9 +76,10 @@ export function endpointEvents(endpoint: Pick<EndpointRow, 'events'>): string[] 
   return fromJson<string[]>(endpoint.events)
 }
 
-export async function findEndpoint(db: Db, merchantId: string, endpointId: string): Promise<EndpointRow> {
+/** An endpoint of the webhook API (or, with `kind`, a WeChat app's push destination: the webhook API never sees those). */
+export async function findEndpoint(db: Db, merchantId: string, endpointId: string, kind: EndpointKind = 'webhook'): Promise<EndpointRow> {
   const row = await findEndpointRow(db, merchantId, endpointId)
-  if (!row) throw new AppError('webhook_endpoint_not_found', 'There is no webhook endpoint with this id.')
+  if (!row || (row.kind ?? 'webhook') !== kind) throw new AppError('webhook_endpoint_not_found', 'There is no webhook endpoint with this id.')
   return row
 }
 
@@ -224,9 +225,9 @@ export async function setEndpointEnabled(ctx: AppContext, merchantId: string, en
  * Sends events to the endpoint again, with a fresh retry schedule: one event by id (whatever its type), or
  * every event it subscribes to created at or after `since`. Returns how many deliveries were queued.
  */
-export async function redeliver(ctx: AppContext, merchantId: string, endpointId: string, what: { eventId: string } | { since: number }): Promise<number> {
+export async function redeliver(ctx: AppContext, merchantId: string, endpointId: string, what: { eventId: string } | { since: number }, kind: EndpointKind = 'webhook'): Promise<number> {
   const { db } = ctx.database
-  const endpoint = await findEndpoint(db, merchantId, endpointId)
+  const endpoint = await findEndpoint(db, merchantId, endpointId, kind)
   if (endpoint.status !== 'enabled') throw new AppError('invalid_state', 'The endpoint is disabled; enable it before redelivering.')
   if ('eventId' in what) {
     const eventId = what.eventId

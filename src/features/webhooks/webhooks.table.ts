@@ -33,7 +33,16 @@ export interface WebhookEndpointsTable {
   request_ref: string | null
   /** The Idempotency-Key request that set the current secret. */
   secret_request_ref: string | null
+  /**
+   * `webhook` (the webhook API's) or `wechat`: a WeChat app's push URL, hidden from the webhook API, its
+   * deliveries WeChat XML signed with the push Token (its secret). Absent on insert (`webhook`).
+   */
+  kind?: EndpointKind
+  /** The WeChat app a `wechat` endpoint pushes for; absent on insert (null). */
+  wechat_appid?: string | null
 }
+
+export type EndpointKind = 'webhook' | 'wechat'
 
 export interface WebhookDeliveriesTable {
   id: string

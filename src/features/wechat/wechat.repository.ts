@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
+import type { CardType } from '../../domain/types.ts'
 import type { WechatAppsTable, WechatLandingPagesTable, WechatMemberCodesTable, WechatQrcodesTable, WechatTokensTable } from './wechat.table.ts'
 
 export type WechatAppRow = WechatAppsTable
@@ -170,4 +171,59 @@ export async function assignPois(tx: Tx, merchantId: string): Promise<PoiRow[]> 
     pois.push({ ...store, poi_id: next })
   }
   return pois.sort((a, b) => a.poi_id - b.poi_id)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Event pushes (§4)
+
+/** What the pushes of an event need to know about the coupons, members, store and redemption it names. */
+export async function pushFactRows(db: Db | Tx, merchantId: string, subjects: { couponIds: string[]; memberIds: string[]; storeId: string | null; redemptionId: string | null }) {
+  const coupons = subjects.couponIds.length === 0 ? [] : await db.selectFrom('coupons').select(['id', 'code_enc', 'channel_tag', 'source']).where('merchant_id', '=', merchantId).where('id', 'in', subjects.couponIds).execute()
+  const members =
+    subjects.memberIds.length === 0
+      ? []
+      : await db
+          .selectFrom('members')
+          .leftJoin('wechat_member_codes', (join) => join.onRef('wechat_member_codes.merchant_id', '=', 'members.merchant_id').onRef('wechat_member_codes.member_id', '=', 'members.id'))
+          .select(['members.id', 'members.member_number', 'wechat_member_codes.code_enc'])
+          .where('members.merchant_id', '=', merchantId)
+          .where('members.id', 'in', subjects.memberIds)
+          .execute()
+  const store = subjects.storeId === null ? undefined : await db.selectFrom('stores').select('name').where('merchant_id', '=', merchantId).where('id', '=', subjects.storeId).executeTakeFirst()
+  const redemption = subjects.redemptionId === null ? undefined : await db.selectFrom('redemptions').select('staff_id').where('merchant_id', '=', merchantId).where('id', '=', subjects.redemptionId).executeTakeFirst()
+  return { coupons, members, storeName: store?.name ?? null, staffId: redemption?.staff_id ?? null }
+}
+
+export async function updateWechatAppPush(db: Db | Tx, merchantId: string, appid: string, changes: Pick<WechatAppRow, 'push_url' | 'push_endpoint_id' | 'push_card_pass_check' | 'updated_at'>): Promise<void> {
+  await db.updateTable('wechat_apps').set(changes).where('merchant_id', '=', merchantId).where('appid', '=', appid).execute()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Datacube (§2.7)
+
+/**
+ * The merchant's coupon cards made before `until` (epoch ms), in id order: all of them, those made through
+ * the WeChat-compatible API (`cond_source` 1: they have a WeChat definition) or the others (0).
+ */
+export async function datacubeCards(db: Db, merchantId: string, condSource: 0 | 1 | null, until: number): Promise<{ id: string; type: CardType }[]> {
+  let q = db.selectFrom('cards').select(['id', 'type']).where('merchant_id', '=', merchantId).where('created_at', '<', until)
+  if (condSource !== null) {
+    q = q.where((eb) => {
+      const viaFacade = eb.exists(eb.selectFrom('wechat_cards').select('wechat_cards.card_id').where('wechat_cards.merchant_id', '=', merchantId).whereRef('wechat_cards.card_id', '=', 'cards.id'))
+      return condSource === 1 ? viaFacade : eb.not(viaFacade)
+    })
+  }
+  return q.orderBy('id').execute()
+}
+
+/** The merchant's member cards made before `until`, chosen by `cond_source` as datacubeCards. */
+export async function datacubeMemberCards(db: Db, merchantId: string, condSource: 0 | 1 | null, until: number): Promise<string[]> {
+  let q = db.selectFrom('member_cards').select('id').where('merchant_id', '=', merchantId).where('created_at', '<', until)
+  if (condSource !== null) {
+    q = q.where((eb) => {
+      const viaFacade = eb.exists(eb.selectFrom('wechat_cards').select('wechat_cards.card_id').where('wechat_cards.merchant_id', '=', merchantId).whereRef('wechat_cards.card_id', '=', 'member_cards.id'))
+      return condSource === 1 ? viaFacade : eb.not(viaFacade)
+    })
+  }
+  return (await q.orderBy('id').execute()).map((row) => row.id)
 }

@@ -15,6 +15,8 @@ import type { WechatAppRow } from './wechat.repository.ts'
 import { sendQr } from '../claim-links/qr-image.ts'
 import { activateWechatMember, updateWechatMember, wechatMemberUserInfo } from './wechat-members.ts'
 import { LANDING_PAGE_CSP, renderLandingPage } from './wechat-landing-page.ts'
+import { registerPushRoutes } from './wechat-push.routes.ts'
+import { datacubeBizInfo, datacubeCardInfo, datacubeMemberCardInfo } from './wechat-datacube.ts'
 
 /** Paths of Kabao's own routes that a facade prefix must not reach into. */
 const RESERVED = ['/v1', '/docs', '/openapi.json', '/console', '/wallet', '/pos', '/healthz', '/readyz', '/metrics', '/assets']
@@ -33,6 +35,8 @@ const WxErrorSchema = Type.Object({ errcode: Errcode, errmsg: Type.String() }, {
 const ok = <T extends Record<string, TSchema>>(fields: T) => Type.Object({ errcode: Type.Literal(0), errmsg: Type.Literal('ok'), ...fields })
 const answer = (success: TSchema) => ({ 200: Type.Union([success, WxErrorSchema]) })
 const AnyObject = Type.Object({}, { additionalProperties: true })
+
+const DATACUBE_COUNTS = Object.fromEntries(['view_cnt', 'view_user', 'receive_cnt', 'receive_user', 'verify_cnt', 'verify_user', 'given_cnt', 'given_user', 'expire_cnt', 'expire_user'].map((k) => [k, Type.Integer()]))
 
 /** What a facade handler gets: the parsed body and, for all but the token calls, who calls. */
 interface WxContext {
@@ -151,6 +155,21 @@ export const WX_HANDLERS: Record<string, WxHandler> = {
       user_card_status: Type.String(), has_active: Type.Boolean(),
     }),
     handle: ({ ctx, caller, body }) => wechatMemberUserInfo(ctx, caller, body),
+  },
+  '/datacube/getcardbizuininfo': {
+    methods: ['POST'], summary: 'Coupon figures of every day in the range, all cards together (→ GET /v1/stats/funnel, /v1/stats/cards/{id})', permission: 'read',
+    response: ok({ list: Type.Array(Type.Object({ ref_date: Type.String(), ...DATACUBE_COUNTS })) }),
+    handle: ({ ctx, caller, body }) => datacubeBizInfo(ctx, caller, body),
+  },
+  '/datacube/getcardcardinfo': {
+    methods: ['POST'], summary: 'Coupon figures per day and card with activity, or of one card_id (→ GET /v1/stats/cards/{id})', permission: 'read',
+    response: ok({ list: Type.Array(Type.Object({ ref_date: Type.String(), card_id: Type.String(), card_type: Type.Integer(), ...DATACUBE_COUNTS })) }),
+    handle: ({ ctx, caller, body }) => datacubeCardInfo(ctx, caller, body),
+  },
+  '/datacube/getcardmembercardinfo': {
+    methods: ['POST'], summary: 'Member card figures of every day in the range (→ GET /v1/member-cards/{id}/metrics)', permission: 'read',
+    response: ok({ list: Type.Array(Type.Object({ ref_date: Type.String(), ...Object.fromEntries(['view_cnt', 'view_user', 'receive_cnt', 'receive_user', 'active_user', 'verify_cnt', 'verify_user', 'total_user', 'total_receive_user'].map((k) => [k, Type.Integer()])) })) }),
+    handle: ({ ctx, caller, body }) => datacubeMemberCardInfo(ctx, caller, body),
   },
   '/kabao/card/issue': {
     methods: ['POST'], summary: 'Kabao extension: issue a coupon to an openid (→ POST /v1/cards/{id}/issue)', permission: 'write',
@@ -284,12 +303,14 @@ const WechatApp = Type.Object({
   store_id: Nullable(Type.String()),
   create_as_draft: Type.Boolean(),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  push_url: Nullable(Type.String({ description: 'Where events are pushed as WeChat XML (PUT …/push); null: no pushes' })),
+  card_pass_check: Type.Boolean({ description: 'Whether card_pass_check is pushed' }),
   created_at: Type.String({ format: 'date-time' }),
 })
 const WechatAppWithSecret = Type.Object({ ...WechatApp.properties, secret: Type.String({ description: 'Shown only here and on rotation' }) })
 
 function present(app: WechatAppRow) {
-  return { appid: app.appid, original_id: app.original_id, scope: app.scope, store_id: app.store_id, create_as_draft: app.create_as_draft === 1, status: app.status, created_at: new Date(app.created_at).toISOString() }
+  return { appid: app.appid, original_id: app.original_id, scope: app.scope, store_id: app.store_id, create_as_draft: app.create_as_draft === 1, status: app.status, push_url: app.push_url ?? null, card_pass_check: (app.push_card_pass_check ?? 1) === 1, created_at: new Date(app.created_at).toISOString() }
 }
 
 /** The native API of the credentials: create, list, rotate the secret, disable. */
@@ -335,6 +356,7 @@ function registerCredentials(app: FeatureApp, ctx: AppContext): void {
   app.post('/v1/wechat-apps/:appid/disable', { config: { ownerOnly: true }, schema: { tags, summary: 'Disable a credential; its tokens stop at once', params: IdParam('appid'), response: responses({ 200: WechatApp }) } }, async (request) =>
     present(await disableApp(ctx, merchantOf(request).merchantId, request.params.appid)),
   )
+  registerPushRoutes(app, ctx, present, WechatApp)
 }
 
 export const wechatRoutes: Feature = async (app, ctx) => {

@@ -19,6 +19,12 @@ export interface WechatAppsTable {
   generation: number
   created_at: number
   updated_at: number
+  /** Where event pushes go (§4.1), checked by the echo; null = no pushes. Absent on insert (null). */
+  push_url?: string | null
+  /** The webhook endpoint (kind `wechat`) delivering the pushes; its sealed secret is the push Token. */
+  push_endpoint_id?: string | null
+  /** Whether card_pass_check is pushed (default on). */
+  push_card_pass_check?: 0 | 1
 }
 
 export interface WechatTokensTable {

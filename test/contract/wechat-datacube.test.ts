@@ -1,0 +1,127 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { ENGINES, engineOptions } from '../helpers/databases.ts'
+import { cashCard, useTestApp, type TestApp } from '../helpers/app.ts'
+import { expectStatus, merchantApi } from '../helpers/merchant-api.ts'
+import { createMemberCard, join } from '../helpers/member-api.ts'
+import { ManualClock } from '../../src/ports/clock.ts'
+
+// Asia/Shanghai (the merchants' zone): noon on 1 and 2 March.
+const DAY1 = '2026-03-01T04:00:00Z'
+const DAY2 = '2026-03-02T04:00:00Z'
+
+const wxCashCard = {
+  card: { card_type: 'CASH', cash: { base_info: { title: '立减20元', notice: 'Show the code', color: 'Color010', code_type: 'CODE_TYPE_QRCODE', date_info: { type: 'DATE_TYPE_FIX_TERM', fixed_term: 7, fixed_begin_term: 0 }, sku: { quantity: 10 } }, reduce_cost: 2000, least_cost: 10000 } },
+}
+
+async function wechatApp(t: TestApp) {
+  const { apiKey } = await t.merchant()
+  const created = expectStatus(await t.request('POST', '/v1/wechat-apps', { key: apiKey, body: {} }), 201)
+  const token = (await t.request('GET', `/cgi-bin/token?grant_type=client_credential&appid=${created.appid}&secret=${created.secret}`)).body.access_token as string
+  const wx = async (path: string, body: unknown) => {
+    const res = await t.request('POST', `${path}?access_token=${token}`, { body })
+    assert.equal(res.status, 200, res.text)
+    return res.body
+  }
+  return { wx, m: merchantApi(t, apiKey) }
+}
+
+for (const engine of ENGINES) {
+  describe(`WeChat datacube on ${engine}`, await engineOptions(engine), () => {
+    const clock = new ManualClock(DAY2)
+    const t = useTestApp(engine, { clock })
+
+    it('answers each day and card from the native statistics, which it agrees with', async () => {
+      const { wx, m } = await wechatApp(t)
+      clock.set(DAY1)
+      const a = (await wx('/card/create', wxCashCard)).card_id as string
+      const b = m.createCard(cashCard())
+      const nativeCard = (await b).id as string
+      const issue = async (card: string, openid: string) => {
+        const res = await wx('/kabao/card/issue', { card_id: card, openid })
+        assert.equal(res.errcode, 0, JSON.stringify(res))
+        return res.code as string
+      }
+      const a1 = await issue(a, 'u1')
+      const a2 = await issue(a, 'u2')
+      const b1 = await issue(nativeCard, 'u1')
+      assert.equal((await wx('/card/code/consume', { code: a1 })).errcode, 0)
+      const club = await createMemberCard(m)
+      await join(m, club.id, 'u1')
+      await join(m, club.id, 'u2')
+
+      clock.set(DAY2)
+      const a3 = await issue(a, 'u3')
+      assert.equal((await wx('/card/code/consume', { code: a3 })).errcode, 0)
+      assert.equal((await wx('/card/code/consume', { code: b1 })).errcode, 0)
+      assert.equal((await wx('/card/code/unavailable', { code: a2 })).errcode, 0)
+      await join(m, club.id, 'u3')
+
+      const range = { begin_date: '2026-03-01', end_date: '2026-03-02' }
+      const perCard = await wx('/datacube/getcardcardinfo', range)
+      assert.equal(perCard.errcode, 0, JSON.stringify(perCard))
+      assert.equal(perCard.errmsg, 'ok')
+      const native = async (card: string, from = '2026-03-01', to = '2026-03-02') => expectStatus(await m.get(`/v1/stats/cards/${card}?from=${from}&to=${to}`), 200)
+      for (const card of [a, nativeCard]) {
+        const stats = await native(card)
+        for (const day of stats.by_day) {
+          const row = perCard.list.find((r: any) => r.card_id === card && r.ref_date === day.date)
+          assert.ok(row, `a row for ${card} on ${day.date}`)
+          const oneDay = await native(card, day.date, day.date)
+          assert.deepEqual(
+            [row.view_cnt, row.view_user, row.receive_cnt, row.receive_user, row.verify_cnt, row.verify_user, row.expire_cnt, row.card_type],
+            [day.views, day.viewers, day.claims, oneDay.claimers, day.redemptions, oneDay.redeemers, day.expired, 1],
+          )
+        }
+      }
+      // Per the script: A got 2 on day 1 and 1 on day 2 (less the one voided that day), B 1 on day 1.
+      const figures = (card: string) => perCard.list.filter((r: any) => r.card_id === card).map((r: any) => [r.ref_date, r.receive_cnt, r.verify_cnt])
+      assert.deepEqual(figures(a), [['2026-03-01', 2, 1], ['2026-03-02', 0, 1]])
+      assert.deepEqual(figures(nativeCard), [['2026-03-01', 1, 0], ['2026-03-02', 0, 1]])
+
+      const biz = await wx('/datacube/getcardbizuininfo', range)
+      assert.equal(biz.errcode, 0)
+      assert.deepEqual(biz.list.map((r: any) => r.ref_date), ['2026-03-01', '2026-03-02'])
+      for (const row of biz.list) {
+        const cards = perCard.list.filter((r: any) => r.ref_date === row.ref_date)
+        for (const field of ['view_cnt', 'receive_cnt', 'verify_cnt', 'given_cnt', 'expire_cnt']) assert.equal(row[field], cards.reduce((sum: number, r: any) => sum + r[field], 0), field)
+        const funnel = expectStatus(await m.get(`/v1/stats/funnel?from=${row.ref_date}&to=${row.ref_date}`), 200)
+        const users = Object.fromEntries(funnel.steps.map((s: any) => [s.name, s.users]))
+        assert.deepEqual([row.view_user, row.receive_user, row.verify_user], [users.view, users.claim, users.redeem])
+      }
+      // Claimers are those still holding a coupon not voided (u2's was voided): u1, then u3; redeemers u1, then u3 and u1.
+      assert.deepEqual(biz.list.map((r: any) => [r.receive_user, r.verify_user]), [[1, 1], [1, 2]])
+
+      // One card: every day, zeros included; cond_source splits facade-made from the rest.
+      const onlyA = await wx('/datacube/getcardcardinfo', { ...range, card_id: a })
+      assert.deepEqual(onlyA.list.map((r: any) => r.card_id), [a, a])
+      assert.deepEqual([...new Set((await wx('/datacube/getcardcardinfo', { ...range, cond_source: 1 })).list.map((r: any) => r.card_id))], [a])
+      assert.deepEqual([...new Set((await wx('/datacube/getcardcardinfo', { ...range, cond_source: '0' })).list.map((r: any) => r.card_id))], [nativeCard])
+
+      const members = await wx('/datacube/getcardmembercardinfo', range)
+      const metrics = expectStatus(await m.get(`/v1/member-cards/${club.id}/metrics?from=2026-03-01&to=2026-03-02`), 200)
+      assert.deepEqual(members.list.map((r: any) => [r.ref_date, r.receive_cnt, r.total_user]), metrics.by_day.map((d: any) => [d.date, d.new_members, d.members]))
+      assert.deepEqual(members.list.map((r: any) => [r.receive_cnt, r.active_user, r.total_user]), [[2, 2, 2], [1, 1, 3]])
+    })
+
+    it('refuses bad dates and ranges (61500, 61501), stops at today, and knows no other merchant’s card', async () => {
+      const { wx } = await wechatApp(t)
+      const other = await wechatApp(t)
+      const card = (await other.wx('/card/create', wxCashCard)).card_id
+      for (const path of ['/datacube/getcardbizuininfo', '/datacube/getcardcardinfo', '/datacube/getcardmembercardinfo']) {
+        assert.equal((await wx(path, { begin_date: '2026/03/01', end_date: '2026-03-02' })).errcode, 61500)
+        assert.equal((await wx(path, { begin_date: '2026-02-30', end_date: '2026-03-02' })).errcode, 61500)
+        assert.equal((await wx(path, { end_date: '2026-03-02' })).errcode, 61500)
+        assert.equal((await wx(path, { begin_date: '2026-03-02', end_date: '2026-03-01' })).errcode, 61501)
+        assert.equal((await wx(path, { begin_date: '2025-12-29', end_date: '2026-03-01' })).errcode, 61501, '62 days is the most')
+        assert.equal((await wx(path, { begin_date: '2025-12-30', end_date: '2026-03-01' })).errcode, 0)
+        assert.deepEqual((await wx(path, { begin_date: '2026-03-03', end_date: '2026-03-04' })).list, [])
+      }
+      const biz = await wx('/datacube/getcardbizuininfo', { begin_date: '2026-03-01', end_date: '2026-03-09' })
+      assert.deepEqual(biz.list.map((r: any) => r.ref_date), ['2026-03-01', '2026-03-02'], 'days after today give no rows')
+      assert.ok(biz.list.every((r: any) => r.receive_cnt === 0 && r.verify_user === 0))
+      assert.equal((await wx('/datacube/getcardcardinfo', { begin_date: '2026-03-01', end_date: '2026-03-02', card_id: card })).errcode, 40073)
+      assert.equal((await wx('/datacube/getcardcardinfo', { begin_date: '2026-03-01', end_date: '2026-03-02', cond_source: 7 })).errcode, 40097)
+    })
+  })
+}
