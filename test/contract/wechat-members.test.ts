@@ -69,7 +69,8 @@ for (const engine of ENGINES) {
     const t = useTestApp(engine, { clock })
 
     it('WX-9: member_card → claim → activate → userinfo → updateuser, the native ledger holding exactly these entries', async () => {
-      const { apiKey, token } = await wechatMerchant(t)
+      const { apiKey, token: firstToken, app } = await wechatMerchant(t)
+      let token = firstToken
       const cardId = await newMemberCard(t, token)
       const native = await t.request('GET', `/v1/member-cards/${cardId}`, { key: apiKey })
       assert.equal(native.status, 200, native.text)
@@ -95,6 +96,8 @@ for (const engine of ENGINES) {
       assert.equal(before.has_active, false)
       assert.equal(before.bonus, 0)
 
+      clock.advance(24 * 3600_000) // claimed on 2 March, activated on 3 March, with a new token
+      token = (await t.request('GET', `/cgi-bin/token?grant_type=client_credential&appid=${app.appid}&secret=${app.secret}`)).body.access_token
       const activated = await wx(t, '/card/membercard/activate', token, { code, card_id: cardId, membership_number: 'VIP0001', init_bonus: 100, init_balance: '500', init_custom_field_value1: 'Gold', background_pic_url: 'https://img.example/bg.png' })
       assert.deepEqual(activated, { errcode: 0, errmsg: 'ok' })
       const info = await wx(t, '/card/membercard/userinfo/get', token, { card_id: cardId, code })
@@ -105,6 +108,10 @@ for (const engine of ENGINES) {
 
       const updated = await wx(t, '/card/membercard/updateuser', token, { code, card_id: cardId, add_bonus: -30, record_bonus: 'Free coffee' })
       assert.deepEqual(updated, { errcode: 0, errmsg: 'ok', result_bonus: 70, result_balance: 500, openid: 'user-42' })
+      // getcardmembercardinfo counts the claim on its day and the activation on its own.
+      const cube = await wx(t, '/datacube/getcardmembercardinfo', token, { begin_date: '2026-03-02', end_date: '2026-03-03', cond_source: 1 })
+      assert.equal(cube.errcode, 0, JSON.stringify(cube))
+      assert.deepEqual(cube.list.map((d: any) => [d.ref_date, d.receive_cnt, d.active_user, d.total_user]), [['2026-03-02', 1, 0, 1], ['2026-03-03', 0, 1, 1]])
       const member = await nativeMember(t, apiKey, cardId, 'user-42')
       assert.equal(member.member_number, 'VIP0001')
       assert.equal(member.points_balance, 70)

@@ -1,14 +1,14 @@
 // The datacube calls (WECHAT-API.md §2.7), answered from the native statistics: cardStats and funnel of
 // features/stats, memberMetrics of features/member-analytics. Nothing is counted here, only read and added up.
 import type { AppContext } from '../../app-context.ts'
-import { dayBounds, parseDayKey } from '../../domain/analytics.ts'
+import { dayBounds, dayKey, parseDayKey } from '../../domain/analytics.ts'
 import { localDate, type LocalDate } from '../../domain/time.ts'
 import { addCounts, datacubeCardType, datacubeRange, ZERO_FIGURES, type CouponDayFigures } from '../../domain/wechat-datacube.ts'
 import { readString } from '../../domain/wechat-parse.ts'
 import { cardStats, funnel } from '../stats/stats.service.ts'
 import { getCard } from '../cards/cards.service.ts'
 import { memberMetrics } from '../member-analytics/member-analytics.service.ts'
-import { datacubeCards, datacubeMemberCards } from './wechat.repository.ts'
+import { datacubeCards, datacubeMemberCards, wechatMemberTimes } from './wechat.repository.ts'
 import { WxFailure, type WxCaller } from './wechat.service.ts'
 
 function rangeOf(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
@@ -107,7 +107,9 @@ export async function datacubeBizInfo(ctx: AppContext, caller: WxCaller, body: R
 
 /**
  * `datacube/getcardmembercardinfo`: each day over the merchant's member cards, from the native member
- * figures: joins (a Kabao member is active from joining), members at day end, no views or verifications.
+ * figures: joins, members at day end, no views or verifications. A member who joined through the WeChat
+ * API counts as active on the day of `membercard/activate` (or of joining an `auto_activate` card); one
+ * who joined natively is active from joining.
  */
 export async function datacubeMemberCardInfo(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
   const range = rangeOf(ctx, caller, body)
@@ -123,9 +125,18 @@ export async function datacubeMemberCardInfo(ctx: AppContext, caller: WxCaller, 
       members[i] += day.members
     }
   }
+  const dayIndex = new Map(range.days.map((date, i) => [date, i]))
+  const active = [...joined]
+  const since = dayBounds(parseDayKey(range.from) as LocalDate, range.tz).start
+  for (const member of await wechatMemberTimes(ctx.database.db, merchantId, cards, since)) {
+    const joinedOn = dayIndex.get(dayKey(localDate(member.created_at, range.tz)))
+    if (joinedOn !== undefined) active[joinedOn] -= 1
+    const activatedOn = member.activated_at === null ? undefined : dayIndex.get(dayKey(localDate(member.activated_at, range.tz)))
+    if (activatedOn !== undefined) active[activatedOn] += 1
+  }
   return {
     list: range.days.map((date, i) => ({
-      ref_date: date, view_cnt: 0, view_user: 0, receive_cnt: joined[i], receive_user: joined[i], active_user: joined[i], verify_cnt: 0, verify_user: 0, total_user: members[i], total_receive_user: members[i],
+      ref_date: date, view_cnt: 0, view_user: 0, receive_cnt: joined[i], receive_user: joined[i], active_user: active[i], verify_cnt: 0, verify_user: 0, total_user: members[i], total_receive_user: members[i],
     })),
   }
 }

@@ -227,3 +227,15 @@ export async function datacubeMemberCards(db: Db, merchantId: string, condSource
   }
   return (await q.orderBy('id').execute()).map((row) => row.id)
 }
+
+/** When members of the merchant's member cards joined and were activated through the WeChat API, from `since`. */
+export function wechatMemberTimes(db: Db, merchantId: string, cardIds: string[], since: number): Promise<{ created_at: number; activated_at: number | null }[]> {
+  if (cardIds.length === 0) return Promise.resolve([])
+  return db
+    .selectFrom('wechat_member_codes')
+    .select(['created_at', 'activated_at'])
+    .where('merchant_id', '=', merchantId)
+    .where('member_card_id', 'in', cardIds)
+    .where((eb) => eb.or([eb('created_at', '>=', since), eb('activated_at', '>=', since)]))
+    .execute()
+}
