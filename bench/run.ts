@@ -244,7 +244,9 @@ async function tillScenarios(rig: Rig, mode: Mode, offCodes: string[], onCodes: 
   if (pairs === 1) return [offRuns[0], onRuns[0]]
   const cpu = (s: LoadScenario) => s.result.server_cpu_us ?? 0
   const pairFigures = offRuns.map((off, i) => `${cpu(off)}/${cpu(onRuns[i])}`).join(', ')
-  log(`${rig.engine} redeem-till pairs (server CPU µs per redemption, off/on): ${pairFigures}`)
+  const ratios = offRuns.map((off, i) => cpu(onRuns[i]) / Math.max(1, cpu(off))).sort((a, b) => a - b)
+  const ratio = ratios[Math.floor((ratios.length - 1) / 2)]
+  log(`${rig.engine} redeem-till pairs (server CPU µs per redemption, off/on): ${pairFigures}; median of the pairs' on/off: ${ratio >= 1 ? '+' : ''}${round((ratio - 1) * 100, 1)}%`)
   const median = (runs: LoadScenario[]) => {
     const sorted = [...runs].sort((a, b) => cpu(a) - cpu(b))
     const chosen = sorted[Math.floor((sorted.length - 1) / 2)]
