@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --engine sqlite|postgres] [-- --scenario NAME [--profile DIR]]`: starts real `kabao serve` processes, loads them
+ * `npm run bench [-- --quick] [-- --engine sqlite|postgres] [-- --pairs N] [-- --scenario NAME [--profile DIR]]`: starts real `kabao serve` processes, loads them
  * over HTTP from this process with autocannon, and writes bench/results.json and the tables of
  * bench/README.md. Every load figure stands next to a baseline measured on the same server right before
  * it: the no-op authenticated route GET /v1/ping.
@@ -143,7 +143,7 @@ async function redeemScenario(rig: Rig, mode: Mode, name: string, description: s
 const SCENARIOS = ['redeem', 'check', 'wallet', 'issue-burst', 'bulk-issue', 'redeem-till', 'redeem-large-db'] as const
 type ScenarioName = (typeof SCENARIOS)[number]
 
-async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<ScenarioName>): Promise<EngineResults> {
+async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<ScenarioName>, pairs: number): Promise<EngineResults> {
   log(`${engine}: starting a server and seeding`)
   const rig = await startRig(engine)
   const scenarios: Scenario[] = []
@@ -155,8 +155,10 @@ async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<Sce
     const redeemCodes = await seed('redeem', mode.redeemPool, 'r')
     const largeCodes = await seed('redeem-large-db', mode.redeemPool, 'l')
     const checkCodes = await seed('check', mode.checkPool, 'c')
-    const tillOffCodes = await seed('redeem-till', mode.redeemPool, 'toff')
-    const tillOnCodes = await seed('redeem-till', mode.redeemPool, 'ton')
+    // Each side of a pair uses up to the pool; more pairs share a larger one.
+    const tillPool = mode.redeemPool * Math.ceil(pairs / 2)
+    const tillOffCodes = await seed('redeem-till', tillPool, 'toff')
+    const tillOnCodes = await seed('redeem-till', tillPool, 'ton')
     const tokens: string[] = []
     if (want('wallet')) {
       await seedCoupons(rig.database.database, secrets, rig.card, { count: mode.walletUsers * mode.couponsPerWallet, userOf: (i) => `w${i % mode.walletUsers}`, keepCodes: false })
@@ -190,7 +192,7 @@ async function runEngine(engine: EngineName, mode: Mode, wanted: ReadonlySet<Sce
 
     if (want('issue-burst')) scenarios.push(await burstScenario(rig, mode))
     if (want('bulk-issue')) scenarios.push(await bulkScenario(rig, mode))
-    if (want('redeem-till')) scenarios.push(...(await tillScenarios(rig, mode, tillOffCodes, tillOnCodes)))
+    if (want('redeem-till')) scenarios.push(...(await tillScenarios(rig, mode, tillOffCodes, tillOnCodes, pairs)))
     if (want('redeem-large-db')) scenarios.push(await largeDbScenario(rig, mode, largeCodes))
   } finally {
     await rig.server.stop()
@@ -219,25 +221,42 @@ async function burstScenario(rig: Rig, mode: Mode): Promise<LoadScenario> {
  * Redemptions from a store's tills, which the risk rules count as clerks (`redemptions_per_clerk`, 60 per
  * 10 minutes each): once with the merchant's rules switched off, once with its default rules on, to show
  * what counting costs. The load is spread over enough till keys that no till reaches its limit, as at a
- * real store, where a clerk redeems a few codes a minute.
+ * real store, where a clerk redeems a few codes a minute. With `--pairs N` the two run side by side N times
+ * (off, on, off, on…) and each side keeps its median run by server CPU per redemption: on a busy machine a
+ * single pair says little. With REDIS_URL set the server counts in Redis.
  */
-async function tillScenarios(rig: Rig, mode: Mode, offCodes: string[], onCodes: string[]): Promise<LoadScenario[]> {
+async function tillScenarios(rig: Rig, mode: Mode, offCodes: string[], onCodes: string[], pairs: number): Promise<LoadScenario[]> {
   const tills: string[] = []
   for (let i = 0; i < mode.tills; i++) tills.push((await api(rig, 'POST', '/v1/api-keys', { name: `Bench till ${i + 1}`, scope: 'redeem', store_id: rig.storeId })).api_key)
   const defaults = (await api(rig, 'GET', '/v1/risk/rules')).rules as { name: string; enabled: boolean }[]
-  const run = (name: string, description: string, codes: string[]) => {
-    const next = codeFeed(codes)
-    return measure(rig, mode, name, description, {
+  const feeds = { off: codeFeed(offCodes), on: codeFeed(onCodes) }
+  const run = (name: string, description: string, next: () => string) =>
+    measure(rig, mode, name, description, {
       base: rig.server.base, serverPid: rig.server.pid, connections: mode.connections, duration: mode.seconds, method: 'POST', path: '/v1/redemptions',
       vary: (n) => ({ headers: { authorization: `Bearer ${tills[n % tills.length]}` }, body: { code: next(), store_id: rig.storeId, order_amount: 12000 } }),
       expected: [201],
     })
+  const where = process.env.REDIS_URL ? 'in Redis (REDIS_URL)' : 'in the database; no Redis'
+  const offRuns: LoadScenario[] = []
+  const onRuns: LoadScenario[] = []
+  for (let pair = 0; pair < pairs; pair++) {
+    await api(rig, 'PUT', '/v1/risk/rules', { rules: defaults.map(({ name }) => ({ name, enabled: false })) })
+    offRuns.push(await run('redeem-till-rules-off', `POST /v1/redemptions from ${mode.tills.toLocaleString('en-US')} till keys of a store in turn, every risk rule off`, feeds.off))
+    await api(rig, 'PUT', '/v1/risk/rules', { rules: defaults.map(({ name, enabled }) => ({ name, enabled })) })
+    onRuns.push(await run('redeem-till-rules-on', `the same with the default risk rules on: each redemption counted for its till (${where})`, feeds.on))
   }
-  await api(rig, 'PUT', '/v1/risk/rules', { rules: defaults.map(({ name }) => ({ name, enabled: false })) })
-  const off = await run('redeem-till-rules-off', `POST /v1/redemptions from ${mode.tills.toLocaleString('en-US')} till keys of a store in turn, every risk rule off`, offCodes)
-  await api(rig, 'PUT', '/v1/risk/rules', { rules: defaults.map(({ name, enabled }) => ({ name, enabled })) })
-  const on = await run('redeem-till-rules-on', 'the same with the default risk rules on: each redemption counted for its till (in the database; no Redis)', onCodes)
-  return [off, on]
+  if (pairs === 1) return [offRuns[0], onRuns[0]]
+  const cpu = (s: LoadScenario) => s.result.server_cpu_us ?? 0
+  const pairFigures = offRuns.map((off, i) => `${cpu(off)}/${cpu(onRuns[i])}`).join(', ')
+  const ratios = offRuns.map((off, i) => cpu(onRuns[i]) / Math.max(1, cpu(off))).sort((a, b) => a - b)
+  const ratio = ratios[Math.floor((ratios.length - 1) / 2)]
+  log(`${rig.engine} redeem-till pairs (server CPU µs per redemption, off/on): ${pairFigures}; median of the pairs' on/off: ${ratio >= 1 ? '+' : ''}${round((ratio - 1) * 100, 1)}%`)
+  const median = (runs: LoadScenario[]) => {
+    const sorted = [...runs].sort((a, b) => cpu(a) - cpu(b))
+    const chosen = sorted[Math.floor((sorted.length - 1) / 2)]
+    return { ...chosen, description: `${chosen.description}; median of ${runs.length} runs by server CPU`, facts: { ...chosen.facts, runs: runs.length } }
+  }
+  return [median(offRuns), median(onRuns)]
 }
 
 async function largeDbScenario(rig: Rig, mode: Mode, largeCodes: string[]): Promise<LoadScenario> {
@@ -273,7 +292,8 @@ async function bulkScenario(rig: Rig, mode: Mode): Promise<TimedScenario> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true }, scenario: { type: 'string', multiple: true }, profile: { type: 'string' } } })
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true }, scenario: { type: 'string', multiple: true }, pairs: { type: 'string' }, profile: { type: 'string' } } })
+  const pairs = Math.max(1, Number(values.pairs ?? 1) || 1)
   if (values.profile !== undefined && values.scenario?.length !== 1) throw new Error('--profile takes exactly one --scenario')
   profileDir = values.profile === undefined ? null : path.resolve(values.profile)
   const unknown = (values.scenario ?? []).filter((name) => !(SCENARIOS as readonly string[]).includes(name))
@@ -288,7 +308,7 @@ async function main(): Promise<void> {
   const results: EngineResults[] = []
   for (const engine of engines) {
     if (engine === 'postgres' && !withPostgres) continue
-    results.push(await runEngine(engine, mode, wanted))
+    results.push(await runEngine(engine, mode, wanted, pairs))
   }
   const run: Run = {
     mode: mode.name,

@@ -24,8 +24,9 @@ import * as m0022 from './migrations/0022-groups-referrals.ts'
 import * as m0023 from './migrations/0023-risk-upkeep.ts'
 import * as m0024 from './migrations/0024-member-analytics-experiments.ts'
 import * as m0026 from './migrations/0026-numeric-codes-wechat-members.ts'
-import * as m0029 from './migrations/0029-claim-link-holder.ts'
 import * as m0027 from './migrations/0027-wechat-pushes.ts'
+import * as m0028 from './migrations/0028-risk-counts.ts'
+import * as m0029 from './migrations/0029-claim-link-holder.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -57,8 +58,9 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0023-risk-upkeep': m0023,
   '0024-member-analytics-experiments': m0024,
   '0026-numeric-codes-wechat-members': m0026,
-  '0029-claim-link-holder': m0029,
   '0027-wechat-pushes': m0027,
+  '0028-risk-counts': m0028,
+  '0029-claim-link-holder': m0029,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

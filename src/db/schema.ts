@@ -32,7 +32,7 @@ import type { GroupsTable, GroupMembersTable } from '../features/groups/groups.t
 import type { MemberInvitesTable, ReferralsTable } from '../features/referrals/referrals.table.ts'
 import type { ExperimentClaimsTable, ExperimentsTable, ExperimentVariantsTable } from '../features/experiments/experiments.table.ts'
 import type { RfmThresholdsTable } from '../features/member-analytics/member-analytics.table.ts'
-import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable } from '../features/risk/risk.table.ts'
+import type { RiskRulesTable, RiskBlocksTable, RiskEventsTable, RiskCountersTable, RiskCounterHitsTable, RiskCountsTable } from '../features/risk/risk.table.ts'
 
 export type { Json } from './json.ts'
 export type { MerchantsTable, ApiKeysTable, StoresTable, CardsTable, CardVersionsTable, CardUserClaimsTable, CouponsTable, RedemptionsTable, IdempotencyKeysTable, EventsTable, ClaimLinksTable, CustomersTable, OtpChallengesTable, JobLeasesTable, MemberCardsTable, MembersTable, PointsEntriesTable, PointsLotsTable, StoredValueEntriesTable, MemberOrdersTable, MemberOrderRefundsTable, RewardsTable, RewardMemberCountsTable, RewardExchangesTable, WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable, NotificationsTable, PaymentsTable, PaymentRulesTable, JobRunsTable, DailyStatsTable, DailyChannelStatsTable, TrackedEventsTable, CardViewDaysTable, CardDayViewersTable, StaffTable, StaffSessionsTable, LoginAttemptsTable, MessageChannelsTable, SentMessagesTable }
@@ -84,6 +84,7 @@ export interface DB {
   risk_events: RiskEventsTable
   risk_counters: RiskCountersTable
   risk_counter_hits: RiskCounterHitsTable
+  risk_counts: RiskCountsTable
   gifts: GiftsTable
   gift_user_days: GiftUserDaysTable
   wechat_apps: WechatAppsTable

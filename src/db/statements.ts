@@ -37,3 +37,14 @@ export async function runStatement<R = Row>(database: Database, st: Statement, p
 export function columnList(alias: string, columns: readonly string[]): string {
   return columns.map((column) => `${alias}.${column}`).join(', ')
 }
+
+/**
+ * Runs a write that is atomic by itself (one statement), outside any transaction of the caller's. On
+ * PostgreSQL it is a named prepared statement on the pool, committed alone. On SQLite it runs as a
+ * transaction of its own, which shares the commit of the transactions queued with it (group commit):
+ * a lone statement outside a transaction would pay for a commit by itself.
+ */
+export async function runWrite<R = Row>(database: Database, st: Statement, parameters: readonly unknown[]): Promise<R[]> {
+  if (database.prepared) return database.prepared<R>(st.name, st.sql.postgres, parameters)
+  return database.db.transaction().execute((tx) => runStatement<R>(database, st, parameters, tx))
+}

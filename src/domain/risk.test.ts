@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_RISK_RULES, activeBlockFor, countersFor, dayStartOf, distanceMetres, evaluateRisk, listedBlockOf, rulesWithDefaults, selfServiceDistance, storeDayDiscountReading, type CounterReading, type RiskActivity, type RiskRuleName, type RiskSubjectType } from './risk.ts'
+import { DEFAULT_RISK_RULES, activeBlockFor, bucketCount, counterBucket, countersFor, dayStartOf, distanceMetres, evaluateRisk, listedBlockOf, rulesWithDefaults, selfServiceDistance, storeDayDiscountReading, type CounterReading, type RiskActivity, type RiskRuleName, type RiskSubjectType } from './risk.ts'
 
 const NOW = Date.UTC(2030, 0, 1, 4)
 const DAY = 86_400_000
@@ -137,6 +137,39 @@ test('countersFor: what each activity counts, skipping unknown subjects and disa
   assert.deepEqual(uses('join', DEFAULT_RISK_RULES, { ...subject, phone: '+8613800138000' }), ['accounts_per_phone:phone:+8613800138000:u1:3/2592000000'])
   assert.deepEqual(uses('join'), [])
   assert.deepEqual(uses('redeem', rulesWithDefaults([{ ...DEFAULT_RISK_RULES.redemptions_per_clerk, enabled: false }])), [])
+  const distinct = (activity: RiskActivity, s: object = subject) => countersFor(DEFAULT_RISK_RULES, s, activity).map((u) => `${u.rule}:${u.distinct}`)
+  assert.deepEqual(distinct('claim'), ['users_per_device:true', 'claims_per_address:false'])
+  assert.deepEqual(distinct('redeem'), ['redemptions_per_clerk:false'])
+  assert.deepEqual(distinct('sign_in', { ...subject, contact: 'a@b.example' }), ['accounts_per_device:true'])
+  assert.deepEqual(distinct('join', { ...subject, phone: '+8613800138000' }), ['accounts_per_phone:true'])
+})
+
+test('counterBucket: a tenth of the window, read with the ten before it; it counts until a window after its end', () => {
+  const MIN = 60_000
+  const start = Date.UTC(2030, 0, 1, 2, 0)
+  assert.deepEqual(counterBucket(10 * MIN, start), { bucketStart: start, priorAfter: start - 11 * MIN, expiresAt: start + 11 * MIN })
+  assert.deepEqual(counterBucket(10 * MIN, start + MIN - 1), counterBucket(10 * MIN, start))
+  assert.equal(counterBucket(10 * MIN, start + MIN).bucketStart, start + MIN)
+  // A hit is counted while the bucket that holds it is read: for at least the window, at most a tenth more.
+  for (const at of [start, start + 30_000, start + MIN - 1]) {
+    const { bucketStart } = counterBucket(10 * MIN, at)
+    const readsIt = (now: number) => {
+      const b = counterBucket(10 * MIN, now)
+      return b.bucketStart === bucketStart || (bucketStart > b.priorAfter && bucketStart < b.bucketStart)
+    }
+    assert.ok(readsIt(at + 10 * MIN - 1), 'within the window')
+    assert.equal(readsIt(bucketStart + 11 * MIN - 1), true)
+    assert.equal(readsIt(bucketStart + 11 * MIN), false)
+    assert.equal(counterBucket(10 * MIN, at).expiresAt, bucketStart + 11 * MIN)
+  }
+  // An hour: buckets of 6 minutes.
+  assert.equal(counterBucket(3_600_000, start + 7 * MIN).bucketStart, start + 6 * MIN)
+})
+
+test('bucketCount: a counted hit is in its bucket; a refused one answers the count it would have made', () => {
+  assert.equal(bucketCount(4, 2, true), 6)
+  assert.equal(bucketCount(4, 2, false), 7)
+  assert.equal(bucketCount(0, 0, false), 1)
 })
 
 test('activeBlockFor: a block applies to its subject until it ends', () => {

@@ -101,11 +101,16 @@ export interface CounterUse {
   rule: RiskRuleName
   type: RiskSubjectType
   value: string
-  /** What is counted: distinct members (users on a device), or a fresh one per hit. */
+  /** Counting distinct members (users on a device, accounts on a device or phone) rather than every hit. */
+  distinct: boolean
+  /** The member a distinct counter counts (null when unknown: the hit then counts as a member of its own). */
   member: string | null
   limit: number
   windowMs: number
 }
+
+/** The rules that count distinct members; the others count every hit. */
+const DISTINCT_RULES: ReadonlySet<RiskRuleName> = new Set(['users_per_device', 'accounts_per_device', 'accounts_per_phone'])
 
 /** The counters an activity moves under the enabled rules, for the subject parts that are known. */
 export function countersFor(rules: RiskRules, subject: RiskSubject, activity: RiskActivity): CounterUse[] {
@@ -113,7 +118,7 @@ export function countersFor(rules: RiskRules, subject: RiskSubject, activity: Ri
   const use = (name: RiskRuleName, type: RiskSubjectType, value: string | null | undefined, member: string | null = null) => {
     const r = rules[name]
     if (!r.enabled || !value) return
-    uses.push({ rule: name, type, value, member, limit: r.limit, windowMs: r.window_seconds * 1000 })
+    uses.push({ rule: name, type, value, distinct: DISTINCT_RULES.has(name), member, limit: r.limit, windowMs: r.window_seconds * 1000 })
   }
   // Joining a group gets a coupon as a claim does, and is counted with claims.
   if (activity === 'claim' || activity === 'join_group') {
@@ -130,6 +135,35 @@ export function countersFor(rules: RiskRules, subject: RiskSubject, activity: Ri
     use('accounts_per_phone', 'phone', subject.phone, subject.userId ?? null)
   }
   return uses
+}
+
+/** Buckets a plain counter's window is cut into: a hit is remembered for its window and at most a tenth longer. */
+export const BUCKETS_PER_WINDOW = 10
+
+/**
+ * Where a hit of a plain counter (every hit counted) goes at `now`: the fixed bucket of a tenth of the
+ * window that holds `now`, read with the earlier buckets that start after `priorAfter` (the ten before
+ * it), so the count covers at least the whole window and at most a tenth more. The bucket stops
+ * counting at `expiresAt`.
+ */
+export interface CounterBucket {
+  bucketStart: number
+  priorAfter: number
+  expiresAt: number
+}
+
+export function counterBucket(windowMs: number, now: number): CounterBucket {
+  const size = Math.max(1, Math.ceil(windowMs / BUCKETS_PER_WINDOW))
+  const bucketStart = Math.floor(now / size) * size
+  return { bucketStart, priorAfter: bucketStart - size * (BUCKETS_PER_WINDOW + 1), expiresAt: bucketStart + size * (BUCKETS_PER_WINDOW + 1) }
+}
+
+/**
+ * The count a plain counter answers: the earlier buckets' hits (`prior`) and this bucket's (`n`, this hit
+ * included when it was counted); a refused hit is not kept, and answers the count it would have made.
+ */
+export function bucketCount(prior: number, n: number, counted: boolean): number {
+  return prior + n + (counted ? 0 : 1)
 }
 
 /** A counter as read after this activity was counted: `count` includes it (the would-be count when refused). */

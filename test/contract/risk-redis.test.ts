@@ -39,6 +39,7 @@ for (const engine of ENGINES) {
         assert.ok((await keysUnder(prefix)).some((key) => key.includes(':users_per_device:device:')))
         const inDatabase = await t.ctx.database.db.selectFrom('risk_counter_hits').select('member').execute()
         assert.equal(inDatabase.length, 0)
+        assert.equal((await t.ctx.database.db.selectFrom('risk_counts').select('n').execute()).length, 0)
       } finally {
         await second.close()
       }

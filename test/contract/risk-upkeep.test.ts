@@ -15,32 +15,40 @@ for (const engine of ENGINES) {
   describe(`risk upkeep on ${engine}`, await engineOptions(engine), () => {
     const clock = new ManualClock('2030-04-01T02:00:00Z')
     const t = useTestApp(engine, { clock })
-    const counters = async (merchantId: string) =>
-      (await t.ctx.database.db.selectFrom('risk_counters').select('counter_key').where('merchant_id', '=', merchantId).orderBy('counter_key').execute()).map((r) => r.counter_key.split(':')[0])
-    const hits = async (merchantId: string) => (await t.ctx.database.db.selectFrom('risk_counter_hits').select('member').where('merchant_id', '=', merchantId).execute()).length
+    const db = () => t.ctx.database.db
+    /** The rules with a counter in the database: distinct counters, and the buckets of plain ones. */
+    const counters = async (merchantId: string) => {
+      const distinct = await db().selectFrom('risk_counters').select('counter_key').where('merchant_id', '=', merchantId).execute()
+      const plain = await db().selectFrom('risk_counts').select('counter_key').where('merchant_id', '=', merchantId).execute()
+      return [...new Set([...distinct, ...plain].map((r) => r.counter_key.split(':')[0]))].sort()
+    }
+    const members = async (merchantId: string) => (await db().selectFrom('risk_counter_hits').select('member').where('merchant_id', '=', merchantId).execute()).length
     const purge = async () => (await runJobsOnce(t.ctx, [purgeRiskCounters]))['purge-risk-counters']
 
     it('forgets a counter once its window has passed since its last hit, with its hits; a counter still in its window stays and keeps counting', async () => {
       const { m, claim, linkToken } = await claimSetup(t)
       const { merchantId } = m as typeof m & { merchantId: string }
       for (const user of ['u1', 'u2', 'u3']) expectStatus(await claim(user), 201)
-      // claims_per_address (1 hour) and users_per_device (1 day).
+      // claims_per_address (1 hour: one bucket of 6 minutes holding 3 claims) and users_per_device (1 day: 3 users).
       assert.deepEqual(await counters(merchantId), ['claims_per_address', 'users_per_device'])
-      assert.equal(await hits(merchantId), 6)
+      assert.equal(await members(merchantId), 3)
+      const buckets = await db().selectFrom('risk_counts').select(['n', 'bucket_start', 'expires_at']).where('merchant_id', '=', merchantId).execute()
+      assert.deepEqual(buckets.map((b) => ({ ...b })), [{ n: 3, bucket_start: clock.now(), expires_at: clock.now() + HOUR + 6 * 60_000 }])
 
-      clock.advance(HOUR - 1)
+      // A plain counter's bucket counts for the window after it ends (it began at the claims: 6 minutes more).
+      clock.advance(HOUR + 6 * 60_000 - 1)
       assert.equal(await purge(), 0, 'a millisecond inside the window: nothing goes')
       clock.advance(1)
       assert.ok((await purge()) >= 1)
       assert.deepEqual(await counters(merchantId), ['users_per_device'])
-      assert.equal(await hits(merchantId), 3)
+      assert.equal(await members(merchantId), 3)
       // The day's count of users on the device still holds.
       expectProblem(await claim('u4'), 403, 'risk_blocked')
 
       clock.advance(24 * HOUR)
       await purge()
       assert.deepEqual(await counters(merchantId), [])
-      assert.equal(await hits(merchantId), 0)
+      assert.equal(await members(merchantId), 0)
       // A fresh window counts from nothing (with a fresh token: the first ones have expired).
       const token = expectStatus(await m.post('/v1/wallet-tokens', { user_id: 'u4' }), 201).token
       expectStatus(await t.request('POST', `/v1/claim/${linkToken}`, { key: token, headers: { 'kabao-device': DEVICE } }), 201)

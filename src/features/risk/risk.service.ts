@@ -2,6 +2,8 @@ import type { AppContext } from '../../app-context.ts'
 import type { Database } from '../../db/database.ts'
 import {
   activeBlockFor,
+  bucketCount,
+  counterBucket,
   countersFor,
   dayStartOf,
   storeDayDiscountReading,
@@ -24,7 +26,8 @@ import { recordEvent } from '../events/events.repository.ts'
 import { normalizePhone } from '../customers/contact.ts'
 import {
   confirmChallenge,
-  countHit,
+  countDistinct,
+  countInBucket,
   deleteBlock,
   insertBlock,
   insertRiskEvent,
@@ -116,20 +119,39 @@ function riskBlocked(): AppError {
 }
 
 /**
- * Counts one hit: in Redis when there is one, in the database otherwise or while Redis does not answer
- * (counts then restart from what the database holds; blocks live in the database and never lapse).
+ * Counts the hits of one activity: in Redis when there is one (every counter in one round trip), in the
+ * database otherwise or while Redis does not answer (counts then restart from what the database holds;
+ * blocks live in the database and never lapse). A rule with a window of 0 remembers nothing: each hit
+ * counts 1.
  */
-async function countUse(ctx: AppContext, merchantId: string, use: CounterUse, now: number): Promise<number> {
-  const counterKey = `${use.rule}:${use.type}:${use.value}`
-  const member = use.member ?? newId('hit', now)
-  if (ctx.riskCounters) {
+async function countUses(ctx: AppContext, merchantId: string, uses: readonly CounterUse[], now: number): Promise<number[]> {
+  const kept = uses.filter((use) => use.windowMs > 0)
+  const counts = new Map<CounterUse, number>()
+  if (kept.length > 0 && ctx.riskCounters) {
     try {
-      return await ctx.riskCounters.countHit(`${merchantId}:${counterKey}`, member, use.limit, use.windowMs, now)
+      const hits = kept.map((use) => ({ key: `${merchantId}:${counterKeyOf(use)}`, member: use.member ?? newId('hit', now), limit: use.limit, windowMs: use.windowMs }))
+      const shared = await ctx.riskCounters.countHits(hits, now)
+      kept.forEach((use, i) => counts.set(use, shared[i]))
     } catch {
       // Said once per outage by the Redis counters; count here instead.
     }
   }
-  return countHit(ctx.database.db, merchantId, counterKey, use, member, now)
+  if (counts.size < kept.length) {
+    const local = await Promise.all(kept.map((use) => countInDatabase(ctx, merchantId, use, now)))
+    kept.forEach((use, i) => counts.set(use, local[i]))
+  }
+  return uses.map((use) => counts.get(use) ?? 1)
+}
+
+function counterKeyOf(use: CounterUse): string {
+  return `${use.rule}:${use.type}:${use.value}`
+}
+
+/** A distinct counter keeps its members; a plain one only counts, by buckets of a tenth of its window. */
+async function countInDatabase(ctx: AppContext, merchantId: string, use: CounterUse, now: number): Promise<number> {
+  if (use.distinct) return countDistinct(ctx.database, merchantId, counterKeyOf(use), use, use.member ?? newId('hit', now), now)
+  const hit = await countInBucket(ctx.database, { merchantId, counterKey: counterKeyOf(use), bucket: counterBucket(use.windowMs, now), limit: use.limit })
+  return bucketCount(hit.prior, hit.n, hit.counted)
 }
 
 /** Records a challenge or block with its `risk.flagged` event, and the block-list entry it adds (too many wrong codes). */
@@ -173,7 +195,8 @@ export async function judgeRisk(ctx: AppContext, merchantId: string, subject: Ri
   if (activeBlockFor(profile.blocks, subject, now)) throw riskBlocked()
   const uses = countersFor(profile.rules, subject, activity)
   // Rules that count nothing (new_account_gift, redemption_distance) are decided on the subject alone.
-  const readings = await Promise.all(uses.map(async (use) => ({ rule: use.rule, type: use.type, value: use.value, count: await countUse(ctx, merchantId, use, now) })))
+  const counts = await countUses(ctx, merchantId, uses, now)
+  const readings = uses.map((use, i) => ({ rule: use.rule, type: use.type, value: use.value, count: counts[i] }))
   await actOn(ctx, merchantId, evaluateRisk(profile.rules, readings, subject, activity, now), activity, challengeRef, now)
 }
 

@@ -41,7 +41,7 @@ export interface RiskEventsTable {
   created_at: number
 }
 
-/** One row per counter, locked by the transaction that counts a hit, so parallel hits count one after another. */
+/** A counter of distinct members: one row, locked by the transaction that counts a hit, so parallel hits count one after another. */
 export interface RiskCountersTable {
   merchant_id: string
   counter_key: string
@@ -50,10 +50,28 @@ export interface RiskCountersTable {
   expires_at: number
 }
 
-/** A hit of a counter's sliding window; counting distinct members, a member is a user id, else a fresh id. */
+/** A member of a distinct counter's sliding window (a user id, a sign-in contact), with its last hit. */
 export interface RiskCounterHitsTable {
   merchant_id: string
   counter_key: string
   member: string
   at: number
+}
+
+/**
+ * A counter of every hit (claims per address, wrong codes, redemptions per clerk): one row per fixed tenth
+ * of its window (`bucket_start`, epoch ms), its hits counted in `n` by one statement per hit. A window is
+ * read as the sum of the buckets it touches.
+ */
+export interface RiskCountsTable {
+  merchant_id: string
+  counter_key: string
+  bucket_start: number
+  n: number
+  /** Whether the bucket's latest hit was counted (1) or refused for the limit (0): the counting statement answers it. */
+  last_counted: 0 | 1
+  /** The limit the bucket's latest hit was counted against. */
+  limit_value: number
+  /** When the bucket has left every window (its end plus the window): forgotten then (purge-risk-counters). */
+  expires_at: number
 }
