@@ -23,6 +23,8 @@ const OWNER = { login: 'owner@stats.example', password: 'owner-password-1' }
 const pct = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`)
 const yuan = (fen: number | null) => (fen === null ? '—' : `¥${(fen / 100).toFixed(2)}`)
 const CHANNEL: Record<string, string> = { claim_link: '领取链接', api: '接口发放', bulk: '批量发放' }
+const GENDER: Record<string, string> = { female: '女', male: '男', other: '其他', unknown: '未知' }
+const AGE_BAND: Record<string, string> = { under_18: '18 岁以下', '18_24': '18–24 岁', '25_34': '25–34 岁', '35_44': '35–44 岁', '45_54': '45–54 岁', '55_plus': '55 岁及以上', unknown: '未知' }
 const SEGMENTS = ['high_value', 'potential', 'at_risk', 'win_back', 'loyal', 'promising', 'needs_attention', 'hibernating', 'no_orders']
 
 async function rowsOf(table: Locator): Promise<string[][]> {
@@ -135,6 +137,15 @@ describe('the analytics pages in a browser', () => {
     for (let i = 0; i < 3; i++) await buy('m-a', 20_000)
     await buy('m-b', 80_000)
     await buy('m-c', 1_000)
+    // Two of the card's redeemers gave a profile with consent on another member card: a woman born in 1996, a man born in 1970.
+    const profiled = await call('POST', '/v1/member-cards', {
+      title: '资料会员卡',
+      levels: [{ name: '普通会员', min_growth: 0 }],
+      profile_fields: { gender: 'optional', birthday: 'optional' },
+      stored_value: { enabled: false },
+    })
+    await call('POST', `/v1/member-cards/${profiled.id}/members`, { user_id: 'guest-1', profile: { gender: 'female', birthday: '1996-01-15' } })
+    await call('POST', `/v1/member-cards/${profiled.id}/members`, { user_id: 'guest-4', profile: { gender: 'male', birthday: '1970-05-05' } })
     const gift = await call('POST', '/v1/cards', cash('会员回馈券', 500))
     ids.giftCard = gift.id
     titles[gift.id] = gift.title
@@ -224,6 +235,18 @@ describe('the analytics pages in a browser', () => {
       stats.by_campaign.map((r: any) => [r.channel ?? '未标记', r.campaign ?? '未标记', String(r.claims), String(r.redemptions), pct(r.redemption_rate), yuan(r.discount_amount), yuan(r.order_amount)]),
     )
     assert.equal(campaigns.length, 3)
+
+    // Who redeemed: by gender and age band, as the API counts them.
+    const profile = await call('GET', `/v1/stats/redeemers?card_id=${ids.card}&from=${stats.from}&to=${stats.to}`)
+    assert.equal(profile.redeemers, 2)
+    assert.deepEqual(Object.fromEntries(profile.by_gender.map((r: any) => [r.gender, r.redeemers])), { female: 1, male: 1, other: 0, unknown: 0 })
+    assert.equal(profile.by_age_band.find((r: any) => r.age_band === 'unknown').redeemers, 0, 'both gave a birthday')
+    assert.equal(profile.by_age_band.reduce((n: number, r: any) => n + r.redeemers, 0), 2)
+    await page.locator('[data-test=redeemer-lead]', { hasText: `${profile.from} 至 ${profile.to} 核销过的 2 人` }).waitFor()
+    assert.deepEqual(await rowsOf(page.locator('[data-test=by-gender]')), profile.by_gender.map((r: any) => [GENDER[r.gender], String(r.redeemers), pct(r.share)]))
+    assert.deepEqual(await rowsOf(page.locator('[data-test=by-age-band]')), profile.by_age_band.map((r: any) => [AGE_BAND[r.age_band], String(r.redeemers), pct(r.share)]))
+    assert.deepEqual((await csvOf(page, '[data-test=csv-by-gender]')).slice(1).map((line) => line.split(',').slice(0, 2)), profile.by_gender.map((r: any) => [r.gender, String(r.redeemers)]))
+    assert.deepEqual((await csvOf(page, '[data-test=csv-by-age-band]')).slice(1).map((line) => line.split(',').slice(0, 2)), profile.by_age_band.map((r: any) => [r.age_band, String(r.redeemers)]))
     await assertAccessible(page, 'card statistics')
     await screenshot(page, 'analytics-01-card-stats')
 
@@ -339,6 +362,74 @@ describe('the analytics pages in a browser', () => {
     for (const user of ['m-d', 'm-e']) assert.equal((await call('GET', `/v1/users/${user}/coupons`)).data.filter((c: any) => c.card_id === ids.giftCard).length, 1, user)
     for (const user of ['m-a', 'm-b']) assert.equal((await call('GET', `/v1/users/${user}/coupons`)).data.filter((c: any) => c.card_id === ids.giftCard).length, 0, user)
     await screenshot(page, 'analytics-04-segment-issued')
+    assertNoConsoleErrors(page)
+  })
+
+  it('the RFM thresholds: changed in a dialog that refuses what the API would, then the segments as the API counts them', async () => {
+    const page = await signedInPage('/member-analytics')
+    await page.locator('[data-test=rfm-grid]').waitFor()
+    await page.locator('[data-test=thresholds-kind]', { hasText: '默认标准' }).waitFor()
+    await page.locator('[data-test=edit-thresholds]').click()
+    const dialog = page.getByRole('dialog', { name: '会员分层标准' })
+    await dialog.waitFor()
+    const field = (name: string) => dialog.locator(`[data-test=threshold-${name}] input`).or(dialog.locator(`input[data-test=threshold-${name}]`)).first()
+    const errorOf = (name: string) => dialog.locator('.el-form-item', { has: page.locator(`[data-test=threshold-${name}]`) }).locator('.el-form-item__error')
+    // The dialog opens with the card's thresholds (the defaults).
+    assert.deepEqual(
+      [await field('window_days').inputValue(), await field('recency_days').inputValue(), await field('frequency').inputValue(), await field('monetary').inputValue()],
+      ['365', '30', '3', '500'],
+    )
+
+    // A recency beyond the days counted, and an amount that is not money: each marked, nothing sent.
+    await field('window_days').fill('20')
+    await field('monetary').fill('0.001')
+    await field('frequency').focus()
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await errorOf('recency_days').filter({ hasText: '请填写 0 到统计天数（20）之间的天数' }).waitFor()
+    await errorOf('monetary').filter({ hasText: '请输入至少 0.01 元的金额，最多两位小数' }).waitFor()
+    assert.equal(await dialog.locator('.el-form-item__error').count(), 2)
+    assert.equal((await call('GET', `/v1/member-cards/${ids.memberCard}/segment-thresholds`)).is_default, true, 'nothing was saved')
+    await screenshot(page, 'analytics-07-thresholds-errors')
+
+    // 90 days, recent within 10, frequent from 2 orders, high spend from ¥700.
+    await field('window_days').fill('90')
+    await field('recency_days').fill('10')
+    await field('frequency').fill('2')
+    await field('monetary').fill('700')
+    await field('monetary').blur()
+    await errorOf('recency_days').waitFor({ state: 'detached' })
+    await errorOf('monetary').waitFor({ state: 'detached' })
+    await assertAccessible(page, 'thresholds dialog')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await page.getByText('分层标准已保存').waitFor()
+    await dialog.waitFor({ state: 'hidden' })
+    const saved = await call('GET', `/v1/member-cards/${ids.memberCard}/segment-thresholds`)
+    assert.deepEqual(saved, { member_card_id: ids.memberCard, window_days: 90, recency_days: 10, frequency: 2, monetary: 70_000, is_default: false })
+
+    // The grid counts afresh: m-a (3 orders, ¥600) is no longer high on spend, m-b (1 order, ¥800) is.
+    await page.locator('[data-test=thresholds-kind]', { hasText: '已自定义' }).waitFor()
+    const segments = await call('GET', `/v1/member-cards/${ids.memberCard}/segments`)
+    assert.deepEqual(segments.thresholds, { window_days: 90, recency_days: 10, frequency: 2, monetary: 70_000 })
+    assert.deepEqual(
+      Object.fromEntries(segments.segments.filter((s: any) => s.members > 0).map((s: any) => [s.segment, s.members])),
+      { potential: 1, loyal: 1, promising: 1, no_orders: 2 },
+    )
+    await page.getByText('按最近 90 天的订单计算').waitFor()
+    for (const name of SEGMENTS) {
+      const segment = segments.segments.find((s: any) => s.segment === name)
+      assert.equal(await page.locator(`[data-test=segment-${name}] [data-test=segment-members]`).textContent(), String(segment.members), name)
+    }
+
+    // The defaults come back with one click and a save.
+    await page.locator('[data-test=edit-thresholds]').click()
+    await dialog.waitFor()
+    await dialog.locator('[data-test=threshold-defaults]').click()
+    assert.equal(await field('window_days').inputValue(), '365')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    const back = await call('GET', `/v1/member-cards/${ids.memberCard}/segment-thresholds`)
+    assert.deepEqual([back.window_days, back.recency_days, back.frequency, back.monetary], [365, 30, 3, 50_000])
+    await page.getByText('按最近 365 天的订单计算').waitFor()
     assertNoConsoleErrors(page)
   })
 

@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
 import { ensureWebBuilt } from './support/web-build.ts'
 import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
-import { assertAccessible } from './support/ui.ts'
+import { assertAccessible, choose } from './support/ui.ts'
 
 const OWNER = { login: 'owner@noodles.example', password: 'owner-password-1' }
 const CLERK = { login: 'clerk-xuhui', password: 'clerk-password-1' }
@@ -61,6 +61,11 @@ describe('a merchant’s first week in a browser', () => {
   /** The form item with this label, and the message it shows. */
   const item = (page: Page, label: string): Locator => page.locator('.el-form-item', { has: page.locator('.el-form-item__label', { hasText: new RegExp(`^${label.replace(/[()（）%]/g, '\\$&')}$`) }) })
   const errorOf = (page: Page, label: string): Locator => item(page, label).locator('.el-form-item__error')
+  /** Flips an Element Plus switch by its name (its input is hidden; the switch itself takes the click). */
+  const flip = (scope: Page | Locator, name: string) => {
+    const page = 'page' in scope && typeof scope.page === 'function' ? (scope as Locator).page() : (scope as Page)
+    return scope.locator('.el-switch', { has: page.getByRole('switch', { name, exact: true }) }).click()
+  }
 
   before(async () => {
     await ensureWebBuilt()
@@ -156,6 +161,87 @@ describe('a merchant’s first week in a browser', () => {
     await errorOf(page, '结束日期').waitFor({ state: 'detached' })
     await page.getByRole('button', { name: '创建卡券' }).click()
     await page.getByRole('heading', { name: '满50减5' }).waitFor()
+    assertNoConsoleErrors(page)
+  })
+
+  it('makes a card a group coupon: size and hours within the API’s bounds, a preview, and the API keeps them', async () => {
+    const card = await call('/v1/cards', { type: 'cash', title: '三人拼团券', notice: '结账时出示券码', reduce_cost: 1000, least_cost: 5000, stock: 90, validity: { type: 'fixed_term', days: 30 } })
+    assert.equal(card.group, null)
+    const page = await signInToConsole(`/cards/${card.id}/edit`)
+    await page.getByRole('heading', { name: '编辑卡券' }).waitFor()
+    await flip(page, '拼团')
+    const preview = page.locator('[data-test=group-preview]')
+    await preview.filter({ hasText: '3 人成团，24 小时内拼满，每人得一张券' }).waitFor()
+
+    // A size left empty is marked on its field with the bounds, and nothing is sent.
+    await page.getByLabel('成团人数').fill('')
+    await page.getByLabel('拼团时限（小时）').focus()
+    await errorOf(page, '成团人数').filter({ hasText: '请填写 2–100 之间的整数（含开团人）' }).waitFor()
+    await page.getByRole('button', { name: '保存' }).click()
+    await page.locator('.el-alert', { hasText: '有 1 处需要修改' }).waitFor()
+    assert.equal(await page.locator('.el-form-item__error').count(), 1, 'only the size is marked')
+    await page.getByLabel('拼团时限（小时）').fill('')
+    await page.getByLabel('成团人数').focus()
+    await errorOf(page, '拼团时限（小时）').filter({ hasText: '请填写 1–720 之间的整数（小时）' }).waitFor()
+    assert.equal((await fetch(`${server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json()) as any).group, null, 'nothing was saved')
+    await screenshot(page, 'first-week-06-group-errors')
+
+    await page.getByLabel('成团人数').fill('4')
+    await page.getByLabel('拼团时限（小时）').fill('48')
+    await page.getByLabel('拼团时限（小时）').blur()
+    await errorOf(page, '成团人数').waitFor({ state: 'detached' })
+    await errorOf(page, '拼团时限（小时）').waitFor({ state: 'detached' })
+    await preview.filter({ hasText: '4 人成团，48 小时内拼满，每人得一张券' }).waitFor()
+    await assertAccessible(page, 'card form with a group')
+    await screenshot(page, 'first-week-07-group')
+    await page.getByRole('button', { name: '保存' }).click()
+    await page.waitForURL((url) => url.pathname === `/console/cards/${card.id}`)
+    const saved = (await fetch(`${server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
+    assert.deepEqual(saved.group, { size: 4, hours: 48 })
+
+    // Editing again shows it as saved; switching it off makes an ordinary card again.
+    await page.goto(`${server.base}/console/cards/${card.id}/edit`)
+    await page.getByLabel('成团人数').waitFor()
+    assert.equal(await page.getByLabel('成团人数').inputValue(), '4')
+    assert.equal(await page.getByLabel('拼团时限（小时）').inputValue(), '48')
+    await flip(page, '拼团')
+    await page.getByLabel('成团人数').waitFor({ state: 'detached' })
+    await page.getByRole('button', { name: '保存' }).click()
+    await page.waitForURL((url) => url.pathname === `/console/cards/${card.id}`)
+    const plain = (await fetch(`${server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
+    assert.equal(plain.group, null)
+    assertNoConsoleErrors(page)
+  })
+
+  it('sets the invitation rewards of a new member card: points and a coupon of the merchant’s cards for each side', async () => {
+    const forInviter = await call('/v1/cards', { type: 'cash', title: '邀请人咖啡券', notice: '结账时出示券码', reduce_cost: 800, least_cost: 3000, stock: 100, validity: { type: 'fixed_term', days: 30 } })
+    const forInvitee = await call('/v1/cards', { type: 'cash', title: '新人立减券', notice: '结账时出示券码', reduce_cost: 500, least_cost: 3000, stock: 100, validity: { type: 'fixed_term', days: 30 } })
+    const page = await signInToConsole('/members')
+    await page.getByRole('button', { name: '创建会员卡' }).click()
+    const dialog = page.getByRole('dialog', { name: '创建会员卡' })
+    await dialog.waitFor()
+    await dialog.getByLabel('会员卡名称').fill('邀请会员卡')
+    await dialog.getByLabel('等级名称').fill('普通会员')
+    await flip(dialog, '开通储值')
+    await flip(dialog, '邀请有礼')
+    await dialog.getByLabel('邀请人得积分').fill('200')
+    await dialog.getByLabel('新会员得积分').fill('50')
+    await choose(page, '邀请人得券', '邀请人咖啡券')
+    // The first list closes before the second opens, so that its options are not picked instead.
+    await page.locator('.el-select__popper:visible').waitFor({ state: 'hidden' })
+    await choose(page, '新会员得券', '新人立减券')
+    await assertAccessible(page, 'new member card with invitation rewards')
+    await screenshot(page, 'first-week-08-referral')
+    await dialog.getByRole('button', { name: '创建', exact: true }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    const cards = (await fetch(`${server.base}/v1/member-cards?limit=100`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
+    const created = cards.data.find((c: any) => c.title === '邀请会员卡')
+    assert.ok(created, 'the member card was created')
+    assert.deepEqual(created.referral, { referrer_points: 200, invitee_points: 50, referrer_card_id: forInviter.id, invitee_card_id: forInvitee.id })
+
+    // The card's page says what each side gets.
+    await page.getByRole('button', { name: '邀请会员卡', exact: true }).click()
+    await page.locator('[data-test=referral-summary]', { hasText: '邀请有礼：邀请人得 200 积分 + “邀请人咖啡券”，新会员得 50 积分 + “新人立减券”' }).waitFor()
     assertNoConsoleErrors(page)
   })
 

@@ -16,6 +16,19 @@ describe('the card editor checks a card as the server will', () => {
     assert.deepEqual([plain.share_rewards, plain.unlock_after_friends], [[], null])
   })
 
+  it('sends a group coupon’s size and hours, marks each number the server would refuse, and edits it as saved', () => {
+    const built = buildCard(form({ group: { size: 4, hours: 48 } }), 'Asia/Shanghai')
+    assert.deepEqual(built.body.group, { size: 4, hours: 48 })
+    assert.deepEqual(cardProblems(built, DEFAULT_POLICY, NOW), [])
+    assert.equal(buildCard(form({}), 'Asia/Shanghai').body.group, null)
+    const cleared = cardProblems(buildCard(form({ group: { size: null, hours: 24 } }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW)
+    assert.deepEqual(cleared.map((p) => `${p.code}@${p.field}`), ['invalid@group.size'])
+    const outOfBounds = cardProblems(buildCard(form({ group: { size: 101, hours: 721 } }), 'Asia/Shanghai'), DEFAULT_POLICY, NOW)
+    assert.deepEqual(outOfBounds.map((p) => `${p.code}@${p.field}`), ['invalid@group.size', 'invalid@group.hours'])
+    const card = { ...built.body, id: 'crd_1', status: 'active', version: 1, stock_remaining: 5, issued_count: 0, created_at: '', updated_at: '' } as never
+    assert.deepEqual(formOf(card).group, { size: 4, hours: 48 })
+  })
+
   it('sends money typed in yuan as fen, and only the fields of the card’s type', () => {
     const { body, inputErrors } = buildCard(form({ reduce_cost: '20.5', least_cost: '100' }), 'Asia/Shanghai')
     assert.deepEqual(inputErrors, [])

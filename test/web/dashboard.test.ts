@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { hasActivity } from '../../web/console/src/dashboard.ts'
+import { buildThresholds, thresholdsForm } from '../../web/console/src/analytics.ts'
 
 describe('the dashboard trend', () => {
   it('is drawn once a day counts a claim or a redemption, and is an empty state before', () => {
@@ -38,5 +39,20 @@ describe('the analytics helpers', () => {
     assert.deepEqual([percent(0.4), percent(null), percent(1)], ['40.0%', '—', '100.0%'])
     assert.deepEqual([money(2000), money(null), ratio(6.95), ratio(null)], ['¥20.00', '—', '6.95', '—'])
     assert.deepEqual([stepRate(2, 5), stepRate(3, 0), stepRate(1, undefined)], [0.4, null, null])
+  })
+})
+
+describe('the RFM thresholds dialog', () => {
+  const form = { window_days: 365, recency_days: 30, frequency: 3, monetary: '500' }
+  it('sends whole numbers and the amount in fen, with nothing to refuse', () => {
+    assert.deepEqual(buildThresholds(form), { body: { window_days: 365, recency_days: 30, frequency: 3, monetary: 50_000 }, problems: [] })
+    assert.deepEqual(thresholdsForm({ window_days: 90, recency_days: 7, frequency: 2, monetary: 12_345 }), { window_days: 90, recency_days: 7, frequency: 2, monetary: '123.45' })
+  })
+  it('marks what the server would refuse, each field once', () => {
+    assert.deepEqual(buildThresholds({ ...form, window_days: 20, recency_days: 30 }).problems, ['recency_days'])
+    assert.deepEqual(buildThresholds({ ...form, window_days: null, frequency: null }).problems.sort(), ['frequency', 'window_days'])
+    assert.deepEqual(buildThresholds({ ...form, monetary: '0' }).problems, ['monetary'])
+    assert.deepEqual(buildThresholds({ ...form, monetary: '1.234' }).problems, ['monetary'])
+    assert.deepEqual(buildThresholds({ ...form, monetary: ' ' }).problems, ['monetary'])
   })
 })

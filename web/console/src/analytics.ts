@@ -1,5 +1,6 @@
 import { query } from '../../shared/api.ts'
-import { price } from '../../shared/money.ts'
+import { price, toFen, yuan } from '../../shared/money.ts'
+import { validateRfmThresholds } from '../../../src/domain/rfm.ts'
 
 /** A rate of the API (four decimals, null when what it divides by is zero) as people read it: 12.5%. */
 export function percent(rate: number | null | undefined): string {
@@ -56,4 +57,31 @@ export function labelOf(t: (key: string) => string, prefix: string, value: strin
   const key = `${prefix}${value}`
   const text = t(key)
   return text === key ? value : text
+}
+
+/** The RFM thresholds as the dialog holds them: whole numbers (null once cleared), the monetary one in yuan as typed. */
+export interface ThresholdsForm {
+  window_days: number | null
+  recency_days: number | null
+  frequency: number | null
+  monetary: string
+}
+export type ThresholdField = keyof ThresholdsForm
+export type Thresholds = { window_days: number; recency_days: number; frequency: number; monetary: number }
+
+export function thresholdsForm(t: Thresholds): ThresholdsForm {
+  return { window_days: t.window_days, recency_days: t.recency_days, frequency: t.frequency, monetary: yuan(t.monetary) }
+}
+
+/**
+ * The request body of the thresholds, and the fields the server would refuse (its own rules,
+ * src/domain/rfm.ts, and a number left empty or an amount that is not money), each field once.
+ */
+export function buildThresholds(form: ThresholdsForm): { body: Thresholds; problems: ThresholdField[] } {
+  const monetary = form.monetary.trim() === '' ? null : toFen(form.monetary)
+  const body = { window_days: form.window_days ?? Number.NaN, recency_days: form.recency_days ?? Number.NaN, frequency: form.frequency ?? Number.NaN, monetary: monetary ?? Number.NaN }
+  const problems = new Set<ThresholdField>()
+  for (const field of ['window_days', 'recency_days', 'frequency', 'monetary'] as const) if (!Number.isInteger(body[field])) problems.add(field)
+  for (const error of validateRfmThresholds(body)) problems.add(error.field as ThresholdField)
+  return { body, problems: [...problems] }
 }

@@ -39,7 +39,14 @@ export interface CardForm {
   share_rewards: { friends: number; card_id: string }[]
   /** 裂变券: null = coupons are issued available. */
   unlock_after_friends: number | null
+  /** 拼团: null = an ordinary card; a cleared number is null until filled in again. */
+  group: { size: number | null; hours: number | null } | null
 }
+
+/** A group coupon's bounds, the API's own (src/domain/groups.ts). */
+export { GROUP_MAX_HOURS, GROUP_MAX_SIZE, GROUP_MIN_SIZE } from '../../../src/domain/groups.ts'
+/** What a group coupon starts with when switched on. */
+export const DEFAULT_GROUP = { size: 3, hours: 24 } as const
 
 export function emptyForm(): CardForm {
   return {
@@ -71,6 +78,7 @@ export function emptyForm(): CardForm {
     draft: false,
     share_rewards: [],
     unlock_after_friends: null,
+    group: null,
   }
 }
 
@@ -108,6 +116,7 @@ export function formOf(card: Card): CardForm {
     can_gift: card.can_gift,
     share_rewards: (card.share_rewards ?? []).map((tier) => ({ ...tier })),
     unlock_after_friends: card.unlock_after_friends ?? null,
+    group: card.group ? { size: card.group.size, hours: card.group.hours } : null,
   }
 }
 
@@ -188,6 +197,8 @@ export function buildCard(form: CardForm, tz: string): BuiltCard {
     form.validity.type === 'fixed_term'
       ? { type: 'fixed_term' as const, days: form.validity.days, start_after_days: form.validity.start_after_days }
       : { type: 'fixed_range' as const, begin_at: from ? firstSecond(from, tz) : '', end_at: to ? lastSecond(to, tz) : '' }
+  // A number left empty is no number: the group rules mark it, as the server would.
+  const group = form.group ? { size: form.group.size ?? Number.NaN, hours: form.group.hours ?? Number.NaN } : null
   const usableHours = form.limit_hours ? form.usable_hours.map((w) => ({ days: [...w.days].sort((a, b) => a - b), start: w.start, end: w.end })) : null
   const terms: CardTerms = {
     type: form.type,
@@ -210,6 +221,7 @@ export function buildCard(form: CardForm, tz: string): BuiltCard {
     store_ids: [...form.store_ids],
     can_share: form.can_share,
     can_gift: form.can_gift,
+    group,
   }
   const body: Record<string, unknown> = {
     type: terms.type,
@@ -228,6 +240,7 @@ export function buildCard(form: CardForm, tz: string): BuiltCard {
     store_ids: terms.store_ids,
     can_share: terms.can_share,
     can_gift: terms.can_gift,
+    group,
     share_rewards: shareRewardsOf(form),
     unlock_after_friends: form.unlock_after_friends || null,
     draft: form.draft,
