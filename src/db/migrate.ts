@@ -23,6 +23,7 @@ import * as m0021 from './migrations/0021-gifts.ts'
 import * as m0022 from './migrations/0022-groups-referrals.ts'
 import * as m0023 from './migrations/0023-risk-upkeep.ts'
 import * as m0024 from './migrations/0024-member-analytics-experiments.ts'
+import * as m0025 from './migrations/0025-card-stats-rollups.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0022-groups-referrals': m0022,
   '0023-risk-upkeep': m0023,
   '0024-member-analytics-experiments': m0024,
+  '0025-card-stats-rollups': m0025,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */
