@@ -196,42 +196,6 @@ export async function listDailyStats(db: Db, merchantId: string, filter: { from?
   return q.orderBy('day').orderBy('card_id').limit(limit).execute()
 }
 
-/**
- * A card's claims and standing redemptions in [from, until) per channel and campaign tag (null: untagged):
- * claims are the coupons issued in the range and not voided, redemptions those made in the range and not
- * reversed, with their discount and order amounts. Counted from the card's rows (indexes by card and time).
- */
-export async function cardTagActivity(db: Db, merchantId: string, cardId: string, from: number, until: number) {
-  const claims = await db
-    .selectFrom('coupons')
-    .select(['channel_tag', 'campaign', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('merchant_id', '=', merchantId)
-    .where('card_id', '=', cardId)
-    .where('issued_at', '>=', from)
-    .where('issued_at', '<', until)
-    .where('state', '!=', 'voided')
-    .groupBy(['channel_tag', 'campaign'])
-    .execute()
-  const redemptions = await db
-    .selectFrom('redemptions as r')
-    .innerJoin('coupons as c', (join) => join.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
-    .select([
-      'c.channel_tag',
-      'c.campaign',
-      (eb) => eb.fn.countAll<number | string>().as('n'),
-      (eb) => eb.fn.sum<number | string>('r.discount_amount').as('discount'),
-      (eb) => eb.fn.sum<number | string>('r.order_amount').as('order_amount'),
-    ])
-    .where('r.merchant_id', '=', merchantId)
-    .where('r.card_id', '=', cardId)
-    .where('r.redeemed_at', '>=', from)
-    .where('r.redeemed_at', '<', until)
-    .where('r.reversed_at', 'is', null)
-    .groupBy(['c.channel_tag', 'c.campaign'])
-    .execute()
-  return { claims, redemptions }
-}
-
 // ---- Live roll-ups, changed in the transaction of each event --------------------------------------------
 
 /** Which row of card_activity_days an event counts in. */

@@ -200,8 +200,15 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
   const { db } = ctx.database
   const days = daysAsked(localDate(ctx.clock.now(), tz), range)
   const [fromKey, toKey] = [dayKey(days[0]), dayKey(days[days.length - 1])]
-  const { channelDays, activity } = await cardChannelDays(ctx, merchantId, tz, cardId, days)
-  const views = new Map((await viewsPerDay(db, merchantId, cardId, fromKey, toKey)).map((v) => [v.day, v]))
+  const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
+  // Each read is one index range of the card's counters; on PostgreSQL they go to the pool at once.
+  const [{ channelDays, activity }, viewDays, people, sharing] = await Promise.all([
+    cardChannelDays(ctx, merchantId, tz, cardId, days),
+    viewsPerDay(db, merchantId, cardId, fromKey, toKey),
+    cardPeople(ctx, merchantId, cardId, days),
+    countShares(db, merchantId, cardId, span.from, span.until),
+  ])
+  const views = new Map(viewDays.map((v) => [v.day, v]))
 
   const byDay = days.map((d) => {
     const date = dayKey(d)
@@ -232,9 +239,6 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
     .map((c) => ({ ...c, redemption_rate: ratio(Math.max(0, c.redemptions), Math.max(0, c.claims)) }))
 
   const total = (field: Exclude<keyof (typeof byDay)[number], 'date'>) => byDay.reduce((sum, d) => sum + d[field], 0)
-  const people = await cardPeople(ctx, merchantId, cardId, days)
-  const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
-  const sharing = await countShares(db, merchantId, cardId, span.from, span.until)
   const figures = {
     views: total('views'),
     viewers: people.viewers,
