@@ -1,10 +1,13 @@
 /**
- * `node bench/card-stats.ts [--coupons N] [--views N] [--days D] [--requests R] [--engine sqlite|postgres]`:
- * a scenario of its own (not part of `npm run bench`'s results). Fills one card with N coupons and N views
- * (defaults: 1,000,000 and 5,000,000) spread over D days (90), the days before the live ones rolled up as the
- * daily-stats job would have, then asks a real `kabao serve` process for the card's statistics of the last
- * 30 days R times (200) one after another and prints p50/p99 per engine. Figures come from the roll-ups and
- * today's live part; nothing scans all coupons.
+ * `node bench/card-stats.ts [--quick] [--coupons N] [--views N] [--redeemed F] [--days D] [--requests R] [--engine sqlite|postgres]`:
+ * a scenario of its own (not part of `npm run bench`'s results; a full run takes some minutes per engine).
+ * Fills one card straight in the database (bulk inserts, not through the API) with N coupons, a share F of
+ * them redeemed, and N views (defaults: 1,000,000 coupons, 30 % redeemed, 5,000,000 views; `--quick`:
+ * 100,000 and 500,000) spread over D days (90), counts them into the statistics' roll-ups as the upgrade
+ * to migration 0025 does, and writes what the daily-stats job would have written for the days before the
+ * live ones. Then asks a real `kabao serve` process R times (200) one after another for each of: the card's
+ * statistics of the last 30 days (JSON), the same as CSV by day and by channel, and the card's funnel, and
+ * prints p50/p99 per route and engine. Every figure comes from counters; nothing scans the coupons or views.
  */
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
@@ -21,20 +24,24 @@ import { TEST_SECRET_KEY } from '../test/helpers/app.ts'
 import { kabaoEnv, startServer } from '../test/helpers/server-process.ts'
 import { seedCoupons } from './lib/seed.ts'
 import type { Database } from '../src/db/database.ts'
+import { backfillMerchantRollUps } from '../src/db/migrations/0025-card-stats-rollups.ts'
 
 const DAY = 86_400_000
 const TZ = 'Asia/Shanghai'
 const { values } = parseArgs({
   options: {
-    coupons: { type: 'string', default: '1000000' },
-    views: { type: 'string', default: '5000000' },
+    quick: { type: 'boolean', default: false },
+    coupons: { type: 'string' },
+    views: { type: 'string' },
+    redeemed: { type: 'string', default: '0.3' },
     days: { type: 'string', default: '90' },
     requests: { type: 'string', default: '200' },
     engine: { type: 'string' },
   },
 })
-const COUPONS = Number(values.coupons)
-const VIEWS = Number(values.views)
+const COUPONS = Number(values.coupons ?? (values.quick ? 100_000 : 1_000_000))
+const VIEWS = Number(values.views ?? (values.quick ? 500_000 : 5_000_000))
+const REDEEMED = Number(values.redeemed)
 const DAYS = Number(values.days)
 const REQUESTS = Number(values.requests)
 const secrets = createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex'))
@@ -44,6 +51,21 @@ const log = (message: string) => process.stderr.write(`bench card-stats: ${messa
 async function spreadCoupons(database: Database, days: number): Promise<void> {
   const back = database.engine === 'postgres' ? sql`floor(random() * ${days})::bigint * ${DAY}` : sql`(abs(random()) % ${days}) * ${DAY}`
   await sql`update coupons set issued_at = issued_at - ${back}`.execute(database.db)
+}
+
+/**
+ * Redeems a share of the coupons, each an hour after its issue (never in the future), at 2,000 fen off an
+ * order of 10,000 to 29,999 fen: the redemption rows and the coupons' state, in two statements.
+ */
+async function seedRedemptions(database: Database, share: number): Promise<void> {
+  const now = Date.now()
+  const pick = database.engine === 'postgres' ? sql`random() < ${share}` : sql`abs(random()) % 1000000 < ${Math.round(share * 1_000_000)}`
+  const order = database.engine === 'postgres' ? sql`10000 + floor(random() * 20000)::bigint` : sql`10000 + abs(random()) % 20000`
+  await sql`insert into redemptions (id, merchant_id, coupon_id, card_id, store_id, api_key_id, staff_id, channel, order_amount, discount_amount, redeemed_at, reversed_at, reversal_reason, request_ref, reversal_request_ref)
+    select 'rdm_' || id, merchant_id, id, card_id, null, null, null, 'api', ${order}, 2000, case when issued_at + 3600000 < ${now} then issued_at + 3600000 else ${now} end, null, null, null, null
+    from coupons where ${pick}`.execute(database.db)
+  await sql`update coupons set state = 'redeemed', redemption_id = 'rdm_' || id, redeemed_at = case when issued_at + 3600000 < ${now} then issued_at + 3600000 else ${now} end
+    where id in (select coupon_id from redemptions)`.execute(database.db)
 }
 
 /** Views: raw events, one row per viewer and day, and the per-day counts, as recordCardView writes them. */
@@ -99,29 +121,47 @@ async function runEngine(engine: 'sqlite' | 'postgres') {
       const res = await fetch(server.base + url, { method, headers: { authorization: `Bearer ${merchant.api_key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
       const text = await res.text()
       if (res.status >= 300) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 300)}`)
-      return JSON.parse(text)
+      return res.headers.get('content-type')?.startsWith('text/csv') ? text : JSON.parse(text)
     }
     const card = await call('POST', '/v1/cards', { type: 'cash', title: 'Bench', notice: 'n', reduce_cost: 2000, least_cost: 10000, stock: COUPONS + 10, validity: { type: 'fixed_term', days: 365 } })
     let t0 = Date.now()
     await seedCoupons(database.database, secrets, { merchantId: merchant.merchant_id, cardId: card.id }, { count: COUPONS, userOf: (i) => `u${i % Math.max(1, Math.floor(COUPONS / 2))}`, keepCodes: false })
     await spreadCoupons(database.database, DAYS)
-    log(`${engine}: ${COUPONS} coupons in ${Date.now() - t0} ms`)
+    await seedRedemptions(database.database, REDEEMED)
+    log(`${engine}: ${COUPONS} coupons, ${Math.round(REDEEMED * 100)} % redeemed, in ${Date.now() - t0} ms`)
     t0 = Date.now()
     await seedViews(database.database, merchant.merchant_id, card.id, VIEWS, DAYS)
     log(`${engine}: ${VIEWS} views in ${Date.now() - t0} ms`)
     t0 = Date.now()
+    await backfillMerchantRollUps(database.database.db, merchant.merchant_id, TZ)
+    const backfillMs = Date.now() - t0
+    log(`${engine}: counted into the roll-ups (as migration 0025 does) in ${backfillMs} ms`)
+    t0 = Date.now()
     await rollUp(database.database, merchant.merchant_id, DAYS)
     if (engine === 'postgres') await sql`analyze`.execute(database.database.db)
-    log(`${engine}: roll-ups in ${Date.now() - t0} ms`)
+    log(`${engine}: daily-stats roll-ups in ${Date.now() - t0} ms`)
     const first = await call('GET', `/v1/stats/cards/${card.id}`)
-    const times: number[] = []
-    for (let i = 0; i < REQUESTS; i++) {
-      const start = performance.now()
-      await call('GET', `/v1/stats/cards/${card.id}`)
-      times.push(performance.now() - start)
+    const routes = {
+      card: `/v1/stats/cards/${card.id}`,
+      by_day_csv: `/v1/stats/cards/${card.id}?format=csv`,
+      by_channel_csv: `/v1/stats/cards/${card.id}?format=csv&list=by_channel`,
+      funnel: `/v1/stats/funnel?card_id=${card.id}`,
     }
-    times.sort((a, b) => a - b)
-    const figures = { engine, coupons: COUPONS, views: VIEWS, requests: REQUESTS, p50_ms: percentile(times, 50), p99_ms: percentile(times, 99), claims_30_days: first.claims, views_30_days: first.views, viewers_30_days: first.viewers }
+    const timed: Record<string, { p50_ms: number; p99_ms: number }> = {}
+    for (const [name, url] of Object.entries(routes)) {
+      const times: number[] = []
+      for (let i = 0; i < REQUESTS; i++) {
+        const start = performance.now()
+        await call('GET', url)
+        times.push(performance.now() - start)
+      }
+      times.sort((a, b) => a - b)
+      timed[name] = { p50_ms: percentile(times, 50), p99_ms: percentile(times, 99) }
+    }
+    const figures = {
+      engine, coupons: COUPONS, views: VIEWS, requests: REQUESTS, backfill_ms: backfillMs, ...timed,
+      claims_30_days: first.claims, claimers_30_days: first.claimers, redemptions_30_days: first.redemptions, redeemers_30_days: first.redeemers, views_30_days: first.views, viewers_30_days: first.viewers,
+    }
     console.log(JSON.stringify(figures))
     return figures
   } finally {

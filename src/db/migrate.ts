@@ -23,6 +23,7 @@ import * as m0021 from './migrations/0021-gifts.ts'
 import * as m0022 from './migrations/0022-groups-referrals.ts'
 import * as m0023 from './migrations/0023-risk-upkeep.ts'
 import * as m0024 from './migrations/0024-member-analytics-experiments.ts'
+import * as m0025 from './migrations/0025-card-stats-rollups.ts'
 import * as m0026 from './migrations/0026-numeric-codes-wechat-members.ts'
 import * as m0027 from './migrations/0027-wechat-pushes.ts'
 import * as m0028 from './migrations/0028-risk-counts.ts'
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0022-groups-referrals': m0022,
   '0023-risk-upkeep': m0023,
   '0024-member-analytics-experiments': m0024,
+  '0025-card-stats-rollups': m0025,
   '0026-numeric-codes-wechat-members': m0026,
   '0027-wechat-pushes': m0027,
   '0028-risk-counts': m0028,

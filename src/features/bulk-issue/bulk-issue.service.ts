@@ -1,3 +1,4 @@
+import { countIssued } from '../stats/stats.service.ts'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import type { CouponValidity } from '../../domain/validity.ts'
@@ -343,6 +344,7 @@ async function insertDrafts(ctx: AppContext, tx: Db, input: BulkIssueInput, draf
       .filter((draft) => draft.input.sourceRef === null || !taken.has(draft.input.sourceRef))
       .map((draft) => ({ ...draft, values: draftCoupon(ctx, draft.input).values }))
   }
+  await countIssued(tx, inserted, input.merchantTz)
   return { inserted: inserted.sort((a, b) => (a.id < b.id ? -1 : 1)), lost }
 }
 

@@ -63,7 +63,7 @@ export async function couponsRoutes(app: FeatureApp, ctx: AppContext): Promise<v
     },
     async (request) => {
       const { merchantId, merchantTz } = merchantOf(request)
-      const coupon = await voidCoupon(ctx, merchantId, request.params.code, request.body?.reason ?? null)
+      const coupon = await voidCoupon(ctx, merchantId, merchantTz, request.params.code, request.body?.reason ?? null)
       return presentCoupon(coupon, merchantTz, ctx.clock.now(), ctx.secrets)
     },
   )

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { countIssued, countVoided } from '../stats/stats.service.ts'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { codeFromRandomBytes, CODE_RANDOM_BYTES, hasValidCheckDigit, isWellFormedCode, looksNumeric, normalizeCode, NUMERIC_RANDOM_BYTES, numericCodeFromRandomBytes, type CodeFormat } from '../../domain/codes.ts'
@@ -158,6 +159,7 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
     },
   })
   if (!taken) throw new AppError('out_of_stock', 'The card has no stock left.')
+  await countIssued(tx, [drafted.values], input.merchantTz)
   return { coupon: drafted.values, code: drafted.code, created: true }
 }
 
@@ -190,6 +192,7 @@ export async function issueHeldCouponInTx(ctx: AppContext, tx: Db, input: IssueI
     if (await insertCouponUnlessCodeTaken(tx, draft.values)) drafted = draft
   }
   if (drafted === null) throw new Error('could not draw a unique coupon code')
+  await countIssued(tx, [drafted.values], input.merchantTz)
   const stockRemaining = await countHeldIssue(tx, merchantId, cardId, now)
   await recordEvent(tx, { merchantId, type: 'coupon.issued', data: { coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source, stock_remaining: stockRemaining }, now })
   return { coupon: drafted.values, code: drafted.code, created: true }
@@ -256,7 +259,7 @@ function isVoidable(coupon: CouponRow, now: number): boolean {
 }
 
 /** Voids an available coupon; voiding a voided coupon again is a no-op so retries are safe. */
-export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: string, reason: string | null): Promise<CouponRow> {
+export async function voidCoupon(ctx: AppContext, merchantId: string, merchantTz: string, rawCode: string, reason: string | null): Promise<CouponRow> {
   const now = ctx.clock.now()
   return ctx.database.db.transaction().execute(async (tx) => {
     const { coupon } = await findCouponByCode(ctx, merchantId, rawCode, null, tx)
@@ -268,6 +271,7 @@ export async function voidCoupon(ctx: AppContext, merchantId: string, rawCode: s
       if (!isVoidable(changed, now)) return changed
       throw new AppError('invalid_state', 'The coupon changed at the same time; look it up again.')
     }
+    await countVoided(tx, updated, merchantTz, now)
     await recordEvent(tx, { merchantId, type: 'coupon.voided', data: { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, reason }, now })
     return updated
   })

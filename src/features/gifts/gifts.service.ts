@@ -10,6 +10,7 @@ import { hashToken } from '../../ports/secrets.ts'
 import { findCardWithTerms, findVersionTerms } from '../cards/cards.repository.ts'
 import { draftCoupon } from '../coupons/coupons.service.ts'
 import { looksNumeric } from '../../domain/codes.ts'
+import { countIssued } from '../stats/stats.service.ts'
 import { insertCouponUnlessCodeTaken, type CouponRow } from '../coupons/coupons.repository.ts'
 import { maskContact } from '../customers/contact.ts'
 import { findCustomerByUserId } from '../customers/customers.repository.ts'
@@ -169,7 +170,7 @@ export async function acceptGift(ctx: AppContext, customer: CustomerPrincipal, t
     }
     const given = await moveCouponState(tx, merchantId, gift.coupon_id, 'gifting', 'gifted', now)
     if (!given) throw new Error(`gift ${gift.id} was pending but its coupon ${gift.coupon_id} was not held for it`)
-    await insertReceivedCoupon(ctx, tx, given, couponId, userId, gift.id, now)
+    await insertReceivedCoupon(ctx, tx, given, couponId, userId, gift.id, now, merchantTz)
     const title = await titleOf(tx, given)
     const data = { gift_id: gift.id, coupon_id: given.id, card_id: given.card_id, giver_user_id: gift.giver_user_id, receiver_user_id: userId, received_coupon_id: couponId }
     await recordEvent(tx, { merchantId, type: 'coupon.gifted', data, now })
@@ -186,7 +187,7 @@ function refuseAccept(gift: GiftRow, receiverUserId: string, now: number): void 
 }
 
 /** The receiver's coupon: a fresh code under the giver's card version and validity, named by the gift (unique per merchant). */
-async function insertReceivedCoupon(ctx: AppContext, tx: Db, given: CouponRow, couponId: string, userId: string, giftId: string, now: number): Promise<void> {
+async function insertReceivedCoupon(ctx: AppContext, tx: Db, given: CouponRow, couponId: string, userId: string, giftId: string, now: number, merchantTz: string): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const draft = draftCoupon(ctx, {
       id: couponId,
@@ -202,7 +203,7 @@ async function insertReceivedCoupon(ctx: AppContext, tx: Db, given: CouponRow, c
       // The receiver's code has the shape of the giver's (digits only for a numeric card).
       codeFormat: looksNumeric(ctx.secrets.decryptCode(given.code_enc)) ? 'numeric' : 'alphanumeric',
     })
-    if (await insertCouponUnlessCodeTaken(tx, draft.values)) return
+    if (await insertCouponUnlessCodeTaken(tx, draft.values)) return countIssued(tx, [draft.values], merchantTz)
   }
   throw new Error('could not draw a unique coupon code')
 }

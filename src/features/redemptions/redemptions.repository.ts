@@ -21,6 +21,25 @@ const REDEEM_AT_ONCE = statement(`
   ), announced as (
     insert into events (id, merchant_id, type, data, created_at)
     select ?::text, merchant_id, ?::text, ?::jsonb, ?::bigint from redeemed
+  ), counted as (
+    insert into card_activity_days (merchant_id, card_id, day, channel, channel_tag, campaign, issued, voided, claims_kept, redeemed, reversed, redemptions_kept, discount_amount, order_amount, discount_kept, order_kept)
+    select merchant_id, card_id, ?::text, source, coalesce(channel_tag, ''), coalesce(campaign, ''), 0, 0, 0, 1, 0, 1, ?::bigint, ?::bigint, ?::bigint, ?::bigint from redeemed
+    on conflict (merchant_id, card_id, day, channel, channel_tag, campaign) do update set
+      redeemed = card_activity_days.redeemed + 1, redemptions_kept = card_activity_days.redemptions_kept + 1,
+      discount_amount = card_activity_days.discount_amount + excluded.discount_amount, order_amount = card_activity_days.order_amount + excluded.order_amount,
+      discount_kept = card_activity_days.discount_kept + excluded.discount_kept, order_kept = card_activity_days.order_kept + excluded.order_kept
+  ), person as (
+    insert into card_person_days (merchant_id, card_id, action, person, day, n)
+    select merchant_id, card_id, 'redeem', user_id, ?::text, 1 from redeemed
+    on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + 1
+    returning merchant_id, card_id, person, day, n
+  ), reached as (
+    insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+    select p.merchant_id, p.card_id, 'redeem', p.day, coalesce((
+      select max(d.day) from card_person_days d
+      where d.merchant_id = p.merchant_id and d.card_id = p.card_id and d.action = 'redeem' and d.person = p.person and d.day < p.day and d.n > 0
+    ), ''), 1 from person p where p.n = 1
+    on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
   )
   select ${COUPON_COLUMNS.join(', ')} from redeemed`)
 
@@ -37,14 +56,20 @@ export function redeemsAtOnce(database: Database): boolean {
 /**
  * Marks the coupon `read` redeemed, if it is still available, and inserts the redemption and its event
  * with it; without `tx` only where redeemsAtOnce. Answers the redeemed coupon, or undefined when another
- * redemption took the coupon since it was read (then nothing is written).
+ * redemption took the coupon since it was read (then nothing is written). Where the write is one
+ * statement, that statement also counts the redemption in the card's statistics of `day` (its local day:
+ * the redemption, and the redeemer when it is their first of the card that day, which is always their
+ * latest day); elsewhere the caller counts it in the same transaction (stats countRedeemed).
  */
-export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, tx?: Db): Promise<CouponRow | undefined> {
+export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, day: string, tx?: Db): Promise<CouponRow | undefined> {
   if (database.writeAtOnce) {
+    const order = r.order_amount ?? 0
     const [coupon] = await database.writeAtOnce<CouponRow>(REDEEM_AT_ONCE, [
       r.redeemed_at, r.id, r.redeemed_at, r.merchant_id, r.coupon_id,
       r.id, r.store_id, r.api_key_id, r.staff_id, r.channel, r.order_amount, r.discount_amount, r.redeemed_at, r.request_ref,
       event.id, event.type, event.data, event.created_at,
+      day, r.discount_amount, order, r.discount_amount, order,
+      day,
     ], tx)
     return coupon
   }

@@ -1,3 +1,4 @@
+import { countRedeemed, countReversed, redemptionCounts } from '../stats/stats.service.ts'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { decideRedemption } from '../../domain/redemption-rules.ts'
@@ -253,12 +254,14 @@ async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, in
     data: { redemption_id: redemption.id, coupon_id: read.id, card_id: read.card_id, user_id: read.user_id, store_id: redemption.store_id, order_amount: input.orderAmount, discount_amount: discountAmount, channel: input.channel },
     now,
   })
-  const coupon = await insertRedemption(database, read, redemption, event, tx)
+  const counts = redemptionCounts(read, redemption, principal.merchantTz)
+  const coupon = await insertRedemption(database, read, redemption, event, counts.day, tx)
   if (!coupon) {
     // Another till won the race between our read and our write: report what it did.
     const again = await decide(ctx, principal, input, now, tx)
     throw new AppError('already_redeemed', `This coupon was already redeemed (state ${again.found.coupon.state}).`)
   }
+  if (!redeemsAtOnce(database)) await countRedeemed(tx as Db, read, redemption, principal.merchantTz)
   // The code typed matched the stored one, so it need not be decrypted.
   return { redemption, coupon, code: found.code }
 }
@@ -308,6 +311,7 @@ export async function reverseRedemption(ctx: AppContext, scope: RedemptionScope,
     const current = await findRedeemedCoupon(tx, merchantId, reversed.coupon_id)
     const state = evaluateValidityWindow(now, Number.NEGATIVE_INFINITY, current.valid_until) === 'expired' ? 'expired' : 'available'
     const coupon = await restoreCoupon(tx, merchantId, reversed.coupon_id, redemptionId, state, now)
+    await countReversed(tx, coupon, reversed, merchantTz, now)
     await recordEvent(tx, {
       merchantId,
       type: 'coupon.reversed',

@@ -2,7 +2,8 @@ import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
-import type { DailyChannelStatsTable, DailyStatsTable } from './stats.table.ts'
+import { mergeReach, reachOnAdd, reachOnRemove, type Neighbours, type ReachChange } from '../../domain/reach.ts'
+import type { CardActivityDaysTable, CardPersonDaysTable, CardReachTable, DailyChannelStatsTable, DailyStatsTable, ReachAction } from './stats.table.ts'
 
 export type DailyStatsRow = DailyStatsTable
 
@@ -12,6 +13,8 @@ export type DailyStatsRow = DailyStatsTable
  * which lets both engines group by local day without knowing time zones.
  */
 function dayIndex(column: string, starts: number[]): RawBuilder<number> {
+  // One day: still an expression (a bare literal would be a column position to group by).
+  if (starts.length === 1) return sql<number>`(case when ${sql.ref(column)} is null then ${sql.lit(0)} else ${sql.lit(0)} end)`
   const whens = starts.slice(1).map((start, i) => sql`when ${sql.ref(column)} < ${sql.lit(start)} then ${sql.lit(i)}`)
   return sql<number>`case ${sql.join(whens, sql` `)} else ${sql.lit(starts.length - 1)} end`
 }
@@ -193,38 +196,159 @@ export async function listDailyStats(db: Db, merchantId: string, filter: { from?
   return q.orderBy('day').orderBy('card_id').limit(limit).execute()
 }
 
-/**
- * A card's claims and standing redemptions in [from, until) per channel and campaign tag (null: untagged):
- * claims are the coupons issued in the range and not voided, redemptions those made in the range and not
- * reversed, with their discount and order amounts. Counted from the card's rows (indexes by card and time).
- */
-export async function cardTagActivity(db: Db, merchantId: string, cardId: string, from: number, until: number) {
-  const claims = await db
-    .selectFrom('coupons')
-    .select(['channel_tag', 'campaign', (eb) => eb.fn.countAll<number | string>().as('n')])
+// ---- Live roll-ups, changed in the transaction of each event --------------------------------------------
+
+/** Which row of card_activity_days an event counts in. */
+export type ActivityKey = Pick<CardActivityDaysTable, 'merchant_id' | 'card_id' | 'day' | 'channel' | 'channel_tag' | 'campaign'>
+
+export const ACTIVITY_COUNTERS = ['issued', 'voided', 'claims_kept', 'redeemed', 'reversed', 'redemptions_kept', 'discount_amount', 'order_amount', 'discount_kept', 'order_kept'] as const
+export type ActivityCounter = (typeof ACTIVITY_COUNTERS)[number]
+const ACTIVITY_KEY = ['merchant_id', 'card_id', 'day', 'channel', 'channel_tag', 'campaign'] as const
+
+/** Adds `changes` to the rows' counters (one upsert for them all; keys must differ). */
+export async function addActivity(db: Db, rows: { key: ActivityKey; changes: Partial<Record<ActivityCounter, number>> }[]): Promise<void> {
+  if (rows.length === 0) return
+  const values = rows.map(({ key, changes }) => ({ ...key, ...Object.fromEntries(ACTIVITY_COUNTERS.map((c) => [c, changes[c] ?? 0])) }) as CardActivityDaysTable)
+  await db
+    .insertInto('card_activity_days')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns([...ACTIVITY_KEY]).doUpdateSet(Object.fromEntries(ACTIVITY_COUNTERS.map((c) => [c, sql`card_activity_days.${sql.ref(c)} + excluded.${sql.ref(c)}`]))),
+    )
+    .execute()
+}
+
+/** A card's counters for days in [fromDay, toDay]. */
+export async function cardActivity(db: Db, merchantId: string, cardId: string, fromDay: string, toDay: string): Promise<CardActivityDaysTable[]> {
+  const rows = await db
+    .selectFrom('card_activity_days')
+    .selectAll()
     .where('merchant_id', '=', merchantId)
     .where('card_id', '=', cardId)
-    .where('issued_at', '>=', from)
-    .where('issued_at', '<', until)
-    .where('state', '!=', 'voided')
-    .groupBy(['channel_tag', 'campaign'])
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
     .execute()
-  const redemptions = await db
-    .selectFrom('redemptions as r')
-    .innerJoin('coupons as c', (join) => join.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
+  return rows.map((row) => ({ ...row, ...Object.fromEntries(ACTIVITY_COUNTERS.map((c) => [c, Number(row[c])])) }))
+}
+
+type PersonDayKey = Omit<CardPersonDaysTable, 'n' | 'person'>
+type ReachKey = Pick<CardReachTable, 'merchant_id' | 'card_id' | 'action'>
+
+/**
+ * Counts more (positive) or fewer (negative) of people's claims or redemptions on one day, `deltas` per
+ * person; for each person the day becomes active for, or stops being, the (day, previous day) counters
+ * follow (domain/reach.ts). One upsert, one read and one upsert whatever the number of people.
+ */
+export async function addPersonDays(db: Db, key: PersonDayKey, deltas: Map<string, number>): Promise<void> {
+  const changed = [...deltas].filter(([, delta]) => delta !== 0)
+  for (let i = 0; i < changed.length; i += PEOPLE_PER_STATEMENT) await addSomePersonDays(db, key, changed.slice(i, i + PEOPLE_PER_STATEMENT), deltas)
+}
+
+/** Few enough for the engines' limits on bound parameters. */
+const PEOPLE_PER_STATEMENT = 1000
+
+async function addSomePersonDays(db: Db, key: PersonDayKey, changed: [string, number][], deltas: Map<string, number>): Promise<void> {
+  if (changed.length === 0) return
+  const rows = await db
+    .insertInto('card_person_days')
+    .values(changed.map(([person, n]) => ({ ...key, person, n })))
+    .onConflict((oc) => oc.columns(['merchant_id', 'card_id', 'action', 'person', 'day']).doUpdateSet({ n: sql`card_person_days.n + excluded.n` }))
+    .returning(['person', 'n'])
+    .execute()
+  const added = new Set<string>()
+  const removed = new Set<string>()
+  for (const row of rows) {
+    const [n, delta] = [Number(row.n), deltas.get(row.person) ?? 0]
+    if (delta > 0 && n === delta) added.add(row.person)
+    if (delta < 0 && n === 0) removed.add(row.person)
+  }
+  if (added.size + removed.size === 0) return
+  const around = await personDayNeighbours(db, key, [...added, ...removed])
+  const changes = [...added].flatMap((p) => reachOnAdd(key.day, around.get(p) ?? NO_NEIGHBOURS))
+  changes.push(...[...removed].flatMap((p) => reachOnRemove(key.day, around.get(p) ?? NO_NEIGHBOURS)))
+  await addReach(db, key, changes)
+}
+
+const NO_NEIGHBOURS: Neighbours = { prev: null, next: null }
+
+/** Each person's active days just before and just after `key.day`. */
+async function personDayNeighbours(db: Db, key: PersonDayKey, people: string[]): Promise<Map<string, Neighbours>> {
+  const rows = await db
+    .selectFrom('card_person_days')
     .select([
-      'c.channel_tag',
-      'c.campaign',
-      (eb) => eb.fn.countAll<number | string>().as('n'),
-      (eb) => eb.fn.sum<number | string>('r.discount_amount').as('discount'),
-      (eb) => eb.fn.sum<number | string>('r.order_amount').as('order_amount'),
+      'person',
+      sql<string | null>`max(case when day < ${key.day} then day end)`.as('prev'),
+      sql<string | null>`min(case when day > ${key.day} then day end)`.as('next'),
     ])
-    .where('r.merchant_id', '=', merchantId)
-    .where('r.card_id', '=', cardId)
-    .where('r.redeemed_at', '>=', from)
-    .where('r.redeemed_at', '<', until)
-    .where('r.reversed_at', 'is', null)
-    .groupBy(['c.channel_tag', 'c.campaign'])
+    .where('merchant_id', '=', key.merchant_id)
+    .where('card_id', '=', key.card_id)
+    .where('action', '=', key.action)
+    .where('person', 'in', people)
+    .where('n', '>', 0)
+    .where('day', '!=', key.day)
+    .groupBy('person')
     .execute()
-  return { claims, redemptions }
+  return new Map(rows.map((r) => [r.person, { prev: r.prev ?? null, next: r.next ?? null }]))
+}
+
+/** A viewer's days with a view of the card just before and just after `day` (card_day_viewers). */
+export async function viewerDayNeighbours(db: Db, key: { merchant_id: string; card_id: string; viewer: string; day: string }): Promise<Neighbours> {
+  const days = (eb: ExpressionBuilder<DB, never>) =>
+    eb.selectFrom('card_day_viewers').where('merchant_id', '=', key.merchant_id).where('card_id', '=', key.card_id).where('viewer', '=', key.viewer)
+  const row = await db
+    .selectNoFrom((eb) => [
+      days(eb).select((e) => e.fn.max('day').as('d')).where('day', '<', key.day).$asScalar().as('prev'),
+      days(eb).select((e) => e.fn.min('day').as('d')).where('day', '>', key.day).$asScalar().as('next'),
+    ])
+    .executeTakeFirstOrThrow()
+  return { prev: (row.prev as string | null) ?? null, next: (row.next as string | null) ?? null }
+}
+
+/** Applies counter changes of (day, previous day), in one upsert. */
+export async function addReach(db: Db, key: ReachKey, changes: ReachChange[]): Promise<void> {
+  const merged = mergeReach(changes)
+  if (merged.length === 0) return
+  await db
+    .insertInto('card_reach')
+    .values(merged.map((c) => ({ merchant_id: key.merchant_id, card_id: key.card_id, action: key.action, day: c.day, prev_day: c.prev_day, people: c.people })))
+    .onConflict((oc) => oc.columns(['merchant_id', 'card_id', 'action', 'day', 'prev_day']).doUpdateSet({ people: sql`card_reach.people + excluded.people` }))
+    .execute()
+}
+
+/** Distinct viewers, claimers and redeemers of a card over days [fromDay, toDay], from the counters. */
+export async function cardReach(db: Db, merchantId: string, cardId: string, fromDay: string, toDay: string): Promise<Record<ReachAction, number>> {
+  const rows = await db
+    .selectFrom('card_reach')
+    .select(['action', (eb) => eb.fn.sum<number | string>('people').as('n')])
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', '=', cardId)
+    .where('action', 'in', ['view', 'claim', 'redeem'])
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .where('prev_day', '<', fromDay)
+    .groupBy('action')
+    .execute()
+  const of = (action: ReachAction) => Number(rows.find((r) => r.action === action)?.n ?? 0)
+  return { view: of('view'), claim: of('claim'), redeem: of('redeem') }
+}
+
+/**
+ * Coupons of a card now expired whose last valid second falls in one of the days (`dayStarts`, the day after
+ * the last ending at `until`), per day index and issue channel (index coupons_expiry_idx). A coupon expires
+ * the second after its last valid one.
+ */
+export async function expiredPerDay(db: Db, merchantId: string, cardId: string, dayStarts: number[], until: number) {
+  const shifted = dayStarts.map((start) => start - 1000)
+  const day = dayIndex('valid_until', shifted)
+  const rows = await db
+    .selectFrom('coupons')
+    .select([day.as('day'), 'source', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('state', '=', 'expired')
+    .where('valid_until', '>=', shifted[0])
+    .where('valid_until', '<', until - 1000)
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', '=', cardId)
+    .groupBy([day, 'source'])
+    .execute()
+  return rows.map((r) => ({ day: Number(r.day), channel: r.source, n: Number(r.n) }))
 }

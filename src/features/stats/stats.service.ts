@@ -6,12 +6,19 @@ import { addCalendarDays, localDate, zonedStartOfDay, type LocalDate } from '../
 import { AppError, validationFailed } from '../../errors.ts'
 import { cardExists } from '../cards/cards.repository.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
-import type { DayCounts } from './stats.table.ts'
+import type { CardActivityDaysTable, DayCounts } from './stats.table.ts'
 import { distinctViewers, viewsPerDay } from '../tracking/tracking.repository.ts'
 import { countShares } from '../sharing/sharing.repository.ts'
+import type { CouponRow } from '../coupons/coupons.repository.ts'
+import type { RedemptionRow } from '../redemptions/redemptions.repository.ts'
 import {
+  addActivity,
+  addPersonDays,
+  type ActivityKey,
+  cardActivity,
   cardChannelStats,
-  cardTagActivity,
+  cardReach,
+  expiredPerDay,
   cardsStillIssuing,
   claimsPerDay,
   couponActivity,
@@ -155,20 +162,36 @@ async function mustBeCard(ctx: AppContext, merchantId: string, cardId: string): 
   if (!(await cardExists(ctx.database.db, merchantId, cardId))) throw new AppError('card_not_found', 'There is no card with this id.')
 }
 
-/** A card's channel days over `days`: complete days from the job's roll-ups, the last ones (and today) live. */
+/**
+ * A card's channel days over `days`, from the live counters (card_activity_days); expiries, which no event
+ * of a customer or clerk marks, from the job's roll-ups for complete days and counted live for the last ones.
+ */
 async function cardChannelDays(ctx: AppContext, merchantId: string, tz: string, cardId: string, days: LocalDate[]) {
   const { db } = ctx.database
-  const today = dayKey(localDate(ctx.clock.now(), tz))
-  const liveFrom = dayKey(addCalendarDays(localDate(ctx.clock.now(), tz), -DAILY_STATS_DAYS_BACK))
+  const now = localDate(ctx.clock.now(), tz)
+  const liveFrom = dayKey(addCalendarDays(now, -DAILY_STATS_DAYS_BACK))
   const keys = days.map(dayKey)
-  const rolledUp = keys[0] < liveFrom ? await cardChannelStats(db, merchantId, cardId, keys[0], keys.filter((k) => k < liveFrom).at(-1) as string) : []
-  const live: (ChannelDay & { day: string })[] = []
-  for (const day of days) {
-    const key = dayKey(day)
-    if (key < liveFrom || key > today) continue
-    for (const row of await activityOfDay(db, merchantId, dayBounds(day, tz), cardId)) live.push({ ...row, day: key })
+  const rows = new Map<string, ChannelDay & { day: string }>()
+  const row = (day: string, channel: CouponSource) => {
+    const k = `${day} ${channel}`
+    let r = rows.get(k)
+    if (!r) rows.set(k, (r = { day, card_id: cardId, channel, issued: 0, redeemed: 0, reversed: 0, expired: 0, voided: 0, discount_amount: 0, order_amount: 0 }))
+    return r
   }
-  return [...rolledUp, ...live]
+  const activity = await cardActivity(db, merchantId, cardId, keys[0], keys[keys.length - 1])
+  for (const a of activity) {
+    const r = row(a.day, a.channel)
+    for (const field of ['issued', 'redeemed', 'reversed', 'voided', 'discount_amount', 'order_amount'] as const) r[field] += a[field]
+  }
+  const rolledUp = keys[0] < liveFrom ? await cardChannelStats(db, merchantId, cardId, keys[0], keys.filter((k) => k < liveFrom).at(-1) as string) : []
+  for (const r of rolledUp) if (r.expired !== 0) row(r.day, r.channel).expired += r.expired
+  const live = days.filter((d) => dayKey(d) >= liveFrom)
+  if (live.length > 0) {
+    const starts = live.map((d) => dayBounds(d, tz).start)
+    const until = dayBounds(live[live.length - 1], tz).end
+    for (const e of await expiredPerDay(db, merchantId, cardId, starts, until)) row(dayKey(live[e.day]), e.channel).expired += e.n
+  }
+  return { channelDays: [...rows.values()], activity }
 }
 
 /** A card's figures over local days, per day and per issue channel, with the contract's rates. */
@@ -177,8 +200,15 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
   const { db } = ctx.database
   const days = daysAsked(localDate(ctx.clock.now(), tz), range)
   const [fromKey, toKey] = [dayKey(days[0]), dayKey(days[days.length - 1])]
-  const channelDays = await cardChannelDays(ctx, merchantId, tz, cardId, days)
-  const views = new Map((await viewsPerDay(db, merchantId, cardId, fromKey, toKey)).map((v) => [v.day, v]))
+  const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
+  // Each read is one index range of the card's counters; on PostgreSQL they go to the pool at once.
+  const [{ channelDays, activity }, viewDays, people, sharing] = await Promise.all([
+    cardChannelDays(ctx, merchantId, tz, cardId, days),
+    viewsPerDay(db, merchantId, cardId, fromKey, toKey),
+    cardPeople(ctx, merchantId, cardId, days),
+    countShares(db, merchantId, cardId, span.from, span.until),
+  ])
+  const views = new Map(viewDays.map((v) => [v.day, v]))
 
   const byDay = days.map((d) => {
     const date = dayKey(d)
@@ -209,9 +239,6 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
     .map((c) => ({ ...c, redemption_rate: ratio(Math.max(0, c.redemptions), Math.max(0, c.claims)) }))
 
   const total = (field: Exclude<keyof (typeof byDay)[number], 'date'>) => byDay.reduce((sum, d) => sum + d[field], 0)
-  const people = await peopleOf(ctx, merchantId, tz, cardId, days)
-  const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
-  const sharing = await countShares(db, merchantId, cardId, span.from, span.until)
   const figures = {
     views: total('views'),
     viewers: people.viewers,
@@ -227,48 +254,53 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
     discount_amount: total('discount_amount'),
     order_amount: total('order_amount'),
   }
-  return { card_id: cardId, timezone: tz, from: fromKey, to: toKey, ...figures, ...cardRates(figures), by_day: byDay, by_channel: byChannel, by_campaign: await byCampaign(db, merchantId, cardId, span) }
+  return { card_id: cardId, timezone: tz, from: fromKey, to: toKey, ...figures, ...cardRates(figures), by_day: byDay, by_channel: byChannel, by_campaign: byCampaign(activity) }
 }
 
-/** A card's figures per channel and campaign tag (the merchant's own, kept on each coupon), most claims first. */
-async function byCampaign(db: Db, merchantId: string, cardId: string, range: { from: number; until: number }) {
-  const { claims, redemptions } = await cardTagActivity(db, merchantId, cardId, range.from, range.until)
+/**
+ * A card's figures per channel and campaign tag (the merchant's own, kept on each coupon), most claims
+ * first: the coupons claimed in the range and not voided, the redemptions made in it and not reversed.
+ */
+function byCampaign(activity: CardActivityDaysTable[]) {
   const groups = new Map<string, { channel: string | null; campaign: string | null; claims: number; redemptions: number; discount_amount: number; order_amount: number }>()
-  const group = (row: { channel_tag?: string | null; campaign?: string | null }) => {
-    const channel = row.channel_tag ?? null
-    const campaign = row.campaign ?? null
+  for (const row of activity) {
+    const channel = row.channel_tag === '' ? null : row.channel_tag
+    const campaign = row.campaign === '' ? null : row.campaign
     const key = JSON.stringify([channel, campaign])
     let g = groups.get(key)
     if (!g) groups.set(key, (g = { channel, campaign, claims: 0, redemptions: 0, discount_amount: 0, order_amount: 0 }))
-    return g
-  }
-  for (const row of claims) group(row).claims += Number(row.n)
-  for (const row of redemptions) {
-    const g = group(row)
-    g.redemptions += Number(row.n)
-    g.discount_amount += Number(row.discount ?? 0)
-    g.order_amount += Number(row.order_amount ?? 0)
+    g.claims += row.claims_kept
+    g.redemptions += row.redemptions_kept
+    g.discount_amount += row.discount_kept
+    g.order_amount += row.order_kept
   }
   const name = (v: string | null) => v ?? ''
   return [...groups.values()]
+    .filter((g) => g.claims > 0 || g.redemptions > 0)
     .sort((a, b) => b.claims - a.claims || name(a.channel).localeCompare(name(b.channel)) || name(a.campaign).localeCompare(name(b.campaign)))
     .map((g) => ({ ...g, redemption_rate: ratio(g.redemptions, g.claims) }))
 }
 
-/** Distinct viewers, claimers and redeemers over the days, of one card or of all the merchant's cards. */
-async function peopleOf(ctx: AppContext, merchantId: string, tz: string, cardId: string | undefined, days: LocalDate[]) {
+/** Distinct viewers, claimers and redeemers of a card over the days, from its counters. */
+async function cardPeople(ctx: AppContext, merchantId: string, cardId: string, days: LocalDate[]) {
+  const reach = await cardReach(ctx.database.db, merchantId, cardId, dayKey(days[0]), dayKey(days[days.length - 1]))
+  return { viewers: reach.view, claimers: reach.claim, redeemers: reach.redeem }
+}
+
+/** Distinct viewers, claimers and redeemers over the days across all the merchant's cards (counted from its rows in the range). */
+async function merchantPeople(ctx: AppContext, merchantId: string, tz: string, days: LocalDate[]) {
   const { db } = ctx.database
   const from = dayBounds(days[0], tz).start
   const until = dayBounds(days[days.length - 1], tz).end
-  const viewers = await distinctViewers(db, merchantId, cardId, dayKey(days[0]), dayKey(days[days.length - 1]))
-  return { viewers, ...(await distinctClaimersAndRedeemers(db, merchantId, cardId, from, until)) }
+  const viewers = await distinctViewers(db, merchantId, undefined, dayKey(days[0]), dayKey(days[days.length - 1]))
+  return { viewers, ...(await distinctClaimersAndRedeemers(db, merchantId, undefined, from, until)) }
 }
 
 /** The exposure → claim → redemption funnel: distinct people at each step, of one card or of all. */
 export async function funnel(ctx: AppContext, merchantId: string, tz: string, cardId: string | undefined, range: DayRange) {
   if (cardId !== undefined) await mustBeCard(ctx, merchantId, cardId)
   const days = daysAsked(localDate(ctx.clock.now(), tz), range)
-  const people = await peopleOf(ctx, merchantId, tz, cardId, days)
+  const people = cardId === undefined ? await merchantPeople(ctx, merchantId, tz, days) : await cardPeople(ctx, merchantId, cardId, days)
   return {
     card_id: cardId ?? null,
     from: dayKey(days[0]),
@@ -279,4 +311,79 @@ export async function funnel(ctx: AppContext, merchantId: string, tz: string, ca
       { name: 'redeem' as const, users: people.redeemers },
     ],
   }
+}
+
+// ---- Counting events as they happen (in the event's own transaction) ------------------------------------
+
+/** What of a coupon its events are counted by. */
+export type CouponFacts = Pick<CouponRow, 'merchant_id' | 'card_id' | 'user_id' | 'source' | 'channel_tag' | 'campaign' | 'issued_at'>
+
+const localDay = (instant: number, tz: string) => dayKey(localDate(instant, tz))
+
+function activityKey(coupon: CouponFacts, day: string): ActivityKey {
+  return { merchant_id: coupon.merchant_id, card_id: coupon.card_id, day, channel: coupon.source, channel_tag: coupon.channel_tag ?? '', campaign: coupon.campaign ?? '' }
+}
+
+/** Coupons just issued (one, or a bulk batch), counted in their day of issue: claims and claimers. */
+export async function countIssued(tx: Db, coupons: CouponFacts[], tz: string): Promise<void> {
+  const activity = new Map<string, { key: ActivityKey; changes: { issued: number; claims_kept: number } }>()
+  const people = new Map<string, { key: { merchant_id: string; card_id: string; day: string }; deltas: Map<string, number> }>()
+  for (const coupon of coupons) {
+    const day = localDay(coupon.issued_at, tz)
+    const key = activityKey(coupon, day)
+    const k = JSON.stringify(Object.values(key))
+    const row = activity.get(k) ?? { key, changes: { issued: 0, claims_kept: 0 } }
+    activity.set(k, row)
+    row.changes.issued++
+    row.changes.claims_kept++
+    const pk = `${coupon.card_id}|${day}`
+    const group = people.get(pk) ?? { key: { merchant_id: coupon.merchant_id, card_id: coupon.card_id, day }, deltas: new Map() }
+    people.set(pk, group)
+    group.deltas.set(coupon.user_id, (group.deltas.get(coupon.user_id) ?? 0) + 1)
+  }
+  for (const { key, deltas } of people.values()) await addPersonDays(tx, { ...key, action: 'claim' }, deltas)
+  await addActivity(tx, [...activity.values()])
+}
+
+/** A coupon just voided: a void on the day it happened, and one claim and claimer less on its day of issue. */
+export async function countVoided(tx: Db, coupon: CouponFacts, tz: string, now: number): Promise<void> {
+  const issuedDay = localDay(coupon.issued_at, tz)
+  const voidDay = localDay(now, tz)
+  await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'claim', day: issuedDay }, new Map([[coupon.user_id, -1]]))
+  const rows = voidDay === issuedDay
+    ? [{ key: activityKey(coupon, voidDay), changes: { voided: 1, claims_kept: -1 } }]
+    : [{ key: activityKey(coupon, issuedDay), changes: { claims_kept: -1 } }, { key: activityKey(coupon, voidDay), changes: { voided: 1 } }]
+  await addActivity(tx, rows)
+}
+
+/** The day a redemption counts in, and the figures it adds there (one upsert; the at-once write does the same in its statement). */
+export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string) {
+  const day = localDay(r.redeemed_at, tz)
+  const order = r.order_amount ?? 0
+  return {
+    day,
+    key: activityKey(coupon, day),
+    changes: { redeemed: 1, redemptions_kept: 1, discount_amount: r.discount_amount, order_amount: order, discount_kept: r.discount_amount, order_kept: order },
+  }
+}
+
+/** A redemption just written (where the write was not one statement that counted it itself): redemptions and redeemers. */
+export async function countRedeemed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string): Promise<void> {
+  const { day, key, changes } = redemptionCounts(coupon, r, tz)
+  await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, new Map([[coupon.user_id, 1]]))
+  await addActivity(tx, [{ key, changes }])
+}
+
+/** A redemption just reversed: a reversal on its day, and one redemption and redeemer less on the day of the redemption. */
+export async function countReversed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string, now: number): Promise<void> {
+  const redeemedDay = localDay(r.redeemed_at, tz)
+  const reversedDay = localDay(now, tz)
+  await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day: redeemedDay }, new Map([[coupon.user_id, -1]]))
+  const order = r.order_amount ?? 0
+  const kept = { redemptions_kept: -1, discount_kept: -r.discount_amount, order_kept: -order }
+  const reversal = { reversed: 1, discount_amount: -r.discount_amount, order_amount: -order }
+  const rows = reversedDay === redeemedDay
+    ? [{ key: activityKey(coupon, redeemedDay), changes: { ...kept, ...reversal } }]
+    : [{ key: activityKey(coupon, redeemedDay), changes: kept }, { key: activityKey(coupon, reversedDay), changes: reversal }]
+  await addActivity(tx, rows)
 }

@@ -30,3 +30,54 @@ export interface DailyChannelStatsTable extends DayCounts {
   order_amount: number
   updated_at: number
 }
+
+/**
+ * A card's live counters per local day (merchant zone), issue channel and the coupons' own channel and
+ * campaign tags ('' = untagged), changed in the same transaction as each claim, void, redemption and
+ * reversal. Two views of the same events: by the day each happened (issued, voided, redeemed, reversed and
+ * the net amounts), and what still stands of each day (claims_kept: the day's coupons not voided since;
+ * redemptions_kept: the day's redemptions not reversed since, with their amounts).
+ */
+export interface CardActivityDaysTable {
+  merchant_id: string
+  card_id: string
+  day: string
+  channel: CouponSource
+  channel_tag: string
+  campaign: string
+  issued: number
+  voided: number
+  claims_kept: number
+  redeemed: number
+  reversed: number
+  redemptions_kept: number
+  /** The day's redemptions' discount less that of the day's reversals, integer fen (so is order_amount). */
+  discount_amount: number
+  order_amount: number
+  /** Discount and order amounts of the day's redemptions not reversed since. */
+  discount_kept: number
+  order_kept: number
+}
+
+/** What a person does with a card that the statistics count distinct people of. */
+export type ReachAction = 'view' | 'claim' | 'redeem'
+
+/** How many of a person's coupons claimed on a day still stand (claim), or their redemptions of the day (redeem). */
+export interface CardPersonDaysTable {
+  merchant_id: string
+  card_id: string
+  action: 'claim' | 'redeem'
+  person: string
+  day: string
+  n: number
+}
+
+/** People whose active day `day` follows their active day `prev_day` ('' = none before), see domain/reach.ts. */
+export interface CardReachTable {
+  merchant_id: string
+  card_id: string
+  action: ReachAction
+  day: string
+  prev_day: string
+  people: number
+}

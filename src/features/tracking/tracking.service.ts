@@ -6,6 +6,8 @@ import { AppError, validationFailed } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { cardExists } from '../cards/cards.repository.ts'
 import { addDayView, insertTrackedEvent, noteDayViewer } from './tracking.repository.ts'
+import { addReach, viewerDayNeighbours } from '../stats/stats.repository.ts'
+import { reachOnAdd } from '../../domain/reach.ts'
 
 /** Who looked: the signed-in customer when there is one, else the browser's `Kabao-Device` id (or nobody known). */
 export interface Viewer {
@@ -48,8 +50,11 @@ export async function recordCardView(ctx: AppContext, merchantId: string, tz: st
       props: null,
       occurred_at: now,
     })
-    const newViewer = key !== null && (await noteDayViewer(tx, { merchant_id: merchantId, card_id: cardId, day, viewer: key }))
+    const dayViewer = key === null ? null : { merchant_id: merchantId, card_id: cardId, day, viewer: key }
+    const newViewer = dayViewer !== null && (await noteDayViewer(tx, dayViewer))
     await addDayView(tx, { merchant_id: merchantId, card_id: cardId, day }, newViewer)
+    // A viewer's first view of the card that day links the day to their previous one (distinct viewers over any range).
+    if (dayViewer !== null && newViewer) await addReach(tx, { merchant_id: merchantId, card_id: cardId, action: 'view' }, reachOnAdd(day, await viewerDayNeighbours(tx, dayViewer)))
   })
 }
 

@@ -395,7 +395,7 @@ export async function unavailableWechatCode(ctx: AppContext, caller: WxCaller, p
   const reason = readString(params.reason)
   if (!reason.ok) throw new WxFailure(40097, 'reason')
   if (reason.value !== undefined && reason.value.length > 500) throw new WxFailure(45021, 'reason')
-  await voidCoupon(ctx, caller.principal.merchantId, code, reason.value ?? null)
+  await voidCoupon(ctx, caller.principal.merchantId, caller.principal.merchantTz, code, reason.value ?? null)
   return {}
 }
 

@@ -1,0 +1,195 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { ENGINES, engineOptions } from '../helpers/databases.ts'
+import { cashCard, startTestApp, useTestApp, type TestApp } from '../helpers/app.ts'
+import { expectStatus, merchantApi, type MerchantApi } from '../helpers/merchant-api.ts'
+import { ManualClock } from '../../src/ports/clock.ts'
+import type { Db } from '../../src/db/database.ts'
+import { dayBounds, parseDayKey } from '../../src/domain/analytics.ts'
+import type { LocalDate } from '../../src/domain/time.ts'
+import { backfillMerchantRollUps } from '../../src/db/migrations/0025-card-stats-rollups.ts'
+
+const DAY = 86_400_000
+const ROLLUP_TABLES = ['card_activity_days', 'card_person_days', 'card_reach'] as const
+
+/** A card's figures over local days [from, to] counted straight from the coupons, redemptions and views. */
+async function recount(db: Db, merchantId: string, cardId: string, tz: string, from: string, to: string) {
+  const start = dayBounds(parseDayKey(from) as LocalDate, tz).start
+  const end = dayBounds(parseDayKey(to) as LocalDate, tz).end
+  const n = (row: { n: unknown } | undefined) => Number(row?.n ?? 0)
+  const coupons = db.selectFrom('coupons').where('merchant_id', '=', merchantId).where('card_id', '=', cardId)
+  const redemptions = db
+    .selectFrom('redemptions as r')
+    .innerJoin('coupons as c', (j) => j.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
+    .where('r.merchant_id', '=', merchantId)
+    .where('r.card_id', '=', cardId)
+  const issued = n(await coupons.select((eb) => eb.fn.countAll().as('n')).where('issued_at', '>=', start).where('issued_at', '<', end).executeTakeFirst())
+  const voided = n(await coupons.select((eb) => eb.fn.countAll().as('n')).where('voided_at', '>=', start).where('voided_at', '<', end).executeTakeFirst())
+  const claimers = n(await coupons.select((eb) => eb.fn.count('user_id').distinct().as('n')).where('issued_at', '>=', start).where('issued_at', '<', end).where('state', '!=', 'voided').executeTakeFirst())
+  const made = await redemptions.select(['r.discount_amount', 'r.order_amount', 'r.reversed_at', 'c.user_id']).where('r.redeemed_at', '>=', start).where('r.redeemed_at', '<', end).execute()
+  const undone = await redemptions.select(['r.discount_amount', 'r.order_amount']).where('r.reversed_at', '>=', start).where('r.reversed_at', '<', end).execute()
+  const sum = (rows: { discount_amount: unknown; order_amount: unknown }[], k: 'discount_amount' | 'order_amount') => rows.reduce((s, r) => s + Number(r[k] ?? 0), 0)
+  const viewers = n(await db.selectFrom('card_day_viewers').select((eb) => eb.fn.count('viewer').distinct().as('n')).where('merchant_id', '=', merchantId).where('card_id', '=', cardId).where('day', '>=', from).where('day', '<=', to).executeTakeFirst())
+  const views = n(await db.selectFrom('tracked_events').select((eb) => eb.fn.countAll().as('n')).where('merchant_id', '=', merchantId).where('card_id', '=', cardId).where('event', '=', 'view').where('occurred_at', '>=', start).where('occurred_at', '<', end).executeTakeFirst())
+  return {
+    views,
+    viewers,
+    claims: issued - voided,
+    claimers,
+    redemptions: made.length - undone.length,
+    redeemers: new Set(made.filter((r) => r.reversed_at === null).map((r) => r.user_id)).size,
+    discount_amount: sum(made, 'discount_amount') - sum(undone, 'discount_amount'),
+    order_amount: sum(made, 'order_amount') - sum(undone, 'order_amount'),
+  }
+}
+
+const FIGURES = ['views', 'viewers', 'claims', 'claimers', 'redemptions', 'redeemers', 'discount_amount', 'order_amount'] as const
+
+/** The merchant's roll-up rows that count something, in a stable order. */
+async function rollUpRows(db: Db, merchantId: string) {
+  const activity = (await db.selectFrom('card_activity_days').selectAll().where('merchant_id', '=', merchantId).execute())
+    .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || /^(issued|voided|claims_kept|redeemed|reversed|redemptions_kept|discount_amount|order_amount|discount_kept|order_kept)$/.test(k) ? Number(v) : v])))
+    .filter((r) => Object.entries(r).some(([k, v]) => typeof v === 'number' && k !== 'day' && v !== 0))
+  const people = (await db.selectFrom('card_person_days').selectAll().where('merchant_id', '=', merchantId).execute()).map((r) => ({ ...r, n: Number(r.n) })).filter((r) => r.n !== 0)
+  const reach = (await db.selectFrom('card_reach').selectAll().where('merchant_id', '=', merchantId).execute()).map((r) => ({ ...r, people: Number(r.people) })).filter((r) => r.people !== 0)
+  const sorted = <T>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort()
+  return { activity: sorted(activity), people: sorted(people), reach: sorted(reach) }
+}
+
+/** The roll-ups kept as things happened equal those an upgrade would count afresh from the rows. */
+async function assertRollUpsEqualRecount(db: Db, merchantId: string, tz: string): Promise<void> {
+  const kept = await rollUpRows(db, merchantId)
+  assert.ok(kept.activity.length > 0 && kept.reach.length > 0)
+  for (const table of ROLLUP_TABLES) await db.deleteFrom(table).where('merchant_id', '=', merchantId).execute()
+  await backfillMerchantRollUps(db, merchantId, tz)
+  assert.deepEqual(await rollUpRows(db, merchantId), kept)
+}
+
+for (const engine of ENGINES) {
+  describe(`card statistics roll-ups on ${engine}`, await engineOptions(engine), () => {
+    const clock = new ManualClock('2030-05-01T01:00:00Z') // 09:00 on 1 May in Shanghai
+    const t = useTestApp(engine, { clock })
+    const TZ = 'Asia/Shanghai'
+    let api: MerchantApi
+    let merchantId: string
+    let cardId: string
+    let token: string
+
+    before(async () => {
+      const merchant = await t.merchant('Noodle Bar', TZ)
+      merchantId = merchant.merchantId
+      api = merchantApi(t, merchant.apiKey)
+      cardId = (await api.createCard(cashCard({ stock: 200, get_limit: 10 }))).id
+      token = expectStatus(await api.post(`/v1/cards/${cardId}/claim-links`, {}), 201).token
+    })
+
+    it('equal a recount from the raw rows after days of claims, views, voids, reversals and redemptions again', async () => {
+      const issue = async (user: string, tags: Record<string, string> = {}) => expectStatus(await api.post(`/v1/cards/${cardId}/issue`, { user_id: user, ...tags }), 201)
+      const redeem = async (code: string, order: number) => expectStatus(await api.redeem({ code, order_amount: order }), 201)
+      const reverse = async (id: string) => expectStatus(await api.post(`/v1/redemptions/${id}/reverse`, { reason: 'returned' }), 200)
+      const voidIt = async (code: string) => expectStatus(await api.post(`/v1/coupons/${encodeURIComponent(code)}/void`), 200)
+      const view = async (device: string) => expectStatus(await t.request('GET', `/v1/claim/${token}`, { headers: { 'kabao-device': device } }), 200)
+
+      // 1 May
+      const a1 = await issue('u1', { channel: 'menu', campaign: 'spring' })
+      const a2 = await issue('u1')
+      const b1 = await issue('u2', { channel: 'livestream' })
+      const c1 = await issue('u3')
+      for (const device of ['d1', 'd1', 'd2', 'd3']) await view(device)
+      const ra1 = await redeem(a1.code, 12000)
+      const rb1 = await redeem(b1.code, 30000)
+      // 2 May: a reversal and a void of 1 May's, a new claim and a redemption
+      clock.advance(DAY)
+      await reverse(ra1.id)
+      await voidIt(c1.code)
+      const c2 = await issue('u3', { channel: 'menu', campaign: 'spring' })
+      await redeem(a2.code, 18000)
+      await view('d2')
+      // 3 May: nothing. 4 May: the reversed coupon redeemed again, u2's redemption reversed, a viewer back
+      clock.advance(2 * DAY)
+      const ra1again = await redeem(a1.code, 15000)
+      await reverse(rb1.id)
+      await view('d1')
+      await view('d4')
+      // 5 May: u3's second coupon redeemed, reversed and voided the same day; the coupon redeemed again reversed
+      clock.advance(DAY)
+      const rc2 = await redeem(c2.code, 19000)
+      await reverse(rc2.id)
+      await voidIt(c2.code)
+      await reverse(ra1again.id)
+      await issue('u4')
+
+      for (const [from, to] of [['2030-05-01', '2030-05-05'], ['2030-05-01', '2030-05-01'], ['2030-05-02', '2030-05-04'], ['2030-05-03', '2030-05-03'], ['2030-05-04', '2030-05-05'], ['2030-04-20', '2030-05-02']]) {
+        const got = expectStatus(await api.get(`/v1/stats/cards/${cardId}?from=${from}&to=${to}`), 200)
+        const want = await recount(t.db.database.db, merchantId, cardId, TZ, from, to)
+        assert.deepEqual(Object.fromEntries(FIGURES.map((f) => [f, got[f]])), want, `${from}..${to}`)
+        const funnel = expectStatus(await api.get(`/v1/stats/funnel?card_id=${cardId}&from=${from}&to=${to}`), 200)
+        assert.deepEqual(funnel.steps.map((s: { users: number }) => s.users), [want.viewers, want.claimers, want.redeemers])
+      }
+      const all = expectStatus(await api.get(`/v1/stats/cards/${cardId}?from=2030-05-01&to=2030-05-05`), 200)
+      // Per campaign: what still stands of the range's claims and redemptions.
+      assert.deepEqual(all.by_campaign.map((c: Record<string, unknown>) => [c.channel, c.campaign, c.claims, c.redemptions, c.discount_amount]), [
+        [null, null, 2, 1, 2000],
+        ['livestream', null, 1, 0, 0],
+        ['menu', 'spring', 1, 0, 0],
+      ])
+      await assertRollUpsEqualRecount(t.db.database.db, merchantId, TZ)
+      // Counted afresh, the answers stay the same.
+      assert.deepEqual(expectStatus(await api.get(`/v1/stats/cards/${cardId}?from=2030-05-01&to=2030-05-05`), 200), all)
+    })
+  })
+
+  describe(`card statistics roll-ups under parallel requests on ${engine}`, await engineOptions(engine), () => {
+    let t: TestApp
+    let base: string
+    let key: string
+    let merchantId: string
+    const TZ = 'Asia/Shanghai'
+    before(async () => {
+      t = await startTestApp(engine, { sqliteFile: true })
+      base = await t.listen()
+      const merchant = await t.merchant('Busy Bakery', TZ)
+      merchantId = merchant.merchantId
+      key = merchant.apiKey
+    })
+    after(() => t?.close())
+
+    const send = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) })
+      const text = await res.text()
+      return { status: res.status, body: text ? JSON.parse(text) : undefined }
+    }
+
+    it('stay exact when many claims, redemptions, reversals and views arrive at once', async () => {
+      const card = await send('POST', '/v1/cards', cashCard({ stock: 1000, get_limit: 10 }))
+      assert.equal(card.status, 201)
+      const cardId = card.body.id
+      const link = await send('POST', `/v1/cards/${cardId}/claim-links`, {})
+      // 40 claims at once by 8 customers (5 each), over two channel tags.
+      const issued = await Promise.all(Array.from({ length: 40 }, (_, i) => send('POST', `/v1/cards/${cardId}/issue`, { user_id: `p${i % 8}`, ...(i % 2 ? { channel: 'menu' } : {}) })))
+      assert.deepEqual(issued.map((r) => r.status), Array(40).fill(201))
+      // 30 redemptions at once (customers p0..p5), and 24 views by 6 devices at once.
+      const owners = issued.map((r, i) => ({ code: r.body.code as string, user: `p${i % 8}` })).filter((o) => Number(o.user.slice(1)) < 6)
+      const codes = owners.map((o) => o.code)
+      const [redeemed] = await Promise.all([
+        Promise.all(codes.map((code) => send('POST', '/v1/redemptions', { code, order_amount: 10000 }))),
+        Promise.all(Array.from({ length: 24 }, (_, i) => fetch(`${base}/v1/claim/${link.body.token}`, { headers: { 'kabao-device': `dev-${i % 6}` } }).then((r) => r.text()))),
+      ])
+      assert.deepEqual(redeemed.map((r) => r.status), Array(30).fill(201))
+      // Every redemption of p0 and p1 reversed at once: they are redeemers no more.
+      const toReverse = redeemed.filter((_, i) => ['p0', 'p1'].includes(owners[i].user))
+      const reversed = await Promise.all(toReverse.map((r) => send('POST', `/v1/redemptions/${r.body.id}/reverse`, {})))
+      assert.deepEqual(reversed.map((r) => r.status), Array(toReverse.length).fill(200))
+
+      const stats = await send('GET', `/v1/stats/cards/${cardId}`)
+      assert.equal(stats.status, 200)
+      const { views, viewers, claims, claimers, redemptions, redeemers, discount_amount, order_amount } = stats.body
+      assert.deepEqual(
+        { views, viewers, claims, claimers, redemptions, redeemers, discount_amount, order_amount },
+        { views: 24, viewers: 6, claims: 40, claimers: 8, redemptions: 20, redeemers: 4, discount_amount: 20 * 2000, order_amount: 20 * 10000 },
+      )
+      assert.deepEqual(stats.body, { ...stats.body, ...(await recount(t.db.database.db, merchantId, cardId, TZ, stats.body.from, stats.body.to)) })
+      await assertRollUpsEqualRecount(t.db.database.db, merchantId, TZ)
+    })
+  })
+}
