@@ -126,10 +126,13 @@ describe('risk control in a browser', () => {
     assert.ok(await confirmation.isVisible(), 'still asking, and the clerk is still signed in')
     await screenshot(page, 'risk-02-pos-confirmation-refused')
 
-    // A clerk cannot confirm, not even another one.
+    // A clerk cannot confirm, not even another one. The refusal is on screen from the last try already:
+    // wait for this try's answer, so that the next one is not sent while it is under way.
     await page.getByLabel('店长账号').fill(CLERK.login)
     await page.getByLabel('店长密码').fill(CLERK.password)
+    const answered = page.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname === '/v1/redemptions')
     await page.getByRole('button', { name: '确认核销' }).click()
+    assert.equal((await answered).status(), 403, "a clerk may not confirm")
     await page.getByText('账号或密码错误，或此账号无权确认').waitFor()
 
     await page.getByLabel('店长账号').fill(MANAGER.login)
