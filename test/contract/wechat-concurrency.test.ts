@@ -1,33 +1,15 @@
-import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
-import { ENGINES, createTestDatabase, engineOptions, type TestDatabase } from '../helpers/databases.ts'
-import { startTestApp, type TestApp } from '../helpers/app.ts'
-import { kabaoEnv, runCli, startServers, stopServers, type ServerProcess } from '../helpers/server-process.ts'
-import type { Db } from '../../src/db/database.ts'
+import { count, describeWechatRaces, wx, type WxRace } from '../helpers/wechat-races.ts'
 
 // WX-7: the contract's concurrency guarantees hold through the WeChat-compatible facade, with real
 // parallel HTTP requests to one server, and on PostgreSQL to two server processes sharing the database.
-
-interface WxTarget {
-  bases: string[]
-  token: string
-  db: Db
-}
-
-async function wx(target: WxTarget, i: number, path: string, body: unknown): Promise<{ errcode: number; [k: string]: any }> {
-  const res = await fetch(`${target.bases[i % target.bases.length]}${path}?access_token=${target.token}`, { method: 'POST', body: JSON.stringify(body) })
-  assert.equal(res.status, 200)
-  return (await res.json()) as { errcode: number }
-}
-
-const count = (answers: { errcode: number }[]) => answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a.errcode]: (acc[a.errcode] ?? 0) + 1 }), {})
 
 const card = (stock: number) => ({
   card: { card_type: 'CASH', cash: { base_info: { title: '立减20元', notice: 'Show the code', date_info: { type: 'DATE_TYPE_FIX_TERM', fixed_term: 7 }, sku: { quantity: stock } }, reduce_cost: 2000, least_cost: 10000 } },
 })
 
-const RACES: { name: string; run(target: WxTarget): Promise<void> }[] = [
+const RACES: WxRace[] = [
   {
     name: 'N parallel kabao/card/issue on stock K: exactly K errcode 0, the rest 45031, stock 0',
     async run(target) {
@@ -69,53 +51,14 @@ const RACES: { name: string; run(target: WxTarget): Promise<void> }[] = [
   },
 ]
 
-for (const engine of ENGINES) {
-  describe(`WeChat-compatible API under parallel requests on ${engine}`, await engineOptions(engine), () => {
-    let t: TestApp
-    let target: WxTarget
-    before(async () => {
-      t = await startTestApp(engine, { sqliteFile: true })
-      const base = await t.listen()
-      const { apiKey } = await t.merchant()
-      const app = await t.request('POST', '/v1/wechat-apps', { key: apiKey, body: {} })
-      const token = (await t.request('GET', `/cgi-bin/token?grant_type=client_credential&appid=${app.body.appid}&secret=${app.body.secret}`)).body.access_token
-      target = { bases: [base], token, db: t.db.database.db }
-    })
-    after(() => t?.close())
-
-    for (const race of RACES) it(race.name, () => race.run(target))
-  })
-}
-
-const postgres = await engineOptions('postgres')
-describe('WeChat-compatible API on two server processes sharing one PostgreSQL', postgres, () => {
-  let database: TestDatabase
-  let servers: ServerProcess[] = []
-  let target: WxTarget
-  before(async () => {
-    if (postgres.skip) return
-    database = await createTestDatabase('postgres', { migrate: false })
-    const env = kabaoEnv(database.url)
-    const merchant = await runCli(['merchant', 'create', '--name', 'Two Tills', '--json'], env)
-    assert.equal(merchant.code, 0, merchant.stderr)
-    const made = await runCli(['wechat-app', 'create', '--merchant', JSON.parse(merchant.stdout).merchant_id, '--json'], env)
-    assert.equal(made.code, 0, made.stderr)
-    const { appid, secret } = JSON.parse(made.stdout)
-    servers = await startServers(2, env)
-    // The token comes from the first process; every race sends to both.
-    const token = ((await (await fetch(`${servers[0].base}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).json()) as { access_token: string }).access_token
-    target = { bases: servers.map((s) => s.base), token, db: database.database.db }
-  })
-  after(async () => {
-    await stopServers(servers)
-    await database?.drop()
-  })
-
-  it('a token fetched from one process works on the other', async () => {
-    const answer = await wx({ ...target, bases: [servers[1].base] }, 0, '/card/batchget', { offset: 0, count: 10 })
-    assert.equal(answer.errcode, 0, JSON.stringify(answer))
-    assert.equal((await wx({ ...target, bases: [servers[1].base], token: 'garbage' }, 0, '/card/batchget', {})).errcode, 40001)
-  })
-
-  for (const race of RACES) it(race.name, () => race.run(target))
-})
+await describeWechatRaces('WeChat-compatible API', RACES, [
+  {
+    name: 'a token fetched from one process works on the other',
+    async run(target) {
+      const other = { ...target, bases: [target.bases[1]] }
+      const answer = await wx(other, 0, '/card/batchget', { offset: 0, count: 10 })
+      assert.equal(answer.errcode, 0, JSON.stringify(answer))
+      assert.equal((await wx({ ...other, token: 'garbage' }, 0, '/card/batchget', {})).errcode, 40001)
+    },
+  },
+])
