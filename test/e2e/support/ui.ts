@@ -14,4 +14,13 @@ export async function assertAccessible(page: Page, name: string): Promise<void> 
 export async function choose(page: Page, label: string, option: string): Promise<void> {
   await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: label, exact: true }) }).click()
   await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+  // The dropdown fades out and intercepts clicks until it has (a multiple select stays open: close it),
+  // so the next click does not land on it on a loaded machine.
+  const dropdown = page.locator('.el-select-dropdown:visible')
+  try {
+    await dropdown.first().waitFor({ state: 'hidden', timeout: 2000 })
+  } catch {
+    await page.keyboard.press('Escape')
+    await dropdown.first().waitFor({ state: 'hidden' })
+  }
 }
