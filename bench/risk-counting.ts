@@ -13,14 +13,14 @@ import { DatabaseSync, StatementSync } from 'node:sqlite'
 import pg from 'pg'
 import { createSecrets } from '../src/ports/secrets.ts'
 import { createMerchant } from '../src/features/merchants/merchants.service.ts'
-import { systemClock } from '../src/ports/clock.ts'
-import { MemoryNotifier } from '../src/ports/notifier.ts'
+
+
 import { changeRiskRules, judgeRisk } from '../src/features/risk/risk.service.ts'
 import { createRedisRiskCounters } from '../src/ports/risk-counters.ts'
 import { RISK_RULE_NAMES } from '../src/domain/risk.ts'
 import type { AppContext } from '../src/app-context.ts'
 import { createTestDatabase, postgresAvailable } from '../test/helpers/databases.ts'
-import { TEST_SECRET_KEY } from '../test/helpers/app.ts'
+import { TEST_SECRET_KEY, testContext } from '../test/helpers/app.ts'
 
 const { values } = parseArgs({ options: { engine: { type: 'string', multiple: true }, hits: { type: 'string', default: '20000' }, redis: { type: 'boolean' } } })
 const HITS = Number(values.hits)
@@ -74,7 +74,7 @@ for (const engine of (values.engine ?? ['sqlite', 'postgres']) as ('sqlite' | 'p
   const { database } = test
   const riskCounters = values.redis ? createRedisRiskCounters({ redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: `bench-${randomBytes(4).toString('hex')}` }) : undefined
   await riskCounters?.ready(1000)
-  const ctx: AppContext = { database, clock: systemClock, secrets, notifier: new MemoryNotifier(), publicUrl: 'http://kabao.test', allowPrivateWebhookDestinations: true, riskCounters }
+  const ctx = testContext(database, { secrets, riskCounters })
   try {
     const { merchant_id: merchantId } = await createMerchant(ctx, { name: 'Bench' })
     const where = values.redis ? 'Redis' : engine

@@ -4,19 +4,9 @@ import {
   CODE_ALPHABET, CODE_LENGTH, CODE_RANDOM_BYTES, CODE_RANDOM_CHARS, LEGACY_CHECK_ALPHABET, LEGACY_CODE_LENGTH, LEGACY_CODE_RANDOM_CHARS,
   checkCharacter, codeFormat, codeFromRandomBytes, formatCodeForDisplay, isWellFormedCode, legacyCheck, normalizeCode,
 } from './codes.ts'
+import { seededBytes } from './fixtures.ts'
 
-// Deterministic "random" bytes so failures reproduce (the domain never draws randomness itself).
-function bytesFrom(seed: number): Uint8Array {
-  const out = new Uint8Array(CODE_RANDOM_BYTES)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < out.length; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
+const bytesFrom = (seed: number) => seededBytes(seed, CODE_RANDOM_BYTES)
 const sampleCodes = Array.from({ length: 60 }, (_, i) => codeFromRandomBytes(bytesFrom(i + 1)))
 /** Codes as issued before: 13 random characters and Crockford's mod-37 check symbol. */
 const legacyCodes = sampleCodes.map((code) => code.slice(0, LEGACY_CODE_RANDOM_CHARS) + legacyCheck(code.slice(0, LEGACY_CODE_RANDOM_CHARS)))

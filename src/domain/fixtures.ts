@@ -40,3 +40,16 @@ export function termsOfType(type: CardTerms['type'], overrides: Partial<CardTerm
     case 'general_coupon': return cashTerms({ ...none, type, default_detail: 'Free delivery', ...overrides })
   }
 }
+
+/** Deterministic "random" bytes (xorshift32 from a seed), so failures reproduce: the domain never draws randomness itself. */
+export function seededBytes(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < out.length; i++) {
+    x ^= x << 13; x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5; x >>>= 0
+    out[i] = x & 0xff
+  }
+  return out
+}

@@ -3,20 +3,11 @@ import assert from 'node:assert/strict'
 import {
   NUMERIC_CODE_LENGTH, NUMERIC_RANDOM_BYTES, NUMERIC_RANDOM_DIGITS, checkDigit, codeFormat, hasValidCheckDigit, isWellFormedCode, normalizeCode, numericCodeFromRandomBytes,
 } from './codes.ts'
+import { seededBytes } from './fixtures.ts'
 
 // Numeric codes (`code_format: numeric`): 19 random digits and a Damm check digit.
 
-function bytesFrom(seed: number, length = NUMERIC_RANDOM_BYTES): Uint8Array {
-  const out = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < out.length; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
+const bytesFrom = (seed: number, length = NUMERIC_RANDOM_BYTES) => seededBytes(seed, length)
 const codes = Array.from({ length: 200 }, (_, i) => numericCodeFromRandomBytes(bytesFrom(i + 1)) as string)
 
 test('a numeric code is 20 digits, the first not 0, with at least 60 random bits', () => {

@@ -124,6 +124,48 @@ export interface CardFromWechat {
   permanent: boolean
 }
 
+/** What every card type's `base_info` carries: the title, the face's texts, its colour and `sku.quantity` (custom codes refused). */
+export interface WechatFace {
+  title: string
+  subtitle: string | null
+  notice: string | null
+  description: string | null
+  logo_url: string | null
+  color: string | null
+  quantity: number
+}
+
+export function faceOf(base: Record<string, unknown>): { ok: true; value: WechatFace } | Fail {
+  const title = readString(base.title)
+  if (!title.ok) return fail(40097, 'title')
+  if (title.value === undefined) return fail(41011, 'title')
+  if ([...title.value].length > 27) return fail(45021, 'title')
+  const texts: Record<string, string | undefined> = {}
+  for (const [field, max] of [['sub_title', 54], ['notice', 300], ['description', 4000], ['logo_url', 2048]] as const) {
+    const v = readString(base[field])
+    if (!v.ok) return fail(40097, field)
+    if (v.value !== undefined && [...v.value].length > max) return fail(45021, field)
+    texts[field] = v.value
+  }
+  const custom = readBool(base.use_custom_code)
+  if (!custom.ok) return fail(40097, 'use_custom_code')
+  if (custom.value) return fail(43009, 'use_custom_code')
+  const color = colorOf(base.color)
+  if (!color.ok) return color
+  const sku = readObject(base.sku)
+  if (!sku.ok) return fail(40097, 'sku')
+  const quantity = readInt(sku.value?.quantity, 0, 1_000_000_000)
+  if (!quantity.ok) return fail(40097, 'sku.quantity')
+  if (quantity.value === undefined) return fail(41011, 'sku.quantity')
+  return {
+    ok: true,
+    value: {
+      title: title.value, subtitle: texts.sub_title ?? null, notice: texts.notice ?? null, description: texts.description ?? null,
+      logo_url: texts.logo_url ?? null, color: color.value ?? null, quantity: quantity.value,
+    },
+  }
+}
+
 /** A `card/create` body's `card` as a native card. */
 export function cardFromWechat(card: Record<string, unknown>, now: number): CardFromWechat | Fail | CardTypeRead {
   const typed = readCardType(card)
@@ -134,32 +176,14 @@ export function cardFromWechat(card: Record<string, unknown>, now: number): Card
   const base = baseRead.value
   const advanced = readObject(body.advanced_info)
   if (!advanced.ok) return fail(40097, 'advanced_info')
-  const title = readString(base.title)
-  if (!title.ok) return fail(40097, 'title')
-  if (title.value === undefined) return fail(41011, 'title')
-  if ([...title.value].length > 27) return fail(45021, 'title')
-  const texts: Record<string, string | undefined> = {}
-  for (const field of ['sub_title', 'notice', 'description', 'logo_url']) {
-    const v = readString(base[field])
-    if (!v.ok) return fail(40097, field)
-    texts[field] = v.value
-  }
-  const custom = readBool(base.use_custom_code)
-  if (!custom.ok) return fail(40097, 'use_custom_code')
-  if (custom.value) return fail(43009, 'use_custom_code')
-  const color = colorOf(base.color)
-  if (!color.ok) return color
+  const face = faceOf(base)
+  if (!face.ok) return face
   const codeName = readString(base.code_type)
   if (!codeName.ok) return fail(40097, 'code_type')
   const codeType = codeName.value === undefined ? 'qrcode' : CODE_TYPES[codeName.value.toUpperCase()]
   if (!codeType) return fail(40097, 'code_type')
   const validity = validityOf(base.date_info, now)
   if (!validity.ok) return validity
-  const sku = readObject(base.sku)
-  if (!sku.ok) return fail(40097, 'sku')
-  const quantity = readInt(sku.value?.quantity, 0, 1_000_000_000)
-  if (!quantity.ok) return fail(40097, 'sku.quantity')
-  if (quantity.value === undefined) return fail(41011, 'sku.quantity')
   const getLimit = readInt(base.get_limit, 1, 10_000)
   if (!getLimit.ok) return fail(40097, 'get_limit')
   const share = readBool(base.can_share)
@@ -172,13 +196,13 @@ export function cardFromWechat(card: Record<string, unknown>, now: number): Card
 
   const draft: NativeCardDraft = {
     type,
-    title: title.value,
-    subtitle: texts.sub_title ?? null,
-    color: color.value ?? null,
-    logo_url: texts.logo_url ?? null,
-    ...(texts.notice !== undefined ? { notice: texts.notice } : {}),
-    description: texts.description ?? null,
-    stock: quantity.value,
+    title: face.value.title,
+    subtitle: face.value.subtitle,
+    color: face.value.color,
+    logo_url: face.value.logo_url,
+    ...(face.value.notice !== null ? { notice: face.value.notice } : {}),
+    description: face.value.description,
+    stock: face.value.quantity,
     get_limit: getLimit.value ?? 50,
     code_type: codeType,
     validity: validity.value,

@@ -2,7 +2,7 @@
 // the facade's service runs the native member-card, points and stored-value services with what comes out.
 import type { MemberCardTerms, Profile } from './member-card-rules.ts'
 import type { WxErrcode } from './wechat-errcodes.ts'
-import { colorOf, type Fail } from './wechat-cards.ts'
+import { faceOf, type Fail } from './wechat-cards.ts'
 import { present, readBool, readInt, readObject, readString } from './wechat-parse.ts'
 
 const fail = (errcode: WxErrcode, detail: string): Fail => ({ ok: false, errcode, detail })
@@ -46,27 +46,8 @@ export function memberCardFromWechat(card: Record<string, unknown>): MemberCardF
   const baseRead = readObject(member.base_info)
   if (!baseRead.ok || baseRead.value === undefined) return fail(41011, 'base_info')
   const base = baseRead.value
-  const title = readString(base.title)
-  if (!title.ok) return fail(40097, 'title')
-  if (title.value === undefined) return fail(41011, 'title')
-  if ([...title.value].length > 27) return fail(45021, 'title')
-  const texts: Record<string, string | undefined> = {}
-  for (const [field, max] of [['sub_title', 54], ['notice', 300], ['description', 4000], ['logo_url', 2048]] as const) {
-    const v = readString(base[field])
-    if (!v.ok) return fail(40097, field)
-    if (v.value !== undefined && [...v.value].length > max) return fail(45021, field)
-    texts[field] = v.value
-  }
-  const custom = readBool(base.use_custom_code)
-  if (!custom.ok) return fail(40097, 'use_custom_code')
-  if (custom.value) return fail(43009, 'use_custom_code')
-  const color = colorOf(base.color)
-  if (!color.ok) return color
-  const sku = readObject(base.sku)
-  if (!sku.ok) return fail(40097, 'sku')
-  const quantity = readInt(sku.value?.quantity, 0, 1_000_000_000)
-  if (!quantity.ok) return fail(40097, 'sku.quantity')
-  if (quantity.value === undefined) return fail(41011, 'sku.quantity')
+  const face = faceOf(base)
+  if (!face.ok) return face
   const bonus = readBool(member.supply_bonus)
   const balance = readBool(member.supply_balance)
   const auto = readBool(member.auto_activate)
@@ -80,18 +61,18 @@ export function memberCardFromWechat(card: Record<string, unknown>): MemberCardF
   return {
     ok: true,
     draft: {
-      title: title.value,
-      subtitle: texts.sub_title ?? null,
-      color: color.value ?? null,
-      logo_url: texts.logo_url ?? null,
-      notice: texts.notice ?? null,
-      description: texts.description ?? null,
+      title: face.value.title,
+      subtitle: face.value.subtitle,
+      color: face.value.color,
+      logo_url: face.value.logo_url,
+      notice: face.value.notice,
+      description: face.value.description,
       levels: [{ name: WX_MEMBER_LEVEL, min_growth: 0, perks: prerogative.value ? [prerogative.value] : [] }],
       // supply_bonus: points earned on spending at the native default rate (1 per ¥1); without it none are earned.
       points_rules: { per_yuan: earning, sign_in: 0, profile_completed: 0, referral: 0 },
       stored_value: { enabled: balance.value === true },
     },
-    quantity: quantity.value,
+    quantity: face.value.quantity,
     autoActivate: auto.value === true,
   }
 }

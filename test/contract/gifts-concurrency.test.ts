@@ -1,14 +1,14 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, createTestDatabase, engineOptions, type TestDatabase } from '../helpers/databases.ts'
-import { startTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/app.ts'
+import { startTestApp, type TestApp, testContext } from '../helpers/app.ts'
 import { kabaoEnv, runCli, startServers, stopServers, type ServerProcess } from '../helpers/server-process.ts'
 import { GIFT_RACES, type GiftTarget } from '../helpers/gift-races.ts'
 import { returnExpiredGifts } from '../../src/jobs/return-expired-gifts.job.ts'
-import type { AppContext } from '../../src/app-context.ts'
-import { systemClock } from '../../src/ports/clock.ts'
-import { MemoryNotifier } from '../../src/ports/notifier.ts'
-import { createSecrets } from '../../src/ports/secrets.ts'
+
+
+
+
 
 // The gift guarantees with real parallel HTTP requests: one server on each engine (SQLite file-backed as in
 // production), then two `kabao serve` processes on one PostgreSQL database, the return job running from
@@ -38,15 +38,7 @@ describe('gift races across two server processes on one postgres database', awai
     servers = await startServers(2, env)
     const cli = await runCli(['merchant', 'create', '--name', 'Two Tills', '--json'], env)
     assert.equal(cli.code, 0, cli.stderr)
-    const ctx: AppContext = {
-      database: database.database,
-      clock: systemClock,
-      secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')),
-      notifier: new MemoryNotifier(),
-      publicUrl: 'http://kabao.test',
-      allowPrivateWebhookDestinations: true,
-      production: false,
-    }
+    const ctx = testContext(database.database)
     target = { bases: servers.map((s) => s.base), key: JSON.parse(cli.stdout).api_key, db: database.database.db, returnGifts: (now) => returnExpiredGifts.run(ctx, now) }
   })
   after(async () => {

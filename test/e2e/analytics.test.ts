@@ -6,15 +6,11 @@
  * rows, the programme funnel and top cards, the RFM segments and member figures, the experiment's
  * variants, p-value and leader; the CSV links answer CSV. Screenshots in test-artifacts/e2e/analytics-*.png.
  */
-import { describe, it, before, after, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
-import { ensureWebBuilt } from './support/web-build.ts'
-import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import type { Locator, Page } from 'playwright-core'
+import { screenshot } from './support/browser.ts'
+import { browserSuite, setUpMerchant, type StaffApi } from './support/suite.ts'
 import { assertAccessible, choose } from './support/ui.ts'
 
 const OWNER = { login: 'owner@stats.example', password: 'owner-password-1' }
@@ -32,31 +28,88 @@ async function rowsOf(table: Locator): Promise<string[][]> {
 }
 
 describe('the analytics pages in a browser', () => {
-  let server: ServerProcess
-  let browser: Browser
-  let dataDir: string
-  const contexts: BrowserContext[] = []
-  const watches = new Map<Page, ConsoleWatch>()
-  let call: (method: string, url: string, body?: unknown, headers?: Record<string, string>) => Promise<any>
+  let call: StaffApi['call']
   const ids = { card: '', storeId: '', memberCard: '', experiment: '', giftCard: '', variants: [] as string[] }
   const titles: Record<string, string> = {}
+  const suite = browserSuite({
+    name: 'analytics',
+    setUp: async () => {
+      ;({ call } = await setUpMerchant(suite.server.base, '数据咖啡', OWNER))
+      ids.storeId = (await call('POST', '/v1/stores', { name: '徐汇店' })).id
+      const cash = (title: string, reduce: number) => ({ type: 'cash', title, notice: '结账时出示', reduce_cost: reduce, least_cost: 10000, stock: 500, get_limit: 5, validity: { type: 'fixed_term', days: 30 } })
+      const card = await call('POST', '/v1/cards', cash('满100减20', 2000))
+      ids.card = card.id
+      titles[card.id] = card.title
+
+      // Five devices open the claim page, one of them three times: 7 views, 5 viewers.
+      const link = await call('POST', `/v1/cards/${card.id}/claim-links`, { channel: 'livestream', campaign: 'double11' })
+      for (const [device, times] of [['device-aaaa-01', 3], ['device-bbbb-02', 1], ['device-cccc-03', 1], ['device-dddd-04', 1], ['device-eeee-05', 1]] as const) {
+        for (let i = 0; i < times; i++) {
+          const res = await fetch(`${suite.server.base}/v1/claim/${link.token}`, { headers: { 'kabao-device': device } })
+          assert.equal(res.status, 200)
+        }
+      }
+      // Three claims through the tagged link, two issued by the API (one tagged), two redemptions.
+      for (const [i, user] of ['guest-1', 'guest-2', 'guest-3'].entries()) {
+        const res = await fetch(`${suite.server.base}/v1/claim/${link.token}`, { method: 'POST', headers: { authorization: `Bearer ${await walletToken(user)}`, 'kabao-device': `claim-device-${i}` } })
+        assert.equal(res.status, 201, await res.text())
+      }
+      await call('POST', `/v1/cards/${card.id}/issue`, { user_id: 'guest-4', channel: 'menu', campaign: 'lunch' })
+      await call('POST', `/v1/cards/${card.id}/issue`, { user_id: 'guest-5' })
+      await redeem(await codeOf('guest-1', card.id), 12_800)
+      await redeem(await codeOf('guest-4', card.id), 15_000)
+
+      // Members with orders: high value (3 orders, ¥600), potential (1 order, ¥800), promising (1 order, ¥10), two without orders.
+      const memberCard = await call('POST', '/v1/member-cards', {
+        title: '咖啡会员',
+        color: '#8a6d3b',
+        levels: [{ name: '普通会员', min_growth: 0 }],
+        stored_value: { enabled: false },
+      })
+      ids.memberCard = memberCard.id
+      const members: Record<string, any> = {}
+      for (const who of ['m-a', 'm-b', 'm-c', 'm-d', 'm-e']) members[who] = await call('POST', `/v1/member-cards/${memberCard.id}/members`, { user_id: who })
+      let ref = 0
+      const buy = (who: string, amount: number) => call('POST', `/v1/members/${members[who].id}/orders`, { order_ref: `o-${++ref}`, order_amount: amount })
+      for (let i = 0; i < 3; i++) await buy('m-a', 20_000)
+      await buy('m-b', 80_000)
+      await buy('m-c', 1_000)
+      // Two of the card's redeemers gave a profile with consent on another member card: a woman born in 1996, a man born in 1970.
+      const profiled = await call('POST', '/v1/member-cards', {
+        title: '资料会员卡',
+        levels: [{ name: '普通会员', min_growth: 0 }],
+        profile_fields: { gender: 'optional', birthday: 'optional' },
+        stored_value: { enabled: false },
+      })
+      await call('POST', `/v1/member-cards/${profiled.id}/members`, { user_id: 'guest-1', profile: { gender: 'female', birthday: '1996-01-15' } })
+      await call('POST', `/v1/member-cards/${profiled.id}/members`, { user_id: 'guest-4', profile: { gender: 'male', birthday: '1970-05-05' } })
+      const gift = await call('POST', '/v1/cards', cash('会员回馈券', 500))
+      ids.giftCard = gift.id
+      titles[gift.id] = gift.title
+
+      // An A/B test of two cards: everyone who gets the first variant redeems, nobody with the second.
+      const b = await call('POST', '/v1/cards', cash('满100减10', 1000))
+      const c = await call('POST', '/v1/cards', cash('满100减30', 3000))
+      titles[b.id] = b.title
+      titles[c.id] = c.title
+      const experiment = await call('POST', '/v1/experiments', { name: '减10还是减30', variants: [{ card_id: b.id, weight: 1 }, { card_id: c.id, weight: 1 }] })
+      ids.experiment = experiment.id
+      ids.variants = [b.id, c.id]
+      for (let i = 0; i < 24; i++) {
+        const token = await walletToken(`ab-${i}`)
+        const shown = await (await fetch(`${suite.server.base}/v1/claim/${experiment.token}`, { headers: { authorization: `Bearer ${token}` } })).json()
+        const claimed = await fetch(`${suite.server.base}/v1/claim/${experiment.token}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'kabao-device': `ab-device-${i}` } })
+        assert.equal(claimed.status, 201, await claimed.text())
+        if (shown.card.id === b.id) await redeem(await codeOf(`ab-${i}`, b.id), 20_000)
+      }
+    },
+  })
+  const { assertNoConsoleErrors } = suite
 
   async function signedInPage(target: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', acceptDownloads: true })
-    contexts.push(context)
-    const page = await context.newPage()
-    page.setDefaultTimeout(20_000)
-    watches.set(page, watchConsole(page))
-    await page.goto(`${server.base}/console/login?redirect=${encodeURIComponent(target)}`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
-    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL((url) => url.pathname === `/console${target.split('?')[0]}`)
+    const page = await suite.openPage({ width: 1440, height: 900 }, { acceptDownloads: true })
+    await suite.signIn(page, OWNER, target)
     return page
-  }
-
-  function assertNoConsoleErrors(page: Page): void {
-    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
   }
 
   /** A CSV link of the page, fetched as the browser would with the staff session. */
@@ -75,109 +128,6 @@ describe('the analytics pages in a browser', () => {
   const walletToken = async (userId: string) => (await call('POST', '/v1/wallet-tokens', { user_id: userId })).token as string
   const codeOf = async (userId: string, cardId: string) => (await call('GET', `/v1/users/${userId}/coupons`)).data.find((c: any) => c.card_id === cardId).code as string
   const redeem = (code: string, orderAmount: number) => call('POST', '/v1/redemptions', { code, order_amount: orderAmount, store_id: ids.storeId })
-
-  before(async () => {
-    await ensureWebBuilt()
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-analytics-'))
-    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`))
-    browser = await launchBrowser()
-    const first = await fetch(`${server.base}/v1/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ merchant_name: '数据咖啡', login: OWNER.login, password: OWNER.password }),
-    })
-    assert.equal(first.status, 201, await first.clone().text())
-    const cookie = first.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
-    const { csrf_token } = (await first.json()) as { csrf_token: string }
-    call = async (method, url, body, headers = {}) => {
-      const res = await fetch(`${server.base}${url}`, {
-        method,
-        headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json', ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${await res.clone().text()}`)
-      return res.status === 204 ? null : res.json()
-    }
-    ids.storeId = (await call('POST', '/v1/stores', { name: '徐汇店' })).id
-    const cash = (title: string, reduce: number) => ({ type: 'cash', title, notice: '结账时出示', reduce_cost: reduce, least_cost: 10000, stock: 500, get_limit: 5, validity: { type: 'fixed_term', days: 30 } })
-    const card = await call('POST', '/v1/cards', cash('满100减20', 2000))
-    ids.card = card.id
-    titles[card.id] = card.title
-
-    // Five devices open the claim page, one of them three times: 7 views, 5 viewers.
-    const link = await call('POST', `/v1/cards/${card.id}/claim-links`, { channel: 'livestream', campaign: 'double11' })
-    for (const [device, times] of [['device-aaaa-01', 3], ['device-bbbb-02', 1], ['device-cccc-03', 1], ['device-dddd-04', 1], ['device-eeee-05', 1]] as const) {
-      for (let i = 0; i < times; i++) {
-        const res = await fetch(`${server.base}/v1/claim/${link.token}`, { headers: { 'kabao-device': device } })
-        assert.equal(res.status, 200)
-      }
-    }
-    // Three claims through the tagged link, two issued by the API (one tagged), two redemptions.
-    for (const [i, user] of ['guest-1', 'guest-2', 'guest-3'].entries()) {
-      const res = await fetch(`${server.base}/v1/claim/${link.token}`, { method: 'POST', headers: { authorization: `Bearer ${await walletToken(user)}`, 'kabao-device': `claim-device-${i}` } })
-      assert.equal(res.status, 201, await res.text())
-    }
-    await call('POST', `/v1/cards/${card.id}/issue`, { user_id: 'guest-4', channel: 'menu', campaign: 'lunch' })
-    await call('POST', `/v1/cards/${card.id}/issue`, { user_id: 'guest-5' })
-    await redeem(await codeOf('guest-1', card.id), 12_800)
-    await redeem(await codeOf('guest-4', card.id), 15_000)
-
-    // Members with orders: high value (3 orders, ¥600), potential (1 order, ¥800), promising (1 order, ¥10), two without orders.
-    const memberCard = await call('POST', '/v1/member-cards', {
-      title: '咖啡会员',
-      color: '#8a6d3b',
-      levels: [{ name: '普通会员', min_growth: 0 }],
-      stored_value: { enabled: false },
-    })
-    ids.memberCard = memberCard.id
-    const members: Record<string, any> = {}
-    for (const who of ['m-a', 'm-b', 'm-c', 'm-d', 'm-e']) members[who] = await call('POST', `/v1/member-cards/${memberCard.id}/members`, { user_id: who })
-    let ref = 0
-    const buy = (who: string, amount: number) => call('POST', `/v1/members/${members[who].id}/orders`, { order_ref: `o-${++ref}`, order_amount: amount })
-    for (let i = 0; i < 3; i++) await buy('m-a', 20_000)
-    await buy('m-b', 80_000)
-    await buy('m-c', 1_000)
-    // Two of the card's redeemers gave a profile with consent on another member card: a woman born in 1996, a man born in 1970.
-    const profiled = await call('POST', '/v1/member-cards', {
-      title: '资料会员卡',
-      levels: [{ name: '普通会员', min_growth: 0 }],
-      profile_fields: { gender: 'optional', birthday: 'optional' },
-      stored_value: { enabled: false },
-    })
-    await call('POST', `/v1/member-cards/${profiled.id}/members`, { user_id: 'guest-1', profile: { gender: 'female', birthday: '1996-01-15' } })
-    await call('POST', `/v1/member-cards/${profiled.id}/members`, { user_id: 'guest-4', profile: { gender: 'male', birthday: '1970-05-05' } })
-    const gift = await call('POST', '/v1/cards', cash('会员回馈券', 500))
-    ids.giftCard = gift.id
-    titles[gift.id] = gift.title
-
-    // An A/B test of two cards: everyone who gets the first variant redeems, nobody with the second.
-    const b = await call('POST', '/v1/cards', cash('满100减10', 1000))
-    const c = await call('POST', '/v1/cards', cash('满100减30', 3000))
-    titles[b.id] = b.title
-    titles[c.id] = c.title
-    const experiment = await call('POST', '/v1/experiments', { name: '减10还是减30', variants: [{ card_id: b.id, weight: 1 }, { card_id: c.id, weight: 1 }] })
-    ids.experiment = experiment.id
-    ids.variants = [b.id, c.id]
-    for (let i = 0; i < 24; i++) {
-      const token = await walletToken(`ab-${i}`)
-      const shown = await (await fetch(`${server.base}/v1/claim/${experiment.token}`, { headers: { authorization: `Bearer ${token}` } })).json()
-      const claimed = await fetch(`${server.base}/v1/claim/${experiment.token}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'kabao-device': `ab-device-${i}` } })
-      assert.equal(claimed.status, 201, await claimed.text())
-      if (shown.card.id === b.id) await redeem(await codeOf(`ab-${i}`, b.id), 20_000)
-    }
-  })
-
-  afterEach(async (t) => {
-    const page = [...watches.keys()].at(-1)
-    if (page && !page.isClosed()) await screenshot(page, `last-analytics-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
-  })
-
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined)
-    await browser?.close()
-    await server?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
 
   it('a card’s statistics: funnel, totals, cost and ROI, the daily trend, channel and campaign rows, as the API counts them', async () => {
     const page = await signedInPage(`/cards/${ids.card}`)

@@ -5,57 +5,31 @@
  * join link with its copy button and QR code, and the till naming a member who earns the points.
  * Console errors and basic accessibility are checked as in journey.test.ts.
  */
-import { describe, it, before, after, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
-import { ensureWebBuilt } from './support/web-build.ts'
-import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import type { Locator, Page } from 'playwright-core'
+import { screenshot } from './support/browser.ts'
+import { browserSuite, setUpMerchant, type StaffApi } from './support/suite.ts'
 import { assertAccessible, choose } from './support/ui.ts'
 
 const OWNER = { login: 'owner@noodles.example', password: 'owner-password-1' }
 const CLERK = { login: 'clerk-xuhui', password: 'clerk-password-1' }
 
 describe('a merchant’s first week in a browser', () => {
-  let server: ServerProcess
-  let browser: Browser
-  let dataDir: string
-  const contexts: BrowserContext[] = []
-  const watches = new Map<Page, ConsoleWatch>()
   /** The owner's session for setting things up through the API. */
-  const owner = { cookie: '', csrf: '' }
-
-  async function openPage(options: { permissions?: string[] } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN' })
-    if (options.permissions) await context.grantPermissions(options.permissions, { origin: server.base })
-    contexts.push(context)
-    const page = await context.newPage()
-    page.setDefaultTimeout(30_000)
-    watches.set(page, watchConsole(page))
-    return page
-  }
+  let owner: StaffApi
+  const suite = browserSuite({
+    name: 'first-week',
+    setUp: async () => { owner = await setUpMerchant(suite.server.base, '徐汇面馆', OWNER) },
+  })
+  const { assertNoConsoleErrors } = suite
+  const openPage = (options: { permissions?: string[] } = {}) => suite.openPage(undefined, { ...options, timeout: 30_000 })
+  const call = (url: string, body: unknown) => owner.call('POST', url, body)
 
   async function signInToConsole(to: string): Promise<Page> {
     const page = await openPage({ permissions: ['clipboard-read', 'clipboard-write'] })
-    await page.goto(`${server.base}/console/login?redirect=${encodeURIComponent(to)}`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
-    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL((url) => url.pathname === `/console${to}`)
+    await suite.signIn(page, OWNER, to)
     return page
-  }
-
-  async function call(url: string, body: unknown): Promise<any> {
-    const res = await fetch(`${server.base}${url}`, { method: 'POST', headers: { cookie: owner.cookie, 'x-kabao-csrf': owner.csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    assert.equal(res.status, 201, await res.clone().text())
-    return res.json()
-  }
-
-  function assertNoConsoleErrors(page: Page): void {
-    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
   }
 
   /** The form item with this label, and the message it shows. */
@@ -66,33 +40,6 @@ describe('a merchant’s first week in a browser', () => {
     const page = 'page' in scope && typeof scope.page === 'function' ? (scope as Locator).page() : (scope as Page)
     return scope.locator('.el-switch', { has: page.getByRole('switch', { name, exact: true }) }).click()
   }
-
-  before(async () => {
-    await ensureWebBuilt()
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-first-week-'))
-    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`))
-    browser = await launchBrowser()
-    const setup = await fetch(`${server.base}/v1/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ merchant_name: '徐汇面馆', login: OWNER.login, password: OWNER.password }),
-    })
-    assert.equal(setup.status, 201, await setup.clone().text())
-    owner.cookie = setup.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
-    owner.csrf = ((await setup.json()) as { csrf_token: string }).csrf_token
-  })
-
-  afterEach(async (t) => {
-    const page = [...watches.keys()].at(-1)
-    if (page && !page.isClosed()) await screenshot(page, `first-week-last-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
-  })
-
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined)
-    await browser?.close()
-    await server?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
 
   it('shows an empty state instead of bare axes on a dashboard with nothing to count yet', async () => {
     const page = await signInToConsole('/')
@@ -183,7 +130,7 @@ describe('a merchant’s first week in a browser', () => {
     await page.getByLabel('拼团时限（小时）').fill('')
     await page.getByLabel('成团人数').focus()
     await errorOf(page, '拼团时限（小时）').filter({ hasText: '请填写 1–720 之间的整数（小时）' }).waitFor()
-    assert.equal((await fetch(`${server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json()) as any).group, null, 'nothing was saved')
+    assert.equal((await fetch(`${suite.server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json()) as any).group, null, 'nothing was saved')
     await screenshot(page, 'first-week-06-group-errors')
 
     await page.getByLabel('成团人数').fill('4')
@@ -196,11 +143,11 @@ describe('a merchant’s first week in a browser', () => {
     await screenshot(page, 'first-week-07-group')
     await page.getByRole('button', { name: '保存' }).click()
     await page.waitForURL((url) => url.pathname === `/console/cards/${card.id}`)
-    const saved = (await fetch(`${server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
+    const saved = (await fetch(`${suite.server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
     assert.deepEqual(saved.group, { size: 4, hours: 48 })
 
     // Editing again shows it as saved; switching it off makes an ordinary card again.
-    await page.goto(`${server.base}/console/cards/${card.id}/edit`)
+    await page.goto(`${suite.server.base}/console/cards/${card.id}/edit`)
     await page.getByLabel('成团人数').waitFor()
     assert.equal(await page.getByLabel('成团人数').inputValue(), '4')
     assert.equal(await page.getByLabel('拼团时限（小时）').inputValue(), '48')
@@ -208,7 +155,7 @@ describe('a merchant’s first week in a browser', () => {
     await page.getByLabel('成团人数').waitFor({ state: 'detached' })
     await page.getByRole('button', { name: '保存' }).click()
     await page.waitForURL((url) => url.pathname === `/console/cards/${card.id}`)
-    const plain = (await fetch(`${server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
+    const plain = (await fetch(`${suite.server.base}/v1/cards/${card.id}`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
     assert.equal(plain.group, null)
     assertNoConsoleErrors(page)
   })
@@ -234,7 +181,7 @@ describe('a merchant’s first week in a browser', () => {
     await screenshot(page, 'first-week-08-referral')
     await dialog.getByRole('button', { name: '创建', exact: true }).click()
     await dialog.waitFor({ state: 'hidden' })
-    const cards = (await fetch(`${server.base}/v1/member-cards?limit=100`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
+    const cards = (await fetch(`${suite.server.base}/v1/member-cards?limit=100`, { headers: { cookie: owner.cookie } }).then((r) => r.json())) as any
     const created = cards.data.find((c: any) => c.title === '邀请会员卡')
     assert.ok(created, 'the member card was created')
     assert.deepEqual(created.referral, { referrer_points: 200, invitee_points: 50, referrer_card_id: forInviter.id, invitee_card_id: forInvitee.id })
@@ -269,7 +216,7 @@ describe('a merchant’s first week in a browser', () => {
     const coupon = await call(`/v1/cards/${card.id}/issue`, { user_id: 'diner-0001' })
 
     const page = await openPage()
-    await page.goto(`${server.base}/pos/login`)
+    await page.goto(`${suite.server.base}/pos/login`)
     await page.getByLabel('登录名').fill(CLERK.login)
     await page.getByLabel('密码').fill(CLERK.password)
     await page.getByRole('button', { name: '登录' }).click()
@@ -290,7 +237,7 @@ describe('a merchant’s first week in a browser', () => {
     await page.getByRole('button', { name: '确认核销' }).click()
     // 128 less 20 off is 108 paid: 108 points at one a yuan.
     await page.locator('[data-test=points-earned]', { hasText: `会员 ${member.member_number} 获得 108 积分，现有 108 积分` }).waitFor()
-    const after = await fetch(`${server.base}/v1/members/${member.id}`, { headers: { cookie: owner.cookie } })
+    const after = await fetch(`${suite.server.base}/v1/members/${member.id}`, { headers: { cookie: owner.cookie } })
     assert.equal(((await after.json()) as { points_balance: number }).points_balance, 108)
     assertNoConsoleErrors(page)
   })

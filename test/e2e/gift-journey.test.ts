@@ -4,100 +4,39 @@
  * redeems the friend's new code at the store terminal, while the giver's old code is refused in words.
  * Screenshots in test-artifacts/e2e/, console errors and accessibility checked as in journey.test.ts.
  */
-import { describe, it, before, after, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
-import { ensureWebBuilt } from './support/web-build.ts'
-import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import { screenshot } from './support/browser.ts'
+import { browserSuite, imageLoads, PHONE, setUpMerchant } from './support/suite.ts'
 import { assertAccessible } from './support/ui.ts'
 
 const OWNER = { login: 'owner@gift.example', password: 'owner-password-1' }
 const CLERK = { login: 'clerk-gift', password: 'clerk-password-1' }
-const PHONE = { width: 390, height: 844 }
 
 describe('a gift in a browser: sent, accepted on a phone, redeemed at the till', () => {
-  let server: ServerProcess
-  let browser: Browser
-  let dataDir: string
-  const contexts: BrowserContext[] = []
-  const watches = new Map<Page, ConsoleWatch>()
   const journey = { couponId: '', giverCode: '', giverToken: '', friendToken: '', giftUrl: '', receivedId: '', receivedCode: '', storeName: '礼品店' }
-
-  async function openPage(viewport: { width: number; height: number }, mobile = false): Promise<Page> {
-    const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1, locale: 'zh-CN' })
-    contexts.push(context)
-    const page = await context.newPage()
-    page.setDefaultTimeout(20_000)
-    watches.set(page, watchConsole(page))
-    return page
-  }
-
-  const assertNoConsoleErrors = (page: Page) => assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
-
-  async function imageLoads(image: ReturnType<Page['locator']>): Promise<boolean> {
-    await image.waitFor()
-    return image.evaluate((img: HTMLImageElement) =>
-      img.complete ? img.naturalWidth > 0 : new Promise<boolean>((resolve) => {
-        img.addEventListener('load', () => resolve(img.naturalWidth > 0))
-        img.addEventListener('error', () => resolve(false))
-      }),
-    )
-  }
-
   /** The merchant, a store, a giftable card, a clerk, a coupon for the giver and wallet tokens, through the API. */
-  async function setUp(): Promise<void> {
-    const setup = await fetch(`${server.base}/v1/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ merchant_name: '好礼茶社', login: OWNER.login, password: OWNER.password }),
-    })
-    assert.equal(setup.status, 201, await setup.clone().text())
-    const cookie = setup.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
-    const { csrf_token } = (await setup.json()) as { csrf_token: string }
-    const call = async (url: string, body: unknown): Promise<any> => {
-      const res = await fetch(`${server.base}${url}`, { method: 'POST', headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      assert.equal(res.status, 201, await res.clone().text())
-      return res.json()
-    }
-    const store = await call('/v1/stores', { name: journey.storeName })
-    const card = await call('/v1/cards', {
-      type: 'cash', title: '满100减20', notice: '结账时出示券码', reduce_cost: 2000, least_cost: 10000, stock: 100, can_gift: true, validity: { type: 'fixed_term', days: 30 },
-    })
-    await call('/v1/staff', { ...CLERK, role: 'clerk', name: '王店员', store_id: store.id })
-    const coupon = await call(`/v1/cards/${card.id}/issue`, { user_id: 'giver-0001' })
-    journey.couponId = coupon.id
-    journey.giverCode = coupon.code
-    journey.giverToken = (await call('/v1/wallet-tokens', { user_id: 'giver-0001' })).token
-    journey.friendToken = (await call('/v1/wallet-tokens', { user_id: 'friend-0002' })).token
-  }
-
-  before(async () => {
-    await ensureWebBuilt()
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-gifts-'))
-    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`))
-    browser = await launchBrowser()
-    await setUp()
+  const suite = browserSuite({
+    name: 'gifts',
+    setUp: async () => {
+      const { call } = await setUpMerchant(suite.server.base, '好礼茶社', OWNER)
+      const store = await call('POST', '/v1/stores', { name: journey.storeName })
+      const card = await call('POST', '/v1/cards', {
+        type: 'cash', title: '满100减20', notice: '结账时出示券码', reduce_cost: 2000, least_cost: 10000, stock: 100, can_gift: true, validity: { type: 'fixed_term', days: 30 },
+      })
+      await call('POST', '/v1/staff', { ...CLERK, role: 'clerk', name: '王店员', store_id: store.id })
+      const coupon = await call('POST', `/v1/cards/${card.id}/issue`, { user_id: 'giver-0001' })
+      journey.couponId = coupon.id
+      journey.giverCode = coupon.code
+      journey.giverToken = (await call('POST', '/v1/wallet-tokens', { user_id: 'giver-0001' })).token
+      journey.friendToken = (await call('POST', '/v1/wallet-tokens', { user_id: 'friend-0002' })).token
+    },
   })
-
-  afterEach(async (t) => {
-    const page = [...watches.keys()].at(-1)
-    if (page && !page.isClosed()) await screenshot(page, `last-gifts-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
-  })
-
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined)
-    await browser?.close()
-    await server?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  const { openPage, assertNoConsoleErrors } = suite
 
   it('lets the giver give a coupon from their wallet: a link and its QR code, the coupon then being given', async () => {
-    const page = await openPage(PHONE, true)
-    await page.goto(`${server.base}/wallet/coupons/${journey.couponId}#token=${journey.giverToken}`)
+    const page = await openPage(PHONE, { mobile: true })
+    await page.goto(`${suite.server.base}/wallet/coupons/${journey.couponId}#token=${journey.giverToken}`)
     const give = page.locator('[data-test=gift-button]')
     await give.waitFor()
     await screenshot(page, 'gifts-01-coupon-with-gift-button')
@@ -106,7 +45,7 @@ describe('a gift in a browser: sent, accepted on a phone, redeemed at the till',
     await link.waitFor()
     assert.ok(await imageLoads(link.getByRole('img', { name: '转赠链接二维码' })), 'the QR code of the link shows')
     journey.giftUrl = ((await page.locator('[data-test=gift-url]').textContent()) ?? '').trim()
-    assert.match(journey.giftUrl, new RegExp(`^${server.base}/wallet/gift/[A-Za-z0-9_-]{32}$`))
+    assert.match(journey.giftUrl, new RegExp(`^${suite.server.base}/wallet/gift/[A-Za-z0-9_-]{32}$`))
     await page.getByText('这张券正在转赠中，好友领取前不能使用').waitFor()
     await assertAccessible(page, 'coupon being given')
     await screenshot(page, 'gifts-02-gift-link')
@@ -114,7 +53,7 @@ describe('a gift in a browser: sent, accepted on a phone, redeemed at the till',
   })
 
   it('lets the friend accept it on their phone: a new coupon in their wallet', async () => {
-    const page = await openPage(PHONE, true)
+    const page = await openPage(PHONE, { mobile: true })
     await page.goto(`${journey.giftUrl}#token=${journey.friendToken}`)
     await page.getByRole('heading', { name: /送您一张券/ }).waitFor()
     await assertAccessible(page, 'gift page')
@@ -134,8 +73,8 @@ describe('a gift in a browser: sent, accepted on a phone, redeemed at the till',
     assertNoConsoleErrors(page)
 
     // The giver's wallet now shows the coupon given away, and the link is closed for anyone else.
-    const giver = await openPage(PHONE, true)
-    await giver.goto(`${server.base}/wallet/coupons/${journey.couponId}#token=${journey.giverToken}`)
+    const giver = await openPage(PHONE, { mobile: true })
+    await giver.goto(`${suite.server.base}/wallet/coupons/${journey.couponId}#token=${journey.giverToken}`)
     await giver.getByText('这张券已转赠给好友，券码已失效').waitFor()
     await screenshot(giver, 'gifts-06-giver-after')
     await giver.goto(journey.giftUrl)
@@ -145,7 +84,7 @@ describe('a gift in a browser: sent, accepted on a phone, redeemed at the till',
 
   it('lets the clerk redeem the friend’s code at the terminal, and refuses the giver’s old code in words', async () => {
     const page = await openPage({ width: 1024, height: 768 })
-    await page.goto(`${server.base}/pos/`)
+    await page.goto(`${suite.server.base}/pos/`)
     await page.waitForURL(/\/pos\/login$/)
     await page.getByLabel('登录名').fill(CLERK.login)
     await page.getByLabel('密码').fill(CLERK.password)

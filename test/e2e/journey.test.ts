@@ -8,16 +8,14 @@
  * Every page is screenshotted to test-artifacts/e2e/, checked for console errors and for basic
  * accessibility (named controls, keyboard reach, contrast).
  */
-import { describe, it, before, after, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { ARTIFACTS, screenshot } from './support/browser.ts'
+import { browserSuite, imageLoads } from './support/suite.ts'
 import { setTimeout as delay } from 'node:timers/promises'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
-import { ensureWebBuilt } from './support/web-build.ts'
-import { ARTIFACTS, launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
 import { tabOrder } from './support/a11y.ts'
 import { assertAccessible, choose } from './support/ui.ts'
 import { mailText, startSmtp, type SmtpServer } from '../helpers/smtp.ts'
@@ -28,11 +26,6 @@ const CLERK = { login: 'clerk-jingan', password: 'clerk-password-1' }
 const PHONE = '13800138000'
 
 describe('the web apps in a browser', () => {
-  let server: ServerProcess
-  let browser: Browser
-  let dataDir: string
-  const contexts: BrowserContext[] = []
-  const watches = new Map<Page, ConsoleWatch>()
   /** What the journey hands from one step to the next. */
   const journey = { claimUrl: '', code: '', apiKey: '', storeName: '静安寺店', cardTitle: '满100减20' }
   /** The owner's console, once signed in (it reads the record of sent messages). */
@@ -46,39 +39,24 @@ describe('the web apps in a browser', () => {
     firstRender[app] = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null)
   }
 
-  async function openPage(viewport: { width: number; height: number }, options: { mobile?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport, isMobile: options.mobile, hasTouch: options.mobile, deviceScaleFactor: 1, locale: 'zh-CN' })
-    contexts.push(context)
-    const page = await context.newPage()
-    page.setDefaultTimeout(20_000)
-    watches.set(page, watchConsole(page))
-    return page
-  }
+  const suite = browserSuite({
+    name: 'journey',
+    env: { LOG_LEVEL: 'info' },
+    setUp: async () => { smtp = await startSmtp() },
+    tearDown: async () => {
+      mkdirSync(ARTIFACTS, { recursive: true })
+      writeFileSync(path.join(ARTIFACTS, 'first-render-ms.json'), JSON.stringify(firstRender, null, 2) + '\n')
+      await smtp?.close()
+    },
+  })
+  const { openPage, assertNoConsoleErrors } = suite
 
   /** A new console page, signed in, on the dashboard. */
   async function signInToConsole(who: { login: string; password: string }): Promise<Page> {
-    const page = await openPage({ width: 1280, height: 900 })
-    await page.goto(`${server.base}/console/login`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(who.login)
-    await page.getByLabel('密码', { exact: true }).fill(who.password)
-    await page.getByRole('button', { name: '登录' }).click()
+    const page = await openPage()
+    await suite.signIn(page, who, '/')
     await page.getByRole('heading', { name: '数据概览' }).waitFor()
     return page
-  }
-
-  function assertNoConsoleErrors(page: Page): void {
-    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
-  }
-
-  /** Waits for an image to finish loading and tells whether it has a picture. */
-  async function imageLoads(image: ReturnType<Page['locator']>): Promise<boolean> {
-    await image.waitFor()
-    return image.evaluate((img: HTMLImageElement) =>
-      img.complete ? img.naturalWidth > 0 : new Promise<boolean>((resolve) => {
-        img.addEventListener('load', () => resolve(img.naturalWidth > 0))
-        img.addEventListener('error', () => resolve(false))
-      }),
-    )
   }
 
   /**
@@ -87,7 +65,7 @@ describe('the web apps in a browser', () => {
    */
   async function oneTimeCode(since: number): Promise<string> {
     const page = owner ?? (owner = await signInToConsole(OWNER))
-    await page.goto(`${server.base}/console/sent-messages`)
+    await page.goto(`${suite.server.base}/console/sent-messages`)
     await page.getByRole('heading', { name: '发送记录' }).waitFor()
     const row = page.locator('[data-test=sent-messages] .el-table__row', { hasText: '登录验证码' }).filter({ hasText: `+86 ${PHONE.slice(0, 3)}****${PHONE.slice(-4)}` })
     for (let i = 0; i < 50 && (await row.count()) === 0; i++) {
@@ -98,40 +76,16 @@ describe('the web apps in a browser', () => {
     const code = /(\d{6})/.exec(text ?? '')?.[1]
     assert.ok(code, `no sign-in code in the record: ${text}`)
     assert.ok(!(await page.getByText(PHONE, { exact: false }).count()), 'the record shows the phone number masked')
-    assert.doesNotMatch(server.output().slice(since), new RegExp(`(?<!\\d)${code}(?!\\d)`), 'the sign-in code is not in the log')
+    assert.doesNotMatch(suite.server.output().slice(since), new RegExp(`(?<!\\d)${code}(?!\\d)`), 'the sign-in code is not in the log')
     await assertAccessible(page, 'sent messages')
     await screenshot(page, 'console-10c-sent-messages')
     assertNoConsoleErrors(page)
     return code
   }
 
-  before(async () => {
-    await ensureWebBuilt()
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-'))
-    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`, { LOG_LEVEL: 'info' }))
-    browser = await launchBrowser()
-    smtp = await startSmtp()
-  })
-
-  // The last page of every step, whatever happened: what to look at when a step fails.
-  afterEach(async (t) => {
-    const page = [...watches.keys()].at(-1)
-    if (page && !page.isClosed()) await screenshot(page, `last-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
-  })
-
-  after(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true })
-    writeFileSync(path.join(ARTIFACTS, 'first-render-ms.json'), JSON.stringify(firstRender, null, 2) + '\n')
-    for (const context of contexts) await context.close().catch(() => undefined)
-    await browser?.close()
-    await server?.stop()
-    await smtp?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
-
   it('sets up a new installation: the first-run page creates the owner, who adds a store and staff', async () => {
     const page = await openPage({ width: 1280, height: 860 })
-    await page.goto(`${server.base}/console/`)
+    await page.goto(`${suite.server.base}/console/`)
     await page.waitForURL(/\/console\/setup$/)
     await page.getByRole('heading', { name: '欢迎使用卡包' }).waitFor()
     await recordFirstRender(page, 'console')
@@ -239,7 +193,7 @@ describe('the web apps in a browser', () => {
 
   it('lets an operator create a card with a live preview, shows compliance problems on their fields, and makes a claim link', async () => {
     const page = await openPage({ width: 1280, height: 900 })
-    await page.goto(`${server.base}/console/cards`)
+    await page.goto(`${suite.server.base}/console/cards`)
     await page.waitForURL(/\/console\/login/)
     await assertAccessible(page, 'login')
     await screenshot(page, 'console-06-login')
@@ -290,7 +244,7 @@ describe('the web apps in a browser', () => {
     const link = page.locator('[data-test=claim-url]').first()
     await link.waitFor()
     journey.claimUrl = (await link.textContent())!.trim()
-    assert.match(journey.claimUrl, new RegExp(`^${server.base}/wallet/claim/[A-Za-z0-9_-]{32}$`))
+    assert.match(journey.claimUrl, new RegExp(`^${suite.server.base}/wallet/claim/[A-Za-z0-9_-]{32}$`))
     const qr = page.getByRole('img', { name: `领取“${journey.cardTitle}”的二维码` }).first()
     assert.ok(await imageLoads(qr), 'the QR code image loads')
     await assertAccessible(page, 'card detail')
@@ -316,7 +270,7 @@ describe('the web apps in a browser', () => {
     await page.locator('[data-test=claim-button]').click()
     await page.waitForURL(/\/wallet\/login\?/)
     await assertAccessible(page, 'wallet sign-in')
-    const logStart = server.output().length
+    const logStart = suite.server.output().length
     await page.getByLabel('手机号', { exact: true }).fill(PHONE)
     await page.getByRole('button', { name: '获取验证码' }).click()
     await page.getByLabel('验证码').fill(await oneTimeCode(logStart))
@@ -337,7 +291,7 @@ describe('the web apps in a browser', () => {
     await assertAccessible(page, 'coupon page')
     await screenshot(page, 'wallet-04-coupon')
 
-    await page.goto(`${server.base}/wallet/`)
+    await page.goto(`${suite.server.base}/wallet/`)
     const ticket = page.locator('[data-test=coupon-ticket]')
     await ticket.first().waitFor()
     assert.equal(await ticket.count(), 1)
@@ -348,7 +302,7 @@ describe('the web apps in a browser', () => {
   })
 
   it('signs a merchant’s own customer in to the wallet with a wallet token from its backend', async () => {
-    const minted = await fetch(`${server.base}/v1/wallet-tokens`, {
+    const minted = await fetch(`${suite.server.base}/v1/wallet-tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${journey.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ user_id: 'member-0042' }),
@@ -356,7 +310,7 @@ describe('the web apps in a browser', () => {
     assert.equal(minted.status, 201)
     const { token } = (await minted.json()) as { token: string }
     const page = await openPage({ width: 375, height: 812 }, { mobile: true })
-    await page.goto(`${server.base}/wallet/auth#token=${token}`)
+    await page.goto(`${suite.server.base}/wallet/auth#token=${token}`)
     await page.getByRole('tab', { name: '可使用' }).waitFor()
     await page.getByText('暂无可用的券').waitFor()
     assert.equal(new URL(page.url()).hash, '', 'the token does not stay in the address bar')
@@ -368,7 +322,7 @@ describe('the web apps in a browser', () => {
 
     // Any wallet page takes the token in its fragment too.
     const linked = await openPage({ width: 375, height: 812 }, { mobile: true })
-    await linked.goto(`${server.base}/wallet/?from=app#token=${token}`)
+    await linked.goto(`${suite.server.base}/wallet/?from=app#token=${token}`)
     await linked.getByRole('tab', { name: '可使用' }).waitFor()
     await linked.getByText('暂无可用的券').waitFor()
     assert.equal(new URL(linked.url()).hash, '', 'the token does not stay in the address bar')
@@ -377,7 +331,7 @@ describe('the web apps in a browser', () => {
 
   it('lets a clerk redeem it at the terminal through a dropped connection, exactly once, and refuses it in words the second time', async () => {
     const page = await openPage({ width: 1024, height: 768 })
-    await page.goto(`${server.base}/pos/`)
+    await page.goto(`${suite.server.base}/pos/`)
     await page.waitForURL(/\/pos\/login$/)
     await recordFirstRender(page, 'pos')
     await assertAccessible(page, 'terminal sign-in')
@@ -407,7 +361,7 @@ describe('the web apps in a browser', () => {
     // The first attempt reaches the server, which redeems; its answer is lost on the way back.
     const keys: string[] = []
     let cut = false
-    watches.get(page)!.allow(/ERR_CONNECTION_RESET/)
+    suite.watch(page).allow(/ERR_CONNECTION_RESET/)
     await page.route('**/v1/redemptions', async (route) => {
       if (route.request().method() !== 'POST') return route.continue()
       keys.push(route.request().headers()['idempotency-key'])

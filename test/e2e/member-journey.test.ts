@@ -6,16 +6,12 @@
  * in the endpoint's log and redelivers one. Screenshots, console errors and accessibility as in
  * journey.test.ts.
  */
-import { describe, it, before, after, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
+import type { Page } from 'playwright-core'
+import { screenshot } from './support/browser.ts'
+import { browserSuite, setUpMerchant } from './support/suite.ts'
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts'
-import { ensureWebBuilt } from './support/web-build.ts'
-import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
 import { tabOrder } from './support/a11y.ts'
 import { assertAccessible } from './support/ui.ts'
 
@@ -25,76 +21,23 @@ const CUSTOMER = 'member-0007'
 const CARD_TITLE = '麦香会员卡'
 
 describe('member cards and webhooks in a browser', () => {
-  let server: ServerProcess
   let receiver: Receiver
-  let browser: Browser
-  let dataDir: string
-  const contexts: BrowserContext[] = []
-  const watches = new Map<Page, ConsoleWatch>()
   const journey = { joinUrl: '', walletToken: '', memberNumber: '' }
-
-  async function openPage(viewport: { width: number; height: number }, options: { mobile?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport, isMobile: options.mobile, hasTouch: options.mobile, deviceScaleFactor: 1, locale: 'zh-CN' })
-    contexts.push(context)
-    const page = await context.newPage()
-    page.setDefaultTimeout(20_000)
-    watches.set(page, watchConsole(page))
-    return page
-  }
-
-  function assertNoConsoleErrors(page: Page): void {
-    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
-  }
-
-  async function signInOperator(page: Page, path: string): Promise<void> {
-    await page.goto(`${server.base}/console/login?redirect=${encodeURIComponent(path)}`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(OPERATOR.login)
-    await page.getByLabel('密码', { exact: true }).fill(OPERATOR.password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL((url) => url.pathname === `/console${path}`)
-  }
-
-  /** The owner and an operator through the API, and a wallet token for the customer. */
-  async function setUpMerchant(): Promise<void> {
-    const setup = await fetch(`${server.base}/v1/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ merchant_name: '麦香烘焙', login: OWNER.login, password: OWNER.password }),
-    })
-    assert.equal(setup.status, 201, await setup.clone().text())
-    const cookie = setup.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
-    const { csrf_token } = (await setup.json()) as { csrf_token: string }
-    const call = async (url: string, body: unknown) => {
-      const res = await fetch(`${server.base}${url}`, { method: 'POST', headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      assert.equal(res.status, 201, await res.clone().text())
-      return res.json() as Promise<Record<string, string>>
-    }
-    await call('/v1/staff', { ...OPERATOR, role: 'operator', name: '赵运营' })
-    journey.walletToken = (await call('/v1/wallet-tokens', { user_id: CUSTOMER })).token
-  }
-
-  before(async () => {
-    await ensureWebBuilt()
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-members-'))
-    receiver = await startReceiver()
+  const suite = browserSuite({
+    name: 'members',
     // With its jobs, so the webhook worker delivers.
-    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`, { KABAO_JOBS: 'true' }))
-    browser = await launchBrowser()
-    await setUpMerchant()
+    env: { KABAO_JOBS: 'true' },
+    /** A receiver for the webhooks; the owner and an operator through the API, and a wallet token for the customer. */
+    setUp: async () => {
+      receiver = await startReceiver()
+      const { call } = await setUpMerchant(suite.server.base, '麦香烘焙', OWNER)
+      await call('POST', '/v1/staff', { ...OPERATOR, role: 'operator', name: '赵运营' })
+      journey.walletToken = (await call('POST', '/v1/wallet-tokens', { user_id: CUSTOMER })).token
+    },
+    tearDown: async () => { await receiver?.close() },
   })
-
-  afterEach(async (t) => {
-    const page = [...watches.keys()].at(-1)
-    if (page && !page.isClosed()) await screenshot(page, `last-members-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
-  })
-
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined)
-    await browser?.close()
-    await server?.stop()
-    await receiver?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  const { openPage, assertNoConsoleErrors } = suite
+  const signInOperator = (page: Page, path: string) => suite.signIn(page, OPERATOR, path)
 
   it('lets an operator register a webhook endpoint, its secret shown once, and create a member card with levels', async () => {
     const page = await openPage({ width: 1280, height: 900 })
@@ -133,7 +76,7 @@ describe('member cards and webhooks in a browser', () => {
     const joinUrl = page.locator('[data-test=join-url]').first()
     await joinUrl.waitFor()
     journey.joinUrl = (await joinUrl.textContent())!.trim()
-    assert.match(journey.joinUrl, new RegExp(`^${server.base}/wallet/member-cards/\\S+$`))
+    assert.match(journey.joinUrl, new RegExp(`^${suite.server.base}/wallet/member-cards/\\S+$`))
     await page.getByRole('cell', { name: '普通会员 / 金卡会员' }).waitFor()
     await assertAccessible(page, 'member cards')
     await screenshot(page, 'members-03-member-cards')
@@ -187,7 +130,7 @@ describe('member cards and webhooks in a browser', () => {
 
   it('shows the customer the new points and an unread notification in the inbox', async () => {
     const page = await openPage({ width: 375, height: 812 }, { mobile: true })
-    await page.goto(`${server.base}/wallet/member#token=${journey.walletToken}`)
+    await page.goto(`${suite.server.base}/wallet/member#token=${journey.walletToken}`)
     await page.locator('[data-test=member-points] .van-cell__value', { hasText: '200' }).waitFor()
     await page.getByText('开业活动赠送').waitFor()
     await page.locator('[data-test=inbox-tab] .van-badge', { hasText: /^\d+$/ }).waitFor()

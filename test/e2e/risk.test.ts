@@ -4,15 +4,10 @@
  * name and password (二次确认); the wallet sends its device id on every call. Screenshots in
  * test-artifacts/e2e/risk-*.png.
  */
-import { describe, it, before, after, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
-import { ensureWebBuilt } from './support/web-build.ts'
-import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import { screenshot } from './support/browser.ts'
+import { browserSuite, setUpMerchant, type StaffApi } from './support/suite.ts'
 import { assertAccessible } from './support/ui.ts'
 
 const OWNER = { login: 'owner@risk.example', password: 'owner-password-1' }
@@ -28,72 +23,29 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise
 }
 
 describe('risk control in a browser', () => {
-  let server: ServerProcess
-  let browser: Browser
-  let dataDir: string
-  const contexts: BrowserContext[] = []
-  const watches = new Map<Page, ConsoleWatch>()
   const setup = { codes: [] as string[], walletToken: '', cardId: '' }
-  let call: (method: string, url: string, body?: unknown) => Promise<any>
-
-  async function openPage(viewport: { width: number; height: number }, options: { mobile?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport, isMobile: options.mobile, hasTouch: options.mobile, deviceScaleFactor: 1, locale: 'zh-CN' })
-    contexts.push(context)
-    const page = await context.newPage()
-    page.setDefaultTimeout(20_000)
-    watches.set(page, watchConsole(page))
-    return page
-  }
-
-  function assertNoConsoleErrors(page: Page): void {
-    assert.deepEqual(watches.get(page)?.errors ?? [], [], 'console errors')
-  }
-
-  before(async () => {
-    await ensureWebBuilt()
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-risk-'))
-    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`))
-    browser = await launchBrowser()
-    const first = await fetch(`${server.base}/v1/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ merchant_name: '风控茶馆', login: OWNER.login, password: OWNER.password }),
-    })
-    assert.equal(first.status, 201, await first.clone().text())
-    const cookie = first.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
-    const { csrf_token } = (await first.json()) as { csrf_token: string }
-    call = async (method, url, body) => {
-      const res = await fetch(`${server.base}${url}`, { method, headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-      assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${await res.clone().text()}`)
-      return res.status === 204 ? null : res.json()
-    }
-    const store = await call('POST', '/v1/stores', { name: '静安店' })
-    await call('POST', '/v1/staff', { ...MANAGER, role: 'operator', name: '王店长' })
-    await call('POST', '/v1/staff', { ...CLERK, role: 'clerk', name: '李收银', store_id: store.id })
-    const card = await call('POST', '/v1/cards', {
-      type: 'cash', title: '满100减20', notice: '结账时出示', reduce_cost: 2000, least_cost: 10000, stock: 100, get_limit: 10, validity: { type: 'fixed_term', days: 30 },
-    })
-    setup.cardId = card.id
-    for (const user of ['guest-1', 'guest-2']) setup.codes.push((await call('POST', `/v1/cards/${card.id}/issue`, { user_id: user })).code)
-    await call('PUT', '/v1/risk/rules', { rules: [{ name: 'redemptions_per_clerk', limit: 1 }] })
-    setup.walletToken = (await call('POST', '/v1/wallet-tokens', { user_id: 'guest-1' })).token
+  let call: StaffApi['call']
+  const suite = browserSuite({
+    name: 'risk',
+    setUp: async () => {
+      ;({ call } = await setUpMerchant(suite.server.base, '风控茶馆', OWNER))
+      const store = await call('POST', '/v1/stores', { name: '静安店' })
+      await call('POST', '/v1/staff', { ...MANAGER, role: 'operator', name: '王店长' })
+      await call('POST', '/v1/staff', { ...CLERK, role: 'clerk', name: '李收银', store_id: store.id })
+      const card = await call('POST', '/v1/cards', {
+        type: 'cash', title: '满100减20', notice: '结账时出示', reduce_cost: 2000, least_cost: 10000, stock: 100, get_limit: 10, validity: { type: 'fixed_term', days: 30 },
+      })
+      setup.cardId = card.id
+      for (const user of ['guest-1', 'guest-2']) setup.codes.push((await call('POST', `/v1/cards/${card.id}/issue`, { user_id: user })).code)
+      await call('PUT', '/v1/risk/rules', { rules: [{ name: 'redemptions_per_clerk', limit: 1 }] })
+      setup.walletToken = (await call('POST', '/v1/wallet-tokens', { user_id: 'guest-1' })).token
+    },
   })
-
-  afterEach(async (t) => {
-    const page = [...watches.keys()].at(-1)
-    if (page && !page.isClosed()) await screenshot(page, `last-risk-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined)
-  })
-
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined)
-    await browser?.close()
-    await server?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  const { openPage, assertNoConsoleErrors } = suite
 
   it('二次确认: the terminal says why a redemption needs a manager, refuses a wrong password, and completes it with the right one', async () => {
     const page = await openPage({ width: 1024, height: 768 })
-    await page.goto(`${server.base}/pos/`)
+    await page.goto(`${suite.server.base}/pos/`)
     await page.waitForURL(/\/pos\/login$/)
     await page.getByLabel('登录名').fill(CLERK.login)
     await page.getByLabel('密码').fill(CLERK.password)
@@ -155,14 +107,10 @@ describe('risk control in a browser', () => {
     const link = await call('POST', `/v1/cards/${setup.cardId}/claim-links`, {})
     for (const user of ['d1', 'd2', 'd3', 'd4']) {
       const { token } = await call('POST', '/v1/wallet-tokens', { user_id: user })
-      await fetch(`${server.base}/v1/claim/${link.token}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'kabao-device': 'console-device-01' } })
+      await fetch(`${suite.server.base}/v1/claim/${link.token}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'kabao-device': 'console-device-01' } })
     }
     const page = await openPage({ width: 1440, height: 900 })
-    await page.goto(`${server.base}/console/login?redirect=${encodeURIComponent('/risk')}`)
-    await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
-    await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL((url) => url.pathname === '/console/risk')
+    await suite.signIn(page, OWNER, '/risk')
     const rules = page.locator('[data-test=risk-rules]')
     await rules.getByText('accounts_per_phone').waitFor()
 
@@ -219,7 +167,7 @@ describe('risk control in a browser', () => {
     page.on('request', (request) => {
       if (new URL(request.url()).pathname.startsWith('/v1/')) devices.push(request.headers()['kabao-device'] ?? '(none)')
     })
-    await page.goto(`${server.base}/wallet/?from=app#token=${setup.walletToken}`)
+    await page.goto(`${suite.server.base}/wallet/?from=app#token=${setup.walletToken}`)
     await page.getByRole('tab', { name: '可使用' }).waitFor()
     await page.waitForLoadState('networkidle')
     assert.ok(devices.length >= 1, 'the wallet called the API')

@@ -5,65 +5,33 @@
  * secret (the old token stops at once, the new secret works) and disables it. Screenshots in
  * test-artifacts/e2e/wechat-apps-*.png.
  */
-import { describe, it, before, after } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { kabaoEnv, startServer, type ServerProcess } from '../helpers/server-process.ts'
-import { ensureWebBuilt } from './support/web-build.ts'
-import { launchBrowser, screenshot, watchConsole, type ConsoleWatch } from './support/browser.ts'
+import type { Page } from 'playwright-core'
+import { screenshot } from './support/browser.ts'
+import { browserSuite, setUpMerchant, type StaffApi } from './support/suite.ts'
 import { assertAccessible } from './support/ui.ts'
 
 const OWNER = { login: 'owner@wechat.example', password: 'owner-password-1' }
 
 describe('WeChat app credentials in the console', () => {
-  let server: ServerProcess
-  let browser: Browser
-  let context: BrowserContext
   let page: Page
-  let watch: ConsoleWatch
-  let dataDir: string
   let storeId = ''
-  let call: (method: string, url: string, body?: unknown) => Promise<any>
-
-  before(async () => {
-    await ensureWebBuilt()
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'kabao-e2e-wechat-'))
-    server = await startServer(kabaoEnv(`sqlite:${path.join(dataDir, 'kabao.db')}`, { WECHAT_FACADE_PREFIX: '/wx' }))
-    browser = await launchBrowser()
-    const first = await fetch(`${server.base}/v1/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ merchant_name: '微信茶馆', login: OWNER.login, password: OWNER.password }),
-    })
-    assert.equal(first.status, 201, await first.clone().text())
-    const cookie = first.headers.getSetCookie().find((c) => c.startsWith('kabao_session='))!.split(';')[0]
-    const { csrf_token } = (await first.json()) as { csrf_token: string }
-    call = async (method, url, body) => {
-      const res = await fetch(`${server.base}${url}`, { method, headers: { cookie, 'x-kabao-csrf': csrf_token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-      assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${await res.clone().text()}`)
-      return res.json()
-    }
-    storeId = (await call('POST', '/v1/stores', { name: '静安店' })).id
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN' })
-    page = await context.newPage()
-    page.setDefaultTimeout(20_000)
-    watch = watchConsole(page)
-  })
-
-  after(async () => {
-    await context?.close().catch(() => undefined)
-    await browser?.close()
-    await server?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  let call: StaffApi['call']
+  const suite = browserSuite({
+    name: 'wechat-apps',
+    env: { WECHAT_FACADE_PREFIX: '/wx' },
+    setUp: async () => {
+      ;({ call } = await setUpMerchant(suite.server.base, '微信茶馆', OWNER))
+      storeId = (await call('POST', '/v1/stores', { name: '静安店' })).id
+      page = await suite.openPage({ width: 1440, height: 900 })
+    },
   })
 
   const tokenCall = async (appid: string, secret: string) =>
-    (await (await fetch(`${server.base}/wx/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).json()) as { access_token?: string; errcode?: number }
+    (await (await fetch(`${suite.server.base}/wx/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).json()) as { access_token?: string; errcode?: number }
   const cardGet = async (token: string) =>
-    (await (await fetch(`${server.base}/wx/card/get?access_token=${token}`, { method: 'POST', body: '{"card_id":"crd_nothing"}' })).json()) as { errcode: number }
+    (await (await fetch(`${suite.server.base}/wx/card/get?access_token=${token}`, { method: 'POST', body: '{"card_id":"crd_nothing"}' })).json()) as { errcode: number }
 
   /** What the once-only dialog shows: the appid and the secret; then it is closed. */
   async function readSecretDialog(title: string): Promise<{ appid: string; secret: string }> {
@@ -77,7 +45,7 @@ describe('WeChat app credentials in the console', () => {
   }
 
   it('shows the API address and location ids, makes a credential that works, resets its secret and disables it', async () => {
-    await page.goto(`${server.base}/console/login`)
+    await page.goto(`${suite.server.base}/console/login`)
     await page.getByLabel('登录名（邮箱或用户名）').fill(OWNER.login)
     await page.getByLabel('密码', { exact: true }).fill(OWNER.password)
     await page.getByRole('button', { name: '登录' }).click()
@@ -86,8 +54,8 @@ describe('WeChat app credentials in the console', () => {
 
     const baseUrl = page.locator('input[data-test=wechat-base-url]')
     await baseUrl.waitFor()
-    assert.equal(await baseUrl.inputValue(), `${server.base}/wx`)
-    await page.getByText(`${server.base}/wx/cgi-bin/token`).waitFor()
+    assert.equal(await baseUrl.inputValue(), `${suite.server.base}/wx`)
+    await page.getByText(`${suite.server.base}/wx/cgi-bin/token`).waitFor()
     const locations = page.locator('[data-test=wechat-locations]')
     const storeRow = locations.locator('tr', { hasText: '静安店' })
     await storeRow.waitFor()
@@ -136,13 +104,13 @@ describe('WeChat app credentials in the console', () => {
     assert.equal((await cardGet(second.access_token!)).errcode, 40001)
     assert.equal((await tokenCall(rotated.appid, rotated.secret)).errcode, 40001)
     await screenshot(page, 'wechat-apps-03-disabled')
-    assert.deepEqual(watch.errors, [], 'console errors')
+    suite.assertNoConsoleErrors(page)
   })
 
   it('the wallet’s coupon page opens the card’s link with an encrypt_code that card/code/decrypt turns into the code', async () => {
     const app = await call('POST', '/v1/wechat-apps', {})
     const { access_token: token } = await tokenCall(app.appid, app.secret)
-    const wx = async (path: string, body: unknown) => (await (await fetch(`${server.base}/wx${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, any>
+    const wx = async (path: string, body: unknown) => (await (await fetch(`${suite.server.base}/wx${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, any>
     const card = await wx('/card/create', {
       card: { card_type: 'CASH', cash: { base_info: { title: '满100减20', notice: '结账时出示', date_info: { type: 2, fixed_term: 30 }, sku: { quantity: 10 }, custom_url_name: '立即使用', custom_url: 'https://shop.example.com/use?from=card', custom_url_sub_title: '到店出示' }, reduce_cost: 2000, least_cost: 10000 } },
     })
@@ -152,23 +120,20 @@ describe('WeChat app credentials in the console', () => {
     const couponId = (await call('GET', `/v1/coupons/${issued.code}`)).id
     const { token: walletToken } = await call('POST', '/v1/wallet-tokens', { user_id: 'wx-guest' })
 
-    const wallet = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1, locale: 'zh-CN' })
+    const phone = await suite.openPage({ width: 375, height: 812 }, { mobile: true })
     try {
-      const phone = await wallet.newPage()
-      phone.setDefaultTimeout(20_000)
-      const phoneWatch = watchConsole(phone)
       // The merchant's page, answered here: the test sees the URL the wallet opens.
-      await wallet.route('https://shop.example.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>shop</title><p>shop</p>' }))
-      await phone.goto(`${server.base}/wallet/auth#token=${walletToken}`)
+      await phone.context().route('https://shop.example.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>shop</title><p>shop</p>' }))
+      await phone.goto(`${suite.server.base}/wallet/auth#token=${walletToken}`)
       await phone.getByRole('tab', { name: '可使用' }).waitFor()
-      await phone.goto(`${server.base}/wallet/coupons/${couponId}`)
+      await phone.goto(`${suite.server.base}/wallet/coupons/${couponId}`)
       await phone.getByText('商家服务').waitFor()
       const cell = phone.getByText('立即使用')
       await cell.waitFor()
       await phone.getByText('到店出示').waitFor()
       await assertAccessible(phone, 'wallet coupon with link cells')
       await screenshot(phone, 'wechat-apps-04-wallet-link')
-      assert.deepEqual(phoneWatch.errors, [], 'console errors')
+      suite.assertNoConsoleErrors(phone)
       await cell.click()
       await phone.waitForURL((url) => url.hostname === 'shop.example.com')
       const opened = new URL(phone.url())
@@ -179,7 +144,7 @@ describe('WeChat app credentials in the console', () => {
       assert.ok(encrypted.length > 20 && !encrypted.includes(issued.code))
       assert.deepEqual(await wx('/card/code/decrypt', { encrypt_code: encrypted }), { errcode: 0, errmsg: 'ok', code: issued.code })
     } finally {
-      await wallet.close()
+      await phone.context().close()
     }
   })
 })

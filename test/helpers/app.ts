@@ -45,6 +45,20 @@ export interface TestApp {
   close(): Promise<void>
 }
 
+/** The context a test runs the services and jobs with: the test key, a memory notifier, private webhook destinations allowed. */
+export function testContext(database: AppContext['database'], overrides: Partial<AppContext> = {}): AppContext {
+  return {
+    database,
+    clock: systemClock,
+    secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')),
+    notifier: new MemoryNotifier(),
+    publicUrl: 'http://kabao.test',
+    allowPrivateWebhookDestinations: true,
+    production: false,
+    ...overrides,
+  }
+}
+
 /**
  * A test app on a fresh database. Webhook endpoints may be at private addresses (the tests' receivers
  * listen on 127.0.0.1) unless `allowPrivateWebhookDestinations` is false.
@@ -70,16 +84,14 @@ export async function startTestApp(
   const secrets = createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex'))
   const allowPrivateWebhookDestinations = options.allowPrivateWebhookDestinations ?? true
   const production = options.production ?? false
-  const ctx: AppContext = {
-    database: db.database,
+  const ctx = testContext(db.database, {
     clock,
     secrets,
     notifier: options.realMessaging ? messagingNotifier({ database: db.database, secrets, clock }, { production, allowPrivateDestinations: allowPrivateWebhookDestinations }) : notifier,
-    publicUrl: 'http://kabao.test',
     allowPrivateWebhookDestinations,
     production,
     riskCounters: options.riskCounters,
-  }
+  })
   const app = await buildApp(ctx, { checkResponses: true, ...options.build })
   return {
     app,

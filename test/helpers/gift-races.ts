@@ -5,9 +5,8 @@
  * never both succeed; no coupon value ever exists twice. Assertions are on outcomes only, never on timing.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { cashCard } from './app.ts'
-import { call, tally, type Reply, type Target } from './races.ts'
+import { call, inParallel, ok, tally, unique, type Reply, type Target } from './races.ts'
 
 export interface GiftTarget extends Target {
   /** Runs the return-expired-gifts job once, as of `now`, against the same database. */
@@ -19,17 +18,7 @@ export interface GiftRace {
   run(target: GiftTarget): Promise<void>
 }
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
 const DAY = 86_400_000
-
-function ok(reply: Reply, status = 201): any {
-  assert.equal(reply.status, status, JSON.stringify(reply.body))
-  return reply.body
-}
-
-function inParallel(n: number, send: (i: number) => Promise<Reply>): Promise<Reply[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => send(i)))
-}
 
 async function giftCard(target: GiftTarget): Promise<string> {
   return ok(await call(target, 0, 'POST', '/v1/cards', cashCard({ can_gift: true, stock: 10_000, get_limit: 1000 }))).id

@@ -3,21 +3,10 @@
  * requests against one or several servers sharing a database. Assertions are on outcomes only.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { cashCard } from './app.ts'
 import { memberCardBody } from './member-api.ts'
-import { call, tally, type Race, type Reply, type Target } from './races.ts'
+import { call, inParallel, ok, tally, unique, type Race, type Reply, type Target } from './races.ts'
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
-
-function ok(reply: Reply, status = 201): any {
-  assert.equal(reply.status, status, JSON.stringify(reply.body))
-  return reply.body
-}
-
-function inParallel(n: number, send: (i: number) => Promise<Reply>): Promise<Reply[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => send(i)))
-}
 
 async function tokenOf(target: Target, userId: string): Promise<string> {
   return ok(await call(target, 0, 'POST', '/v1/wallet-tokens', { user_id: userId, ttl_seconds: 3600 })).token

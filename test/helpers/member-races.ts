@@ -4,22 +4,10 @@
  * stock is never oversold, and a business event never posts twice. Assertions are on outcomes only.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { cashCard } from './app.ts'
 import { memberCardBody, assertLedgersConsistent, assertNoSourcePostedTwice } from './member-api.ts'
-import { call, tally, type Race, type Reply, type Target } from './races.ts'
+import { call, inParallel, ok, tally, unique, type Race, type Reply, type Target } from './races.ts'
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
-
-function ok(reply: Reply, status = 201): any {
-  assert.equal(reply.status, status, JSON.stringify(reply.body))
-  return reply.body
-}
-
-/** n requests at once, request i built by `send(i)`. */
-function inParallel(n: number, send: (i: number) => Promise<Reply>): Promise<Reply[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => send(i)))
-}
 
 async function memberCard(target: Target): Promise<string> {
   return ok(await call(target, 0, 'POST', '/v1/member-cards', memberCardBody())).id

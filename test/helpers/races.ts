@@ -32,7 +32,7 @@ export async function call(target: Target, i: number, method: string, path: stri
 }
 
 /** n requests made at once; request i is built by `send(i)`. */
-function inParallel(n: number, send: (i: number) => Promise<Reply>): Promise<Reply[]> {
+export function inParallel(n: number, send: (i: number) => Promise<Reply>): Promise<Reply[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => send(i)))
 }
 
@@ -56,7 +56,14 @@ async function untilSettled(send: () => Promise<Reply>): Promise<Reply> {
   }
 }
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
+/** A name no other test run uses. */
+export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
+
+/** The reply's body, once its status is the one expected. */
+export function ok(reply: Reply, status = 201): any {
+  assert.equal(reply.status, status, JSON.stringify(reply.body))
+  return reply.body
+}
 
 async function createCard(target: Target, overrides: Record<string, unknown>): Promise<string> {
   const card = await call(target, 0, 'POST', '/v1/cards', cashCard(overrides))

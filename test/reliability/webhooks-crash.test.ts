@@ -7,15 +7,15 @@ import { describe, it, before, after, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as delay } from 'node:timers/promises'
 import { ENGINES, createTestDatabase, engineOptions, type TestDatabase } from '../helpers/databases.ts'
-import { TEST_SECRET_KEY, cashCard } from '../helpers/app.ts'
+import { cashCard, testContext } from '../helpers/app.ts'
 import { kabaoEnv, startServer, startServers, stopServers, type ServerProcess } from '../helpers/server-process.ts'
 import { startReceiver, verifySignature, type Receiver } from '../helpers/webhook-receiver.ts'
 import { buildApp, type App } from '../../src/app.ts'
 import type { AppContext } from '../../src/app-context.ts'
 import type { Db } from '../../src/db/database.ts'
-import { systemClock } from '../../src/ports/clock.ts'
-import { MemoryNotifier } from '../../src/ports/notifier.ts'
-import { createSecrets } from '../../src/ports/secrets.ts'
+
+
+
 import { createMerchant } from '../../src/features/merchants/merchants.service.ts'
 import { recordEvent } from '../../src/features/events/events.repository.ts'
 
@@ -47,7 +47,7 @@ for (const engine of ENGINES) {
     before(async () => {
       database = await createTestDatabase(engine, { sqliteFile: true })
       db = database.database.db
-      ctx = { database: database.database, clock: systemClock, secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')), notifier: new MemoryNotifier(), publicUrl: 'http://kabao.test', allowPrivateWebhookDestinations: true }
+      ctx = testContext(database.database)
       // Set-up goes through the API in this process, with no jobs running here.
       app = await buildApp(ctx)
       receiver = await startReceiver()

@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Engine } from '../../../src/db/database.ts'
 import { createSecrets } from '../../../src/ports/secrets.ts'
-import { cashCard, TEST_SECRET_KEY } from '../../helpers/app.ts'
+import { cashCard, TEST_SECRET_KEY, testContext } from '../../helpers/app.ts'
 import { createTestDatabase } from '../../helpers/databases.ts'
 import { memberCardBody } from '../../helpers/member-api.ts'
 import { kabaoEnv, runCli } from '../../helpers/server-process.ts'
@@ -16,9 +16,9 @@ import { Client, type Card, type World } from './client.ts'
 import { Cluster, type KillerOptions } from './cluster.ts'
 import { History } from './history.ts'
 import { returnExpiredGifts } from '../../../src/jobs/return-expired-gifts.job.ts'
-import { MemoryNotifier } from '../../../src/ports/notifier.ts'
-import { systemClock } from '../../../src/ports/clock.ts'
-import type { AppContext } from '../../../src/app-context.ts'
+
+
+
 
 export interface HarnessOptions {
   engine: Engine
@@ -82,15 +82,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     const link = await call(base, 'POST', `/v1/cards/${claimCard.id}/claim-links`, { max_claims: 30 })
     // Gifts race many times per client: the daily limit per customer is not what they test.
     await call(base, 'PUT', '/v1/merchant/policy', { max_gifts_per_user_day: 1000 })
-    const jobCtx: AppContext = {
-      database: database.database,
-      clock: systemClock,
-      secrets: createSecrets(Buffer.from(TEST_SECRET_KEY, 'hex')),
-      notifier: new MemoryNotifier(),
-      publicUrl: 'http://kabao.test',
-      allowPrivateWebhookDestinations: true,
-      production: false,
-    }
+    const jobCtx = testContext(database.database)
     const world: World = {
       ...base,
       history: new History(),
