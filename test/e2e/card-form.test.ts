@@ -216,10 +216,7 @@ describe('a merchant’s first week in a browser', () => {
     const coupon = await call(`/v1/cards/${card.id}/issue`, { user_id: 'diner-0001' })
 
     const page = await openPage()
-    await page.goto(`${suite.server.base}/pos/login`)
-    await page.getByLabel('登录名').fill(CLERK.login)
-    await page.getByLabel('密码').fill(CLERK.password)
-    await page.getByRole('button', { name: '登录' }).click()
+    await suite.signInToTill(page, CLERK)
     await page.getByLabel('会员号（选填）').waitFor()
 
     // A number nobody has is said on the member field, and nothing is redeemed.

@@ -84,11 +84,7 @@ describe('a gift in a browser: sent, accepted on a phone, redeemed at the till',
 
   it('lets the clerk redeem the friend’s code at the terminal, and refuses the giver’s old code in words', async () => {
     const page = await openPage({ width: 1024, height: 768 })
-    await page.goto(`${suite.server.base}/pos/`)
-    await page.waitForURL(/\/pos\/login$/)
-    await page.getByLabel('登录名').fill(CLERK.login)
-    await page.getByLabel('密码').fill(CLERK.password)
-    await page.getByRole('button', { name: '登录' }).click()
+    await suite.signInToTill(page, CLERK)
     await page.getByText(journey.storeName).waitFor()
     const codeField = page.getByLabel('券码')
     await page.getByLabel('订单金额（元）').fill('128')

@@ -45,11 +45,7 @@ describe('risk control in a browser', () => {
 
   it('二次确认: the terminal says why a redemption needs a manager, refuses a wrong password, and completes it with the right one', async () => {
     const page = await openPage({ width: 1024, height: 768 })
-    await page.goto(`${suite.server.base}/pos/`)
-    await page.waitForURL(/\/pos\/login$/)
-    await page.getByLabel('登录名').fill(CLERK.login)
-    await page.getByLabel('密码').fill(CLERK.password)
-    await page.getByRole('button', { name: '登录' }).click()
+    await suite.signInToTill(page, CLERK)
     const codeField = page.getByLabel('券码')
     await codeField.waitFor()
 

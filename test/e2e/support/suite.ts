@@ -37,6 +37,8 @@ export interface BrowserSuite {
   assertNoConsoleErrors(page: Page): void
   /** Signs in on the console's login page and waits to be at `target` (a console path). */
   signIn(page: Page, who: { login: string; password: string }, target: string): Promise<void>
+  /** Opens the store terminal, which asks to sign in first, and signs in there. */
+  signInToTill(page: Page, who: { login: string; password: string }): Promise<void>
 }
 
 export interface BrowserSuiteOptions {
@@ -101,6 +103,13 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
       await page.getByLabel('密码', { exact: true }).fill(who.password)
       await page.getByRole('button', { name: '登录' }).click()
       await page.waitForURL((url) => url.pathname === `/console${target.split('?')[0]}`)
+    },
+    async signInToTill(page, who) {
+      await page.goto(`${suite.server.base}/pos/`)
+      await page.waitForURL(/\/pos\/login$/)
+      await page.getByLabel('登录名').fill(who.login)
+      await page.getByLabel('密码').fill(who.password)
+      await page.getByRole('button', { name: '登录' }).click()
     },
   }
   return suite
