@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard, useTestApp } from '../helpers/app.ts'
 import { expectProblem, expectStatus, merchantApi, type MerchantApi } from '../helpers/merchant-api.ts'
+import { useReceiver } from '../helpers/webhook-receiver.ts'
+import { deliverWebhooksOnce, webhookSettings } from '../../src/features/webhooks/webhook-delivery.ts'
 
 // A holder removing a coupon from the wallet (DELETE /v1/wallet/coupons/{id}): irreversible, refused for
 // what is not an unused coupon of theirs, the coupon unusable afterwards. The races (parallel removals, a
@@ -10,6 +12,7 @@ import { expectProblem, expectStatus, merchantApi, type MerchantApi } from '../h
 for (const engine of ENGINES) {
   describe(`removing a coupon from the wallet on ${engine}`, await engineOptions(engine), () => {
     const t = useTestApp(engine)
+    const receiver = useReceiver()
     let m: MerchantApi
     let merchantId: string
 
@@ -25,6 +28,7 @@ for (const engine of ENGINES) {
     const voidEvents = async (couponId: string) => (await m.events('coupon.voided')).filter((e) => e.data.coupon_id === couponId)
 
     it('removes an unused coupon irreversibly: voided by the holder, out of the wallet list, no longer redeemable, one event, counted as a void', async () => {
+      const hook = expectStatus(await m.post('/v1/webhook-endpoints', { url: `${receiver.url}/voids`, events: ['coupon.voided'] }), 201)
       const card = await m.createCard(cashCard({ get_limit: 5 }))
       const kept = await m.issue(card.id, 'holder')
       const coupon = await m.issue(card.id, 'holder')
@@ -52,6 +56,12 @@ for (const engine of ENGINES) {
       const events = await voidEvents(coupon.id)
       assert.equal(events.length, 1)
       assert.deepEqual(events[0].data, { coupon_id: coupon.id, card_id: card.id, user_id: 'holder', reason: null, by: 'holder' })
+
+      // The merchant's webhook gets it as any void, saying who.
+      await deliverWebhooksOnce(t.ctx, webhookSettings({ retrySchedule: [1], timeoutMs: 2000 }))
+      const delivered = receiver.received.filter((r) => r.body?.data?.coupon_id === coupon.id)
+      assert.deepEqual(delivered.map((r) => [r.body.type, r.body.data.by]), [['coupon.voided', 'holder']])
+      assert.ok(hook.id)
 
       // The card's statistics treat it as any void: one claim less.
       const stats = expectStatus(await m.get(`/v1/stats/cards/${card.id}`), 200)
