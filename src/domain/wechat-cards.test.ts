@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { cardFromWechat, cardToWechat, cardUpdateFromWechat, colorOf, dateInfoOf, mergeDefinition, usableHoursOf, userCardStatusOf, validityOf, widensValidity, wxStatusOf } from './wechat-cards.ts'
+import { cardFromWechat, cardToWechat, cardUpdateFromWechat, colorOf, dateInfoOf, mergeDefinition, pushOnViewOf, usableHoursOf, userCardStatusOf, validityOf, widensValidity, wxStatusOf } from './wechat-cards.ts'
 import { cashTerms } from './fixtures.ts'
 
 const NOW = Date.parse('2026-03-01T00:00:00Z')
@@ -78,7 +78,19 @@ describe('Kabao cards as WeChat cards', () => {
 
   it('maps statuses', () => {
     assert.deepEqual(['draft', 'paused', 'active', 'ended'].map(wxStatusOf), ['CARD_STATUS_NOT_VERIFY', 'CARD_STATUS_NOT_VERIFY', 'CARD_STATUS_VERIFY_OK', 'CARD_STATUS_DELETE'])
-    assert.deepEqual(['available', 'redeemed', 'expired', 'voided'].map(userCardStatusOf), ['NORMAL', 'CONSUMED', 'EXPIRE', 'UNAVAILABLE'])
+    assert.deepEqual(['available', 'redeemed', 'expired', 'voided'].map((s) => userCardStatusOf(s)), ['NORMAL', 'CONSUMED', 'EXPIRE', 'UNAVAILABLE'])
+    assert.equal(userCardStatusOf('voided', 'holder'), 'DELETE', 'removed from the wallet by its holder')
+    assert.equal(userCardStatusOf('voided', 'merchant'), 'UNAVAILABLE')
+  })
+
+  it('reads need_push_on_view from a stored definition under any type key, and refuses a non-boolean', () => {
+    assert.equal(pushOnViewOf(null), false)
+    assert.equal(pushOnViewOf({ card_type: 'CASH', cash: { base_info: { title: 'x' } } }), false)
+    for (const yes of [true, 1, '1', 'true', ' TRUE ']) assert.equal(pushOnViewOf({ card_type: 'CASH', cash: { base_info: { need_push_on_view: yes } } }), true, String(yes))
+    assert.equal(pushOnViewOf({ card_type: 'GIFT', Gift: { base_info: { need_push_on_view: 'false' } } }), false)
+    assert.equal(pushOnViewOf({ card_type: 'CASH', cash: { base_info: { need_push_on_view: 'maybe' } } }), false)
+    const bad = cardUpdateFromWechat({ card_id: 'crd_1', cash: { base_info: { need_push_on_view: 'maybe' } } }, cashTerms({}), false, 0)
+    assert.deepEqual(bad.ok ? null : [bad.errcode, bad.detail], [40097, 'need_push_on_view'])
   })
 })
 

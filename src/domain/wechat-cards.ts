@@ -189,6 +189,7 @@ export function cardFromWechat(card: Record<string, unknown>, now: number): Card
   const share = readBool(base.can_share)
   const give = readBool(base.can_give_friend)
   if (!share.ok || !give.ok) return fail(40097, 'can_share, can_give_friend')
+  if (!readBool(base.need_push_on_view).ok) return fail(40097, 'need_push_on_view')
   const hours = usableHoursOf(advanced.value?.time_limit)
   if (!hours.ok) return hours
   const locations = present(base.location_id_list)
@@ -317,6 +318,7 @@ export function cardToWechat(view: CardView): Record<string, unknown> {
     can_give_friend: terms.can_gift,
     location_id_list: view.poiIds,
     use_all_locations: terms.store_ids.length === 0,
+    need_push_on_view: pushOnViewOf(view.definition),
   }
   const typeFields: Record<string, unknown> =
     terms.type === 'cash' ? { reduce_cost: lowestTier?.reduce_cost ?? terms.reduce_cost ?? 0, least_cost: leastCost }
@@ -336,11 +338,27 @@ export function cardToWechat(view: CardView): Record<string, unknown> {
   }
 }
 
-/** Coupon state as `user_card_status`. */
-export function userCardStatusOf(state: string): 'NORMAL' | 'CONSUMED' | 'EXPIRE' | 'UNAVAILABLE' | 'GIFTING' | 'GIFT_SUCC' {
+/**
+ * Whether a stored WeChat definition asks for `user_view_card` pushes (`base_info.need_push_on_view`, under
+ * whichever type key it was sent): true, 1, "1" and "true" do; anything else, or no definition, does not.
+ */
+export function pushOnViewOf(definition: Record<string, unknown> | null): boolean {
+  if (definition === null) return false
+  for (const value of Object.values(definition)) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue
+    const base = (value as Record<string, unknown>).base_info
+    if (base === null || typeof base !== 'object' || Array.isArray(base)) continue
+    const read = readBool((base as Record<string, unknown>).need_push_on_view)
+    if (read.ok && read.value !== undefined) return read.value
+  }
+  return false
+}
+
+/** Coupon state as `user_card_status`; a coupon its holder removed from the wallet (voided by the holder) is `DELETE`. */
+export function userCardStatusOf(state: string, voidedBy: string | null = null): 'NORMAL' | 'CONSUMED' | 'EXPIRE' | 'UNAVAILABLE' | 'DELETE' | 'GIFTING' | 'GIFT_SUCC' {
   if (state === 'redeemed') return 'CONSUMED'
   if (state === 'expired') return 'EXPIRE'
-  if (state === 'voided') return 'UNAVAILABLE'
+  if (state === 'voided') return voidedBy === 'holder' ? 'DELETE' : 'UNAVAILABLE'
   if (state === 'gifting') return 'GIFTING'
   if (state === 'gifted') return 'GIFT_SUCC'
   return 'NORMAL'
@@ -413,6 +431,7 @@ export function cardUpdateFromWechat(body: Record<string, unknown>, terms: CardT
   const share = readBool(base.can_share)
   const give = readBool(base.can_give_friend)
   if (!share.ok || !give.ok) return fail(40097, 'can_share, can_give_friend')
+  if (!readBool(base.need_push_on_view).ok) return fail(40097, 'need_push_on_view')
   if (share.value !== undefined) change.can_share = share.value
   if (give.value !== undefined) change.can_gift = give.value
   if (present(base.date_info) !== undefined) {

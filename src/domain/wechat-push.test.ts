@@ -64,6 +64,13 @@ describe('WeChat push mapping', () => {
     assert.deepEqual(Object.fromEntries(message.elements), { CardId: 'crd_1', UserCardCode: '4729035518264093', ConsumeSource: 'FROM_API', LocationName: 'Store 1', StaffOpenId: 'stf_1', VerifyCode: '', RemarkAmount: '', OuterStr: 'poster-a' })
     assert.deepEqual(['api', 'self_service', 'scan', 'manual'].map(consumeSourceOf), ['FROM_API', 'FROM_API', 'FROM_MOBILE_HELPER', 'FROM_MP'])
   })
+  it('maps a holder’s removal to user_del_card and a wallet detail view to user_view_card with the channel tag', () => {
+    const [removed] = pushMessagesOf({ type: 'coupon.voided', data: { coupon_id: 'cpn_1', card_id: 'crd_1', user_id: 'u1', reason: null, by: 'holder' }, createdAt: at }, facts())
+    assert.deepEqual([removed.from, removed.event, removed.elements], ['u1', 'user_del_card', [['CardId', 'crd_1'], ['UserCardCode', '4729035518264093']]])
+    const [viewed] = pushMessagesOf({ type: 'coupon.viewed', data: { coupon_id: 'cpn_1', card_id: 'crd_1', user_id: 'u1' }, createdAt: at }, facts())
+    assert.deepEqual([viewed.from, viewed.event, viewed.elements], ['u1', 'user_view_card', [['CardId', 'crd_1'], ['UserCardCode', '4729035518264093'], ['OuterStr', 'poster-a']]])
+    assert.ok(pushSubscriptions(false).includes('coupon.voided') && pushSubscriptions(false).includes('coupon.viewed'))
+  })
   it('pushes card_pass_check for a card made active or a draft published, not a resumed card', () => {
     assert.deepEqual(names('card.created', { card_id: 'crd_1', status: 'active' }), ['gh_0123456789ab card_pass_check CardId RefuseReason'])
     assert.deepEqual(names('card.created', { card_id: 'crd_1', status: 'draft' }), [])
@@ -78,6 +85,7 @@ describe('WeChat push mapping', () => {
     const [balance] = pushMessagesOf({ type: 'stored_value.changed', data: { member_id: 'mem_1', member_card_id: 'mcd_1', user_id: 'u1', delta: 500 }, createdAt: at }, facts())
     assert.equal(Object.fromEntries(balance.elements).ModifyBalance, 500)
     assert.deepEqual(names('card.stock_low', { card_id: 'crd_1', stock_remaining: 3 }), ['gh_0123456789ab card_sku_remind CardId Detail'])
+    assert.deepEqual(names('coupon.voided', { coupon_id: 'cpn_1', card_id: 'crd_1', user_id: 'u1', by: 'merchant' }), [], 'a merchant’s void has no WeChat counterpart')
     for (const type of ['coupon.voided', 'coupon.reversed', 'coupon.expiring', 'coupon.expired', 'member.level_changed', 'card.updated']) assert.deepEqual(names(type, { coupon_id: 'cpn_1' }), [])
     assert.deepEqual([outerIdOf('123'), outerIdOf('poster'), outerIdOf(null)], [123, 0, 0])
   })

@@ -10,6 +10,8 @@ export const PUSH_EVENT_TYPES = [
   'coupon.gifted',
   'coupon.gift_returned',
   'coupon.redeemed',
+  'coupon.voided',
+  'coupon.viewed',
   'member.joined',
   'points.changed',
   'stored_value.changed',
@@ -124,7 +126,7 @@ export function consumeSourceOf(channel: string): string {
 
 /**
  * The pushes one native event makes (§4.3): none for events without a WeChat counterpart (or a card made
- * as a draft, or a coupon received as a gift: `coupon.gifted` pushes that one), two for an accepted gift
+ * as a draft, a coupon received as a gift: `coupon.gifted` pushes that one, a void by the merchant), two for an accepted gift
  * (the giver's user_gifting_card, then the receiver's user_get_card).
  */
 export function pushMessagesOf(event: PushEvent, facts: PushFacts): PushMessage[] {
@@ -180,6 +182,14 @@ export function pushMessagesOf(event: PushEvent, facts: PushFacts): PushMessage[
           ['StaffOpenId', facts.staffId ?? ''], ['VerifyCode', ''], ['RemarkAmount', ''], ['OuterStr', facts.outerStrs[couponId] ?? ''],
         ]),
       ]
+    }
+    case 'coupon.voided':
+      // Only the holder removing it from the wallet has a WeChat counterpart; a merchant's void pushes nothing.
+      if (d.by !== 'holder') return []
+      return [message(str(d.user_id), 'user_del_card', [['CardId', cardId], ['UserCardCode', facts.codes[str(d.coupon_id)] ?? '']])]
+    case 'coupon.viewed': {
+      const couponId = str(d.coupon_id)
+      return [message(str(d.user_id), 'user_view_card', [['CardId', cardId], ['UserCardCode', facts.codes[couponId] ?? ''], ['OuterStr', facts.outerStrs[couponId] ?? '']])]
     }
     case 'points.changed':
     case 'stored_value.changed': {

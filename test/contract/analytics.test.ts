@@ -88,8 +88,8 @@ for (const engine of ENGINES) {
         cost_per_redemption: 2000,
         roi: 8.75,
         by_day: [
-          { date: '2030-03-01', views: 6, viewers: 3, claims: 3, redemptions: 2, expired: 0, discount_amount: 4000, order_amount: 45000 },
-          { date: '2030-03-02', views: 1, viewers: 1, claims: 0, redemptions: 0, expired: 0, discount_amount: 0, order_amount: -10000 },
+          { date: '2030-03-01', views: 6, viewers: 3, claims: 3, redemptions: 2, expired: 0, gifts: 0, discount_amount: 4000, order_amount: 45000 },
+          { date: '2030-03-02', views: 1, viewers: 1, claims: 0, redemptions: 0, expired: 0, gifts: 0, discount_amount: 0, order_amount: -10000 },
         ],
         by_channel: [
           { channel: 'api', claims: 2, redemptions: 1, discount_amount: 2000, order_amount: 20000, redemption_rate: 0.5 },

@@ -108,6 +108,42 @@ for (const engine of ENGINES) {
       }
     })
 
+    it('0030 reads need_push_on_view from stored WeChat definitions and subscribes saved push destinations to the new pushes', async () => {
+      const t = await startTestApp(engine)
+      try {
+        const { database } = t.ctx
+        const m = await newMerchant(t)
+        const card = await m.createCard(cashCard())
+        const quiet = await m.createCard(cashCard())
+        await migrateDown(database)
+        const db = database.db as any
+        const now = Date.now()
+        const definition = (base: Record<string, unknown>) => JSON.stringify({ card_type: 'CASH', cash: { base_info: { title: 'x', ...base } } })
+        await db.insertInto('wechat_cards').values([
+          { merchant_id: m.merchantId, card_id: card.id, definition: definition({ need_push_on_view: 'true' }), created_at: now, updated_at: now },
+          { merchant_id: m.merchantId, card_id: quiet.id, definition: definition({}), created_at: now, updated_at: now },
+        ]).execute()
+        const endpoint = (id: string, kind: string, events: string[]) => ({
+          id, merchant_id: m.merchantId, url: 'https://push.example/wx', events: JSON.stringify(events), description: null, secret_enc: 'x', prev_secret_enc: null, prev_secret_until: null,
+          status: 'enabled', disabled_code: null, disabled_reason: null, disabled_at: null, failing_since: null, last_success_at: null, created_at: now, updated_at: now,
+          request_ref: null, secret_request_ref: null, kind, wechat_appid: kind === 'wechat' ? 'wx0000000000000000' : null,
+        })
+        await db.insertInto('webhook_endpoints').values([endpoint('whe_wechat', 'wechat', ['coupon.issued', 'coupon.redeemed']), endpoint('whe_hook', 'webhook', ['coupon.issued'])]).execute()
+
+        await migrateToLatest(database)
+        const flags = await db.selectFrom('wechat_cards').select(['card_id', 'push_on_view']).where('merchant_id', '=', m.merchantId).orderBy('card_id').execute()
+        assert.deepEqual(Object.fromEntries(flags.map((r: any) => [r.card_id, Number(r.push_on_view)])), { [card.id]: 1, [quiet.id]: 0 })
+        const events = async (id: string) => {
+          const row = await db.selectFrom('webhook_endpoints').select('events').where('id', '=', id).executeTakeFirstOrThrow()
+          return typeof row.events === 'string' ? JSON.parse(row.events) : row.events
+        }
+        assert.deepEqual(await events('whe_wechat'), ['coupon.issued', 'coupon.redeemed', 'coupon.voided', 'coupon.viewed'])
+        assert.deepEqual(await events('whe_hook'), ['coupon.issued'], 'merchants’ own webhooks keep their choice')
+      } finally {
+        await t.close()
+      }
+    })
+
     it('lets several processes migrate one fresh database at the same time', async () => {
       const fresh = await createTestDatabase(engine, { migrate: false, sqliteFile: true })
       const reference = await createTestDatabase(engine, { sqliteFile: true })

@@ -5,6 +5,7 @@ import { cashCard, useTestApp, type TestApp } from '../helpers/app.ts'
 import { expectStatus, merchantApi } from '../helpers/merchant-api.ts'
 import { createMemberCard, join } from '../helpers/member-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
+import { backfillGifts } from '../../src/db/migrations/0030-wallet-removal-view-pushes-gifts.ts'
 
 // Asia/Shanghai (the merchants' zone): noon on 1 and 2 March.
 const DAY1 = '2026-03-01T04:00:00Z'
@@ -102,6 +103,56 @@ for (const engine of ENGINES) {
       const metrics = expectStatus(await m.get(`/v1/member-cards/${club.id}/metrics?from=2026-03-01&to=2026-03-02`), 200)
       assert.deepEqual(members.list.map((r: any) => [r.ref_date, r.receive_cnt, r.total_user]), metrics.by_day.map((d: any) => [d.date, d.new_members, d.members]))
       assert.deepEqual(members.list.map((r: any) => [r.receive_cnt, r.active_user, r.total_user]), [[2, 2, 2], [1, 1, 3]])
+    })
+
+    it('counts accepted gifts per card and day in the native statistics, given_cnt agreeing; the migration counts earlier gifts alike', async () => {
+      const { wx, m } = await wechatApp(t)
+      clock.set(DAY1)
+      const card = (await wx('/card/create', wxCashCard)).card_id as string
+      const other = (await wx('/card/create', wxCashCard)).card_id as string
+      const tokenOf = async (userId: string) => expectStatus(await m.post('/v1/wallet-tokens', { user_id: userId, ttl_seconds: 86_400 }), 201).token as string
+      const wallet = async (userId: string, path: string, status = 201) => expectStatus(await t.request('POST', path, { key: await tokenOf(userId) }), status)
+      const couponOf = async (cardId: string, openid: string) => {
+        const issued = await wx('/kabao/card/issue', { card_id: cardId, openid })
+        assert.equal(issued.errcode, 0, JSON.stringify(issued))
+        return expectStatus(await m.coupon(issued.code), 200).id as string
+      }
+      const give = async (cardId: string, giver: string, receiver: string | null) => {
+        const sent = await wallet(giver, `/v1/wallet/coupons/${await couponOf(cardId, giver)}/gift`)
+        if (receiver) await wallet(receiver, `/v1/wallet/gifts/${sent.token}/accept`)
+        return sent
+      }
+      await give(card, 'g1', 'r1')
+      await give(card, 'g2', 'r2')
+      await give(other, 'g3', null)
+      clock.set(DAY2)
+      await give(card, 'g4', 'r4')
+      const cancelled = await couponOf(card, 'g5')
+      await wallet('g5', `/v1/wallet/coupons/${cancelled}/gift`)
+      await wallet('g5', `/v1/wallet/coupons/${cancelled}/gift/cancel`, 200)
+
+      const stats = expectStatus(await m.get(`/v1/stats/cards/${card}?from=2026-03-01&to=2026-03-02`), 200)
+      assert.equal(stats.gifts, 3)
+      assert.deepEqual(stats.by_day.map((d: any) => [d.date, d.gifts]), [['2026-03-01', 2], ['2026-03-02', 1]])
+      assert.equal(expectStatus(await m.get(`/v1/stats/cards/${other}?from=2026-03-01&to=2026-03-02`), 200).gifts, 0, 'a pending gift is not given yet')
+
+      const range = { begin_date: '2026-03-01', end_date: '2026-03-02' }
+      const perCard = await wx('/datacube/getcardcardinfo', range)
+      const given = (id: string) => perCard.list.filter((r: any) => r.card_id === id).map((r: any) => [r.ref_date, r.given_cnt, r.given_user])
+      assert.deepEqual(given(card), [['2026-03-01', 2, 2], ['2026-03-02', 1, 1]])
+      assert.deepEqual((await wx('/datacube/getcardcardinfo', { ...range, card_id: card })).list.map((r: any) => r.given_cnt), [2, 1])
+      const biz = await wx('/datacube/getcardbizuininfo', range)
+      assert.deepEqual(biz.list.map((r: any) => [r.ref_date, r.given_cnt, r.given_user]), [['2026-03-01', 2, 2], ['2026-03-02', 1, 1]])
+
+      // The migration's backfill finds the same counts from the gifts themselves.
+      const db = t.db.database.db
+      const { merchant_id: merchantId } = await db.selectFrom('cards').select('merchant_id').where('id', '=', card).executeTakeFirstOrThrow()
+      const counted = async () => (await db.selectFrom('card_activity_days').select(['card_id', 'day', 'channel', 'gifted']).where('merchant_id', '=', merchantId).where('gifted', '!=', 0).orderBy('card_id').orderBy('day').execute()).map((r) => [r.card_id, r.day, r.channel, Number(r.gifted)])
+      const live = await counted()
+      assert.deepEqual(live, [[card, '2026-03-01', 'api', 2], [card, '2026-03-02', 'api', 1]])
+      await db.updateTable('card_activity_days').set({ gifted: 0 }).where('merchant_id', '=', merchantId).execute()
+      await backfillGifts(db, merchantId, 'Asia/Shanghai')
+      assert.deepEqual(await counted(), live)
     })
 
     it('refuses bad dates and ranges (61500, 61501), stops at today, and knows no other merchant’s card', async () => {

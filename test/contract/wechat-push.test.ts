@@ -24,6 +24,8 @@ const ELEMENTS: Record<string, string[]> = {
   user_consume_card: ['CardId', 'UserCardCode', 'ConsumeSource', 'LocationName', 'StaffOpenId', 'VerifyCode', 'RemarkAmount', 'OuterStr'],
   update_member_card: ['CardId', 'UserCardCode', 'ModifyBonus', 'ModifyBalance'],
   card_sku_remind: ['CardId', 'Detail'],
+  user_del_card: ['CardId', 'UserCardCode'],
+  user_view_card: ['CardId', 'UserCardCode', 'OuterStr'],
 }
 
 async function wechatApp(t: TestApp) {
@@ -211,6 +213,62 @@ for (const engine of ENGINES) {
       await deliver()
       const updates = rx.pushes.filter((p: Push) => p.fields.Event === 'update_member_card')
       assert.deepEqual(updates.map((p: Push) => [p.fields.UserCardCode, p.fields.ModifyBonus]), [[joined.code, '40']])
+    }))
+
+    it('pushes user_del_card when the holder removes a coupon, user_view_card on wallet detail views of need_push_on_view cards only', () => withReceiver(async () => {
+      const { apiKey, appid, originalId, wx, m } = await wechatApp(t)
+      expectStatus(await setPush(t, apiKey, appid, { push_url: rx.url, push_token: rx.token, card_pass_check: false }), 200)
+      const withBase = (base: Record<string, unknown>) => ({ card: { ...cashCard.card, cash: { ...cashCard.card.cash, base_info: { ...cashCard.card.cash.base_info, ...base } } } })
+      const viewed = await wx('/card/create', withBase({ need_push_on_view: true }))
+      const quiet = await wx('/card/create', withBase({}))
+      const baseOf = async (cardId: string) => (await wx('/card/get', { card_id: cardId })).card.cash.base_info
+      assert.equal((await baseOf(viewed.card_id)).need_push_on_view, true)
+      assert.equal((await baseOf(quiet.card_id)).need_push_on_view, false)
+      // card/update turns it on and off (WeChat's strings too); a non-boolean is 40097.
+      assert.equal((await wx('/card/update', { card_id: quiet.card_id, cash: { base_info: { need_push_on_view: 'true' } } })).errcode, 0)
+      assert.equal((await baseOf(quiet.card_id)).need_push_on_view, true)
+      assert.equal((await wx('/card/update', { card_id: quiet.card_id, cash: { base_info: { need_push_on_view: false } } })).errcode, 0)
+      assert.equal((await baseOf(quiet.card_id)).need_push_on_view, false)
+      assert.equal((await wx('/card/update', { card_id: quiet.card_id, cash: { base_info: { need_push_on_view: 'maybe' } } })).errcode, 40097)
+
+      const issue = async (cardId: string, outer?: string) => {
+        const issued = await wx('/kabao/card/issue', { card_id: cardId, openid: 'viewer', ...(outer ? { outer_str: outer } : {}) })
+        assert.equal(issued.errcode, 0, JSON.stringify(issued))
+        return { code: issued.code as string, id: expectStatus(await m.coupon(issued.code), 200).id as string }
+      }
+      const seen = await issue(viewed.card_id, 'poster-v')
+      const unseen = await issue(quiet.card_id)
+      const voided = await issue(quiet.card_id)
+      const token = expectStatus(await m.post('/v1/wallet-tokens', { user_id: 'viewer', ttl_seconds: 3600 }), 201).token as string
+      const wallet = (method: string, path: string) => t.request(method, path, { key: token })
+      await deliver()
+      rx.pushes.length = 0
+
+      // The list pushes nothing; the detail of a need_push_on_view card pushes, of another card not.
+      expectStatus(await wallet('GET', '/v1/wallet/coupons'), 200)
+      expectStatus(await wallet('GET', `/v1/wallet/coupons/${seen.id}`), 200)
+      expectStatus(await wallet('GET', `/v1/wallet/coupons/${unseen.id}`), 200)
+      // A merchant's void has no WeChat counterpart; the holder's removal is user_del_card.
+      assert.equal((await wx('/card/code/unavailable', { code: voided.code, reason: 'fraud' })).errcode, 0)
+      expectStatus(await wallet('DELETE', `/v1/wallet/coupons/${seen.id}`), 200)
+      const status = await wx('/card/code/get', { code: seen.code, check_consume: false })
+      assert.deepEqual([status.user_card_status, status.can_consume], ['DELETE', false])
+      assert.equal((await wx('/card/code/get', { code: voided.code, check_consume: false })).user_card_status, 'UNAVAILABLE')
+      assert.equal((await wx('/card/code/get', { code: seen.code })).errcode, 40127)
+      assert.deepEqual((await wx('/card/user/getcardlist', { openid: 'viewer' })).card_list, [{ code: unseen.code, card_id: quiet.card_id }])
+      // A removed coupon's page no longer pushes views.
+      expectStatus(await wallet('GET', `/v1/wallet/coupons/${seen.id}`), 200)
+
+      await deliver()
+      for (const push of rx.pushes) {
+        assert.equal(push.signed, true)
+        assert.equal(push.fields.ToUserName, originalId)
+        assert.deepEqual(push.names, [...ENVELOPE, ...(ELEMENTS[push.fields.Event] ?? [])], push.raw)
+      }
+      assert.deepEqual(
+        rx.pushes.map((p) => [p.fields.Event, p.fields.FromUserName, p.fields.CardId, p.fields.UserCardCode, p.fields.OuterStr ?? null]).sort(),
+        [['user_del_card', 'viewer', viewed.card_id, seen.code, null], ['user_view_card', 'viewer', viewed.card_id, seen.code, 'poster-v']],
+      )
     }))
 
     it('keeps one merchant’s push settings and log from another', () => withReceiver(async () => {

@@ -1,7 +1,8 @@
 /**
  * Gifting (转赠) in a real browser against a real `kabao serve` (SQLite): a customer gives a coupon from
  * their wallet on a phone (the link and its QR code), a friend accepts it on their phone, and a clerk
- * redeems the friend's new code at the store terminal, while the giver's old code is refused in words.
+ * redeems the friend's new code at the store terminal, while the giver's old code is refused in words; the
+ * giver removes another, unused coupon from the wallet (confirmed in a dialog).
  * Screenshots in test-artifacts/e2e/, console errors and accessibility checked as in journey.test.ts.
  */
 import { describe, it } from 'node:test'
@@ -14,7 +15,7 @@ const OWNER = { login: 'owner@gift.example', password: 'owner-password-1' }
 const CLERK = { login: 'clerk-gift', password: 'clerk-password-1' }
 
 describe('a gift in a browser: sent, accepted on a phone, redeemed at the till', () => {
-  const journey = { couponId: '', giverCode: '', giverToken: '', friendToken: '', giftUrl: '', receivedId: '', receivedCode: '', storeName: '礼品店' }
+  const journey = { couponId: '', removedId: '', giverCode: '', giverToken: '', friendToken: '', giftUrl: '', receivedId: '', receivedCode: '', storeName: '礼品店' }
   /** The merchant, a store, a giftable card, a clerk, a coupon for the giver and wallet tokens, through the API. */
   const suite = browserSuite({
     name: 'gifts',
@@ -22,12 +23,13 @@ describe('a gift in a browser: sent, accepted on a phone, redeemed at the till',
       const { call } = await setUpMerchant(suite.server.base, '好礼茶社', OWNER)
       const store = await call('POST', '/v1/stores', { name: journey.storeName })
       const card = await call('POST', '/v1/cards', {
-        type: 'cash', title: '满100减20', notice: '结账时出示券码', reduce_cost: 2000, least_cost: 10000, stock: 100, can_gift: true, validity: { type: 'fixed_term', days: 30 },
+        type: 'cash', title: '满100减20', notice: '结账时出示券码', reduce_cost: 2000, least_cost: 10000, stock: 100, get_limit: 2, can_gift: true, validity: { type: 'fixed_term', days: 30 },
       })
       await call('POST', '/v1/staff', { ...CLERK, role: 'clerk', name: '王店员', store_id: store.id })
       const coupon = await call('POST', `/v1/cards/${card.id}/issue`, { user_id: 'giver-0001' })
       journey.couponId = coupon.id
       journey.giverCode = coupon.code
+      journey.removedId = (await call('POST', `/v1/cards/${card.id}/issue`, { user_id: 'giver-0001' })).id
       journey.giverToken = (await call('POST', '/v1/wallet-tokens', { user_id: 'giver-0001' })).token
       journey.friendToken = (await call('POST', '/v1/wallet-tokens', { user_id: 'friend-0002' })).token
     },
@@ -49,6 +51,30 @@ describe('a gift in a browser: sent, accepted on a phone, redeemed at the till',
     await page.getByText('这张券正在转赠中，好友领取前不能使用').waitFor()
     await assertAccessible(page, 'coupon being given')
     await screenshot(page, 'gifts-02-gift-link')
+    assertNoConsoleErrors(page)
+  })
+
+  it('lets the holder remove an unused coupon from the wallet after confirming: gone for good', async () => {
+    const page = await openPage(PHONE, { mobile: true })
+    await page.goto(`${suite.server.base}/wallet/coupons/${journey.removedId}#token=${journey.giverToken}`)
+    const remove = page.locator('[data-test=coupon-remove]')
+    await remove.click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByText('删除这张券？').waitFor()
+    await screenshot(page, 'gifts-02b-remove-confirm')
+    // Cancelled: nothing happens.
+    await dialog.getByRole('button', { name: '取消' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await remove.click()
+    await dialog.getByRole('button', { name: '删除', exact: true }).click()
+    await page.waitForURL((url) => url.pathname.replace(/\/$/, '') === '/wallet')
+    const [removed, list] = await page.evaluate(async ([id, token]) => {
+      const headers = { authorization: `Bearer ${token}` }
+      return [await (await fetch(`/v1/wallet/coupons/${id}`, { headers })).json(), await (await fetch('/v1/wallet/coupons', { headers })).json()]
+    }, [journey.removedId, journey.giverToken])
+    assert.deepEqual([removed.state, removed.voided_by], ['voided', 'holder'])
+    assert.equal(list.data.some((c: { id: string }) => c.id === journey.removedId), false, 'no longer in the wallet')
+    await screenshot(page, 'gifts-02c-removed')
     assertNoConsoleErrors(page)
   })
 

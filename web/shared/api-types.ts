@@ -2445,6 +2445,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
                             gifted_by: string | null;
                             channel: string | null;
                             campaign: string | null;
@@ -2531,6 +2532,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
                             gifted_by: string | null;
                             channel: string | null;
                             campaign: string | null;
@@ -2628,6 +2630,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
                             gifted_by: string | null;
                             channel: string | null;
                             campaign: string | null;
@@ -2721,6 +2724,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -2843,6 +2847,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -3228,6 +3233,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -4147,6 +4153,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
                             gifted_by: string | null;
                             channel: string | null;
                             campaign: string | null;
@@ -4361,6 +4368,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -4474,6 +4482,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
                             gifted_by: string | null;
                             channel: string | null;
                             campaign: string | null;
@@ -4572,7 +4581,153 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Remove one of my unused coupons from my wallet, irreversibly (it is voided and can no longer be used); again: the same answer
+         * @description Available coupons (also before their validity starts) and locked ones can be removed. The coupon reads as `voided` with `voided_by: "holder"`, leaves the wallet list and writes one `coupon.voided` event with `by: "holder"` (WeChat push `user_del_card`).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    coupon_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The code to show or type at the till; look-alikes, case, spaces and hyphens are forgiven */
+                            code: string;
+                            card_id: string;
+                            /** @description The card version whose terms the coupon was issued under */
+                            card_version_id: string;
+                            user_id: string;
+                            state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
+                            /** @description How the coupon reached its owner */
+                            source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_from: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            valid_until: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            issued_at: string;
+                            redeemed_at: string | null;
+                            redemption_id: string | null;
+                            voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
+                            gifted_by: string | null;
+                            channel: string | null;
+                            campaign: string | null;
+                            shared_by: string | null;
+                            unlock_after_friends: number | null;
+                            /** @description How the code is shown: qrcode, barcode or text */
+                            code_type: "qrcode" | "barcode" | "text";
+                            card: {
+                                type: "cash" | "discount" | "gift" | "groupon" | "general_coupon";
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string;
+                                reduce_cost: number | null;
+                                least_cost: number | null;
+                                tiers: {
+                                    /** @description Integer fen (分) */
+                                    least_cost: number;
+                                    /** @description Integer fen (分) */
+                                    reduce_cost: number;
+                                }[] | null;
+                                percent_off: number | null;
+                                max_discount: number | null;
+                                gift: string | null;
+                                deal_detail: string | null;
+                                default_detail: string | null;
+                                description: string | null;
+                                validity: {
+                                    /** @enum {string} */
+                                    type: "fixed_range";
+                                    /** Format: date-time */
+                                    begin_at: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description Inclusive to the second
+                                     */
+                                    end_at: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "fixed_term";
+                                    days: number;
+                                    start_after_days: number;
+                                };
+                                usable_hours: {
+                                    days: number[];
+                                    start: string;
+                                    end: string;
+                                }[] | null;
+                                usable_hours_text: string | null;
+                                store_ids: string[];
+                                /** @description Good in every store of the merchant (then `stores` is empty) */
+                                all_stores: boolean;
+                                stores: {
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                }[];
+                                can_share: boolean;
+                                can_gift: boolean;
+                                group: {
+                                    size: number;
+                                    hours: number;
+                                } | null;
+                            };
+                            /** @description The card’s link cells (WeChat’s center_url, custom_url, promotion_url); empty for cards without them */
+                            links: {
+                                kind: "center" | "custom" | "promotion";
+                                name: string;
+                                tips: string | null;
+                                /** @description The merchant’s page, with `encrypt_code` and `card_id` appended (decrypted through the WeChat-compatible card/code/decrypt) */
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -4876,6 +5031,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
                             gifted_by: string | null;
                             channel: string | null;
                             campaign: string | null;
@@ -5169,6 +5325,7 @@ export interface paths {
                             redeemed_at: string | null;
                             redemption_id: string | null;
                             voided_at: string | null;
+                            voided_by: ("holder" | "merchant") | null;
                             gifted_by: string | null;
                             channel: string | null;
                             campaign: string | null;
@@ -9023,6 +9180,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -10493,6 +10651,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -11889,6 +12048,7 @@ export interface paths {
                                     redeemed_at: string | null;
                                     redemption_id: string | null;
                                     voided_at: string | null;
+                                    voided_by: ("holder" | "merchant") | null;
                                     gifted_by: string | null;
                                     channel: string | null;
                                     campaign: string | null;
@@ -12011,6 +12171,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -12083,6 +12244,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -12198,6 +12360,7 @@ export interface paths {
                                 redeemed_at: string | null;
                                 redemption_id: string | null;
                                 voided_at: string | null;
+                                voided_by: ("holder" | "merchant") | null;
                                 gifted_by: string | null;
                                 channel: string | null;
                                 campaign: string | null;
@@ -12767,6 +12930,7 @@ export interface paths {
                             claimers: number;
                             shares: number;
                             sharers: number;
+                            /** @description Gifts of the card’s coupons accepted in the range (a receiver took them) */
                             gifts: number;
                             redemptions: number;
                             /** @description Distinct customers with a redemption in the range, not reversed */
@@ -12792,6 +12956,8 @@ export interface paths {
                                 /** @description Redemptions that day less reversals that day; net of reversals and voids, so a day may be negative */
                                 redemptions: number;
                                 expired: number;
+                                /** @description Gifts of the card’s coupons accepted that day */
+                                gifts: number;
                                 /** @description Discount given, integer fen; net of reversals and voids, so a day may be negative */
                                 discount_amount: number;
                                 /** @description Order amounts of the redemptions, integer fen; net of reversals and voids, so a day may be negative */

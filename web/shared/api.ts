@@ -84,6 +84,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     post: <T>(url: string, body?: unknown, extra?: RequestOptions) => request<T>('POST', url, body, extra),
     patch: <T>(url: string, body: unknown, extra?: RequestOptions) => request<T>('PATCH', url, body, extra),
     put: <T>(url: string, body: unknown, extra?: RequestOptions) => request<T>('PUT', url, body, extra),
+    delete: <T>(url: string, extra?: RequestOptions) => request<T>('DELETE', url, undefined, extra),
     del: <T>(url: string, extra?: RequestOptions) => request<T>('DELETE', url, undefined, extra),
   }
 }

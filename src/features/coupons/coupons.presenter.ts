@@ -24,6 +24,8 @@ export function presentCouponWithoutCode(coupon: CouponRow, tz: string, now: num
     redeemed_at: at(coupon.redeemed_at),
     redemption_id: coupon.redemption_id,
     voided_at: at(coupon.voided_at),
+    // Voids before the holder could remove coupons were all the merchant's.
+    voided_by: coupon.state === 'voided' ? (coupon.voided_by ?? 'merchant') : null,
     gifted_by: coupon.gifted_by ?? null,
     channel: coupon.channel_tag ?? null,
     campaign: coupon.campaign ?? null,

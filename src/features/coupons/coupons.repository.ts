@@ -4,7 +4,7 @@ import { columnList, runStatement, statement } from '../../db/statements.ts'
 import type { DB } from '../../db/schema.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
-import type { CouponsTable, CouponState } from './coupons.table.ts'
+import type { CouponsTable, CouponState, CouponVoider } from './coupons.table.ts'
 
 export type CouponRow = CouponsTable
 
@@ -26,7 +26,7 @@ export interface StoreRef {
 export const COUPON_COLUMNS = [
   'id', 'merchant_id', 'card_id', 'card_version_id', 'code_hash', 'code_enc', 'user_id', 'state', 'source', 'source_ref',
   'valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'redemption_id', 'voided_at', 'updated_at', 'reminded_at', 'gifted_by',
-  'channel_tag', 'campaign', 'shared_by', 'unlock_after_friends',
+  'channel_tag', 'campaign', 'shared_by', 'unlock_after_friends', 'voided_by',
 ] as const satisfies readonly (keyof CouponRow)[]
 // A column added to the table must be added to the list above.
 const everyColumnListed: Exclude<keyof CouponRow, (typeof COUPON_COLUMNS)[number]> extends never ? true : never = true
@@ -145,11 +145,14 @@ export async function insertCouponUnlessCodeTaken(tx: Db, row: CouponRow): Promi
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
 }
 
-/** Voids the coupon if it is still stored as available (or locked, waiting for friends); the voided row, or undefined when it was not. */
-export async function markCouponVoided(tx: Db, merchantId: string, couponId: string, now: number): Promise<CouponRow | undefined> {
+/**
+ * Voids the coupon if it is still stored as available (or locked, waiting for friends), noting who voided
+ * it (its holder removing it from the wallet, or the merchant); the voided row, or undefined when it was not.
+ */
+export async function markCouponVoided(tx: Db, merchantId: string, couponId: string, now: number, by: CouponVoider = 'merchant'): Promise<CouponRow | undefined> {
   return tx
     .updateTable('coupons')
-    .set({ state: 'voided', voided_at: now, updated_at: now })
+    .set({ state: 'voided', voided_at: now, updated_at: now, voided_by: by })
     .where('merchant_id', '=', merchantId)
     .where('id', '=', couponId)
     .where('state', 'in', ['available', 'locked'])
@@ -181,6 +184,8 @@ export interface UserCouponsQuery {
   /** The id the page starts below (newest first). */
   before: string | null
   limit: number
+  /** Leaves out coupons their holder removed from the wallet (voided by the holder): the wallet's own list. */
+  withoutRemoved?: boolean
 }
 
 /** A page of a user's coupons with the merchant, newest first. */
@@ -189,5 +194,6 @@ export async function listUserCoupons(db: Db, merchantId: string, userId: string
   if (query.state) q = q.where(couponStateFilter(query.state, query.now))
   if (query.cardId) q = q.where('card_id', '=', query.cardId)
   if (query.before) q = q.where('id', '<', query.before)
+  if (query.withoutRemoved) q = q.where((eb) => eb.or([eb('state', '!=', 'voided'), eb('voided_by', 'is', null), eb('voided_by', '!=', 'holder')]))
   return q.orderBy('id', 'desc').limit(query.limit).execute()
 }

@@ -52,6 +52,7 @@ export const CouponFields = {
   redeemed_at: Nullable(Timestamp),
   redemption_id: Nullable(Type.String()),
   voided_at: Nullable(Timestamp),
+  voided_by: Nullable(Type.Union([Type.Literal('holder'), Type.Literal('merchant')], { description: 'Who voided a voided coupon: `holder` (removed from the wallet, `DELETE /v1/wallet/coupons/{id}`) or `merchant`; null when not voided' })),
   gifted_by: Nullable(Type.String({ description: 'For a coupon received as a gift (source `gift`): the user id of the giver' })),
   channel: Nullable(Type.String({ description: 'The channel tag given when it was issued or on its claim link (`livestream`, `menu`, …)' })),
   campaign: Nullable(Type.String({ description: 'The campaign tag given when it was issued or on its claim link' })),

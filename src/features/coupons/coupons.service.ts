@@ -264,7 +264,7 @@ export async function voidCoupon(ctx: AppContext, merchantId: string, merchantTz
   return ctx.database.db.transaction().execute(async (tx) => {
     const { coupon } = await findCouponByCode(ctx, merchantId, rawCode, null, tx)
     if (!isVoidable(coupon, now)) return coupon
-    const updated = await markCouponVoided(tx, merchantId, coupon.id, now)
+    const updated = await markCouponVoided(tx, merchantId, coupon.id, now, 'merchant')
     if (!updated) {
       // A redemption or another void won the race between our read and our write: answer as if we came second.
       const { coupon: changed } = await findCouponByCode(ctx, merchantId, rawCode, null, tx)
@@ -272,7 +272,7 @@ export async function voidCoupon(ctx: AppContext, merchantId: string, merchantTz
       throw new AppError('invalid_state', 'The coupon changed at the same time; look it up again.')
     }
     await countVoided(tx, updated, merchantTz, now)
-    await recordEvent(tx, { merchantId, type: 'coupon.voided', data: { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, reason }, now })
+    await recordEvent(tx, { merchantId, type: 'coupon.voided', data: { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, reason, by: 'merchant' }, now })
     return updated
   })
 }

@@ -9,6 +9,9 @@
  */
 export type CouponState = 'available' | 'redeemed' | 'expired' | 'voided' | 'gifting' | 'gifted' | 'locked'
 
+/** Who voided a coupon: its holder (removed it from the wallet) or the merchant (API, console, WeChat code/unavailable). */
+export type CouponVoider = 'holder' | 'merchant'
+
 /** How a coupon reached its owner. */
 export type CouponSource = 'api' | 'claim_link' | 'bulk' | 'payment' | 'gift' | 'referral' | 'points_exchange' | 'birthday' | 'share' | 'share_reward' | 'group'
 
@@ -29,6 +32,8 @@ export interface CouponsTable {
   redeemed_at: number | null
   redemption_id: string | null
   voided_at: number | null
+  /** Who voided a voided coupon: `holder` (removed from the wallet by its holder) or `merchant`; null otherwise and for voids before 0030 (the merchant's). Absent on insert (null). */
+  voided_by?: CouponVoider | null
   updated_at: number
   /** The user who gave it, for a coupon received as a gift (source `gift`); null otherwise; absent on insert (null). */
   gifted_by?: string | null

@@ -10,7 +10,7 @@ import { hashToken } from '../../ports/secrets.ts'
 import { findCardWithTerms, findVersionTerms } from '../cards/cards.repository.ts'
 import { draftCoupon } from '../coupons/coupons.service.ts'
 import { looksNumeric } from '../../domain/codes.ts'
-import { countIssued } from '../stats/stats.service.ts'
+import { countGifted, countIssued } from '../stats/stats.service.ts'
 import { insertCouponUnlessCodeTaken, type CouponRow } from '../coupons/coupons.repository.ts'
 import { maskContact } from '../customers/contact.ts'
 import { findCustomerByUserId } from '../customers/customers.repository.ts'
@@ -171,6 +171,7 @@ export async function acceptGift(ctx: AppContext, customer: CustomerPrincipal, t
     const given = await moveCouponState(tx, merchantId, gift.coupon_id, 'gifting', 'gifted', now)
     if (!given) throw new Error(`gift ${gift.id} was pending but its coupon ${gift.coupon_id} was not held for it`)
     await insertReceivedCoupon(ctx, tx, given, couponId, userId, gift.id, now, merchantTz)
+    await countGifted(tx, given, merchantTz, now)
     const title = await titleOf(tx, given)
     const data = { gift_id: gift.id, coupon_id: given.id, card_id: given.card_id, giver_user_id: gift.giver_user_id, receiver_user_id: userId, received_coupon_id: couponId }
     await recordEvent(tx, { merchantId, type: 'coupon.gifted', data, now })

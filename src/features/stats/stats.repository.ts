@@ -201,7 +201,7 @@ export async function listDailyStats(db: Db, merchantId: string, filter: { from?
 /** Which row of card_activity_days an event counts in. */
 export type ActivityKey = Pick<CardActivityDaysTable, 'merchant_id' | 'card_id' | 'day' | 'channel' | 'channel_tag' | 'campaign'>
 
-export const ACTIVITY_COUNTERS = ['issued', 'voided', 'claims_kept', 'redeemed', 'reversed', 'redemptions_kept', 'discount_amount', 'order_amount', 'discount_kept', 'order_kept'] as const
+export const ACTIVITY_COUNTERS = ['issued', 'voided', 'claims_kept', 'redeemed', 'reversed', 'redemptions_kept', 'discount_amount', 'order_amount', 'discount_kept', 'order_kept', 'gifted'] as const
 export type ActivityCounter = (typeof ACTIVITY_COUNTERS)[number]
 const ACTIVITY_KEY = ['merchant_id', 'card_id', 'day', 'channel', 'channel_tag', 'campaign'] as const
 

@@ -64,10 +64,11 @@ const CardDaySchema = Type.Object({
   claims: Net('Coupons claimed that day less those voided that day'),
   redemptions: Net('Redemptions that day less reversals that day'),
   expired: Count,
+  gifts: Type.Integer({ minimum: 0, description: 'Gifts of the card’s coupons accepted that day' }),
   discount_amount: Net('Discount given, integer fen'),
   order_amount: Net('Order amounts of the redemptions, integer fen'),
 })
-const CARD_DAY_COLUMNS = ['date', 'views', 'viewers', 'claims', 'redemptions', 'expired', 'discount_amount', 'order_amount'] as const
+const CARD_DAY_COLUMNS = ['date', 'views', 'viewers', 'claims', 'redemptions', 'expired', 'gifts', 'discount_amount', 'order_amount'] as const
 
 const ChannelSchema = Type.Object({
   channel: Type.String({ description: 'How the coupons were issued: claim_link, api, bulk, payment, points_exchange, birthday …' }),
@@ -102,7 +103,7 @@ const CardStatsSchema = Type.Object(
     claimers: Type.Integer({ minimum: 0, description: 'Distinct customers who claimed in the range and hold a coupon not voided' }),
     shares: Count,
     sharers: Count,
-    gifts: Count,
+    gifts: Type.Integer({ minimum: 0, description: 'Gifts of the card’s coupons accepted in the range (a receiver took them)' }),
     redemptions: Type.Integer(),
     redeemers: Type.Integer({ minimum: 0, description: 'Distinct customers with a redemption in the range, not reversed' }),
     expired: Count,

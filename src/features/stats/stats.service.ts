@@ -179,9 +179,11 @@ async function cardChannelDays(ctx: AppContext, merchantId: string, tz: string, 
     return r
   }
   const activity = await cardActivity(db, merchantId, cardId, keys[0], keys[keys.length - 1])
+  const gifts = new Map<string, number>()
   for (const a of activity) {
     const r = row(a.day, a.channel)
     for (const field of ['issued', 'redeemed', 'reversed', 'voided', 'discount_amount', 'order_amount'] as const) r[field] += a[field]
+    if (a.gifted !== 0) gifts.set(a.day, (gifts.get(a.day) ?? 0) + a.gifted)
   }
   const rolledUp = keys[0] < liveFrom ? await cardChannelStats(db, merchantId, cardId, keys[0], keys.filter((k) => k < liveFrom).at(-1) as string) : []
   for (const r of rolledUp) if (r.expired !== 0) row(r.day, r.channel).expired += r.expired
@@ -191,7 +193,7 @@ async function cardChannelDays(ctx: AppContext, merchantId: string, tz: string, 
     const until = dayBounds(live[live.length - 1], tz).end
     for (const e of await expiredPerDay(db, merchantId, cardId, starts, until)) row(dayKey(live[e.day]), e.channel).expired += e.n
   }
-  return { channelDays: [...rows.values()], activity }
+  return { channelDays: [...rows.values()], activity, gifts }
 }
 
 /** A card's figures over local days, per day and per issue channel, with the contract's rates. */
@@ -202,7 +204,7 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
   const [fromKey, toKey] = [dayKey(days[0]), dayKey(days[days.length - 1])]
   const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
   // Each read is one index range of the card's counters; on PostgreSQL they go to the pool at once.
-  const [{ channelDays, activity }, viewDays, people, sharing] = await Promise.all([
+  const [{ channelDays, activity, gifts }, viewDays, people, sharing] = await Promise.all([
     cardChannelDays(ctx, merchantId, tz, cardId, days),
     viewsPerDay(db, merchantId, cardId, fromKey, toKey),
     cardPeople(ctx, merchantId, cardId, days),
@@ -221,6 +223,7 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
       claims: sum('issued') - sum('voided'),
       redemptions: sum('redeemed') - sum('reversed'),
       expired: sum('expired'),
+      gifts: gifts.get(date) ?? 0,
       discount_amount: sum('discount_amount'),
       order_amount: sum('order_amount'),
     }
@@ -246,8 +249,7 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
     claimers: people.claimers,
     shares: sharing.shares,
     sharers: sharing.sharers,
-    // Gifts are not built yet.
-    gifts: 0,
+    gifts: total('gifts'),
     redemptions: total('redemptions'),
     redeemers: people.redeemers,
     expired: total('expired'),
@@ -354,6 +356,11 @@ export async function countVoided(tx: Db, coupon: CouponFacts, tz: string, now: 
     ? [{ key: activityKey(coupon, voidDay), changes: { voided: 1, claims_kept: -1 } }]
     : [{ key: activityKey(coupon, issuedDay), changes: { claims_kept: -1 } }, { key: activityKey(coupon, voidDay), changes: { voided: 1 } }]
   await addActivity(tx, rows)
+}
+
+/** A gift of the coupon just accepted: one gift on the day of acceptance, in the row of the giver's coupon. */
+export async function countGifted(tx: Db, coupon: CouponFacts, tz: string, now: number): Promise<void> {
+  await addActivity(tx, [{ key: activityKey(coupon, localDay(now, tz)), changes: { gifted: 1 } }])
 }
 
 /** The day a redemption counts in, and the figures it adds there (one upsert; the at-once write does the same in its statement). */

@@ -57,6 +57,8 @@ export interface CardActivityDaysTable {
   /** Discount and order amounts of the day's redemptions not reversed since. */
   discount_kept: number
   order_kept: number
+  /** Gifts accepted that day of coupons of this row (counted on the giver's coupon: its channel and tags). */
+  gifted: number
 }
 
 /** What a person does with a card that the statistics count distinct people of. */

@@ -5,20 +5,21 @@ import { AppError } from '../../errors.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { Nullable, responses, Timestamp, UserId } from '../../http/schemas.ts'
 import type { FeatureApp } from '../feature.ts'
-import { deviceOf, recordCardView, trackEvent } from './tracking.service.ts'
+import { deviceOf, recordCardView, trackEvent, type ViewEvent } from './tracking.service.ts'
 
 /** The header a browser sends its own random id in, so views without a sign-in count distinct devices. */
 export const DEVICE_HEADER = 'kabao-device'
 
 /**
  * Counts a view of a card by whoever sent the request: the signed-in customer of this merchant, else the
- * device. A view that cannot be written is logged and never fails the page it was counted for.
+ * device, with the events it writes (in its transaction). A view that cannot be written is logged and never
+ * fails the page it was counted for.
  */
-export async function countCardView(ctx: AppContext, request: FastifyRequest, merchant: { id: string; timezone: string }, cardId: string): Promise<void> {
+export async function countCardView(ctx: AppContext, request: FastifyRequest, merchant: { id: string; timezone: string }, cardId: string, events: ViewEvent[] = []): Promise<void> {
   const customer = request.customer?.merchantId === merchant.id ? request.customer : null
   const viewer = { userId: customer?.userId ?? null, device: deviceOf(request.headers[DEVICE_HEADER]) }
   try {
-    await recordCardView(ctx, merchant.id, merchant.timezone, cardId, viewer)
+    await recordCardView(ctx, merchant.id, merchant.timezone, cardId, viewer, events)
   } catch (error) {
     request.log.warn({ err: error, card_id: cardId }, 'a card view was not counted')
   }

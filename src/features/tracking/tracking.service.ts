@@ -5,6 +5,7 @@ import { localDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { newId } from '../../ports/ids.ts'
 import { cardExists } from '../cards/cards.repository.ts'
+import { recordEvents } from '../events/events.repository.ts'
 import { addDayView, insertTrackedEvent, noteDayViewer } from './tracking.repository.ts'
 import { addReach, viewerDayNeighbours } from '../stats/stats.repository.ts'
 import { reachOnAdd } from '../../domain/reach.ts'
@@ -31,11 +32,18 @@ function viewerKey({ userId, device }: Viewer): string | null {
   return device === null ? null : `d:${device}`
 }
 
+/** An event a view writes with it (a wallet detail view of a card that pushes `user_view_card`: `coupon.viewed`). */
+export interface ViewEvent {
+  type: string
+  data: object
+}
+
 /**
  * One view of a card (the claim page, a coupon in the wallet): appended to the record, and counted in the
- * card's day (merchant zone) at once, the viewer only on their first view that day.
+ * card's day (merchant zone) at once, the viewer only on their first view that day; `events` go to the
+ * outbox in the same transaction.
  */
-export async function recordCardView(ctx: AppContext, merchantId: string, tz: string, cardId: string, viewer: Viewer): Promise<void> {
+export async function recordCardView(ctx: AppContext, merchantId: string, tz: string, cardId: string, viewer: Viewer, events: ViewEvent[] = []): Promise<void> {
   const now = ctx.clock.now()
   const day = dayKey(localDate(now, tz))
   const key = viewerKey(viewer)
@@ -55,6 +63,7 @@ export async function recordCardView(ctx: AppContext, merchantId: string, tz: st
     await addDayView(tx, { merchant_id: merchantId, card_id: cardId, day }, newViewer)
     // A viewer's first view of the card that day links the day to their previous one (distinct viewers over any range).
     if (dayViewer !== null && newViewer) await addReach(tx, { merchant_id: merchantId, card_id: cardId, action: 'view' }, reachOnAdd(day, await viewerDayNeighbours(tx, dayViewer)))
+    await recordEvents(tx, events.map((event) => ({ merchantId, type: event.type, data: event.data, now })))
   })
 }
 

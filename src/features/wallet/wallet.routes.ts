@@ -7,7 +7,7 @@ import { QR_FORMATS, QrQuery, sendQr } from '../claim-links/qr-image.ts'
 import { CouponStateSchema } from '../coupons/coupons.schemas.ts'
 import { requireWalletMerchant } from '../customers/customers.service.ts'
 import { countCardView } from '../tracking/tracking.routes.ts'
-import { getWalletCoupon, linkCellsOf, listWalletCoupons, presentWalletCouponDetail, presentWalletListItem } from './wallet.service.ts'
+import { getWalletCoupon, linkCellsOf, listWalletCoupons, presentWalletCouponDetail, presentWalletListItem, removeWalletCoupon, walletPageFactsOf } from './wallet.service.ts'
 import { WalletCouponPageSchema, WalletCouponList, WalletMeSchema } from './wallet.schemas.ts'
 
 const CouponParams = IdParam('coupon_id')
@@ -54,7 +54,29 @@ export async function walletRoutes(app: FeatureApp, ctx: AppContext): Promise<vo
     async (request) => {
       const customer = customerOf(request)
       const coupon = await getWalletCoupon(ctx, customer, request.params.coupon_id)
-      await countCardView(ctx, request, { id: customer.merchantId, timezone: customer.merchantTz }, coupon.coupon.card_id)
+      const { links, viewEvents } = await walletPageFactsOf(ctx, coupon.coupon)
+      await countCardView(ctx, request, { id: customer.merchantId, timezone: customer.merchantTz }, coupon.coupon.card_id, viewEvents)
+      return { ...(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now())), links }
+    },
+  )
+
+  app.delete(
+    '/v1/wallet/coupons/:coupon_id',
+    {
+      config: customerOnly,
+      schema: {
+        tags: ['wallet'],
+        summary: 'Remove one of my unused coupons from my wallet, irreversibly (it is voided and can no longer be used); again: the same answer',
+        description:
+          'Available coupons (also before their validity starts) and locked ones can be removed. The coupon reads as `voided` with `voided_by: "holder"`, ' +
+          'leaves the wallet list and writes one `coupon.voided` event with `by: "holder"` (WeChat push `user_del_card`).',
+        params: CouponParams,
+        response: responses({ 200: WalletCouponPageSchema }),
+      },
+    },
+    async (request) => {
+      const customer = customerOf(request)
+      const coupon = await removeWalletCoupon(ctx, customer, request.params.coupon_id)
       return { ...(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now())), links: await linkCellsOf(ctx, coupon.coupon) }
     },
   )

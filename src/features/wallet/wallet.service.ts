@@ -11,9 +11,14 @@ import type { CouponState } from '../coupons/coupons.table.ts'
 import { presentCardFace, presentCardTerms } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
 import { walletCellsOf, withEncryptCode } from '../../domain/wechat-cards.ts'
-import { findWechatCard } from '../wechat/wechat.repository.ts'
+import { findWechatCard, findWechatCardFacts } from '../wechat/wechat.repository.ts'
 import { encryptCode } from '../wechat/wechat-encrypt-code.ts'
 import { cardCodeTypes, findUserCoupon, listUserCouponsByExpiry, storesOf } from './wallet.repository.ts'
+import { markCouponVoided } from '../coupons/coupons.repository.ts'
+import { countVoided } from '../stats/stats.service.ts'
+import { recordEvent } from '../events/events.repository.ts'
+import { decideRemoval } from '../../domain/wallet-removal.ts'
+import type { ViewEvent } from '../tracking/tracking.service.ts'
 
 /** A coupon with the terms it was issued under and how its code is shown (QR code, barcode or text). */
 export interface WalletCoupon {
@@ -64,7 +69,7 @@ export async function listWalletCoupons(
   const byExpiry = query.state === 'available'
   const rows = byExpiry
     ? await listUserCouponsByExpiry(db, merchantId, userId, { state: 'available', now, after: query.cursor === undefined ? null : decodeExpiryCursor(query.cursor), limit: query.limit + 1 })
-    : await listUserCoupons(db, merchantId, userId, { state: query.state, now, before: decodeCursor(query.cursor), limit: query.limit + 1 })
+    : await listUserCoupons(db, merchantId, userId, { state: query.state, now, before: decodeCursor(query.cursor), limit: query.limit + 1, withoutRemoved: true })
   const more = rows.length > query.limit
   const slice = more ? rows.slice(0, query.limit) : rows
   const last = slice[slice.length - 1]
@@ -81,6 +86,39 @@ export async function getWalletCoupon(ctx: AppContext, customer: CustomerPrincip
   return found
 }
 
+/**
+ * The holder removes one of their unused coupons from the wallet, irreversibly, in one transaction: the
+ * decision (domain/wallet-removal.ts), then the coupon is voided with the holder as voider by a conditional
+ * write (of parallel removals, a redemption or a gift at the same moment exactly one wins; a removal that
+ * comes second finds it removed and answers alike), counted as a void in the card's statistics, and one
+ * `coupon.voided` event with `by: "holder"` (pushed to WeChat as `user_del_card`). Anyone else's coupon
+ * reads as not found.
+ */
+export async function removeWalletCoupon(ctx: AppContext, customer: CustomerPrincipal, couponId: string): Promise<WalletCoupon> {
+  const { merchantId, userId, merchantTz } = customer
+  const now = ctx.clock.now()
+  await ctx.database.db.transaction().execute(async (tx) => {
+    const decide = async () => {
+      const coupon = await findUserCoupon(tx, merchantId, userId, couponId)
+      if (!coupon) throw new AppError('coupon_not_found', 'You have no coupon with this id.')
+      const decided = decideRemoval({ coupon, now })
+      if (!decided.ok) throw new AppError(decided.error, decided.detail)
+      return { coupon, decision: decided.decision }
+    }
+    const first = await decide()
+    if (first.decision === 'removed') return
+    const removed = await markCouponVoided(tx, merchantId, first.coupon.id, now, 'holder')
+    if (!removed) {
+      // Something else changed it between our read and our write: answer as the change that won says.
+      if ((await decide()).decision === 'removed') return
+      throw new AppError('invalid_state', 'The coupon changed at the same time; look at it again.')
+    }
+    await countVoided(tx, removed, merchantTz, now)
+    await recordEvent(tx, { merchantId, type: 'coupon.voided', data: { coupon_id: removed.id, card_id: removed.card_id, user_id: removed.user_id, reason: null, by: 'holder' }, now })
+  })
+  return getWalletCoupon(ctx, customer, couponId)
+}
+
 /** A coupon in the wallet's list: the card face, and no code (its own page shows that). */
 export function presentWalletListItem({ coupon, terms, codeType }: WalletCoupon, tz: string, now: number) {
   return { ...presentCouponWithoutCode(coupon, tz, now), code_type: codeType, card: presentCardFace(terms) }
@@ -92,11 +130,23 @@ export function presentWalletCoupon(ctx: AppContext, { coupon, terms, codeType }
 }
 
 /**
+ * What the coupon's own page needs of its card's WeChat definition (one read): the link cells, and the
+ * events its view writes: `coupon.viewed` (pushed as `user_view_card`) when the card was made with
+ * `need_push_on_view`, unless its holder removed the coupon.
+ */
+export async function walletPageFactsOf(ctx: AppContext, coupon: CouponRow): Promise<{ links: Awaited<ReturnType<typeof linkCellsOf>>; viewEvents: ViewEvent[] }> {
+  const facts = await findWechatCardFacts(ctx.database.db, coupon.merchant_id, coupon.card_id)
+  const removed = coupon.state === 'voided' && coupon.voided_by === 'holder'
+  const viewEvents = facts?.pushOnView && !removed ? [{ type: 'coupon.viewed', data: { coupon_id: coupon.id, card_id: coupon.card_id, user_id: coupon.user_id, state: coupon.state } }] : []
+  return { links: await linkCellsOf(ctx, coupon, facts?.definition ?? null), viewEvents }
+}
+
+/**
  * The card's link cells (made through the WeChat-compatible API), each URL carrying the coupon's
  * `encrypt_code` and `card_id` as WeChat appends them, so the merchant's page learns the code.
  */
-export async function linkCellsOf(ctx: AppContext, coupon: CouponRow) {
-  const cells = walletCellsOf(await findWechatCard(ctx.database.db, coupon.merchant_id, coupon.card_id))
+export async function linkCellsOf(ctx: AppContext, coupon: CouponRow, definition?: Record<string, unknown> | null) {
+  const cells = walletCellsOf(definition !== undefined ? definition : await findWechatCard(ctx.database.db, coupon.merchant_id, coupon.card_id))
   if (cells.length === 0) return []
   const encrypted = encryptCode(ctx.secrets, coupon.merchant_id, ctx.secrets.decryptCode(coupon.code_enc))
   return cells.map((cell) => ({ ...cell, url: withEncryptCode(cell.url, encrypted, coupon.card_id) }))

@@ -29,21 +29,20 @@ interface CardDays {
 
 /**
  * One card's datacube days from its native statistics over the range: views, viewers, claims (net of
- * voids, as natively), redemptions (net of reversals) and expiries per day; the distinct claimers and
- * redeemers (and gifts) of a day come from the card's statistics of that one day, asked for only for days
+ * voids, as natively), redemptions (net of reversals), accepted gifts and expiries per day; the distinct claimers and
+ * redeemers of a day come from the card's statistics of that one day, asked for only for days
  * with claims or redemptions.
  */
 async function cardDays(ctx: AppContext, merchantId: string, tz: string, card: { id: string; type: Parameters<typeof datacubeCardType>[0] }, from: string, to: string): Promise<CardDays> {
   const stats = await cardStats(ctx, merchantId, tz, card.id, { from, to })
   const days = []
   for (const day of stats.by_day) {
-    const figures: CouponDayFigures = { ...ZERO_FIGURES, view_cnt: day.views, view_user: day.viewers, receive_cnt: day.claims, verify_cnt: day.redemptions, expire_cnt: day.expired, expire_user: day.expired }
+    // The native figures count accepted gifts per day, not their givers apart: given_user is the count too.
+    const figures: CouponDayFigures = { ...ZERO_FIGURES, view_cnt: day.views, view_user: day.viewers, receive_cnt: day.claims, verify_cnt: day.redemptions, given_cnt: day.gifts, given_user: day.gifts, expire_cnt: day.expired, expire_user: day.expired }
     if (day.claims !== 0 || day.redemptions !== 0) {
       const one = await cardStats(ctx, merchantId, tz, card.id, { from: day.date, to: day.date })
       figures.receive_user = one.claimers
       figures.verify_user = one.redeemers
-      // The native figures count gifts but not their givers apart.
-      figures.given_cnt = figures.given_user = one.gifts
     }
     days.push({ ref_date: day.date, ...figures })
   }

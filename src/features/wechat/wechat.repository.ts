@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
 import type { CardType } from '../../domain/types.ts'
+import { pushOnViewOf } from '../../domain/wechat-cards.ts'
 import type { WechatAppsTable, WechatLandingPagesTable, WechatMemberCodesTable, WechatQrcodesTable, WechatTokensTable } from './wechat.table.ts'
 
 export type WechatAppRow = WechatAppsTable
@@ -56,12 +57,20 @@ export async function findLiveToken(db: Db | Tx, merchantId: string, appid: stri
     .executeTakeFirst()
 }
 
-export async function upsertWechatCard(db: Db | Tx, merchantId: string, cardId: string, definition: unknown, now: number): Promise<void> {
+/** Keeps a card's WeChat definition, with its `need_push_on_view` as the push_on_view flag. */
+export async function upsertWechatCard(db: Db | Tx, merchantId: string, cardId: string, definition: Record<string, unknown>, now: number): Promise<void> {
+  const pushOnView = pushOnViewOf(definition) ? 1 : 0
   await db
     .insertInto('wechat_cards')
-    .values({ merchant_id: merchantId, card_id: cardId, definition: toJson(definition), created_at: now, updated_at: now })
-    .onConflict((oc) => oc.columns(['merchant_id', 'card_id']).doUpdateSet({ definition: toJson(definition), updated_at: now }))
+    .values({ merchant_id: merchantId, card_id: cardId, definition: toJson(definition), created_at: now, updated_at: now, push_on_view: pushOnView })
+    .onConflict((oc) => oc.columns(['merchant_id', 'card_id']).doUpdateSet({ definition: toJson(definition), updated_at: now, push_on_view: pushOnView }))
     .execute()
+}
+
+/** A card's WeChat definition and whether a wallet detail view pushes `user_view_card`; null for a card made natively. */
+export async function findWechatCardFacts(db: Db | Tx, merchantId: string, cardId: string): Promise<{ definition: Record<string, unknown>; pushOnView: boolean } | null> {
+  const row = await db.selectFrom('wechat_cards').select(['definition', 'push_on_view']).where('merchant_id', '=', merchantId).where('card_id', '=', cardId).executeTakeFirst()
+  return row ? { definition: fromJson<Record<string, unknown>>(row.definition), pushOnView: Number(row.push_on_view) === 1 } : null
 }
 
 export async function findWechatCard(db: Db | Tx, merchantId: string, cardId: string): Promise<Record<string, unknown> | null> {

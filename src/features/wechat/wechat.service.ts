@@ -271,7 +271,7 @@ export async function getWechatCode(ctx: AppContext, caller: WxCaller, body: Rec
   const now = ctx.clock.now()
   const { coupon } = found
   const state = effectiveCouponState(coupon, now)
-  const status = userCardStatusOf(state)
+  const status = userCardStatusOf(state, coupon.voided_by ?? null)
   const withinValidity = coupon.valid_from <= now && now <= coupon.valid_until
   if (check.value !== false) {
     if (state === 'redeemed') throw new WxFailure(40099)

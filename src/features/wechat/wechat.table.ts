@@ -48,6 +48,8 @@ export interface WechatCardsTable {
   definition: unknown
   created_at: number
   updated_at: number
+  /** The definition's `need_push_on_view` (1: a wallet detail view pushes `user_view_card`); kept by upsertWechatCard. Absent on insert (0). */
+  push_on_view?: 0 | 1
 }
 
 export interface WechatQrcodesTable {
