@@ -12,7 +12,7 @@ import { presentCardFace, presentCardTerms } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
 import { walletCellsOf, withEncryptCode } from '../../domain/wechat-cards.ts'
 import { findWechatCard } from '../wechat/wechat.repository.ts'
-import { encryptCode } from '../wechat/wechat-encrypt-code.ts'
+import { encryptCodeOf } from '../wechat/wechat-encrypt-code.ts'
 import { cardCodeTypes, findUserCoupon, listUserCouponsByExpiry, storesOf } from './wallet.repository.ts'
 
 /** A coupon with the terms it was issued under and how its code is shown (QR code, barcode or text). */
@@ -98,7 +98,7 @@ export function presentWalletCoupon(ctx: AppContext, { coupon, terms, codeType }
 export async function linkCellsOf(ctx: AppContext, coupon: CouponRow) {
   const cells = walletCellsOf(await findWechatCard(ctx.database.db, coupon.merchant_id, coupon.card_id))
   if (cells.length === 0) return []
-  const encrypted = encryptCode(ctx.secrets, coupon.merchant_id, ctx.secrets.decryptCode(coupon.code_enc))
+  const encrypted = await encryptCodeOf(ctx, coupon.merchant_id, ctx.secrets.decryptCode(coupon.code_enc))
   return cells.map((cell) => ({ ...cell, url: withEncryptCode(cell.url, encrypted, coupon.card_id) }))
 }
 
