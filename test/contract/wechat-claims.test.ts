@@ -5,10 +5,12 @@ import { useTestApp, type TestApp } from '../helpers/app.ts'
 import { startWechatReceiver } from '../helpers/wechat-receiver.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { deliverWebhooksOnce, webhookSettings } from '../../src/features/webhooks/webhook-delivery.ts'
+import { encryptCodeOf } from '../../src/features/wechat/wechat-encrypt-code.ts'
 
 // WECHAT-API.md §2.3 and §2.6 through facade calls and wallet claims: QR codes and landing pages of member
 // cards (a claim joins natively, once per user, with the member's code), QR_MULTIPLE_CARD pages, and the
-// user_get_card pushes and datacube counts that follow from the native events.
+// user_get_card pushes and datacube counts that follow from the native events; §2.4 encrypt_code under
+// each merchant's own key, and its rotation.
 
 const START = '2026-03-02T04:00:00Z'
 const settings = webhookSettings({ retrySchedule: [1, 1, 1], timeoutMs: 1000, wechat: { retrySchedule: [1, 1], timeoutMs: 1000 } })
@@ -285,6 +287,58 @@ for (const engine of ENGINES) {
       const five = await wx(t, '/card/qrcode/create', token, multiple(cards.map((card_id) => ({ card_id }))))
       assert.equal(five.errcode, 0, 'five cards, WeChat’s limit, are accepted')
       assert.equal((await pageLinks(t, five.url)).length, 5)
+    })
+
+    it('joins a member card once when one user claims through its link many times at once, and hands an is_unique_code link to one user', async () => {
+      const { apiKey, token } = await wechatMerchant(t)
+      const cardId = await create(t, token, memberCard)
+      const qr = await wx(t, '/card/qrcode/create', token, { action_name: 'QR_CARD', action_info: { card: { card_id: cardId } } })
+      const key = await walletToken(t, apiKey, 'nina')
+      const same = await Promise.all(Array.from({ length: 8 }, () => t.request('POST', `/v1/claim/${linkTokenOf(qr.url)}`, { key })))
+      assert.deepEqual(same.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409], same.map((r) => r.text).join('\n'))
+      assert.ok(same.filter((r) => r.status === 409).every((r) => r.body.code === 'already_member'))
+      assert.equal((await t.request('GET', `/v1/members?member_card_id=${cardId}`, { key: apiKey })).body.data.length, 1)
+      assert.equal(Number((await t.db.database.db.selectFrom('wechat_member_codes').select((eb) => eb.fn.countAll().as('n')).where('member_card_id', '=', cardId).executeTakeFirstOrThrow()).n), 1)
+      assert.equal((await t.request('GET', `/v1/claim-links?card_id=${cardId}`, { key: apiKey })).body.data[0].claimed_count, 1)
+
+      const unique = await wx(t, '/card/qrcode/create', token, { action_name: 'QR_CARD', action_info: { card: { card_id: cardId, is_unique_code: true } } })
+      const keys = await Promise.all(Array.from({ length: 6 }, (_, i) => walletToken(t, apiKey, `racer-${i}`)))
+      const racing = await Promise.all(keys.map((k) => t.request('POST', `/v1/claim/${linkTokenOf(unique.url)}`, { key: k })))
+      assert.deepEqual(racing.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409], racing.map((r) => r.text).join('\n'))
+      assert.equal((await t.request('GET', `/v1/members?member_card_id=${cardId}`, { key: apiKey })).body.data.length, 2, 'one more member, no more')
+    })
+
+    it('seals encrypt_code with each merchant’s own key: foreign, altered and rotated-away ones are 40075; earlier installation-key ones open until the first rotation', async () => {
+      const { apiKey, merchantId, token } = await wechatMerchant(t)
+      const other = await wechatMerchant(t)
+      const cardId = await create(t, token, { card: { ...cashCard().card, cash: { ...cashCard().card.cash, base_info: { ...cashCard().card.cash.base_info, custom_url_name: '使用', custom_url: 'https://shop.example.com/use' } } } })
+      const issued = await wx(t, '/kabao/card/issue', token, { card_id: cardId, openid: 'olga' })
+      const couponId = (await t.request('GET', `/v1/coupons/${issued.code}`, { key: apiKey })).body.id
+      const walletKey = await walletToken(t, apiKey, 'olga')
+      const linked = async () => new URL((await t.request('GET', `/v1/wallet/coupons/${couponId}`, { key: walletKey })).body.links[0].url).searchParams.get('encrypt_code') as string
+      const encrypted = await linked()
+      assert.deepEqual(await wx(t, '/card/code/decrypt', token, { encrypt_code: encrypted }), { errcode: 0, errmsg: 'ok', code: issued.code })
+      assert.equal((await wx(t, '/card/code/decrypt', other.token, { encrypt_code: encrypted })).errcode, 40075, 'another merchant’s key does not open it')
+      // Even sealed for the same code under the other merchant's key, it opens only there.
+      const theirs = await encryptCodeOf(t.ctx, other.merchantId, issued.code)
+      assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: theirs })).errcode, 40075)
+      assert.equal((await wx(t, '/card/code/decrypt', other.token, { encrypt_code: theirs })).code, issued.code)
+      for (const bad of [encrypted.slice(0, -2) + (encrypted.endsWith('A') ? 'BB' : 'AA'), 'bm9wZQ', '%E0%A4%A', 'x'.repeat(300)]) {
+        assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: bad })).errcode, 40075, bad)
+      }
+      // The format of before: the installation's seal key with the merchant id inside.
+      const legacy = t.ctx.secrets.seal(`${merchantId}\u0000${issued.code}`)
+      assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: legacy })).code, issued.code)
+      assert.equal((await wx(t, '/card/code/decrypt', other.token, { encrypt_code: legacy })).errcode, 40075)
+
+      const rotations = await Promise.all([0, 1].map(() => t.request('POST', '/v1/wechat-encrypt-code-key/rotate', { key: apiKey })))
+      assert.deepEqual(rotations.map((r) => r.status), [200, 200], rotations.map((r) => r.text).join())
+      assert.deepEqual(rotations.map((r) => r.body.generation).sort(), [2, 3], 'parallel rotations each count')
+      for (const old of [encrypted, legacy]) assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: old })).errcode, 40075, 'rotated away')
+      const fresh = await linked()
+      assert.notEqual(fresh, encrypted)
+      assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: fresh })).code, issued.code)
+      assert.equal((await wx(t, '/card/code/decrypt', other.token, { encrypt_code: theirs })).code, issued.code, 'another merchant’s rotation changes nothing here')
     })
   })
 }
