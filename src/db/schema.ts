@@ -26,7 +26,7 @@ import type { CardDayViewersTable, CardViewDaysTable, TrackedEventsTable } from 
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
 import type { GiftsTable, GiftUserDaysTable } from '../features/gifts/gifts.table.ts'
-import type { WechatAppsTable, WechatTokensTable, WechatCardsTable, WechatQrcodesTable, WechatLandingPagesTable, WechatPoisTable, WechatMemberCodesTable } from '../features/wechat/wechat.table.ts'
+import type { WechatAppsTable, WechatTokensTable, WechatCardsTable, WechatQrcodesTable, WechatLandingPagesTable, WechatPoisTable, WechatMemberCodesTable, WechatCodeKeysTable } from '../features/wechat/wechat.table.ts'
 import type { CardSharesTable, ShareFriendsTable, ShareRewardGrantsTable } from '../features/sharing/sharing.table.ts'
 import type { GroupsTable, GroupMembersTable } from '../features/groups/groups.table.ts'
 import type { MemberInvitesTable, ReferralsTable } from '../features/referrals/referrals.table.ts'
@@ -97,6 +97,7 @@ export interface DB {
   wechat_landing_pages: WechatLandingPagesTable
   wechat_pois: WechatPoisTable
   wechat_member_codes: WechatMemberCodesTable
+  wechat_code_keys: WechatCodeKeysTable
   card_shares: CardSharesTable
   share_friends: ShareFriendsTable
   share_reward_grants: ShareRewardGrantsTable

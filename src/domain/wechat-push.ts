@@ -157,7 +157,8 @@ export function pushMessagesOf(event: PushEvent, facts: PushFacts): PushMessage[
       return [
         message(str(d.user_id), 'user_get_card', [
           ['CardId', str(d.member_card_id)], ['UserCardCode', facts.memberNumbers[str(d.member_id)] ?? str(d.member_number)], ['IsGiveByFriend', 0], ['FriendUserName', ''],
-          ['OuterId', 0], ['OuterStr', ''], ['OldUserCardCode', ''], ['IsRestoreMemberCard', 0],
+          // The channel of the claim link (QR code, landing page) or of kabao/card/issue joined through.
+          ['OuterId', outerIdOf(typeof d.channel === 'string' ? d.channel : null)], ['OuterStr', str(d.channel)], ['OldUserCardCode', ''], ['IsRestoreMemberCard', 0],
         ]),
       ]
     case 'coupon.gifted': {

@@ -14,6 +14,12 @@ export interface Secrets {
   unseal(sealed: string): string
   /** Keyed hash for one-time passwords and other short secrets. */
   shortSecretHash(value: string): string
+  /**
+   * Seals under a key of `scope`'s own (HKDF of the secret key with the scope, e.g. one merchant's
+   * `encrypt_code` key of one generation): what one scope sealed, no other scope opens.
+   */
+  sealFor(scope: string, plain: string): string
+  unsealFor(scope: string, sealed: string): string
 }
 
 /** A KeyObject, so that each use does not import the raw key again (a measurable cost per redemption). */
@@ -40,6 +46,17 @@ export function createSecrets(masterKey: Buffer): Secrets {
   const codeKey = subkey(masterKey, 'code-encryption')
   const sealKey = subkey(masterKey, 'seal')
   const shortKey = subkey(masterKey, 'short-secret')
+  // Scoped keys are derived once each; the cache is bounded (derivation is cheap, just not free).
+  const scoped = new Map<string, KeyObject>()
+  const scopedKey = (scope: string): KeyObject => {
+    let key = scoped.get(scope)
+    if (!key) {
+      if (scoped.size >= 1000) scoped.clear()
+      key = subkey(masterKey, `scoped:${scope}`)
+      scoped.set(scope, key)
+    }
+    return key
+  }
   return {
     codeLookupHash: (code) => createHmac('sha256', lookupKey).update(code).digest('base64url'),
     encryptCode: (code) => aesGcmSeal(codeKey, code),
@@ -47,6 +64,8 @@ export function createSecrets(masterKey: Buffer): Secrets {
     seal: (plain) => aesGcmSeal(sealKey, plain),
     unseal: (sealed) => aesGcmOpen(sealKey, sealed),
     shortSecretHash: (value) => createHmac('sha256', shortKey).update(value).digest('base64url'),
+    sealFor: (scope, plain) => aesGcmSeal(scopedKey(scope), plain),
+    unsealFor: (scope, sealed) => aesGcmOpen(scopedKey(scope), sealed),
   }
 }
 

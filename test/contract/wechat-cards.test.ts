@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { useTestApp, type TestApp } from '../helpers/app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
-import { encryptCode } from '../../src/features/wechat/wechat.service.ts'
+import { encryptCodeOf } from '../../src/features/wechat/wechat-encrypt-code.ts'
 
 // WECHAT-API.md §2.2.3–2.5 through facade calls: batchget, update, modifystock, delete, code decrypt /
 // unavailable / update, user card lists, QR codes; the §3 errcodes they produce (WX-6) and tenant isolation (WX-8).
@@ -157,9 +157,9 @@ for (const engine of ENGINES) {
       assert.equal((await wx(t, '/card/code/unavailable', token, { code: used })).errcode, 40099)
       assert.equal((await wx(t, '/card/code/unavailable', token, { code: 'ZZZZZZZZZZZZZZZZ' })).errcode, 40056)
 
-      assert.deepEqual(await wx(t, '/card/code/decrypt', token, { encrypt_code: encryptCode(t.ctx, merchantId, used) }), { errcode: 0, errmsg: 'ok', code: used })
+      assert.deepEqual(await wx(t, '/card/code/decrypt', token, { encrypt_code: await encryptCodeOf(t.ctx, merchantId, used) }), { errcode: 0, errmsg: 'ok', code: used })
       assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: 'bm9wZQ' })).errcode, 40075)
-      assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: encryptCode(t.ctx, 'mch_other', used) })).errcode, 40075)
+      assert.equal((await wx(t, '/card/code/decrypt', token, { encrypt_code: await encryptCodeOf(t.ctx, 'mch_other', used) })).errcode, 40075)
 
       const fresh = await issue(t, token, cardId, 'user-3')
       assert.equal((await wx(t, '/card/code/update', token, { code: fresh, card_id: cardId, new_code: '123' })).errcode, 43009)

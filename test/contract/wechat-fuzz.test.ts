@@ -49,7 +49,12 @@ function arbitraries(known: { cardId: string; code: string; appid: string; secre
       cash: fc.record({ base_info: fc.dictionary(fc.constantFrom(...BASE_FIELDS), value, { maxKeys: 8 }), reduce_cost: value, least_cost: value }, { requiredKeys: [] }),
     }, { requiredKeys: [] }),
   })
-  const qrBody = fc.record({ action_name: fc.constantFrom('QR_CARD', 'qr_card', 'QR_MULTIPLE_CARD', 'QR_SCENE', 7), expire_seconds: value, action_info: fc.record({ card: fc.dictionary(fc.constantFrom('card_id', 'openid', 'outer_str', 'outer_id', 'is_unique_code', 'code'), value) }, { requiredKeys: [] }) }, { requiredKeys: [] })
+  const qrEntry = fc.dictionary(fc.constantFrom('card_id', 'openid', 'outer_str', 'outer_id', 'is_unique_code', 'code'), fc.oneof(fc.constantFrom(known.cardId, 'crd_nothing', 'mcd_nothing'), value))
+  const qrBody = fc.record({
+    action_name: fc.constantFrom('QR_CARD', 'qr_card', 'QR_MULTIPLE_CARD', 'qr_multiple_card', 'QR_SCENE', 7),
+    expire_seconds: value,
+    action_info: fc.record({ card: qrEntry, multiple_card: fc.record({ card_list: fc.oneof(fc.array(qrEntry, { maxLength: 7 }), value) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+  }, { requiredKeys: [] })
   // Bodies naming a real or an unknown card and code, so that calls get past their first checks.
   const plausible = fc.tuple(
     fc.record({ card_id: fc.constantFrom(known.cardId, 'crd_nothing', ` ${known.cardId}`), code: fc.constantFrom(known.code, 'ZZZZZZZZZZZZZZZZ', known.code.toLowerCase()), openid: fc.constantFrom('fuzz', 'other', '') }, { requiredKeys: [] }),

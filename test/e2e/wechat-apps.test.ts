@@ -2,7 +2,8 @@
  * The console's WeChat app credentials page in a real browser against a real `kabao serve` (SQLite,
  * WeChat-compatible API under /wx): the owner sees the API address and the stores' location ids, makes a
  * credential whose appid and secret (shown once) fetch an access_token from that address, resets the
- * secret (the old token stops at once, the new secret works) and disables it. Screenshots in
+ * secret (the old token stops at once, the new secret works) and disables it; a wallet user opens a card's
+ * link cell with its encrypt_code and joins a member card through its QR code. Screenshots in
  * test-artifacts/e2e/wechat-apps-*.png.
  */
 import { describe, it } from 'node:test'
@@ -146,5 +147,41 @@ describe('WeChat app credentials in the console', () => {
     } finally {
       await phone.context().close()
     }
+  })
+
+  it('the wallet joins a member card through its WeChat QR code once, and the facade knows the member by its code', async () => {
+    const app = await call('POST', '/v1/wechat-apps', {})
+    const { access_token: token } = await tokenCall(app.appid, app.secret)
+    const wx = async (path: string, body: unknown) => (await (await fetch(`${suite.server.base}/wx${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, any>
+    const card = await wx('/card/create', {
+      card: { card_type: 'MEMBER_CARD', member_card: { base_info: { title: '茶馆会员卡', notice: '结账时出示', date_info: { type: 'DATE_TYPE_PERMANENT' }, sku: { quantity: 100 } }, supply_bonus: true, prerogative: '每杯九折' } },
+    })
+    assert.equal(card.errcode, 0, JSON.stringify(card))
+    const qr = await wx('/card/qrcode/create', { action_name: 'QR_CARD', action_info: { card: { card_id: card.card_id, outer_str: 'table-7' } } })
+    assert.equal(qr.errcode, 0, JSON.stringify(qr))
+    assert.ok(qr.url.startsWith(`${suite.server.base}/wallet/member-cards/${card.card_id}?link=`), qr.url)
+    const { token: walletToken } = await call('POST', '/v1/wallet-tokens', { user_id: 'wx-member' })
+
+    const phone = await suite.openPage({ width: 375, height: 812 }, { mobile: true })
+    try {
+      await phone.goto(`${qr.url}#token=${walletToken}`)
+      await phone.getByRole('heading', { name: '茶馆会员卡' }).waitFor()
+      await phone.locator('[data-test=join-button]').click()
+      await phone.getByRole('heading', { name: /您已是会员/ }).waitFor()
+      await screenshot(phone, 'wechat-apps-05-member-qr-joined')
+      suite.assertNoConsoleErrors(phone)
+      // Opened again: already a member, nothing more to join.
+      await phone.goto(`${qr.url}#token=${walletToken}`)
+      await phone.getByRole('heading', { name: /您已是会员/ }).waitFor()
+    } finally {
+      await phone.context().close()
+    }
+    const members = await call('GET', `/v1/members?member_card_id=${card.card_id}`)
+    assert.deepEqual(members.data.map((m: { user_id: string }) => m.user_id), ['wx-member'])
+    const list = await wx('/card/user/getcardlist', { openid: 'wx-member' })
+    assert.equal(list.card_list.length, 1)
+    assert.equal((await wx('/card/membercard/userinfo/get', { card_id: card.card_id, code: list.card_list[0].code })).openid, 'wx-member')
+    const link = (await call('GET', `/v1/claim-links?card_id=${card.card_id}`)).data[0]
+    assert.deepEqual([link.claimed_count, link.channel], [1, 'table-7'])
   })
 })

@@ -4103,7 +4103,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Claim a coupon through the link as the signed-in customer */
+        /** Claim a coupon through the link as the signed-in customer; a member card’s link (card_id mcd_…) joins the member card instead (409 already_member) and answers the membership */
         post: {
             parameters: {
                 query?: never;
@@ -4116,7 +4116,24 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            /** @description Only for a member card’s link: the profile given when joining */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Only the fields the member card asks for */
+                        profile?: {
+                            name?: string;
+                            phone?: string;
+                            /** @description YYYY-MM-DD */
+                            birthday?: string;
+                            /** @description female, male or other; only when the card asks for it */
+                            gender?: string;
+                        };
+                        /** @description The member agrees to the card keeping their profile. Through the API you confirm you collected it (true when absent); in the wallet the customer must send true with any profile field */
+                        consent?: boolean;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 201: {
@@ -4225,6 +4242,143 @@ export interface paths {
                                     address: string | null;
                                     latitude: number | null;
                                     longitude: number | null;
+                                }[];
+                            };
+                        } | {
+                            id: string;
+                            member_card_id: string;
+                            user_id: string;
+                            member_number: string;
+                            /** @description The level’s name */
+                            level: string;
+                            level_index: number;
+                            level_benefits: {
+                                percent_off: number;
+                                points_multiplier: number;
+                                birthday_gift: boolean;
+                                perks: string[];
+                            };
+                            next_level: {
+                                name: string;
+                                min_growth: number;
+                                growth_needed: number;
+                            } | null;
+                            growth: number;
+                            points_balance: number;
+                            /** @description Integer fen (分) */
+                            stored_value_balance: number;
+                            profile: {
+                                name?: string;
+                                phone?: string;
+                                birthday?: string;
+                                gender?: string;
+                            };
+                            consented_at: string | null;
+                            referrer_member_id: string | null;
+                            next_review_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            joined_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            level_changed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            card: {
+                                id: string;
+                                title: string;
+                                subtitle: string | null;
+                                color: string | null;
+                                logo_url: string | null;
+                                notice: string | null;
+                                description: string | null;
+                                privacy_notice: string | null;
+                                levels: {
+                                    name: string;
+                                    min_growth: number;
+                                    percent_off: number;
+                                    points_multiplier: number;
+                                    perks: string[];
+                                    birthday_gift: boolean;
+                                }[];
+                                profile_fields: {
+                                    name: "off" | "optional" | "required";
+                                    phone: "off" | "optional" | "required";
+                                    birthday: "off" | "optional" | "required";
+                                    gender?: "off" | "optional" | "required";
+                                };
+                                points_rules: {
+                                    per_yuan: number;
+                                    sign_in: number;
+                                    profile_completed: number;
+                                    referral: number;
+                                };
+                                points_expiry: {
+                                    /** @enum {string} */
+                                    type: "never";
+                                } | {
+                                    /** @enum {string} */
+                                    type: "end_of_year";
+                                    years_after: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "days";
+                                    days: number;
+                                };
+                                stored_value: {
+                                    enabled: boolean;
+                                    refund_rule: {
+                                        description: string;
+                                        refundable: boolean;
+                                        fee_percent: number;
+                                    } | null;
+                                };
+                                referral: {
+                                    referrer_points: number;
+                                    invitee_points: number;
+                                    referrer_card_id: string | null;
+                                    invitee_card_id: string | null;
+                                } | null;
+                            };
+                            points_expiring: {
+                                points: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                expires_at: string;
+                            } | null;
+                            stored_value: {
+                                enabled: boolean;
+                                /** @description Integer fen (分) */
+                                balance: number;
+                                refund_rule: {
+                                    description: string;
+                                    refundable: boolean;
+                                    fee_percent: number;
+                                } | null;
+                                /** @description The latest movements */
+                                entries: {
+                                    id: string;
+                                    type: string;
+                                    /** @description Integer fen (分), + in, − out */
+                                    delta: number;
+                                    reason: string;
+                                    payment_ref: string | null;
+                                    /** @description Integer fen (分) */
+                                    balance_after: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    created_at: string;
                                 }[];
                             };
                         };
@@ -14968,6 +15122,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wechat-encrypt-code-key/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new key for the merchant’s encrypt_code (the code in wallet link cells): every encrypt_code handed out before stops decrypting (40075) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 1 until the first rotation */
+                            generation: number;
+                            /** Format: date-time */
+                            rotated_at: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem400"];
+                401: components["responses"]["Problem401"];
+                403: components["responses"]["Problem403"];
+                404: components["responses"]["Problem404"];
+                405: components["responses"]["Problem405"];
+                408: components["responses"]["Problem408"];
+                409: components["responses"]["Problem409"];
+                413: components["responses"]["Problem413"];
+                414: components["responses"]["Problem414"];
+                415: components["responses"]["Problem415"];
+                422: components["responses"]["Problem422"];
+                428: components["responses"]["Problem428"];
+                429: components["responses"]["Problem429"];
+                431: components["responses"]["Problem431"];
+                500: components["responses"]["Problem500"];
+                503: components["responses"]["Problem503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wechat-apps/{appid}/disable": {
         parameters: {
             query?: never;
@@ -16078,7 +16289,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A QR code for claiming a card (→ POST /v1/cards/{id}/claim-links) */
+        /** A QR code for claiming a card or joining a member card (QR_CARD), or a page offering up to 5 (QR_MULTIPLE_CARD) (→ POST /v1/cards/{id}/claim-links) */
         post: {
             parameters: {
                 query?: {

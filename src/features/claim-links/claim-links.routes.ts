@@ -12,7 +12,9 @@ import { presentCardTerms } from '../wallet/card-terms.ts'
 import { presentWalletCouponDetail } from '../wallet/wallet.service.ts'
 import { countCardView } from '../tracking/tracking.routes.ts'
 import { claimLinkStatus } from './claim-link-rules.ts'
-import { claimLinkToken, claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, type ClaimLinkRow } from './claim-links.service.ts'
+import { claimLinkToken, claimPageOf, claimThroughLink, createClaimLink, disableClaimLink, findClaimLinkByToken, getClaimLink, isMemberCardId, joinThroughLink, type ClaimLinkRow } from './claim-links.service.ts'
+import { JoinFields, WalletMemberSchema } from '../members/members.schemas.ts'
+import { presentWalletMember } from '../members/members.wallet.routes.ts'
 import { listClaimLinks } from './claim-links.repository.ts'
 import { sharerDisplay } from '../sharing/sharing.service.ts'
 import { TagInputFields, tagsOf } from '../coupons/coupons.schemas.ts'
@@ -38,6 +40,11 @@ export function claimUrl(ctx: AppContext, token: string): string {
   return `${ctx.publicUrl}/wallet/claim/${token}`
 }
 
+/** The wallet page a link opens: the claim page, or for a member card's link its join page claiming through the link. */
+export function linkUrl(ctx: AppContext, cardId: string, token: string): string {
+  return isMemberCardId(cardId) ? `${ctx.publicUrl}/wallet/member-cards/${encodeURIComponent(cardId)}?link=${token}` : claimUrl(ctx, token)
+}
+
 function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: number) {
   const token = claimLinkToken(ctx.secrets, link)
   const qrBase = `${ctx.publicUrl}/v1/claim-links/${token}/qr`
@@ -45,7 +52,7 @@ function presentClaimLink(ctx: AppContext, link: ClaimLinkRow, tz: string, now: 
     id: link.id,
     card_id: link.card_id,
     token,
-    url: claimUrl(ctx, token),
+    url: linkUrl(ctx, link.card_id, token),
     qr_png_url: `${qrBase}.png`,
     qr_svg_url: `${qrBase}.svg`,
     status: claimLinkStatus(link, now),
@@ -138,9 +145,10 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
       },
       async (request, reply) => {
         const { token } = request.params
-        if (!(await findClaimLinkByToken(db, token))) throw new AppError('claim_link_not_found', 'There is no claim link with this token.')
+        const link = await findClaimLinkByToken(db, token)
+        if (!link) throw new AppError('claim_link_not_found', 'There is no claim link with this token.')
         // The image only encodes the link's URL, which never changes: caches may keep it.
-        return sendQr(reply, claimUrl(ctx, token), format, request.query.size ?? 512, 'public, max-age=86400')
+        return sendQr(reply, linkUrl(ctx, link.card_id, token), format, request.query.size ?? 512, 'public, max-age=86400')
       },
     )
   }
@@ -181,11 +189,24 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
     '/v1/claim/:token',
     {
       config: { auth: 'customer', rateLimit: 'claim' },
-      schema: { tags: ['claim links'], summary: 'Claim a coupon through the link as the signed-in customer', params: TokenParams, headers: DeviceHeaders, response: responses({ 201: ClaimedCouponSchema }) },
+      schema: {
+        tags: ['claim links'],
+        summary: 'Claim a coupon through the link as the signed-in customer; a member card’s link (card_id mcd_…) joins the member card instead (409 already_member) and answers the membership',
+        params: TokenParams,
+        headers: DeviceHeaders,
+        body: Type.Optional(Type.Object({ profile: JoinFields.profile, consent: JoinFields.consent }, { additionalProperties: false, description: 'Only for a member card’s link: the profile given when joining' })),
+        response: responses({ 201: Type.Union([ClaimedCouponSchema, WalletMemberSchema]) }),
+      },
     },
     async (request, reply) => {
       const customer = customerOf(request)
       const risk = { deviceId: request.headers['kabao-device'] ?? null, address: addressKey(request.ip) }
+      const link = await findClaimLinkByToken(db, request.params.token)
+      if (link && isMemberCardId(link.card_id)) {
+        const body = request.body ?? {}
+        const { member, card } = await joinThroughLink(ctx, customer, request.params.token, { profile: body.profile ?? {}, consent: body.consent ?? false }, idempotencyRefOf(request), risk)
+        return reply.code(201).send(await presentWalletMember(ctx, member, card, customer.merchantTz))
+      }
       const coupon = await claimThroughLink(ctx, customer, request.params.token, idempotencyRefOf(request), risk)
       return reply.code(201).send(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now()))
     },

@@ -19,9 +19,17 @@ import { countSharedClaim } from '../sharing/sharing.service.ts'
 import type { RiskSubject } from '../../domain/risk.ts'
 import { countVariantView, findExperimentByToken, variantFor, type ExperimentRow } from '../experiments/experiments.service.ts'
 import { insertExperimentClaim } from '../experiments/experiments.repository.ts'
+import { findMemberCard } from '../member-cards/member-cards.repository.ts'
+import { joinMember } from '../members/members.service.ts'
+import type { MemberWithCard } from '../members/members.repository.ts'
+import type { Profile } from '../../domain/member-card-rules.ts'
+import { memberCodeIn } from '../wechat/wechat-member-codes.ts'
 import { countClaim, disableClaimLinkRow, findClaimLink, findClaimLinkWithTokenHash, insertClaimLink, listLegacyTokens, sealLegacyToken, type ClaimLinkRow } from './claim-links.repository.ts'
 
 export type { ClaimLinkRow }
+
+/** Member cards are `mcd_…`: a claim link naming one joins its customer to the member card instead of issuing a coupon. */
+export const isMemberCardId = (cardId: string): boolean => cardId.startsWith('mcd_')
 
 /** Tokens are 24 random bytes in base64url; anything else cannot be a link and is not looked up. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/
@@ -40,7 +48,8 @@ export async function createClaimLink(
 ): Promise<ClaimLinkRow> {
   const { db } = ctx.database
   return onceForRequest(requestRef, madeByRequest(db, 'claim_links', merchantId, (id) => getClaimLink(db, merchantId, id)), async () => {
-    if (!(await cardExists(db, merchantId, cardId))) throw new AppError('card_not_found', 'There is no card with this id.')
+    if (isMemberCardId(cardId)) await findMemberCard(db, merchantId, cardId)
+    else if (!(await cardExists(db, merchantId, cardId))) throw new AppError('card_not_found', 'There is no card with this id.')
     const now = ctx.clock.now()
     const token = randomToken()
     const row: ClaimLinkRow = {
@@ -143,6 +152,8 @@ export async function claimPageOf(ctx: AppContext, token: string, visitor: strin
   const link = experiment ? experimentAsLink(experiment, await variantFor(ctx, experiment, visitor)) : await findClaimLinkByToken(db, token)
   if (!link) throw notFound()
   if (experiment) await countVariantView(ctx, experiment, link.card_id)
+  // A member card's link is joined on the member card's own page (joinThroughLink).
+  if (isMemberCardId(link.card_id)) throw notFound()
   const [card, merchant] = await Promise.all([findCardWithTerms(db, link.merchant_id, link.card_id), loadWalletSigning(ctx, link.merchant_id)])
   if (!card || !merchant) throw notFound()
   return {
@@ -215,4 +226,37 @@ export async function claimThroughLink(
     })
   })
   return getWalletCoupon(ctx, customer, couponId)
+}
+
+/**
+ * Joins the member card a member-card claim link names, as the signed-in customer: the native join (risk
+ * rules, one membership per user: a second claim is `already_member` and joins nothing), with the claim
+ * counted on the link (active, unexpired, below `max_claims`, the link's user only) and the member's code
+ * drawn (wechat_member_codes: what WeChat integrations know the member by) in the join's transaction, so
+ * a refused claim counts and writes nothing. The link's channel tag is the `member.joined` event's channel.
+ */
+export async function joinThroughLink(
+  ctx: AppContext,
+  customer: CustomerPrincipal,
+  token: string,
+  input: { profile: Profile; consent: boolean },
+  requestRef: string | null = null,
+  risk: Pick<RiskSubject, 'deviceId' | 'address'> = {},
+): Promise<MemberWithCard> {
+  const { merchantId, userId, merchantTz } = customer
+  const link = await findClaimLinkByToken(ctx.database.db, token)
+  // A link of another merchant does not exist for this customer.
+  if (!link || link.merchant_id !== merchantId || !isMemberCardId(link.card_id)) throw notFound()
+  if (link.for_user_id && link.for_user_id !== userId) throw new AppError('claim_link_reserved', 'This link is reserved for another customer.')
+  return joinMember(ctx, { merchantId, merchantTz }, link.card_id, {
+    userId, profile: input.profile, consent: input.consent, referrerMemberId: null, requestRef, risk, channel: link.channel_tag,
+    withinJoin: async (tx, member) => {
+      const now = ctx.clock.now()
+      if (!(await countClaim(tx, merchantId, link.id, now))) {
+        const status = claimLinkStatus(await getClaimLink(tx, merchantId, link.id), now)
+        throw new AppError('claim_link_inactive', status === 'active' ? 'This link is not handing out memberships right now.' : inactiveReason(status))
+      }
+      await memberCodeIn(ctx, tx, member)
+    },
+  })
 }

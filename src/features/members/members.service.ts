@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app-context.ts'
-import type { Db } from '../../db/database.ts'
+import type { Db, Tx } from '../../db/database.ts'
 import { fromJson, toJson } from '../../db/database.ts'
 import { isProfileComplete, validateProfile, type MemberCardTerms, type Profile } from '../../domain/member-card-rules.ts'
 import { nextBirthdayStart, nextReviewAt, parseBirthday } from '../../domain/member-levels.ts'
@@ -34,6 +34,10 @@ export interface JoinInput {
   requestRef?: string | null
   /** The wallet's device and address when the customer joins themselves; none when the merchant's backend joins its user. */
   risk?: Pick<RiskSubject, 'deviceId' | 'address'>
+  /** The channel tag of the claim link joined through (the `member.joined` event's `channel`); null otherwise. */
+  channel?: string | null
+  /** More of the same transaction, once the member is in (a claim link's count, a WeChat member code): a throw undoes the join. */
+  withinJoin?: (tx: Tx, member: MemberRow) => Promise<void>
 }
 
 type Behaviour = 'sign_in' | 'profile_completed' | 'referral'
@@ -135,9 +139,10 @@ export async function joinMember(ctx: AppContext, scope: MerchantScope, memberCa
       await recordEvent(tx, {
         merchantId,
         type: 'member.joined',
-        data: { member_id: memberId, member_card_id: memberCardId, user_id: input.userId, member_number: member.member_number, level: terms.levels[0].name, referrer_member_id: referrerMemberId },
+        data: { member_id: memberId, member_card_id: memberCardId, user_id: input.userId, member_number: member.member_number, level: terms.levels[0].name, referrer_member_id: referrerMemberId, channel: input.channel ?? null },
         now,
       })
+      if (input.withinJoin) await input.withinJoin(tx, member)
       if (complete) {
         member = (await awardBehaviourInTx(tx, { notifier: ctx.notifier, member, terms, merchantTz, behaviour: 'profile_completed', sourceRef: `profile_completed:${memberId}`, reason: 'Profile completed', now })).member
       }

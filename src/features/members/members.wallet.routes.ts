@@ -45,7 +45,7 @@ async function ownMember(ctx: AppContext, customer: CustomerPrincipal, memberId:
  * and, as single-purpose prepaid cards must show, the stored-value balance, its latest movements and the
  * published refund rule.
  */
-async function presentWalletMember(ctx: AppContext, member: MemberRow, card: MemberCard, tz: string) {
+export async function presentWalletMember(ctx: AppContext, member: MemberRow, card: MemberCard, tz: string) {
   const { db } = ctx.database
   const expiring = await findNextExpiringPoints(db, member.merchant_id, member.id)
   const storedValue = card.terms.stored_value

@@ -12,7 +12,7 @@ import { presentCardFace, presentCardTerms } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
 import { walletCellsOf, withEncryptCode } from '../../domain/wechat-cards.ts'
 import { findWechatCard, findWechatCardFacts } from '../wechat/wechat.repository.ts'
-import { encryptCode } from '../wechat/wechat-encrypt-code.ts'
+import { encryptCodeOf } from '../wechat/wechat-encrypt-code.ts'
 import { cardCodeTypes, findUserCoupon, listUserCouponsByExpiry, storesOf } from './wallet.repository.ts'
 import { markCouponVoided } from '../coupons/coupons.repository.ts'
 import { countVoided } from '../stats/stats.service.ts'
@@ -148,7 +148,7 @@ export async function walletPageFactsOf(ctx: AppContext, coupon: CouponRow): Pro
 export async function linkCellsOf(ctx: AppContext, coupon: CouponRow, definition?: Record<string, unknown> | null) {
   const cells = walletCellsOf(definition !== undefined ? definition : await findWechatCard(ctx.database.db, coupon.merchant_id, coupon.card_id))
   if (cells.length === 0) return []
-  const encrypted = encryptCode(ctx.secrets, coupon.merchant_id, ctx.secrets.decryptCode(coupon.code_enc))
+  const encrypted = await encryptCodeOf(ctx, coupon.merchant_id, ctx.secrets.decryptCode(coupon.code_enc))
   return cells.map((cell) => ({ ...cell, url: withEncryptCode(cell.url, encrypted, coupon.card_id) }))
 }
 

@@ -19,9 +19,9 @@ import { joinMember } from '../members/members.service.ts'
 import { findMember, listMembers, lockMemberWithCard, updateMember, type MemberRow } from '../members/members.repository.ts'
 import { findPointsEntryByRequest, postPointsInTx } from '../points/points.ledger.ts'
 import { findStoredValueEntryByRequest, postStoredValueInTx } from '../stored-value/stored-value.ledger.ts'
-import { drawCode } from '../coupons/coupons.service.ts'
+import { memberCodeIn } from './wechat-member-codes.ts'
 import {
-  findMemberCodeByHash, findMemberCodeOfMember, findWechatCard, insertMemberCode, markMemberActivated, updateMemberCodeFields, upsertWechatCard, type WechatMemberCodeRow,
+  findMemberCodeByHash, findWechatCard, markMemberActivated, updateMemberCodeFields, upsertWechatCard, type WechatMemberCodeRow,
 } from './wechat.repository.ts'
 import { WxFailure, type WxCaller } from './wechat.service.ts'
 
@@ -64,42 +64,17 @@ export async function getWechatMemberCard(ctx: AppContext, caller: WxCaller, car
   return { card: memberCardToWechat({ id: row.id, status: row.status, member_count: row.member_count, terms, definition }) }
 }
 
-const autoActivates = (definition: Record<string, unknown> | null): boolean => {
-  const member = definition?.[Object.keys(definition).find((k) => k.toLowerCase() === 'member_card') ?? 'member_card'] as Record<string, unknown> | undefined
-  return member?.auto_activate === true || member?.auto_activate === 'true' || member?.auto_activate === 1
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Claims and codes
 
-/**
- * The member's code, drawn on its first use (a claim, or the first call that names a member joined
- * natively): numeric, as WeChat's, with a check digit. A member of an `auto_activate` card is active at once.
- */
-async function codeOfMember(ctx: AppContext, member: MemberRow): Promise<{ row: WechatMemberCodeRow; code: string }> {
-  const { db } = ctx.database
-  const existing = await findMemberCodeOfMember(db, member.merchant_id, member.id)
-  if (existing) return { row: existing, code: ctx.secrets.decryptCode(existing.code_enc) }
-  const now = ctx.clock.now()
-  const activated = autoActivates(await findWechatCard(db, member.merchant_id, member.member_card_id)) ? now : null
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const code = drawCode('numeric')
-    const row: WechatMemberCodeRow = {
-      merchant_id: member.merchant_id, member_id: member.id, member_card_id: member.member_card_id, user_id: member.user_id,
-      code_hash: ctx.secrets.codeLookupHash(code), code_enc: ctx.secrets.encryptCode(code), activated_at: activated, fields: {}, created_at: now, updated_at: now,
-    }
-    if (await insertMemberCode(db, row)) return { row, code }
-    // Another request drew the member's code at the same moment: that one is the member's.
-    const raced = await findMemberCodeOfMember(db, member.merchant_id, member.id)
-    if (raced) return { row: raced, code: ctx.secrets.decryptCode(raced.code_enc) }
-  }
-  throw new Error('could not draw a unique member code')
-}
+/** The member's code, drawn on its first use (a claim, or the first call that names a member joined natively). */
+const codeOfMember = (ctx: AppContext, member: MemberRow) => memberCodeIn(ctx, ctx.database.db, member)
 
-/** `kabao/card/issue` of a member card: the native join (`user_id` = openid) and the member's code. A second claim → 45033. */
-export async function issueWechatMember(ctx: AppContext, caller: WxCaller, cardId: string, openid: string) {
+/** `kabao/card/issue` of a member card: the native join (`user_id` = openid, `outer_str` its event's channel) and the member's code. A second claim → 45033. */
+export async function issueWechatMember(ctx: AppContext, caller: WxCaller, cardId: string, openid: string, channel: string | null) {
   const { merchantId, merchantTz } = caller.principal
-  const joined = await joinMember(ctx, { merchantId, merchantTz }, cardId, { userId: openid, profile: {}, consent: false, referrerMemberId: null })
+  // The member's code is drawn in the join's transaction: the member.joined push already carries it.
+  const joined = await joinMember(ctx, { merchantId, merchantTz }, cardId, { userId: openid, profile: {}, consent: false, referrerMemberId: null, channel, withinJoin: async (tx, member) => void (await memberCodeIn(ctx, tx, member)) })
   const { code } = await codeOfMember(ctx, joined.member)
   return { code, card_id: cardId, openid }
 }

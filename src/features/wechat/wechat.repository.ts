@@ -115,6 +115,25 @@ export async function findLandingPage(db: Db | Tx, tokenHash: string): Promise<(
 }
 
 // ---------------------------------------------------------------------------------------------------
+// encrypt_code keys (§2.4)
+
+/** The generation of the merchant's encrypt_code key: 1 until the first rotation. */
+export async function codeKeyGeneration(db: Db | Tx, merchantId: string): Promise<number> {
+  const row = await db.selectFrom('wechat_code_keys').select('generation').where('merchant_id', '=', merchantId).executeTakeFirst()
+  return row ? Number(row.generation) : 1
+}
+
+/** Raises the merchant's encrypt_code key to its next generation (one statement: parallel rotations each count) and returns it. */
+export async function rotateCodeKey(tx: Tx, merchantId: string, now: number): Promise<number> {
+  await tx
+    .insertInto('wechat_code_keys')
+    .values({ merchant_id: merchantId, generation: 2, rotated_at: now })
+    .onConflict((oc) => oc.column('merchant_id').doUpdateSet((eb) => ({ generation: eb('wechat_code_keys.generation', '+', 1), rotated_at: now })))
+    .execute()
+  return codeKeyGeneration(tx, merchantId)
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Member codes (§2.6)
 
 export type WechatMemberCodeRow = WechatMemberCodesTable

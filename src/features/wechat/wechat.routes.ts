@@ -9,7 +9,7 @@ import { WX_ERRCODES, wxError } from '../../domain/wechat-errcodes.ts'
 import type { Permission } from '../../principals.ts'
 import {
   authenticateToken, batchGetCards, createWechatLandingPage, landingPageOf, consumeWechatCode, createWechatQrcode, decryptWechatCode, deleteWechatCard, modifyWechatStock, qrcodeTarget, unavailableWechatCode, updateWechatCard, updateWechatCode, userCardList, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
-  merchantPois, rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
+  merchantPois, rotateEncryptCodeKey, rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
 } from './wechat.service.ts'
 import type { WechatAppRow } from './wechat.repository.ts'
 import { sendQr } from '../claim-links/qr-image.ts'
@@ -125,9 +125,9 @@ export const WX_HANDLERS: Record<string, WxHandler> = {
     handle: ({ ctx, caller, body }) => userCardList(ctx, caller, body),
   },
   '/card/qrcode/create': {
-    methods: ['POST'], summary: 'A QR code for claiming a card (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
+    methods: ['POST'], summary: 'A QR code for claiming a card or joining a member card (QR_CARD), or a page offering up to 5 (QR_MULTIPLE_CARD) (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
     response: ok({ ticket: Type.String(), expire_seconds: Type.Optional(Type.Integer({ description: 'Absent for a permanent QR code' })), url: Type.String(), show_qrcode_url: Type.String() }),
-    handle: ({ ctx, caller, body, urlOf }) => createWechatQrcode(ctx, caller, body, (ticket) => urlOf(`/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`)),
+    handle: ({ ctx, caller, body, urlOf }) => createWechatQrcode(ctx, caller, body, (ticket) => urlOf(`/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`), (token) => urlOf(`/kabao/landingpage/${token}`)),
   },
   '/card/landingpage/create': {
     methods: ['POST'], summary: 'A page listing cards to claim, each through a claim link (→ POST /v1/cards/{id}/claim-links)', permission: 'write',
@@ -241,7 +241,7 @@ async function registerFacade(wx: FeatureApp, ctx: AppContext): Promise<void> {
       produces: ['image/png', 'application/json'],
       response: { 200: Type.Union([Type.String({ format: 'binary', description: 'image/png' }), WxErrorSchema]) },
     },
-    handler: async (request, reply) => sendQr(reply, await qrcodeTarget(ctx, (request.query as { ticket?: string }).ticket), 'png', 430, 'private, max-age=300'),
+    handler: async (request, reply) => sendQr(reply, await qrcodeTarget(ctx, (request.query as { ticket?: string }).ticket, (token) => `${ctx.publicUrl}${wx.prefix}/kabao/landingpage/${token}`), 'png', 430, 'private, max-age=300'),
   })
 
   wx.route({
@@ -353,6 +353,16 @@ function registerCredentials(app: FeatureApp, ctx: AppContext): void {
   }, async (request) => ({
     data: [...(await merchantPois(ctx, merchantOf(request).merchantId))].sort((a, b) => a.poi_id - b.poi_id).map((p) => ({ location_id: p.poi_id, store_id: p.store_id, store_name: p.store_name })),
   }))
+  app.post('/v1/wechat-encrypt-code-key/rotate', {
+    config: { ownerOnly: true },
+    schema: {
+      tags, summary: 'A new key for the merchant’s encrypt_code (the code in wallet link cells): every encrypt_code handed out before stops decrypting (40075)',
+      response: responses({ 200: Type.Object({ generation: Type.Integer({ description: '1 until the first rotation' }), rotated_at: Type.String({ format: 'date-time' }) }) }),
+    },
+  }, async (request) => {
+    const rotated = await rotateEncryptCodeKey(ctx, merchantOf(request).merchantId)
+    return { generation: rotated.generation, rotated_at: new Date(rotated.rotated_at).toISOString() }
+  })
   app.post('/v1/wechat-apps/:appid/disable', { config: { ownerOnly: true }, schema: { tags, summary: 'Disable a credential; its tokens stop at once', params: IdParam('appid'), response: responses({ 200: WechatApp }) } }, async (request) =>
     present(await disableApp(ctx, merchantOf(request).merchantId, request.params.appid)),
   )

@@ -13,16 +13,16 @@ import type { CardInput } from '../cards/cards.schemas.ts'
 import { findCouponByCode, issueCoupon, voidCoupon } from '../coupons/coupons.service.ts'
 import { listUserCoupons } from '../coupons/coupons.repository.ts'
 import { claimLinkToken, createClaimLink, getClaimLink } from '../claim-links/claim-links.service.ts'
-import { claimUrl } from '../claim-links/claim-links.routes.ts'
+import { linkUrl } from '../claim-links/claim-links.routes.ts'
 import { randomToken } from '../../ports/ids.ts'
 import { MAX_TAG_LENGTH } from '../../domain/sharing.ts'
-import { decryptCode as unsealCode, encryptCode as sealCode } from './wechat-encrypt-code.ts'
+import { decryptCodeOf } from './wechat-encrypt-code.ts'
 import { redeem } from '../redemptions/redemptions.service.ts'
-import { setMemberCardStatus } from '../member-cards/member-cards.service.ts'
+import { findMemberCard, setMemberCardStatus } from '../member-cards/member-cards.service.ts'
 import { createWechatMemberCard, getWechatMemberCard, isMemberCardId, issueWechatMember, memberCodeOf, userMemberCards } from './wechat-members.ts'
 import { findStore } from '../stores/stores.repository.ts'
 import {
-  assignPois, listPois, type PoiRow, findLandingPage, findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertLandingPage, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
+  assignPois, listPois, rotateCodeKey, type PoiRow, findLandingPage, findLiveToken, findToken, findWechatApp, findWechatCard, findWechatQrcode, insertLandingPage, insertWechatQrcode, listCardIds, insertTokenSuperseding, insertWechatApp, listWechatApps, updateWechatApp, upsertWechatCard,
   type WechatAppRow,
 } from './wechat.repository.ts'
 
@@ -301,10 +301,10 @@ export async function issueWechatCard(ctx: AppContext, caller: WxCaller, body: R
   const cardId = reqString(body.card_id, 'card_id', 41012)
   const openid = reqString(body.openid, 'openid')
   if (openid.length > 128) throw new WxFailure(45021, 'openid')
-  if (isMemberCardId(cardId)) return issueWechatMember(ctx, caller, cardId, openid)
   const outer = readString(body.outer_str)
   if (!outer.ok) throw new WxFailure(40097, 'outer_str')
   if (outer.value !== undefined && outer.value.length > MAX_TAG_LENGTH) throw new WxFailure(45021, 'outer_str')
+  if (isMemberCardId(cardId)) return issueWechatMember(ctx, caller, cardId, openid, outer.value ?? null)
   const issued = await issueCoupon(ctx, { merchantId: caller.principal.merchantId, merchantTz: caller.principal.merchantTz, cardId, userId: openid, source: 'api', tags: { channel: outer.value ?? null, campaign: null } })
   return { code: issued.code, card_id: cardId, openid }
 }
@@ -370,11 +370,6 @@ export async function deleteWechatCard(ctx: AppContext, caller: WxCaller, body: 
 // ---------------------------------------------------------------------------------------------------
 // More code calls (§2.4, §2.5)
 
-/** The `encrypt_code` of a code: authenticated encryption bound to the merchant, URL-safe (what wallet links carry). */
-export function encryptCode(ctx: AppContext, merchantId: string, code: string): string {
-  return sealCode(ctx.secrets, merchantId, code)
-}
-
 export async function decryptWechatCode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
   const sealed = reqString(body.encrypt_code, 'encrypt_code')
   let raw = sealed
@@ -384,9 +379,16 @@ export async function decryptWechatCode(ctx: AppContext, caller: WxCaller, body:
   } catch {
     throw new WxFailure(40075)
   }
-  const code = unsealCode(ctx.secrets, caller.principal.merchantId, raw)
+  const code = await decryptCodeOf(ctx, caller.principal.merchantId, raw)
   if (code === undefined) throw new WxFailure(40075)
   return { code }
+}
+
+/** A new generation of the merchant's encrypt_code key: every encrypt_code handed out before stops opening (40075). */
+export async function rotateEncryptCodeKey(ctx: AppContext, merchantId: string): Promise<{ generation: number; rotated_at: number }> {
+  const now = ctx.clock.now()
+  const generation = await ctx.database.db.transaction().execute((tx) => rotateCodeKey(tx, merchantId, now))
+  return { generation, rotated_at: now }
 }
 
 /** `card/code/unavailable`: the native void with its reason; voiding again is errcode 0, a consumed code 40099. */
@@ -423,47 +425,117 @@ export async function userCardList(ctx: AppContext, caller: WxCaller, body: Reco
 
 const QR_MIN_S = 60
 const QR_MAX_S = 1800
+/** WeChat's limit on the cards of one QR_MULTIPLE_CARD (its documentation: at most 5). */
+export const QR_MULTIPLE_MAX_CARDS = 5
 
-export async function createWechatQrcode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, showUrl: (ticket: string) => string) {
+/**
+ * A card QR codes and landing pages may offer: a coupon card or a member card (`mcd_…`, claimed by joining),
+ * with its face. Unknown or another merchant's → 40073 (as the native not-found maps); not active → 40078.
+ */
+async function claimableCard(ctx: AppContext, merchantId: string, cardId: string): Promise<{ title: string; subtitle: string | null }> {
+  if (isMemberCardId(cardId)) {
+    const { row, terms } = await findMemberCard(ctx.database.db, merchantId, cardId)
+    if (row.status !== 'active') throw new WxFailure(40078)
+    return { title: terms.title, subtitle: terms.subtitle }
+  }
+  const found = await getCard(ctx, merchantId, cardId)
+  if (found.card.status !== 'active') throw new WxFailure(40078)
+  return { title: found.terms.title, subtitle: found.terms.subtitle }
+}
+
+/** The channel tag of a QR entry: `outer_str`, else `outer_id` as a string (≤ 64 characters, else 45021). */
+function outerOf(fields: Record<string, unknown>): string | undefined {
+  const outerStr = readString(fields.outer_str)
+  const outerId = readInt(fields.outer_id)
+  if (!outerStr.ok || !outerId.ok) throw new WxFailure(40097, 'outer_str, outer_id')
+  const outer = outerStr.value ?? (outerId.value !== undefined ? String(outerId.value) : undefined)
+  if (outer !== undefined && outer.length > MAX_TAG_LENGTH) throw new WxFailure(45021, 'outer_str')
+  return outer
+}
+
+/** `expire_seconds`: absent, null or 0 → permanent (null); else clamped to 60…1800. */
+function qrSecondsOf(body: Record<string, unknown>): number | null {
+  const expire = readInt(body.expire_seconds, 0)
+  if (!expire.ok) throw new WxFailure(40097, 'expire_seconds')
+  return !expire.value ? null : Math.min(QR_MAX_S, Math.max(QR_MIN_S, expire.value))
+}
+
+export async function createWechatQrcode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, showUrl: (ticket: string) => string, pageUrl: (token: string) => string) {
   const action = readString(body.action_name)
-  if (!action.ok || action.value === undefined || action.value.toUpperCase() !== 'QR_CARD') throw new WxFailure(40053)
+  const name = action.ok ? action.value?.toUpperCase() : undefined
+  if (name === 'QR_MULTIPLE_CARD') return createMultipleCardQrcode(ctx, caller, body, showUrl, pageUrl)
+  if (name !== 'QR_CARD') throw new WxFailure(40053)
   const info = readObject(body.action_info)
   const card = info.ok ? readObject(info.value?.card) : { ok: false as const }
   if (!card.ok || card.value === undefined) throw new WxFailure(40053)
   const fields = card.value
   const cardId = reqString(fields.card_id, 'card_id', 41012)
-  const expire = readInt(body.expire_seconds, 0)
+  const seconds = qrSecondsOf(body)
   const unique = readBool(fields.is_unique_code)
   const openid = readString(fields.openid)
-  const outerStr = readString(fields.outer_str)
-  const outerId = readInt(fields.outer_id)
-  if (!expire.ok) throw new WxFailure(40097, 'expire_seconds')
   if (!unique.ok) throw new WxFailure(40097, 'is_unique_code')
   if (!openid.ok) throw new WxFailure(40097, 'openid')
-  if (!outerStr.ok || !outerId.ok) throw new WxFailure(40097, 'outer_str, outer_id')
-  const outer = outerStr.value ?? (outerId.value !== undefined ? String(outerId.value) : undefined)
+  const outer = outerOf(fields)
   if (openid.value !== undefined && openid.value.length > 128) throw new WxFailure(45021, 'openid')
-  if (outer !== undefined && outer.length > MAX_TAG_LENGTH) throw new WxFailure(45021, 'outer_str')
   const { merchantId } = caller.principal
-  const found = await getCard(ctx, merchantId, cardId)
-  if (found.card.status !== 'active') throw new WxFailure(40078)
+  await claimableCard(ctx, merchantId, cardId)
   const now = ctx.clock.now()
-  const seconds = !expire.value ? null : Math.min(QR_MAX_S, Math.max(QR_MIN_S, expire.value))
   const expiresAt = seconds === null ? null : now + seconds * 1000
   // The channel tag goes to every coupon claimed through the link and its events; an openid reserves the link for that user.
+  // A member card's link joins the member card (claim-links joinThroughLink): one membership per user.
   const link = await createClaimLink(ctx, merchantId, cardId, { maxClaims: unique.value ? 1 : null, expiresAt, tags: { channel: outer ?? null, campaign: null }, forUserId: openid.value ?? null })
   const ticket = randomToken(24)
   await insertWechatQrcode(ctx.database.db, { ticket_hash: hashToken(ticket), merchant_id: merchantId, claim_link_id: link.id, card_id: cardId, openid: openid.value ?? null, outer_str: outer ?? null, expires_at: expiresAt, created_at: now })
-  return { ticket, ...(seconds === null ? {} : { expire_seconds: seconds }), url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)), show_qrcode_url: showUrl(ticket) }
+  return { ticket, ...(seconds === null ? {} : { expire_seconds: seconds }), url: linkUrl(ctx, cardId, claimLinkToken(ctx.secrets, link)), show_qrcode_url: showUrl(ticket) }
 }
 
-/** The claim page a ticket stands for, for `cgi-bin/showqrcode` (no token: the ticket is the secret). */
-export async function qrcodeTarget(ctx: AppContext, ticket: string | undefined): Promise<string> {
+/**
+ * `QR_MULTIPLE_CARD` `{multiple_card:{card_list:[{card_id, outer_str?|outer_id?}, …]}}` (1 to 5 distinct cards):
+ * a landing page offering the cards, each through a native claim link of its own tagged with its entry's
+ * `outer_str`; the page and its links expire with the QR code. Everything is checked before anything is written.
+ */
+async function createMultipleCardQrcode(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>, showUrl: (ticket: string) => string, pageUrl: (token: string) => string) {
+  const info = readObject(body.action_info)
+  const multiple = info.ok ? readObject(info.value?.multiple_card) : { ok: false as const }
+  const list = multiple.ok ? multiple.value?.card_list : undefined
+  if (!Array.isArray(list) || list.length === 0 || list.length > QR_MULTIPLE_MAX_CARDS) throw new WxFailure(40053)
+  const entries: { card_id: string; outer: string | null }[] = []
+  for (const entry of list) {
+    const item = readObject(entry)
+    if (!item.ok || item.value === undefined) throw new WxFailure(40053)
+    const cardId = readString(item.value.card_id)
+    if (!cardId.ok || cardId.value === undefined) throw new WxFailure(40053)
+    if (entries.some((e) => e.card_id === cardId.value)) throw new WxFailure(40053)
+    entries.push({ card_id: cardId.value, outer: outerOf(item.value) ?? null })
+  }
+  const seconds = qrSecondsOf(body)
+  const { merchantId } = caller.principal
+  for (const entry of entries) await claimableCard(ctx, merchantId, entry.card_id)
+  const now = ctx.clock.now()
+  const expiresAt = seconds === null ? null : now + seconds * 1000
+  const cards: { card_id: string; thumb_url: string | null; claim_link_id: string }[] = []
+  for (const entry of entries) {
+    const link = await createClaimLink(ctx, merchantId, entry.card_id, { maxClaims: null, expiresAt, tags: { channel: entry.outer, campaign: null } })
+    cards.push({ card_id: entry.card_id, thumb_url: null, claim_link_id: link.id })
+  }
+  const token = randomToken(24)
+  const page = { merchant_id: merchantId, token_hash: hashToken(token), page_title: '领取卡券', banner: null, can_share: 1 as const, scene: null, cards, created_at: now, expires_at: expiresAt }
+  const ticket = randomToken(24)
+  await ctx.database.db.transaction().execute(async (tx) => {
+    await insertLandingPage(tx, page)
+    await insertWechatQrcode(tx, { ticket_hash: hashToken(ticket), merchant_id: merchantId, claim_link_id: cards[0].claim_link_id, card_id: cards[0].card_id, openid: null, outer_str: null, expires_at: expiresAt, created_at: now, page_token_sealed: ctx.secrets.seal(token) })
+  })
+  return { ticket, ...(seconds === null ? {} : { expire_seconds: seconds }), url: pageUrl(token), show_qrcode_url: showUrl(ticket) }
+}
+
+/** The page a ticket stands for (a claim page, or a QR_MULTIPLE_CARD's page), for `cgi-bin/showqrcode` (no token: the ticket is the secret). */
+export async function qrcodeTarget(ctx: AppContext, ticket: string | undefined, pageUrl: (token: string) => string): Promise<string> {
   if (!ticket || ticket.length > 200) throw new WxFailure(40097, 'ticket')
   const row = await findWechatQrcode(ctx.database.db, hashToken(ticket))
   if (!row || (row.expires_at !== null && ctx.clock.now() >= row.expires_at)) throw new WxFailure(40097, 'ticket')
+  if (row.page_token_sealed) return pageUrl(ctx.secrets.unseal(row.page_token_sealed))
   const link = await getClaimLink(ctx.database.db, row.merchant_id, row.claim_link_id)
-  return claimUrl(ctx, claimLinkToken(ctx.secrets, link))
+  return linkUrl(ctx, link.card_id, claimLinkToken(ctx.secrets, link))
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -491,8 +563,7 @@ export async function createWechatLandingPage(ctx: AppContext, caller: WxCaller,
     const cardId = reqString(item.value.card_id, 'card_id', 41012)
     const thumb = readString(item.value.thumb_url)
     if (!thumb.ok || (thumb.value !== undefined && !isWebUrl(thumb.value))) throw new WxFailure(40097, 'thumb_url')
-    const found = await getCard(ctx, merchantId, cardId)
-    if (found.card.status !== 'active') throw new WxFailure(40078)
+    await claimableCard(ctx, merchantId, cardId)
     entries.push({ card_id: cardId, thumb_url: thumb.value ?? null })
   }
   const cards = []
@@ -503,17 +574,20 @@ export async function createWechatLandingPage(ctx: AppContext, caller: WxCaller,
   return { url: pageUrl(token), page_id: pageId }
 }
 
-/** A landing page's texts and its cards with their claim pages; unknown token → undefined. */
+/** A landing page's texts and its cards still active with their claim pages; unknown token or expired page → undefined. */
 export async function landingPageOf(ctx: AppContext, token: string) {
   if (!/^[A-Za-z0-9_-]{32}$/.test(token)) return undefined
   const page = await findLandingPage(ctx.database.db, hashToken(token))
-  if (!page) return undefined
+  if (!page || (page.expires_at != null && ctx.clock.now() >= page.expires_at)) return undefined
   const cards = []
   for (const entry of page.cards) {
-    const found = await getCard(ctx, page.merchant_id, entry.card_id)
-    if (found.card.status !== 'active') continue
+    const face = await claimableCard(ctx, page.merchant_id, entry.card_id).catch((error: unknown) => {
+      if (error instanceof WxFailure) return undefined
+      throw error
+    })
+    if (!face) continue
     const link = await getClaimLink(ctx.database.db, page.merchant_id, entry.claim_link_id)
-    cards.push({ title: found.terms.title, subtitle: found.terms.subtitle, thumb_url: entry.thumb_url, claim_url: claimUrl(ctx, claimLinkToken(ctx.secrets, link)) })
+    cards.push({ title: face.title, subtitle: face.subtitle, thumb_url: entry.thumb_url, claim_url: linkUrl(ctx, entry.card_id, claimLinkToken(ctx.secrets, link)) })
   }
   return { page, cards }
 }

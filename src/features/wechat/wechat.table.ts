@@ -56,12 +56,15 @@ export interface WechatQrcodesTable {
   /** SHA-256 of the public ticket. */
   ticket_hash: string
   merchant_id: string
+  /** The claim link (of a QR_MULTIPLE_CARD: the first card's; the page names them all). */
   claim_link_id: string
   card_id: string
   openid: string | null
   outer_str: string | null
   expires_at: number | null
   created_at: number
+  /** Of a QR_MULTIPLE_CARD: the token of the page offering its cards, sealed (Secrets.seal); null for QR_CARD. */
+  page_token_sealed?: string | null
 }
 
 export interface WechatLandingPagesTable {
@@ -75,6 +78,15 @@ export interface WechatLandingPagesTable {
   /** [{card_id, thumb_url, claim_link_id}] */
   cards: unknown
   created_at: number
+  /** The page of an expiring QR_MULTIPLE_CARD ends with it; null = for good. */
+  expires_at?: number | null
+}
+
+/** The generation of a merchant's `encrypt_code` key (§2.4), raised by a rotation; no row = 1, never rotated. */
+export interface WechatCodeKeysTable {
+  merchant_id: string
+  generation: number
+  rotated_at: number
 }
 
 /** The code of a member of a member card (WeChat's `UserCardCode`), with its activation (§2.6). */
