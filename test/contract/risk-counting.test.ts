@@ -60,6 +60,17 @@ for (const engine of ENGINES) {
       assert.equal(redemptions.length, 2)
     })
 
+    it('a redemption refused after its write began (an unknown member) is undone whole, and its attempt still counts', async () => {
+      const { m, till, codes } = await tillSetup(2)
+      const res = await t.request('POST', '/v1/redemptions', { key: till, body: { code: codes[0], order_amount: 10000, member_id: 'mbr_00000000000000000000000000' } })
+      assert.equal(res.status, 404, res.text)
+      assert.equal(expectStatus(await m.coupon(codes[0]), 200).state, 'available')
+      assert.equal((await t.ctx.database.db.selectFrom('redemptions').select('id').where('merchant_id', '=', m.merchantId).execute()).length, 0)
+      assert.equal((await m.events('coupon.redeemed')).length, 0)
+      expectStatus(await t.request('POST', '/v1/redemptions', { key: till, body: { code: codes[0], order_amount: 10000 } }), 201)
+      expectProblem(await t.request('POST', '/v1/redemptions', { key: till, body: { code: codes[1], order_amount: 10000 } }), 428, 'confirmation_required')
+    })
+
     it('a parallel burst of right and wrong codes at one till counts every attempt: exactly the limit get an answer', async () => {
       const { m, till, codes } = await tillSetup(6)
       const sent = [...codes.slice(0, 6), ...codes.slice(0, 6).map((_, i) => `NOTACODE${i}`)]
