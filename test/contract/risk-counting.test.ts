@@ -44,6 +44,45 @@ for (const engine of ENGINES) {
       assert.equal(Number(bucket.n), 5)
     })
 
+    it('a redemption that fails (unknown or used code) still counts as an attempt, and writes nothing else', async () => {
+      const { m, till, codes } = await tillSetup(4)
+      const redeemCode = (code: string) => t.request('POST', '/v1/redemptions', { key: till, body: { code, order_amount: 10000 } })
+      expectStatus(await redeemCode(codes[0]), 201)
+      expectProblem(await redeemCode(codes[0]), 409, 'already_redeemed')
+      expectProblem(await redeemCode('NOTACODE1'), 404, 'code_not_found')
+      expectStatus(await redeemCode(codes[1]), 201)
+      // Four attempts: the fifth is challenged, and not counted.
+      expectProblem(await redeemCode(codes[2]), 428, 'confirmation_required')
+      const buckets = await t.ctx.database.db.selectFrom('risk_counts').select(['counter_key', 'n']).where('merchant_id', '=', m.merchantId).where('counter_key', 'like', 'redemptions_per_clerk:%').execute()
+      assert.deepEqual(buckets.map((b) => Number(b.n)), [4])
+      assert.equal(expectStatus(await m.coupon(codes[2]), 200).state, 'available')
+      const redemptions = await t.ctx.database.db.selectFrom('redemptions').select('id').where('merchant_id', '=', m.merchantId).execute()
+      assert.equal(redemptions.length, 2)
+    })
+
+    it('a redemption refused after its write began (an unknown member) is undone whole, and its attempt still counts', async () => {
+      const { m, till, codes } = await tillSetup(2)
+      const res = await t.request('POST', '/v1/redemptions', { key: till, body: { code: codes[0], order_amount: 10000, member_id: 'mbr_00000000000000000000000000' } })
+      assert.equal(res.status, 404, res.text)
+      assert.equal(expectStatus(await m.coupon(codes[0]), 200).state, 'available')
+      assert.equal((await t.ctx.database.db.selectFrom('redemptions').select('id').where('merchant_id', '=', m.merchantId).execute()).length, 0)
+      assert.equal((await m.events('coupon.redeemed')).length, 0)
+      expectStatus(await t.request('POST', '/v1/redemptions', { key: till, body: { code: codes[0], order_amount: 10000 } }), 201)
+      expectProblem(await t.request('POST', '/v1/redemptions', { key: till, body: { code: codes[1], order_amount: 10000 } }), 428, 'confirmation_required')
+    })
+
+    it('a parallel burst of right and wrong codes at one till counts every attempt: exactly the limit get an answer', async () => {
+      const { m, till, codes } = await tillSetup(6)
+      const sent = [...codes.slice(0, 6), ...codes.slice(0, 6).map((_, i) => `NOTACODE${i}`)]
+      const replies = await Promise.all(sent.map((code) => t.request('POST', '/v1/redemptions', { key: till, body: { code, order_amount: 10000 } })))
+      const statuses = replies.map((r) => r.status)
+      assert.equal(statuses.filter((s) => s !== 428).length, 6)
+      const redeemed = (await Promise.all(codes.slice(0, 6).map(async (code) => expectStatus(await m.coupon(code), 200).state))).filter((state) => state === 'redeemed')
+      assert.equal(redeemed.length, statuses.filter((s) => s === 201).length)
+      const [bucket] = await t.ctx.database.db.selectFrom('risk_counts').select(['n']).where('merchant_id', '=', m.merchantId).where('counter_key', 'like', 'redemptions_per_clerk:%').execute()
+      assert.equal(Number(bucket.n), 6)
+    })
+
     it('remembers a hit for its window and at most a tenth longer', async () => {
       const started = clock.now()
       try {

@@ -28,8 +28,9 @@ import { findCouponByCode } from '../coupons/coupons.service.ts'
 import { recordCouponExpired } from '../coupons/coupon-expiry.ts'
 import { formatInstant } from '../../domain/time.ts'
 import { normalizeCode } from '../../domain/codes.ts'
-import { selfServiceDistance, type Coordinates, type RiskSubject } from '../../domain/risk.ts'
-import { judgeRedemptionOutcome, judgeRisk, judgesRedemptionOutcome, refuseIfBlocked, useConfirmation } from '../risk/risk.service.ts'
+import { selfServiceDistance, type Coordinates, type RiskOutcome, type RiskSubject } from '../../domain/risk.ts'
+import { answerRisk, countsRiskInTransaction, judgeRedemptionOutcome, judgeRisk, judgeRiskInTransaction, judgesRedemptionOutcome, refuseIfBlocked, useConfirmation } from '../risk/risk.service.ts'
+import { savepoint } from '../payments/payments.repository.ts'
 import type { CouponRow, CouponWithTerms } from '../coupons/coupons.repository.ts'
 import { earnForRedemptionInTx, redemptionEarningOf, reverseRedemptionEarningInTx, type MemberEarning } from '../member-orders/member-orders.service.ts'
 
@@ -47,6 +48,8 @@ export interface RedeemInput {
   memberId?: string | null
   /** The client address (as the risk rules count it) that wrong codes are counted by. */
   clientAddress?: string | null
+  /** The credential wrong codes are counted by when it is no API key or staff member (the WeChat facade's app: `wechat:<appid>`). */
+  riskKey?: string | null
   /** The challenge this redemption confirms (二次确認). */
   confirm?: string | null
   /**
@@ -118,10 +121,19 @@ async function decide(ctx: AppContext, principal: MerchantPrincipal, input: Rede
 
 /** What redeeming would take off the order, without redeeming. */
 export async function checkRedemption(ctx: AppContext, principal: MerchantPrincipal, input: RedeemInput): Promise<Decision> {
-  // Looking codes up is guessing them too: the same block list and wrong-code counting as a redemption.
-  const risk = riskSubjectOf(principal, input)
+  return lookUpJudged(ctx, principal, input, () => decide(ctx, principal, input, ctx.clock.now()))
+}
+
+/**
+ * Looking codes up is guessing them too: `lookUp` is refused (403 risk_blocked) while the key or the
+ * client address is blocked, and an unknown code it meets (code_not_found) is counted as a wrong code, as
+ * a redemption's are, past the limit blocking both. For every look-up of codes outside a redemption (its
+ * check, the WeChat-compatible code calls).
+ */
+export async function lookUpJudged<T>(ctx: AppContext, principal: MerchantPrincipal, who: Pick<RedeemInput, 'clientAddress' | 'riskKey'>, lookUp: () => Promise<T>): Promise<T> {
+  const risk = riskSubjectOf(principal, who)
   await refuseIfBlocked(ctx, principal.merchantId, risk)
-  return countingWrongCodes(ctx, principal, risk, () => decide(ctx, principal, input, ctx.clock.now()))
+  return countingWrongCodes(ctx, principal, risk, lookUp)
 }
 
 /** Runs `lookUp`; an unknown code is counted against the key and the address it came from, and past the limit both are blocked. */
@@ -153,26 +165,73 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
   // A retry of a request whose answer was lost finds what the first run did.
   return onceForRequest(input.requestRef, (ref) => findByRequestRef(ctx, database.db, merchantId, ref), async () => {
     const risk = riskSubjectOf(principal, input)
-    await judgeRedemptionRisk(ctx, principal, input, risk)
+    // Judged on the decided redemption, before the write (a confirmed one was judged already).
+    const judgesOutcome = !input.confirm && (await judgesRedemptionOutcome(ctx, merchantId, input.channel === 'self_service' && input.location != null))
+    // Where it costs least (SQLite without Redis), the clerk's count is written in the redemption's own transaction.
+    const countInWrite = !input.confirm && !judgesOutcome && !redeemsAtOnce(database) && countsRiskInTransaction(ctx)
+    const countIn = countInWrite ? await judgeRiskInTransaction(ctx, merchantId, risk, 'redeem') : null
+    if (!countIn) await judgeRedemptionRisk(ctx, principal, input, risk)
     return countingWrongCodes(ctx, principal, risk, async () => {
-      // Judged on the decided redemption, before the write (a confirmed one was judged already).
-      if (!input.confirm && (await judgesRedemptionOutcome(ctx, merchantId, input.channel === 'self_service' && input.location != null))) {
-        await judgeDecidedRedemption(ctx, principal, input, await decide(ctx, principal, input, now))
-      }
+      if (judgesOutcome) await judgeDecidedRedemption(ctx, principal, input, await decide(ctx, principal, input, now))
       if (!input.memberId && redeemsAtOnce(database)) {
         const decision = await decide(ctx, principal, input, now)
         return { ...(await writeRedemption(ctx, principal, input, decision, now)), member: null }
       }
-      return database.db.transaction().execute(async (tx) => {
-        const decision = await decide(ctx, principal, input, now, tx)
+      const write = async (tx: Db, decision: Decision): Promise<RedeemResult> => {
         const result = await writeRedemption(ctx, principal, input, decision, now, tx)
         const member = input.memberId
           ? await earnForRedemptionInTx(tx, { notifier: ctx.notifier, merchantId, merchantTz: principal.merchantTz, memberId: input.memberId, redemptionId: result.redemption.id, orderAmount: input.orderAmount, discountAmount: result.redemption.discount_amount, storeId: result.redemption.store_id, now })
           : null
         return { ...result, member }
-      })
+      }
+      if (!countIn) return database.db.transaction().execute(async (tx) => write(tx, await decide(ctx, principal, input, now, tx)))
+      return countedRedemption(ctx, countIn, (tx) => decide(ctx, principal, input, now, tx), write, { memberId: input.memberId ?? null, merchantId, challengeRef: ctx.secrets.codeLookupHash(normalizeCode(input.code)) })
     })
   })
+}
+
+type Counted = { outcome: RiskOutcome } | { result: RedeemResult } | { failed: unknown }
+
+/**
+ * A redemption whose risk count is written in its own transaction: the clerk's hit first; then, if the
+ * rules allow, the redemption is decided (reads only) and written. One refused as decided (an unknown or
+ * used code, a wrong store…) has written nothing but its hit, which is committed: the rules count
+ * attempts. A member's points are earned in a savepoint, so one refused there keeps its hit too. A
+ * challenge or block is answered once the hit is committed, and nothing else is tried. (A failure of the
+ * database itself undoes the whole transaction, its hit with it, as a crash would.)
+ */
+async function countedRedemption(
+  ctx: AppContext,
+  countIn: (tx: Db) => Promise<RiskOutcome>,
+  decideIn: (tx: Db) => Promise<Decision>,
+  write: (tx: Db, decision: Decision) => Promise<RedeemResult>,
+  about: { memberId: string | null; merchantId: string; challengeRef: string },
+): Promise<RedeemResult> {
+  const counted = await ctx.database.db.transaction().execute(async (tx): Promise<Counted> => {
+    const outcome = await countIn(tx)
+    if (outcome.decision !== 'allow') return { outcome }
+    let decision: Decision
+    try {
+      decision = await decideIn(tx)
+    } catch (error) {
+      return { failed: error }
+    }
+    if (!about.memberId) return { result: await write(tx, decision) }
+    await savepoint(tx, 'redemption', 'savepoint')
+    try {
+      const result = await write(tx, decision)
+      await savepoint(tx, 'redemption', 'release')
+      return { result }
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+      await savepoint(tx, 'redemption', 'rollback')
+      return { failed: error }
+    }
+  })
+  if ('result' in counted) return counted.result
+  if ('failed' in counted) throw counted.failed
+  await answerRisk(ctx, about.merchantId, counted.outcome, 'redeem', about.challengeRef)
+  throw new Error('a redemption the risk rules did not allow was answered as allowed')
 }
 
 /**
@@ -180,10 +239,10 @@ export async function redeem(ctx: AppContext, principal: MerchantPrincipal, inpu
  * A clerk is a person at a till: a signed-in staff member or a till (redeem-scope) key. A full key is the
  * merchant's own back office and is never challenged for its pace, so integrations keep working.
  */
-function riskSubjectOf(principal: MerchantPrincipal, input: RedeemInput): RiskSubject {
+function riskSubjectOf(principal: MerchantPrincipal, input: Pick<RedeemInput, 'clientAddress' | 'riskKey'>): RiskSubject {
   const staff = principal.staffId && `staff:${principal.staffId}`
   const till = principal.scope === 'redeem' ? principal.keyId : null
-  return { keyId: principal.keyId ?? staff, clerkId: staff ?? till, address: input.clientAddress ?? null }
+  return { keyId: principal.keyId ?? staff ?? input.riskKey ?? null, clerkId: staff ?? till, address: input.clientAddress ?? null }
 }
 
 /**

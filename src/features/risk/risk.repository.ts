@@ -200,11 +200,23 @@ class CountBatcher {
 
 const batchers = new WeakMap<Database, CountBatcher>()
 
+/** The statement of one hit, counted in the caller's transaction. */
+const COUNT_ONE_IN_BUCKET = countInBucketsStatement(1)
+
 /** Counts a plain counter's hit (see CountBatcher): the earlier buckets' sum, the bucket's count, and whether it was counted. */
 export function countInBucket(database: Database, hit: PlainHit): Promise<BucketHit> {
   let batcher = batchers.get(database)
   if (!batcher) batchers.set(database, (batcher = new CountBatcher(database)))
   return batcher.count(hit)
+}
+
+/**
+ * Counts a plain counter's hit in the caller's transaction `tx` (the same statement, alone), for a database
+ * where such a write is cheapest there (Database.shortWritePlacement): it commits, or not, with `tx`.
+ */
+export async function countInBucketIn(database: Database, tx: Db, hit: PlainHit): Promise<BucketHit> {
+  const [row] = await runStatement<{ n: number | string; last_counted: number | string; prior: number | string }>(database, COUNT_ONE_IN_BUCKET, [hit.merchantId, hit.counterKey, hit.bucket.bucketStart, hit.limit, hit.bucket.expiresAt], tx)
+  return { prior: Number(row.prior), n: Number(row.n), counted: Number(row.last_counted) === 1 }
 }
 
 const LOCK_DISTINCT = statement(`
@@ -227,8 +239,8 @@ const KEEP_MEMBER = statement(`
  * would-be count when refused). The counter's row is written first, which locks it on PostgreSQL (SQLite
  * runs one writer at a time), so parallel hits on one counter count one after another: no slack.
  */
-export async function countDistinct(database: Database, merchantId: string, counterKey: string, use: Pick<CounterUse, 'limit' | 'windowMs'>, member: string, now: number): Promise<number> {
-  return database.db.transaction().execute(async (tx) => {
+export async function countDistinct(database: Database, merchantId: string, counterKey: string, use: Pick<CounterUse, 'limit' | 'windowMs'>, member: string, now: number, inTx?: Db): Promise<number> {
+  const count = async (tx: Db) => {
     await runStatement(database, LOCK_DISTINCT, [merchantId, counterKey, now, now + use.windowMs], tx)
     await runStatement(database, DROP_OLD_MEMBERS, [merchantId, counterKey, now - use.windowMs], tx)
     const [read] = await runStatement<{ n: number | string; known: number | string }>(database, READ_MEMBERS, [member, merchantId, counterKey], tx)
@@ -237,7 +249,9 @@ export async function countDistinct(database: Database, merchantId: string, coun
     if (!known && counted >= use.limit) return counted + 1
     await runStatement(database, KEEP_MEMBER, [merchantId, counterKey, member, now], tx)
     return known ? counted : counted + 1
-  })
+  }
+  // In the caller's transaction when given one (it commits with it), else in one of its own.
+  return inTx ? count(inTx) : database.db.transaction().execute(count)
 }
 
 /** Forgets plain counters' buckets that have left every window, at most `limit`, oldest first (no hit moves such a bucket again). */

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app-context.ts'
-import type { Database } from '../../db/database.ts'
+import type { Database, Db } from '../../db/database.ts'
 import {
   activeBlockFor,
   bucketCount,
@@ -28,6 +28,7 @@ import {
   confirmChallenge,
   countDistinct,
   countInBucket,
+  countInBucketIn,
   deleteBlock,
   insertBlock,
   insertRiskEvent,
@@ -148,10 +149,11 @@ function counterKeyOf(use: CounterUse): string {
 }
 
 /** A distinct counter keeps its members; a plain one only counts, by buckets of a tenth of its window. */
-async function countInDatabase(ctx: AppContext, merchantId: string, use: CounterUse, now: number): Promise<number> {
-  if (use.distinct) return countDistinct(ctx.database, merchantId, counterKeyOf(use), use, use.member ?? newId('hit', now), now)
-  const hit = await countInBucket(ctx.database, { merchantId, counterKey: counterKeyOf(use), bucket: counterBucket(use.windowMs, now), limit: use.limit })
-  return bucketCount(hit.prior, hit.n, hit.counted)
+async function countInDatabase(ctx: AppContext, merchantId: string, use: CounterUse, now: number, tx?: Db): Promise<number> {
+  if (use.distinct) return countDistinct(ctx.database, merchantId, counterKeyOf(use), use, use.member ?? newId('hit', now), now, tx)
+  const hit = { merchantId, counterKey: counterKeyOf(use), bucket: counterBucket(use.windowMs, now), limit: use.limit }
+  const counted = tx ? await countInBucketIn(ctx.database, tx, hit) : await countInBucket(ctx.database, hit)
+  return bucketCount(counted.prior, counted.n, counted.counted)
 }
 
 /** Records a challenge or block with its `risk.flagged` event, and the block-list entry it adds (too many wrong codes). */
@@ -198,6 +200,42 @@ export async function judgeRisk(ctx: AppContext, merchantId: string, subject: Ri
   const counts = await countUses(ctx, merchantId, uses, now)
   const readings = uses.map((use, i) => ({ rule: use.rule, type: use.type, value: use.value, count: counts[i] }))
   await actOn(ctx, merchantId, evaluateRisk(profile.rules, readings, subject, activity, now), activity, challengeRef, now)
+}
+
+/**
+ * Whether an activity done in a write transaction of its own (a redemption) is best judged with
+ * judgeRiskInTransaction: its counters are in the database (no Redis), on a database where a short write
+ * costs least inside the transaction that follows it (SQLite, see Database.shortWritePlacement).
+ */
+export function countsRiskInTransaction(ctx: AppContext): boolean {
+  return !ctx.riskCounters && ctx.database.shortWritePlacement() === 'in_transaction'
+}
+
+/**
+ * judgeRisk in two steps, for an activity written in a transaction of its own: now, refused (403) while
+ * its subject is on the block list, nothing written; then, in the caller's transaction `tx`, its counters
+ * move (committed with `tx`: the caller keeps them when the activity itself fails, with a savepoint) and
+ * the rules' decision is answered. A decision other than allow is recorded and answered by answerRisk
+ * once `tx` has committed. The same counts, limits and slack as judgeRisk (a hit refused for its limit is
+ * not counted); the rules and blocks are read before `tx` begins, as nothing else may use the database
+ * while SQLite's connection is held.
+ */
+export async function judgeRiskInTransaction(ctx: AppContext, merchantId: string, subject: RiskSubject, activity: RiskActivity): Promise<(tx: Db) => Promise<RiskOutcome>> {
+  const now = ctx.clock.now()
+  const profile = await riskProfileOf(ctx, merchantId)
+  if (activeBlockFor(profile.blocks, subject, now)) throw riskBlocked()
+  const uses = countersFor(profile.rules, subject, activity)
+  return async (tx) => {
+    const counts: number[] = []
+    for (const use of uses) counts.push(use.windowMs > 0 ? await countInDatabase(ctx, merchantId, use, now, tx) : 1)
+    const readings = uses.map((use, i) => ({ rule: use.rule, type: use.type, value: use.value, count: counts[i] }))
+    return evaluateRisk(profile.rules, readings, subject, activity, now)
+  }
+}
+
+/** Records and answers the decision judgeRiskInTransaction came to, after its transaction: a challenge (428) or a block (403). */
+export async function answerRisk(ctx: AppContext, merchantId: string, outcome: RiskOutcome, activity: RiskActivity, challengeRef: string | null): Promise<void> {
+  await actOn(ctx, merchantId, outcome, activity, challengeRef, ctx.clock.now())
 }
 
 /** Records and answers a challenge or block; an allowed activity goes on. */

@@ -7,6 +7,7 @@ import { IdParam, Nullable, ScopeSchema, responses } from '../../http/schemas.ts
 import { parseWechatBody } from '../../domain/wechat-parse.ts'
 import { WX_ERRCODES, wxError } from '../../domain/wechat-errcodes.ts'
 import type { Permission } from '../../principals.ts'
+import { addressKey } from '../../rate-limit-rules.ts'
 import {
   authenticateToken, batchGetCards, createWechatLandingPage, landingPageOf, consumeWechatCode, createWechatQrcode, decryptWechatCode, deleteWechatCard, modifyWechatStock, qrcodeTarget, unavailableWechatCode, updateWechatCard, updateWechatCode, userCardList, createWechatApp, createWechatCard, disableApp, fetchToken, getWechatCard, getWechatCode, issueWechatCard, listApps,
   merchantPois, rotateEncryptCodeKey, rotateSecret, stableToken, WxFailure, wxAnswerOf, type WxCaller,
@@ -266,7 +267,8 @@ async function registerFacade(wx: FeatureApp, ctx: AppContext): Promise<void> {
       onRequest: async (request) => {
         const caller = await authenticateToken(ctx, (request.query as { access_token?: string }).access_token)
         if (!allowed(caller.app.scope, handler.permission)) throw new WxFailure(48001, `a ${caller.app.scope} credential may not call ${path}`)
-        request.wechat = caller
+        // The client address, as the risk rules count wrong codes by it (and the request-rate limits).
+        request.wechat = { ...caller, address: addressKey(request.ip) }
         request.merchant = caller.principal
       },
       handler: async (request, reply) => {

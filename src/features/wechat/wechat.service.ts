@@ -17,7 +17,7 @@ import { linkUrl } from '../claim-links/claim-links.routes.ts'
 import { randomToken } from '../../ports/ids.ts'
 import { MAX_TAG_LENGTH } from '../../domain/sharing.ts'
 import { decryptCodeOf } from './wechat-encrypt-code.ts'
-import { redeem } from '../redemptions/redemptions.service.ts'
+import { lookUpJudged, redeem } from '../redemptions/redemptions.service.ts'
 import { findMemberCard, setMemberCardStatus } from '../member-cards/member-cards.service.ts'
 import { createWechatMemberCard, getWechatMemberCard, isMemberCardId, issueWechatMember, memberCodeOf, userMemberCards } from './wechat-members.ts'
 import { findStore } from '../stores/stores.repository.ts'
@@ -157,6 +157,8 @@ export async function stableToken(ctx: AppContext, params: Record<string, unknow
 export interface WxCaller {
   principal: MerchantPrincipal
   app: WechatAppRow
+  /** The client address as the risk rules count it (set by the facade's routes). */
+  address?: string | null
 }
 
 /** The merchant a token acts as: 41001 without one, 42001 past its 7200 s, 40001 for anything else unusable. */
@@ -231,17 +233,26 @@ export async function getWechatCard(ctx: AppContext, caller: WxCaller, body: Rec
   }
 }
 
-/** The coupon of a code, checked against the `card_id` sent: a code of another card is unknown (40056). */
+/** Who looks codes up, as the risk rules count wrong codes: the app (a facade credential is no API key) and the client address. */
+function riskWhoOf(caller: WxCaller) {
+  return { riskKey: `wechat:${caller.app.appid}`, clientAddress: caller.address ?? null }
+}
+
+/**
+ * The coupon of a code, checked against the `card_id` sent: a code of another card is unknown (40056).
+ * Judged as a native look-up is (lookUpJudged): refused while the key or address is blocked (48001), and an
+ * unknown code (neither a coupon's nor a member's) counts as a wrong code for the risk rules.
+ */
 async function couponOf(ctx: AppContext, caller: WxCaller, body: Record<string, unknown>) {
   const code = reqString(body.code, 'code')
   const cardId = readString(body.card_id)
   if (!cardId.ok) throw new WxFailure(40097, 'card_id')
-  const found = await findCouponByCode(ctx, caller.principal.merchantId, code).catch(async (error: unknown) => {
+  const found = await lookUpJudged(ctx, caller.principal, riskWhoOf(caller), () => findCouponByCode(ctx, caller.principal.merchantId, code).catch(async (error: unknown) => {
     // A member card's code is no coupon: what a consume of it answers (40071) is the caller's to say.
     const member = error instanceof AppError && error.code === 'code_not_found' ? await memberCodeOf(ctx, caller.principal.merchantId, code) : undefined
     if (member && (cardId.value === undefined || cardId.value === member.member_card_id)) throw new MemberCode(member.member_card_id, member.user_id)
     throw error
-  })
+  }))
   if (cardId.value !== undefined && cardId.value !== found.coupon.card_id) throw new WxFailure(40056)
   return { code, found }
 }
@@ -292,7 +303,7 @@ export async function consumeWechatCode(ctx: AppContext, caller: WxCaller, body:
   if (!location.ok) throw new WxFailure(40097, 'location_id')
   // A till-bound credential consumes at its own store; otherwise the POI id (or store id) sent, if any.
   const storeId = caller.principal.storeId || location.value === undefined ? null : (await storesOfLocations(ctx, caller.principal.merchantId, [location.value]))[0]
-  const result = await redeem(ctx, caller.principal, { code, storeId, orderAmount: null, withoutOrder: true, channel: 'api', requestRef })
+  const result = await redeem(ctx, caller.principal, { code, storeId, orderAmount: null, withoutOrder: true, channel: 'api', requestRef, ...riskWhoOf(caller) })
   return { openid: result.coupon.user_id, card: { card_id: result.coupon.card_id } }
 }
 
