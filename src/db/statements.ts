@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { CompiledQuery } from 'kysely'
+import { CompiledQuery, SqliteAdapter } from 'kysely'
 import type { Database, Db, Engine } from './database.ts'
 
 /**
@@ -31,6 +31,21 @@ export async function runStatement<R = Row>(database: Database, st: Statement, p
   if (tx === undefined && database.prepared) return database.prepared<R>(st.name, st.sql.postgres, parameters)
   const result = await (tx ?? database.db).executeQuery<R>(CompiledQuery.raw(st.sql[database.engine], [...parameters]))
   return result.rows
+}
+
+/**
+ * Runs a statement in `db` (a transaction, usually) where only the Kysely handle is at hand: the engine's
+ * text is chosen by the handle's dialect. Not prepared by name on PostgreSQL (inside a transaction nothing
+ * is); on SQLite every statement's text is prepared once and kept (dialect/sqlite-group-commit.ts).
+ */
+export async function runStatementIn<R = Row>(db: Db, st: Statement, parameters: readonly unknown[]): Promise<R[]> {
+  const result = await db.executeQuery<R>(CompiledQuery.raw(st.sql[engineOf(db)], [...parameters]))
+  return result.rows
+}
+
+/** The engine behind a Kysely handle (or a transaction of one). */
+export function engineOf(db: Db): Engine {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres'
 }
 
 /** A comma-separated column list, each qualified by `alias`. */

@@ -139,6 +139,39 @@ for (const engine of ENGINES) {
     })
   })
 
+  describe(`card statistics roll-ups when a redemption is not the redeemer's latest day on ${engine}`, await engineOptions(engine), () => {
+    // A clock set back (or a merchant moved to another zone) counts a redemption on a day before one
+    // the redeemer already has: their later day is relinked to it.
+    const clock = new ManualClock('2030-05-31T04:00:00Z')
+    const t = useTestApp(engine, { clock })
+    const TZ = 'Asia/Shanghai'
+
+    it('relink the later day, and stay exact', async () => {
+      const merchant = await t.merchant('Tea House', TZ)
+      const api = merchantApi(t, merchant.apiKey)
+      const cardId = (await api.createCard(cashCard({ stock: 20, get_limit: 10 }))).id
+      const codes: string[] = []
+      for (let i = 0; i < 4; i++) codes.push(expectStatus(await api.post(`/v1/cards/${cardId}/issue`, { user_id: 'v1' }), 201).code)
+      const redeem = async (code: string) => expectStatus(await api.redeem({ code, order_amount: 10000 }), 201)
+      clock.advance(3 * DAY)
+      await redeem(codes[0]) // 3 June
+      clock.advance(-DAY)
+      await redeem(codes[1]) // 2 June, before v1's 3 June
+      await redeem(codes[2]) // 2 June again
+      clock.advance(-2 * DAY)
+      const first = await redeem(codes[3]) // 31 May, before both
+      for (const [from, to] of [['2030-05-31', '2030-06-03'], ['2030-06-01', '2030-06-03'], ['2030-06-03', '2030-06-03'], ['2030-06-02', '2030-06-02']]) {
+        const got = expectStatus(await api.get(`/v1/stats/cards/${cardId}?from=${from}&to=${to}`), 200)
+        const want = await recount(t.db.database.db, merchant.merchantId, cardId, TZ, from, to)
+        assert.deepEqual(Object.fromEntries(FIGURES.map((f) => [f, got[f]])), want, `${from}..${to}`)
+      }
+      await assertRollUpsEqualRecount(t.db.database.db, merchant.merchantId, TZ)
+      // The earliest day undone: the later ones are linked as they were.
+      expectStatus(await api.post(`/v1/redemptions/${first.id}/reverse`, {}), 200)
+      await assertRollUpsEqualRecount(t.db.database.db, merchant.merchantId, TZ)
+    })
+  })
+
   describe(`card statistics roll-ups under parallel requests on ${engine}`, await engineOptions(engine), () => {
     let t: TestApp
     let base: string

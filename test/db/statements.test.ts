@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
-import { runStatement, statement } from '../../src/db/statements.ts'
+import { engineOf, runStatement, runStatementIn, statement } from '../../src/db/statements.ts'
 import { ENGINES, createTestDatabase, engineOptions, type TestDatabase } from '../helpers/databases.ts'
 
 // Hand-written statements (src/db/statements.ts) for the hottest paths: one text for both engines, run
@@ -57,6 +57,17 @@ for (const engine of ENGINES) {
       await sql`alter table things add column note text`.execute(target.database.db)
       const after = await Promise.all(Array.from({ length: 25 }, () => find('a')))
       for (const rows of after) assert.deepEqual(rows, [{ id: 'a', n: 41 }])
+    })
+
+    it('runs with only a Kysely handle, the engine told by the handle, in a transaction or not', await engineOptions(engine), async () => {
+      const { db } = target.database
+      assert.equal(engineOf(db), engine)
+      await db.transaction().execute(async (tx) => {
+        assert.equal(engineOf(tx), engine)
+        await runStatementIn(tx, insert, ['c', 7])
+        assert.deepEqual((await runStatementIn(tx, byId, ['c'])).map((row) => ({ ...row })), [{ id: 'c', n: 7 }])
+      })
+      assert.deepEqual((await runStatementIn(db, byId, ['c'])).map((row) => ({ ...row })), [{ id: 'c', n: 7 }])
     })
   })
 }

@@ -35,11 +35,14 @@ const REDEEM_AT_ONCE = statement(`
     returning merchant_id, card_id, person, day, n
   ), reached as (
     insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
-    select p.merchant_id, p.card_id, 'redeem', p.day, coalesce((
-      select max(d.day) from card_person_days d
-      where d.merchant_id = p.merchant_id and d.card_id = p.card_id and d.action = 'redeem' and d.person = p.person and d.day < p.day and d.n > 0
-    ), ''), 1 from person p where p.n = 1
-    on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+    select p.merchant_id, p.card_id, 'redeem', c.day, c.prev_day, c.people from person p
+    cross join lateral (
+      select coalesce(max(d.day) filter (where d.day < p.day), '') as prev, min(d.day) filter (where d.day > p.day) as next from card_person_days d
+      where d.merchant_id = p.merchant_id and d.card_id = p.card_id and d.action = 'redeem' and d.person = p.person and d.day <> p.day and d.n > 0
+    ) around
+    cross join lateral (values (p.day, around.prev, 1), (around.next, around.prev, -1), (around.next, p.day, 1)) as c (day, prev_day, people)
+    where p.n = 1 and c.day is not null
+    on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + excluded.people
   )
   select ${COUPON_COLUMNS.join(', ')} from redeemed`)
 
@@ -58,8 +61,8 @@ export function redeemsAtOnce(database: Database): boolean {
  * with it; without `tx` only where redeemsAtOnce. Answers the redeemed coupon, or undefined when another
  * redemption took the coupon since it was read (then nothing is written). Where the write is one
  * statement, that statement also counts the redemption in the card's statistics of `day` (its local day:
- * the redemption, and the redeemer when it is their first of the card that day, which is always their
- * latest day); elsewhere the caller counts it in the same transaction (stats countRedeemed).
+ * the redemption, and the redeemer when it is their first of the card that day, relinking their next
+ * active day if they have a later one, see domain/reach.ts reachOnAdd); elsewhere the caller counts it in the same transaction (stats countRedeemed).
  */
 export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, day: string, tx?: Db): Promise<CouponRow | undefined> {
   if (database.writeAtOnce) {

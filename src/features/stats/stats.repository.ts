@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import { runStatementIn, statement } from '../../db/statements.ts'
 import type { DB } from '../../db/schema.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
 import { mergeReach, reachOnAdd, reachOnRemove, type Neighbours, type ReachChange } from '../../domain/reach.ts'
@@ -218,6 +219,17 @@ export async function addActivity(db: Db, rows: { key: ActivityKey; changes: Par
     .execute()
 }
 
+/** One row's counters moved (a redemption's, as it is written): hand-written, so nothing is built per request. */
+const ADD_ACTIVITY_ROW = statement(`
+  insert into card_activity_days (${ACTIVITY_KEY.join(', ')}, ${ACTIVITY_COUNTERS.join(', ')})
+  values (${[...ACTIVITY_KEY, ...ACTIVITY_COUNTERS].map(() => '?').join(', ')})
+  on conflict (${ACTIVITY_KEY.join(', ')}) do update set ${ACTIVITY_COUNTERS.map((c) => `${c} = card_activity_days.${c} + excluded.${c}`).join(', ')}`)
+
+/** Adds `changes` to one row's counters: what addActivity does for one row, in one prepared statement. */
+export async function addActivityRow(db: Db, key: ActivityKey, changes: Partial<Record<ActivityCounter, number>>): Promise<void> {
+  await runStatementIn(db, ADD_ACTIVITY_ROW, [key.merchant_id, key.card_id, key.day, key.channel, key.channel_tag, key.campaign, ...ACTIVITY_COUNTERS.map((c) => changes[c] ?? 0)])
+}
+
 /** A card's counters for days in [fromDay, toDay]. */
 export async function cardActivity(db: Db, merchantId: string, cardId: string, fromDay: string, toDay: string): Promise<CardActivityDaysTable[]> {
   const rows = await db
@@ -267,6 +279,48 @@ async function addSomePersonDays(db: Db, key: PersonDayKey, changed: [string, nu
   const changes = [...added].flatMap((p) => reachOnAdd(key.day, around.get(p) ?? NO_NEIGHBOURS))
   changes.push(...[...removed].flatMap((p) => reachOnRemove(key.day, around.get(p) ?? NO_NEIGHBOURS)))
   await addReach(db, key, changes)
+}
+
+const ADD_PERSON_DAY = statement(`
+  insert into card_person_days (merchant_id, card_id, action, person, day, n) values (?, ?, ?, ?, ?, ?)
+  on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + excluded.n
+  returning n`)
+
+/**
+ * A day just became one of the person's active days, and it is their latest (no active day after it, as
+ * for anything counted when it happens): one person more with (day, their previous active day). No row
+ * is written, nor answered, when a later active day exists; then the caller relinks it (reachOnAdd).
+ */
+const REACH_ON_LATEST_DAY = statement(`
+  insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+  select ?, ?, ?, ?, coalesce((
+    select max(day) from card_person_days where merchant_id = ? and card_id = ? and action = ? and person = ? and day < ? and n > 0
+  ), ''), 1
+  where not exists (select 1 from card_person_days where merchant_id = ? and card_id = ? and action = ? and person = ? and day > ? and n > 0)
+  on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+  returning people`)
+
+/**
+ * addPersonDays for one person, with prepared statements: the person-day's upsert and, when the day
+ * becomes active and is the person's latest, one upsert of its reach counter (its previous day read in
+ * the same statement). Any other change of the active days takes addPersonDays's way (neighbours, then
+ * reachOnAdd or reachOnRemove).
+ */
+export async function addPersonDay(db: Db, key: PersonDayKey, person: string, delta: number): Promise<void> {
+  if (delta === 0) return
+  const { merchant_id, card_id, action, day } = key
+  const [row] = await runStatementIn<{ n: number | string | bigint }>(db, ADD_PERSON_DAY, [merchant_id, card_id, action, person, day, delta])
+  const n = Number(row.n)
+  if (delta > 0 && n === delta) {
+    const who = [merchant_id, card_id, action, person, day]
+    const linked = await runStatementIn(db, REACH_ON_LATEST_DAY, [merchant_id, card_id, action, day, ...who, ...who])
+    if (linked.length > 0) return
+    const around = await personDayNeighbours(db, key, [person])
+    await addReach(db, key, reachOnAdd(day, around.get(person) ?? NO_NEIGHBOURS))
+  } else if (delta < 0 && n === 0) {
+    const around = await personDayNeighbours(db, key, [person])
+    await addReach(db, key, reachOnRemove(day, around.get(person) ?? NO_NEIGHBOURS))
+  }
 }
 
 const NO_NEIGHBOURS: Neighbours = { prev: null, next: null }

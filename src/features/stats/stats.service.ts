@@ -13,6 +13,8 @@ import type { CouponRow } from '../coupons/coupons.repository.ts'
 import type { RedemptionRow } from '../redemptions/redemptions.repository.ts'
 import {
   addActivity,
+  addActivityRow,
+  addPersonDay,
   addPersonDays,
   type ActivityKey,
   cardActivity,
@@ -377,8 +379,8 @@ export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 're
 /** A redemption just written (where the write was not one statement that counted it itself): redemptions and redeemers. */
 export async function countRedeemed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string): Promise<void> {
   const { day, key, changes } = redemptionCounts(coupon, r, tz)
-  await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, new Map([[coupon.user_id, 1]]))
-  await addActivity(tx, [{ key, changes }])
+  await addPersonDay(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, coupon.user_id, 1)
+  await addActivityRow(tx, key, changes)
 }
 
 /** A redemption just reversed: a reversal on its day, and one redemption and redeemer less on the day of the redemption. */
