@@ -3,7 +3,7 @@ import type { Database, Db } from '../../db/database.ts'
 import { columnList, runStatement, statement } from '../../db/statements.ts'
 import type { DB } from '../../db/schema.ts'
 import type { CardTerms } from '../../domain/types.ts'
-import { findVersionTerms } from '../cards/cards.repository.ts'
+import { findVersionTerms, type CardRow, type CardWithTerms } from '../cards/cards.repository.ts'
 import type { CouponsTable, CouponState } from './coupons.table.ts'
 
 export type CouponRow = CouponsTable
@@ -74,6 +74,38 @@ export async function findCouponByCodeHash(
   const redeemedStoreId = row.redemption_id === null ? null : ((await runStatement<{ store_id: string | null }>(database, REDEEMED_STORE, [merchantId, row.redemption_id], tx))[0]?.store_id ?? null)
   const store = found_store_id === null || found_store_timezone === null ? null : { id: found_store_id, timezone: found_store_timezone }
   return { coupon: coupon as unknown as CouponRow, code, terms, redeemedStoreId, store }
+}
+
+/** Every column of a card, named. */
+const CARD_COLUMNS = [
+  'id', 'merchant_id', 'type', 'status', 'version', 'stock_remaining', 'issued_count', 'get_limit', 'code_type', 'created_at', 'updated_at',
+  'stock_low_threshold', 'stock_low_at', 'remind_days_before', 'request_ref', 'share_rewards', 'code_format', 'unlock_after_friends',
+] as const satisfies readonly (keyof CardRow)[]
+const everyCardColumnListed: Exclude<keyof CardRow, (typeof CARD_COLUMNS)[number]> extends never ? true : never = true
+void everyCardColumnListed
+
+/** The card, its current version and how many of its coupons the user holds, in one read. */
+const CARD_FOR_ISSUE = statement(`
+  select ${columnList('k', CARD_COLUMNS)}, v.id as found_version_id,
+    (select u.claimed from card_user_claims u where u.merchant_id = k.merchant_id and u.card_id = k.id and u.user_id = ?) as found_claimed
+  from cards k
+  join card_versions v on v.merchant_id = k.merchant_id and v.card_id = k.id and v.version = k.version
+  where k.merchant_id = ? and k.id = ?`)
+
+/**
+ * What an issue reads before it decides: the card with its current terms (from memory once read), and how
+ * many coupons of it the user has been issued (what counts against get_limit): one indexed query, so a
+ * refusal (sold out, limit reached) needs no other.
+ */
+export async function findCardForIssue(database: Database, merchantId: string, cardId: string, userId: string): Promise<(CardWithTerms & { claimed: number }) | undefined> {
+  const [row] = await runStatement<CardRow & { found_version_id: string; found_claimed: number | null }>(database, CARD_FOR_ISSUE, [userId, merchantId, cardId])
+  if (!row) return undefined
+  const card: Record<string, unknown> = {}
+  for (const column of CARD_COLUMNS) card[column] = row[column]
+  const versionId = row.found_version_id
+  const terms = (await findVersionTerms(database.db, merchantId, [versionId])).get(versionId)
+  if (!terms) throw new Error(`card ${cardId} has no version ${versionId}`)
+  return { card: card as unknown as CardRow, versionId, terms, claimed: Number(row.found_claimed ?? 0) }
 }
 
 /** The coupon a source reference (an issue's idempotency reference) issued, if any. */
