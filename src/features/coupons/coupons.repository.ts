@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder, type ExpressionWrapper, type SqlBool } from 'kysely'
 import type { Database, Db } from '../../db/database.ts'
-import { columnList, runStatement, statement } from '../../db/statements.ts'
+import { columnList, runStatement, statement, type Statement } from '../../db/statements.ts'
 import type { DB } from '../../db/schema.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { findVersionTerms, type CardRow, type CardWithTerms } from '../cards/cards.repository.ts'
@@ -106,6 +106,98 @@ export async function findCardForIssue(database: Database, merchantId: string, c
   const terms = (await findVersionTerms(database.db, merchantId, [versionId])).get(versionId)
   if (!terms) throw new Error(`card ${cardId} has no version ${versionId}`)
   return { card: card as unknown as CardRow, versionId, terms, claimed: Number(row.found_claimed ?? 0) }
+}
+
+const NUMERIC_COUPON_COLUMNS = new Set(['valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'voided_at', 'updated_at', 'reminded_at'])
+const couponValue = (column: string) => (column === 'unlock_after_friends' ? '?::integer' : NUMERIC_COUPON_COLUMNS.has(column) ? '?::bigint' : '?::text')
+
+/**
+ * A whole issue as one statement, atomic by itself (PostgreSQL): one from the card's stock, then one
+ * from the user's allowance (unless `limit` is reached), the coupon, its event, and its counts in the
+ * roll-ups (the claim, and the claimer when it is their first claim of the card that day, which is always
+ * their latest day), each only when the one before it was written. Should the stock be taken and the
+ * coupon not written (the user's limit was reached by a parallel issue, or its code taken), the statement
+ * fails by itself (ISSUE_UNDONE), so nothing of it stays. The card's row is locked for this statement's
+ * own commit and no longer: no round trip is made while it is held.
+ */
+const issueAtOnceStatements = new Map<boolean, Statement>()
+export const ISSUE_UNDONE = 'kabao_issue_undone'
+
+function issueAtOnceStatement(limited: boolean): Statement {
+  let st = issueAtOnceStatements.get(limited)
+  if (st) return st
+  // The failing cast at the end reads a column, so that the planner cannot fold it into an error before
+  // any row is read.
+  st = statement(`
+    with taken as (
+      update cards set stock_remaining = stock_remaining - 1, issued_count = issued_count + 1, updated_at = ?::bigint
+      where merchant_id = ?::text and id = ?::text and status = 'active' and stock_remaining > 0
+      returning stock_remaining
+    ), allowed as (
+      insert into card_user_claims (merchant_id, card_id, user_id, claimed)
+      select ?::text, ?::text, ?::text, 1 from taken
+      on conflict (merchant_id, card_id, user_id) do update set claimed = card_user_claims.claimed + 1
+      ${limited ? 'where card_user_claims.claimed < ?::integer' : ''}
+      returning claimed
+    ), inserted as (
+      insert into coupons (${COUPON_COLUMNS.join(', ')})
+      select ${COUPON_COLUMNS.map(couponValue).join(', ')} from allowed
+      on conflict (merchant_id, code_hash) do nothing
+      returning id
+    ), recorded as (
+      insert into events (id, merchant_id, type, data, created_at)
+      select ?::text, ?::text, 'coupon.issued', jsonb_set(?::jsonb, '{stock_remaining}', to_jsonb(taken.stock_remaining)), ?::bigint from taken, inserted
+    ), person as (
+      insert into card_person_days (merchant_id, card_id, action, person, day, n)
+      select ?::text, ?::text, 'claim', ?::text, ?::text, 1 from inserted
+      on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + 1
+      returning merchant_id, card_id, person, day, n
+    ), reached as (
+      insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+      select p.merchant_id, p.card_id, 'claim', p.day, coalesce((
+        select max(d.day) from card_person_days d
+        where d.merchant_id = p.merchant_id and d.card_id = p.card_id and d.action = 'claim' and d.person = p.person and d.day < p.day and d.n > 0
+      ), ''), 1 from person p where p.n = 1
+      on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+    ), counted as (
+      insert into card_activity_days (merchant_id, card_id, day, channel, channel_tag, campaign, issued, voided, claims_kept, redeemed, reversed, redemptions_kept, discount_amount, order_amount, discount_kept, order_kept)
+      select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0 from inserted
+      on conflict (merchant_id, card_id, day, channel, channel_tag, campaign)
+      do update set issued = card_activity_days.issued + 1, claims_kept = card_activity_days.claims_kept + 1
+    )
+    select t.stock_remaining, case when (select count(*) from inserted) = 0 then cast('${ISSUE_UNDONE}' || t.stock_remaining as integer) end as undone
+    from taken t`)
+  issueAtOnceStatements.set(limited, st)
+  return st
+}
+
+/**
+ * Issues the coupon `row` in one statement where the engine can (see issueAtOnceStatement): 'issued';
+ * 'no_stock' when the card had no stock left or is no longer active (nothing written); 'undone' when the
+ * allowance or the code stood in the way (nothing written: the caller issues the long way, which tells
+ * which). Undefined on an engine without such statements.
+ */
+export async function issueAtOnce(
+  database: Database,
+  row: CouponRow,
+  input: { limit: number | null; eventId: string; eventData: Record<string, unknown>; day: string },
+): Promise<'issued' | 'no_stock' | 'undone' | undefined> {
+  if (!database.writeAtOnce) return undefined
+  const { merchant_id: m, card_id: card, user_id: user, issued_at: now } = row
+  const values = row as unknown as Record<string, unknown>
+  const parameters: unknown[] = [now, m, card, m, card, user]
+  if (input.limit !== null) parameters.push(input.limit)
+  for (const column of COUPON_COLUMNS) parameters.push(values[column] ?? null)
+  parameters.push(input.eventId, m, JSON.stringify({ ...input.eventData, stock_remaining: null }), now)
+  parameters.push(m, card, user, input.day)
+  parameters.push(m, card, input.day, row.source, row.channel_tag ?? '', row.campaign ?? '')
+  try {
+    const rows = await database.writeAtOnce(issueAtOnceStatement(input.limit !== null), parameters)
+    return rows.length === 0 ? 'no_stock' : 'issued'
+  } catch (error) {
+    if (error instanceof Error && error.message.includes(ISSUE_UNDONE)) return 'undone'
+    throw error
+  }
 }
 
 /** The coupon a source reference (an issue's idempotency reference) issued, if any. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { countIssued, countIssueExceptShared, countVoided, writeIssueCounts } from '../stats/stats.service.ts'
+import { countIssued, countIssueExceptShared, countVoided, issueDay, writeIssueCounts } from '../stats/stats.service.ts'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { codeFromRandomBytes, CODE_RANDOM_BYTES, hasValidCheckDigit, isWellFormedCode, looksNumeric, normalizeCode, NUMERIC_RANDOM_BYTES, numericCodeFromRandomBytes, type CodeFormat } from '../../domain/codes.ts'
@@ -10,7 +10,7 @@ import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
 import {
-  claimedCount, countHeldIssue, findCardForIssue, findCouponByCodeHash, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
+  claimedCount, countHeldIssue, findCardForIssue, findCouponByCodeHash, issueAtOnce, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
   type CouponRow, type CouponWithTerms, type StoreRef,
 } from './coupons.repository.ts'
 import type { CouponSource } from './coupons.table.ts'
@@ -231,11 +231,39 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
   const found = await findCardForIssue(ctx.database, input.merchantId, input.cardId, input.userId)
   if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
   validityForIssue(found, now, input.merchantTz)
+  const owed = OWED_SOURCES.includes(input.source)
+  const limited = !owed && found.claimed >= found.card.get_limit
   if (found.card.stock_remaining <= 0) {
-    if (found.claimed >= found.card.get_limit) throw getLimitReached(found.card.get_limit)
+    if (limited) throw getLimitReached(found.card.get_limit)
     throw new AppError('out_of_stock', 'The card has no stock left.')
   }
+  if (limited) throw getLimitReached(found.card.get_limit)
+  const atOnce = await issueInOneStatement(ctx, input, now, found, owed)
+  if (atOnce) return atOnce
   return db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now, found))
+}
+
+/**
+ * Where the engine writes an issue in one statement (PostgreSQL): no transaction, and the card's row is
+ * held for that statement alone. Undefined when the issue has to go the long way (another engine, or a
+ * parallel issue of the same user or a code clash undid the statement).
+ */
+async function issueInOneStatement(ctx: AppContext, input: IssueInput, now: number, found: CardWithTerms, owed: boolean): Promise<IssuedCoupon | undefined> {
+  if (!ctx.database.writeAtOnce) return undefined
+  const { merchantId, cardId, userId } = input
+  const { card, versionId } = found
+  const validity = validityForIssue(found, now, input.merchantTz)
+  const couponId = newId('cpn', now)
+  const unlockAfterFriends = await lockedBehind(ctx.database.db, found, userId)
+  const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: null, validity, now, tags: input.tags, sharedBy: input.sharedBy, unlockAfterFriends, codeFormat: card.code_format })
+  const eventData = {
+    coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source,
+    channel: input.tags?.channel ?? null, campaign: input.tags?.campaign ?? null, shared_by: input.sharedBy ?? null, state: draft.values.state,
+  }
+  const outcome = await issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) })
+  if (outcome === 'no_stock') throw new AppError('out_of_stock', 'The card has no stock left.')
+  if (outcome === 'issued') return { coupon: draft.values, code: draft.code, created: true }
+  return undefined
 }
 
 /**

@@ -328,6 +328,11 @@ function activityKey(coupon: CouponFacts, day: string): ActivityKey {
   return { merchant_id: coupon.merchant_id, card_id: coupon.card_id, day, channel: coupon.source, channel_tag: coupon.channel_tag ?? '', campaign: coupon.campaign ?? '' }
 }
 
+/** The local day an issue at `instant` counts in. */
+export function issueDay(instant: number, tz: string): string {
+  return localDay(instant, tz)
+}
+
 /** What one issue adds to the roll-ups once its person-day row is written (see countIssueExceptShared). */
 export interface IssueCounts {
   /** The card_activity_days row it counts in, and what it adds there. */
