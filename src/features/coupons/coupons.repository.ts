@@ -112,13 +112,14 @@ const NUMERIC_COUPON_COLUMNS = new Set(['valid_from', 'valid_until', 'issued_at'
 const couponValue = (column: string) => (column === 'unlock_after_friends' ? '?::integer' : NUMERIC_COUPON_COLUMNS.has(column) ? '?::bigint' : '?::text')
 
 /**
- * A whole issue as one statement, atomic by itself (PostgreSQL): one from the card's stock, then one
- * from the user's allowance (unless `limit` is reached), the coupon, its event, and its counts in the
- * roll-ups (the claim, and the claimer when it is their first claim of the card that day, which is always
- * their latest day), each only when the one before it was written. Should the stock be taken and the
- * coupon not written (the user's limit was reached by a parallel issue, or its code taken), the statement
- * fails by itself (ISSUE_UNDONE), so nothing of it stays. The card's row is locked for this statement's
- * own commit and no longer: no round trip is made while it is held.
+ * A whole issue as one statement, atomic by itself (PostgreSQL): one from the user's allowance (unless
+ * `limit` is reached, or the card has no stock as far as the statement can see), then one from the card's
+ * stock, the coupon, its event, and its counts in the roll-ups (the claim, and the claimer when it is
+ * their first claim of the card that day, which is always their latest day), each only when the one before
+ * it was written. Rows are locked in the order of every issue, bulk issues included: the user's allowance,
+ * then the card. Should the allowance be taken and the coupon not written (the stock went meanwhile, or a
+ * code clash), the statement fails by itself (ISSUE_UNDONE), so nothing of it stays. The card's row is
+ * locked for the rest of this statement and its own commit: no round trip is made while it is held.
  */
 const issueAtOnceStatements = new Map<boolean, Statement>()
 export const ISSUE_UNDONE = 'kabao_issue_undone'
@@ -126,22 +127,23 @@ export const ISSUE_UNDONE = 'kabao_issue_undone'
 function issueAtOnceStatement(limited: boolean): Statement {
   let st = issueAtOnceStatements.get(limited)
   if (st) return st
-  // The failing cast at the end reads a column, so that the planner cannot fold it into an error before
-  // any row is read.
+  // The failing cast at the end reads a row, so that the planner cannot fold it into an error before any
+  // row is written.
   st = statement(`
-    with taken as (
-      update cards set stock_remaining = stock_remaining - 1, issued_count = issued_count + 1, updated_at = ?::bigint
-      where merchant_id = ?::text and id = ?::text and status = 'active' and stock_remaining > 0
-      returning stock_remaining
-    ), allowed as (
+    with allowed as (
       insert into card_user_claims (merchant_id, card_id, user_id, claimed)
-      select ?::text, ?::text, ?::text, 1 from taken
+      select ?::text, ?::text, ?::text, 1
+      where exists (select 1 from cards k where k.merchant_id = ?::text and k.id = ?::text and k.status = 'active' and k.stock_remaining > 0)
       on conflict (merchant_id, card_id, user_id) do update set claimed = card_user_claims.claimed + 1
       ${limited ? 'where card_user_claims.claimed < ?::integer' : ''}
       returning claimed
+    ), taken as (
+      update cards set stock_remaining = stock_remaining - 1, issued_count = issued_count + 1, updated_at = ?::bigint
+      where merchant_id = ?::text and id = ?::text and status = 'active' and stock_remaining > 0 and exists (select 1 from allowed)
+      returning stock_remaining
     ), inserted as (
       insert into coupons (${COUPON_COLUMNS.join(', ')})
-      select ${COUPON_COLUMNS.map(couponValue).join(', ')} from allowed
+      select ${COUPON_COLUMNS.map(couponValue).join(', ')} from taken
       on conflict (merchant_id, code_hash) do nothing
       returning id
     ), recorded as (
@@ -165,37 +167,37 @@ function issueAtOnceStatement(limited: boolean): Statement {
       on conflict (merchant_id, card_id, day, channel, channel_tag, campaign)
       do update set issued = card_activity_days.issued + 1, claims_kept = card_activity_days.claims_kept + 1
     )
-    select t.stock_remaining, case when (select count(*) from inserted) = 0 then cast('${ISSUE_UNDONE}' || t.stock_remaining as integer) end as undone
-    from taken t`)
+    select a.claimed, case when (select count(*) from inserted) = 0 then cast('${ISSUE_UNDONE}' || a.claimed as integer) end as undone
+    from allowed a`)
   issueAtOnceStatements.set(limited, st)
   return st
 }
 
 /**
- * Issues the coupon `row` in one statement where the engine can (see issueAtOnceStatement): 'issued';
- * 'no_stock' when the card had no stock left or is no longer active (nothing written); 'undone' when the
- * allowance or the code stood in the way (nothing written: the caller issues the long way, which tells
- * which). Undefined on an engine without such statements.
+ * Issues the coupon `row` in one statement where the engine can (see issueAtOnceStatement): true when
+ * issued; false when nothing was written for the allowance or the stock (the caller issues the long way,
+ * which tells why). Undefined on an engine without such statements.
  */
 export async function issueAtOnce(
   database: Database,
   row: CouponRow,
   input: { limit: number | null; eventId: string; eventData: Record<string, unknown>; day: string },
-): Promise<'issued' | 'no_stock' | 'undone' | undefined> {
+): Promise<boolean | undefined> {
   if (!database.writeAtOnce) return undefined
   const { merchant_id: m, card_id: card, user_id: user, issued_at: now } = row
   const values = row as unknown as Record<string, unknown>
-  const parameters: unknown[] = [now, m, card, m, card, user]
+  const parameters: unknown[] = [m, card, user, m, card]
   if (input.limit !== null) parameters.push(input.limit)
+  parameters.push(now, m, card)
   for (const column of COUPON_COLUMNS) parameters.push(values[column] ?? null)
   parameters.push(input.eventId, m, JSON.stringify({ ...input.eventData, stock_remaining: null }), now)
   parameters.push(m, card, user, input.day)
   parameters.push(m, card, input.day, row.source, row.channel_tag ?? '', row.campaign ?? '')
   try {
     const rows = await database.writeAtOnce(issueAtOnceStatement(input.limit !== null), parameters)
-    return rows.length === 0 ? 'no_stock' : 'issued'
+    return rows.length === 1
   } catch (error) {
-    if (error instanceof Error && error.message.includes(ISSUE_UNDONE)) return 'undone'
+    if (error instanceof Error && error.message.includes(ISSUE_UNDONE)) return false
     throw error
   }
 }

@@ -238,15 +238,19 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
     throw new AppError('out_of_stock', 'The card has no stock left.')
   }
   if (limited) throw getLimitReached(found.card.get_limit)
-  const atOnce = await issueInOneStatement(ctx, input, now, found, owed)
-  if (atOnce) return atOnce
+  if (ctx.database.writeAtOnce) {
+    const atOnce = await issueInOneStatement(ctx, input, now, found, owed)
+    // Refused by the statement (nothing written): the long way reads the card again and says why.
+    return atOnce ?? db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
+  }
   return db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now, found))
 }
 
 /**
  * Where the engine writes an issue in one statement (PostgreSQL): no transaction, and the card's row is
- * held for that statement alone. Undefined when the issue has to go the long way (another engine, or a
- * parallel issue of the same user or a code clash undid the statement).
+ * held for that statement alone. Undefined when the issue has to go the long way: the statement wrote
+ * nothing (the stock went since the read, a parallel issue of the same user reached the limit, a code
+ * clash), or another engine.
  */
 async function issueInOneStatement(ctx: AppContext, input: IssueInput, now: number, found: CardWithTerms, owed: boolean): Promise<IssuedCoupon | undefined> {
   if (!ctx.database.writeAtOnce) return undefined
@@ -260,10 +264,8 @@ async function issueInOneStatement(ctx: AppContext, input: IssueInput, now: numb
     coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source,
     channel: input.tags?.channel ?? null, campaign: input.tags?.campaign ?? null, shared_by: input.sharedBy ?? null, state: draft.values.state,
   }
-  const outcome = await issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) })
-  if (outcome === 'no_stock') throw new AppError('out_of_stock', 'The card has no stock left.')
-  if (outcome === 'issued') return { coupon: draft.values, code: draft.code, created: true }
-  return undefined
+  const issued = await issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) })
+  return issued ? { coupon: draft.values, code: draft.code, created: true } : undefined
 }
 
 /**
