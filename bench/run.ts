@@ -214,6 +214,7 @@ async function burstScenario(rig: Rig, mode: Mode): Promise<LoadScenario> {
     )
     const card = await api(rig, 'GET', `/v1/cards/${burstCard}`)
     burst.facts = { stock: mode.burstStock, issued: burst.result.statuses['201'] ?? 0, out_of_stock: burst.result.statuses['409'] ?? 0, stock_remaining: card.stock_remaining, issued_count: card.issued_count }
+    log(`${rig.engine} issue-burst: ${burst.facts.issued} issued of ${mode.burstStock} in stock, ${burst.facts.out_of_stock} refused; the card says ${card.issued_count} issued, ${card.stock_remaining} left`)
     return burst
 }
 

@@ -128,6 +128,25 @@ for (const engine of ENGINES) {
         assert.equal((await me(signToken(newSecret, shop.merchantId, 'carol', nowSeconds() + 600))).status, 200)
       })
 
+      it('forgets a token it verified once its secret is dropped or it expires, though it remembered it', async () => {
+        const shop = await t.merchant('Remembering Shop')
+        const secret: string = (await t.request('POST', '/v1/wallet-secret/rotate', { key: shop.apiKey })).body.secret
+        const token = signToken(secret, shop.merchantId, 'erin', nowSeconds() + 60)
+        // Used twice: the second is answered from memory.
+        assert.equal((await me(token)).status, 200)
+        assert.equal((await me(token)).status, 200)
+        clock.advance(61 * 1000)
+        assert.equal((await me(token)).status, 401, 'expired while remembered')
+
+        const lasting = signToken(secret, shop.merchantId, 'erin', nowSeconds() + 3600)
+        assert.equal((await me(lasting)).status, 200)
+        assert.equal((await me(lasting)).status, 200)
+        await t.request('POST', '/v1/wallet-secret/rotate', { key: shop.apiKey })
+        assert.equal((await me(lasting)).status, 200, 'the previous secret keeps verifying')
+        await t.request('POST', '/v1/wallet-secret/rotate', { key: shop.apiKey })
+        assert.equal((await me(lasting)).status, 401, 'a secret two rotations old stops at once')
+      })
+
       it('refuses a self-signed token meant to live longer than a day', async () => {
         const { secret } = (await t.request('POST', '/v1/wallet-secret/rotate', { key })).body
         assert.equal((await me(signToken(secret, merchantId, 'eve', nowSeconds() + 24 * 3600))).status, 200)

@@ -67,10 +67,18 @@ for (const engine of ENGINES) {
       assert.deepEqual(
         { ...tenItem.card },
         {
-          type: 'cash', title: 'Ten days', subtitle: null, color: '#123456', logo_url: 'https://img.example/a.png', notice: 'Show the code at the till',
+          type: 'cash', title: 'Ten days', subtitle: null, color: '#123456', logo_url: 'https://img.example/a.png',
           reduce_cost: 2000, least_cost: 10000, tiers: null, percent_off: null, max_discount: null, gift: null, deal_detail: null, default_detail: null,
         },
+        'the face without its notice, which the coupon’s page shows',
       )
+      assert.deepEqual(
+        Object.keys(tenItem),
+        ['id', 'card_id', 'state', 'source', 'valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'unlock_after_friends', 'code_type', 'card'],
+        'only what a ticket of the list shows: the coupon’s page has every field',
+      )
+      assert.equal(tenItem.card_id, tenDays)
+      assert.equal(tenItem.source, 'api')
       assert.equal(tenItem.valid_until, '2030-03-10T23:59:59+08:00')
       assert.equal(fiveItem.card.type, 'discount')
       assert.equal(fiveItem.card.percent_off, 20)

@@ -4498,9 +4498,6 @@ export interface paths {
                             data: {
                                 id: string;
                                 card_id: string;
-                                /** @description The card version whose terms the coupon was issued under */
-                                card_version_id: string;
-                                user_id: string;
                                 state: "available" | "redeemed" | "expired" | "voided" | "gifting" | "gifted" | "locked";
                                 /** @description How the coupon reached its owner */
                                 source: "api" | "claim_link" | "bulk" | "payment" | "gift" | "referral" | "points_exchange" | "birthday" | "share" | "share_reward" | "group";
@@ -4520,13 +4517,6 @@ export interface paths {
                                  */
                                 issued_at: string;
                                 redeemed_at: string | null;
-                                redemption_id: string | null;
-                                voided_at: string | null;
-                                voided_by: ("holder" | "merchant") | null;
-                                gifted_by: string | null;
-                                channel: string | null;
-                                campaign: string | null;
-                                shared_by: string | null;
                                 unlock_after_friends: number | null;
                                 /** @description How the code is shown: qrcode, barcode or text */
                                 code_type: "qrcode" | "barcode" | "text";
@@ -4536,7 +4526,6 @@ export interface paths {
                                     subtitle: string | null;
                                     color: string | null;
                                     logo_url: string | null;
-                                    notice: string;
                                     reduce_cost: number | null;
                                     least_cost: number | null;
                                     tiers: {

@@ -1,9 +1,9 @@
 import { sql, type ExpressionBuilder, type ExpressionWrapper, type SqlBool } from 'kysely'
 import type { Database, Db } from '../../db/database.ts'
-import { columnList, runStatement, statement } from '../../db/statements.ts'
+import { columnList, runStatement, statement, type Statement } from '../../db/statements.ts'
 import type { DB } from '../../db/schema.ts'
 import type { CardTerms } from '../../domain/types.ts'
-import { findVersionTerms } from '../cards/cards.repository.ts'
+import { findVersionTerms, type CardRow, type CardWithTerms } from '../cards/cards.repository.ts'
 import type { CouponsTable, CouponState, CouponVoider } from './coupons.table.ts'
 
 export type CouponRow = CouponsTable
@@ -74,6 +74,132 @@ export async function findCouponByCodeHash(
   const redeemedStoreId = row.redemption_id === null ? null : ((await runStatement<{ store_id: string | null }>(database, REDEEMED_STORE, [merchantId, row.redemption_id], tx))[0]?.store_id ?? null)
   const store = found_store_id === null || found_store_timezone === null ? null : { id: found_store_id, timezone: found_store_timezone }
   return { coupon: coupon as unknown as CouponRow, code, terms, redeemedStoreId, store }
+}
+
+/** Every column of a card, named. */
+const CARD_COLUMNS = [
+  'id', 'merchant_id', 'type', 'status', 'version', 'stock_remaining', 'issued_count', 'get_limit', 'code_type', 'created_at', 'updated_at',
+  'stock_low_threshold', 'stock_low_at', 'remind_days_before', 'request_ref', 'share_rewards', 'code_format', 'unlock_after_friends',
+] as const satisfies readonly (keyof CardRow)[]
+const everyCardColumnListed: Exclude<keyof CardRow, (typeof CARD_COLUMNS)[number]> extends never ? true : never = true
+void everyCardColumnListed
+
+/** The card, its current version and how many of its coupons the user holds, in one read. */
+const CARD_FOR_ISSUE = statement(`
+  select ${columnList('k', CARD_COLUMNS)}, v.id as found_version_id,
+    (select u.claimed from card_user_claims u where u.merchant_id = k.merchant_id and u.card_id = k.id and u.user_id = ?) as found_claimed
+  from cards k
+  join card_versions v on v.merchant_id = k.merchant_id and v.card_id = k.id and v.version = k.version
+  where k.merchant_id = ? and k.id = ?`)
+
+/**
+ * What an issue reads before it decides: the card with its current terms (from memory once read), and how
+ * many coupons of it the user has been issued (what counts against get_limit): one indexed query, so a
+ * refusal (sold out, limit reached) needs no other.
+ */
+export async function findCardForIssue(database: Database, merchantId: string, cardId: string, userId: string): Promise<(CardWithTerms & { claimed: number }) | undefined> {
+  const [row] = await runStatement<CardRow & { found_version_id: string; found_claimed: number | null }>(database, CARD_FOR_ISSUE, [userId, merchantId, cardId])
+  if (!row) return undefined
+  const card: Record<string, unknown> = {}
+  for (const column of CARD_COLUMNS) card[column] = row[column]
+  const versionId = row.found_version_id
+  const terms = (await findVersionTerms(database.db, merchantId, [versionId])).get(versionId)
+  if (!terms) throw new Error(`card ${cardId} has no version ${versionId}`)
+  return { card: card as unknown as CardRow, versionId, terms, claimed: Number(row.found_claimed ?? 0) }
+}
+
+const NUMERIC_COUPON_COLUMNS = new Set(['valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'voided_at', 'updated_at', 'reminded_at'])
+const couponValue = (column: string) => (column === 'unlock_after_friends' ? '?::integer' : NUMERIC_COUPON_COLUMNS.has(column) ? '?::bigint' : '?::text')
+
+/**
+ * A whole issue as one statement, atomic by itself (PostgreSQL): one from the user's allowance (unless
+ * `limit` is reached, or the card has no stock as far as the statement can see), then one from the card's
+ * stock, the coupon, its event, and its counts in the roll-ups (the claim, and the claimer when it is
+ * their first claim of the card that day, which is always their latest day), each only when the one before
+ * it was written. Rows are locked in the order of every issue, bulk issues included: the user's allowance,
+ * then the card. Should the allowance be taken and the coupon not written (the stock went meanwhile, or a
+ * code clash), the statement fails by itself (ISSUE_UNDONE), so nothing of it stays. The card's row is
+ * locked for the rest of this statement and its own commit: no round trip is made while it is held.
+ */
+const issueAtOnceStatements = new Map<boolean, Statement>()
+export const ISSUE_UNDONE = 'kabao_issue_undone'
+
+function issueAtOnceStatement(limited: boolean): Statement {
+  let st = issueAtOnceStatements.get(limited)
+  if (st) return st
+  // The failing cast at the end reads a row, so that the planner cannot fold it into an error before any
+  // row is written.
+  st = statement(`
+    with allowed as (
+      insert into card_user_claims (merchant_id, card_id, user_id, claimed)
+      select ?::text, ?::text, ?::text, 1
+      where exists (select 1 from cards k where k.merchant_id = ?::text and k.id = ?::text and k.status = 'active' and k.stock_remaining > 0)
+      on conflict (merchant_id, card_id, user_id) do update set claimed = card_user_claims.claimed + 1
+      ${limited ? 'where card_user_claims.claimed < ?::integer' : ''}
+      returning claimed
+    ), taken as (
+      update cards set stock_remaining = stock_remaining - 1, issued_count = issued_count + 1, updated_at = ?::bigint
+      where merchant_id = ?::text and id = ?::text and status = 'active' and stock_remaining > 0 and exists (select 1 from allowed)
+      returning stock_remaining
+    ), inserted as (
+      insert into coupons (${COUPON_COLUMNS.join(', ')})
+      select ${COUPON_COLUMNS.map(couponValue).join(', ')} from taken
+      on conflict (merchant_id, code_hash) do nothing
+      returning id
+    ), recorded as (
+      insert into events (id, merchant_id, type, data, created_at)
+      select ?::text, ?::text, 'coupon.issued', jsonb_set(?::jsonb, '{stock_remaining}', to_jsonb(taken.stock_remaining)), ?::bigint from taken, inserted
+    ), person as (
+      insert into card_person_days (merchant_id, card_id, action, person, day, n)
+      select ?::text, ?::text, 'claim', ?::text, ?::text, 1 from inserted
+      on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + 1
+      returning merchant_id, card_id, person, day, n
+    ), reached as (
+      insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+      select p.merchant_id, p.card_id, 'claim', p.day, coalesce((
+        select max(d.day) from card_person_days d
+        where d.merchant_id = p.merchant_id and d.card_id = p.card_id and d.action = 'claim' and d.person = p.person and d.day < p.day and d.n > 0
+      ), ''), 1 from person p where p.n = 1
+      on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+    ), counted as (
+      insert into card_activity_days (merchant_id, card_id, day, channel, channel_tag, campaign, issued, voided, claims_kept, redeemed, reversed, redemptions_kept, discount_amount, order_amount, discount_kept, order_kept)
+      select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0 from inserted
+      on conflict (merchant_id, card_id, day, channel, channel_tag, campaign)
+      do update set issued = card_activity_days.issued + 1, claims_kept = card_activity_days.claims_kept + 1
+    )
+    select a.claimed, case when (select count(*) from inserted) = 0 then cast('${ISSUE_UNDONE}' || a.claimed as integer) end as undone
+    from allowed a`)
+  issueAtOnceStatements.set(limited, st)
+  return st
+}
+
+/**
+ * Issues the coupon `row` in one statement where the engine can (see issueAtOnceStatement): true when
+ * issued; false when nothing was written for the allowance or the stock (the caller issues the long way,
+ * which tells why). Undefined on an engine without such statements.
+ */
+export async function issueAtOnce(
+  database: Database,
+  row: CouponRow,
+  input: { limit: number | null; eventId: string; eventData: Record<string, unknown>; day: string },
+): Promise<boolean | undefined> {
+  if (!database.writeAtOnce) return undefined
+  const { merchant_id: m, card_id: card, user_id: user, issued_at: now } = row
+  const values = row as unknown as Record<string, unknown>
+  const parameters: unknown[] = [m, card, user, m, card]
+  if (input.limit !== null) parameters.push(input.limit)
+  parameters.push(now, m, card)
+  for (const column of COUPON_COLUMNS) parameters.push(values[column] ?? null)
+  parameters.push(input.eventId, m, JSON.stringify({ ...input.eventData, stock_remaining: null }), now)
+  parameters.push(m, card, user, input.day)
+  parameters.push(m, card, input.day, row.source, row.channel_tag ?? '', row.campaign ?? '')
+  try {
+    const rows = await database.writeAtOnce(issueAtOnceStatement(input.limit !== null), parameters)
+    return rows.length === 1
+  } catch (error) {
+    if (error instanceof Error && error.message.includes(ISSUE_UNDONE)) return false
+    throw error
+  }
 }
 
 /** The coupon a source reference (an issue's idempotency reference) issued, if any. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { countIssued, countVoided } from '../stats/stats.service.ts'
+import { countIssued, countIssueExceptShared, countVoided, issueDay, writeIssueCounts } from '../stats/stats.service.ts'
 import type { AppContext } from '../../app-context.ts'
 import type { Db } from '../../db/database.ts'
 import { codeFromRandomBytes, CODE_RANDOM_BYTES, hasValidCheckDigit, isWellFormedCode, looksNumeric, normalizeCode, NUMERIC_RANDOM_BYTES, numericCodeFromRandomBytes, type CodeFormat } from '../../domain/codes.ts'
@@ -10,7 +10,7 @@ import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
 import {
-  claimedCount, countHeldIssue, findCouponByCodeHash, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
+  claimedCount, countHeldIssue, findCardForIssue, findCouponByCodeHash, issueAtOnce, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
   type CouponRow, type CouponWithTerms, type StoreRef,
 } from './coupons.repository.ts'
 import type { CouponSource } from './coupons.table.ts'
@@ -118,13 +118,15 @@ export function draftCoupon(ctx: AppContext, input: CouponDraftInput): { values:
  * allowance and one from stock with conditional updates (so parallel issues can never over-issue), then
  * stores the code only as a keyed hash and a ciphertext.
  */
-export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput, now: number): Promise<IssuedCoupon> {
+export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput, now: number, read?: CardWithTerms): Promise<IssuedCoupon> {
   const { merchantId, cardId, userId } = input
   if (input.sourceRef) {
     const existing = await findIssued(ctx, tx, merchantId, input.sourceRef)
     if (existing) return existing
   }
-  const found = await findCardWithTerms(tx, merchantId, cardId)
+  // The card as read just before the transaction, when it was: whatever changed since, the stock statement
+  // below takes stock only from an active card that has some.
+  const found = read ?? (await findCardWithTerms(tx, merchantId, cardId))
   if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
   const { card, versionId } = found
   const validity = validityForIssue(found, now, input.merchantTz)
@@ -144,7 +146,10 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
   }
   if (drafted === null) throw new Error('could not draw a unique coupon code')
 
-  // Stock is taken last, so that on PostgreSQL parallel issues queue on the card's row for the shortest time.
+  // The roll-ups: the user's own row first; the rows every issue of the card shares are written with the stock.
+  const counts = await countIssueExceptShared(tx, drafted.values, input.merchantTz)
+  // Stock is taken last, so that on PostgreSQL parallel issues queue on the card's row (and the shared
+  // roll-up rows) for one statement and the commit.
   const taken = await ctx.database.takeOneFromStock(tx, {
     merchantId,
     cardId,
@@ -157,9 +162,9 @@ export async function issueCouponInTx(ctx: AppContext, tx: Db, input: IssueInput
         channel: input.tags?.channel ?? null, campaign: input.tags?.campaign ?? null, shared_by: input.sharedBy ?? null, state: drafted.values.state,
       },
     },
+    shared: { counts, write: (t) => writeIssueCounts(t, counts) },
   })
   if (!taken) throw new AppError('out_of_stock', 'The card has no stock left.')
-  await countIssued(tx, [drafted.values], input.merchantTz)
   return { coupon: drafted.values, code: drafted.code, created: true }
 }
 
@@ -220,16 +225,47 @@ async function refuseWithoutStock(tx: Db, input: IssueInput, getLimit: number): 
 export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<IssuedCoupon> {
   const now = ctx.clock.now()
   const { db } = ctx.database
-  // Most of a rush for a sold-out card is refused: with reads alone, no transaction (a retry with a source
-  // reference may still find its coupon, so it goes the whole way).
-  if (!input.sourceRef) {
-    const found = await findCardWithTerms(db, input.merchantId, input.cardId)
-    if (found && found.card.stock_remaining <= 0) {
-      validityForIssue(found, now, input.merchantTz)
-      return refuseWithoutStock(db, input, found.card.get_limit)
-    }
+  // A retry with a source reference may find its coupon, so it goes the whole way.
+  if (input.sourceRef) return db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
+  // One read decides most of a rush for a sold-out card: refused with no transaction and nothing locked.
+  const found = await findCardForIssue(ctx.database, input.merchantId, input.cardId, input.userId)
+  if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
+  validityForIssue(found, now, input.merchantTz)
+  const owed = OWED_SOURCES.includes(input.source)
+  const limited = !owed && found.claimed >= found.card.get_limit
+  if (found.card.stock_remaining <= 0) {
+    if (limited) throw getLimitReached(found.card.get_limit)
+    throw new AppError('out_of_stock', 'The card has no stock left.')
   }
-  return db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
+  if (limited) throw getLimitReached(found.card.get_limit)
+  if (ctx.database.writeAtOnce) {
+    const atOnce = await issueInOneStatement(ctx, input, now, found, owed)
+    // Refused by the statement (nothing written): the long way reads the card again and says why.
+    return atOnce ?? db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
+  }
+  return db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now, found))
+}
+
+/**
+ * Where the engine writes an issue in one statement (PostgreSQL): no transaction, and the card's row is
+ * held for that statement alone. Undefined when the issue has to go the long way: the statement wrote
+ * nothing (the stock went since the read, a parallel issue of the same user reached the limit, a code
+ * clash), or another engine.
+ */
+async function issueInOneStatement(ctx: AppContext, input: IssueInput, now: number, found: CardWithTerms, owed: boolean): Promise<IssuedCoupon | undefined> {
+  if (!ctx.database.writeAtOnce) return undefined
+  const { merchantId, cardId, userId } = input
+  const { card, versionId } = found
+  const validity = validityForIssue(found, now, input.merchantTz)
+  const couponId = newId('cpn', now)
+  const unlockAfterFriends = await lockedBehind(ctx.database.db, found, userId)
+  const draft = draftCoupon(ctx, { id: couponId, merchantId, cardId, versionId, userId, source: input.source, sourceRef: null, validity, now, tags: input.tags, sharedBy: input.sharedBy, unlockAfterFriends, codeFormat: card.code_format })
+  const eventData = {
+    coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source,
+    channel: input.tags?.channel ?? null, campaign: input.tags?.campaign ?? null, shared_by: input.sharedBy ?? null, state: draft.values.state,
+  }
+  const issued = await issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) })
+  return issued ? { coupon: draft.values, code: draft.code, created: true } : undefined
 }
 
 /**

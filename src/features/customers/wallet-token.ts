@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app-context.ts'
 import { hmacHex, safeEqual } from '../../ports/secrets.ts'
-import { loadWalletSigning, signingSecretsAt } from './wallet-secrets.ts'
+import { loadWalletSigning, signingSecretsAt, type WalletSigning } from './wallet-secrets.ts'
 
 /**
  * Wallet tokens say "this merchant vouches that the bearer is its user `user_id` until `exp`":
@@ -70,12 +70,30 @@ function signedByAny(parsed: ParsedWalletToken, secrets: string[]): boolean {
 }
 
 /**
+ * Tokens whose signature was verified, per database: a wallet request verifies a token, and a customer
+ * sends the same one with every request. An entry holds only while the merchant's signing secrets it was
+ * verified against are still the ones in memory (loadWalletSigning: the same object), so a rotation or a
+ * re-read drops it, exactly as if its HMAC were computed again; expiry is checked on every use.
+ */
+const VERIFIED_CACHE_SIZE = 10_000
+const verifiedCaches = new WeakMap<AppContext['database'], Map<string, { claims: WalletClaims; signing: WalletSigning; expiresAtSeconds: number }>>()
+
+function verifiedCacheOf(ctx: AppContext) {
+  let cache = verifiedCaches.get(ctx.database)
+  if (!cache) verifiedCaches.set(ctx.database, (cache = new Map()))
+  return cache
+}
+
+/**
  * The customer a wallet token names, or null when it is malformed, expired, for an unknown merchant or
  * not signed with the merchant's current secret (or its previous one during the rotation grace period).
  */
 export async function verifyWalletToken(ctx: AppContext, token: string): Promise<WalletClaims | null> {
-  const parsed = parseWalletToken(token)
   const now = ctx.clock.now()
+  const cache = verifiedCacheOf(ctx)
+  const hit = cache.get(token)
+  if (hit && isWithinLifetime(hit.expiresAtSeconds, now) && (await loadWalletSigning(ctx, hit.claims.merchantId)) === hit.signing) return hit.claims
+  const parsed = parseWalletToken(token)
   if (!parsed || !isWithinLifetime(parsed.expiresAtSeconds, now)) return null
   let signing = await loadWalletSigning(ctx, parsed.merchantId)
   if (!signing) return null
@@ -85,5 +103,12 @@ export async function verifyWalletToken(ctx: AppContext, token: string): Promise
     signing = await loadWalletSigning(ctx, parsed.merchantId, { fresh: true })
     if (!signing || !signedByAny(parsed, signingSecretsAt(signing, now))) return null
   }
-  return { merchantId: signing.merchantId, merchantTz: signing.timezone, userId: parsed.userId }
+  const claims = { merchantId: signing.merchantId, merchantTz: signing.timezone, userId: parsed.userId }
+  // Only a token of the current secret is kept: one of the previous secret stops at the end of its grace.
+  if (signing.cached && signing.current !== null && safeEqual(hmacHex(signing.current, parsed.signedPart), parsed.signature)) {
+    cache.delete(token)
+    if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+    cache.set(token, { claims, signing, expiresAtSeconds: parsed.expiresAtSeconds })
+  }
+  return claims
 }

@@ -243,8 +243,8 @@ export async function cardActivity(db: Db, merchantId: string, cardId: string, f
   return rows.map((row) => ({ ...row, ...Object.fromEntries(ACTIVITY_COUNTERS.map((c) => [c, Number(row[c])])) }))
 }
 
-type PersonDayKey = Omit<CardPersonDaysTable, 'n' | 'person'>
-type ReachKey = Pick<CardReachTable, 'merchant_id' | 'card_id' | 'action'>
+export type PersonDayKey = Omit<CardPersonDaysTable, 'n' | 'person'>
+export type ReachKey = Pick<CardReachTable, 'merchant_id' | 'card_id' | 'action'>
 
 /**
  * Counts more (positive) or fewer (negative) of people's claims or redemptions on one day, `deltas` per
@@ -260,7 +260,16 @@ export async function addPersonDays(db: Db, key: PersonDayKey, deltas: Map<strin
 const PEOPLE_PER_STATEMENT = 1000
 
 async function addSomePersonDays(db: Db, key: PersonDayKey, changed: [string, number][], deltas: Map<string, number>): Promise<void> {
-  if (changed.length === 0) return
+  await addReach(db, key, await addPersonDaysOnly(db, key, changed, deltas))
+}
+
+/**
+ * The person-day rows of addPersonDays, without the reach counters: the changes of those it returns, for
+ * the caller to write (an issue writes them with the card's stock, in one statement). `changed` at most
+ * PEOPLE_PER_STATEMENT.
+ */
+export async function addPersonDaysOnly(db: Db, key: PersonDayKey, changed: [string, number][], deltas: Map<string, number>): Promise<ReachChange[]> {
+  if (changed.length === 0) return []
   const rows = await db
     .insertInto('card_person_days')
     .values(changed.map(([person, n]) => ({ ...key, person, n })))
@@ -274,11 +283,11 @@ async function addSomePersonDays(db: Db, key: PersonDayKey, changed: [string, nu
     if (delta > 0 && n === delta) added.add(row.person)
     if (delta < 0 && n === 0) removed.add(row.person)
   }
-  if (added.size + removed.size === 0) return
+  if (added.size + removed.size === 0) return []
   const around = await personDayNeighbours(db, key, [...added, ...removed])
   const changes = [...added].flatMap((p) => reachOnAdd(key.day, around.get(p) ?? NO_NEIGHBOURS))
   changes.push(...[...removed].flatMap((p) => reachOnRemove(key.day, around.get(p) ?? NO_NEIGHBOURS)))
-  await addReach(db, key, changes)
+  return mergeReach(changes)
 }
 
 const ADD_PERSON_DAY = statement(`

@@ -11,12 +11,16 @@ import { distinctViewers, viewsPerDay } from '../tracking/tracking.repository.ts
 import { countShares } from '../sharing/sharing.repository.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
 import type { RedemptionRow } from '../redemptions/redemptions.repository.ts'
+import type { ReachChange } from '../../domain/reach.ts'
 import {
   addActivity,
   addActivityRow,
   addPersonDay,
   addPersonDays,
+  addPersonDaysOnly,
+  addReach,
   type ActivityKey,
+  type ReachKey,
   cardActivity,
   cardChannelStats,
   cardReach,
@@ -326,6 +330,40 @@ const localDay = (instant: number, tz: string) => dayKey(localDate(instant, tz))
 
 function activityKey(coupon: CouponFacts, day: string): ActivityKey {
   return { merchant_id: coupon.merchant_id, card_id: coupon.card_id, day, channel: coupon.source, channel_tag: coupon.channel_tag ?? '', campaign: coupon.campaign ?? '' }
+}
+
+/** The local day an issue at `instant` counts in. */
+export function issueDay(instant: number, tz: string): string {
+  return localDay(instant, tz)
+}
+
+/** What one issue adds to the roll-ups once its person-day row is written (see countIssueExceptShared). */
+export interface IssueCounts {
+  /** The card_activity_days row it counts in, and what it adds there. */
+  activity: { key: ActivityKey; changes: { issued: number; claims_kept: number } }
+  /** The card_reach counter changes (merged; none when the user had already claimed that day). */
+  reach: { key: ReachKey; changes: ReachChange[] }
+}
+
+/**
+ * One coupon just issued, counted as countIssued counts it, except the rows every issue of the card that
+ * day shares (its card_activity_days row and card_reach counters), which are returned for the caller to
+ * write: with the card's stock, so that parallel issues queue on those rows for one statement only.
+ */
+export async function countIssueExceptShared(tx: Db, coupon: CouponFacts, tz: string): Promise<IssueCounts> {
+  const day = localDay(coupon.issued_at, tz)
+  const key = { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'claim' as const, day }
+  const changes = await addPersonDaysOnly(tx, key, [[coupon.user_id, 1]], new Map([[coupon.user_id, 1]]))
+  return {
+    activity: { key: activityKey(coupon, day), changes: { issued: 1, claims_kept: 1 } },
+    reach: { key: { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'claim' }, changes },
+  }
+}
+
+/** Writes what countIssueExceptShared returned (where one statement cannot, as on SQLite). */
+export async function writeIssueCounts(tx: Db, counts: IssueCounts): Promise<void> {
+  await addReach(tx, counts.reach.key, counts.reach.changes)
+  await addActivity(tx, [counts.activity])
 }
 
 /** Coupons just issued (one, or a bulk batch), counted in their day of issue: claims and claimers. */

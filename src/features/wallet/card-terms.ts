@@ -24,6 +24,24 @@ export function presentCardFace(terms: CardTerms) {
   }
 }
 
+const listFaces = new WeakMap<CardTerms, ReturnType<typeof presentListFace>>()
+
+function presentListFace(terms: CardTerms) {
+  const { notice: _notice, ...face } = presentCardFace(terms)
+  return face
+}
+
+/**
+ * The face a coupon shows in the wallet's list: the face without its notice. Presented once per card
+ * version (whose terms never change once written, and are kept in memory: findVersionTerms) and shared
+ * by every answer that shows it, so it must not be changed.
+ */
+export function cardListFace(terms: CardTerms): ReturnType<typeof presentListFace> {
+  let face = listFaces.get(terms)
+  if (!face) listFaces.set(terms, (face = presentListFace(terms)))
+  return face
+}
+
 /** The face plus every term the customer was promised: details, validity, hours and where it can be used. */
 export function presentCardTerms(terms: CardTerms, stores: StoreSummary[]) {
   return {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { Money, Nullable, listOf } from '../../http/schemas.ts'
-import { CouponFields, CouponFieldsWithoutCode } from '../coupons/coupons.schemas.ts'
+import { CouponFields } from '../coupons/coupons.schemas.ts'
 import { CodeTypeSchema } from '../cards/cards.schemas.ts'
 
 const CardType = Type.Union([Type.Literal('cash'), Type.Literal('discount'), Type.Literal('gift'), Type.Literal('groupon'), Type.Literal('general_coupon')])
@@ -55,11 +55,28 @@ export const CardTermsSchema = Type.Object({
 /** A coupon in its owner's wallet: the coupon, how its code is shown and the card face. */
 export const WalletCouponSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardFaceSchema })
 
+/** The face of a card in the wallet's list: its look and worth, without the notice its coupon's own page shows. */
+const { notice: _notice, ...listFace } = CardFaceSchema.properties
+export const CardListFaceSchema = Type.Object(listFace)
+
 /**
- * A coupon in the wallet's list: as WalletCouponSchema without the code, which the wallet shows from the
- * coupon's own page (`GET /v1/wallet/coupons/{id}`), so a page of the list decrypts no code.
+ * A coupon in the wallet's list: what a ticket of the list shows, and no code, which the wallet shows from
+ * the coupon's own page (`GET /v1/wallet/coupons/{id}`, with every field of the coupon and the whole card
+ * face), so a page of the list decrypts no code and stays small.
  */
-export const WalletCouponListItemSchema = Type.Object({ ...CouponFieldsWithoutCode, code_type: CodeTypeSchema, card: CardFaceSchema })
+export const WalletCouponListItemSchema = Type.Object({
+  id: CouponFields.id,
+  card_id: CouponFields.card_id,
+  state: CouponFields.state,
+  source: CouponFields.source,
+  valid_from: CouponFields.valid_from,
+  valid_until: CouponFields.valid_until,
+  issued_at: CouponFields.issued_at,
+  redeemed_at: CouponFields.redeemed_at,
+  unlock_after_friends: CouponFields.unlock_after_friends,
+  code_type: CodeTypeSchema,
+  card: CardListFaceSchema,
+})
 
 /** One of the owner's coupons with every term it was issued under, the stores it is good in included. */
 export const WalletCouponDetailSchema = Type.Object({ ...CouponFields, code_type: CodeTypeSchema, card: CardTermsSchema })

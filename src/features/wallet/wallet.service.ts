@@ -5,15 +5,17 @@ import type { CardTerms } from '../../domain/types.ts'
 import { AppError } from '../../errors.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
 import { decodeCursor, encodeCursor } from '../../pagination.ts'
-import { listUserCoupons, type CouponRow } from '../coupons/coupons.repository.ts'
-import { presentCoupon, presentCouponWithoutCode } from '../coupons/coupons.presenter.ts'
+import type { CouponRow } from '../coupons/coupons.repository.ts'
+import { presentCoupon } from '../coupons/coupons.presenter.ts'
+import { effectiveCouponState } from '../../domain/redemption-rules.ts'
+import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import type { CouponState } from '../coupons/coupons.table.ts'
-import { presentCardFace, presentCardTerms } from './card-terms.ts'
+import { cardListFace, presentCardFace, presentCardTerms } from './card-terms.ts'
 import { findVersionTerms } from '../cards/cards.repository.ts'
 import { walletCellsOf, withEncryptCode } from '../../domain/wechat-cards.ts'
 import { findWechatCard, findWechatCardFacts } from '../wechat/wechat.repository.ts'
 import { encryptCodeOf } from '../wechat/wechat-encrypt-code.ts'
-import { cardCodeTypes, findUserCoupon, listUserCouponsByExpiry, storesOf } from './wallet.repository.ts'
+import { cardCodeTypes, findUserCoupon, listWalletRows, storesOf, type WalletListRow } from './wallet.repository.ts'
 import { markCouponVoided } from '../coupons/coupons.repository.ts'
 import { countVoided } from '../stats/stats.service.ts'
 import { recordEvent } from '../events/events.repository.ts'
@@ -40,7 +42,7 @@ async function withTerms(db: Db, merchantId: string, coupons: CouponRow[]): Prom
  * Available coupons are listed soonest-expiring first, so the page is ordered by (valid_until, id) and
  * its cursor carries both.
  */
-function encodeExpiryCursor(coupon: CouponRow): string {
+function encodeExpiryCursor(coupon: { valid_until: number; id: string }): string {
   return Buffer.from(`${coupon.valid_until}.${coupon.id}`, 'utf8').toString('base64url')
 }
 
@@ -54,27 +56,37 @@ function decodeExpiryCursor(cursor: string): { validUntil: number; id: string } 
   return { validUntil: Number(match[1]), id: match[2] }
 }
 
+/** A coupon of the wallet's list with the terms it was issued under. */
+export interface WalletListCoupon {
+  row: WalletListRow
+  terms: CardTerms
+}
+
 /**
  * The customer's coupons with this merchant: with `state=available` soonest-expiring first (what the
- * wallet shows on top), otherwise newest first.
+ * wallet shows on top), otherwise newest first. One read (the terms come from memory once read).
  */
 export async function listWalletCoupons(
   ctx: AppContext,
   customer: CustomerPrincipal,
   query: { state?: CouponState; limit: number; cursor?: string },
-): Promise<{ coupons: WalletCoupon[]; nextCursor: string | null }> {
-  const { db } = ctx.database
+): Promise<{ coupons: WalletListCoupon[]; nextCursor: string | null }> {
   const now = ctx.clock.now()
   const { merchantId, userId } = customer
   const byExpiry = query.state === 'available'
-  const rows = byExpiry
-    ? await listUserCouponsByExpiry(db, merchantId, userId, { state: 'available', now, after: query.cursor === undefined ? null : decodeExpiryCursor(query.cursor), limit: query.limit + 1 })
-    : await listUserCoupons(db, merchantId, userId, { state: query.state, now, before: decodeCursor(query.cursor), limit: query.limit + 1, withoutRemoved: true })
+  const rows = await listWalletRows(ctx.database, merchantId, userId, {
+    state: query.state,
+    now,
+    ...(byExpiry ? { after: query.cursor === undefined ? null : decodeExpiryCursor(query.cursor) } : { before: decodeCursor(query.cursor) }),
+    limit: query.limit + 1,
+  })
   const more = rows.length > query.limit
   const slice = more ? rows.slice(0, query.limit) : rows
   const last = slice[slice.length - 1]
   const nextCursor = more ? (byExpiry ? encodeExpiryCursor(last) : encodeCursor(last.id)) : null
-  return { coupons: await withTerms(db, customer.merchantId, slice), nextCursor }
+  if (slice.length === 0) return { coupons: [], nextCursor }
+  const terms = await findVersionTerms(ctx.database.db, merchantId, slice.map((row) => row.card_version_id))
+  return { coupons: slice.map((row) => ({ row, terms: terms.get(row.card_version_id) as CardTerms })), nextCursor }
 }
 
 /** One of the customer's own coupons; anyone else's reads as not found. */
@@ -119,9 +131,21 @@ export async function removeWalletCoupon(ctx: AppContext, customer: CustomerPrin
   return getWalletCoupon(ctx, customer, couponId)
 }
 
-/** A coupon in the wallet's list: the card face, and no code (its own page shows that). */
-export function presentWalletListItem({ coupon, terms, codeType }: WalletCoupon, tz: string, now: number) {
-  return { ...presentCouponWithoutCode(coupon, tz, now), code_type: codeType, card: presentCardFace(terms) }
+/** A coupon in the wallet's list (WalletCouponListItemSchema): what its ticket shows, no code (its own page shows that). */
+export function presentWalletListItem({ row, terms }: WalletListCoupon, tz: string, now: number) {
+  return {
+    id: row.id,
+    card_id: row.card_id,
+    state: effectiveCouponState(row, now),
+    source: row.source,
+    valid_from: formatInstant(row.valid_from, tz),
+    valid_until: formatInstant(row.valid_until, tz),
+    issued_at: formatInstant(row.issued_at, tz),
+    redeemed_at: formatOptionalInstant(row.redeemed_at, tz),
+    unlock_after_friends: row.unlock_after_friends ?? null,
+    code_type: row.code_type ?? 'qrcode',
+    card: cardListFace(terms),
+  }
 }
 
 /** A coupon as its owner sees it in the wallet: its code (the owner may see it) and the card face. */
