@@ -1,7 +1,8 @@
 import type { AppContext } from '../../app-context.ts'
 import { fromJson } from '../../db/database.ts'
 import type { Json } from '../../db/json.ts'
-import { dayBounds, dayKey, daysBetween, parseDayKey, ratio } from '../../domain/analytics.ts'
+import { dayBounds, dayKey, ratio } from '../../domain/analytics.ts'
+import { daysAsked, type DayRange } from '../stats/stats.service.ts'
 import {
   AGE_BANDS,
   DEFAULT_RFM_THRESHOLDS,
@@ -16,7 +17,7 @@ import {
   type RfmSegment,
   type RfmThresholds,
 } from '../../domain/rfm.ts'
-import { addCalendarDays, localDate, type LocalDate } from '../../domain/time.ts'
+import { localDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { cardExists } from '../cards/cards.repository.ts'
 import { findMemberCard } from '../member-cards/member-cards.repository.ts'
@@ -133,25 +134,6 @@ export async function* segmentUserIds(ctx: AppContext, merchantId: string, membe
   for await (const batch of scoredMembers(ctx, merchantId, { memberCardId }, null)) {
     for (const { member, score } of batch) if (score.segment === segment) yield member.user_id
   }
-}
-
-const MAX_RANGE_DAYS = 366
-
-export interface DayRange {
-  from?: string
-  to?: string
-}
-
-/** The local days asked for: `to` defaults to today, `from` to 29 days before `to`, at most a year and a day. */
-export function daysAsked(today: LocalDate, range: DayRange): LocalDate[] {
-  const to = range.to === undefined ? today : parseDayKey(range.to)
-  const from = range.from === undefined ? to && addCalendarDays(to, -29) : parseDayKey(range.from)
-  const bad = [...(from === null ? ['from'] : []), ...(to === null ? ['to'] : [])]
-  if (bad.length > 0) throw validationFailed(bad.map((field) => ({ field, code: 'invalid_date', message: 'Not a calendar date (YYYY-MM-DD).' })))
-  const days = daysBetween(from as LocalDate, to as LocalDate)
-  if (days.length === 0) throw validationFailed([{ field: 'from', code: 'after_to', message: '`from` must not be after `to`.' }])
-  if (days.length > MAX_RANGE_DAYS) throw validationFailed([{ field: 'from', code: 'range_too_long', message: `At most ${MAX_RANGE_DAYS} days at once.` }])
-  return days
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app-context.ts'
 import { fromJson, type Db } from '../../db/database.ts'
-import { cardRates, dayBounds, dayKey, daysBetween, parseDayKey, ratio } from '../../domain/analytics.ts'
+import { cardRates, dayBounds, dayKey, daysAskedOrErrors, ratio, type DayRange } from '../../domain/analytics.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { addCalendarDays, localDate, zonedStartOfDay, type LocalDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../errors.ts'
@@ -138,24 +138,13 @@ export async function activityOfDay(db: Db, merchantId: string, range: { start: 
   return [...rows.values()].sort((a, b) => (a.card_id === b.card_id ? (a.channel < b.channel ? -1 : 1) : a.card_id < b.card_id ? -1 : 1))
 }
 
-/** At most a year and a day per question, so one answer stays small. */
-const MAX_RANGE_DAYS = 366
+export type { DayRange }
 
-export interface DayRange {
-  from?: string
-  to?: string
-}
-
-/** The local days asked for: `to` defaults to today, `from` to 29 days before `to`. */
-function daysAsked(today: LocalDate, range: DayRange): LocalDate[] {
-  const to = range.to === undefined ? today : parseDayKey(range.to)
-  const from = range.from === undefined ? to && addCalendarDays(to, -29) : parseDayKey(range.from)
-  const bad = [...(from === null ? ['from'] : []), ...(to === null ? ['to'] : [])]
-  if (bad.length > 0) throw validationFailed(bad.map((field) => ({ field, code: 'invalid_date', message: 'Not a calendar date (YYYY-MM-DD).' })))
-  const days = daysBetween(from as LocalDate, to as LocalDate)
-  if (days.length === 0) throw validationFailed([{ field: 'from', code: 'after_to', message: '`from` must not be after `to`.' }])
-  if (days.length > MAX_RANGE_DAYS) throw validationFailed([{ field: 'from', code: 'range_too_long', message: `At most ${MAX_RANGE_DAYS} days at once.` }])
-  return days
+/** The local days asked for (domain/analytics.ts daysAskedOrErrors); a bad range is a validation problem. */
+export function daysAsked(today: LocalDate, range: DayRange): LocalDate[] {
+  const asked = daysAskedOrErrors(today, range)
+  if (asked.errors !== null) throw validationFailed(asked.errors)
+  return asked.days
 }
 
 async function mustBeCard(ctx: AppContext, merchantId: string, cardId: string): Promise<void> {
