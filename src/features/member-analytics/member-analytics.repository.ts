@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import type { RfmInputs, RfmThresholds } from '../../domain/rfm.ts'
+import { RFM_SEGMENTS, type RfmInputs, type RfmSegment, type RfmThresholds } from '../../domain/rfm.ts'
 import type { RfmThresholdsTable } from './member-analytics.table.ts'
 
 type Count = number | string | bigint | null
@@ -164,4 +164,78 @@ export async function consentedProfiles(db: Db, merchantId: string, userIds: str
     .where('consented_at', 'is not', null)
     .orderBy('id')
     .execute()
+}
+
+// ---- RFM scoring, set-based: every member of a selection scored in one statement --------------------------
+
+const DAY_MS = 86_400_000
+
+type ScoredSelection = { memberCardId?: string; userId?: string; memberNumber?: string }
+
+/**
+ * Each member of the selection with what RFM scoring reads (their last order ever; orders not refunded in
+ * full and net spend within their card's window) and the segment that scores to, against their card's
+ * thresholds (the defaults where it has none), at `now`: one grouped join over the members and their orders
+ * (index member_orders_member_time_idx). The same rules as domain/rfm.ts scoreRfm: the last order is recent
+ * when its whole days ago are at most recency_days, that is when it is later than now − (recency_days + 1) days.
+ */
+function scoredMembersQuery(db: Db, merchantId: string, filter: ScoredSelection, defaults: RfmThresholds, now: number) {
+  const window = sql`coalesce(t.window_days, ${defaults.window_days})`
+  const windowStart = sql`(cast(${now} as bigint) - ${window} * cast(${DAY_MS} as bigint))`
+  const last = sql`max(o.created_at)`
+  const orders = sql`sum(case when o.created_at >= ${windowStart} and o.refunded_amount < o.order_amount then 1 else 0 end)`
+  const spend = sql`sum(case when o.created_at >= ${windowStart} then o.order_amount - o.refunded_amount else 0 end)`
+  const recent = sql`${last} > cast(${now} as bigint) - (coalesce(t.recency_days, ${defaults.recency_days}) + 1) * cast(${DAY_MS} as bigint)`
+  const frequent = sql`${orders} >= coalesce(t.frequency, ${defaults.frequency})`
+  const big = sql`${spend} >= coalesce(t.monetary, cast(${defaults.monetary} as bigint))`
+  const is = (cond: RawBuilder<unknown>, score: string | null) => (score === 'high' ? sql`(${cond})` : sql`not (${cond})`)
+  const whens = RFM_SEGMENTS.filter((s) => s.r !== null).map((s) => sql`when ${is(recent, s.r)} and ${is(frequent, s.f)} and ${is(big, s.m)} then ${sql.lit(s.segment)}`)
+  const segment = sql<RfmSegment>`case when ${last} is null then ${sql.lit('no_orders')} ${sql.join(whens, sql` `)} end`
+  let q = db
+    .selectFrom('members as m')
+    .leftJoin('rfm_thresholds as t', (join) => join.onRef('t.merchant_id', '=', 'm.merchant_id').onRef('t.member_card_id', '=', 'm.member_card_id'))
+    .leftJoin('member_orders as o', (join) => join.onRef('o.merchant_id', '=', 'm.merchant_id').onRef('o.member_id', '=', 'm.id'))
+    .select([
+      'm.id as member_id',
+      sql<Count>`${last}`.as('last_order_at'),
+      sql<Count>`coalesce(${orders}, 0)`.as('orders'),
+      sql<Count>`coalesce(${spend}, 0)`.as('spend'),
+      segment.as('segment'),
+    ])
+    .where('m.merchant_id', '=', merchantId)
+    .groupBy(['m.id', 't.window_days', 't.recency_days', 't.frequency', 't.monetary'])
+  if (filter.memberCardId) q = q.where('m.member_card_id', '=', filter.memberCardId)
+  if (filter.userId) q = q.where('m.user_id', '=', filter.userId)
+  if (filter.memberNumber) q = q.where('m.member_number', '=', filter.memberNumber)
+  return q
+}
+
+/** How many of a member card's members are in each RFM segment at `now` (segments without members are absent). */
+export async function rfmSegmentCounts(db: Db, merchantId: string, memberCardId: string, defaults: RfmThresholds, now: number): Promise<Map<RfmSegment, number>> {
+  const rows = await db
+    .selectFrom(scoredMembersQuery(db, merchantId, { memberCardId }, defaults, now).as('s'))
+    .select(['s.segment', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy('s.segment')
+    .execute()
+  return new Map(rows.map((r) => [r.segment, n(r.n)]))
+}
+
+/**
+ * A page of the selection's members in one RFM segment at `now`, in id order after `after`, each with its
+ * card's terms and what their score was computed from.
+ */
+export async function membersOfSegment(db: Db, merchantId: string, filter: ScoredSelection, segment: RfmSegment, defaults: RfmThresholds, now: number, after: string | null, limit: number) {
+  let q = db
+    .selectFrom(scoredMembersQuery(db, merchantId, filter, defaults, now).as('s'))
+    .innerJoin('members', (join) => join.on('members.merchant_id', '=', merchantId).onRef('members.id', '=', 's.member_id'))
+    .innerJoin('member_cards', (join) => join.onRef('member_cards.merchant_id', '=', 'members.merchant_id').onRef('member_cards.id', '=', 'members.member_card_id'))
+    .selectAll('members')
+    .select(['member_cards.terms', 's.last_order_at', 's.orders', 's.spend'])
+    .where('s.segment', '=', segment)
+  if (after) q = q.where('s.member_id', '>', after)
+  const rows = await q.orderBy('s.member_id').limit(limit).execute()
+  return rows.map(({ last_order_at, orders, spend, ...member }) => ({
+    member,
+    inputs: { last_order_at: last_order_at === null ? null : n(last_order_at), orders: n(orders), spend: n(spend) } satisfies RfmInputs,
+  }))
 }
