@@ -28,6 +28,7 @@ import * as m0026 from './migrations/0026-numeric-codes-wechat-members.ts'
 import * as m0027 from './migrations/0027-wechat-pushes.ts'
 import * as m0028 from './migrations/0028-risk-counts.ts'
 import * as m0029 from './migrations/0029-claim-link-holder.ts'
+import * as m0032 from './migrations/0032-merchant-stats-rollups.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -63,6 +64,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0027-wechat-pushes': m0027,
   '0028-risk-counts': m0028,
   '0029-claim-link-holder': m0029,
+  '0032-merchant-stats-rollups': m0032,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

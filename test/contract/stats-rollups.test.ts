@@ -8,9 +8,12 @@ import type { Db } from '../../src/db/database.ts'
 import { dayBounds, parseDayKey } from '../../src/domain/analytics.ts'
 import type { LocalDate } from '../../src/domain/time.ts'
 import { backfillMerchantRollUps } from '../../src/db/migrations/0025-card-stats-rollups.ts'
+import { backfillMerchantWideRollUps } from '../../src/db/migrations/0032-merchant-stats-rollups.ts'
+import { addCalendarDays, localDate } from '../../src/domain/time.ts'
+import { dayKey } from '../../src/domain/analytics.ts'
 
 const DAY = 86_400_000
-const ROLLUP_TABLES = ['card_activity_days', 'card_person_days', 'card_reach'] as const
+const ROLLUP_TABLES = ['card_activity_days', 'card_person_days', 'card_reach', 'card_share_days', 'merchant_claim_days'] as const
 
 /** A card's figures over local days [from, to] counted straight from the coupons, redemptions and views. */
 async function recount(db: Db, merchantId: string, cardId: string, tz: string, from: string, to: string) {
@@ -30,12 +33,15 @@ async function recount(db: Db, merchantId: string, cardId: string, tz: string, f
   const undone = await redemptions.select(['r.discount_amount', 'r.order_amount']).where('r.reversed_at', '>=', start).where('r.reversed_at', '<', end).execute()
   const sum = (rows: { discount_amount: unknown; order_amount: unknown }[], k: 'discount_amount' | 'order_amount') => rows.reduce((s, r) => s + Number(r[k] ?? 0), 0)
   const viewers = n(await db.selectFrom('card_day_viewers').select((eb) => eb.fn.count('viewer').distinct().as('n')).where('merchant_id', '=', merchantId).where('card_id', '=', cardId).where('day', '>=', from).where('day', '<=', to).executeTakeFirst())
+  const shared = await db.selectFrom('card_shares').select('user_id').where('merchant_id', '=', merchantId).where('card_id', '=', cardId).where('shared_at', '>=', start).where('shared_at', '<', end).execute()
   const views = n(await db.selectFrom('tracked_events').select((eb) => eb.fn.countAll().as('n')).where('merchant_id', '=', merchantId).where('card_id', '=', cardId).where('event', '=', 'view').where('occurred_at', '>=', start).where('occurred_at', '<', end).executeTakeFirst())
   return {
     views,
     viewers,
     claims: issued - voided,
     claimers,
+    shares: shared.length,
+    sharers: new Set(shared.map((r) => r.user_id)).size,
     redemptions: made.length - undone.length,
     redeemers: new Set(made.filter((r) => r.reversed_at === null).map((r) => r.user_id)).size,
     discount_amount: sum(made, 'discount_amount') - sum(undone, 'discount_amount'),
@@ -43,7 +49,56 @@ async function recount(db: Db, merchantId: string, cardId: string, tz: string, f
   }
 }
 
-const FIGURES = ['views', 'viewers', 'claims', 'claimers', 'redemptions', 'redeemers', 'discount_amount', 'order_amount'] as const
+const FIGURES = ['views', 'viewers', 'claims', 'claimers', 'shares', 'sharers', 'redemptions', 'redeemers', 'discount_amount', 'order_amount'] as const
+
+/** Distinct viewers, claimers and redeemers across all the merchant's cards over local days [from, to], counted from the rows. */
+async function recountFunnel(db: Db, merchantId: string, tz: string, from: string, to: string): Promise<number[]> {
+  const start = dayBounds(parseDayKey(from) as LocalDate, tz).start
+  const end = dayBounds(parseDayKey(to) as LocalDate, tz).end
+  const viewers = await db.selectFrom('card_day_viewers').select('viewer').distinct().where('merchant_id', '=', merchantId).where('card_id', '!=', '').where('day', '>=', from).where('day', '<=', to).execute()
+  const claimers = await db.selectFrom('coupons').select('user_id').distinct().where('merchant_id', '=', merchantId).where('issued_at', '>=', start).where('issued_at', '<', end).where('state', '!=', 'voided').execute()
+  const redeemers = await db
+    .selectFrom('redemptions as r')
+    .innerJoin('coupons as c', (j) => j.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
+    .select('c.user_id')
+    .distinct()
+    .where('r.merchant_id', '=', merchantId)
+    .where('r.redeemed_at', '>=', start)
+    .where('r.redeemed_at', '<', end)
+    .where('r.reversed_at', 'is', null)
+    .execute()
+  return [viewers.length, claimers.length, redeemers.length]
+}
+
+/** The overview's days and cards (claims, standing redemptions, claims redeemed now; coupons redeemed per card), counted from the rows. */
+async function recountOverview(db: Db, merchantId: string, tz: string, now: number, days: number) {
+  const today = localDate(now, tz)
+  const daily = []
+  for (let i = days - 1; i >= 0; i--) {
+    const date = addCalendarDays(today, -i)
+    const { start, end } = dayBounds(date, tz)
+    const claimed = await db.selectFrom('coupons').select('state').where('merchant_id', '=', merchantId).where('issued_at', '>=', start).where('issued_at', '<', end).execute()
+    const standing = await db.selectFrom('redemptions').select('id').where('merchant_id', '=', merchantId).where('redeemed_at', '>=', start).where('redeemed_at', '<', end).where('reversed_at', 'is', null).execute()
+    daily.push({ date: dayKey(date), claims: claimed.length, redemptions: standing.length, redeemed: claimed.filter((c) => c.state === 'redeemed').length })
+  }
+  const cards = await db.selectFrom('coupons').select(['card_id', 'state']).where('merchant_id', '=', merchantId).execute()
+  const redeemedCount = (cardId: string) => cards.filter((c) => c.card_id === cardId && c.state === 'redeemed').length
+  return { daily, redeemedCount }
+}
+
+/** The merchant's overview and funnels over every range in `ranges` equal a recount from the rows. */
+async function assertMerchantFiguresEqualRecount(api: MerchantApi, db: Db, merchantId: string, tz: string, now: number, ranges: string[][]): Promise<void> {
+  for (const [from, to] of ranges) {
+    const funnel = expectStatus(await api.get(`/v1/stats/funnel?from=${from}&to=${to}`), 200)
+    assert.deepEqual(funnel.steps.map((s: { users: number }) => s.users), await recountFunnel(db, merchantId, tz, from, to), `funnel ${from}..${to}`)
+  }
+  for (const days of [1, 3, 10]) {
+    const overview = expectStatus(await api.get(`/v1/stats/overview?days=${days}`), 200)
+    const want = await recountOverview(db, merchantId, tz, now, days)
+    assert.deepEqual(overview.daily.map((d: Record<string, unknown>) => ({ date: d.date, claims: d.claims, redemptions: d.redemptions, redeemed: d.redeemed })), want.daily, `overview of ${days} days`)
+    for (const card of overview.cards) assert.equal(card.redeemed_count, want.redeemedCount(card.card_id), `redeemed coupons of ${card.card_id}`)
+  }
+}
 
 /** The merchant's roll-up rows that count something, in a stable order. */
 async function rollUpRows(db: Db, merchantId: string) {
@@ -52,8 +107,11 @@ async function rollUpRows(db: Db, merchantId: string) {
     .filter((r) => Object.entries(r).some(([k, v]) => typeof v === 'number' && k !== 'day' && v !== 0))
   const people = (await db.selectFrom('card_person_days').selectAll().where('merchant_id', '=', merchantId).execute()).map((r) => ({ ...r, n: Number(r.n) })).filter((r) => r.n !== 0)
   const reach = (await db.selectFrom('card_reach').selectAll().where('merchant_id', '=', merchantId).execute()).map((r) => ({ ...r, people: Number(r.people) })).filter((r) => r.people !== 0)
+  const shares = (await db.selectFrom('card_share_days').selectAll().where('merchant_id', '=', merchantId).execute()).map((r) => ({ ...r, shares: Number(r.shares) }))
+  const claimDays = (await db.selectFrom('merchant_claim_days').selectAll().where('merchant_id', '=', merchantId).execute()).map((r) => ({ ...r, redeemed: Number(r.redeemed) })).filter((r) => r.redeemed !== 0)
+  const viewers = await db.selectFrom('card_day_viewers').selectAll().where('merchant_id', '=', merchantId).where('card_id', '=', '').execute()
   const sorted = <T>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort()
-  return { activity: sorted(activity), people: sorted(people), reach: sorted(reach) }
+  return { activity: sorted(activity), people: sorted(people), reach: sorted(reach), shares: sorted(shares), claimDays: sorted(claimDays), viewers: sorted(viewers) }
 }
 
 /** The roll-ups kept as things happened equal those an upgrade would count afresh from the rows. */
@@ -61,7 +119,10 @@ async function assertRollUpsEqualRecount(db: Db, merchantId: string, tz: string)
   const kept = await rollUpRows(db, merchantId)
   assert.ok(kept.activity.length > 0 && kept.reach.length > 0)
   for (const table of ROLLUP_TABLES) await db.deleteFrom(table).where('merchant_id', '=', merchantId).execute()
+  await db.deleteFrom('card_day_viewers').where('merchant_id', '=', merchantId).where('card_id', '=', '').execute()
+  // As an upgrade counts them: the cards' counters (0025), then the merchant's and the shares (0032).
   await backfillMerchantRollUps(db, merchantId, tz)
+  await backfillMerchantWideRollUps(db, merchantId, tz)
   assert.deepEqual(await rollUpRows(db, merchantId), kept)
 }
 
@@ -74,13 +135,17 @@ for (const engine of ENGINES) {
     let merchantId: string
     let cardId: string
     let token: string
+    let otherCardId: string
+    let otherToken: string
 
     before(async () => {
       const merchant = await t.merchant('Noodle Bar', TZ)
       merchantId = merchant.merchantId
       api = merchantApi(t, merchant.apiKey)
-      cardId = (await api.createCard(cashCard({ stock: 200, get_limit: 10 }))).id
+      cardId = (await api.createCard(cashCard({ stock: 200, get_limit: 10, can_share: true }))).id
       token = expectStatus(await api.post(`/v1/cards/${cardId}/claim-links`, {}), 201).token
+      otherCardId = (await api.createCard(cashCard({ stock: 200, get_limit: 10, title: 'Second bowl half price' }))).id
+      otherToken = expectStatus(await api.post(`/v1/cards/${otherCardId}/claim-links`, {}), 201).token
     })
 
     it('equal a recount from the raw rows after days of claims, views, voids, reversals and redemptions again', async () => {
@@ -88,7 +153,12 @@ for (const engine of ENGINES) {
       const redeem = async (code: string, order: number) => expectStatus(await api.redeem({ code, order_amount: order }), 201)
       const reverse = async (id: string) => expectStatus(await api.post(`/v1/redemptions/${id}/reverse`, { reason: 'returned' }), 200)
       const voidIt = async (code: string) => expectStatus(await api.post(`/v1/coupons/${encodeURIComponent(code)}/void`), 200)
-      const view = async (device: string) => expectStatus(await t.request('GET', `/v1/claim/${token}`, { headers: { 'kabao-device': device } }), 200)
+      const view = async (device: string, link = token) => expectStatus(await t.request('GET', `/v1/claim/${link}`, { headers: { 'kabao-device': device } }), 200)
+      const issueOther = async (user: string) => expectStatus(await api.post(`/v1/cards/${otherCardId}/issue`, { user_id: user }), 201)
+      const share = async (user: string) => {
+        const wallet = expectStatus(await api.post('/v1/wallet-tokens', { user_id: user }), 201).token
+        expectStatus(await t.request('POST', `/v1/wallet/cards/${cardId}/share`, { key: wallet }), 201)
+      }
 
       // 1 May
       const a1 = await issue('u1', { channel: 'menu', campaign: 'spring' })
@@ -98,6 +168,13 @@ for (const engine of ENGINES) {
       for (const device of ['d1', 'd1', 'd2', 'd3']) await view(device)
       const ra1 = await redeem(a1.code, 12000)
       const rb1 = await redeem(b1.code, 30000)
+      // The other card: u1 again (one claimer of the merchant, two of its cards), u5, and a viewer of both cards.
+      const o1 = await issueOther('u1')
+      await issueOther('u5')
+      for (const device of ['d1', 'd5']) await view(device, otherToken)
+      await share('u1')
+      await share('u1')
+      await share('u2')
       // 2 May: a reversal and a void of 1 May's, a new claim and a redemption
       clock.advance(DAY)
       await reverse(ra1.id)
@@ -105,12 +182,17 @@ for (const engine of ENGINES) {
       const c2 = await issue('u3', { channel: 'menu', campaign: 'spring' })
       await redeem(a2.code, 18000)
       await view('d2')
+      await share('u1')
+      const o2 = await issueOther('u2')
       // 3 May: nothing. 4 May: the reversed coupon redeemed again, u2's redemption reversed, a viewer back
       clock.advance(2 * DAY)
       const ra1again = await redeem(a1.code, 15000)
       await reverse(rb1.id)
       await view('d1')
       await view('d4')
+      const ro1 = await redeem(o1.code, 11000)
+      await redeem(o2.code, 10000)
+      await view('d2', otherToken)
       // 5 May: u3's second coupon redeemed, reversed and voided the same day; the coupon redeemed again reversed
       clock.advance(DAY)
       const rc2 = await redeem(c2.code, 19000)
@@ -118,15 +200,24 @@ for (const engine of ENGINES) {
       await voidIt(c2.code)
       await reverse(ra1again.id)
       await issue('u4')
+      await reverse(ro1.id)
+      await share('u3')
 
-      for (const [from, to] of [['2030-05-01', '2030-05-05'], ['2030-05-01', '2030-05-01'], ['2030-05-02', '2030-05-04'], ['2030-05-03', '2030-05-03'], ['2030-05-04', '2030-05-05'], ['2030-04-20', '2030-05-02']]) {
+      const ranges = [['2030-05-01', '2030-05-05'], ['2030-05-01', '2030-05-01'], ['2030-05-02', '2030-05-04'], ['2030-05-03', '2030-05-03'], ['2030-05-04', '2030-05-05'], ['2030-04-20', '2030-05-02']]
+      for (const [from, to] of ranges) {
         const got = expectStatus(await api.get(`/v1/stats/cards/${cardId}?from=${from}&to=${to}`), 200)
         const want = await recount(t.db.database.db, merchantId, cardId, TZ, from, to)
         assert.deepEqual(Object.fromEntries(FIGURES.map((f) => [f, got[f]])), want, `${from}..${to}`)
         const funnel = expectStatus(await api.get(`/v1/stats/funnel?card_id=${cardId}&from=${from}&to=${to}`), 200)
         assert.deepEqual(funnel.steps.map((s: { users: number }) => s.users), [want.viewers, want.claimers, want.redeemers])
       }
+      await assertMerchantFiguresEqualRecount(api, t.db.database.db, merchantId, TZ, clock.now(), ranges)
+      // Known figures: across both cards, u1 is one claimer and d1 one viewer; u3 (both coupons voided) claims no more,
+      // and of the redeemers only u1 (a2) and u2 (the other card) still stand.
+      const merchantFunnel = expectStatus(await api.get('/v1/stats/funnel?from=2030-05-01&to=2030-05-05'), 200)
+      assert.deepEqual(merchantFunnel.steps.map((s: { users: number }) => s.users), [5, 4, 2])
       const all = expectStatus(await api.get(`/v1/stats/cards/${cardId}?from=2030-05-01&to=2030-05-05`), 200)
+      assert.deepEqual([all.shares, all.sharers], [5, 3])
       // Per campaign: what still stands of the range's claims and redemptions.
       assert.deepEqual(all.by_campaign.map((c: Record<string, unknown>) => [c.channel, c.campaign, c.claims, c.redemptions, c.discount_amount]), [
         [null, null, 2, 1, 2000],
@@ -136,6 +227,7 @@ for (const engine of ENGINES) {
       await assertRollUpsEqualRecount(t.db.database.db, merchantId, TZ)
       // Counted afresh, the answers stay the same.
       assert.deepEqual(expectStatus(await api.get(`/v1/stats/cards/${cardId}?from=2030-05-01&to=2030-05-05`), 200), all)
+      await assertMerchantFiguresEqualRecount(api, t.db.database.db, merchantId, TZ, clock.now(), ranges)
     })
   })
 

@@ -40,6 +40,22 @@ const REDEEM_AT_ONCE = statement(`
       where d.merchant_id = p.merchant_id and d.card_id = p.card_id and d.action = 'redeem' and d.person = p.person and d.day < p.day and d.n > 0
     ), ''), 1 from person p where p.n = 1
     on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+  ), all_person as (
+    insert into card_person_days (merchant_id, card_id, action, person, day, n)
+    select merchant_id, '', 'redeem', user_id, ?::text, 1 from redeemed
+    on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + 1
+    returning merchant_id, person, day, n
+  ), all_reached as (
+    insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+    select p.merchant_id, '', 'redeem', p.day, coalesce((
+      select max(d.day) from card_person_days d
+      where d.merchant_id = p.merchant_id and d.card_id = '' and d.action = 'redeem' and d.person = p.person and d.day < p.day and d.n > 0
+    ), ''), 1 from all_person p where p.n = 1
+    on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+  ), claim_day as (
+    insert into merchant_claim_days (merchant_id, day, redeemed)
+    select merchant_id, ?::text, 1 from redeemed
+    on conflict (merchant_id, day) do update set redeemed = merchant_claim_days.redeemed + 1
   )
   select ${COUPON_COLUMNS.join(', ')} from redeemed`)
 
@@ -57,11 +73,13 @@ export function redeemsAtOnce(database: Database): boolean {
  * Marks the coupon `read` redeemed, if it is still available, and inserts the redemption and its event
  * with it; without `tx` only where redeemsAtOnce. Answers the redeemed coupon, or undefined when another
  * redemption took the coupon since it was read (then nothing is written). Where the write is one
- * statement, that statement also counts the redemption in the card's statistics of `day` (its local day:
- * the redemption, and the redeemer when it is their first of the card that day, which is always their
- * latest day); elsewhere the caller counts it in the same transaction (stats countRedeemed).
+ * statement, that statement also counts the redemption in the card's statistics of `counted.day` (its
+ * local day: the redemption, and the redeemer when it is their first of the card, or of any card ('', the
+ * merchant's), that day, which is always their latest day) and one more of the claims of `counted.issuedDay`
+ * (the coupon's) redeemed; elsewhere the caller counts it in the same transaction (stats countRedeemed).
  */
-export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, day: string, tx?: Db): Promise<CouponRow | undefined> {
+export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, counted: { day: string; issuedDay: string }, tx?: Db): Promise<CouponRow | undefined> {
+  const { day } = counted
   if (database.writeAtOnce) {
     const order = r.order_amount ?? 0
     const [coupon] = await database.writeAtOnce<CouponRow>(REDEEM_AT_ONCE, [
@@ -70,6 +88,8 @@ export async function insertRedemption(database: Database, read: CouponRow, r: R
       event.id, event.type, event.data, event.created_at,
       day, r.discount_amount, order, r.discount_amount, order,
       day,
+      day,
+      counted.issuedDay,
     ], tx)
     return coupon
   }

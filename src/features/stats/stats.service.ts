@@ -2,13 +2,12 @@ import type { AppContext } from '../../app-context.ts'
 import { fromJson, type Db } from '../../db/database.ts'
 import { cardRates, dayBounds, dayKey, daysAskedOrErrors, ratio, type DayRange } from '../../domain/analytics.ts'
 import type { CardTerms } from '../../domain/types.ts'
-import { addCalendarDays, localDate, zonedStartOfDay, type LocalDate } from '../../domain/time.ts'
+import { addCalendarDays, localDate, type LocalDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { cardExists } from '../cards/cards.repository.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
 import type { CardActivityDaysTable, DayCounts } from './stats.table.ts'
-import { distinctViewers, viewsPerDay } from '../tracking/tracking.repository.ts'
-import { countShares } from '../sharing/sharing.repository.ts'
+import { viewsPerDay } from '../tracking/tracking.repository.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
 import type { RedemptionRow } from '../redemptions/redemptions.repository.ts'
 import {
@@ -20,11 +19,13 @@ import {
   cardReach,
   expiredPerDay,
   cardsStillIssuing,
-  claimsPerDay,
   couponActivity,
-  distinctClaimersAndRedeemers,
+  addClaimDayRedeemed,
+  addShareDay,
+  cardShares,
+  merchantDays,
+  merchantReach,
   redeemedCouponsByCard,
-  redemptionsPerDay,
 } from './stats.repository.ts'
 
 export interface DayStats {
@@ -40,29 +41,19 @@ export interface DayStats {
 }
 
 /**
- * Claims, redemptions and the redemption rate per local day for the last `days` days (today last),
- * and the stock left of each card still issuing.
+ * Claims, redemptions and the redemption rate per local day for the last `days` days (today last), from
+ * the counters (merchantDays), and the stock left of each card still issuing.
  */
 export async function overviewStats(ctx: AppContext, merchantId: string, tz: string, days: number) {
   const { db } = ctx.database
   const today = localDate(ctx.clock.now(), tz)
-  const dates = Array.from({ length: days + 1 }, (_, i) => addCalendarDays(today, i - days + 1))
-  const starts = dates.map((d) => zonedStartOfDay(d.year, d.month, d.day, tz))
-  const from = starts[0]
-  const until = starts[days]
-  const dayStarts = starts.slice(0, days)
+  const dates = Array.from({ length: days }, (_, i) => addCalendarDays(today, i - days + 1))
+  const counted = await merchantDays(db, merchantId, dayKey(dates[0]), dayKey(today))
 
-  const claimed = await claimsPerDay(db, merchantId, dayStarts, from, until)
-  const redeemedRows = await redemptionsPerDay(db, merchantId, dayStarts, from, until)
-
-  const daily: DayStats[] = dates.slice(0, days).map((d) => ({ date: dayKey(d), claims: 0, redemptions: 0, redeemed: 0, redemption_rate: null }))
-  for (const row of claimed) {
-    const day = daily[Number(row.day)]
-    day.claims = Number(row.claims)
-    day.redeemed = Number(row.redeemed ?? 0)
-    day.redemption_rate = ratio(day.redeemed, day.claims)
-  }
-  for (const row of redeemedRows) daily[Number(row.day)].redemptions = Number(row.redemptions)
+  const daily: DayStats[] = dates.map((d) => {
+    const day = counted.get(dayKey(d)) ?? { claims: 0, redemptions: 0, redeemed: 0 }
+    return { date: dayKey(d), claims: day.claims, redemptions: day.redemptions, redeemed: day.redeemed, redemption_rate: ratio(day.redeemed, day.claims) }
+  })
 
   const sum = (key: 'claims' | 'redemptions' | 'redeemed') => daily.reduce((total, d) => total + d[key], 0)
   const totals = { claims: sum('claims'), redemptions: sum('redemptions'), redeemed: sum('redeemed') }
@@ -189,13 +180,12 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
   const { db } = ctx.database
   const days = daysAsked(localDate(ctx.clock.now(), tz), range)
   const [fromKey, toKey] = [dayKey(days[0]), dayKey(days[days.length - 1])]
-  const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
   // Each read is one index range of the card's counters; on PostgreSQL they go to the pool at once.
-  const [{ channelDays, activity }, viewDays, people, sharing] = await Promise.all([
+  const [{ channelDays, activity }, viewDays, people, shares] = await Promise.all([
     cardChannelDays(ctx, merchantId, tz, cardId, days),
     viewsPerDay(db, merchantId, cardId, fromKey, toKey),
     cardPeople(ctx, merchantId, cardId, days),
-    countShares(db, merchantId, cardId, span.from, span.until),
+    cardShares(db, merchantId, cardId, fromKey, toKey),
   ])
   const views = new Map(viewDays.map((v) => [v.day, v]))
 
@@ -233,8 +223,8 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
     viewers: people.viewers,
     claims: total('claims'),
     claimers: people.claimers,
-    shares: sharing.shares,
-    sharers: sharing.sharers,
+    shares,
+    sharers: people.sharers,
     // Gifts are not built yet.
     gifts: 0,
     redemptions: total('redemptions'),
@@ -270,26 +260,23 @@ function byCampaign(activity: CardActivityDaysTable[]) {
     .map((g) => ({ ...g, redemption_rate: ratio(g.redemptions, g.claims) }))
 }
 
-/** Distinct viewers, claimers and redeemers of a card over the days, from its counters. */
+/** Distinct viewers, claimers, redeemers and sharers of a card over the days, from its counters. */
 async function cardPeople(ctx: AppContext, merchantId: string, cardId: string, days: LocalDate[]) {
   const reach = await cardReach(ctx.database.db, merchantId, cardId, dayKey(days[0]), dayKey(days[days.length - 1]))
-  return { viewers: reach.view, claimers: reach.claim, redeemers: reach.redeem }
+  return { viewers: reach.view, claimers: reach.claim, redeemers: reach.redeem, sharers: reach.share }
 }
 
-/** Distinct viewers, claimers and redeemers over the days across all the merchant's cards (counted from its rows in the range). */
-async function merchantPeople(ctx: AppContext, merchantId: string, tz: string, days: LocalDate[]) {
-  const { db } = ctx.database
-  const from = dayBounds(days[0], tz).start
-  const until = dayBounds(days[days.length - 1], tz).end
-  const viewers = await distinctViewers(db, merchantId, undefined, dayKey(days[0]), dayKey(days[days.length - 1]))
-  return { viewers, ...(await distinctClaimersAndRedeemers(db, merchantId, undefined, from, until)) }
+/** Distinct viewers, claimers and redeemers over the days across all the merchant's cards, from the merchant's counters. */
+async function merchantPeople(ctx: AppContext, merchantId: string, days: LocalDate[]) {
+  const reach = await merchantReach(ctx.database.db, merchantId, dayKey(days[0]), dayKey(days[days.length - 1]))
+  return { viewers: reach.view, claimers: reach.claim, redeemers: reach.redeem }
 }
 
 /** The exposure → claim → redemption funnel: distinct people at each step, of one card or of all. */
 export async function funnel(ctx: AppContext, merchantId: string, tz: string, cardId: string | undefined, range: DayRange) {
   if (cardId !== undefined) await mustBeCard(ctx, merchantId, cardId)
   const days = daysAsked(localDate(ctx.clock.now(), tz), range)
-  const people = cardId === undefined ? await merchantPeople(ctx, merchantId, tz, days) : await cardPeople(ctx, merchantId, cardId, days)
+  const people = cardId === undefined ? await merchantPeople(ctx, merchantId, days) : await cardPeople(ctx, merchantId, cardId, days)
   return {
     card_id: cardId ?? null,
     from: dayKey(days[0]),
@@ -351,6 +338,8 @@ export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 're
   const order = r.order_amount ?? 0
   return {
     day,
+    /** The coupon's day of issue: one more of that day's claims is redeemed now. */
+    issuedDay: localDay(coupon.issued_at, tz),
     key: activityKey(coupon, day),
     changes: { redeemed: 1, redemptions_kept: 1, discount_amount: r.discount_amount, order_amount: order, discount_kept: r.discount_amount, order_kept: order },
   }
@@ -358,9 +347,10 @@ export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 're
 
 /** A redemption just written (where the write was not one statement that counted it itself): redemptions and redeemers. */
 export async function countRedeemed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string): Promise<void> {
-  const { day, key, changes } = redemptionCounts(coupon, r, tz)
+  const { day, key, changes, issuedDay } = redemptionCounts(coupon, r, tz)
   await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, new Map([[coupon.user_id, 1]]))
   await addActivity(tx, [{ key, changes }])
+  await addClaimDayRedeemed(tx, coupon.merchant_id, issuedDay, 1)
 }
 
 /** A redemption just reversed: a reversal on its day, and one redemption and redeemer less on the day of the redemption. */
@@ -368,6 +358,7 @@ export async function countReversed(tx: Db, coupon: CouponFacts, r: Pick<Redempt
   const redeemedDay = localDay(r.redeemed_at, tz)
   const reversedDay = localDay(now, tz)
   await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day: redeemedDay }, new Map([[coupon.user_id, -1]]))
+  await addClaimDayRedeemed(tx, coupon.merchant_id, localDay(coupon.issued_at, tz), -1)
   const order = r.order_amount ?? 0
   const kept = { redemptions_kept: -1, discount_kept: -r.discount_amount, order_kept: -order }
   const reversal = { reversed: 1, discount_amount: -r.discount_amount, order_amount: -order }
@@ -375,4 +366,11 @@ export async function countReversed(tx: Db, coupon: CouponFacts, r: Pick<Redempt
     ? [{ key: activityKey(coupon, redeemedDay), changes: { ...kept, ...reversal } }]
     : [{ key: activityKey(coupon, redeemedDay), changes: kept }, { key: activityKey(coupon, reversedDay), changes: reversal }]
   await addActivity(tx, rows)
+}
+
+/** A share just recorded: a share of the card on its day, and the sharer among the card's sharers of that day. */
+export async function countShare(tx: Db, share: { merchantId: string; cardId: string; userId: string }, tz: string, now: number): Promise<void> {
+  const key = { merchant_id: share.merchantId, card_id: share.cardId, day: localDay(now, tz) }
+  await addShareDay(tx, key)
+  await addPersonDays(tx, { ...key, action: 'share' }, new Map([[share.userId, 1]]))
 }
