@@ -281,6 +281,11 @@ for (const engine of ENGINES) {
         { views: 24, viewers: 6, claims: 40, claimers: 8, redemptions: 20, redeemers: 4, discount_amount: 20 * 2000, order_amount: 20 * 10000 },
       )
       assert.deepEqual(stats.body, { ...stats.body, ...(await recount(t.db.database.db, merchantId, cardId, TZ, stats.body.from, stats.body.to)) })
+      const funnel = await send('GET', '/v1/stats/funnel')
+      assert.deepEqual(funnel.body.steps.map((s: { users: number }) => s.users), [6, 8, 4])
+      assert.deepEqual(funnel.body.steps.map((s: { users: number }) => s.users), await recountFunnel(t.db.database.db, merchantId, TZ, funnel.body.from, funnel.body.to))
+      const overview = await send('GET', '/v1/stats/overview?days=1')
+      assert.deepEqual([overview.body.today.claims, overview.body.today.redemptions, overview.body.today.redeemed, overview.body.cards[0].redeemed_count], [40, 20, 20, 20])
       await assertRollUpsEqualRecount(t.db.database.db, merchantId, TZ)
     })
   })

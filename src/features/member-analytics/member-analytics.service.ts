@@ -32,7 +32,7 @@ import {
   membersOfSegment,
   rfmSegmentCounts,
   saveThresholds,
-  thresholdsOfCards,
+  allThresholds,
 } from './member-analytics.repository.ts'
 
 /** A member card's RFM thresholds: the merchant's, else the defaults. */
@@ -68,16 +68,15 @@ export interface ScoredMember {
 async function scoredPage(ctx: AppContext, merchantId: string, filter: MemberFilter, segment: RfmSegment, after: string | null, limit: number): Promise<ScoredMember[]> {
   const { db } = ctx.database
   const now = ctx.clock.now()
-  const rows = await membersOfSegment(db, merchantId, filter, segment, DEFAULT_RFM_THRESHOLDS, now, after, limit)
-  const cards = [...new Set(rows.map((r) => r.member.member_card_id))]
-  const own = await thresholdsOfCards(db, merchantId, cards)
+  const own = await allThresholds(db, merchantId)
+  const rows = await membersOfSegment(db, merchantId, filter, segment, { own, defaults: DEFAULT_RFM_THRESHOLDS }, now, after, limit)
   return rows.map(({ member, inputs }) => ({ member, score: scoreRfm(inputs, own.get(member.member_card_id) ?? DEFAULT_RFM_THRESHOLDS, now) }))
 }
 
 /** How many of the card's members are in each RFM segment, now: one grouped statement over its members and their orders. */
 export async function segmentsOf(ctx: AppContext, merchantId: string, memberCardId: string) {
   const { thresholds, is_default } = await thresholdsOf(ctx, merchantId, memberCardId)
-  const counts = await rfmSegmentCounts(ctx.database.db, merchantId, memberCardId, DEFAULT_RFM_THRESHOLDS, ctx.clock.now())
+  const counts = await rfmSegmentCounts(ctx.database.db, merchantId, memberCardId, { own: new Map(), defaults: thresholds }, ctx.clock.now())
   const total = [...counts.values()].reduce((sum, c) => sum + c, 0)
   return {
     member_card_id: memberCardId,
