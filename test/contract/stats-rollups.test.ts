@@ -231,6 +231,72 @@ for (const engine of ENGINES) {
     })
   })
 
+  describe(`merchant-wide roll-ups across a daylight-saving change on ${engine}`, await engineOptions(engine), () => {
+    const clock = new ManualClock('2030-03-09T12:00:00Z')
+    const t = useTestApp(engine, { clock })
+    const TZ = 'America/New_York'
+
+    it('count claims, redemptions, viewers and shares in the merchant’s local days, reversals and voids subtracted', async () => {
+      const { apiKey, merchantId } = await t.merchant('Deli', TZ)
+      const nyc = merchantApi(t, apiKey)
+      const cards = [(await nyc.createCard(cashCard({ stock: 50, get_limit: 10, can_share: true }))).id, (await nyc.createCard(cashCard({ stock: 50, get_limit: 10 }))).id]
+      const links = [] as string[]
+      for (const id of cards) links.push(expectStatus(await nyc.post(`/v1/cards/${id}/claim-links`, {}), 201).token)
+      const at = (instant: string) => clock.set(instant)
+      const issue = async (card: number, user: string) => expectStatus(await nyc.post(`/v1/cards/${cards[card]}/issue`, { user_id: user }), 201)
+      const redeem = async (code: string) => expectStatus(await nyc.redeem({ code, order_amount: 10000 }), 201)
+      const view = async (card: number, device: string) => expectStatus(await t.request('GET', `/v1/claim/${links[card]}`, { headers: { 'kabao-device': device } }), 200)
+      const share = async (user: string) => {
+        const wallet = expectStatus(await nyc.post('/v1/wallet-tokens', { user_id: user }), 201).token
+        expectStatus(await t.request('POST', `/v1/wallet/cards/${cards[0]}/share`, { key: wallet }), 201)
+      }
+      // New York springs forward on 10 March 2030: that day has 23 hours.
+      at('2030-03-10T04:30:00Z') // 23:30 on 9 March, EST
+      const n1 = await issue(0, 'n1')
+      await issue(1, 'n1')
+      await view(0, 'd1')
+      await share('n1')
+      at('2030-03-10T05:00:00Z') // 00:00 on 10 March, EST
+      const n2 = await issue(1, 'n2')
+      const r1 = await redeem(n1.code)
+      await view(1, 'd1')
+      await view(0, 'd2')
+      at('2030-03-11T03:59:59Z') // 23:59:59 on 10 March, EDT
+      const n3 = await issue(0, 'n3')
+      await redeem(n2.code)
+      await share('n1')
+      await share('n3')
+      at('2030-03-11T04:00:00Z') // 00:00 on 11 March, EDT
+      await issue(0, 'n1')
+      await redeem(n3.code)
+      await view(1, 'd3')
+      // 12 March: 10 March's first redemption reversed, and n2's other coupon voided on its day of issue.
+      at('2030-03-12T15:00:00Z')
+      expectStatus(await nyc.post(`/v1/redemptions/${r1.id}/reverse`, {}), 200)
+      const n2b = await issue(1, 'n2')
+      expectStatus(await nyc.post(`/v1/coupons/${encodeURIComponent(n2b.code)}/void`), 200)
+
+      const ranges = [['2030-03-09', '2030-03-12'], ['2030-03-09', '2030-03-09'], ['2030-03-10', '2030-03-10'], ['2030-03-11', '2030-03-12'], ['2030-03-12', '2030-03-12']]
+      const db = t.db.database.db
+      await assertMerchantFiguresEqualRecount(nyc, db, merchantId, TZ, clock.now(), ranges)
+      const funnel = async (from: string, to: string) => expectStatus(await nyc.get(`/v1/stats/funnel?from=${from}&to=${to}`), 200).steps.map((s: { users: number }) => s.users)
+      assert.deepEqual(await funnel('2030-03-09', '2030-03-09'), [1, 1, 0])
+      assert.deepEqual(await funnel('2030-03-10', '2030-03-10'), [2, 2, 1])
+      assert.deepEqual(await funnel('2030-03-09', '2030-03-12'), [3, 3, 2])
+      const overview = expectStatus(await nyc.get('/v1/stats/overview?days=4'), 200)
+      assert.deepEqual(overview.daily.map((d: Record<string, unknown>) => [d.date, d.claims, d.redemptions, d.redeemed]), [
+        ['2030-03-09', 2, 0, 0],
+        ['2030-03-10', 2, 1, 2],
+        ['2030-03-11', 1, 1, 0],
+        ['2030-03-12', 1, 0, 0],
+      ])
+      const stats = expectStatus(await nyc.get(`/v1/stats/cards/${cards[0]}?from=2030-03-10&to=2030-03-10`), 200)
+      assert.deepEqual([stats.shares, stats.sharers], [2, 2])
+      await assertRollUpsEqualRecount(db, merchantId, TZ)
+      await assertMerchantFiguresEqualRecount(nyc, db, merchantId, TZ, clock.now(), ranges)
+    })
+  })
+
   describe(`card statistics roll-ups under parallel requests on ${engine}`, await engineOptions(engine), () => {
     let t: TestApp
     let base: string
