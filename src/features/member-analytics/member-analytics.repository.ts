@@ -16,13 +16,6 @@ export async function findThresholds(db: Db, merchantId: string, memberCardId: s
   return row && { window_days: n(row.window_days), recency_days: n(row.recency_days), frequency: n(row.frequency), monetary: n(row.monetary) }
 }
 
-/** Thresholds of several member cards at once (cards with the defaults are absent). */
-export async function thresholdsOfCards(db: Db, merchantId: string, memberCardIds: string[]): Promise<Map<string, RfmThresholds>> {
-  if (memberCardIds.length === 0) return new Map()
-  const rows = await db.selectFrom('rfm_thresholds').selectAll().where('merchant_id', '=', merchantId).where('member_card_id', 'in', memberCardIds).execute()
-  return new Map(rows.map((r) => [r.member_card_id, { window_days: n(r.window_days), recency_days: n(r.recency_days), frequency: n(r.frequency), monetary: n(r.monetary) }]))
-}
-
 export async function saveThresholds(db: Db, row: RfmThresholdsTable): Promise<void> {
   await db
     .insertInto('rfm_thresholds')
@@ -36,6 +29,8 @@ export async function saveThresholds(db: Db, row: RfmThresholdsTable): Promise<v
 /**
  * What RFM scoring reads of these members: the last order ever, and orders and spend since `windowStart`
  * (an order refunded in full does not count; spend is net of refunds). Members without orders are absent.
+ * Scoring reads them all at once (scoredMembersQuery); this reading of some members is what the tests
+ * score one by one to check it against.
  */
 export async function rfmInputsOf(db: Db, merchantId: string, memberIds: string[], windowStart: number): Promise<Map<string, RfmInputs>> {
   if (memberIds.length === 0) return new Map()
