@@ -234,6 +234,23 @@ for (const engine of ENGINES) {
       assert.deepEqual(funnel.body.steps.map((s: { users: number }) => s.users), await recountFunnel(t.db.database.db, merchantId, TZ, funnel.body.from, funnel.body.to))
       const overview = await send('GET', '/v1/stats/overview?days=1')
       assert.deepEqual([overview.body.today.claims, overview.body.today.redemptions, overview.body.today.redeemed, overview.body.cards[0].redeemed_count], [40, 20, 20, 20])
+
+      // Reversals and redemptions at once, touching the same counter rows: p2's redemptions reversed while
+      // p6 and p7 redeem theirs (10 coupons), none waiting on another for ever.
+      const p2 = redeemed.filter((_, i) => owners[i].user === 'p2')
+      const rest = issued.map((r, i) => ({ code: r.body.code as string, user: `p${i % 8}` })).filter((o) => ['p6', 'p7'].includes(o.user))
+      const mixed = await Promise.all([
+        ...p2.map((r) => send('POST', `/v1/redemptions/${r.body.id}/reverse`, {})),
+        ...rest.map((o) => send('POST', '/v1/redemptions', { code: o.code, order_amount: 10000 })),
+      ])
+      assert.deepEqual(mixed.map((r) => r.status), [...Array(p2.length).fill(200), ...Array(rest.length).fill(201)])
+      const after = await send('GET', '/v1/stats/overview?days=1')
+      assert.deepEqual([after.body.today.redemptions, after.body.today.redeemed], [20 - p2.length + rest.length, 20 - p2.length + rest.length])
+      const funnelAfter = await send('GET', '/v1/stats/funnel')
+      assert.deepEqual(funnelAfter.body.steps.map((s: { users: number }) => s.users), [6, 8, 5])
+      assert.deepEqual(funnelAfter.body.steps.map((s: { users: number }) => s.users), await recountFunnel(t.db.database.db, merchantId, TZ, funnelAfter.body.from, funnelAfter.body.to))
+      const statsAfter = await send('GET', `/v1/stats/cards/${cardId}`)
+      assert.deepEqual(statsAfter.body, { ...statsAfter.body, ...(await recount(t.db.database.db, merchantId, cardId, TZ, statsAfter.body.from, statsAfter.body.to)) })
       await assertRollUpsEqualRecount(t.db.database.db, merchantId, TZ)
     })
   })

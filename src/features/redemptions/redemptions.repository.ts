@@ -9,7 +9,12 @@ type OutboxRow = ReturnType<typeof outboxRow>
 
 const REDEMPTION_COLUMNS = 'id, merchant_id, coupon_id, card_id, store_id, api_key_id, staff_id, channel, order_amount, discount_amount, redeemed_at, request_ref'
 
-/** The coupon, the redemption and the event in one statement; no row when the coupon was no longer available. */
+/**
+ * The coupon, the redemption and the event in one statement; no row when the coupon was no longer available.
+ * PostgreSQL runs the parts the final select does not read last to first, so the counter rows are taken in
+ * the order merchant_claim_days, the merchant's person and reach rows, the card's, card_activity_days: a
+ * reversal's transaction (stats countReversed) takes them in that order too.
+ */
 const REDEEM_AT_ONCE = statement(`
   with redeemed as (
     update coupons set state = 'redeemed', redeemed_at = ?::bigint, redemption_id = ?::text, updated_at = ?::bigint

@@ -169,9 +169,11 @@ type ReachKey = Pick<CardReachTable, 'merchant_id' | 'card_id' | 'action'>
  * redeemers); `deltas` of several cards may be given there at once (`key.card_id` ALL_CARDS).
  */
 export async function addPersonDays(db: Db, key: PersonDayKey, deltas: Map<string, number>): Promise<void> {
+  // The merchant's rows first, then the card's: the order a redemption's one statement takes them in on
+  // PostgreSQL (its parts run last to first), so that a reversal and a redemption never wait on each other in a cycle.
+  if (key.card_id !== ALL_CARDS && MERCHANT_WIDE.has(key.action)) await addPersonDays(db, { ...key, card_id: ALL_CARDS }, deltas)
   const changed = [...deltas].filter(([, delta]) => delta !== 0)
   for (let i = 0; i < changed.length; i += PEOPLE_PER_STATEMENT) await addSomePersonDays(db, key, changed.slice(i, i + PEOPLE_PER_STATEMENT), deltas)
-  if (key.card_id !== ALL_CARDS && MERCHANT_WIDE.has(key.action)) await addPersonDays(db, { ...key, card_id: ALL_CARDS }, deltas)
 }
 
 /** What the merchant's distinct people are counted of, across its cards. */

@@ -348,17 +348,19 @@ export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 're
 /** A redemption just written (where the write was not one statement that counted it itself): redemptions and redeemers. */
 export async function countRedeemed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string): Promise<void> {
   const { day, key, changes, issuedDay } = redemptionCounts(coupon, r, tz)
+  await addClaimDayRedeemed(tx, coupon.merchant_id, issuedDay, 1)
   await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, new Map([[coupon.user_id, 1]]))
   await addActivity(tx, [{ key, changes }])
-  await addClaimDayRedeemed(tx, coupon.merchant_id, issuedDay, 1)
 }
 
 /** A redemption just reversed: a reversal on its day, and one redemption and redeemer less on the day of the redemption. */
 export async function countReversed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string, now: number): Promise<void> {
   const redeemedDay = localDay(r.redeemed_at, tz)
   const reversedDay = localDay(now, tz)
-  await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day: redeemedDay }, new Map([[coupon.user_id, -1]]))
+  // In the order a redemption's statement takes these rows on PostgreSQL (redemptions.repository REDEEM_AT_ONCE:
+  // its parts run last to first): the claim day, the people, then the card's day.
   await addClaimDayRedeemed(tx, coupon.merchant_id, localDay(coupon.issued_at, tz), -1)
+  await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day: redeemedDay }, new Map([[coupon.user_id, -1]]))
   const order = r.order_amount ?? 0
   const kept = { redemptions_kept: -1, discount_kept: -r.discount_amount, order_kept: -order }
   const reversal = { reversed: 1, discount_amount: -r.discount_amount, order_amount: -order }
