@@ -5,9 +5,10 @@
  * them redeemed, and N views (defaults: 1,000,000 coupons, 30 % redeemed, 5,000,000 views; `--quick`:
  * 100,000 and 500,000) spread over D days (90), counts them into the statistics' roll-ups as the upgrade
  * to migration 0025 does, and writes what the daily-stats job would have written for the days before the
- * live ones. Then asks a real `kabao serve` process R times (200) one after another for each of: the card's
- * statistics of the last 30 days (JSON), the same as CSV by day and by channel, and the card's funnel, and
- * prints p50/p99 per route and engine. Every figure comes from counters; nothing scans the coupons or views.
+ * live ones (and, as migration 0032 does, the merchant-wide counters). Then asks a real `kabao serve` process
+ * R times (200) one after another for each of: the card's statistics of the last 30 days (JSON), the same as
+ * CSV by day and by channel, the card's funnel, the merchant's funnel (all cards) and the dashboard overview,
+ * and prints p50/p99 per route and engine. Every figure comes from counters; nothing scans the coupons or views.
  */
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
@@ -25,6 +26,7 @@ import { kabaoEnv, startServer } from '../test/helpers/server-process.ts'
 import { seedCoupons } from './lib/seed.ts'
 import type { Database } from '../src/db/database.ts'
 import { backfillMerchantRollUps } from '../src/db/migrations/0025-card-stats-rollups.ts'
+import { backfillMerchantWideRollUps } from '../src/db/migrations/0032-merchant-stats-rollups.ts'
 
 const DAY = 86_400_000
 const TZ = 'Asia/Shanghai'
@@ -137,15 +139,23 @@ async function runEngine(engine: 'sqlite' | 'postgres') {
     const backfillMs = Date.now() - t0
     log(`${engine}: counted into the roll-ups (as migration 0025 does) in ${backfillMs} ms`)
     t0 = Date.now()
+    await backfillMerchantWideRollUps(database.database.db, merchant.merchant_id, TZ)
+    const merchantBackfillMs = Date.now() - t0
+    log(`${engine}: counted into the merchant-wide roll-ups (as migration 0032 does) in ${merchantBackfillMs} ms`)
+    t0 = Date.now()
     await rollUp(database.database, merchant.merchant_id, DAYS)
     if (engine === 'postgres') await sql`analyze`.execute(database.database.db)
     log(`${engine}: daily-stats roll-ups in ${Date.now() - t0} ms`)
     const first = await call('GET', `/v1/stats/cards/${card.id}`)
+    const merchantFunnel = await call('GET', '/v1/stats/funnel')
+    const overview = await call('GET', '/v1/stats/overview')
     const routes = {
       card: `/v1/stats/cards/${card.id}`,
       by_day_csv: `/v1/stats/cards/${card.id}?format=csv`,
       by_channel_csv: `/v1/stats/cards/${card.id}?format=csv&list=by_channel`,
       funnel: `/v1/stats/funnel?card_id=${card.id}`,
+      merchant_funnel: '/v1/stats/funnel',
+      overview: '/v1/stats/overview',
     }
     const timed: Record<string, { p50_ms: number; p99_ms: number }> = {}
     for (const [name, url] of Object.entries(routes)) {
@@ -159,8 +169,9 @@ async function runEngine(engine: 'sqlite' | 'postgres') {
       timed[name] = { p50_ms: percentile(times, 50), p99_ms: percentile(times, 99) }
     }
     const figures = {
-      engine, coupons: COUPONS, views: VIEWS, requests: REQUESTS, backfill_ms: backfillMs, ...timed,
+      engine, coupons: COUPONS, views: VIEWS, requests: REQUESTS, backfill_ms: backfillMs, merchant_backfill_ms: merchantBackfillMs, ...timed,
       claims_30_days: first.claims, claimers_30_days: first.claimers, redemptions_30_days: first.redemptions, redeemers_30_days: first.redeemers, views_30_days: first.views, viewers_30_days: first.viewers,
+      merchant_funnel_30_days: merchantFunnel.steps.map((step: { users: number }) => step.users), overview_claims_30_days: overview.totals.claims,
     }
     console.log(JSON.stringify(figures))
     return figures

@@ -30,6 +30,7 @@ import * as m0028 from './migrations/0028-risk-counts.ts'
 import * as m0029 from './migrations/0029-claim-link-holder.ts'
 import * as m0030 from './migrations/0030-wallet-removal-view-pushes-gifts.ts'
 import * as m0031 from './migrations/0031-wechat-multi-qr-code-keys.ts'
+import * as m0032 from './migrations/0032-merchant-stats-rollups.ts'
 
 interface MigrationModule {
   up(db: Kysely<any>, t: ColumnTypes): Promise<void>
@@ -67,6 +68,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0029-claim-link-holder': m0029,
   '0030-wallet-removal-view-pushes-gifts': m0030,
   '0031-wechat-multi-qr-code-keys': m0031,
+  '0032-merchant-stats-rollups': m0032,
 }
 
 /** Any number, as long as it is the same in every process: serialises concurrent starts on PostgreSQL. */

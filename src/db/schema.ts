@@ -21,7 +21,7 @@ import type { RewardsTable, RewardMemberCountsTable, RewardExchangesTable } from
 import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookAttemptsTable } from '../features/webhooks/webhooks.table.ts'
 import type { NotificationsTable } from '../features/notifications/notifications.table.ts'
 import type { PaymentsTable, PaymentRulesTable } from '../features/payments/payments.table.ts'
-import type { CardActivityDaysTable, CardPersonDaysTable, CardReachTable, DailyChannelStatsTable, DailyStatsTable } from '../features/stats/stats.table.ts'
+import type { CardActivityDaysTable, CardPersonDaysTable, CardReachTable, CardShareDaysTable, DailyChannelStatsTable, DailyStatsTable, MerchantClaimDaysTable } from '../features/stats/stats.table.ts'
 import type { CardDayViewersTable, CardViewDaysTable, TrackedEventsTable } from '../features/tracking/tracking.table.ts'
 import type { StaffTable, StaffSessionsTable, LoginAttemptsTable } from '../features/staff/staff.table.ts'
 import type { MessageChannelsTable, SentMessagesTable } from '../features/messaging/messaging.table.ts'
@@ -74,6 +74,8 @@ export interface DB {
   card_activity_days: CardActivityDaysTable
   card_person_days: CardPersonDaysTable
   card_reach: CardReachTable
+  card_share_days: CardShareDaysTable
+  merchant_claim_days: MerchantClaimDaysTable
   tracked_events: TrackedEventsTable
   card_view_days: CardViewDaysTable
   card_day_viewers: CardDayViewersTable

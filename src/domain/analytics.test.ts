@@ -49,3 +49,15 @@ test('dayBounds: local midnights, 23 and 25 hours across daylight saving', () =>
   assert.equal(autumn.start, at('2030-10-26T22:00:00Z'))
   assert.equal(autumn.end - autumn.start, 25 * HOUR)
 })
+
+test('daysAskedOrErrors defaults to the 30 days ending today and refuses bad ranges', async () => {
+  const { daysAskedOrErrors, MAX_RANGE_DAYS } = await import('./analytics.ts')
+  const today = { year: 2030, month: 3, day: 10 }
+  const month = daysAskedOrErrors(today, {})
+  assert.deepEqual([month.days?.length, month.days && dayKey(month.days[0]), month.days && dayKey(month.days[29])], [30, '2030-02-09', '2030-03-10'])
+  assert.deepEqual(daysAskedOrErrors(today, { to: '2030-01-05' }).days?.map(dayKey).slice(0, 1), ['2029-12-07'])
+  assert.deepEqual(daysAskedOrErrors(today, { from: '2030-02-30', to: 'x' }).errors?.map((e) => [e.field, e.code]), [['from', 'invalid_date'], ['to', 'invalid_date']])
+  assert.deepEqual(daysAskedOrErrors(today, { from: '2030-03-11' }).errors?.map((e) => e.code), ['after_to'])
+  assert.equal(daysAskedOrErrors(today, { from: '2029-03-10' }).days?.length, MAX_RANGE_DAYS)
+  assert.deepEqual(daysAskedOrErrors(today, { from: '2029-03-09' }).errors?.map((e) => e.code), ['range_too_long'])
+})

@@ -1,5 +1,6 @@
 // Pure arithmetic of the statistics: rates, cost and return, and which local day an instant falls in.
 import { addCalendarDays, zonedStartOfDay, type LocalDate } from './time.ts'
+import type { FieldError } from './types.ts'
 
 /** 'YYYY-MM-DD' of a calendar date. */
 export function dayKey(date: LocalDate): string {
@@ -20,6 +21,30 @@ export function daysBetween(from: LocalDate, to: LocalDate): LocalDate[] {
   const days: LocalDate[] = []
   for (let day = from; dayKey(day) <= dayKey(to); day = addCalendarDays(day, 1)) days.push(day)
   return days
+}
+
+/** At most a year and a day per question, so one answer stays small. */
+export const MAX_RANGE_DAYS = 366
+
+/** A statistics question's days, as asked ('YYYY-MM-DD', both optional). */
+export interface DayRange {
+  from?: string
+  to?: string
+}
+
+/**
+ * The local days a question asks for: `to` defaults to today, `from` to 29 days before `to`; at most
+ * MAX_RANGE_DAYS. Answers the days, or what is wrong with the range.
+ */
+export function daysAskedOrErrors(today: LocalDate, range: DayRange): { days: LocalDate[]; errors: null } | { days: null; errors: FieldError[] } {
+  const to = range.to === undefined ? today : parseDayKey(range.to)
+  const from = range.from === undefined ? to && addCalendarDays(to, -29) : parseDayKey(range.from)
+  const bad = [...(from === null ? ['from'] : []), ...(to === null ? ['to'] : [])]
+  if (bad.length > 0) return { days: null, errors: bad.map((field) => ({ field, code: 'invalid_date', message: 'Not a calendar date (YYYY-MM-DD).' })) }
+  const days = daysBetween(from as LocalDate, to as LocalDate)
+  if (days.length === 0) return { days: null, errors: [{ field: 'from', code: 'after_to', message: '`from` must not be after `to`.' }] }
+  if (days.length > MAX_RANGE_DAYS) return { days: null, errors: [{ field: 'from', code: 'range_too_long', message: `At most ${MAX_RANGE_DAYS} days at once.` }] }
+  return { days, errors: null }
 }
 
 /** A local day as the instants [start, end) it covers in a zone: 23 or 25 hours on a daylight-saving change. */

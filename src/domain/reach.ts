@@ -64,3 +64,9 @@ export function distinctInRange(counters: Iterable<ReachChange>, from: string, t
   for (const c of counters) if (c.day >= from && c.day <= to && c.prev_day < from) n += c.people
   return n
 }
+
+/**
+ * The card id under which the counters of all a merchant's cards together are kept (no card has it): the
+ * distinct people across the merchant, which the cards' own counters cannot add up to.
+ */
+export const ALL_CARDS = ''

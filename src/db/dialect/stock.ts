@@ -21,7 +21,7 @@ export interface StockTake {
 /** The shared roll-up rows of one issue: its activity row (one more issued and kept claim) and reach changes. */
 export interface SharedIssueCounts {
   activity: { key: { merchant_id: string; card_id: string; day: string; channel: string; channel_tag: string; campaign: string } }
-  reach: { key: { merchant_id: string; card_id: string; action: string }; changes: readonly { day: string; prev_day: string; people: number }[] }
+  reach: readonly { key: { merchant_id: string; card_id: string; action: string }; changes: readonly { day: string; prev_day: string; people: number }[] }[]
 }
 
 /** SQLite: the conditional update, then the event, on the caller's transaction. */
@@ -103,9 +103,13 @@ export async function takeOneFromStockPostgres(tx: Db, take: StockTake): Promise
     return recorded.rows.length === 1
   }
   const { activity, reach } = shared.counts
-  for (const c of reach.changes) parameters.push(reach.key.merchant_id, reach.key.card_id, reach.key.action, c.day, c.prev_day, c.people)
+  let changes = 0
+  for (const { key, changes: some } of reach) {
+    for (const c of some) parameters.push(key.merchant_id, key.card_id, key.action, c.day, c.prev_day, c.people)
+    changes += some.length
+  }
   const a = activity.key
   parameters.push(a.merchant_id, a.card_id, a.day, a.channel, a.channel_tag, a.campaign)
-  const recorded = await tx.executeQuery(CompiledQuery.raw(takeAndCount(reach.changes.length).sql.postgres, parameters))
+  const recorded = await tx.executeQuery(CompiledQuery.raw(takeAndCount(changes).sql.postgres, parameters))
   return recorded.rows.length === 1
 }

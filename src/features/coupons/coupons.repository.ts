@@ -161,6 +161,18 @@ function issueAtOnceStatement(limited: boolean): Statement {
         where d.merchant_id = p.merchant_id and d.card_id = p.card_id and d.action = 'claim' and d.person = p.person and d.day < p.day and d.n > 0
       ), ''), 1 from person p where p.n = 1
       on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+    ), all_person as (
+      insert into card_person_days (merchant_id, card_id, action, person, day, n)
+      select ?::text, '', 'claim', ?::text, ?::text, 1 from inserted
+      on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + 1
+      returning merchant_id, person, day, n
+    ), all_reached as (
+      insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+      select p.merchant_id, '', 'claim', p.day, coalesce((
+        select max(d.day) from card_person_days d
+        where d.merchant_id = p.merchant_id and d.card_id = '' and d.action = 'claim' and d.person = p.person and d.day < p.day and d.n > 0
+      ), ''), 1 from all_person p where p.n = 1
+      on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
     ), counted as (
       insert into card_activity_days (merchant_id, card_id, day, channel, channel_tag, campaign, issued, voided, claims_kept, redeemed, reversed, redemptions_kept, discount_amount, order_amount, discount_kept, order_kept)
       select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0 from inserted
@@ -192,6 +204,7 @@ export async function issueAtOnce(
   for (const column of COUPON_COLUMNS) parameters.push(values[column] ?? null)
   parameters.push(input.eventId, m, JSON.stringify({ ...input.eventData, stock_remaining: null }), now)
   parameters.push(m, card, user, input.day)
+  parameters.push(m, user, input.day)
   parameters.push(m, card, input.day, row.source, row.channel_tag ?? '', row.campaign ?? '')
   try {
     const rows = await database.writeAtOnce(issueAtOnceStatement(input.limit !== null), parameters)

@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import type { RfmInputs, RfmThresholds } from '../../domain/rfm.ts'
+import { RFM_SEGMENTS, type RfmInputs, type RfmSegment, type RfmThresholds } from '../../domain/rfm.ts'
 import type { RfmThresholdsTable } from './member-analytics.table.ts'
 
 type Count = number | string | bigint | null
@@ -16,13 +16,6 @@ export async function findThresholds(db: Db, merchantId: string, memberCardId: s
   return row && { window_days: n(row.window_days), recency_days: n(row.recency_days), frequency: n(row.frequency), monetary: n(row.monetary) }
 }
 
-/** Thresholds of several member cards at once (cards with the defaults are absent). */
-export async function thresholdsOfCards(db: Db, merchantId: string, memberCardIds: string[]): Promise<Map<string, RfmThresholds>> {
-  if (memberCardIds.length === 0) return new Map()
-  const rows = await db.selectFrom('rfm_thresholds').selectAll().where('merchant_id', '=', merchantId).where('member_card_id', 'in', memberCardIds).execute()
-  return new Map(rows.map((r) => [r.member_card_id, { window_days: n(r.window_days), recency_days: n(r.recency_days), frequency: n(r.frequency), monetary: n(r.monetary) }]))
-}
-
 export async function saveThresholds(db: Db, row: RfmThresholdsTable): Promise<void> {
   await db
     .insertInto('rfm_thresholds')
@@ -36,6 +29,8 @@ export async function saveThresholds(db: Db, row: RfmThresholdsTable): Promise<v
 /**
  * What RFM scoring reads of these members: the last order ever, and orders and spend since `windowStart`
  * (an order refunded in full does not count; spend is net of refunds). Members without orders are absent.
+ * Scoring reads them all at once (scoredMembersQuery); this reading of some members is what the tests
+ * score one by one to check it against.
  */
 export async function rfmInputsOf(db: Db, merchantId: string, memberIds: string[], windowStart: number): Promise<Map<string, RfmInputs>> {
   if (memberIds.length === 0) return new Map()
@@ -164,4 +159,100 @@ export async function consentedProfiles(db: Db, merchantId: string, userIds: str
     .where('consented_at', 'is not', null)
     .orderBy('id')
     .execute()
+}
+
+// ---- RFM scoring, set-based: every member of a selection scored in one statement --------------------------
+
+const DAY_MS = 86_400_000
+
+type ScoredSelection = { memberCardId?: string; userId?: string; memberNumber?: string }
+
+/** The member cards' thresholds: `own` of the cards that have their own, `defaults` of the others. */
+export interface ThresholdsByCard {
+  own: Map<string, RfmThresholds>
+  defaults: RfmThresholds
+}
+
+/**
+ * Each member of the selection with what RFM scoring reads (their last order ever; orders not refunded in
+ * full and net spend within their card's window) and the segment that scores to, against their card's
+ * thresholds, at `now`: the orders grouped per member (index member_orders_member_time_idx) joined to the
+ * members, in one statement. The same rules as domain/rfm.ts scoreRfm: the last order is recent when its
+ * whole days ago are at most recency_days, that is when it is later than now − (recency_days + 1) days.
+ */
+function scoredMembersQuery(db: Db, merchantId: string, filter: ScoredSelection, thresholds: ThresholdsByCard, now: number) {
+  // Each threshold as a constant per member card: `case card when … then … else <default> end`.
+  const perCard = (card: RawBuilder<unknown>, value: (t: RfmThresholds) => number) => {
+    const whens = [...thresholds.own].map(([id, t]) => sql`when ${id} then ${sql.lit(value(t))}`)
+    return whens.length === 0 ? sql`${sql.lit(value(thresholds.defaults))}` : sql`(case ${card} ${sql.join(whens, sql` `)} else ${sql.lit(value(thresholds.defaults))} end)`
+  }
+  const windowStart = perCard(sql.ref('om.member_card_id'), (t) => now - t.window_days * DAY_MS)
+  const orders = db
+    .selectFrom('member_orders as o')
+    .innerJoin('members as om', (join) => join.onRef('om.merchant_id', '=', 'o.merchant_id').onRef('om.id', '=', 'o.member_id'))
+    .select([
+      'o.member_id',
+      (eb) => eb.fn.max('o.created_at').as('last_order_at'),
+      sql<Count>`sum(case when o.created_at >= ${windowStart} and o.refunded_amount < o.order_amount then 1 else 0 end)`.as('orders'),
+      sql<Count>`sum(case when o.created_at >= ${windowStart} then o.order_amount - o.refunded_amount else 0 end)`.as('spend'),
+    ])
+    .where('o.merchant_id', '=', merchantId)
+    .groupBy('o.member_id')
+  const card = sql.ref('m.member_card_id')
+  const recent = sql`a.last_order_at > ${perCard(card, (t) => now - (t.recency_days + 1) * DAY_MS)}`
+  const frequent = sql`a.orders >= ${perCard(card, (t) => t.frequency)}`
+  const big = sql`a.spend >= ${perCard(card, (t) => t.monetary)}`
+  const is = (cond: RawBuilder<unknown>, score: string | null) => (score === 'high' ? sql`(${cond})` : sql`not (${cond})`)
+  const whens = RFM_SEGMENTS.filter((s) => s.r !== null).map((s) => sql`when ${is(recent, s.r)} and ${is(frequent, s.f)} and ${is(big, s.m)} then ${sql.lit(s.segment)}`)
+  let q = db
+    .selectFrom('members as m')
+    .leftJoin((filter.memberCardId ? orders.where('om.member_card_id', '=', filter.memberCardId) : orders).as('a'), 'a.member_id', 'm.id')
+    .select([
+      'm.id as member_id',
+      'a.last_order_at',
+      sql<Count>`coalesce(a.orders, 0)`.as('orders'),
+      sql<Count>`coalesce(a.spend, 0)`.as('spend'),
+      sql<RfmSegment>`case when a.last_order_at is null then ${sql.lit('no_orders')} ${sql.join(whens, sql` `)} end`.as('segment'),
+    ])
+    .where('m.merchant_id', '=', merchantId)
+  if (filter.memberCardId) q = q.where('m.member_card_id', '=', filter.memberCardId)
+  if (filter.userId) q = q.where('m.user_id', '=', filter.userId)
+  if (filter.memberNumber) q = q.where('m.member_number', '=', filter.memberNumber)
+  return q
+}
+
+/** Every member card's own thresholds of the merchant (cards with the defaults are absent). */
+export async function allThresholds(db: Db, merchantId: string): Promise<Map<string, RfmThresholds>> {
+  const rows = await db.selectFrom('rfm_thresholds').selectAll().where('merchant_id', '=', merchantId).execute()
+  return new Map(rows.map((r) => [r.member_card_id, { window_days: n(r.window_days), recency_days: n(r.recency_days), frequency: n(r.frequency), monetary: n(r.monetary) }]))
+}
+
+/** How many of a member card's members are in each RFM segment at `now` (segments without members are absent). */
+export async function rfmSegmentCounts(db: Db, merchantId: string, memberCardId: string, thresholds: ThresholdsByCard, now: number): Promise<Map<RfmSegment, number>> {
+  const rows = await db
+    .selectFrom(scoredMembersQuery(db, merchantId, { memberCardId }, thresholds, now).as('s'))
+    .select(['s.segment', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy('s.segment')
+    .execute()
+  return new Map(rows.map((r) => [r.segment, n(r.n)]))
+}
+
+/**
+ * A page of the selection's members in one RFM segment at `now`, in id order after `after`, each with its
+ * card's terms and what their score was computed from.
+ */
+export async function membersOfSegment(db: Db, merchantId: string, filter: ScoredSelection, segment: RfmSegment, thresholds: ThresholdsByCard, now: number, after: string | null, limit: number) {
+  let q = db
+    .selectFrom(scoredMembersQuery(db, merchantId, filter, thresholds, now).as('s'))
+    .innerJoin('members', (join) => join.on('members.merchant_id', '=', merchantId).onRef('members.id', '=', 's.member_id'))
+    .innerJoin('member_cards', (join) => join.onRef('member_cards.merchant_id', '=', 'members.merchant_id').onRef('member_cards.id', '=', 'members.member_card_id'))
+    .selectAll('members')
+    .select(['member_cards.terms', 's.last_order_at', 's.orders', 's.spend'])
+    .where('s.segment', '=', segment)
+  if (after) q = q.where('s.member_id', '>', after)
+  const rows = await q.orderBy('s.member_id').limit(limit).execute()
+  return rows.map(({ last_order_at, orders, spend, ...member }) => ({
+    member,
+    inputs: { last_order_at: last_order_at === null ? null : n(last_order_at), orders: n(orders), spend: n(spend) } satisfies RfmInputs,
+  }))
 }

@@ -1,7 +1,8 @@
 import type { AppContext } from '../../app-context.ts'
 import { fromJson } from '../../db/database.ts'
 import type { Json } from '../../db/json.ts'
-import { dayBounds, dayKey, daysBetween, parseDayKey, ratio } from '../../domain/analytics.ts'
+import { dayBounds, dayKey, ratio } from '../../domain/analytics.ts'
+import { daysAsked, type DayRange } from '../stats/stats.service.ts'
 import {
   AGE_BANDS,
   DEFAULT_RFM_THRESHOLDS,
@@ -9,18 +10,17 @@ import {
   RFM_SEGMENTS,
   ageBand,
   genderOf,
-  rfmWindowStart,
   scoreRfm,
   validateRfmThresholds,
   type RfmScore,
   type RfmSegment,
   type RfmThresholds,
 } from '../../domain/rfm.ts'
-import { addCalendarDays, localDate, type LocalDate } from '../../domain/time.ts'
+import { localDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { cardExists } from '../cards/cards.repository.ts'
 import { findMemberCard } from '../member-cards/member-cards.repository.ts'
-import { listMembers, type MemberFilter, type MemberRow } from '../members/members.repository.ts'
+import type { MemberFilter, MemberRow } from '../members/members.repository.ts'
 import {
   consentedProfiles,
   findThresholds,
@@ -29,13 +29,11 @@ import {
   nonMemberRedemptionsIn,
   pointsFlowIn,
   redeemerIds,
-  rfmInputsOf,
+  membersOfSegment,
+  rfmSegmentCounts,
   saveThresholds,
-  thresholdsOfCards,
+  allThresholds,
 } from './member-analytics.repository.ts'
-
-/** Members are scored this many at a time: one query for the members, one for their orders. */
-const BATCH = 500
 
 /** A member card's RFM thresholds: the merchant's, else the defaults. */
 export async function thresholdsOf(ctx: AppContext, merchantId: string, memberCardId: string): Promise<{ thresholds: RfmThresholds; is_default: boolean }> {
@@ -61,41 +59,25 @@ export interface ScoredMember {
   score: RfmScore
 }
 
-/** The merchant's members matching `filter` in id order after `after`, each scored against their card's thresholds, a batch at a time. */
-async function* scoredMembers(ctx: AppContext, merchantId: string, filter: MemberFilter, after: string | null): AsyncGenerator<ScoredMember[]> {
+/**
+ * A page of the merchant's members matching `filter` in one segment, in id order after `after`, each scored
+ * against their card's thresholds now. The segment is found in the database for all the members at once
+ * (member-analytics.repository membersOfSegment); each member returned is scored again here (domain/rfm.ts),
+ * from the same inputs, for the figures of their score.
+ */
+async function scoredPage(ctx: AppContext, merchantId: string, filter: MemberFilter, segment: RfmSegment, after: string | null, limit: number): Promise<ScoredMember[]> {
   const { db } = ctx.database
   const now = ctx.clock.now()
-  const thresholds = new Map<string, RfmThresholds>()
-  let cursor = after
-  for (;;) {
-    const members = await listMembers(db, merchantId, filter, cursor, BATCH)
-    if (members.length === 0) return
-    const unknownCards = [...new Set(members.map((m) => m.member_card_id))].filter((id) => !thresholds.has(id))
-    const own = await thresholdsOfCards(db, merchantId, unknownCards)
-    for (const id of unknownCards) thresholds.set(id, own.get(id) ?? DEFAULT_RFM_THRESHOLDS)
-    // Members of one card share a window; a batch rarely spans more than one card.
-    const scores = new Map<string, RfmScore>()
-    for (const cardId of new Set(members.map((m) => m.member_card_id))) {
-      const t = thresholds.get(cardId) as RfmThresholds
-      const ofCard = members.filter((m) => m.member_card_id === cardId)
-      const inputs = await rfmInputsOf(db, merchantId, ofCard.map((m) => m.id), rfmWindowStart(t, now))
-      for (const m of ofCard) scores.set(m.id, scoreRfm(inputs.get(m.id) ?? { last_order_at: null, orders: 0, spend: 0 }, t, now))
-    }
-    yield members.map((member) => ({ member, score: scores.get(member.id) as RfmScore }))
-    if (members.length < BATCH) return
-    cursor = members[members.length - 1].id
-  }
+  const own = await allThresholds(db, merchantId)
+  const rows = await membersOfSegment(db, merchantId, filter, segment, { own, defaults: DEFAULT_RFM_THRESHOLDS }, now, after, limit)
+  return rows.map(({ member, inputs }) => ({ member, score: scoreRfm(inputs, own.get(member.member_card_id) ?? DEFAULT_RFM_THRESHOLDS, now) }))
 }
 
-/** How many of the card's members are in each RFM segment, now. */
+/** How many of the card's members are in each RFM segment, now: one grouped statement over its members and their orders. */
 export async function segmentsOf(ctx: AppContext, merchantId: string, memberCardId: string) {
   const { thresholds, is_default } = await thresholdsOf(ctx, merchantId, memberCardId)
-  const counts = new Map<RfmSegment, number>(RFM_SEGMENTS.map((s) => [s.segment, 0]))
-  let total = 0
-  for await (const batch of scoredMembers(ctx, merchantId, { memberCardId }, null)) {
-    for (const { score } of batch) counts.set(score.segment, (counts.get(score.segment) ?? 0) + 1)
-    total += batch.length
-  }
+  const counts = await rfmSegmentCounts(ctx.database.db, merchantId, memberCardId, { own: new Map(), defaults: thresholds }, ctx.clock.now())
+  const total = [...counts.values()].reduce((sum, c) => sum + c, 0)
   return {
     member_card_id: memberCardId,
     thresholds,
@@ -117,41 +99,21 @@ export async function segmentsOf(ctx: AppContext, merchantId: string, memberCard
 /** A page of the members in a segment (of one card, or of all the merchant's), in id order after `after`. */
 export async function membersInSegment(ctx: AppContext, merchantId: string, filter: MemberFilter, segment: RfmSegment, after: string | null, limit: number): Promise<ScoredMember[]> {
   if (filter.memberCardId !== undefined) await findMemberCard(ctx.database.db, merchantId, filter.memberCardId)
-  const found: ScoredMember[] = []
-  for await (const batch of scoredMembers(ctx, merchantId, filter, after)) {
-    for (const scored of batch) {
-      if (scored.score.segment === segment) found.push(scored)
-      if (found.length === limit) return found
-    }
-  }
-  return found
+  return scoredPage(ctx, merchantId, filter, segment, after, limit)
 }
+
+/** Members a bulk issue reads per statement. */
+const SEGMENT_PAGE = 1000
 
 /** The user ids of a member card's segment, for a bulk issue. */
 export async function* segmentUserIds(ctx: AppContext, merchantId: string, memberCardId: string, segment: RfmSegment): AsyncGenerator<string> {
   await findMemberCard(ctx.database.db, merchantId, memberCardId)
-  for await (const batch of scoredMembers(ctx, merchantId, { memberCardId }, null)) {
-    for (const { member, score } of batch) if (score.segment === segment) yield member.user_id
+  for (let after: string | null = null; ; ) {
+    const page = await scoredPage(ctx, merchantId, { memberCardId }, segment, after, SEGMENT_PAGE)
+    for (const { member } of page) yield member.user_id
+    if (page.length < SEGMENT_PAGE) return
+    after = page[page.length - 1].member.id
   }
-}
-
-const MAX_RANGE_DAYS = 366
-
-export interface DayRange {
-  from?: string
-  to?: string
-}
-
-/** The local days asked for: `to` defaults to today, `from` to 29 days before `to`, at most a year and a day. */
-export function daysAsked(today: LocalDate, range: DayRange): LocalDate[] {
-  const to = range.to === undefined ? today : parseDayKey(range.to)
-  const from = range.from === undefined ? to && addCalendarDays(to, -29) : parseDayKey(range.from)
-  const bad = [...(from === null ? ['from'] : []), ...(to === null ? ['to'] : [])]
-  if (bad.length > 0) throw validationFailed(bad.map((field) => ({ field, code: 'invalid_date', message: 'Not a calendar date (YYYY-MM-DD).' })))
-  const days = daysBetween(from as LocalDate, to as LocalDate)
-  if (days.length === 0) throw validationFailed([{ field: 'from', code: 'after_to', message: '`from` must not be after `to`.' }])
-  if (days.length > MAX_RANGE_DAYS) throw validationFailed([{ field: 'from', code: 'range_too_long', message: `At most ${MAX_RANGE_DAYS} days at once.` }])
-  return days
 }
 
 /**

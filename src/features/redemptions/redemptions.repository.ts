@@ -9,7 +9,12 @@ type OutboxRow = ReturnType<typeof outboxRow>
 
 const REDEMPTION_COLUMNS = 'id, merchant_id, coupon_id, card_id, store_id, api_key_id, staff_id, channel, order_amount, discount_amount, redeemed_at, request_ref'
 
-/** The coupon, the redemption and the event in one statement; no row when the coupon was no longer available. */
+/**
+ * The coupon, the redemption and the event in one statement; no row when the coupon was no longer available.
+ * PostgreSQL runs the parts the final select does not read last to first, so the counter rows are taken in
+ * the order merchant_claim_days, the merchant's person and reach rows, the card's, card_activity_days: a
+ * reversal's transaction (stats countReversed) takes them in that order too.
+ */
 const REDEEM_AT_ONCE = statement(`
   with redeemed as (
     update coupons set state = 'redeemed', redeemed_at = ?::bigint, redemption_id = ?::text, updated_at = ?::bigint
@@ -43,6 +48,25 @@ const REDEEM_AT_ONCE = statement(`
     cross join lateral (values (p.day, around.prev, 1), (around.next, around.prev, -1), (around.next, p.day, 1)) as c (day, prev_day, people)
     where p.n = 1 and c.day is not null
     on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + excluded.people
+  ), all_person as (
+    insert into card_person_days (merchant_id, card_id, action, person, day, n)
+    select merchant_id, '', 'redeem', user_id, ?::text, 1 from redeemed
+    on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + 1
+    returning merchant_id, person, day, n
+  ), all_reached as (
+    insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+    select p.merchant_id, '', 'redeem', c.day, c.prev_day, c.people from all_person p
+    cross join lateral (
+      select coalesce(max(d.day) filter (where d.day < p.day), '') as prev, min(d.day) filter (where d.day > p.day) as next from card_person_days d
+      where d.merchant_id = p.merchant_id and d.card_id = '' and d.action = 'redeem' and d.person = p.person and d.day <> p.day and d.n > 0
+    ) around
+    cross join lateral (values (p.day, around.prev, 1), (around.next, around.prev, -1), (around.next, p.day, 1)) as c (day, prev_day, people)
+    where p.n = 1 and c.day is not null
+    on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + excluded.people
+  ), claim_day as (
+    insert into merchant_claim_days (merchant_id, day, redeemed)
+    select merchant_id, ?::text, 1 from redeemed
+    on conflict (merchant_id, day) do update set redeemed = merchant_claim_days.redeemed + 1
   )
   select ${COUPON_COLUMNS.join(', ')} from redeemed`)
 
@@ -60,11 +84,14 @@ export function redeemsAtOnce(database: Database): boolean {
  * Marks the coupon `read` redeemed, if it is still available, and inserts the redemption and its event
  * with it; without `tx` only where redeemsAtOnce. Answers the redeemed coupon, or undefined when another
  * redemption took the coupon since it was read (then nothing is written). Where the write is one
- * statement, that statement also counts the redemption in the card's statistics of `day` (its local day:
- * the redemption, and the redeemer when it is their first of the card that day, relinking their next
- * active day if they have a later one, see domain/reach.ts reachOnAdd); elsewhere the caller counts it in the same transaction (stats countRedeemed).
+ * statement, that statement also counts the redemption in the card's statistics of `counted.day` (its
+ * local day: the redemption, and the redeemer when it is their first of the card, or of any card ('', the
+ * merchant's), that day, relinking their next active day if they have a later one, see domain/reach.ts
+ * reachOnAdd) and one more of the claims of `counted.issuedDay` (the coupon's) redeemed; elsewhere the
+ * caller counts it in the same transaction (stats countRedeemed).
  */
-export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, day: string, tx?: Db): Promise<CouponRow | undefined> {
+export async function insertRedemption(database: Database, read: CouponRow, r: RedemptionRow, event: OutboxRow, counted: { day: string; issuedDay: string }, tx?: Db): Promise<CouponRow | undefined> {
+  const { day } = counted
   if (database.writeAtOnce) {
     const order = r.order_amount ?? 0
     const [coupon] = await database.writeAtOnce<CouponRow>(REDEEM_AT_ONCE, [
@@ -73,6 +100,8 @@ export async function insertRedemption(database: Database, read: CouponRow, r: R
       event.id, event.type, event.data, event.created_at,
       day, r.discount_amount, order, r.discount_amount, order,
       day,
+      day,
+      counted.issuedDay,
     ], tx)
     return coupon
   }

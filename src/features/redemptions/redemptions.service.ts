@@ -314,7 +314,7 @@ async function writeRedemption(ctx: AppContext, principal: MerchantPrincipal, in
     now,
   })
   const counts = redemptionCounts(read, redemption, principal.merchantTz)
-  const coupon = await insertRedemption(database, read, redemption, event, counts.day, tx)
+  const coupon = await insertRedemption(database, read, redemption, event, counts, tx)
   if (!coupon) {
     // Another till won the race between our read and our write: report what it did.
     const again = await decide(ctx, principal, input, now, tx)

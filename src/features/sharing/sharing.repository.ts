@@ -95,19 +95,6 @@ export async function unlockCoupons(tx: Db, merchantId: string, cardId: string, 
     .execute()
 }
 
-/** Shares of a card (or of all the merchant's cards) in [from, until), and the distinct customers who shared. */
-export async function countShares(db: Db, merchantId: string, cardId: string | undefined, from: number, until: number): Promise<{ shares: number; sharers: number }> {
-  let q = db
-    .selectFrom('card_shares')
-    .select([sql<number | string>`count(*)`.as('shares'), sql<number | string>`count(distinct user_id)`.as('sharers')])
-    .where('merchant_id', '=', merchantId)
-    .where('shared_at', '>=', from)
-    .where('shared_at', '<', until)
-  if (cardId !== undefined) q = q.where('card_id', '=', cardId)
-  const row = await q.executeTakeFirst()
-  return { shares: Number(row?.shares ?? 0), sharers: Number(row?.sharers ?? 0) }
-}
-
 /** A member's profile name the sharer gave with consent to any of the merchant's member cards, if any. */
 export async function sharerProfile(db: Db, merchantId: string, userId: string): Promise<unknown[]> {
   const rows = await db.selectFrom('members').select('profile').where('merchant_id', '=', merchantId).where('user_id', '=', userId).execute()

@@ -18,6 +18,7 @@ import { tellCustomer } from '../notifications/inbox.ts'
 import type { Language } from '../notifications/messages.ts'
 import { findMerchantLanguage } from '../notifications/notifications.repository.ts'
 import { judgeRisk } from '../risk/risk.service.ts'
+import { countShare } from '../stats/stats.service.ts'
 import {
   addShareFriend, addToFriendCount, findShareLink, grantShareReward, insertShare, insertShareLinkUnlessExists, savepoint, setGrantCoupon, sharerProfile, unlockCoupons,
 } from './sharing.repository.ts'
@@ -29,7 +30,7 @@ export interface Share {
 
 /**
  * Shares a card: the customer's share link of it (made on their first share, the same one after), and a
- * share recorded for the share rate, with the `coupon.shared` event, in one transaction. Judged by the
+ * share recorded and counted for the share rate (stats countShare), with the `coupon.shared` event, in one transaction. Judged by the
  * risk rules first (the block list); a card that does not allow sharing answers 409 `sharing_not_allowed`.
  */
 export async function shareCard(ctx: AppContext, customer: CustomerPrincipal, cardId: string, risk: Pick<RiskSubject, 'deviceId' | 'address'> = {}): Promise<Share> {
@@ -69,6 +70,7 @@ export async function shareCard(ctx: AppContext, customer: CustomerPrincipal, ca
     }
     const shareId = newId('shr', now)
     await insertShare(tx, { merchant_id: merchantId, id: shareId, card_id: cardId, user_id: userId, claim_link_id: link.id, shared_at: now })
+    await countShare(tx, { merchantId, cardId, userId }, customer.merchantTz, now)
     await recordEvent(tx, { merchantId, type: 'coupon.shared', data: { share_id: shareId, card_id: cardId, user_id: userId, claim_link_id: link.id, friends: link.friend_count }, now })
     return link
   })

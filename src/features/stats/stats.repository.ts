@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts'
 import { runStatementIn, statement } from '../../db/statements.ts'
 import type { DB } from '../../db/schema.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
-import { mergeReach, reachOnAdd, reachOnRemove, type Neighbours, type ReachChange } from '../../domain/reach.ts'
+import { ALL_CARDS, mergeReach, reachOnAdd, reachOnRemove, type Neighbours, type ReachChange } from '../../domain/reach.ts'
 import type { CardActivityDaysTable, CardPersonDaysTable, CardReachTable, DailyChannelStatsTable, DailyStatsTable, ReachAction } from './stats.table.ts'
 
 export type DailyStatsRow = DailyStatsTable
@@ -20,37 +20,6 @@ function dayIndex(column: string, starts: number[]): RawBuilder<number> {
   return sql<number>`case ${sql.join(whens, sql` `)} else ${sql.lit(starts.length - 1)} end`
 }
 
-/** Coupons claimed per day (index into `dayStarts`) in [from, until), and how many of them are redeemed now. */
-export async function claimsPerDay(db: Db, merchantId: string, dayStarts: number[], from: number, until: number) {
-  const claimDay = dayIndex('issued_at', dayStarts)
-  return db
-    .selectFrom('coupons')
-    .select([
-      claimDay.as('day'),
-      (eb) => eb.fn.countAll<number | string>().as('claims'),
-      sql<number | string>`sum(case when state = 'redeemed' then 1 else 0 end)`.as('redeemed'),
-    ])
-    .where('merchant_id', '=', merchantId)
-    .where('issued_at', '>=', from)
-    .where('issued_at', '<', until)
-    .groupBy(claimDay)
-    .execute()
-}
-
-/** Redemptions not reversed, per day (index into `dayStarts`) in [from, until). */
-export async function redemptionsPerDay(db: Db, merchantId: string, dayStarts: number[], from: number, until: number) {
-  const redemptionDay = dayIndex('redeemed_at', dayStarts)
-  return db
-    .selectFrom('redemptions')
-    .select([redemptionDay.as('day'), (eb) => eb.fn.countAll<number | string>().as('redemptions')])
-    .where('merchant_id', '=', merchantId)
-    .where('redeemed_at', '>=', from)
-    .where('redeemed_at', '<', until)
-    .where('reversed_at', 'is', null)
-    .groupBy(redemptionDay)
-    .execute()
-}
-
 /** Up to `limit` cards not ended, newest first, with their current terms and stock. */
 export async function cardsStillIssuing(db: Db, merchantId: string, limit: number) {
   return db
@@ -64,19 +33,6 @@ export async function cardsStillIssuing(db: Db, merchantId: string, limit: numbe
     .orderBy('cards.id', 'desc')
     .limit(limit)
     .execute()
-}
-
-/** How many coupons of each of these cards are redeemed. */
-export async function redeemedCouponsByCard(db: Db, merchantId: string, cardIds: string[]): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('coupons')
-    .select(['card_id', (eb) => eb.fn.countAll<number | string>().as('redeemed')])
-    .where('merchant_id', '=', merchantId)
-    .where('card_id', 'in', cardIds)
-    .where('state', '=', 'redeemed')
-    .groupBy('card_id')
-    .execute()
-  return new Map(rows.map((r) => [r.card_id, Number(r.redeemed)]))
 }
 
 /** A page of merchants in id order after `after`, with their time zones. */
@@ -153,35 +109,6 @@ export async function cardChannelStats(db: Db, merchantId: string, cardId: strin
   return rows.map((row) => ({ ...row, ...Object.fromEntries(numeric.map((k) => [k, Number(row[k])])) }))
 }
 
-/**
- * People who claimed in [from, until) and still hold a coupon that is not voided, and people whose
- * redemption in that range stands (not reversed): distinct users cannot be added up day by day, so they
- * are counted from the card's own rows in the range (indexes by card and time), or the merchant's without a card.
- */
-export async function distinctClaimersAndRedeemers(db: Db, merchantId: string, cardId: string | undefined, from: number, until: number) {
-  let claimers = db
-    .selectFrom('coupons')
-    .select(sql<number | string>`count(distinct user_id)`.as('n'))
-    .where('merchant_id', '=', merchantId)
-    .where('issued_at', '>=', from)
-    .where('issued_at', '<', until)
-    .where('state', '!=', 'voided')
-  let redeemers = db
-    .selectFrom('redemptions as r')
-    .innerJoin('coupons as c', (join) => join.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
-    .select(sql<number | string>`count(distinct c.user_id)`.as('n'))
-    .where('r.merchant_id', '=', merchantId)
-    .where('r.redeemed_at', '>=', from)
-    .where('r.redeemed_at', '<', until)
-    .where('r.reversed_at', 'is', null)
-  if (cardId !== undefined) {
-    claimers = claimers.where('card_id', '=', cardId)
-    redeemers = redeemers.where('r.card_id', '=', cardId)
-  }
-  const [claimed, redeemed] = [await claimers.executeTakeFirst(), await redeemers.executeTakeFirst()]
-  return { claimers: Number(claimed?.n ?? 0), redeemers: Number(redeemed?.n ?? 0) }
-}
-
 /** Writes a merchant's roll-up of one day afresh: the day's rows are replaced by `rows`. */
 export async function replaceDailyStats(db: Db, merchantId: string, day: string, rows: DailyStatsRow[]): Promise<void> {
   await db.deleteFrom('daily_stats').where('merchant_id', '=', merchantId).where('day', '=', day).execute()
@@ -247,14 +174,22 @@ export type PersonDayKey = Omit<CardPersonDaysTable, 'n' | 'person'>
 export type ReachKey = Pick<CardReachTable, 'merchant_id' | 'card_id' | 'action'>
 
 /**
- * Counts more (positive) or fewer (negative) of people's claims or redemptions on one day, `deltas` per
- * person; for each person the day becomes active for, or stops being, the (day, previous day) counters
- * follow (domain/reach.ts). One upsert, one read and one upsert whatever the number of people.
+ * Counts more (positive) or fewer (negative) of people's claims, redemptions or shares on one day, `deltas`
+ * per person; for each person the day becomes active for, or stops being, the (day, previous day) counters
+ * follow (domain/reach.ts). One upsert, one read and one upsert whatever the number of people. Claims and
+ * redemptions of a card count the same way under ALL_CARDS too (the merchant's distinct claimers and
+ * redeemers); `deltas` of several cards may be given there at once (`key.card_id` ALL_CARDS).
  */
 export async function addPersonDays(db: Db, key: PersonDayKey, deltas: Map<string, number>): Promise<void> {
+  // The merchant's rows first, then the card's: the order a redemption's one statement takes them in on
+  // PostgreSQL (its parts run last to first), so that a reversal and a redemption never wait on each other in a cycle.
+  if (key.card_id !== ALL_CARDS && MERCHANT_WIDE.has(key.action)) await addPersonDays(db, { ...key, card_id: ALL_CARDS }, deltas)
   const changed = [...deltas].filter(([, delta]) => delta !== 0)
   for (let i = 0; i < changed.length; i += PEOPLE_PER_STATEMENT) await addSomePersonDays(db, key, changed.slice(i, i + PEOPLE_PER_STATEMENT), deltas)
 }
+
+/** What the merchant's distinct people are counted of, across its cards. */
+const MERCHANT_WIDE = new Set<PersonDayKey['action']>(['claim', 'redeem'])
 
 /** Few enough for the engines' limits on bound parameters. */
 const PEOPLE_PER_STATEMENT = 1000
@@ -317,6 +252,8 @@ const REACH_ON_LATEST_DAY = statement(`
  */
 export async function addPersonDay(db: Db, key: PersonDayKey, person: string, delta: number): Promise<void> {
   if (delta === 0) return
+  // As addPersonDays: the merchant's rows first, then the card's.
+  if (key.card_id !== ALL_CARDS && MERCHANT_WIDE.has(key.action)) await addPersonDay(db, { ...key, card_id: ALL_CARDS }, person, delta)
   const { merchant_id, card_id, action, day } = key
   const [row] = await runStatementIn<{ n: number | string | bigint }>(db, ADD_PERSON_DAY, [merchant_id, card_id, action, person, day, delta])
   const n = Number(row.n)
@@ -385,14 +322,93 @@ export async function cardReach(db: Db, merchantId: string, cardId: string, from
     .select(['action', (eb) => eb.fn.sum<number | string>('people').as('n')])
     .where('merchant_id', '=', merchantId)
     .where('card_id', '=', cardId)
-    .where('action', 'in', ['view', 'claim', 'redeem'])
+    .where('action', 'in', ['view', 'claim', 'redeem', 'share'])
     .where('day', '>=', fromDay)
     .where('day', '<=', toDay)
     .where('prev_day', '<', fromDay)
     .groupBy('action')
     .execute()
   const of = (action: ReachAction) => Number(rows.find((r) => r.action === action)?.n ?? 0)
-  return { view: of('view'), claim: of('claim'), redeem: of('redeem') }
+  return { view: of('view'), claim: of('claim'), redeem: of('redeem'), share: of('share') }
+}
+
+/** Distinct viewers, claimers and redeemers across all the merchant's cards over days [fromDay, toDay]. */
+export function merchantReach(db: Db, merchantId: string, fromDay: string, toDay: string): Promise<Record<ReachAction, number>> {
+  return cardReach(db, merchantId, ALL_CARDS, fromDay, toDay)
+}
+
+/** One more share of a card on its day. */
+export async function addShareDay(db: Db, key: { merchant_id: string; card_id: string; day: string }): Promise<void> {
+  await db
+    .insertInto('card_share_days')
+    .values({ ...key, shares: 1 })
+    .onConflict((oc) => oc.columns(['merchant_id', 'card_id', 'day']).doUpdateSet({ shares: sql`card_share_days.shares + 1` }))
+    .execute()
+}
+
+/** Shares of a card over days [fromDay, toDay]. */
+export async function cardShares(db: Db, merchantId: string, cardId: string, fromDay: string, toDay: string): Promise<number> {
+  const row = await db
+    .selectFrom('card_share_days')
+    .select((eb) => eb.fn.sum<number | string>('shares').as('n'))
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', '=', cardId)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+/** Changes how many of the coupons claimed on `day` are redeemed now, by `delta` (a redemption +1, its reversal −1). */
+export async function addClaimDayRedeemed(db: Db, merchantId: string, day: string, delta: number): Promise<void> {
+  await db
+    .insertInto('merchant_claim_days')
+    .values({ merchant_id: merchantId, day, redeemed: delta })
+    .onConflict((oc) => oc.columns(['merchant_id', 'day']).doUpdateSet({ redeemed: sql`merchant_claim_days.redeemed + excluded.redeemed` }))
+    .execute()
+}
+
+/**
+ * The merchant's days in [fromDay, toDay] across its cards: coupons claimed (issued, voided since or not),
+ * redemptions that stand, and of the day's claims how many are redeemed now; days with nothing are absent.
+ * Sums of the cards' counters (index card_activity_days_day_idx) and merchant_claim_days.
+ */
+export async function merchantDays(db: Db, merchantId: string, fromDay: string, toDay: string): Promise<Map<string, { claims: number; redemptions: number; redeemed: number }>> {
+  const activity = await db
+    .selectFrom('card_activity_days')
+    .select(['day', (eb) => eb.fn.sum<number | string>('issued').as('claims'), (eb) => eb.fn.sum<number | string>('redemptions_kept').as('redemptions')])
+    .where('merchant_id', '=', merchantId)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .groupBy('day')
+    .execute()
+  const claimDays = await db
+    .selectFrom('merchant_claim_days')
+    .select(['day', 'redeemed'])
+    .where('merchant_id', '=', merchantId)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .execute()
+  const days = new Map<string, { claims: number; redemptions: number; redeemed: number }>()
+  const day = (d: string) => days.get(d) ?? days.set(d, { claims: 0, redemptions: 0, redeemed: 0 }).get(d)!
+  for (const r of activity) Object.assign(day(r.day), { claims: Number(r.claims ?? 0), redemptions: Number(r.redemptions ?? 0) })
+  for (const r of claimDays) day(r.day).redeemed = Number(r.redeemed)
+  return days
+}
+
+/**
+ * How many coupons of each of these cards are redeemed now: their redemptions that stand, summed over the
+ * cards' counters (a coupon is redeemed while exactly one redemption of it stands).
+ */
+export async function redeemedCouponsByCard(db: Db, merchantId: string, cardIds: string[]): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('card_activity_days')
+    .select(['card_id', (eb) => eb.fn.sum<number | string>('redemptions_kept').as('redeemed')])
+    .where('merchant_id', '=', merchantId)
+    .where('card_id', 'in', cardIds)
+    .groupBy('card_id')
+    .execute()
+  return new Map(rows.map((r) => [r.card_id, Number(r.redeemed ?? 0)]))
 }
 
 /**

@@ -1,17 +1,16 @@
 import type { AppContext } from '../../app-context.ts'
 import { fromJson, type Db } from '../../db/database.ts'
-import { cardRates, dayBounds, dayKey, daysBetween, parseDayKey, ratio } from '../../domain/analytics.ts'
+import { cardRates, dayBounds, dayKey, daysAskedOrErrors, ratio, type DayRange } from '../../domain/analytics.ts'
 import type { CardTerms } from '../../domain/types.ts'
-import { addCalendarDays, localDate, zonedStartOfDay, type LocalDate } from '../../domain/time.ts'
+import { addCalendarDays, localDate, type LocalDate } from '../../domain/time.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { cardExists } from '../cards/cards.repository.ts'
 import type { CouponSource } from '../coupons/coupons.table.ts'
 import type { CardActivityDaysTable, DayCounts } from './stats.table.ts'
-import { distinctViewers, viewsPerDay } from '../tracking/tracking.repository.ts'
-import { countShares } from '../sharing/sharing.repository.ts'
+import { viewsPerDay } from '../tracking/tracking.repository.ts'
 import type { CouponRow } from '../coupons/coupons.repository.ts'
 import type { RedemptionRow } from '../redemptions/redemptions.repository.ts'
-import type { ReachChange } from '../../domain/reach.ts'
+import { ALL_CARDS, type ReachChange } from '../../domain/reach.ts'
 import {
   addActivity,
   addActivityRow,
@@ -26,11 +25,13 @@ import {
   cardReach,
   expiredPerDay,
   cardsStillIssuing,
-  claimsPerDay,
   couponActivity,
-  distinctClaimersAndRedeemers,
+  addClaimDayRedeemed,
+  addShareDay,
+  cardShares,
+  merchantDays,
+  merchantReach,
   redeemedCouponsByCard,
-  redemptionsPerDay,
 } from './stats.repository.ts'
 
 export interface DayStats {
@@ -46,29 +47,19 @@ export interface DayStats {
 }
 
 /**
- * Claims, redemptions and the redemption rate per local day for the last `days` days (today last),
- * and the stock left of each card still issuing.
+ * Claims, redemptions and the redemption rate per local day for the last `days` days (today last), from
+ * the counters (merchantDays), and the stock left of each card still issuing.
  */
 export async function overviewStats(ctx: AppContext, merchantId: string, tz: string, days: number) {
   const { db } = ctx.database
   const today = localDate(ctx.clock.now(), tz)
-  const dates = Array.from({ length: days + 1 }, (_, i) => addCalendarDays(today, i - days + 1))
-  const starts = dates.map((d) => zonedStartOfDay(d.year, d.month, d.day, tz))
-  const from = starts[0]
-  const until = starts[days]
-  const dayStarts = starts.slice(0, days)
+  const dates = Array.from({ length: days }, (_, i) => addCalendarDays(today, i - days + 1))
+  const counted = await merchantDays(db, merchantId, dayKey(dates[0]), dayKey(today))
 
-  const claimed = await claimsPerDay(db, merchantId, dayStarts, from, until)
-  const redeemedRows = await redemptionsPerDay(db, merchantId, dayStarts, from, until)
-
-  const daily: DayStats[] = dates.slice(0, days).map((d) => ({ date: dayKey(d), claims: 0, redemptions: 0, redeemed: 0, redemption_rate: null }))
-  for (const row of claimed) {
-    const day = daily[Number(row.day)]
-    day.claims = Number(row.claims)
-    day.redeemed = Number(row.redeemed ?? 0)
-    day.redemption_rate = ratio(day.redeemed, day.claims)
-  }
-  for (const row of redeemedRows) daily[Number(row.day)].redemptions = Number(row.redemptions)
+  const daily: DayStats[] = dates.map((d) => {
+    const day = counted.get(dayKey(d)) ?? { claims: 0, redemptions: 0, redeemed: 0 }
+    return { date: dayKey(d), claims: day.claims, redemptions: day.redemptions, redeemed: day.redeemed, redemption_rate: ratio(day.redeemed, day.claims) }
+  })
 
   const sum = (key: 'claims' | 'redemptions' | 'redeemed') => daily.reduce((total, d) => total + d[key], 0)
   const totals = { claims: sum('claims'), redemptions: sum('redemptions'), redeemed: sum('redeemed') }
@@ -144,24 +135,13 @@ export async function activityOfDay(db: Db, merchantId: string, range: { start: 
   return [...rows.values()].sort((a, b) => (a.card_id === b.card_id ? (a.channel < b.channel ? -1 : 1) : a.card_id < b.card_id ? -1 : 1))
 }
 
-/** At most a year and a day per question, so one answer stays small. */
-const MAX_RANGE_DAYS = 366
+export type { DayRange }
 
-export interface DayRange {
-  from?: string
-  to?: string
-}
-
-/** The local days asked for: `to` defaults to today, `from` to 29 days before `to`. */
-function daysAsked(today: LocalDate, range: DayRange): LocalDate[] {
-  const to = range.to === undefined ? today : parseDayKey(range.to)
-  const from = range.from === undefined ? to && addCalendarDays(to, -29) : parseDayKey(range.from)
-  const bad = [...(from === null ? ['from'] : []), ...(to === null ? ['to'] : [])]
-  if (bad.length > 0) throw validationFailed(bad.map((field) => ({ field, code: 'invalid_date', message: 'Not a calendar date (YYYY-MM-DD).' })))
-  const days = daysBetween(from as LocalDate, to as LocalDate)
-  if (days.length === 0) throw validationFailed([{ field: 'from', code: 'after_to', message: '`from` must not be after `to`.' }])
-  if (days.length > MAX_RANGE_DAYS) throw validationFailed([{ field: 'from', code: 'range_too_long', message: `At most ${MAX_RANGE_DAYS} days at once.` }])
-  return days
+/** The local days asked for (domain/analytics.ts daysAskedOrErrors); a bad range is a validation problem. */
+export function daysAsked(today: LocalDate, range: DayRange): LocalDate[] {
+  const asked = daysAskedOrErrors(today, range)
+  if (asked.errors !== null) throw validationFailed(asked.errors)
+  return asked.days
 }
 
 async function mustBeCard(ctx: AppContext, merchantId: string, cardId: string): Promise<void> {
@@ -208,13 +188,12 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
   const { db } = ctx.database
   const days = daysAsked(localDate(ctx.clock.now(), tz), range)
   const [fromKey, toKey] = [dayKey(days[0]), dayKey(days[days.length - 1])]
-  const span = { from: dayBounds(days[0], tz).start, until: dayBounds(days[days.length - 1], tz).end }
   // Each read is one index range of the card's counters; on PostgreSQL they go to the pool at once.
-  const [{ channelDays, activity, gifts }, viewDays, people, sharing] = await Promise.all([
+  const [{ channelDays, activity, gifts }, viewDays, people, shares] = await Promise.all([
     cardChannelDays(ctx, merchantId, tz, cardId, days),
     viewsPerDay(db, merchantId, cardId, fromKey, toKey),
     cardPeople(ctx, merchantId, cardId, days),
-    countShares(db, merchantId, cardId, span.from, span.until),
+    cardShares(db, merchantId, cardId, fromKey, toKey),
   ])
   const views = new Map(viewDays.map((v) => [v.day, v]))
 
@@ -253,8 +232,8 @@ export async function cardStats(ctx: AppContext, merchantId: string, tz: string,
     viewers: people.viewers,
     claims: total('claims'),
     claimers: people.claimers,
-    shares: sharing.shares,
-    sharers: sharing.sharers,
+    shares,
+    sharers: people.sharers,
     gifts: total('gifts'),
     redemptions: total('redemptions'),
     redeemers: people.redeemers,
@@ -289,26 +268,23 @@ function byCampaign(activity: CardActivityDaysTable[]) {
     .map((g) => ({ ...g, redemption_rate: ratio(g.redemptions, g.claims) }))
 }
 
-/** Distinct viewers, claimers and redeemers of a card over the days, from its counters. */
+/** Distinct viewers, claimers, redeemers and sharers of a card over the days, from its counters. */
 async function cardPeople(ctx: AppContext, merchantId: string, cardId: string, days: LocalDate[]) {
   const reach = await cardReach(ctx.database.db, merchantId, cardId, dayKey(days[0]), dayKey(days[days.length - 1]))
-  return { viewers: reach.view, claimers: reach.claim, redeemers: reach.redeem }
+  return { viewers: reach.view, claimers: reach.claim, redeemers: reach.redeem, sharers: reach.share }
 }
 
-/** Distinct viewers, claimers and redeemers over the days across all the merchant's cards (counted from its rows in the range). */
-async function merchantPeople(ctx: AppContext, merchantId: string, tz: string, days: LocalDate[]) {
-  const { db } = ctx.database
-  const from = dayBounds(days[0], tz).start
-  const until = dayBounds(days[days.length - 1], tz).end
-  const viewers = await distinctViewers(db, merchantId, undefined, dayKey(days[0]), dayKey(days[days.length - 1]))
-  return { viewers, ...(await distinctClaimersAndRedeemers(db, merchantId, undefined, from, until)) }
+/** Distinct viewers, claimers and redeemers over the days across all the merchant's cards, from the merchant's counters. */
+async function merchantPeople(ctx: AppContext, merchantId: string, days: LocalDate[]) {
+  const reach = await merchantReach(ctx.database.db, merchantId, dayKey(days[0]), dayKey(days[days.length - 1]))
+  return { viewers: reach.view, claimers: reach.claim, redeemers: reach.redeem }
 }
 
 /** The exposure → claim → redemption funnel: distinct people at each step, of one card or of all. */
 export async function funnel(ctx: AppContext, merchantId: string, tz: string, cardId: string | undefined, range: DayRange) {
   if (cardId !== undefined) await mustBeCard(ctx, merchantId, cardId)
   const days = daysAsked(localDate(ctx.clock.now(), tz), range)
-  const people = cardId === undefined ? await merchantPeople(ctx, merchantId, tz, days) : await cardPeople(ctx, merchantId, cardId, days)
+  const people = cardId === undefined ? await merchantPeople(ctx, merchantId, days) : await cardPeople(ctx, merchantId, cardId, days)
   return {
     card_id: cardId ?? null,
     from: dayKey(days[0]),
@@ -341,8 +317,8 @@ export function issueDay(instant: number, tz: string): string {
 export interface IssueCounts {
   /** The card_activity_days row it counts in, and what it adds there. */
   activity: { key: ActivityKey; changes: { issued: number; claims_kept: number } }
-  /** The card_reach counter changes (merged; none when the user had already claimed that day). */
-  reach: { key: ReachKey; changes: ReachChange[] }
+  /** The card_reach counter changes, of the merchant's (ALL_CARDS) and of the card (none when the user had already claimed that day). */
+  reach: { key: ReachKey; changes: ReachChange[] }[]
 }
 
 /**
@@ -353,16 +329,22 @@ export interface IssueCounts {
 export async function countIssueExceptShared(tx: Db, coupon: CouponFacts, tz: string): Promise<IssueCounts> {
   const day = localDay(coupon.issued_at, tz)
   const key = { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'claim' as const, day }
-  const changes = await addPersonDaysOnly(tx, key, [[coupon.user_id, 1]], new Map([[coupon.user_id, 1]]))
+  const person: [string, number][] = [[coupon.user_id, 1]]
+  // As addPersonDays: the merchant's rows first, then the card's.
+  const merchantWide = await addPersonDaysOnly(tx, { ...key, card_id: ALL_CARDS }, person, new Map(person))
+  const changes = await addPersonDaysOnly(tx, key, person, new Map(person))
   return {
     activity: { key: activityKey(coupon, day), changes: { issued: 1, claims_kept: 1 } },
-    reach: { key: { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'claim' }, changes },
+    reach: [
+      { key: { merchant_id: coupon.merchant_id, card_id: ALL_CARDS, action: 'claim' }, changes: merchantWide },
+      { key: { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'claim' }, changes },
+    ],
   }
 }
 
 /** Writes what countIssueExceptShared returned (where one statement cannot, as on SQLite). */
 export async function writeIssueCounts(tx: Db, counts: IssueCounts): Promise<void> {
-  await addReach(tx, counts.reach.key, counts.reach.changes)
+  for (const { key, changes } of counts.reach) await addReach(tx, key, changes)
   await addActivity(tx, [counts.activity])
 }
 
@@ -409,6 +391,8 @@ export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 're
   const order = r.order_amount ?? 0
   return {
     day,
+    /** The coupon's day of issue: one more of that day's claims is redeemed now. */
+    issuedDay: localDay(coupon.issued_at, tz),
     key: activityKey(coupon, day),
     changes: { redeemed: 1, redemptions_kept: 1, discount_amount: r.discount_amount, order_amount: order, discount_kept: r.discount_amount, order_kept: order },
   }
@@ -416,7 +400,8 @@ export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 're
 
 /** A redemption just written (where the write was not one statement that counted it itself): redemptions and redeemers. */
 export async function countRedeemed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string): Promise<void> {
-  const { day, key, changes } = redemptionCounts(coupon, r, tz)
+  const { day, key, changes, issuedDay } = redemptionCounts(coupon, r, tz)
+  await addClaimDayRedeemed(tx, coupon.merchant_id, issuedDay, 1)
   await addPersonDay(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, coupon.user_id, 1)
   await addActivityRow(tx, key, changes)
 }
@@ -425,6 +410,9 @@ export async function countRedeemed(tx: Db, coupon: CouponFacts, r: Pick<Redempt
 export async function countReversed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string, now: number): Promise<void> {
   const redeemedDay = localDay(r.redeemed_at, tz)
   const reversedDay = localDay(now, tz)
+  // In the order a redemption's statement takes these rows on PostgreSQL (redemptions.repository REDEEM_AT_ONCE:
+  // its parts run last to first): the claim day, the people, then the card's day.
+  await addClaimDayRedeemed(tx, coupon.merchant_id, localDay(coupon.issued_at, tz), -1)
   await addPersonDays(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day: redeemedDay }, new Map([[coupon.user_id, -1]]))
   const order = r.order_amount ?? 0
   const kept = { redemptions_kept: -1, discount_kept: -r.discount_amount, order_kept: -order }
@@ -433,4 +421,11 @@ export async function countReversed(tx: Db, coupon: CouponFacts, r: Pick<Redempt
     ? [{ key: activityKey(coupon, redeemedDay), changes: { ...kept, ...reversal } }]
     : [{ key: activityKey(coupon, redeemedDay), changes: kept }, { key: activityKey(coupon, reversedDay), changes: reversal }]
   await addActivity(tx, rows)
+}
+
+/** A share just recorded: a share of the card on its day, and the sharer among the card's sharers of that day. */
+export async function countShare(tx: Db, share: { merchantId: string; cardId: string; userId: string }, tz: string, now: number): Promise<void> {
+  const key = { merchant_id: share.merchantId, card_id: share.cardId, day: localDay(now, tz) }
+  await addShareDay(tx, key)
+  await addPersonDays(tx, { ...key, action: 'share' }, new Map([[share.userId, 1]]))
 }

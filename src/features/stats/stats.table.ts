@@ -62,19 +62,25 @@ export interface CardActivityDaysTable {
 }
 
 /** What a person does with a card that the statistics count distinct people of. */
-export type ReachAction = 'view' | 'claim' | 'redeem'
+export type ReachAction = 'view' | 'claim' | 'redeem' | 'share'
 
-/** How many of a person's coupons claimed on a day still stand (claim), or their redemptions of the day (redeem). */
+/**
+ * How many of a person's coupons claimed on a day still stand (claim), their redemptions of the day that
+ * stand (redeem), or their shares of the day (share). Card id '' (domain/reach.ts ALL_CARDS): of any card.
+ */
 export interface CardPersonDaysTable {
   merchant_id: string
   card_id: string
-  action: 'claim' | 'redeem'
+  action: Exclude<ReachAction, 'view'>
   person: string
   day: string
   n: number
 }
 
-/** People whose active day `day` follows their active day `prev_day` ('' = none before), see domain/reach.ts. */
+/**
+ * People whose active day `day` follows their active day `prev_day` ('' = none before), see domain/reach.ts.
+ * Card id '' (ALL_CARDS): people active with any of the merchant's cards.
+ */
 export interface CardReachTable {
   merchant_id: string
   card_id: string
@@ -82,4 +88,19 @@ export interface CardReachTable {
   day: string
   prev_day: string
   people: number
+}
+
+/** Shares of a card per local day (merchant zone), counted in the transaction of each share. */
+export interface CardShareDaysTable {
+  merchant_id: string
+  card_id: string
+  day: string
+  shares: number
+}
+
+/** Of the merchant's coupons claimed on a local day, how many are redeemed now (changed by each redemption and reversal). */
+export interface MerchantClaimDaysTable {
+  merchant_id: string
+  day: string
+  redeemed: number
 }

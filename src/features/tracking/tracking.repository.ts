@@ -42,19 +42,6 @@ export async function viewsPerDay(db: Db, merchantId: string, cardId: string, fr
   return rows.map((r) => ({ day: r.day, views: Number(r.views), viewers: Number(r.viewers) }))
 }
 
-/** Distinct viewers over days [fromDay, toDay], of one card or, without one, of all the merchant's cards. */
-export async function distinctViewers(db: Db, merchantId: string, cardId: string | undefined, fromDay: string, toDay: string): Promise<number> {
-  let q = db
-    .selectFrom('card_day_viewers')
-    .select(sql<number | string>`count(distinct viewer)`.as('n'))
-    .where('merchant_id', '=', merchantId)
-    .where('day', '>=', fromDay)
-    .where('day', '<=', toDay)
-  if (cardId !== undefined) q = q.where('card_id', '=', cardId)
-  const row = await q.executeTakeFirst()
-  return Number(row?.n ?? 0)
-}
-
 /** Forgets at most `batch` tracked events (views and merchants' own events) older than `cutoff`, oldest first; returns how many. */
 export async function purgeTrackedEvents(db: Db, cutoff: number, batch = 1000): Promise<number> {
   const oldest = db.selectFrom('tracked_events').select('id').where('occurred_at', '<', cutoff).orderBy('occurred_at').limit(batch)

@@ -8,7 +8,7 @@ import { cardExists } from '../cards/cards.repository.ts'
 import { recordEvents } from '../events/events.repository.ts'
 import { addDayView, insertTrackedEvent, noteDayViewer } from './tracking.repository.ts'
 import { addReach, viewerDayNeighbours } from '../stats/stats.repository.ts'
-import { reachOnAdd } from '../../domain/reach.ts'
+import { ALL_CARDS, reachOnAdd } from '../../domain/reach.ts'
 
 /** Who looked: the signed-in customer when there is one, else the browser's `Kabao-Device` id (or nobody known). */
 export interface Viewer {
@@ -61,8 +61,13 @@ export async function recordCardView(ctx: AppContext, merchantId: string, tz: st
     const dayViewer = key === null ? null : { merchant_id: merchantId, card_id: cardId, day, viewer: key }
     const newViewer = dayViewer !== null && (await noteDayViewer(tx, dayViewer))
     await addDayView(tx, { merchant_id: merchantId, card_id: cardId, day }, newViewer)
-    // A viewer's first view of the card that day links the day to their previous one (distinct viewers over any range).
-    if (dayViewer !== null && newViewer) await addReach(tx, { merchant_id: merchantId, card_id: cardId, action: 'view' }, reachOnAdd(day, await viewerDayNeighbours(tx, dayViewer)))
+    // A viewer's first view of the card that day links the day to their previous one (distinct viewers over any range),
+    // and their first view of any of the merchant's cards that day likewise under ALL_CARDS.
+    if (dayViewer !== null && newViewer) {
+      await addReach(tx, { merchant_id: merchantId, card_id: cardId, action: 'view' }, reachOnAdd(day, await viewerDayNeighbours(tx, dayViewer)))
+      const anyCard = { ...dayViewer, card_id: ALL_CARDS }
+      if (await noteDayViewer(tx, anyCard)) await addReach(tx, { merchant_id: merchantId, card_id: ALL_CARDS, action: 'view' }, reachOnAdd(day, await viewerDayNeighbours(tx, anyCard)))
+    }
     await recordEvents(tx, events.map((event) => ({ merchantId, type: event.type, data: event.data, now })))
   })
 }
