@@ -76,16 +76,10 @@ async function insertInBatches(db: Kysely<any>, tableName: string, rows: Record<
 type Coupon = { id: string; card_id: string; user_id: string; source: string; channel_tag: string | null; campaign: string | null; state: string; issued_at: number | string; voided_at: number | string | null }
 type Redemption = { coupon_id: string; redeemed_at: number | string; reversed_at: number | string | null; discount_amount: number | string; order_amount: number | string }
 
-/**
- * Counts a merchant's existing coupons, redemptions and day viewers into the roll-up tables, which must
- * hold nothing of the merchant yet. Coupons are read a page at a time in customer order (index
- * coupons_user_idx) with their redemptions, and viewers in card and viewer order, so memory holds the
- * counters and one person's days, never the rows. Days are the merchant's zone `tz`.
- */
-export async function backfillMerchantRollUps(db: Kysely<any>, merchantId: string, tz: string): Promise<void> {
+/** The local day (YYYY-MM-DD) of an instant in `tz`, remembered per quarter hour (zone offsets are whole quarter hours). */
+export function localDayOf(tz: string): (ms: number) => string {
   const days = new Map<number, string>()
-  // The local day of an instant, remembered per quarter hour (zone offsets are whole quarter hours).
-  const dayOf = (ms: number) => {
+  return (ms) => {
     const slot = Math.floor(ms / 900_000)
     let day = days.get(slot)
     if (day === undefined) {
@@ -95,6 +89,16 @@ export async function backfillMerchantRollUps(db: Kysely<any>, merchantId: strin
     }
     return day
   }
+}
+
+/**
+ * Counts a merchant's existing coupons, redemptions and day viewers into the roll-up tables, which must
+ * hold nothing of the merchant yet. Coupons are read a page at a time in customer order (index
+ * coupons_user_idx) with their redemptions, and viewers in card and viewer order, so memory holds the
+ * counters and one person's days, never the rows. Days are the merchant's zone `tz`.
+ */
+export async function backfillMerchantRollUps(db: Kysely<any>, merchantId: string, tz: string): Promise<void> {
+  const dayOf = localDayOf(tz)
   const activity = new Map<string, Record<string, string | number>>()
   const count = (c: Coupon, day: string, changes: Partial<Counters>) => {
     const k = JSON.stringify([c.card_id, day, c.source, c.channel_tag ?? '', c.campaign ?? ''])

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { ColumnTypes } from './column-types.ts'
-import { localDate } from '../../domain/time.ts'
+import { localDayOf } from './0025-card-stats-rollups.ts'
 import { ALL_CARDS, reachOfDays } from '../../domain/reach.ts'
 
 /**
@@ -61,17 +61,7 @@ async function insertInBatches(db: Kysely<any>, tableName: string, rows: Record<
  * Days are the merchant's zone `tz`.
  */
 export async function backfillMerchantWideRollUps(db: Kysely<any>, merchantId: string, tz: string): Promise<void> {
-  const days = new Map<number, string>()
-  const dayOf = (ms: number) => {
-    const slot = Math.floor(ms / 900_000)
-    let day = days.get(slot)
-    if (day === undefined) {
-      const d = localDate(slot * 900_000, tz)
-      day = `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`
-      days.set(slot, day)
-    }
-    return day
-  }
+  const dayOf = localDayOf(tz)
   const reach = new Map<string, number>()
   const addReach = (key: string, people: number) => reach.set(key, (reach.get(key) ?? 0) + people)
   const personRows: Record<string, unknown>[] = []
