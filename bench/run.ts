@@ -293,7 +293,8 @@ async function bulkScenario(rig: Rig, mode: Mode): Promise<TimedScenario> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true }, scenario: { type: 'string', multiple: true }, pairs: { type: 'string' }, profile: { type: 'string' } } })
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, engine: { type: 'string', multiple: true }, scenario: { type: 'string', multiple: true }, pairs: { type: 'string' }, profile: { type: 'string' }, rejudge: { type: 'boolean' } } })
+  if (values.rejudge) return rejudge()
   const pairs = Math.max(1, Number(values.pairs ?? 1) || 1)
   if (values.profile !== undefined && values.scenario?.length !== 1) throw new Error('--profile takes exactly one --scenario')
   profileDir = values.profile === undefined ? null : path.resolve(values.profile)
@@ -333,6 +334,18 @@ async function main(): Promise<void> {
   stored[mode.name] = run
   writeResults(file, path.join(HERE, 'README.md'), stored)
   log(`done in ${run.minutes} min: bench/results.json, bench/README.md`)
+}
+
+/** `--rejudge`: the stored runs judged again by the targets as they now are, and the tables rewritten (nothing is measured). */
+function rejudge(): void {
+  const file = path.join(HERE, 'results.json')
+  const stored = readResults(file)
+  for (const run of Object.values(stored)) {
+    if (!run) continue
+    for (const engine of run.engines) engine.verdicts = judge(engine.engine, engine.scenarios, engine.rss_max_mb)
+  }
+  writeResults(file, path.join(HERE, 'README.md'), stored)
+  log('judged again: bench/results.json, bench/README.md')
 }
 
 await main()
