@@ -360,12 +360,13 @@ export async function cardShares(db: Db, merchantId: string, cardId: string, fro
 }
 
 /** Changes how many of the coupons claimed on `day` are redeemed now, by `delta` (a redemption +1, its reversal −1). */
+const ADD_CLAIM_DAY_REDEEMED = statement(`
+  insert into merchant_claim_days (merchant_id, day, redeemed) values (?, ?, ?)
+  on conflict (merchant_id, day) do update set redeemed = merchant_claim_days.redeemed + excluded.redeemed`)
+
 export async function addClaimDayRedeemed(db: Db, merchantId: string, day: string, delta: number): Promise<void> {
-  await db
-    .insertInto('merchant_claim_days')
-    .values({ merchant_id: merchantId, day, redeemed: delta })
-    .onConflict((oc) => oc.columns(['merchant_id', 'day']).doUpdateSet({ redeemed: sql`merchant_claim_days.redeemed + excluded.redeemed` }))
-    .execute()
+  // Prepared once: a redemption runs it in its transaction (countRedeemed) on SQLite.
+  await runStatementIn(db, ADD_CLAIM_DAY_REDEEMED, [merchantId, day, delta])
 }
 
 /**
