@@ -4,10 +4,10 @@ import type { FeatureApp } from '../feature.ts'
 import { merchantOf } from '../../http/auth.ts'
 import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { PUSH_TOKEN_PATTERN } from '../../domain/wechat-push.ts'
 import { nudgeWebhooks } from '../../jobs/webhook-worker.ts'
 import { DELIVERY_STATUSES } from '../webhooks/webhooks.table.ts'
+import { presentDelivery } from '../webhooks/webhooks.presenter.ts'
 import type { WechatAppRow } from './wechat.repository.ts'
 import { pushDeliveries, resendPush, setPushSettings } from './wechat-push.service.ts'
 
@@ -60,20 +60,7 @@ export function registerPushRoutes(app: FeatureApp, ctx: AppContext, present: (r
     const { merchantId, merchantTz } = merchantOf(request)
     const limit = request.query.limit ?? 50
     const rows = await pushDeliveries(ctx, merchantId, request.params.appid, { status: request.query.status, before: decodeCursor(request.query.cursor) }, limit + 1)
-    const at = (ms: number | null) => formatOptionalInstant(ms, merchantTz)
-    return page(rows, limit, (row) => ({
-      id: row.id,
-      event_id: row.event_id,
-      event_type: row.event_type,
-      status: row.status,
-      attempts: row.attempts,
-      next_attempt_at: row.status === 'pending' ? at(row.next_attempt_at) : null,
-      last_attempt_at: at(row.last_attempt_at),
-      last_status_code: row.last_status_code,
-      last_error: row.last_error,
-      delivered_at: at(row.delivered_at),
-      created_at: formatInstant(row.created_at, merchantTz),
-    }))
+    return page(rows, limit, (row) => presentDelivery(row, merchantTz))
   })
 
   app.post('/v1/wechat-apps/:appid/push-deliveries/resend', {
