@@ -50,7 +50,8 @@ const EndpointSchema = Type.Object({
 })
 const EndpointWithSecret = Type.Object({ ...EndpointSchema.properties, secret: Type.String({ description: 'The signing secret (whsec_…): shown only in this answer' }) })
 
-const DeliverySchema = Type.Object({
+/** A delivery as both delivery logs show it (an endpoint's, a WeChat app's pushes). */
+export const DeliverySchema = Type.Object({
   id: Type.String(),
   event_id: Type.String(),
   event_type: Type.String(),
