@@ -52,6 +52,10 @@ export interface CardTerms {
   group?: GroupOption | null
 }
 
+/** The written part of a card as a create call takes it (the API's or WeChat's): type and title, the rest optional. */
+export type CardTermsInput = Pick<CardTerms, 'type' | 'title'> &
+  Partial<Pick<CardTerms, 'subtitle' | 'color' | 'logo_url' | 'notice' | 'description' | 'reduce_cost' | 'least_cost' | 'percent_off' | 'gift' | 'deal_detail' | 'default_detail'>> & { stock: number }
+
 /** A merchant's compliance policy. A null (or false) rule is switched off; allow_no_threshold switches one off when true. */
 export interface CompliancePolicy {
   min_validity_days: number | null

@@ -1,6 +1,6 @@
 // Field mapping between WeChat's card definitions and Kabao's cards (WECHAT-API.md §2.2). Pure: the
 // facade's service resolves stores and runs the native services with what comes out of here.
-import type { CardType, CardTerms, UsableWindow, Validity } from './types.ts'
+import type { CardType, CardTerms, CardTermsInput, UsableWindow, Validity } from './types.ts'
 import type { WxErrcode } from './wechat-errcodes.ts'
 import { present, readBool, readInt, readObject, readString } from './wechat-parse.ts'
 
@@ -22,21 +22,7 @@ export type Fail = { ok: false; errcode: WxErrcode; detail: string }
 const fail = (errcode: WxErrcode, detail: string): Fail => ({ ok: false, errcode, detail })
 
 /** What a WeChat card becomes natively (the shape of the native create body). */
-export interface NativeCardDraft {
-  type: CardType
-  title: string
-  subtitle?: string | null
-  color?: string | null
-  logo_url?: string | null
-  notice?: string
-  description?: string | null
-  reduce_cost?: number | null
-  least_cost?: number | null
-  percent_off?: number | null
-  gift?: string | null
-  deal_detail?: string | null
-  default_detail?: string | null
-  stock: number
+export interface NativeCardDraft extends CardTermsInput {
   get_limit: number
   code_type: 'qrcode' | 'barcode' | 'text'
   validity: { type: 'fixed_range'; begin_at: string; end_at: string } | { type: 'fixed_term'; days: number; start_after_days: number }

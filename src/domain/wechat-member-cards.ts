@@ -17,13 +17,7 @@ export const MAX_RECORD = 200
 export const MAX_FIELD_VALUE = 200
 
 /** What a WeChat member card becomes natively (the shape of the native member-card create body). */
-export interface NativeMemberCardDraft {
-  title: string
-  subtitle: string | null
-  color: string | null
-  logo_url: string | null
-  notice: string | null
-  description: string | null
+export interface NativeMemberCardDraft extends Pick<MemberCardTerms, 'title' | 'subtitle' | 'color' | 'logo_url' | 'notice' | 'description'> {
   levels: { name: string; min_growth: number; perks: string[] }[]
   points_rules: { per_yuan: number; sign_in: number; profile_completed: number; referral: number }
   stored_value: { enabled: boolean }

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
-import { cashCard, useTestApp, type TestApp } from '../helpers/app.ts'
-import { expectStatus, merchantApi } from '../helpers/merchant-api.ts'
+import { cashCard, useTestApp } from '../helpers/app.ts'
+import { expectStatus } from '../helpers/merchant-api.ts'
+import { wechatApp, wxCashCard } from '../helpers/wechat-app.ts'
 import { createMemberCard, join } from '../helpers/member-api.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { backfillGifts } from '../../src/db/migrations/0030-wallet-removal-view-pushes-gifts.ts'
@@ -10,22 +11,6 @@ import { backfillGifts } from '../../src/db/migrations/0030-wallet-removal-view-
 // Asia/Shanghai (the merchants' zone): noon on 1 and 2 March.
 const DAY1 = '2026-03-01T04:00:00Z'
 const DAY2 = '2026-03-02T04:00:00Z'
-
-const wxCashCard = {
-  card: { card_type: 'CASH', cash: { base_info: { title: '立减20元', notice: 'Show the code', color: 'Color010', code_type: 'CODE_TYPE_QRCODE', date_info: { type: 'DATE_TYPE_FIX_TERM', fixed_term: 7, fixed_begin_term: 0 }, sku: { quantity: 10 } }, reduce_cost: 2000, least_cost: 10000 } },
-}
-
-async function wechatApp(t: TestApp) {
-  const { apiKey } = await t.merchant()
-  const created = expectStatus(await t.request('POST', '/v1/wechat-apps', { key: apiKey, body: {} }), 201)
-  const token = (await t.request('GET', `/cgi-bin/token?grant_type=client_credential&appid=${created.appid}&secret=${created.secret}`)).body.access_token as string
-  const wx = async (path: string, body: unknown) => {
-    const res = await t.request('POST', `${path}?access_token=${token}`, { body })
-    assert.equal(res.status, 200, res.text)
-    return res.body
-  }
-  return { wx, m: merchantApi(t, apiKey) }
-}
 
 for (const engine of ENGINES) {
   describe(`WeChat datacube on ${engine}`, await engineOptions(engine), () => {

@@ -2,8 +2,9 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { cashCard as nativeCashCard, useTestApp, type TestApp } from '../helpers/app.ts'
-import { expectProblem, expectStatus, merchantApi } from '../helpers/merchant-api.ts'
+import { expectProblem, expectStatus } from '../helpers/merchant-api.ts'
 import { createMemberCard, join, postPoints } from '../helpers/member-api.ts'
+import { wechatApp, wxCashCard as cashCard } from '../helpers/wechat-app.ts'
 import { startWechatReceiver, type Push, type WechatReceiver } from '../helpers/wechat-receiver.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { deliverWebhooksOnce, webhookSettings } from '../../src/features/webhooks/webhook-delivery.ts'
@@ -11,10 +12,6 @@ import { alertLowStock } from '../../src/jobs/stock-low.job.ts'
 
 const START = '2026-03-02T04:00:00Z'
 const settings = webhookSettings({ retrySchedule: [1, 1, 1], timeoutMs: 1000, wechat: { retrySchedule: [1, 1], timeoutMs: 1000 } })
-
-const cashCard = {
-  card: { card_type: 'CASH', cash: { base_info: { title: '立减20元', notice: 'Show the code', color: 'Color010', code_type: 'CODE_TYPE_QRCODE', date_info: { type: 'DATE_TYPE_FIX_TERM', fixed_term: 7, fixed_begin_term: 0 }, sku: { quantity: 10 } }, reduce_cost: 2000, least_cost: 10000 } },
-}
 
 /** The elements every push of an event carries (WECHAT-API.md §4.2–4.3), in order. */
 const ENVELOPE = ['ToUserName', 'FromUserName', 'CreateTime', 'MsgType', 'Event']
@@ -26,18 +23,6 @@ const ELEMENTS: Record<string, string[]> = {
   card_sku_remind: ['CardId', 'Detail'],
   user_del_card: ['CardId', 'UserCardCode'],
   user_view_card: ['CardId', 'UserCardCode', 'OuterStr'],
-}
-
-async function wechatApp(t: TestApp) {
-  const { apiKey } = await t.merchant()
-  const created = expectStatus(await t.request('POST', '/v1/wechat-apps', { key: apiKey, body: {} }), 201)
-  const token = (await t.request('GET', `/cgi-bin/token?grant_type=client_credential&appid=${created.appid}&secret=${created.secret}`)).body.access_token as string
-  const wx = async (path: string, body: unknown) => {
-    const res = await t.request('POST', `${path}?access_token=${token}`, { body })
-    assert.equal(res.status, 200, res.text)
-    return res.body
-  }
-  return { apiKey, appid: created.appid as string, originalId: created.original_id as string, wx, m: merchantApi(t, apiKey) }
 }
 
 async function setPush(t: TestApp, apiKey: string, appid: string, body: Record<string, unknown>) {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES, engineOptions } from '../helpers/databases.ts'
 import { useTestApp, type TestApp } from '../helpers/app.ts'
+import { wxCashCardWith as cashCard } from '../helpers/wechat-app.ts'
 import { ManualClock } from '../../src/ports/clock.ts'
 import { WX_ERRCODES } from '../../src/domain/wechat-errcodes.ts'
 import fc from 'fast-check'
@@ -21,10 +22,6 @@ async function wx(t: TestApp, path: string, token: string | null, body?: unknown
   assert.match(String(res.headers['content-type']), /^application\/json/)
   return res.body
 }
-
-const cashCard = (overrides: Record<string, unknown> = {}) => ({
-  card: { card_type: 'CASH', cash: { base_info: { title: '立减20元', notice: 'Show the code', color: 'Color010', code_type: 'CODE_TYPE_QRCODE', date_info: { type: 'DATE_TYPE_FIX_TERM', fixed_term: 7, fixed_begin_term: 0 }, sku: { quantity: 10 }, ...overrides }, reduce_cost: 2000, least_cost: 10000 } },
-})
 
 for (const engine of ENGINES) {
   describe(`WeChat-compatible API on ${engine}`, await engineOptions(engine), () => {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { Money, Nullable, PositiveMoney, Timestamp } from '../../http/schemas.ts'
-import type { CardType, CodeFormat, CodeType, ValidityType } from './cards.table.ts'
+import type { CardTermsInput } from '../../domain/types.ts'
+import type { CodeFormat, CodeType, ValidityType } from './cards.table.ts'
 
 const Text = (max: number) => Type.String({ maxLength: max })
 const ShareRewardInput = Type.Object(
@@ -114,23 +115,9 @@ export const UpdateCardBody = Type.Object(
 )
 
 /** A card as the API takes it (the shape of CreateCardBody), for the service. */
-export interface CardInput {
-  type: CardType
-  title: string
-  subtitle?: string | null
-  color?: string | null
-  logo_url?: string | null
-  notice?: string
-  description?: string | null
-  reduce_cost?: number | null
-  least_cost?: number | null
+export interface CardInput extends CardTermsInput {
   tiers?: { least_cost: number; reduce_cost: number }[] | null
-  percent_off?: number | null
   max_discount?: number | null
-  gift?: string | null
-  deal_detail?: string | null
-  default_detail?: string | null
-  stock: number
   get_limit?: number
   code_type?: CodeType
   code_format?: CodeFormat

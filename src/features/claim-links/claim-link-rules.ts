@@ -1,4 +1,4 @@
-import type { ClaimLinkSetting } from './claim-links.table.ts'
+import type { ClaimLinkSetting, ClaimLinksTable } from './claim-links.table.ts'
 
 /**
  * What a claim link reads as: `active` while it hands out coupons; `disabled` by the merchant; `expired`
@@ -29,5 +29,24 @@ export function inactiveReason(status: Exclude<ClaimLinkStatus, 'active'>): stri
       return 'This link has expired.'
     case 'exhausted':
       return 'Every coupon of this link has been claimed.'
+  }
+}
+
+/** A new link's row, a merchant's or a customer's share link alike: active, nothing claimed, and no limit, tag or sharer unless given. */
+export function newClaimLinkRow(
+  row: Pick<ClaimLinksTable, 'id' | 'merchant_id' | 'card_id' | 'token_hash' | 'token_sealed' | 'created_at'> & Partial<ClaimLinksTable>,
+): ClaimLinksTable {
+  return {
+    legacy_token: null,
+    status: 'active',
+    claimed_count: 0,
+    max_claims: null,
+    expires_at: null,
+    request_ref: null,
+    channel_tag: null,
+    campaign: null,
+    shared_by: null,
+    friend_count: 0,
+    ...row,
   }
 }

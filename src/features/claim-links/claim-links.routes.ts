@@ -4,7 +4,7 @@ import { customerOf, merchantOf } from '../../http/auth.ts'
 import { AppError, validationFailed } from '../../errors.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { DeviceHeaders, IdParam, ListQuery, Nullable, Timestamp, UserId, listOf, responses } from '../../http/schemas.ts'
-import { addressKey } from '../../rate-limit-rules.ts'
+import { requestRiskSubject } from '../risk/risk-request.ts'
 import type { FeatureApp } from '../feature.ts'
 import { decodeCursor, page } from '../../pagination.ts'
 import { formatInstant, formatOptionalInstant, parseInstant } from '../../domain/time.ts'
@@ -200,7 +200,7 @@ export async function claimLinksRoutes(app: FeatureApp, ctx: AppContext): Promis
     },
     async (request, reply) => {
       const customer = customerOf(request)
-      const risk = { deviceId: request.headers['kabao-device'] ?? null, address: addressKey(request.ip) }
+      const risk = requestRiskSubject(request)
       const link = await findClaimLinkByToken(db, request.params.token)
       if (link && isMemberCardId(link.card_id)) {
         const body = request.body ?? {}

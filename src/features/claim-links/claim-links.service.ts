@@ -13,7 +13,7 @@ import { findIssued, issueCouponInTx, type CouponTags } from '../coupons/coupons
 import { loadWalletSigning } from '../customers/wallet-secrets.ts'
 import { getWalletCoupon, type WalletCoupon } from '../wallet/wallet.service.ts'
 import { storesOf, type StoreSummary } from '../wallet/wallet.repository.ts'
-import { claimLinkStatus, inactiveReason } from './claim-link-rules.ts'
+import { claimLinkStatus, inactiveReason, newClaimLinkRow } from './claim-link-rules.ts'
 import { judgeRisk } from '../risk/risk.service.ts'
 import { countSharedClaim } from '../sharing/sharing.service.ts'
 import type { RiskSubject } from '../../domain/risk.ts'
@@ -52,25 +52,20 @@ export async function createClaimLink(
     else if (!(await cardExists(db, merchantId, cardId))) throw new AppError('card_not_found', 'There is no card with this id.')
     const now = ctx.clock.now()
     const token = randomToken()
-    const row: ClaimLinkRow = {
+    const row = newClaimLinkRow({
       id: newId('cll', now),
       merchant_id: merchantId,
       card_id: cardId,
       token_hash: hashToken(token),
       token_sealed: ctx.secrets.seal(token),
-      legacy_token: null,
-      status: 'active',
-      claimed_count: 0,
       max_claims: input.maxClaims,
       expires_at: input.expiresAt,
       created_at: now,
       request_ref: requestRef,
       channel_tag: input.tags.channel,
       campaign: input.tags.campaign,
-      shared_by: null,
-      friend_count: 0,
       for_user_id: input.forUserId ?? null,
-    }
+    })
     await insertClaimLink(db, row)
     return row
   })

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { DeviceHeaders, IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
-import { addressKey } from '../../rate-limit-rules.ts'
+import { requestRiskSubject } from '../risk/risk-request.ts'
 import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { MAX_GIFT_TTL_MS, MIN_GIFT_TTL_MS } from '../../domain/gifts.ts'
 import { decodeCursor, page } from '../../pagination.ts'
@@ -101,10 +101,6 @@ function presentGift(gift: GiftRow, tz: string) {
   }
 }
 
-function walletRisk(request: { headers: { 'kabao-device'?: string }; ip: string }) {
-  return { deviceId: request.headers['kabao-device'] ?? null, address: addressKey(request.ip) }
-}
-
 /** Gifts (转赠): the giver's and receiver's wallet routes, and the merchant's audit trail. */
 export async function giftsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
@@ -125,7 +121,7 @@ export async function giftsRoutes(app: FeatureApp, ctx: AppContext): Promise<voi
     async (request, reply) => {
       const customer = customerOf(request)
       const ttl = request.body?.expires_in_seconds
-      const { gift, token } = await sendGift(ctx, customer, request.params.coupon_id, { ttlMs: ttl === undefined ? undefined : ttl * 1000 }, walletRisk(request))
+      const { gift, token } = await sendGift(ctx, customer, request.params.coupon_id, { ttlMs: ttl === undefined ? undefined : ttl * 1000 }, requestRiskSubject(request))
       return reply.code(201).send(presentGiftLink(ctx, gift, token, customer.merchantTz))
     },
   )
@@ -195,7 +191,7 @@ export async function giftsRoutes(app: FeatureApp, ctx: AppContext): Promise<voi
     },
     async (request, reply) => {
       const customer = customerOf(request)
-      const coupon = await acceptGift(ctx, customer, request.params.token, walletRisk(request))
+      const coupon = await acceptGift(ctx, customer, request.params.token, requestRiskSubject(request))
       return reply.code(201).send(await presentWalletCouponDetail(ctx, coupon, customer.merchantTz, ctx.clock.now()))
     },
   )

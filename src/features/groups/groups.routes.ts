@@ -3,7 +3,7 @@ import type { AppContext } from '../../app-context.ts'
 import { customerOf, merchantOf } from '../../http/auth.ts'
 import { idempotencyRefOf } from '../../http/idempotency.ts'
 import { DeviceHeaders, IdParam, listOf, responses } from '../../http/schemas.ts'
-import { addressKey } from '../../rate-limit-rules.ts'
+import { requestRiskSubject } from '../risk/risk-request.ts'
 import { effectiveGroupState, maskUserId, membersNeeded } from '../../domain/groups.ts'
 import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
@@ -63,7 +63,6 @@ function presentGroup(ctx: AppContext, loaded: GroupWithMembers, tz: string, now
 
 export async function groupsRoutes(app: FeatureApp, ctx: AppContext): Promise<void> {
   const { db } = ctx.database
-  const riskOf = (request: { headers: { 'kabao-device'?: string }; ip: string }) => ({ deviceId: request.headers['kabao-device'] ?? null, address: addressKey(request.ip) })
 
   app.post(
     '/v1/wallet/cards/:card_id/groups',
@@ -79,7 +78,7 @@ export async function groupsRoutes(app: FeatureApp, ctx: AppContext): Promise<vo
     },
     async (request, reply) => {
       const customer = customerOf(request)
-      const opened = await openGroup(ctx, customer, request.params.card_id, idempotencyRefOf(request), riskOf(request))
+      const opened = await openGroup(ctx, customer, request.params.card_id, idempotencyRefOf(request), requestRiskSubject(request))
       return reply.code(201).send(presentWalletGroup(ctx, opened, customer, ctx.clock.now()))
     },
   )
@@ -98,7 +97,7 @@ export async function groupsRoutes(app: FeatureApp, ctx: AppContext): Promise<vo
     },
     async (request) => {
       const customer = customerOf(request)
-      const joined = await joinGroup(ctx, customer, request.params.group_id, idempotencyRefOf(request), riskOf(request))
+      const joined = await joinGroup(ctx, customer, request.params.group_id, idempotencyRefOf(request), requestRiskSubject(request))
       return presentWalletGroup(ctx, joined, customer, ctx.clock.now())
     },
   )

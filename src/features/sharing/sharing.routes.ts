@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import { customerOf } from '../../http/auth.ts'
 import { DeviceHeaders, IdParam, responses } from '../../http/schemas.ts'
-import { addressKey } from '../../rate-limit-rules.ts'
+import { requestRiskSubject } from '../risk/risk-request.ts'
 import type { FeatureApp } from '../feature.ts'
 import { claimUrl } from '../claim-links/claim-links.routes.ts'
 import { shareCard } from './sharing.service.ts'
@@ -32,8 +32,7 @@ export async function sharingRoutes(app: FeatureApp, ctx: AppContext): Promise<v
     },
     async (request, reply) => {
       const customer = customerOf(request)
-      const risk = { deviceId: request.headers['kabao-device'] ?? null, address: addressKey(request.ip) }
-      const { link, token } = await shareCard(ctx, customer, request.params.card_id, risk)
+      const { link, token } = await shareCard(ctx, customer, request.params.card_id, requestRiskSubject(request))
       const qrBase = `${ctx.publicUrl}/v1/claim-links/${token}/qr`
       return reply.code(201).send({ url: claimUrl(ctx, token), token, claim_link_id: link.id, qr_png_url: `${qrBase}.png`, qr_svg_url: `${qrBase}.svg`, friends: link.friend_count })
     },

@@ -10,6 +10,7 @@ import { hashToken } from '../../ports/secrets.ts'
 import type { CustomerPrincipal } from '../../principals.ts'
 import { findCardWithTerms, shareRewardsOf } from '../cards/cards.repository.ts'
 import type { ClaimLinkRow } from '../claim-links/claim-links.repository.ts'
+import { newClaimLinkRow } from '../claim-links/claim-link-rules.ts'
 import { claimedCount, type CouponRow } from '../coupons/coupons.repository.ts'
 import { issueCouponInTx } from '../coupons/coupons.service.ts'
 import { maskedContactOf } from '../customers/customers.service.ts'
@@ -46,24 +47,10 @@ export async function shareCard(ctx: AppContext, customer: CustomerPrincipal, ca
     let link = await findShareLink(tx, merchantId, cardId, userId)
     if (!link) {
       const token = randomToken()
-      await insertShareLinkUnlessExists(tx, {
-        id: newId('cll', now),
-        merchant_id: merchantId,
-        card_id: cardId,
-        token_hash: hashToken(token),
-        token_sealed: ctx.secrets.seal(token),
-        legacy_token: null,
-        status: 'active',
-        claimed_count: 0,
-        max_claims: null,
-        expires_at: null,
-        created_at: now,
-        request_ref: null,
-        channel_tag: null,
-        campaign: null,
-        shared_by: userId,
-        friend_count: 0,
-      })
+      await insertShareLinkUnlessExists(
+        tx,
+        newClaimLinkRow({ id: newId('cll', now), merchant_id: merchantId, card_id: cardId, token_hash: hashToken(token), token_sealed: ctx.secrets.seal(token), created_at: now, shared_by: userId }),
+      )
       // Two first shares at once: the one inserted first is everybody's link.
       link = await findShareLink(tx, merchantId, cardId, userId)
       if (!link) throw new Error('share link vanished')

@@ -21,6 +21,7 @@ import {
   type EndpointRow,
 } from './webhooks.service.ts'
 import { listAttempts, listDeliveries, listEndpoints } from './webhooks.repository.ts'
+import { presentDelivery } from './webhooks.presenter.ts'
 import { DELIVERY_STATUSES, ENDPOINT_STATUSES } from './webhooks.table.ts'
 
 const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'Where deliveries are POSTed: an absolute http(s) URL; a private or internal address is refused (422 webhook_url_not_allowed) where the server is set to refuse them' })
@@ -49,7 +50,8 @@ const EndpointSchema = Type.Object({
 })
 const EndpointWithSecret = Type.Object({ ...EndpointSchema.properties, secret: Type.String({ description: 'The signing secret (whsec_…): shown only in this answer' }) })
 
-const DeliverySchema = Type.Object({
+/** A delivery as both delivery logs show it (an endpoint's, a WeChat app's pushes). */
+export const DeliverySchema = Type.Object({
   id: Type.String(),
   event_id: Type.String(),
   event_type: Type.String(),
@@ -237,20 +239,7 @@ export async function webhooksRoutes(app: FeatureApp, ctx: AppContext): Promise<
       const { query } = request
       const limit = query.limit ?? 50
       const rows = await listDeliveries(db, merchantId, endpoint.id, { status: query.status, before: decodeCursor(query.cursor) }, limit + 1)
-      const at = (ms: number | null) => formatOptionalInstant(ms, merchantTz)
-      return page(rows, limit, (row) => ({
-        id: row.id,
-        event_id: row.event_id,
-        event_type: row.event_type,
-        status: row.status,
-        attempts: row.attempts,
-        next_attempt_at: row.status === 'pending' ? at(row.next_attempt_at) : null,
-        last_attempt_at: at(row.last_attempt_at),
-        last_status_code: row.last_status_code,
-        last_error: row.last_error,
-        delivered_at: at(row.delivered_at),
-        created_at: formatInstant(row.created_at, merchantTz),
-      }))
+      return page(rows, limit, (row) => presentDelivery(row, merchantTz))
     },
   )
 

@@ -2,27 +2,20 @@ import { Type } from 'typebox'
 import type { AppContext } from '../../app-context.ts'
 import type { FeatureApp } from '../feature.ts'
 import { merchantOf } from '../../http/auth.ts'
-import { IdParam, ListQuery, Nullable, Timestamp, listOf, responses } from '../../http/schemas.ts'
+import { IdParam, ListQuery, Nullable, listOf, responses } from '../../http/schemas.ts'
 import { decodeCursor, page } from '../../pagination.ts'
-import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
 import { PUSH_TOKEN_PATTERN } from '../../domain/wechat-push.ts'
 import { nudgeWebhooks } from '../../jobs/webhook-worker.ts'
 import { DELIVERY_STATUSES } from '../webhooks/webhooks.table.ts'
+import { presentDelivery } from '../webhooks/webhooks.presenter.ts'
+import { DeliverySchema } from '../webhooks/webhooks.routes.ts'
 import type { WechatAppRow } from './wechat.repository.ts'
 import { pushDeliveries, resendPush, setPushSettings } from './wechat-push.service.ts'
 
 const PushDelivery = Type.Object({
-  id: Type.String(),
-  event_id: Type.String(),
+  ...DeliverySchema.properties,
   event_type: Type.String({ description: 'The native event pushed (its WeChat events: docs/wechat.md)' }),
   status: Type.Enum(DELIVERY_STATUSES, { description: '`delivered` (answered 200), `pending` (a retry is due) or `failed` (3 attempts without 200; resend it)' }),
-  attempts: Type.Integer(),
-  next_attempt_at: Nullable(Timestamp),
-  last_attempt_at: Nullable(Timestamp),
-  last_status_code: Nullable(Type.Integer()),
-  last_error: Nullable(Type.String()),
-  delivered_at: Nullable(Timestamp),
-  created_at: Timestamp,
 })
 
 /**
@@ -60,20 +53,7 @@ export function registerPushRoutes(app: FeatureApp, ctx: AppContext, present: (r
     const { merchantId, merchantTz } = merchantOf(request)
     const limit = request.query.limit ?? 50
     const rows = await pushDeliveries(ctx, merchantId, request.params.appid, { status: request.query.status, before: decodeCursor(request.query.cursor) }, limit + 1)
-    const at = (ms: number | null) => formatOptionalInstant(ms, merchantTz)
-    return page(rows, limit, (row) => ({
-      id: row.id,
-      event_id: row.event_id,
-      event_type: row.event_type,
-      status: row.status,
-      attempts: row.attempts,
-      next_attempt_at: row.status === 'pending' ? at(row.next_attempt_at) : null,
-      last_attempt_at: at(row.last_attempt_at),
-      last_status_code: row.last_status_code,
-      last_error: row.last_error,
-      delivered_at: at(row.delivered_at),
-      created_at: formatInstant(row.created_at, merchantTz),
-    }))
+    return page(rows, limit, (row) => presentDelivery(row, merchantTz))
   })
 
   app.post('/v1/wechat-apps/:appid/push-deliveries/resend', {
