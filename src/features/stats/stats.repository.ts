@@ -225,6 +225,89 @@ export async function addPersonDaysOnly(db: Db, key: PersonDayKey, changed: [str
   return mergeReach(changes)
 }
 
+/** One card's people and how much each one's count changes (addPersonDaysOfCards). */
+export interface CardDeltas {
+  card_id: string
+  deltas: Map<string, number>
+}
+
+/** Rows of one addPersonDaysOfCards statement: two cards' (a card's and ALL_CARDS) batch of bulk issue in one. */
+const PERSON_ROWS_PER_STATEMENT = 2000
+
+/**
+ * addPersonDaysOnly and addReach of several cards (ALL_CARDS among them) on one day, for one action: one
+ * upsert of every card's person-day rows, one read of their neighbours and one upsert of the reach counters,
+ * whatever the number of cards and people. Each card's rows count exactly as addPersonDays would count them
+ * one card after the other: a card's rows never touch another's. Rows go in the order of `cards` (pass
+ * ALL_CARDS first, as addPersonDays takes it), people sorted, so concurrent writers lock them in one order.
+ */
+export async function addPersonDaysOfCards(db: Db, key: Omit<PersonDayKey, 'card_id'>, cards: CardDeltas[]): Promise<void> {
+  const rows = cards.flatMap(({ card_id, deltas }) =>
+    [...deltas].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([person, n]) => ({ ...key, card_id, person, n })),
+  )
+  const deltasOf = new Map(cards.map((c) => [c.card_id, c.deltas]))
+  for (let i = 0; i < rows.length; i += PERSON_ROWS_PER_STATEMENT) await addSomePersonDaysOfCards(db, key, rows.slice(i, i + PERSON_ROWS_PER_STATEMENT), deltasOf)
+}
+
+async function addSomePersonDaysOfCards(db: Db, key: Omit<PersonDayKey, 'card_id'>, rows: CardPersonDaysTable[], deltasOf: Map<string, Map<string, number>>): Promise<void> {
+  if (rows.length === 0) return
+  const written = await db
+    .insertInto('card_person_days')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['merchant_id', 'card_id', 'action', 'person', 'day']).doUpdateSet({ n: sql`card_person_days.n + excluded.n` }))
+    .returning(['card_id', 'person', 'n'])
+    .execute()
+  // Per card: the people whose day became active (added) or stopped being (removed).
+  const moved = new Map<string, { added: string[]; removed: string[] }>()
+  for (const row of written) {
+    const [n, delta] = [Number(row.n), deltasOf.get(row.card_id)?.get(row.person) ?? 0]
+    const added = delta > 0 && n === delta
+    if (!added && !(delta < 0 && n === 0)) continue
+    const card = moved.get(row.card_id) ?? { added: [], removed: [] }
+    moved.set(row.card_id, card)
+    ;(added ? card.added : card.removed).push(row.person)
+  }
+  if (moved.size === 0) return
+  const people = [...new Set([...moved.values()].flatMap((card) => [...card.added, ...card.removed]))]
+  const around = await personDayNeighboursOfCards(db, key, [...moved.keys()], people)
+  const reach: CardReachTable[] = []
+  // In the order of the rows (ALL_CARDS first), as addPersonDays writes the counters.
+  for (const cardId of new Set(rows.map((row) => row.card_id))) {
+    const card = moved.get(cardId)
+    if (!card) continue
+    const of = (person: string) => around.get(`${cardId}\u0000${person}`) ?? NO_NEIGHBOURS
+    const changes = [...card.added.flatMap((p) => reachOnAdd(key.day, of(p))), ...card.removed.flatMap((p) => reachOnRemove(key.day, of(p)))]
+    for (const c of mergeReach(changes)) reach.push({ merchant_id: key.merchant_id, card_id: cardId, action: key.action, day: c.day, prev_day: c.prev_day, people: c.people })
+  }
+  if (reach.length === 0) return
+  await db
+    .insertInto('card_reach')
+    .values(reach)
+    .onConflict((oc) => oc.columns(['merchant_id', 'card_id', 'action', 'day', 'prev_day']).doUpdateSet({ people: sql`card_reach.people + excluded.people` }))
+    .execute()
+}
+
+/** personDayNeighbours of several cards at once, keyed by card id and person (NUL between). */
+async function personDayNeighboursOfCards(db: Db, key: Omit<PersonDayKey, 'card_id'>, cardIds: string[], people: string[]): Promise<Map<string, Neighbours>> {
+  const rows = await db
+    .selectFrom('card_person_days')
+    .select([
+      'card_id',
+      'person',
+      sql<string | null>`max(case when day < ${key.day} then day end)`.as('prev'),
+      sql<string | null>`min(case when day > ${key.day} then day end)`.as('next'),
+    ])
+    .where('merchant_id', '=', key.merchant_id)
+    .where('card_id', 'in', cardIds)
+    .where('action', '=', key.action)
+    .where('person', 'in', people)
+    .where('n', '>', 0)
+    .where('day', '!=', key.day)
+    .groupBy(['card_id', 'person'])
+    .execute()
+  return new Map(rows.map((r) => [`${r.card_id}\u0000${r.person}`, { prev: r.prev ?? null, next: r.next ?? null }]))
+}
+
 const ADD_PERSON_DAY = statement(`
   insert into card_person_days (merchant_id, card_id, action, person, day, n) values (?, ?, ?, ?, ?, ?)
   on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + excluded.n

@@ -16,6 +16,7 @@ import {
   addActivityRow,
   addPersonDay,
   addPersonDays,
+  addPersonDaysOfCards,
   addPersonDaysOnly,
   addReach,
   type ActivityKey,
@@ -351,7 +352,8 @@ export async function writeIssueCounts(tx: Db, counts: IssueCounts): Promise<voi
 /** Coupons just issued (one, or a bulk batch), counted in their day of issue: claims and claimers. */
 export async function countIssued(tx: Db, coupons: CouponFacts[], tz: string): Promise<void> {
   const activity = new Map<string, { key: ActivityKey; changes: { issued: number; claims_kept: number } }>()
-  const people = new Map<string, { key: { merchant_id: string; card_id: string; day: string }; deltas: Map<string, number> }>()
+  // Per day: each card's claimers, and the merchant's (ALL_CARDS) across the cards.
+  const people = new Map<string, { key: { merchant_id: string; day: string }; cards: Map<string, Map<string, number>> }>()
   for (const coupon of coupons) {
     const day = localDay(coupon.issued_at, tz)
     const key = activityKey(coupon, day)
@@ -360,12 +362,18 @@ export async function countIssued(tx: Db, coupons: CouponFacts[], tz: string): P
     activity.set(k, row)
     row.changes.issued++
     row.changes.claims_kept++
-    const pk = `${coupon.card_id}|${day}`
-    const group = people.get(pk) ?? { key: { merchant_id: coupon.merchant_id, card_id: coupon.card_id, day }, deltas: new Map() }
+    const pk = `${coupon.merchant_id}|${day}`
+    const group = people.get(pk) ?? { key: { merchant_id: coupon.merchant_id, day }, cards: new Map([[ALL_CARDS, new Map()]]) }
     people.set(pk, group)
-    group.deltas.set(coupon.user_id, (group.deltas.get(coupon.user_id) ?? 0) + 1)
+    for (const cardId of [ALL_CARDS, coupon.card_id]) {
+      const deltas = group.cards.get(cardId) ?? group.cards.set(cardId, new Map()).get(cardId)!
+      deltas.set(coupon.user_id, (deltas.get(coupon.user_id) ?? 0) + 1)
+    }
   }
-  for (const { key, deltas } of people.values()) await addPersonDays(tx, { ...key, action: 'claim' }, deltas)
+  // All the day's person rows in one statement, the merchant's first (as addPersonDays).
+  for (const { key, cards } of people.values()) {
+    await addPersonDaysOfCards(tx, { ...key, action: 'claim' }, [...cards].map(([card_id, deltas]) => ({ card_id, deltas })))
+  }
   await addActivity(tx, [...activity.values()])
 }
 
