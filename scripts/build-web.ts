@@ -78,6 +78,29 @@ function noRemoteFonts() {
   }
 }
 
+/**
+ * The head every app's page shares, so an app's index.html names only its title and what differs: a
+ * meta tag the page names itself (the wallet's viewport) stands instead of the shared one. Injected before
+ * Vite reads the page, so the icon's address gets the app's base like any other.
+ */
+const SHARED_HEAD: { tag: string; attrs: Record<string, string> }[] = [
+  { tag: 'meta', attrs: { charset: 'UTF-8' } },
+  { tag: 'meta', attrs: { name: 'viewport', content: 'width=device-width, initial-scale=1' } },
+  { tag: 'meta', attrs: { name: 'color-scheme', content: 'light' } },
+  { tag: 'link', attrs: { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' } },
+]
+
+function sharedHead() {
+  return {
+    name: 'kabao-shared-head',
+    transformIndexHtml: {
+      order: 'pre' as const,
+      handler: (html: string) =>
+        SHARED_HEAD.filter(({ attrs }) => !(attrs.name && html.includes(`name="${attrs.name}"`))).map((tag) => ({ ...tag, injectTo: 'head-prepend' as const })),
+    },
+  }
+}
+
 /** The Vite configuration of an app, shared by the build and the development server. */
 export async function viteConfig(app: WebApp) {
   const { default: vue } = await import('@vitejs/plugin-vue')
@@ -88,7 +111,7 @@ export async function viteConfig(app: WebApp) {
     logLevel: 'warn' as const,
     // The icon and other files every app serves as they are.
     publicDir: path.join(WEB, 'shared', 'public'),
-    plugins: [vue(), noRemoteFonts()],
+    plugins: [vue(), noRemoteFonts(), sharedHead()],
     resolve: { alias: { '@shared': path.join(WEB, 'shared') } },
     define: {
       __VUE_OPTIONS_API__: 'true',
