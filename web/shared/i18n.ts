@@ -54,3 +54,25 @@ export function mergeMessages(...parts: Record<Locale, Messages>[]): Record<Loca
     en: Object.assign({}, ...parts.map((p) => p.en)),
   }
 }
+
+/** The words every app says alike (same keys, same text); an app's own dictionary may say otherwise. */
+export const SHARED_MESSAGES: Record<Locale, Messages> = {
+  'zh-CN': {
+    'common.language': '语言',
+    'common.cancel': '取消',
+    'login.submit': '登录',
+    'login.expired': '登录已过期，请重新登录',
+  },
+  en: {
+    'common.language': 'Language',
+    'common.cancel': 'Cancel',
+    'login.submit': 'Sign in',
+    'login.expired': 'Your session has ended; please sign in again',
+  },
+}
+
+/** An app's dictionaries over the shared words, and its translator. */
+export function appTranslator(zh: Messages, en: Messages): { MESSAGES: Record<Locale, Messages>; t: Translate } {
+  const MESSAGES = mergeMessages(SHARED_MESSAGES, { 'zh-CN': zh, en })
+  return { MESSAGES, t: createTranslator(MESSAGES) }
+}

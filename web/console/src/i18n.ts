@@ -1,4 +1,4 @@
-import { createTranslator, type Locale, type Messages } from '../../shared/i18n.ts'
+import { appTranslator, type Messages } from '../../shared/i18n.ts'
 
 const zh: Messages = {
   'app.name': '卡包 · 商户后台',
@@ -13,10 +13,8 @@ const zh: Messages = {
   'nav.members': '会员与积分',
 
   'common.skipToContent': '跳到主要内容',
-  'common.language': '语言',
   'common.signOut': '退出登录',
   'common.actions': '操作',
-  'common.cancel': '取消',
   'common.confirm': '确定',
   'common.save': '保存',
   'common.saved': '已保存',
@@ -48,8 +46,6 @@ const zh: Messages = {
 
   'login.title': '商户后台登录',
   'login.lead': '请使用员工账号登录。',
-  'login.expired': '登录已过期，请重新登录',
-  'login.submit': '登录',
 
   'role.owner': '店主',
   'role.operator': '运营',
@@ -750,10 +746,8 @@ const en: Messages = {
   'nav.members': 'Members & points',
 
   'common.skipToContent': 'Skip to the content',
-  'common.language': 'Language',
   'common.signOut': 'Sign out',
   'common.actions': 'Actions',
-  'common.cancel': 'Cancel',
   'common.confirm': 'OK',
   'common.save': 'Save',
   'common.saved': 'Saved',
@@ -785,8 +779,6 @@ const en: Messages = {
 
   'login.title': 'Sign in to the console',
   'login.lead': 'Sign in with your staff account.',
-  'login.expired': 'Your session has ended; please sign in again',
-  'login.submit': 'Sign in',
 
   'role.owner': 'Owner',
   'role.operator': 'Operator',
@@ -1474,5 +1466,4 @@ const en: Messages = {
   'experiment.stopped': 'Stopped, keeping “{title}”',
 }
 
-export const MESSAGES: Record<Locale, Messages> = { 'zh-CN': zh, en }
-export const t = createTranslator(MESSAGES)
+export const { MESSAGES, t } = appTranslator(zh, en)

@@ -1,19 +1,15 @@
-import { createTranslator, type Locale, type Messages } from '../../shared/i18n.ts'
+import { appTranslator, type Messages } from '../../shared/i18n.ts'
 
 const zh: Messages = {
   'app.title': '卡包 · 门店核销',
-  'common.language': '语言',
-  'common.cancel': '取消',
   'common.close': '关闭',
 
   'login.title': '门店核销登录',
   'login.lead': '请使用店员账号登录。',
   'login.login': '登录名',
   'login.password': '密码',
-  'login.submit': '登录',
   'login.signingIn': '正在登录…',
   'login.missing': '请输入登录名和密码',
-  'login.expired': '登录已过期，请重新登录',
   'login.analyst': '分析员账号不能核销，请使用店员账号。',
 
   'store.title': '选择门店',
@@ -79,18 +75,14 @@ const zh: Messages = {
 
 const en: Messages = {
   'app.title': 'Kabao · Store terminal',
-  'common.language': 'Language',
-  'common.cancel': 'Cancel',
   'common.close': 'Close',
 
   'login.title': 'Store terminal sign-in',
   'login.lead': 'Sign in with your clerk account.',
   'login.login': 'Sign-in name',
   'login.password': 'Password',
-  'login.submit': 'Sign in',
   'login.signingIn': 'Signing in…',
   'login.missing': 'Enter your sign-in name and password',
-  'login.expired': 'Your session ended; please sign in again',
   'login.analyst': 'Analyst accounts cannot redeem; use a clerk account.',
 
   'store.title': 'Choose the store',
@@ -153,5 +145,4 @@ const en: Messages = {
   'scan.failed': 'The camera cannot be opened; use the scanner or type the code.',
 }
 
-export const MESSAGES: Record<Locale, Messages> = { 'zh-CN': zh, en }
-export const t = createTranslator(MESSAGES)
+export const { MESSAGES, t } = appTranslator(zh, en)

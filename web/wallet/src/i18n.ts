@@ -1,4 +1,4 @@
-import { createTranslator, type Locale, type Messages } from '../../shared/i18n.ts'
+import { appTranslator, type Messages } from '../../shared/i18n.ts'
 
 const zh: Messages = {
   'app.title': '我的卡包',
@@ -100,7 +100,6 @@ const zh: Messages = {
 
   'login.title': '登录',
   'login.heading': '登录后领取和使用优惠券',
-  'login.expired': '登录已过期，请重新登录',
   'login.noMerchant': '请从商家提供的链接或二维码进入。',
   'login.byPhone': '手机号',
   'login.byEmail': '邮箱',
@@ -116,7 +115,6 @@ const zh: Messages = {
   'login.code': '验证码',
   'login.codePlaceholder': '6 位数字',
   'login.codeInvalid': '请输入 6 位数字验证码',
-  'login.submit': '登录',
   'login.note': '首次登录将自动为您开通卡包。',
 
   'auth.title': '登录',
@@ -281,7 +279,6 @@ const en: Messages = {
 
   'login.title': 'Sign in',
   'login.heading': 'Sign in to claim and use coupons',
-  'login.expired': 'Your session ended; please sign in again',
   'login.noMerchant': 'Open the wallet from the merchant’s link or QR code.',
   'login.byPhone': 'Phone',
   'login.byEmail': 'E-mail',
@@ -297,7 +294,6 @@ const en: Messages = {
   'login.code': 'Code',
   'login.codePlaceholder': '6 digits',
   'login.codeInvalid': 'Enter the 6-digit code',
-  'login.submit': 'Sign in',
   'login.note': 'Your wallet is opened on your first sign-in.',
 
   'auth.title': 'Sign in',
@@ -362,5 +358,4 @@ const en: Messages = {
   'inbox.unread': 'Unread',
 }
 
-export const MESSAGES: Record<Locale, Messages> = { 'zh-CN': zh, en }
-export const t = createTranslator(MESSAGES)
+export const { MESSAGES, t } = appTranslator(zh, en)
