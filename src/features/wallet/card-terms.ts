@@ -1,3 +1,4 @@
+import { cardLook } from '../../domain/card-look.ts'
 import type { CardTerms } from '../../domain/types.ts'
 import { describeUsableHours } from '../../domain/usable-hours.ts'
 import type { StoreSummary } from './wallet.repository.ts'
@@ -7,12 +8,7 @@ import type { StoreSummary } from './wallet.repository.ts'
 /** What a customer sees on the face of a card or coupon: its look and what it is worth. */
 export function presentCardFace(terms: CardTerms) {
   return {
-    type: terms.type,
-    title: terms.title,
-    subtitle: terms.subtitle,
-    color: terms.color,
-    logo_url: terms.logo_url,
-    notice: terms.notice,
+    ...cardLook(terms),
     reduce_cost: terms.reduce_cost,
     least_cost: terms.least_cost,
     tiers: terms.tiers,

@@ -1,3 +1,4 @@
+import { cardLook } from '../../../src/domain/card-look.ts'
 import { validateCardTerms } from '../../../src/domain/card-rules.ts'
 import { evaluateCompliance } from '../../../src/domain/compliance.ts'
 import { formatInstant, zonedStartOfDay, addCalendarDays } from '../../../src/domain/time.ts'
@@ -224,12 +225,7 @@ export function buildCard(form: CardForm, tz: string): BuiltCard {
     group,
   }
   const body: Record<string, unknown> = {
-    type: terms.type,
-    title: terms.title,
-    subtitle: terms.subtitle,
-    color: terms.color,
-    logo_url: terms.logo_url,
-    notice: terms.notice,
+    ...cardLook(terms),
     description: terms.description,
     ...Object.fromEntries(allowed.map((field) => [field, values[field]])),
     stock: form.stock,
