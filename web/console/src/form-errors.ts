@@ -1,8 +1,9 @@
 import { reactive, ref, type Ref } from 'vue'
-import { ElMessage, type FormInstance } from 'element-plus'
+import { ElMessage, ElMessageBox, type FormInstance } from 'element-plus'
 import { ApiError } from '../../shared/api.ts'
 import { fieldProblems, problemText } from '../../shared/problems.ts'
 import { useSubmission } from '../../shared/submission.ts'
+import { t } from './i18n.ts'
 
 /**
  * The server's problems shown where they belong: field errors on their form items (by JSON path, e.g.
@@ -27,6 +28,25 @@ export function useServerErrors() {
 
 export function notifyError(error: unknown): void {
   ElMessage.error({ message: problemText(error), grouping: true })
+}
+
+/** Asks before a step that is not easily undone; the confirming button names the step. Resolves whether to go on. */
+export async function confirmed(message: string, action: string): Promise<boolean> {
+  return ElMessageBox.confirm(message, action, { type: 'warning', confirmButtonText: action, cancelButtonText: t('common.cancel') })
+    .then(() => true)
+    .catch(() => false)
+}
+
+/** A list's action (revoke, disable…): its failure as a message, a success message if given. Resolves whether it went through. */
+export async function attempt(action: () => Promise<unknown>, success?: string): Promise<boolean> {
+  try {
+    await action()
+  } catch (error) {
+    notifyError(error)
+    return false
+  }
+  if (success) ElMessage.success(success)
+  return true
 }
 
 export interface SubmitOptions {
