@@ -65,3 +65,32 @@ function newBatch(database: Database, merchantId: string, cardId: string, lanes:
   batch.result.then(done, done)
   return batch
 }
+
+/**
+ * How many one-statement issues of one card this process sends at once (PostgreSQL): they take the card's
+ * row one after another whatever their number, so more only add backends queued on its lock, competing for
+ * the machine's cores with the one that holds it (the burst's p99 fell with the pool: 10 connections
+ * 129–153 ms, 5: 111–124, 3: 93–106). Two: one holds the row, the next is ready as it is released.
+ */
+const ISSUES_IN_FLIGHT_PER_CARD = 2
+
+const writesOf = new WeakMap<Database, Map<string, { running: number; waiting: (() => void)[] }>>()
+
+/** Runs `write`, an issue of the card, once fewer than ISSUES_IN_FLIGHT_PER_CARD of the card's are running. */
+export async function inTurnForCard<T>(database: Database, merchantId: string, cardId: string, write: () => Promise<T>): Promise<T> {
+  let lanes = writesOf.get(database)
+  if (!lanes) writesOf.set(database, (lanes = new Map()))
+  const key = `${merchantId}\u0000${cardId}`
+  let lane = lanes.get(key)
+  if (!lane) lanes.set(key, (lane = { running: 0, waiting: [] }))
+  if (lane.running >= ISSUES_IN_FLIGHT_PER_CARD) await new Promise<void>((resolve) => lane.waiting.push(resolve))
+  else lane.running++
+  try {
+    return await write()
+  } finally {
+    // The turn passes straight to the next waiting issue; the lane goes when nobody waits.
+    const next = lane.waiting.shift()
+    if (next) next()
+    else if (--lane.running === 0 && lanes.get(key) === lane) lanes.delete(key)
+  }
+}

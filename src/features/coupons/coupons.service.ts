@@ -15,7 +15,7 @@ import {
 } from './coupons.repository.ts'
 import type { CouponSource } from './coupons.table.ts'
 import { shareFriendCount } from '../sharing/sharing.repository.ts'
-import { readCardForIssue } from './card-reads.ts'
+import { inTurnForCard, readCardForIssue } from './card-reads.ts'
 
 /** Coupons a member is owed (bought with points, a birthday gift, a share reward) follow their own limits, not the card's per-user allowance. */
 const OWED_SOURCES: readonly CouponSource[] = ['points_exchange', 'birthday', 'share_reward']
@@ -266,7 +266,7 @@ async function issueInOneStatement(ctx: AppContext, input: IssueInput, now: numb
     coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source,
     channel: input.tags?.channel ?? null, campaign: input.tags?.campaign ?? null, shared_by: input.sharedBy ?? null, state: draft.values.state,
   }
-  const issued = await issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) })
+  const issued = await inTurnForCard(ctx.database, merchantId, cardId, () => issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) }))
   return issued ? { coupon: draft.values, code: draft.code, created: true } : undefined
 }
 
