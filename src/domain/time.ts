@@ -195,15 +195,28 @@ export function formatOptionalInstant(instantMs: number | null, tz: string): str
  * written '+00:00', never 'Z', so every timestamp the API returns has the same shape.
  */
 export function formatInstant(instantMs: number, tz: string): string {
-  // One reading of the zone gives both the local time and the offset: this runs for every timestamp the API returns.
-  const p = zonedParts(instantMs, tz)
-  const offsetSeconds = Math.round(offsetOf(p, instantMs) / SECOND)
-  const sign = offsetSeconds < 0 ? '-' : '+'
-  const abs = Math.abs(offsetSeconds)
-  // Offsets with seconds only exist for local mean time before ~1900; keep them exact.
-  const offset = `${sign}${pad(Math.floor(abs / 3600))}:${pad(Math.floor(abs / 60) % 60)}` +
-    (abs % 60 === 0 ? '' : `:${pad(abs % 60)}`)
-  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${offset}`
+  // This runs for every timestamp the API returns (forty on a wallet page): the remembered offset read
+  // once, the local reading from one Date, the offset's text remembered.
+  const offset = offsetFor(instantMs, tz)
+  const local = new Date(Math.floor(instantMs / SECOND) * SECOND + offset)
+  const year = local.getUTCFullYear()
+  return `${year >= 1000 ? year : pad(year, 4)}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}T${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}${offsetText(Math.round(offset / SECOND))}`
+}
+
+const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`)
+
+const offsetTexts = new Map<number, string>()
+
+/** '+08:00' for an offset in seconds (with its seconds, for the local mean times before ~1900). */
+function offsetText(offsetSeconds: number): string {
+  let text = offsetTexts.get(offsetSeconds)
+  if (text === undefined) {
+    const sign = offsetSeconds < 0 ? '-' : '+'
+    const abs = Math.abs(offsetSeconds)
+    text = `${sign}${pad(Math.floor(abs / 3600))}:${pad(Math.floor(abs / 60) % 60)}` + (abs % 60 === 0 ? '' : `:${pad(abs % 60)}`)
+    if (offsetTexts.size < 1000) offsetTexts.set(offsetSeconds, text)
+  }
+  return text
 }
 
 const ISO_INSTANT =

@@ -162,6 +162,27 @@ export const RACES: Race[] = [
     },
   },
   {
+    name: 'parallel issues of a sold-out card: get_limit_reached for the users at their limit, out_of_stock for the rest; stock added is issued at once',
+    async run(target) {
+      const cardId = await createCard(target, { stock: 3, get_limit: 1 })
+      for (const user of ['held-0', 'held-1', 'held-2']) await issue(target, cardId, user)
+      // More callers than one shared read of the card asks about, those at their limit among them.
+      const replies = await inParallel(100, (i) => call(target, i, 'POST', `/v1/cards/${cardId}/issue`, { user_id: i < 3 ? `held-${i}` : `user-${i}` }))
+      assert.deepEqual(tally(replies), { '409 get_limit_reached': 3, '409 out_of_stock': 97 })
+      for (let i = 0; i < 3; i++) assert.equal(replies[i].body.code, 'get_limit_reached')
+
+      // The stock added (through any server) is seen by the very next issues, and never over-issued.
+      const added = await call(target, 1, 'POST', `/v1/cards/${cardId}/stock`, { delta: 2 })
+      assert.equal(added.status, 200, JSON.stringify(added.body))
+      const again = await inParallel(30, (i) => call(target, i, 'POST', `/v1/cards/${cardId}/issue`, { user_id: i < 3 ? `held-${i}` : `late-${i}` }))
+      assert.deepEqual(tally(again), { '201': 2, '409 get_limit_reached': 3, '409 out_of_stock': 25 })
+      const card = await getCard(target, cardId)
+      assert.equal(card.stock_remaining, 0)
+      assert.equal(card.issued_count, 5)
+      assert.equal((await couponRows(target, cardId)).length, 5)
+    },
+  },
+  {
     name: 'the same Idempotency-Key sent 10 times in parallel issues one coupon and answers the same',
     async run(target) {
       // A get_limit of 10 would let a second execution through: only idempotency stops it.

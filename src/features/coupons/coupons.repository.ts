@@ -84,28 +84,56 @@ const CARD_COLUMNS = [
 const everyCardColumnListed: Exclude<keyof CardRow, (typeof CARD_COLUMNS)[number]> extends never ? true : never = true
 void everyCardColumnListed
 
-/** The card, its current version and how many of its coupons the user holds, in one read. */
-const CARD_FOR_ISSUE = statement(`
-  select ${columnList('k', CARD_COLUMNS)}, v.id as found_version_id,
-    (select u.claimed from card_user_claims u where u.merchant_id = k.merchant_id and u.card_id = k.id and u.user_id = ?) as found_claimed
-  from cards k
-  join card_versions v on v.merchant_id = k.merchant_id and v.card_id = k.id and v.version = k.version
-  where k.merchant_id = ? and k.id = ?`)
+/** The most users one read of a card asks the allowance of (see findCardForIssues). */
+export const MAX_USERS_PER_CARD_READ = 64
 
 /**
- * What an issue reads before it decides: the card with its current terms (from memory once read), and how
- * many coupons of it the user has been issued (what counts against get_limit): one indexed query, so a
- * refusal (sold out, limit reached) needs no other.
+ * The card, its current version and how many of its coupons each of `users` holds, in one read: a row per
+ * user who has claimed some, or one row with no user. One statement per power of two of users (the list
+ * padded by repeating its last), so a few texts serve every batch and each is prepared once per connection.
  */
-export async function findCardForIssue(database: Database, merchantId: string, cardId: string, userId: string): Promise<(CardWithTerms & { claimed: number }) | undefined> {
-  const [row] = await runStatement<CardRow & { found_version_id: string; found_claimed: number | null }>(database, CARD_FOR_ISSUE, [userId, merchantId, cardId])
+const cardForIssueStatements = new Map<number, Statement>()
+function cardForIssueStatement(users: number): Statement {
+  let st = cardForIssueStatements.get(users)
+  if (st) return st
+  st = statement(`
+    select ${columnList('k', CARD_COLUMNS)}, v.id as found_version_id, u.user_id as found_user_id, u.claimed as found_claimed
+    from cards k
+    join card_versions v on v.merchant_id = k.merchant_id and v.card_id = k.id and v.version = k.version
+    left join card_user_claims u on u.merchant_id = k.merchant_id and u.card_id = k.id and u.user_id in (${Array.from({ length: users }, () => '?').join(', ')})
+    where k.merchant_id = ? and k.id = ?`)
+  cardForIssueStatements.set(users, st)
+  return st
+}
+
+export interface CardForIssues extends CardWithTerms {
+  /** How many coupons of the card each user asked about has been issued (what counts against get_limit); absent: none. */
+  claimed: Map<string, number>
+}
+
+/**
+ * What issues read before they decide: the card with its current terms (from memory once read), and how
+ * many coupons of it each user has been issued: one indexed query for up to MAX_USERS_PER_CARD_READ users,
+ * so refusals (sold out, limit reached) need no other, and parallel issues of one card can share it.
+ */
+export async function findCardForIssues(database: Database, merchantId: string, cardId: string, users: readonly string[]): Promise<CardForIssues | undefined> {
+  if (users.length === 0 || users.length > MAX_USERS_PER_CARD_READ) throw new Error(`a card read asks about 1 to ${MAX_USERS_PER_CARD_READ} users, not ${users.length}`)
+  let size = 1
+  while (size < users.length) size *= 2
+  const parameters: unknown[] = [...users]
+  while (parameters.length < size) parameters.push(users[users.length - 1])
+  parameters.push(merchantId, cardId)
+  const rows = await runStatement<CardRow & { found_version_id: string; found_user_id: string | null; found_claimed: number | null }>(database, cardForIssueStatement(size), parameters)
+  const [row] = rows
   if (!row) return undefined
   const card: Record<string, unknown> = {}
   for (const column of CARD_COLUMNS) card[column] = row[column]
+  const claimed = new Map<string, number>()
+  for (const r of rows) if (r.found_user_id !== null) claimed.set(r.found_user_id, Number(r.found_claimed ?? 0))
   const versionId = row.found_version_id
   const terms = (await findVersionTerms(database.db, merchantId, [versionId])).get(versionId)
   if (!terms) throw new Error(`card ${cardId} has no version ${versionId}`)
-  return { card: card as unknown as CardRow, versionId, terms, claimed: Number(row.found_claimed ?? 0) }
+  return { card: card as unknown as CardRow, versionId, terms, claimed }
 }
 
 const NUMERIC_COUPON_COLUMNS = new Set(['valid_from', 'valid_until', 'issued_at', 'redeemed_at', 'voided_at', 'updated_at', 'reminded_at'])

@@ -10,11 +10,12 @@ import { newId } from '../../ports/ids.ts'
 import { recordEvent } from '../events/events.repository.ts'
 import { findCardWithTerms, type CardWithTerms } from '../cards/cards.repository.ts'
 import {
-  claimedCount, countHeldIssue, findCardForIssue, findCouponByCodeHash, issueAtOnce, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
+  claimedCount, countHeldIssue, findCouponByCodeHash, issueAtOnce, findCouponBySourceRef, insertCouponUnlessCodeTaken, markCouponVoided, takeFromAllowance,
   type CouponRow, type CouponWithTerms, type StoreRef,
 } from './coupons.repository.ts'
 import type { CouponSource } from './coupons.table.ts'
 import { shareFriendCount } from '../sharing/sharing.repository.ts'
+import { inTurnForCard, readCardForIssue } from './card-reads.ts'
 
 /** Coupons a member is owed (bought with points, a birthday gift, a share reward) follow their own limits, not the card's per-user allowance. */
 const OWED_SOURCES: readonly CouponSource[] = ['points_exchange', 'birthday', 'share_reward']
@@ -227,8 +228,9 @@ export async function issueCoupon(ctx: AppContext, input: IssueInput): Promise<I
   const { db } = ctx.database
   // A retry with a source reference may find its coupon, so it goes the whole way.
   if (input.sourceRef) return db.transaction().execute((tx) => issueCouponInTx(ctx, tx, input, now))
-  // One read decides most of a rush for a sold-out card: refused with no transaction and nothing locked.
-  const found = await findCardForIssue(ctx.database, input.merchantId, input.cardId, input.userId)
+  // One read decides most of a rush for a sold-out card: refused with no transaction and nothing locked,
+  // the read shared with the card's other issues of the moment.
+  const found = await readCardForIssue(ctx.database, input.merchantId, input.cardId, input.userId)
   if (!found) throw new AppError('card_not_found', 'There is no card with this id.')
   validityForIssue(found, now, input.merchantTz)
   const owed = OWED_SOURCES.includes(input.source)
@@ -264,7 +266,7 @@ async function issueInOneStatement(ctx: AppContext, input: IssueInput, now: numb
     coupon_id: couponId, card_id: cardId, user_id: userId, source: input.source,
     channel: input.tags?.channel ?? null, campaign: input.tags?.campaign ?? null, shared_by: input.sharedBy ?? null, state: draft.values.state,
   }
-  const issued = await issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) })
+  const issued = await inTurnForCard(ctx.database, merchantId, cardId, () => issueAtOnce(ctx.database, draft.values, { limit: owed ? null : card.get_limit, eventId: newId('evt', now), eventData, day: issueDay(now, input.merchantTz) }))
   return issued ? { coupon: draft.values, code: draft.code, created: true } : undefined
 }
 
