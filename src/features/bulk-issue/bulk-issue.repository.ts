@@ -145,13 +145,28 @@ export async function giveBackStock(tx: Db, card: CardKey, count: number, now: n
  * another run of the same upload stored first); returns the ids inserted.
  */
 export async function insertCoupons(tx: Db, coupons: CouponRow[]): Promise<Set<string>> {
-  if (coupons.length === 0) return new Set()
-  const rows = await tx
-    .insertInto('coupons')
-    .values(coupons)
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .execute()
-  return new Set(rows.map((row) => row.id))
+  const ids = new Set<string>()
+  if (coupons.length === 0) return ids
+  for (const chunk of chunkRows(coupons, Object.keys(coupons[0]).length)) {
+    const rows = await tx
+      .insertInto('coupons')
+      .values(chunk)
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .execute()
+    for (const row of rows) ids.add(row.id)
+  }
+  return ids
+}
+
+/** Values one statement binds at most: under SQLite's 32,766 (PostgreSQL allows 65,535). */
+const MAX_BOUND_VALUES = 30_000
+
+/** `rows` cut into runs that one multi-row statement of `columns` values per row can bind. */
+export function chunkRows<T>(rows: T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns))
+  const chunks: T[][] = []
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size))
+  return chunks
 }
 

@@ -14,14 +14,19 @@ import {
   giveBackAllowances,
   giveBackStock,
   insertCoupons,
+  chunkRows,
   readClaims,
   takeAllowances,
   takeStock,
   type CardKey,
 } from './bulk-issue.repository.ts'
 
-/** Rows per transaction: enough to make each statement count, few enough to hold locks only briefly. */
-export const BATCH_ROWS = 500
+/**
+ * Rows per transaction: each commit (an fsync on SQLite) and each statement's round trip is shared by this
+ * many rows, and the write lock is still held only for a fraction of a second. The statements a batch runs
+ * are cut to fit the engines' limits on bound values (chunkRows).
+ */
+export const BATCH_ROWS = 5000
 /** Failures a report lists one by one; past this they are only counted (in `failed` and `failure_counts`). */
 export const MAX_LISTED_FAILURES = 10_000
 
@@ -79,6 +84,9 @@ export class BulkIssueInterrupted extends Error {
 export function bulkSourceRef(runKey: string, row: number): string {
   return `bulk:${runKey}:${row}`
 }
+
+/** At least the columns of an events row (events.repository.ts outboxRow plus request_ref: 6), for chunkRows. */
+const EVENT_COLUMNS = 10
 
 const OUT_OF_STOCK = 'The card has no stock left.'
 const getLimitMessage = (limit: number) => `This user already has the most coupons of this card allowed (${limit}).`
@@ -263,16 +271,14 @@ async function issueFresh(ctx: AppContext, tx: Db, input: BulkIssueInput, rows: 
   await giveBackAllowances(tx, key, countByUser([...unstocked, ...lost]))
 
   const stockAfter = stock.stockRemaining + lost.length
-  await recordEvents(
-    tx,
-    inserted.map((coupon, i) => ({
+  const events = inserted.map((coupon, i) => ({
       merchantId: input.merchantId,
       type: 'coupon.issued',
       // As if issued one after the other: the stock left after each coupon.
       data: { coupon_id: coupon.id, card_id: input.cardId, user_id: coupon.user_id, source: 'bulk', channel: null, campaign: null, shared_by: null, state: coupon.state, stock_remaining: stockAfter + inserted.length - 1 - i },
       now,
-    })),
-  )
+    }))
+  for (const chunk of chunkRows(events, EVENT_COLUMNS)) await recordEvents(tx, chunk)
   outcome.issued += inserted.length
   return refused
 }
