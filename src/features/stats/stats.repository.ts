@@ -352,6 +352,67 @@ export async function addPersonDay(db: Db, key: PersonDayKey, person: string, de
   }
 }
 
+/** The merchant's (ALL_CARDS) and the card's person-day of one person, in one upsert (addPersonDaysOfCard). */
+const ADD_PERSON_DAY_OF_CARD = statement(`
+  insert into card_person_days (merchant_id, card_id, action, person, day, n) values (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)
+  on conflict (merchant_id, card_id, action, person, day) do update set n = card_person_days.n + excluded.n
+  returning card_id, n`)
+
+/** REACH_ON_LATEST_DAY of two (card, person) rows at once: answers the card ids linked. */
+const REACH_ON_LATEST_DAY_OF_TWO = statement(`
+  insert into card_reach (merchant_id, card_id, action, day, prev_day, people)
+  select k.merchant_id, k.card_id, k.action, k.day, coalesce((
+    select max(d.day) from card_person_days d where d.merchant_id = k.merchant_id and d.card_id = k.card_id and d.action = k.action and d.person = k.person and d.day < k.day and d.n > 0
+  ), ''), 1
+  from (select cast(? as text) as merchant_id, cast(? as text) as card_id, cast(? as text) as action, cast(? as text) as person, cast(? as text) as day
+        union all select ?, ?, ?, ?, ?) k
+  where not exists (select 1 from card_person_days d where d.merchant_id = k.merchant_id and d.card_id = k.card_id and d.action = k.action and d.person = k.person and d.day > k.day and d.n > 0)
+  on conflict (merchant_id, card_id, action, day, prev_day) do update set people = card_reach.people + 1
+  returning card_id`)
+
+/**
+ * addPersonDay of a card and, for the actions counted merchant-wide, of ALL_CARDS, for one person: both
+ * person-days in one upsert and, when both days become active and are the person's latest (a redemption
+ * by someone new that day, the usual case), both reach counters in one more. Counts exactly as
+ * addPersonDay does (ALL_CARDS's rows first, then the card's); any other change takes its way per card.
+ */
+export async function addPersonDayOfCard(db: Db, key: PersonDayKey, person: string, delta: number): Promise<void> {
+  if (delta === 0) return
+  if (key.card_id === ALL_CARDS || !MERCHANT_WIDE.has(key.action)) return addPersonDay(db, key, person, delta)
+  const { merchant_id, card_id, action, day } = key
+  const rows = await runStatementIn<{ card_id: string; n: number | string | bigint }>(db, ADD_PERSON_DAY_OF_CARD, [
+    merchant_id, ALL_CARDS, action, person, day, delta,
+    merchant_id, card_id, action, person, day, delta,
+  ])
+  const nOf = new Map(rows.map((r) => [r.card_id, Number(r.n)]))
+  const cards = [ALL_CARDS, card_id]
+  if (delta > 0 && cards.every((c) => nOf.get(c) === delta)) {
+    const linked = await runStatementIn<{ card_id: string }>(db, REACH_ON_LATEST_DAY_OF_TWO, [merchant_id, ALL_CARDS, action, person, day, merchant_id, card_id, action, person, day])
+    const done = new Set(linked.map((r) => r.card_id))
+    for (const c of cards) {
+      if (done.has(c)) continue
+      const cardKey = { ...key, card_id: c }
+      const around = await personDayNeighbours(db, cardKey, [person])
+      await addReach(db, cardKey, reachOnAdd(day, around.get(person) ?? NO_NEIGHBOURS))
+    }
+    return
+  }
+  for (const c of cards) {
+    const cardKey = { ...key, card_id: c }
+    const n = nOf.get(c) ?? 0
+    if (delta > 0 && n === delta) {
+      const who = [merchant_id, c, action, person, day]
+      const linked = await runStatementIn(db, REACH_ON_LATEST_DAY, [merchant_id, c, action, day, ...who, ...who])
+      if (linked.length > 0) continue
+      const around = await personDayNeighbours(db, cardKey, [person])
+      await addReach(db, cardKey, reachOnAdd(day, around.get(person) ?? NO_NEIGHBOURS))
+    } else if (delta < 0 && n === 0) {
+      const around = await personDayNeighbours(db, cardKey, [person])
+      await addReach(db, cardKey, reachOnRemove(day, around.get(person) ?? NO_NEIGHBOURS))
+    }
+  }
+}
+
 const NO_NEIGHBOURS: Neighbours = { prev: null, next: null }
 
 /** Each person's active days just before and just after `key.day`. */

@@ -14,7 +14,7 @@ import { ALL_CARDS, type ReachChange } from '../../domain/reach.ts'
 import {
   addActivity,
   addActivityRow,
-  addPersonDay,
+  addPersonDayOfCard,
   addPersonDays,
   addPersonDaysOfCards,
   addPersonDaysOnly,
@@ -410,7 +410,7 @@ export function redemptionCounts(coupon: CouponFacts, r: Pick<RedemptionRow, 're
 export async function countRedeemed(tx: Db, coupon: CouponFacts, r: Pick<RedemptionRow, 'redeemed_at' | 'discount_amount' | 'order_amount'>, tz: string): Promise<void> {
   const { day, key, changes, issuedDay } = redemptionCounts(coupon, r, tz)
   await addClaimDayRedeemed(tx, coupon.merchant_id, issuedDay, 1)
-  await addPersonDay(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, coupon.user_id, 1)
+  await addPersonDayOfCard(tx, { merchant_id: coupon.merchant_id, card_id: coupon.card_id, action: 'redeem', day }, coupon.user_id, 1)
   await addActivityRow(tx, key, changes)
 }
 
