@@ -57,10 +57,7 @@ export async function recountFunnel(db: Db, merchantId: string, tz: string, from
     .innerJoin('coupons as c', (j) => j.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
     .select('c.user_id')
     .distinct()
-    .where('r.merchant_id', '=', merchantId)
-    .where('r.redeemed_at', '>=', start)
-    .where('r.redeemed_at', '<', end)
-    .where('r.reversed_at', 'is', null)
+    .where((eb) => eb.and([eb('r.merchant_id', '=', merchantId), eb('r.redeemed_at', '>=', start), eb('r.redeemed_at', '<', end), eb('r.reversed_at', 'is', null)]))
     .execute()
   return [viewers.length, claimers.length, redeemers.length]
 }

@@ -122,8 +122,7 @@ export async function updateCardStatus(db: Db | Tx, merchantId: string, cardId: 
   const updated = await db
     .updateTable('cards')
     .set({ status: to, updated_at: now })
-    .where('merchant_id', '=', merchantId)
-    .where('id', '=', cardId)
+    .where((eb) => eb.and({ merchant_id: merchantId, id: cardId }))
     .where('status', 'in', from)
     .executeTakeFirst()
   return Number(updated.numUpdatedRows) === 1

@@ -6,13 +6,7 @@ export type OtpChallengeRow = OtpChallengesTable
 
 /** When codes were sent to this destination after `since` (newest rate-limit window). */
 export async function otpSentSince(db: Db, merchantId: string, destination: string, since: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('otp_challenges')
-    .select('created_at')
-    .where('merchant_id', '=', merchantId)
-    .where('destination', '=', destination)
-    .where('created_at', '>', since)
-    .execute()
+  const rows = await db.selectFrom('otp_challenges').select('created_at').where((eb) => eb.and({ merchant_id: merchantId, destination })).where('created_at', '>', since).execute()
   return rows.map((row) => row.created_at)
 }
 

@@ -59,9 +59,7 @@ export async function moveCouponState(tx: Db, merchantId: string, couponId: stri
   return tx
     .updateTable('coupons')
     .set({ state: to, updated_at: now })
-    .where('merchant_id', '=', merchantId)
-    .where('id', '=', couponId)
-    .where('state', '=', from)
+    .where((eb) => eb.and({ merchant_id: merchantId, id: couponId, state: from }))
     .returningAll()
     .executeTakeFirst()
 }

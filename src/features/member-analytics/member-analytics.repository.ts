@@ -117,15 +117,17 @@ export async function pointsFlowIn(db: Db, merchantId: string, memberCardId: str
   return { earned: n(row?.earned), exchanged: n(row?.exchanged) }
 }
 
+/** The merchant's redemptions in [from, until) that stand (not reversed). */
+function standingRedemptionsIn(db: Db, merchantId: string, from: number, until: number) {
+  return db
+    .selectFrom('redemptions as r')
+    .where((eb) => eb.and([eb('r.merchant_id', '=', merchantId), eb('r.redeemed_at', '>=', from), eb('r.redeemed_at', '<', until), eb('r.reversed_at', 'is', null)]))
+}
+
 /** Redemptions standing (not reversed) in [from, until) that no member order names: what customers who are not members spent. */
 export async function nonMemberRedemptionsIn(db: Db, merchantId: string, from: number, until: number) {
-  const row = await db
-    .selectFrom('redemptions as r')
+  const row = await standingRedemptionsIn(db, merchantId, from, until)
     .select([(eb) => eb.fn.countAll<number | string>().as('orders'), sql<Count>`sum(coalesce(r.order_amount, 0))`.as('spend')])
-    .where('r.merchant_id', '=', merchantId)
-    .where('r.redeemed_at', '>=', from)
-    .where('r.redeemed_at', '<', until)
-    .where('r.reversed_at', 'is', null)
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('member_orders as o').select('o.id').whereRef('o.merchant_id', '=', 'r.merchant_id').whereRef('o.redemption_id', '=', 'r.id'))),
     )
@@ -135,15 +137,10 @@ export async function nonMemberRedemptionsIn(db: Db, merchantId: string, from: n
 
 /** Distinct customers with a redemption in [from, until) that stands, of one card or of all. */
 export async function redeemerIds(db: Db, merchantId: string, cardId: string | undefined, from: number, until: number): Promise<string[]> {
-  let q = db
-    .selectFrom('redemptions as r')
+  let q = standingRedemptionsIn(db, merchantId, from, until)
     .innerJoin('coupons as c', (join) => join.onRef('c.merchant_id', '=', 'r.merchant_id').onRef('c.id', '=', 'r.coupon_id'))
     .select('c.user_id')
     .distinct()
-    .where('r.merchant_id', '=', merchantId)
-    .where('r.redeemed_at', '>=', from)
-    .where('r.redeemed_at', '<', until)
-    .where('r.reversed_at', 'is', null)
   if (cardId !== undefined) q = q.where('r.card_id', '=', cardId)
   return (await q.execute()).map((r) => r.user_id)
 }

@@ -1,6 +1,7 @@
 import { fromJson } from '../../db/database.ts'
 import type { MemberCardTerms, Profile } from '../../domain/member-card-rules.ts'
 import { formatInstant, formatOptionalInstant } from '../../domain/time.ts'
+import { pick } from '../../pick.ts'
 import type { MemberRow } from './members.repository.ts'
 
 /** The member's level with what it gives, and how far the next level is. */
@@ -18,14 +19,9 @@ export function levelOf(member: MemberRow, terms: MemberCardTerms) {
 export function presentMember(member: MemberRow, terms: MemberCardTerms, tz: string) {
   const at = (ms: number | null) => formatOptionalInstant(ms, tz)
   return {
-    id: member.id,
-    member_card_id: member.member_card_id,
-    user_id: member.user_id,
-    member_number: member.member_number,
+    ...pick(member, ['id', 'member_card_id', 'user_id', 'member_number']),
     ...levelOf(member, terms),
-    growth: member.growth,
-    points_balance: member.points_balance,
-    stored_value_balance: member.stored_value_balance,
+    ...pick(member, ['growth', 'points_balance', 'stored_value_balance']),
     profile: fromJson<Profile>(member.profile),
     consented_at: at(member.consented_at),
     referrer_member_id: member.referrer_member_id,

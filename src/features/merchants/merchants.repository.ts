@@ -48,9 +48,7 @@ export async function revokeApiKeyOfRequest(db: Db, merchantId: string, keyId: s
   const taken = await db
     .updateTable('api_keys')
     .set({ revoked_at: revokedAt, request_ref: null })
-    .where('merchant_id', '=', merchantId)
-    .where('id', '=', keyId)
-    .where('request_ref', '=', requestRef)
+    .where((eb) => eb.and({ merchant_id: merchantId, id: keyId, request_ref: requestRef }))
     .executeTakeFirst()
   return Number(taken.numUpdatedRows) === 1
 }

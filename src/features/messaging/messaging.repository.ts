@@ -67,9 +67,7 @@ export async function claimDueMessage(db: Db, merchantId: string, id: string, no
   return db
     .updateTable('sent_messages')
     .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: leaseUntil }))
-    .where('merchant_id', '=', merchantId)
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
+    .where((eb) => eb.and({ merchant_id: merchantId, id, status: 'pending' }))
     .where('next_attempt_at', '<=', now)
     .returningAll()
     .executeTakeFirst()

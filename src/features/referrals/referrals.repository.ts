@@ -19,13 +19,7 @@ export async function insertInviteOnce(db: Db, row: MemberInviteRow): Promise<bo
 }
 
 export async function referralOfInvitee(db: Db, merchantId: string, memberCardId: string, userId: string): Promise<ReferralRow | undefined> {
-  return db
-    .selectFrom('referrals')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('member_card_id', '=', memberCardId)
-    .where('invitee_user_id', '=', userId)
-    .executeTakeFirst()
+  return db.selectFrom('referrals').selectAll().where((eb) => eb.and({ merchant_id: merchantId, member_card_id: memberCardId, invitee_user_id: userId })).executeTakeFirst()
 }
 
 /** Records a referral once per invited user and member card; false, with nothing written, when they were invited already. */

@@ -126,9 +126,7 @@ export function markPickedUp(tx: Db, merchantId: string, codeHash: string, reque
   return tx
     .updateTable('reward_exchanges')
     .set({ picked_up_at: now, pickup_request_ref: requestRef })
-    .where('merchant_id', '=', merchantId)
-    .where('pickup_code_hash', '=', codeHash)
-    .where('picked_up_at', 'is', null)
+    .where((eb) => eb.and({ merchant_id: merchantId, pickup_code_hash: codeHash, picked_up_at: null }))
     .returningAll()
     .executeTakeFirst()
 }

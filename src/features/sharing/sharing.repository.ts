@@ -20,13 +20,7 @@ export async function insertShareLinkUnlessExists(db: Db | Tx, row: ClaimLinkRow
 
 /** Friends the user's share link of the card has brought (0 without a link). */
 export async function shareFriendCount(db: Db | Tx, merchantId: string, cardId: string, sharerId: string): Promise<number> {
-  const row = await db
-    .selectFrom('claim_links')
-    .select('friend_count')
-    .where('merchant_id', '=', merchantId)
-    .where('card_id', '=', cardId)
-    .where('shared_by', '=', sharerId)
-    .executeTakeFirst()
+  const row = await db.selectFrom('claim_links').select('friend_count').where((eb) => eb.and({ merchant_id: merchantId, card_id: cardId, shared_by: sharerId })).executeTakeFirst()
   return Number(row?.friend_count ?? 0)
 }
 
@@ -86,10 +80,7 @@ export async function unlockCoupons(tx: Db, merchantId: string, cardId: string, 
   return tx
     .updateTable('coupons')
     .set({ state: 'available', updated_at: now })
-    .where('merchant_id', '=', merchantId)
-    .where('card_id', '=', cardId)
-    .where('user_id', '=', userId)
-    .where('state', '=', 'locked')
+    .where((eb) => eb.and({ merchant_id: merchantId, card_id: cardId, user_id: userId, state: 'locked' }))
     .where('unlock_after_friends', '<=', friends)
     .returningAll()
     .execute()

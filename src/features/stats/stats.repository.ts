@@ -97,14 +97,7 @@ export async function replaceDailyChannelStats(db: Db, merchantId: string, day: 
 
 /** A card's roll-ups per day and channel, for days in [fromDay, toDay]. */
 export async function cardChannelStats(db: Db, merchantId: string, cardId: string, fromDay: string, toDay: string): Promise<DailyChannelStatsTable[]> {
-  const rows = await db
-    .selectFrom('daily_channel_stats')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('card_id', '=', cardId)
-    .where('day', '>=', fromDay)
-    .where('day', '<=', toDay)
-    .execute()
+  const rows = await db.selectFrom('daily_channel_stats').selectAll().where((eb) => eb.and({ merchant_id: merchantId, card_id: cardId })).where('day', '>=', fromDay).where('day', '<=', toDay).execute()
   const numeric = ['issued', 'redeemed', 'reversed', 'expired', 'voided', 'discount_amount', 'order_amount'] as const
   return rows.map((row) => ({ ...row, ...Object.fromEntries(numeric.map((k) => [k, Number(row[k])])) }))
 }
@@ -159,14 +152,7 @@ export async function addActivityRow(db: Db, key: ActivityKey, changes: Partial<
 
 /** A card's counters for days in [fromDay, toDay]. */
 export async function cardActivity(db: Db, merchantId: string, cardId: string, fromDay: string, toDay: string): Promise<CardActivityDaysTable[]> {
-  const rows = await db
-    .selectFrom('card_activity_days')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('card_id', '=', cardId)
-    .where('day', '>=', fromDay)
-    .where('day', '<=', toDay)
-    .execute()
+  const rows = await db.selectFrom('card_activity_days').selectAll().where((eb) => eb.and({ merchant_id: merchantId, card_id: cardId })).where('day', '>=', fromDay).where('day', '<=', toDay).execute()
   return rows.map((row) => ({ ...row, ...Object.fromEntries(ACTIVITY_COUNTERS.map((c) => [c, Number(row[c])])) }))
 }
 

@@ -48,10 +48,7 @@ export async function findLiveToken(db: Db | Tx, merchantId: string, appid: stri
   return db
     .selectFrom('wechat_tokens')
     .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('appid', '=', appid)
-    .where('generation', '=', generation)
-    .where('superseded_at', 'is', null)
+    .where((eb) => eb.and({ merchant_id: merchantId, appid, generation, superseded_at: null }))
     .where('expires_at', '>', now)
     .orderBy('issued_at', 'desc')
     .executeTakeFirst()
