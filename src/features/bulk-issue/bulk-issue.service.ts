@@ -272,12 +272,12 @@ async function issueFresh(ctx: AppContext, tx: Db, input: BulkIssueInput, rows: 
 
   const stockAfter = stock.stockRemaining + lost.length
   const events = inserted.map((coupon, i) => ({
-      merchantId: input.merchantId,
-      type: 'coupon.issued',
-      // As if issued one after the other: the stock left after each coupon.
-      data: { coupon_id: coupon.id, card_id: input.cardId, user_id: coupon.user_id, source: 'bulk', channel: null, campaign: null, shared_by: null, state: coupon.state, stock_remaining: stockAfter + inserted.length - 1 - i },
-      now,
-    }))
+    merchantId: input.merchantId,
+    type: 'coupon.issued',
+    // As if issued one after the other: the stock left after each coupon.
+    data: { coupon_id: coupon.id, card_id: input.cardId, user_id: coupon.user_id, source: 'bulk', channel: null, campaign: null, shared_by: null, state: coupon.state, stock_remaining: stockAfter + inserted.length - 1 - i },
+    now,
+  }))
   for (const chunk of chunkRows(events, EVENT_COLUMNS)) await recordEvents(tx, chunk)
   outcome.issued += inserted.length
   return refused
